@@ -1,0 +1,177 @@
+#include "lib/records/byte_io.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+
+namespace mammo {
+namespace {
+
+constexpr size_t kBufferBytes = 1 << 20;
+
+absl::Status ErrnoError(const std::string& what, const std::string& name, int error) {
+  const std::string message = absl::StrCat(name, ": ", what, ": ", std::strerror(error));
+  switch (error) {
+    case ENOENT:
+      return absl::NotFoundError(message);
+    case EACCES:
+    case EPERM:
+      return absl::PermissionDeniedError(message);
+    case ENOSPC:
+    case EDQUOT:
+      return absl::ResourceExhaustedError(message);
+    default:
+      return absl::UnavailableError(message);
+  }
+}
+
+}  // namespace
+
+ByteReader::ByteReader(int fd, bool owns_fd, std::string name, std::optional<uint64_t> size)
+    : fd_(fd), owns_fd_(owns_fd), name_(std::move(name)), size_(size), buffer_(kBufferBytes) {}
+
+ByteReader::~ByteReader() {
+  if (owns_fd_) ::close(fd_);
+}
+
+absl::StatusOr<std::unique_ptr<ByteReader>> ByteReader::Open(const std::string& path) {
+  int fd = 0;
+  bool owns_fd = false;
+  std::string name = "stdin";
+  if (path != kStdioName) {
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return ErrnoError("cannot open for reading", path, errno);
+    owns_fd = true;
+    name = path;
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    const int error = errno;
+    if (owns_fd) ::close(fd);
+    return ErrnoError("cannot stat", name, error);
+  }
+  if (S_ISDIR(st.st_mode)) {
+    if (owns_fd) ::close(fd);
+    return absl::FailedPreconditionError(absl::StrCat(name, ": is a directory, not a file"));
+  }
+  std::optional<uint64_t> size;
+  if (S_ISREG(st.st_mode)) size = static_cast<uint64_t>(st.st_size);
+  return std::unique_ptr<ByteReader>(new ByteReader(fd, owns_fd, std::move(name), size));
+}
+
+absl::Status ByteReader::Fill() {
+  buffer_begin_ = 0;
+  buffer_end_ = 0;
+  while (true) {
+    const ssize_t got = ::read(fd_, buffer_.data(), buffer_.size());
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) return ErrnoError("read failed", name_, errno);
+    if (got == 0) eof_ = true;
+    buffer_end_ = static_cast<size_t>(got);
+    return absl::OkStatus();
+  }
+}
+
+absl::StatusOr<size_t> ByteReader::Read(char* dst, size_t n) {
+  size_t done = 0;
+  while (done < n) {
+    if (buffer_begin_ == buffer_end_) {
+      if (eof_) break;
+      // Large reads bypass the buffer: one copy fewer for image-sized records.
+      if (n - done >= buffer_.size()) {
+        const ssize_t got = ::read(fd_, dst + done, n - done);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) return ErrnoError("read failed", name_, errno);
+        if (got == 0) {
+          eof_ = true;
+          break;
+        }
+        done += static_cast<size_t>(got);
+        continue;
+      }
+      if (absl::Status status = Fill(); !status.ok()) return status;
+      continue;
+    }
+    const size_t take = std::min(n - done, buffer_end_ - buffer_begin_);
+    std::memcpy(dst + done, buffer_.data() + buffer_begin_, take);
+    buffer_begin_ += take;
+    done += take;
+  }
+  offset_ += done;
+  return done;
+}
+
+ByteWriter::ByteWriter(int fd, std::string name, std::string temp_path)
+    : fd_(fd), name_(std::move(name)), temp_path_(std::move(temp_path)), buffer_(kBufferBytes) {}
+
+ByteWriter::~ByteWriter() {
+  if (temp_path_.empty()) {
+    if (!closed_) Flush().IgnoreError();  // stdout: best effort, nothing to undo
+    return;
+  }
+  if (!closed_) {
+    ::close(fd_);
+    ::unlink(temp_path_.c_str());
+  }
+}
+
+absl::StatusOr<std::unique_ptr<ByteWriter>> ByteWriter::Create(const std::string& path) {
+  if (path == kStdioName) return std::unique_ptr<ByteWriter>(new ByteWriter(1, "stdout", ""));
+  std::string temp_path = absl::StrCat(path, kTempSuffix);
+  const int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return ErrnoError("cannot create", temp_path, errno);
+  return std::unique_ptr<ByteWriter>(new ByteWriter(fd, path, std::move(temp_path)));
+}
+
+absl::Status ByteWriter::WriteAll(const char* data, size_t n) {
+  while (n > 0) {
+    const ssize_t wrote = ::write(fd_, data, n);
+    if (wrote < 0 && errno == EINTR) continue;
+    if (wrote < 0) return ErrnoError("write failed", temp_path_.empty() ? name_ : temp_path_, errno);
+    data += wrote;
+    n -= static_cast<size_t>(wrote);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ByteWriter::Flush() {
+  const size_t n = buffered_;
+  buffered_ = 0;
+  return WriteAll(buffer_.data(), n);
+}
+
+absl::Status ByteWriter::Write(absl::string_view data) {
+  if (closed_) return absl::FailedPreconditionError(absl::StrCat(name_, ": write after close"));
+  offset_ += data.size();
+  if (buffered_ + data.size() <= buffer_.size()) {
+    std::memcpy(buffer_.data() + buffered_, data.data(), data.size());
+    buffered_ += data.size();
+    return absl::OkStatus();
+  }
+  if (absl::Status status = Flush(); !status.ok()) return status;
+  if (data.size() >= buffer_.size()) return WriteAll(data.data(), data.size());
+  std::memcpy(buffer_.data(), data.data(), data.size());
+  buffered_ = data.size();
+  return absl::OkStatus();
+}
+
+absl::Status ByteWriter::Close() {
+  if (closed_) return absl::OkStatus();
+  absl::Status status = Flush();
+  closed_ = true;
+  if (temp_path_.empty()) return status;
+  if (::close(fd_) != 0 && status.ok()) status = ErrnoError("close failed", temp_path_, errno);
+  if (status.ok() && ::rename(temp_path_.c_str(), name_.c_str()) != 0) {
+    status = ErrnoError("cannot rename " + temp_path_ + " to", name_, errno);
+  }
+  if (!status.ok()) ::unlink(temp_path_.c_str());
+  return status;
+}
+
+}  // namespace mammo

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package this project needs to build, test and run.
+# Idempotent: when everything is present it only checks and exits in about a second.
+# Usage: tools/setup.sh            (as root, or with sudo available)
+set -euo pipefail
+
+packages=(
+  # Build system (Debian's Bazel 4.2.3 and the rule sets WORKSPACE points at).
+  bazel-bootstrap bazel-rules-java bazel-platforms bazel-skylib
+  build-essential pkg-config clang lld libclang-rt-14-dev
+  # Libraries linked by the tools.
+  libtorch-dev libopencv-dev libdcmtk-dev libabsl-dev
+  libprotobuf-dev protobuf-compiler libgtest-dev libgmock-dev
+  nlohmann-json3-dev libcsv-dev libplplot-dev plplot-driver-cairo
+  # Debian's LibTorch calls the system BLAS: OpenBLAS instead of the reference BLAS
+  # makes the Dense 4096 head about 60x faster.
+  libopenblas0-pthread libopenblas-pthread-dev
+  # Independent references used by tests and benchmarks.
+  dcmtk python3-torch python3-torchvision python3-sklearn python3-opencv
+  python3-pydicom python3-numpy python3-pil
+  # Pipelines.
+  make
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "setup: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+sudo=()
+if ((EUID != 0)); then sudo=(sudo); fi
+echo "setup: installing ${#missing[@]} packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "setup: done"
