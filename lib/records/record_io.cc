@@ -79,17 +79,19 @@ absl::StatusOr<bool> RecordReader::Read(std::string* data) {
                                   *in_->size() - in_->offset(), " bytes left in the file)"));
   }
 
-  data->clear();
-  while (data->size() < length) {
-    const size_t old_size = data->size();
-    const size_t step = std::min<uint64_t>(length - old_size, kReadStepBytes);
-    data->resize(old_size + step);
-    got = in_->Read(data->data() + old_size, step);
+  // Grown in steps; resizing to the previous record's size (the common case) costs nothing.
+  if (length == 0) data->clear();
+  size_t filled = 0;
+  while (filled < length) {
+    const size_t step = std::min<uint64_t>(length - filled, kReadStepBytes);
+    data->resize(filled + step);
+    got = in_->Read(data->data() + filled, step);
     if (!got.ok()) return got.status();
     if (*got < step) {
       return data_loss(absl::StrCat("truncated record (length ", length, ", end of file after ",
-                                    old_size + *got, " data bytes)"));
+                                    filled + *got, " data bytes)"));
     }
+    filled += step;
   }
   char footer[kRecordFooterBytes];
   got = in_->Read(footer, sizeof(footer));

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs every benchmark of the project and prints one line per comparison:
+#   what | ours | peer | ratio | goal
+# Each benchmark measures its peer in the same run, interleaved and repeated (these machines
+# drift 2x within seconds: compare ratios, never absolute numbers across runs).
+# Usage: bench/run_all.sh            (from the repository root)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+benchmarks=(//bench:records_bench)
+
+bazel build --ui_event_filters=-info,-stdout --noshow_progress "${benchmarks[@]}"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+for target in "${benchmarks[@]}"; do
+  binary="bazel-bin/${target#//}"
+  binary="${binary/://}"
+  "$binary"
+done
