@@ -1,0 +1,96 @@
+#include "lib/metrics/bootstrap.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "lib/metrics/roc_auc.h"
+#include "lib/metrics/validation.h"
+#include "lib/status/status_macros.h"
+
+namespace mammo::metrics {
+namespace {
+
+// A uniform index in [0, n): draws above the largest multiple of n are rejected so that
+// `x % n` has no bias towards small indices.
+size_t UniformIndex(std::mt19937_64& engine, size_t n) {
+  constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max();
+  const uint64_t limit = kMax - kMax % n;
+  uint64_t x = engine();
+  while (x >= limit) x = engine();
+  return static_cast<size_t>(x % n);
+}
+
+// The q-quantile of sorted values, interpolating linearly between order statistics.
+double Quantile(const std::vector<double>& sorted, double q) {
+  const double position = q * static_cast<double>(sorted.size() - 1);
+  const size_t below = static_cast<size_t>(std::floor(position));
+  const size_t above = std::min(below + 1, sorted.size() - 1);
+  const double fraction = position - static_cast<double>(below);
+  return sorted[below] + fraction * (sorted[above] - sorted[below]);
+}
+
+}  // namespace
+
+absl::StatusOr<BootstrapCi> BootstrapAucCi(absl::Span<const int> labels,
+                                           absl::Span<const double> scores,
+                                           const BootstrapOptions& options) {
+  RETURN_IF_ERROR(ValidateBinaryScores(labels, scores));
+  if (options.resamples < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("bootstrap resamples must be at least 1, not ", options.resamples));
+  }
+  if (!(options.confidence > 0 && options.confidence < 1)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("confidence must lie in (0, 1), not ", options.confidence));
+  }
+  std::vector<size_t> positives;
+  std::vector<size_t> negatives;
+  for (size_t i = 0; i < labels.size(); ++i) (labels[i] == 1 ? positives : negatives).push_back(i);
+
+  BootstrapCi result;
+  result.auc = RocAucUnchecked(labels, scores);
+  std::mt19937_64 engine(options.seed);
+  std::vector<int> sample_labels(labels.size());
+  std::vector<double> sample_scores(labels.size());
+  std::vector<double> aucs;
+  aucs.reserve(static_cast<size_t>(options.resamples));
+  for (int r = 0; r < options.resamples; ++r) {
+    size_t sample_positives = 0;
+    for (size_t k = 0; k < labels.size(); ++k) {
+      size_t source;
+      if (options.stratified) {
+        // The first |positives| slots take positives, the rest negatives.
+        source = k < positives.size()
+                     ? positives[UniformIndex(engine, positives.size())]
+                     : negatives[UniformIndex(engine, negatives.size())];
+      } else {
+        source = UniformIndex(engine, labels.size());
+      }
+      sample_labels[k] = labels[source];
+      sample_scores[k] = scores[source];
+      sample_positives += static_cast<size_t>(labels[source]);
+    }
+    if (sample_positives == 0 || sample_positives == labels.size()) {
+      ++result.resamples_skipped;
+      continue;
+    }
+    aucs.push_back(RocAucUnchecked(sample_labels, sample_scores));
+  }
+  if (aucs.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "all ", options.resamples, " bootstrap resamples had a single class; stratify them"));
+  }
+  std::sort(aucs.begin(), aucs.end());
+  result.resamples_used = static_cast<int>(aucs.size());
+  const double alpha = (1 - options.confidence) / 2;
+  result.ci_lower = Quantile(aucs, alpha);
+  result.ci_upper = Quantile(aucs, 1 - alpha);
+  return result;
+}
+
+}  // namespace mammo::metrics

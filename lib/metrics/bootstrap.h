@@ -1,0 +1,42 @@
+// Percentile bootstrap confidence interval for the ROC AUC.
+#ifndef MAMMO_LIB_METRICS_BOOTSTRAP_H_
+#define MAMMO_LIB_METRICS_BOOTSTRAP_H_
+
+#include <cstdint>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+
+namespace mammo::metrics {
+
+struct BootstrapOptions {
+  int resamples = 2000;
+  uint64_t seed = 0;
+  double confidence = 0.95;
+  // Resample positives and negatives separately, keeping the class sizes: every resample
+  // then has both classes. Without it, single-class resamples have no AUC and are skipped.
+  bool stratified = true;
+};
+
+struct BootstrapCi {
+  double auc = 0;  // on the original sample
+  double ci_lower = 0;
+  double ci_upper = 0;
+  int resamples_used = 0;
+  int resamples_skipped = 0;  // had a single class
+};
+
+// Resamples cases with replacement `resamples` times and takes the (1 -/+ confidence) / 2
+// quantiles of the AUCs (linear interpolation between order statistics, numpy's default).
+// The same input, options and seed give the same interval on every platform: the generator
+// is std::mt19937_64, whose sequence the standard fixes, and indices are drawn without the
+// implementation-defined std::uniform_int_distribution. Errors as ValidateBinaryScores, for
+// resamples < 1 or confidence outside (0, 1), and FailedPrecondition if every resample is
+// skipped.
+absl::StatusOr<BootstrapCi> BootstrapAucCi(absl::Span<const int> labels,
+                                           absl::Span<const double> scores,
+                                           const BootstrapOptions& options);
+
+}  // namespace mammo::metrics
+
+#endif  // MAMMO_LIB_METRICS_BOOTSTRAP_H_

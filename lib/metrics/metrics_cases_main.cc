@@ -1,0 +1,91 @@
+// metrics_cases CASES.json: prints every metric of every case as one JSON object per line,
+// for sklearn_reference_test.py to compare with scikit-learn and its own DeLong.
+// A case is {"labels": [0|1...], "a": [score...], "b": [score...], "threshold": t}.
+#include <cmath>
+#include <fstream>
+#include <iostream>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "lib/metrics/delong.h"
+#include "lib/metrics/roc_auc.h"
+#include "lib/metrics/roc_curve.h"
+#include "lib/metrics/threshold_metrics.h"
+#include "lib/metrics/youden.h"
+
+namespace {
+
+using nlohmann::json;
+namespace m = mammo::metrics;
+
+absl::StatusOr<json> Evaluate(const json& c) {
+  const std::vector<int> labels = c.at("labels").get<std::vector<int>>();
+  const std::vector<double> a = c.at("a").get<std::vector<double>>();
+  const std::vector<double> b = c.at("b").get<std::vector<double>>();
+  json out;
+  absl::StatusOr<double> auc = m::RocAuc(labels, a);
+  if (!auc.ok()) return auc.status();
+  out["auc"] = *auc;
+
+  absl::StatusOr<m::DelongAuc> delong = m::DelongAucCi(labels, a);
+  if (!delong.ok()) return delong.status();
+  out["delong_variance"] = delong->variance;
+  out["delong_ci"] = {delong->ci_lower, delong->ci_upper};
+
+  absl::StatusOr<m::DelongComparison> test = m::DelongTest(labels, a, b);
+  if (!test.ok()) return test.status();
+  out["test_difference"] = test->difference;
+  out["test_se"] = test->standard_error;
+  out["test_p"] = test->p_value;
+
+  absl::StatusOr<m::ThresholdMetrics> t = m::MetricsAtThreshold(labels, a, c.at("threshold"));
+  if (!t.ok()) return t.status();
+  out["confusion"] = {{"tp", t->confusion.true_positives}, {"fp", t->confusion.false_positives},
+                      {"tn", t->confusion.true_negatives}, {"fn", t->confusion.false_negatives}};
+  out["accuracy"] = t->accuracy;
+  out["f1"] = t->f1;
+  out["precision"] = t->precision;
+  out["sensitivity"] = t->sensitivity;
+  out["specificity"] = t->specificity;
+  out["paper_auc"] = t->paper_auc;
+
+  absl::StatusOr<std::vector<m::RocPoint>> curve = m::RocCurve(labels, a);
+  if (!curve.ok()) return curve.status();
+  // JSON has no infinity: the first threshold (+inf by contract) is checked here instead.
+  if (!std::isinf((*curve)[0].threshold)) return absl::InternalError("first threshold not inf");
+  for (size_t i = 0; i < curve->size(); ++i) {
+    const m::RocPoint& p = (*curve)[i];
+    out["roc_fpr"].push_back(p.fpr);
+    out["roc_tpr"].push_back(p.tpr);
+    if (i > 0) out["roc_thresholds"].push_back(p.threshold);
+  }
+
+  absl::StatusOr<m::YoudenPoint> youden = m::YoudenThreshold(labels, a);
+  if (!youden.ok()) return youden.status();
+  out["youden_threshold"] = youden->threshold;
+  out["youden_j"] = youden->j;
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::cerr << "Usage: metrics_cases CASES.json\n";
+    return 1;
+  }
+  std::ifstream in(argv[1]);
+  const json cases = json::parse(in);
+  for (const json& c : cases) {
+    absl::StatusOr<json> result = Evaluate(c);
+    if (!result.ok()) {
+      std::cerr << "metrics_cases: " << result.status() << "\n";
+      return 2;
+    }
+    std::cout << result->dump() << "\n";
+  }
+  return 0;
+}

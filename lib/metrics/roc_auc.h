@@ -1,0 +1,20 @@
+// The area under the ROC curve, exactly, as the Mann-Whitney U statistic over m*n pairs.
+#ifndef MAMMO_LIB_METRICS_ROC_AUC_H_
+#define MAMMO_LIB_METRICS_ROC_AUC_H_
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+
+namespace mammo::metrics {
+
+// P(score of a positive > score of a negative) + P(tie)/2, from midranks in O(n log n).
+// `labels` are 0/1 (1 = malignant). Errors as ValidateBinaryScores.
+absl::StatusOr<double> RocAuc(absl::Span<const int> labels, absl::Span<const double> scores);
+
+// The same without the input check, for loops (the bootstrap) over input already checked;
+// both classes must be present.
+double RocAucUnchecked(absl::Span<const int> labels, absl::Span<const double> scores);
+
+}  // namespace mammo::metrics
+
+#endif  // MAMMO_LIB_METRICS_ROC_AUC_H_

@@ -1,0 +1,41 @@
+// Metrics of the hard decision "malignant if probability >= threshold".
+#ifndef MAMMO_LIB_METRICS_THRESHOLD_METRICS_H_
+#define MAMMO_LIB_METRICS_THRESHOLD_METRICS_H_
+
+#include <cstdint>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+
+namespace mammo::metrics {
+
+struct ConfusionMatrix {
+  int64_t true_positives = 0;
+  int64_t false_positives = 0;
+  int64_t true_negatives = 0;
+  int64_t false_negatives = 0;
+};
+
+struct ThresholdMetrics {
+  double threshold = 0;
+  ConfusionMatrix confusion;
+  double accuracy = 0;
+  double sensitivity = 0;  // true positive rate, recall
+  double specificity = 0;  // true negative rate
+  // tp / (tp + fp); 0 when nothing is predicted positive, as scikit-learn's default.
+  double precision = 0;
+  double f1 = 0;  // 2 tp / (2 tp + fp + fn)
+  // What Falconi et al. (2020) report as "AUC": the area under the ROC "curve" through the
+  // single point (FPR, TPR), i.e. (1 + TPR - FPR) / 2 = balanced accuracy. Not the ROC AUC.
+  double paper_auc = 0;
+};
+
+// Errors as ValidateBinaryScores (both classes are needed for the rates), and for a NaN
+// threshold.
+absl::StatusOr<ThresholdMetrics> MetricsAtThreshold(absl::Span<const int> labels,
+                                                    absl::Span<const double> scores,
+                                                    double threshold);
+
+}  // namespace mammo::metrics
+
+#endif  // MAMMO_LIB_METRICS_THRESHOLD_METRICS_H_

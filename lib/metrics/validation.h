@@ -1,0 +1,28 @@
+// The input check shared by every metric over (label, probability) pairs.
+#ifndef MAMMO_LIB_METRICS_VALIDATION_H_
+#define MAMMO_LIB_METRICS_VALIDATION_H_
+
+#include <cstdint>
+
+#include "absl/status/status.h"
+#include "absl/types/span.h"
+
+namespace mammo::metrics {
+
+// Counts of each class in valid input.
+struct ClassCounts {
+  int64_t positives = 0;
+  int64_t negatives = 0;
+};
+
+// InvalidArgument unless `labels` and `scores` have the same non-zero length, every label is
+// 0 or 1, both classes occur, and every score is finite (NaN would make every ordering-based
+// metric meaningless, and silently dropping cases would change the sample).
+absl::Status ValidateBinaryScores(absl::Span<const int> labels, absl::Span<const double> scores);
+
+// The class counts; call only on input that ValidateBinaryScores accepted.
+ClassCounts CountClasses(absl::Span<const int> labels);
+
+}  // namespace mammo::metrics
+
+#endif  // MAMMO_LIB_METRICS_VALIDATION_H_

@@ -1,0 +1,48 @@
+#include "lib/metrics/validation.h"
+
+#include <cmath>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace mammo::metrics {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(ValidateBinaryScoresTest, AcceptsBothClassesWithFiniteScores) {
+  EXPECT_TRUE(ValidateBinaryScores({0, 1}, {0.2, 0.2}).ok());
+}
+
+TEST(ValidateBinaryScoresTest, RejectsBadInputWithAReason) {
+  struct Case {
+    std::vector<int> labels;
+    std::vector<double> scores;
+    const char* reason;
+  };
+  const std::vector<Case> cases = {
+      {{}, {}, "empty"},
+      {{0, 1}, {0.5}, "lengths must match"},
+      {{0, 2}, {0.1, 0.9}, "labels must be 0 or 1"},
+      {{0, -1}, {0.1, 0.9}, "labels must be 0 or 1"},
+      {{0, 1}, {0.1, NAN}, "scores must be finite"},
+      {{0, 1}, {INFINITY, 0.5}, "scores must be finite"},
+      {{1, 1, 1}, {0.1, 0.2, 0.3}, "only one class"},
+      {{0}, {0.1}, "only one class"},
+  };
+  for (const Case& c : cases) {
+    const absl::Status status = ValidateBinaryScores(c.labels, c.scores);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << c.reason;
+    EXPECT_THAT(status.message(), HasSubstr(c.reason));
+  }
+}
+
+TEST(CountClassesTest, CountsEachClass) {
+  const ClassCounts counts = CountClasses(std::vector<int>{1, 0, 1, 1});
+  EXPECT_EQ(counts.positives, 3);
+  EXPECT_EQ(counts.negatives, 1);
+}
+
+}  // namespace
+}  // namespace mammo::metrics

@@ -1,0 +1,356 @@
+#include "tools/score/score_lib.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <set>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
+#include "lib/metrics/youden.h"
+#include "lib/status/status_macros.h"
+
+namespace mammo::score {
+namespace {
+
+// Splits one CSV record. Quoted fields may hold commas and "" for a quote; records spanning
+// lines are not supported (predictions have no multi-line fields).
+absl::StatusOr<std::vector<std::string>> SplitCsvLine(absl::string_view line) {
+  std::vector<std::string> fields;
+  size_t i = 0;
+  while (true) {
+    std::string field;
+    if (i < line.size() && line[i] == '"') {
+      ++i;
+      while (true) {
+        if (i >= line.size()) return absl::DataLossError("unterminated quoted field");
+        if (line[i] == '"') {
+          if (i + 1 < line.size() && line[i + 1] == '"') {
+            field += '"';
+            i += 2;
+            continue;
+          }
+          ++i;
+          break;
+        }
+        field += line[i++];
+      }
+      if (i < line.size() && line[i] != ',') {
+        return absl::DataLossError("text after the closing quote of a field");
+      }
+    } else {
+      while (i < line.size() && line[i] != ',') field += line[i++];
+    }
+    fields.push_back(std::move(field));
+    if (i >= line.size()) return fields;
+    ++i;  // past the comma
+  }
+}
+
+absl::StatusOr<int> ParseLabel(absl::string_view text) {
+  const std::string label = absl::AsciiStrToLower(absl::StripAsciiWhitespace(text));
+  if (label == "1" || label == "malignant") return 1;
+  if (label == "0" || label == "benign") return 0;
+  return absl::DataLossError(
+      absl::StrCat("label '", text, "' is none of 0, 1, benign, malignant"));
+}
+
+absl::StatusOr<double> ParseProbability(absl::string_view text) {
+  double p;
+  if (!absl::SimpleAtod(absl::StripAsciiWhitespace(text), &p) || !std::isfinite(p) || p < 0 ||
+      p > 1) {
+    return absl::DataLossError(
+        absl::StrCat("probability '", text, "' is not a number in [0, 1]"));
+  }
+  return p;
+}
+
+// Adds "SPLIT: " to a metric's error; the code becomes FailedPrecondition, since the data,
+// not the command line, is what cannot be scored.
+absl::Status InSplit(const std::string& split, const absl::Status& status) {
+  return absl::FailedPreconditionError(absl::StrCat("split ", split, ": ", status.message()));
+}
+
+// train, valid and test first, in the order a model meets them; other names after, sorted.
+int SplitRank(const std::string& split) {
+  if (split == "train") return 0;
+  if (split == "valid") return 1;
+  if (split == "test") return 2;
+  return 3;
+}
+
+struct SplitData {
+  std::vector<int> labels;
+  std::vector<double> probabilities;
+  std::set<std::string> patients;
+};
+
+}  // namespace
+
+absl::StatusOr<std::vector<Prediction>> ParsePredictions(std::istream& in,
+                                                         const std::string& source) {
+  std::string line;
+  int line_number = 0;
+  auto error = [&](const absl::Status& status) {
+    return absl::Status(status.code(),
+                        absl::StrCat(source, ":", line_number, ": ", status.message()));
+  };
+  if (!std::getline(in, line)) return absl::DataLossError(absl::StrCat(source, ": empty input"));
+  ++line_number;
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  absl::StatusOr<std::vector<std::string>> header = SplitCsvLine(line);
+  if (!header.ok()) return error(header.status());
+  absl::flat_hash_map<std::string, size_t> column;
+  for (size_t i = 0; i < header->size(); ++i) {
+    const std::string name = absl::AsciiStrToLower(absl::StripAsciiWhitespace((*header)[i]));
+    if (!column.emplace(name, i).second) {
+      return error(absl::DataLossError(absl::StrCat("column '", name, "' appears twice")));
+    }
+  }
+  for (const char* required : {"id", "label", "probability"}) {
+    if (!column.contains(required)) {
+      return error(absl::DataLossError(absl::StrCat(
+          "the header lacks column '", required, "' (need id, label, probability)")));
+    }
+  }
+  const size_t id_col = column["id"];
+  const size_t label_col = column["label"];
+  const size_t probability_col = column["probability"];
+  const auto patient_col = column.find("patient_id");
+  const auto split_col = column.find("split");
+
+  std::vector<Prediction> predictions;
+  while (std::getline(in, line)) {
+    ++line_number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (absl::StripAsciiWhitespace(line).empty()) continue;
+    absl::StatusOr<std::vector<std::string>> fields = SplitCsvLine(line);
+    if (!fields.ok()) return error(fields.status());
+    if (fields->size() != header->size()) {
+      return error(absl::DataLossError(absl::StrCat(fields->size(), " fields, but the header has ",
+                                                    header->size())));
+    }
+    Prediction p;
+    p.id = (*fields)[id_col];
+    if (p.id.empty()) return error(absl::DataLossError("empty id"));
+    absl::StatusOr<int> label = ParseLabel((*fields)[label_col]);
+    if (!label.ok()) return error(label.status());
+    p.label = *label;
+    absl::StatusOr<double> probability = ParseProbability((*fields)[probability_col]);
+    if (!probability.ok()) return error(probability.status());
+    p.probability = *probability;
+    if (patient_col != column.end()) p.patient_id = (*fields)[patient_col->second];
+    p.split = split_col == column.end()
+                  ? "all"
+                  : absl::AsciiStrToLower(absl::StripAsciiWhitespace((*fields)[split_col->second]));
+    if (p.split.empty()) return error(absl::DataLossError("empty split"));
+    predictions.push_back(std::move(p));
+  }
+  if (in.bad()) return absl::DataLossError(absl::StrCat(source, ": read error"));
+  return predictions;
+}
+
+absl::StatusOr<std::vector<Prediction>> ReadPredictions(const std::vector<std::string>& paths) {
+  std::vector<Prediction> all;
+  absl::flat_hash_set<std::string> ids;
+  for (const std::string& path : paths) {
+    std::vector<Prediction> predictions;
+    if (path == "-") {
+      ASSIGN_OR_RETURN(predictions, ParsePredictions(std::cin, "stdin"));
+    } else {
+      std::ifstream in(path);
+      if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
+      ASSIGN_OR_RETURN(predictions, ParsePredictions(in, path));
+    }
+    for (Prediction& p : predictions) {
+      // A case counted twice would weigh twice in every metric.
+      if (!ids.insert(p.id).second) {
+        return absl::DataLossError(absl::StrCat(path, ": id '", p.id, "' appears twice"));
+      }
+      all.push_back(std::move(p));
+    }
+  }
+  if (all.empty()) return absl::DataLossError("no predictions in the input");
+  return all;
+}
+
+absl::StatusOr<std::optional<double>> ParseThreshold(const std::string& text) {
+  if (text == "youden") return std::optional<double>();
+  double value;
+  if (!absl::SimpleAtod(text, &value) || !std::isfinite(value)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--threshold must be a number or 'youden', not '", text, "'"));
+  }
+  return std::optional<double>(value);
+}
+
+absl::StatusOr<ScoreReport> Score(const std::vector<Prediction>& predictions,
+                                  const ScoreOptions& options) {
+  std::map<std::string, SplitData> by_split;
+  for (const Prediction& p : predictions) {
+    SplitData& data = by_split[p.split];
+    data.labels.push_back(p.label);
+    data.probabilities.push_back(p.probability);
+    if (!p.patient_id.empty()) data.patients.insert(p.patient_id);
+  }
+  std::vector<std::string> order;
+  for (const auto& entry : by_split) order.push_back(entry.first);
+  std::stable_sort(order.begin(), order.end(), [](const std::string& a, const std::string& b) {
+    return SplitRank(a) < SplitRank(b);
+  });
+
+  ScoreReport report;
+  report.bootstrap_resamples = options.bootstrap_resamples;
+  report.seed = options.seed;
+  if (options.threshold.has_value()) {
+    report.threshold = *options.threshold;
+  } else {
+    const auto valid = by_split.find("valid");
+    if (valid == by_split.end()) {
+      return absl::FailedPreconditionError(
+          "--threshold youden picks the threshold on the 'valid' split, and there is none");
+    }
+    absl::StatusOr<metrics::YoudenPoint> youden =
+        metrics::YoudenThreshold(valid->second.labels, valid->second.probabilities);
+    if (!youden.ok()) return InSplit("valid", youden.status());
+    report.youden = true;
+    report.threshold = youden->threshold;
+    report.youden_j = youden->j;
+  }
+
+  for (const std::string& name : order) {
+    const SplitData& data = by_split[name];
+    SplitScore s;
+    s.split = name;
+    s.cases = static_cast<int64_t>(data.labels.size());
+    s.positives = std::count(data.labels.begin(), data.labels.end(), 1);
+    s.negatives = s.cases - s.positives;
+    s.patients = static_cast<int64_t>(data.patients.size());
+    absl::StatusOr<metrics::DelongAuc> auc = metrics::DelongAucCi(data.labels, data.probabilities);
+    if (!auc.ok()) return InSplit(name, auc.status());
+    s.auc = *auc;
+    if (options.bootstrap_resamples > 0) {
+      metrics::BootstrapOptions bootstrap;
+      bootstrap.resamples = options.bootstrap_resamples;
+      bootstrap.seed = options.seed;
+      absl::StatusOr<metrics::BootstrapCi> ci =
+          metrics::BootstrapAucCi(data.labels, data.probabilities, bootstrap);
+      if (!ci.ok()) return InSplit(name, ci.status());
+      s.bootstrap = *ci;
+    }
+    absl::StatusOr<metrics::ThresholdMetrics> at =
+        metrics::MetricsAtThreshold(data.labels, data.probabilities, report.threshold);
+    if (!at.ok()) return InSplit(name, at.status());
+    s.at_threshold = *at;
+    report.splits.push_back(std::move(s));
+  }
+  return report;
+}
+
+std::string FormatTable(const ScoreReport& report) {
+  const bool bootstrap = report.bootstrap_resamples > 0;
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> header = {"split", "cases", "pos", "neg", "AUC", "DeLong 95% CI"};
+  if (bootstrap) header.push_back("bootstrap 95% CI");
+  for (const char* name :
+       {"paper_auc", "ACC", "F1", "TPR", "TNR", "precision", "TP", "FP", "TN", "FN"}) {
+    header.push_back(name);
+  }
+  rows.push_back(header);
+  auto interval = [](double lower, double upper) {
+    return absl::StrFormat("[%.4f, %.4f]", lower, upper);
+  };
+  for (const SplitScore& s : report.splits) {
+    const metrics::ThresholdMetrics& m = s.at_threshold;
+    std::vector<std::string> row = {s.split,
+                                    absl::StrCat(s.cases),
+                                    absl::StrCat(s.positives),
+                                    absl::StrCat(s.negatives),
+                                    absl::StrFormat("%.4f", s.auc.auc),
+                                    interval(s.auc.ci_lower, s.auc.ci_upper)};
+    if (bootstrap) row.push_back(interval(s.bootstrap->ci_lower, s.bootstrap->ci_upper));
+    for (double value : {m.paper_auc, m.accuracy, m.f1, m.sensitivity, m.specificity,
+                         m.precision}) {
+      row.push_back(absl::StrFormat("%.4f", value));
+    }
+    for (int64_t count : {m.confusion.true_positives, m.confusion.false_positives,
+                          m.confusion.true_negatives, m.confusion.false_negatives}) {
+      row.push_back(absl::StrCat(count));
+    }
+    rows.push_back(std::move(row));
+  }
+  std::vector<size_t> width(header.size(), 0);
+  for (const auto& row : rows) {
+    for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+  }
+  std::string out = report.youden
+                        ? absl::StrFormat("threshold %.6g (Youden's J = %.4f on the valid split)\n",
+                                          report.threshold, report.youden_j)
+                        : absl::StrFormat("threshold %.6g\n", report.threshold);
+  if (bootstrap) {
+    absl::StrAppend(&out, "bootstrap: ", report.bootstrap_resamples,
+                    " stratified resamples, seed ", report.seed, "\n");
+  }
+  for (const auto& row : rows) {
+    std::vector<std::string> cells;
+    for (size_t c = 0; c < row.size(); ++c) {
+      // Names align left, numbers right, so that digits line up.
+      cells.push_back(c == 0 ? absl::StrFormat("%-*s", width[c], row[c])
+                             : absl::StrFormat("%*s", width[c], row[c]));
+    }
+    absl::StrAppend(&out, absl::StrJoin(cells, "  "), "\n");
+  }
+  return out;
+}
+
+nlohmann::ordered_json ToJson(const ScoreReport& report) {
+  nlohmann::ordered_json out;
+  out["threshold"] = report.threshold;
+  out["threshold_source"] = report.youden ? "youden_valid" : "fixed";
+  if (report.youden) out["youden_j_valid"] = report.youden_j;
+  if (report.bootstrap_resamples > 0) {
+    out["bootstrap"] = {{"resamples", report.bootstrap_resamples}, {"seed", report.seed}};
+  }
+  out["splits"] = nlohmann::ordered_json::array();
+  for (const SplitScore& s : report.splits) {
+    const metrics::ThresholdMetrics& m = s.at_threshold;
+    nlohmann::ordered_json j;
+    j["split"] = s.split;
+    j["cases"] = s.cases;
+    j["positives"] = s.positives;
+    j["negatives"] = s.negatives;
+    j["patients"] = s.patients;
+    j["auc"] = s.auc.auc;
+    j["auc_se_delong"] = s.auc.standard_error;
+    j["auc_ci95_delong"] = {s.auc.ci_lower, s.auc.ci_upper};
+    if (s.bootstrap.has_value()) {
+      j["auc_ci95_bootstrap"] = {s.bootstrap->ci_lower, s.bootstrap->ci_upper};
+      j["bootstrap_used"] = s.bootstrap->resamples_used;
+      j["bootstrap_skipped"] = s.bootstrap->resamples_skipped;
+    }
+    j["paper_auc"] = m.paper_auc;
+    j["accuracy"] = m.accuracy;
+    j["f1"] = m.f1;
+    j["sensitivity"] = m.sensitivity;
+    j["specificity"] = m.specificity;
+    j["precision"] = m.precision;
+    j["confusion"] = {{"tp", m.confusion.true_positives},
+                      {"fp", m.confusion.false_positives},
+                      {"tn", m.confusion.true_negatives},
+                      {"fn", m.confusion.false_negatives}};
+    out["splits"].push_back(std::move(j));
+  }
+  return out;
+}
+
+}  // namespace mammo::score

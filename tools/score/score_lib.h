@@ -1,0 +1,83 @@
+// score: ROC AUC with confidence intervals and threshold metrics per split, from a CSV of
+// predicted probabilities.
+#ifndef MAMMO_TOOLS_SCORE_SCORE_LIB_H_
+#define MAMMO_TOOLS_SCORE_SCORE_LIB_H_
+
+#include <cstdint>
+#include <istream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "lib/metrics/bootstrap.h"
+#include "lib/metrics/delong.h"
+#include "lib/metrics/threshold_metrics.h"
+
+namespace mammo::score {
+
+struct Prediction {
+  std::string id;
+  int label = 0;  // 1 = malignant
+  double probability = 0;  // of malignancy
+  std::string patient_id;  // empty without a patient_id column
+  std::string split;  // "all" without a split column
+};
+
+// Reads CSV text with a header naming at least id, label and probability (optionally
+// patient_id and split; other columns are ignored). Fields may be double-quoted ("" is a
+// quote). Labels are 0/1 or benign/malignant (any case); probabilities lie in [0, 1].
+// `source` names the input in errors, which are DataLoss "SOURCE:LINE: ...".
+absl::StatusOr<std::vector<Prediction>> ParsePredictions(std::istream& in,
+                                                         const std::string& source);
+
+// ParsePredictions over each file ("-" is stdin), concatenated; ids must be unique across all.
+absl::StatusOr<std::vector<Prediction>> ReadPredictions(const std::vector<std::string>& paths);
+
+struct ScoreOptions {
+  // Fixed threshold, or none for Youden's J picked on the "valid" split.
+  std::optional<double> threshold = 0.5;
+  int bootstrap_resamples = 0;  // 0: no bootstrap interval
+  uint64_t seed = 0;
+};
+
+// "youden" or a finite number; InvalidArgument otherwise.
+absl::StatusOr<std::optional<double>> ParseThreshold(const std::string& text);
+
+struct SplitScore {
+  std::string split;
+  int64_t cases = 0;
+  int64_t positives = 0;
+  int64_t negatives = 0;
+  int64_t patients = 0;  // distinct non-empty patient ids
+  metrics::DelongAuc auc;
+  std::optional<metrics::BootstrapCi> bootstrap;
+  metrics::ThresholdMetrics at_threshold;
+};
+
+struct ScoreReport {
+  double threshold = 0;
+  bool youden = false;  // threshold chosen by Youden's J on the valid split
+  double youden_j = 0;  // on the valid split, when `youden`
+  int bootstrap_resamples = 0;
+  uint64_t seed = 0;
+  std::vector<SplitScore> splits;  // train, valid, test, then other names sorted
+};
+
+// Scores every split at one threshold (Youden's on "valid" applies to every split).
+// FailedPrecondition, naming the split, when a split cannot be scored (a single class, fewer
+// than two cases of a class for DeLong) or Youden's J is asked for without a valid split.
+absl::StatusOr<ScoreReport> Score(const std::vector<Prediction>& predictions,
+                                  const ScoreOptions& options);
+
+// One aligned row per split, and the threshold used.
+std::string FormatTable(const ScoreReport& report);
+
+nlohmann::ordered_json ToJson(const ScoreReport& report);
+
+}  // namespace mammo::score
+
+#endif  // MAMMO_TOOLS_SCORE_SCORE_LIB_H_

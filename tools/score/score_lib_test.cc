@@ -1,0 +1,181 @@
+#include "tools/score/score_lib.h"
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace mammo::score {
+namespace {
+
+using ::testing::HasSubstr;
+
+// testdata/predictions.csv, by hand:
+//   valid: malignant {0.9, 0.6, 0.3}, benign {0.7, 0.2, 0.1}: AUC 7/9; Youden's J is
+//     largest at 0.3 (TPR 1, FPR 1/3, J 2/3).
+//   test: malignant {0.8, 0.4, 0.2}, benign {0.5, 0.3, 0.1}: AUC 6/9.
+//     At 0.5: TP 1, FN 2, FP 1, TN 2. At 0.3: TP 2, FN 1, FP 2, TN 1.
+const char kCsv[] = "tools/score/testdata/predictions.csv";
+
+absl::StatusOr<std::vector<Prediction>> Parse(const std::string& text) {
+  std::istringstream in(text);
+  return ParsePredictions(in, "test.csv");
+}
+
+TEST(ReadPredictionsTest, ReadsLabelsInEveryFormAndQuotedFields) {
+  const absl::StatusOr<std::vector<Prediction>> p = ReadPredictions({kCsv});
+  ASSERT_TRUE(p.ok()) << p.status();
+  ASSERT_EQ(p->size(), 12u);
+  EXPECT_EQ((*p)[1].label, 1);  // "malignant"
+  EXPECT_EQ((*p)[2].label, 1);  // "MALIGNANT"
+  EXPECT_EQ((*p)[4].label, 0);  // "benign"
+  EXPECT_EQ((*p)[11].id, "t,6");
+  EXPECT_EQ((*p)[11].label, 0);
+  EXPECT_EQ((*p)[11].probability, 0.1);
+  EXPECT_EQ((*p)[11].patient_id, "P6");
+  EXPECT_EQ((*p)[11].split, "test");
+}
+
+TEST(ReadPredictionsTest, DuplicateIdsAndMissingFilesAreErrors) {
+  absl::Status twice = ReadPredictions({kCsv, kCsv}).status();
+  EXPECT_EQ(twice.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(twice.message(), HasSubstr("id 'v1' appears twice"));
+  EXPECT_EQ(ReadPredictions({"/no/such/file.csv"}).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST(ParsePredictionsTest, WithoutSplitColumnEverythingIsOneSplit) {
+  const absl::StatusOr<std::vector<Prediction>> p =
+      Parse("probability,label,id\r\n0.25,1,a\r\n\r\n0.75,0,b\r\n");
+  ASSERT_TRUE(p.ok()) << p.status();
+  ASSERT_EQ(p->size(), 2u);
+  EXPECT_EQ((*p)[0].split, "all");
+  EXPECT_EQ((*p)[0].id, "a");
+  EXPECT_EQ((*p)[1].probability, 0.75);
+  EXPECT_EQ((*p)[1].patient_id, "");
+}
+
+TEST(ParsePredictionsTest, BadDataIsDataLossWithTheLine) {
+  struct Case {
+    std::string csv;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"", "empty input"},
+      {"id,label\na,1\n", "lacks column 'probability'"},
+      {"id,label,probability,label\n", "column 'label' appears twice"},
+      {"id,label,probability\na,1,0.5\nb,2,0.5\n", "test.csv:3: label '2'"},
+      {"id,label,probability\na,1,nan\n", "test.csv:2: probability 'nan'"},
+      {"id,label,probability\na,1,1.5\n", "probability '1.5' is not a number in [0, 1]"},
+      {"id,label,probability\na,1,\n", "probability ''"},
+      {"id,label,probability\n\"a,1,0.5\n", "unterminated quoted field"},
+      {"id,label,probability\n\"a\"x,1,0.5\n", "text after the closing quote"},
+      {"id,label,probability\na,1\n", "2 fields, but the header has 3"},
+      {"id,label,probability\n,1,0.5\n", "empty id"},
+  };
+  for (const Case& c : cases) {
+    const absl::Status status = Parse(c.csv).status();
+    EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << c.csv;
+    EXPECT_THAT(status.message(), HasSubstr(c.message)) << c.csv;
+  }
+}
+
+TEST(ParseThresholdTest, NumberOrYouden) {
+  EXPECT_EQ(**ParseThreshold("0.25"), 0.25);
+  EXPECT_FALSE(ParseThreshold("youden")->has_value());
+  EXPECT_EQ(ParseThreshold("half").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseThreshold("nan").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ScoreTest, FixedThresholdPerSplitInTrainValidTestOrder) {
+  const absl::StatusOr<std::vector<Prediction>> p = ReadPredictions({kCsv});
+  ASSERT_TRUE(p.ok()) << p.status();
+  const absl::StatusOr<ScoreReport> r = Score(*p, ScoreOptions());
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->threshold, 0.5);
+  EXPECT_FALSE(r->youden);
+  ASSERT_EQ(r->splits.size(), 2u);
+  EXPECT_EQ(r->splits[0].split, "valid");
+  EXPECT_DOUBLE_EQ(r->splits[0].auc.auc, 7.0 / 9);
+  const SplitScore& test = r->splits[1];
+  EXPECT_EQ(test.split, "test");
+  EXPECT_EQ(test.cases, 6);
+  EXPECT_EQ(test.positives, 3);
+  EXPECT_EQ(test.patients, 3);
+  EXPECT_DOUBLE_EQ(test.auc.auc, 6.0 / 9);
+  EXPECT_EQ(test.at_threshold.confusion.true_positives, 1);
+  EXPECT_EQ(test.at_threshold.confusion.false_negatives, 2);
+  EXPECT_EQ(test.at_threshold.confusion.false_positives, 1);
+  EXPECT_EQ(test.at_threshold.confusion.true_negatives, 2);
+  EXPECT_DOUBLE_EQ(test.at_threshold.f1, 0.4);
+  EXPECT_DOUBLE_EQ(test.at_threshold.paper_auc, 0.5);
+  EXPECT_FALSE(test.bootstrap.has_value());
+}
+
+TEST(ScoreTest, YoudenIsPickedOnValidAndAppliedToTest) {
+  const absl::StatusOr<std::vector<Prediction>> p = ReadPredictions({kCsv});
+  ASSERT_TRUE(p.ok()) << p.status();
+  ScoreOptions options;
+  options.threshold = std::nullopt;
+  const absl::StatusOr<ScoreReport> r = Score(*p, options);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->youden);
+  EXPECT_EQ(r->threshold, 0.3);
+  EXPECT_DOUBLE_EQ(r->youden_j, 2.0 / 3);
+  const metrics::ThresholdMetrics& test = r->splits[1].at_threshold;
+  EXPECT_EQ(test.confusion.true_positives, 2);
+  EXPECT_EQ(test.confusion.false_positives, 2);
+  EXPECT_DOUBLE_EQ(test.f1, 4.0 / 7);
+  EXPECT_DOUBLE_EQ(test.sensitivity, 2.0 / 3);
+  EXPECT_DOUBLE_EQ(test.specificity, 1.0 / 3);
+
+  const std::string table = FormatTable(*r);
+  EXPECT_THAT(table, HasSubstr("threshold 0.3 (Youden's J = 0.6667 on the valid split)"));
+  EXPECT_THAT(table, HasSubstr("DeLong 95% CI"));
+  EXPECT_THAT(table, HasSubstr("0.5714"));  // test F1
+  const nlohmann::ordered_json json = ToJson(*r);
+  EXPECT_EQ(json["threshold_source"], "youden_valid");
+  EXPECT_EQ(json["splits"][1]["split"], "test");
+  EXPECT_EQ(json["splits"][1]["confusion"]["fp"], 2);
+  EXPECT_DOUBLE_EQ(json["splits"][1]["auc"].get<double>(), 6.0 / 9);
+}
+
+TEST(ScoreTest, BootstrapIsReproducibleAndReported) {
+  const absl::StatusOr<std::vector<Prediction>> p = ReadPredictions({kCsv});
+  ASSERT_TRUE(p.ok()) << p.status();
+  ScoreOptions options;
+  options.bootstrap_resamples = 100;
+  options.seed = 5;
+  const absl::StatusOr<ScoreReport> a = Score(*p, options);
+  const absl::StatusOr<ScoreReport> b = Score(*p, options);
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_TRUE(a->splits[1].bootstrap.has_value());
+  EXPECT_EQ(a->splits[1].bootstrap->ci_lower, b->splits[1].bootstrap->ci_lower);
+  EXPECT_EQ(a->splits[1].bootstrap->resamples_used, 100);
+  EXPECT_THAT(FormatTable(*a), HasSubstr("bootstrap 95% CI"));
+  EXPECT_EQ(ToJson(*a)["splits"][1]["bootstrap_skipped"], 0);
+  EXPECT_EQ(ToJson(*a)["bootstrap"]["seed"], 5);
+}
+
+TEST(ScoreTest, UnscorableSplitsAreFailedPrecondition) {
+  const absl::StatusOr<std::vector<Prediction>> one_class =
+      Parse("id,label,probability,split\na,1,0.5,train\nb,1,0.7,train\n");
+  ASSERT_TRUE(one_class.ok()) << one_class.status();
+  absl::Status status = Score(*one_class, ScoreOptions()).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(status.message(), HasSubstr("split train: only one class"));
+
+  ScoreOptions youden;
+  youden.threshold = std::nullopt;
+  const absl::StatusOr<std::vector<Prediction>> no_valid =
+      Parse("id,label,probability,split\na,1,0.5,test\nb,0,0.7,test\nc,1,0.1,test\nd,0,0,test\n");
+  ASSERT_TRUE(no_valid.ok()) << no_valid.status();
+  status = Score(*no_valid, youden).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(status.message(), HasSubstr("'valid' split"));
+}
+
+}  // namespace
+}  // namespace mammo::score
