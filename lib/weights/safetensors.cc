@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 #include <limits>
+#include <optional>
+#include <set>
 #include <tuple>
 #include <utility>
 
@@ -22,6 +24,9 @@ namespace mammo::weights {
 namespace {
 
 using Json = nlohmann::json;
+
+static_assert(std::numeric_limits<float>::is_iec559 && std::numeric_limits<double>::is_iec559,
+              "F16/BF16/F32/F64 conversions assume IEEE 754 floats");
 
 // The header length prefix.
 constexpr size_t kLengthBytes = 8;
@@ -190,13 +195,29 @@ absl::Status SafetensorsFile::ParseHeader() {
   if (header_size == 0 || header[0] != '{') {
     return absl::DataLossError(absl::StrCat(path_, ": header does not start with '{'"));
   }
+  // JSON objects keep the last of repeated keys, which would let a second entry for a tensor
+  // hide the first; the callback remembers the keys of each open object to catch that.
+  std::vector<std::set<std::string>> open_objects;
+  std::optional<std::string> duplicate;
+  const Json::parser_callback_t track_keys = [&](int, Json::parse_event_t event, Json& parsed) {
+    if (event == Json::parse_event_t::object_start) open_objects.emplace_back();
+    if (event == Json::parse_event_t::object_end) open_objects.pop_back();
+    if (event == Json::parse_event_t::key && !duplicate &&
+        !open_objects.back().insert(parsed.get<std::string>()).second) {
+      duplicate = parsed.get<std::string>();
+    }
+    return true;
+  };
   // No exceptions: a malformed header becomes a `discarded` value. The parser is iterative
   // and checks UTF-8, so deep nesting or bad bytes cannot hurt it.
-  const Json root = Json::parse(header, header + header_size, /*cb=*/nullptr,
+  const Json root = Json::parse(header, header + header_size, track_keys,
                                 /*allow_exceptions=*/false);
   // Valid JSON that starts with '{' is an object, so nothing else needs checking here.
   if (root.is_discarded()) {
     return absl::DataLossError(absl::StrCat(path_, ": header is not valid JSON"));
+  }
+  if (duplicate) {
+    return absl::DataLossError(absl::StrCat(path_, ": header repeats the key '", *duplicate, "'"));
   }
 
   const uint64_t buffer_size = size_ - kLengthBytes - header_size;
@@ -277,7 +298,8 @@ absl::StatusOr<std::vector<float>> SafetensorsFile::ToFloat32(absl::string_view 
         std::memcpy(&value, &bits32, sizeof(value));
         break;
       }
-      default: {  // F64, the only other floating-point type
+      default: {  // F64, the only other floating-point type; IEEE 754 rounds to nearest
+                  // and overflows to infinity
         double wide;
         std::memcpy(&wide, &bits, sizeof(wide));
         value = static_cast<float>(wide);

@@ -270,6 +270,26 @@ TEST(SafetensorsHostile, MissingUnknownAndEmptyNames) {
                  "empty name");
 }
 
+TEST(SafetensorsHostile, RepeatedKeys) {
+  ExpectDataLoss(
+      "repeated_tensor.st",
+      RawFile("{" + Entry("a", "U8", "[1]", 0, 1) + "," + Entry("a", "U8", "[1]", 1, 2) + "}",
+              "ab"),
+      "header repeats the key 'a'");
+  ExpectDataLoss("repeated_field.st",
+                 RawFile("{\"a\":{\"dtype\":\"U8\",\"dtype\":\"U8\",\"shape\":[1],"
+                         "\"data_offsets\":[0,1]}}",
+                         "a"),
+                 "header repeats the key 'dtype'");
+}
+
+// A million nested arrays: neither parsing nor freeing the JSON may recurse that deep.
+TEST(SafetensorsHostile, DeeplyNestedHeader) {
+  const int depth = 1000000;
+  const std::string header = "{\"a\":" + std::string(depth, '[') + std::string(depth, ']') + "}";
+  ExpectDataLoss("nested.st", RawFile(header, ""), "tensor 'a': entry is array");
+}
+
 TEST(SafetensorsHostile, BadMetadata) {
   ExpectDataLoss("meta_array.st", RawFile("{\"__metadata__\":[1]}", ""),
                  "field '__metadata__' is array, not an object");
