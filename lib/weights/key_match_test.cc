@@ -1,6 +1,9 @@
 #include "lib/weights/key_match.h"
 
+#include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"

@@ -33,8 +33,9 @@ constexpr size_t kLengthBytes = 8;
 
 uint64_t LoadLittleEndian(const char* p, size_t n) {
   uint64_t value = 0;
-  for (size_t i = 0; i < n; ++i)
+  for (size_t i = 0; i < n; ++i) {
     value |= static_cast<uint64_t>(static_cast<uint8_t>(p[i])) << (8 * i);
+  }
   return value;
 }
 
@@ -147,7 +148,7 @@ SafetensorsFile::SafetensorsFile(std::string path, const char* data, size_t size
     : path_(std::move(path)), data_(data), size_(size) {}
 
 SafetensorsFile::~SafetensorsFile() {
-  if (data_ != nullptr) ::munmap(const_cast<char*>(data_), size_);
+  ::munmap(const_cast<char*>(data_), size_);
 }
 
 absl::StatusOr<std::unique_ptr<SafetensorsFile>> SafetensorsFile::Open(const std::string& path) {
@@ -176,8 +177,7 @@ absl::StatusOr<std::unique_ptr<SafetensorsFile>> SafetensorsFile::Open(const std
   if (mapping == MAP_FAILED) return OsError(path, "cannot mmap", error);
   std::unique_ptr<SafetensorsFile> file(
       new SafetensorsFile(path, static_cast<const char*>(mapping), size));
-  absl::Status status = file->ParseHeader();
-  if (!status.ok()) return status;
+  RETURN_IF_ERROR(file->ParseHeader());
   return file;
 }
 

@@ -1,10 +1,13 @@
 #include "lib/weights/safetensors.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <map>
+#include <memory>
 #include <random>
 #include <sstream>
 #include <string>

@@ -6,10 +6,10 @@
 //
 // Exit status 0 when everything matches; otherwise each difference is printed.
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
