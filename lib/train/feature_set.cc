@@ -1,0 +1,73 @@
+#include "lib/train/feature_set.h"
+
+#include "absl/strings/str_cat.h"
+#include "lib/records/shard_reader.h"
+#include "lib/status/status_macros.h"
+
+namespace mammo::train {
+
+FeatureSet FeatureSet::Select(Split split) const {
+  FeatureSet out;
+  out.source = source;
+  std::vector<int64_t> rows;
+  for (int64_t i = 0; i < size(); ++i) {
+    if (splits[i] != split) continue;
+    rows.push_back(i);
+    out.ids.push_back(ids[i]);
+    out.patient_ids.push_back(patient_ids[i]);
+    out.lesion_ids.push_back(lesion_ids[i]);
+    out.splits.push_back(splits[i]);
+  }
+  const torch::Tensor index = torch::tensor(rows, torch::kLong);
+  out.features = rows.empty() ? torch::empty({0, width()}) : features.index_select(0, index);
+  out.labels = rows.empty() ? torch::empty({0}) : labels.index_select(0, index);
+  return out;
+}
+
+absl::StatusOr<FeatureSet> LoadFeatureSet(const std::vector<std::string>& inputs) {
+  ASSIGN_OR_RETURN(std::unique_ptr<ShardReader> reader, ShardReader::Open(inputs));
+  FeatureSet set;
+  std::vector<float> values;
+  std::vector<float> labels;
+  int64_t width = -1;
+  Record record;
+  while (true) {
+    ASSIGN_OR_RETURN(bool got, reader->Next(&record));
+    if (!got) break;
+    const auto where = [&] { return absl::StrCat(reader->Position(), ": record '", record.id(), "'"); };
+    if (record.features_size() == 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(where(), " has no feature vector (run `embed` on the images first)"));
+    }
+    if (width < 0) {
+      width = record.features_size();
+      for (const Provenance& p : record.provenance()) {
+        if (p.stage() != "embed") continue;
+        set.source = "embed";
+        for (const Parameter& parameter : p.parameters()) {
+          if (parameter.name() == "model") set.source = absl::StrCat("embed: ", parameter.value());
+        }
+      }
+    }
+    if (record.features_size() != width) {
+      return absl::FailedPreconditionError(absl::StrCat(where(), " has ", record.features_size(),
+                                                        " features, earlier records ", width));
+    }
+    if (record.label() == LABEL_UNSPECIFIED) {
+      return absl::FailedPreconditionError(absl::StrCat(where(), " has no label"));
+    }
+    values.insert(values.end(), record.features().begin(), record.features().end());
+    labels.push_back(record.label() == MALIGNANT ? 1.0f : 0.0f);
+    set.ids.push_back(record.id());
+    set.patient_ids.push_back(record.patient_id());
+    set.lesion_ids.push_back(record.lesion_id());
+    set.splits.push_back(record.split());
+  }
+  const int64_t n = set.size();
+  if (n == 0) return absl::FailedPreconditionError("the inputs hold no records");
+  set.features = torch::from_blob(values.data(), {n, width}, torch::kFloat32).clone();
+  set.labels = torch::from_blob(labels.data(), {n}, torch::kFloat32).clone();
+  return set;
+}
+
+}  // namespace mammo::train

@@ -1,0 +1,62 @@
+#include "lib/train/run_config.h"
+
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "lib/records/byte_io.h"
+#include "lib/status/status_macros.h"
+
+namespace mammo::train {
+
+absl::Status WriteRunConfig(const std::string& path, const RunConfig& config) {
+  nlohmann::ordered_json j;
+  j["run_name"] = config.run_name;
+  j["stage"] = config.stage;
+  j["features_source"] = config.features_source;
+  j["head"] = {{"in_features", config.head.in_features},
+               {"hidden", config.head.hidden},
+               {"dropout", config.head.dropout}};
+  j["learning_rate"] = config.learning_rate;
+  j["batch_size"] = config.batch_size;
+  j["seed"] = config.seed;
+  j["epochs_run"] = config.epochs_run;
+  j["best_epoch"] = config.best_epoch;
+  j["stopped_early"] = config.stopped_early;
+  ASSIGN_OR_RETURN(std::unique_ptr<ByteWriter> out, ByteWriter::Create(path));
+  RETURN_IF_ERROR(out->Write(j.dump(2) + "\n"));
+  return out->Close();
+}
+
+absl::StatusOr<RunConfig> ReadRunConfig(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": missing (is this a run folder?)"));
+  std::stringstream text;
+  text << in.rdbuf();
+  try {
+    const nlohmann::json j = nlohmann::json::parse(text.str());
+    RunConfig config;
+    config.run_name = j.at("run_name").get<std::string>();
+    config.stage = j.at("stage").get<std::string>();
+    config.features_source = j.at("features_source").get<std::string>();
+    config.head.in_features = j.at("head").at("in_features").get<int64_t>();
+    config.head.hidden = j.at("head").at("hidden").get<std::vector<int64_t>>();
+    config.head.dropout = j.at("head").at("dropout").get<double>();
+    config.learning_rate = j.at("learning_rate").get<double>();
+    config.batch_size = j.at("batch_size").get<int>();
+    config.seed = j.at("seed").get<uint64_t>();
+    config.epochs_run = j.at("epochs_run").get<int>();
+    config.best_epoch = j.at("best_epoch").get<int>();
+    config.stopped_early = j.at("stopped_early").get<bool>();
+    if (config.head.in_features <= 0) {
+      return absl::DataLossError(absl::StrCat(path, ": head.in_features must be positive"));
+    }
+    return config;
+  } catch (const nlohmann::json::exception& e) {
+    return absl::DataLossError(absl::StrCat(path, ": not a valid run.json: ", e.what()));
+  }
+}
+
+}  // namespace mammo::train

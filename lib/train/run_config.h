@@ -1,0 +1,36 @@
+// run.json: what a training run was, so that `predict` and `score` can rebuild its head and
+// label its results without being told again.
+//
+//   RunConfig config{.run_name = "vgg16-TL", .head = options, ...};
+//   RETURN_IF_ERROR(WriteRunConfig("out/runs/vgg16-TL/run.json", config));
+//   ASSIGN_OR_RETURN(RunConfig read, ReadRunConfig("out/runs/vgg16-TL/run.json"));
+#ifndef MAMMO_LIB_TRAIN_RUN_CONFIG_H_
+#define MAMMO_LIB_TRAIN_RUN_CONFIG_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "lib/train/head.h"
+
+namespace mammo::train {
+
+struct RunConfig {
+  std::string run_name;         // the paper's style: "vgg16-TL", "vgg16-10-FT"
+  std::string stage;            // "tl_train"
+  std::string features_source;  // e.g. "embed: vgg16"
+  HeadOptions head;
+  double learning_rate = 0;
+  int batch_size = 0;
+  uint64_t seed = 0;
+  int epochs_run = 0;
+  int best_epoch = 0;
+  bool stopped_early = false;
+};
+
+absl::Status WriteRunConfig(const std::string& path, const RunConfig& config);
+absl::StatusOr<RunConfig> ReadRunConfig(const std::string& path);
+
+}  // namespace mammo::train
+
+#endif  // MAMMO_LIB_TRAIN_RUN_CONFIG_H_

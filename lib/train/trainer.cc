@@ -1,0 +1,304 @@
+#include "lib/train/trainer.h"
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "lib/records/byte_io.h"
+#include "lib/status/status_macros.h"
+
+namespace mammo::train {
+namespace {
+
+constexpr char kBest[] = "best.pt";
+constexpr char kLast[] = "last.pt";
+constexpr char kHistory[] = "history.csv";
+
+// What, besides weights and optimizer state, a resumed run must know.
+struct LoopState {
+  int epochs_done = 0;
+  int best_epoch = 0;
+  double best_value = 0;
+  int epochs_without_improvement = 0;
+  bool finished = false;
+};
+
+uint64_t EpochSeed(uint64_t seed, int epoch) {
+  // SplitMix64 finaliser: nearby (seed, epoch) pairs give unrelated streams.
+  uint64_t z = seed + 0x9e3779b97f4a7c15ull * static_cast<uint64_t>(epoch + 1);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+// Fisher-Yates with an unbiased bounded draw of our own: std::uniform_int_distribution
+// differs between standard libraries, and the order must be the same everywhere.
+std::vector<int64_t> Permutation(int64_t n, uint64_t seed) {
+  std::vector<int64_t> order(n);
+  for (int64_t i = 0; i < n; ++i) order[i] = i;
+  std::mt19937_64 rng(seed);
+  for (int64_t i = n - 1; i > 0; --i) {
+    const uint64_t bound = static_cast<uint64_t>(i) + 1;
+    const uint64_t limit = UINT64_MAX - UINT64_MAX % bound;
+    uint64_t r;
+    do r = rng(); while (r >= limit);
+    std::swap(order[i], order[r % bound]);
+  }
+  return order;
+}
+
+absl::Status AtomicRename(const std::string& from, const std::string& to) {
+  if (std::rename(from.c_str(), to.c_str()) != 0) {
+    return absl::UnavailableError(absl::StrCat(to, ": cannot rename ", from, " to it"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SaveCheckpoint(const std::string& path, Head& head,
+                            torch::optim::Optimizer* optimizer, const LoopState* state) {
+  torch::serialize::OutputArchive archive;
+  torch::serialize::OutputArchive model;
+  head->save(model);
+  archive.write("model", model);
+  if (optimizer != nullptr) {
+    torch::serialize::OutputArchive optim;
+    optimizer->save(optim);
+    archive.write("optimizer", optim);
+  }
+  if (state != nullptr) {
+    archive.write("state", torch::tensor({static_cast<double>(state->epochs_done),
+                                          static_cast<double>(state->best_epoch), state->best_value,
+                                          static_cast<double>(state->epochs_without_improvement),
+                                          state->finished ? 1.0 : 0.0},
+                                         torch::kFloat64));
+  }
+  const std::string temp = path + ".tmp";
+  try {
+    archive.save_to(temp);
+  } catch (const c10::Error& e) {
+    return absl::UnavailableError(absl::StrCat(temp, ": cannot write the checkpoint"));
+  }
+  return AtomicRename(temp, path);
+}
+
+absl::Status LoadCheckpoint(const std::string& path, Head& head, torch::optim::Optimizer* optimizer,
+                            LoopState* state) {
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(path);
+    torch::serialize::InputArchive model;
+    archive.read("model", model);
+    head->load(model);
+    if (optimizer != nullptr) {
+      torch::serialize::InputArchive optim;
+      archive.read("optimizer", optim);
+      optimizer->load(optim);
+    }
+    if (state != nullptr) {
+      torch::Tensor s;
+      archive.read("state", s);
+      const auto v = s.accessor<double, 1>();
+      state->epochs_done = static_cast<int>(v[0]);
+      state->best_epoch = static_cast<int>(v[1]);
+      state->best_value = v[2];
+      state->epochs_without_improvement = static_cast<int>(v[3]);
+      state->finished = v[4] != 0.0;
+    }
+  } catch (const c10::Error& e) {
+    return absl::DataLossError(absl::StrCat(
+        path, ": not a checkpoint of this head (", std::string(e.what_without_backtrace()).substr(0, 200),
+        ")"));
+  }
+  return absl::OkStatus();
+}
+
+std::string HistoryCsv(const std::vector<EpochRecord>& history) {
+  std::string csv = absl::StrCat(kHistoryHeader, "\n");
+  for (const EpochRecord& r : history) {
+    absl::StrAppendFormat(&csv, "%d,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.3f\n", r.epoch, r.train_loss,
+                          r.train_accuracy, r.valid_loss, r.valid_accuracy, r.beta(),
+                          r.learning_rate, r.seconds);
+  }
+  return csv;
+}
+
+absl::Status WriteHistory(const std::string& path, const std::vector<EpochRecord>& history) {
+  ASSIGN_OR_RETURN(std::unique_ptr<ByteWriter> out, ByteWriter::Create(path));
+  RETURN_IF_ERROR(out->Write(HistoryCsv(history)));
+  return out->Close();
+}
+
+absl::StatusOr<std::vector<EpochRecord>> ReadHistory(const std::string& path, int epochs) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": missing; cannot resume"));
+  std::string line;
+  std::getline(in, line);
+  std::vector<EpochRecord> history;
+  while (static_cast<int>(history.size()) < epochs && std::getline(in, line)) {
+    const std::vector<std::string> f = absl::StrSplit(line, ',');
+    EpochRecord r;
+    if (f.size() != 8 || !absl::SimpleAtoi(f[0], &r.epoch) || !absl::SimpleAtod(f[1], &r.train_loss) ||
+        !absl::SimpleAtod(f[2], &r.train_accuracy) || !absl::SimpleAtod(f[3], &r.valid_loss) ||
+        !absl::SimpleAtod(f[4], &r.valid_accuracy) || !absl::SimpleAtod(f[6], &r.learning_rate) ||
+        !absl::SimpleAtod(f[7], &r.seconds)) {
+      return absl::DataLossError(absl::StrCat(path, ": malformed line '", line, "'"));
+    }
+    history.push_back(r);
+  }
+  if (static_cast<int>(history.size()) != epochs) {
+    return absl::DataLossError(absl::StrCat(path, ": holds ", history.size(),
+                                            " epochs, the checkpoint ", epochs));
+  }
+  return history;
+}
+
+absl::Status CheckTrainingSet(const FeatureSet& set, const char* name, int64_t width) {
+  if (set.size() == 0) {
+    return absl::FailedPreconditionError(absl::StrCat("the ", name, " set is empty"));
+  }
+  const double positives = set.labels.sum().item<double>();
+  if (positives == 0 || positives == static_cast<double>(set.size())) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the ", name, " set holds one class only (", set.size(), " records, all ",
+        positives == 0 ? "benign" : "malignant", ")"));
+  }
+  if (set.width() != width) {
+    return absl::FailedPreconditionError(absl::StrCat("the ", name, " set has ", set.width(),
+                                                      " features, the head expects ", width));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::pair<double, double> Evaluate(Head& head, const FeatureSet& set, torch::Device device) {
+  torch::NoGradGuard no_grad;
+  head->eval();
+  const torch::Tensor logits = head->forward(set.features.to(device)).to(torch::kCPU);
+  const double loss =
+      torch::binary_cross_entropy_with_logits(logits, set.labels).item<double>();
+  const double accuracy =
+      (logits.gt(0).to(torch::kFloat32) == set.labels).to(torch::kFloat64).mean().item<double>();
+  return {loss, accuracy};
+}
+
+absl::Status LoadHeadWeights(const std::string& path, Head& head) {
+  return LoadCheckpoint(path, head, nullptr, nullptr);
+}
+
+absl::StatusOr<TrainResult> TrainHead(Head& head, const FeatureSet& train,
+                                      const FeatureSet& valid, const TrainOptions& options) {
+  const int64_t width = head->options().in_features;
+  RETURN_IF_ERROR(CheckTrainingSet(train, "training", width));
+  if (valid.size() == 0) {
+    return absl::FailedPreconditionError(
+        "the validation set is empty: early stopping needs VALID records");
+  }
+  RETURN_IF_ERROR(CheckTrainingSet(valid, "validation", width));
+  if (options.batch_size < 1 || options.max_epochs < 1 || options.patience < 1) {
+    return absl::InvalidArgumentError("--batch_size, --max_epochs and --patience must be >= 1");
+  }
+  if (::mkdir(options.run_dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    return absl::PermissionDeniedError(absl::StrCat(options.run_dir, ": cannot create the folder"));
+  }
+  const std::string best_path = absl::StrCat(options.run_dir, "/", kBest);
+  const std::string last_path = absl::StrCat(options.run_dir, "/", kLast);
+  const std::string history_path = absl::StrCat(options.run_dir, "/", kHistory);
+
+  head->to(options.device);
+  torch::optim::RMSprop optimizer(
+      head->parameters(),
+      torch::optim::RMSpropOptions(options.learning_rate).alpha(options.rho).eps(options.epsilon));
+
+  LoopState state;
+  TrainResult result;
+  struct stat st;
+  if (options.resume && ::stat(last_path.c_str(), &st) == 0) {
+    RETURN_IF_ERROR(LoadCheckpoint(last_path, head, &optimizer, &state));
+    ASSIGN_OR_RETURN(result.history, ReadHistory(history_path, state.epochs_done));
+    std::fprintf(stderr, "resuming %s after epoch %d\n", options.run_dir.c_str(), state.epochs_done);
+  }
+
+  const torch::Tensor train_x = train.features.to(options.device);
+  const torch::Tensor train_y = train.labels.to(options.device);
+  const bool lower_is_better = options.monitor == Monitor::kValidLoss;
+  while (!state.finished && state.epochs_done < options.max_epochs) {
+    const int epoch = state.epochs_done + 1;
+    const auto start = std::chrono::steady_clock::now();
+    torch::manual_seed(options.seed + static_cast<uint64_t>(epoch));
+    const std::vector<int64_t> order = Permutation(train.size(), EpochSeed(options.seed, epoch));
+    const torch::Tensor index = torch::tensor(order, torch::kLong).to(options.device);
+
+    head->train();
+    double loss_sum = 0;
+    double correct = 0;
+    for (int64_t begin = 0; begin < train.size(); begin += options.batch_size) {
+      const int64_t end = std::min<int64_t>(begin + options.batch_size, train.size());
+      const torch::Tensor rows = index.slice(0, begin, end);
+      const torch::Tensor x = train_x.index_select(0, rows);
+      const torch::Tensor y = train_y.index_select(0, rows);
+      optimizer.zero_grad();
+      const torch::Tensor logits = head->forward(x);
+      const torch::Tensor loss = torch::binary_cross_entropy_with_logits(logits, y);
+      const double loss_value = loss.item<double>();
+      if (!std::isfinite(loss_value)) {
+        return absl::FailedPreconditionError(absl::StrFormat(
+            "the training loss became %g at epoch %d; the last good checkpoint is %s (try a "
+            "lower --lr, or check the features for NaN)",
+            loss_value, epoch, state.epochs_done > 0 ? last_path : "none"));
+      }
+      loss.backward();
+      optimizer.step();
+      loss_sum += loss_value * static_cast<double>(end - begin);
+      correct += (logits.detach().gt(0).to(torch::kFloat32) == y).sum().item<double>();
+    }
+
+    EpochRecord record;
+    record.epoch = epoch;
+    record.train_loss = loss_sum / static_cast<double>(train.size());
+    record.train_accuracy = correct / static_cast<double>(train.size());
+    std::tie(record.valid_loss, record.valid_accuracy) = Evaluate(head, valid, options.device);
+    record.learning_rate = options.learning_rate;
+    record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    result.history.push_back(record);
+
+    const double value = lower_is_better ? record.valid_loss : record.valid_accuracy;
+    const bool improved = state.best_epoch == 0 ||
+                          (lower_is_better ? value < state.best_value : value > state.best_value);
+    if (improved) {
+      state.best_epoch = epoch;
+      state.best_value = value;
+      state.epochs_without_improvement = 0;
+      RETURN_IF_ERROR(SaveCheckpoint(best_path, head, nullptr, nullptr));
+    } else {
+      ++state.epochs_without_improvement;
+    }
+    state.epochs_done = epoch;
+    state.finished = state.epochs_without_improvement >= options.patience;
+    // History first: a kill between the two writes leaves a history one epoch ahead of
+    // last.pt, which ReadHistory tolerates (it reads only the checkpoint's epochs).
+    RETURN_IF_ERROR(WriteHistory(history_path, result.history));
+    RETURN_IF_ERROR(SaveCheckpoint(last_path, head, &optimizer, &state));
+    std::fprintf(stderr,
+                 "epoch %d/%d: loss %.4f acc %.4f | valid loss %.4f acc %.4f | beta %.3f | %.2f s%s\n",
+                 epoch, options.max_epochs, record.train_loss, record.train_accuracy,
+                 record.valid_loss, record.valid_accuracy, record.beta(), record.seconds,
+                 improved ? " | best" : "");
+  }
+  result.best_epoch = state.best_epoch;
+  result.stopped_early = state.epochs_without_improvement >= options.patience;
+  // Keras's restore_best_weights: the head ends with the best epoch's weights.
+  RETURN_IF_ERROR(LoadHeadWeights(best_path, head));
+  return result;
+}
+
+}  // namespace mammo::train

@@ -1,0 +1,78 @@
+// Training a head on feature vectors the way the paper's Keras runs did: RMSprop, binary
+// cross-entropy, early stopping that restores the best epoch, plus what Keras lacked: a
+// checkpoint every epoch, exact resumption after a kill, and determinism from a seed.
+//
+//   TrainOptions options;
+//   options.run_dir = "out/runs/vgg16-TL";
+//   ASSIGN_OR_RETURN(TrainResult result, TrainHead(head, train_set, valid_set, options));
+//   // head now holds the best epoch's weights; run_dir has best.pt, last.pt, history.csv.
+//
+// Keras RMSprop (rho, epsilon) is LibTorch RMSprop (alpha = rho, eps = epsilon): both keep
+// v = rho * v + (1 - rho) * g^2 and step by lr * g / (sqrt(v) + epsilon), from v = 0.
+//
+// Determinism: epoch e shuffles with a generator seeded from (seed, e) and seeds LibTorch's
+// generator (dropout) with seed + e, so an epoch's result depends only on the weights and
+// optimizer state it starts from, which the checkpoint holds bit for bit. A run resumed
+// from last.pt therefore ends with the same weights as an uninterrupted one.
+#ifndef MAMMO_LIB_TRAIN_TRAINER_H_
+#define MAMMO_LIB_TRAIN_TRAINER_H_
+
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "lib/train/feature_set.h"
+#include "lib/train/head.h"
+
+namespace mammo::train {
+
+enum class Monitor { kValidLoss, kValidAccuracy };
+
+struct TrainOptions {
+  std::string run_dir;   // created if missing; holds best.pt, last.pt, history.csv
+  int max_epochs = 1000;
+  int patience = 50;     // epochs without improvement of `monitor` before stopping
+  Monitor monitor = Monitor::kValidLoss;
+  double learning_rate = 1e-5;
+  double rho = 0.9;
+  double epsilon = 1e-7;
+  int batch_size = 32;
+  uint64_t seed = 42;
+  bool resume = false;   // continue from run_dir/last.pt when it exists
+  torch::Device device = torch::kCPU;
+};
+
+struct EpochRecord {
+  int epoch = 0;  // 1-based
+  double train_loss = 0, train_accuracy = 0;
+  double valid_loss = 0, valid_accuracy = 0;
+  double learning_rate = 0;
+  double seconds = 0;
+  // The paper's overfitting ratio beta = train accuracy / validation accuracy.
+  double beta() const { return valid_accuracy > 0 ? train_accuracy / valid_accuracy : 0.0; }
+};
+
+struct TrainResult {
+  std::vector<EpochRecord> history;
+  int best_epoch = 0;
+  bool stopped_early = false;
+};
+
+absl::StatusOr<TrainResult> TrainHead(Head& head, const FeatureSet& train,
+                                      const FeatureSet& valid, const TrainOptions& options);
+
+// Loss (binary cross-entropy on logits) and accuracy (logit > 0, i.e. p > 0.5 as Keras's
+// binary_accuracy) of `head` in inference mode.
+std::pair<double, double> Evaluate(Head& head, const FeatureSet& set, torch::Device device);
+
+// Head weights from a checkpoint written by TrainHead (best.pt or last.pt).
+absl::Status LoadHeadWeights(const std::string& path, Head& head);
+
+inline constexpr char kHistoryHeader[] =
+    "epoch,train_loss,train_accuracy,valid_loss,valid_accuracy,beta,learning_rate,seconds";
+
+}  // namespace mammo::train
+
+#endif  // MAMMO_LIB_TRAIN_TRAINER_H_

@@ -1,0 +1,38 @@
+// predict: probabilities of a trained run on feature shards, as a CSV for `score`.
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "lib/cli/cli.h"
+#include "tools/predict/predict_lib.h"
+
+ABSL_FLAG(std::string, run, "", "The run folder written by tl_train (run.json, best.pt).");
+ABSL_FLAG(std::string, checkpoint, "best.pt", "Which checkpoint of the run: best.pt or last.pt.");
+ABSL_FLAG(std::vector<std::string>, input, {}, "Feature shards (comma-separated specs).");
+ABSL_FLAG(std::string, output, "-", "The predictions CSV, or - for stdout.");
+
+namespace {
+
+constexpr char kUsage[] = R"(Usage: predict [OPTION]... --run RUN_DIR --input FEATURES
+
+Writes one CSV line per record: id,patient_id,lesion_id,split,label,probability
+(label 1 = malignant; probability of malignancy from the run's best epoch).
+
+Example:
+  predict --run out/runs/vgg16-TL --input out/feats --output out/vgg16-TL.csv
+  score out/vgg16-TL.csv)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args = mammo::cli::ParseCommandLine(argc, argv, kUsage);
+  if (!args.empty()) return mammo::cli::UsageError("unexpected argument '" + args[0] + "'");
+  mammo::predict::Options options;
+  options.run_dir = absl::GetFlag(FLAGS_run);
+  options.checkpoint = absl::GetFlag(FLAGS_checkpoint);
+  options.inputs = absl::GetFlag(FLAGS_input);
+  options.output = absl::GetFlag(FLAGS_output);
+  if (options.run_dir.empty()) return mammo::cli::UsageError("--run is required");
+  if (options.inputs.empty()) return mammo::cli::UsageError("--input is required");
+  return mammo::cli::Finish(mammo::predict::Run(options));
+}

@@ -1,0 +1,25 @@
+// predict: a trained run plus feature shards give a predictions CSV that `score` reads:
+//   id,patient_id,lesion_id,split,label,probability
+// label is 1 for malignant, 0 for benign; split is train, valid, test or none.
+#ifndef MAMMO_TOOLS_PREDICT_PREDICT_LIB_H_
+#define MAMMO_TOOLS_PREDICT_PREDICT_LIB_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+
+namespace mammo::predict {
+
+struct Options {
+  std::string run_dir;
+  std::string checkpoint = "best.pt";  // inside run_dir
+  std::vector<std::string> inputs;
+  std::string output;  // a CSV path or "-"
+};
+
+absl::Status Run(const Options& options);
+
+}  // namespace mammo::predict
+
+#endif  // MAMMO_TOOLS_PREDICT_PREDICT_LIB_H_

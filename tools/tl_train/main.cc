@@ -1,0 +1,107 @@
+// tl_train: transfer learning of the paper's head on backbone features.
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "lib/cli/cli.h"
+#include "tools/tl_train/tl_train_lib.h"
+
+ABSL_FLAG(std::vector<std::string>, input, {},
+          "Feature shards from `embed` (comma-separated specs); TRAIN records train the head, "
+          "VALID records drive early stopping, others are ignored.");
+ABSL_FLAG(std::string, output, "", "The run folder: best.pt, last.pt, history.csv, run.json.");
+ABSL_FLAG(std::string, run_name, "", "Name of the run (default: MODEL-TL, as the paper names runs).");
+ABSL_FLAG(std::string, hidden, "4096",
+          "Widths of the hidden Dense+ReLU layers, comma-separated; 'none' for GAP -> dropout -> "
+          "classifier.");
+ABSL_FLAG(double, dropout, 0.2, "Dropout rate after each hidden layer.");
+ABSL_FLAG(double, lr, 1e-5, "RMSprop learning rate (the paper: 1e-5).");
+ABSL_FLAG(double, rho, 0.9, "RMSprop rho, Keras's default (LibTorch's alpha).");
+ABSL_FLAG(double, epsilon, 1e-7, "RMSprop epsilon, Keras's default (LibTorch's eps).");
+ABSL_FLAG(int, batch_size, 32, "Mini-batch size (Keras's default).");
+ABSL_FLAG(int, max_epochs, 1000, "Upper bound on epochs (the paper: 1000).");
+ABSL_FLAG(int, patience, 50, "Early stopping: epochs without improvement (the paper: 50).");
+ABSL_FLAG(std::string, monitor, "val_loss", "Early stopping monitors val_loss or val_acc.");
+ABSL_FLAG(uint64_t, seed, 42, "Seed of initial weights, shuffling and dropout.");
+ABSL_FLAG(int, threads, 0, "CPU threads (0: all cores).");
+ABSL_FLAG(bool, resume, false, "Continue the run in --output from its last checkpoint.");
+ABSL_FLAG(std::string, device, "cpu", "cpu or cuda (when LibTorch was built with CUDA).");
+
+namespace {
+
+constexpr char kUsage[] = R"(Usage: tl_train [OPTION]... --input FEATURES --output RUN_DIR
+
+Trains the paper's transfer-learning head (global average pooled features ->
+Dense 4096 ReLU -> Dropout 0.2 -> Dense 1 sigmoid) with RMSprop at 1e-5 and
+binary cross-entropy, early stopping on validation loss with patience 50 that
+restores the best epoch, at most 1000 epochs. A checkpoint each epoch (last.pt),
+the best epoch (best.pt), history.csv with the overfitting ratio
+beta = train_acc / valid_acc, and run.json for `predict`.
+
+Deterministic on CPU for a seed; --resume after a kill gives the same weights
+as an uninterrupted run.
+
+Example:
+  embed --model vgg16 --weights vgg16.safetensors --input out/aug_train,out/aug_valid --output out/feats@4
+  tl_train --input out/feats --output out/runs/vgg16-TL
+  predict --run out/runs/vgg16-TL --input out/test_feats --output out/vgg16-TL.csv)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args = mammo::cli::ParseCommandLine(argc, argv, kUsage);
+  if (!args.empty()) return mammo::cli::UsageError("unexpected argument '" + args[0] + "'");
+  mammo::tl_train::Options options;
+  options.inputs = absl::GetFlag(FLAGS_input);
+  options.output = absl::GetFlag(FLAGS_output);
+  if (options.inputs.empty()) return mammo::cli::UsageError("--input is required");
+  if (options.output.empty()) return mammo::cli::UsageError("--output (the run folder) is required");
+  options.run_name = absl::GetFlag(FLAGS_run_name);
+  options.threads = absl::GetFlag(FLAGS_threads);
+
+  options.head.hidden.clear();
+  if (absl::GetFlag(FLAGS_hidden) != "none") {
+    for (absl::string_view width : absl::StrSplit(absl::GetFlag(FLAGS_hidden), ',')) {
+      int64_t value = 0;
+      if (!absl::SimpleAtoi(width, &value) || value < 1) {
+        return mammo::cli::UsageError("--hidden: expected positive widths like 4096 or 1024,256, or none");
+      }
+      options.head.hidden.push_back(value);
+    }
+  }
+  options.head.dropout = absl::GetFlag(FLAGS_dropout);
+  if (options.head.dropout < 0 || options.head.dropout >= 1) {
+    return mammo::cli::UsageError("--dropout must be in [0, 1)");
+  }
+  mammo::train::TrainOptions& t = options.training;
+  t.learning_rate = absl::GetFlag(FLAGS_lr);
+  t.rho = absl::GetFlag(FLAGS_rho);
+  t.epsilon = absl::GetFlag(FLAGS_epsilon);
+  t.batch_size = absl::GetFlag(FLAGS_batch_size);
+  t.max_epochs = absl::GetFlag(FLAGS_max_epochs);
+  t.patience = absl::GetFlag(FLAGS_patience);
+  t.seed = absl::GetFlag(FLAGS_seed);
+  t.resume = absl::GetFlag(FLAGS_resume);
+  if (t.learning_rate <= 0) return mammo::cli::UsageError("--lr must be positive");
+  const std::string monitor = absl::GetFlag(FLAGS_monitor);
+  if (monitor == "val_loss") {
+    t.monitor = mammo::train::Monitor::kValidLoss;
+  } else if (monitor == "val_acc") {
+    t.monitor = mammo::train::Monitor::kValidAccuracy;
+  } else {
+    return mammo::cli::UsageError("--monitor must be val_loss or val_acc");
+  }
+  const std::string device = absl::GetFlag(FLAGS_device);
+  if (device == "cuda") {
+    if (!torch::cuda::is_available()) {
+      return mammo::cli::UsageError("--device cuda: this LibTorch has no CUDA or no GPU is visible "
+                                    "(build with LIBTORCH_DIR pointing at a CUDA LibTorch)");
+    }
+    t.device = torch::kCUDA;
+  } else if (device != "cpu") {
+    return mammo::cli::UsageError("--device must be cpu or cuda");
+  }
+  return mammo::cli::Finish(mammo::tl_train::Run(options));
+}
