@@ -134,7 +134,8 @@ inline constexpr char kCalcHeader[] =
 std::string CaseDescriptionCsv(const Plan& plan, Kind kind, bool train);
 std::string CaseDescriptionFileName(Kind kind, bool train);
 
-// The NBIA downloader's metadata.csv: one row per series.
+// The NBIA downloader's metadata.csv: one row per series, those whose files a trap removed or
+// truncated included, as a download that failed halfway would list them.
 std::string NbiaMetadataCsv(const Plan& plan);
 
 // A CSV cell: quoted when it holds a comma, a quote or a line break.

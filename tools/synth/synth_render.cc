@@ -67,6 +67,8 @@ cv::Mat Anatomy(const Image& image, const Silhouette& s, Rng& rng) {
   // Fibrous strands run from behind the nipple towards the chest wall.
   cv::Mat fibres = cv::Mat::zeros(small, CV_32F);
   const int strands = 30 + 15 * image.density;
+  // Strands keep their width relative to the breast whatever the image size.
+  const int thickness_px = std::max(1, static_cast<int>(std::lround(image.width / 600.0)));
   for (int i = 0; i < strands; ++i) {
     double x = s.chest_x + s.dir * s.depth * rng.Uniform(0.5, 0.9);
     double y = s.cy + s.across * rng.Uniform(-0.5, 0.5);
@@ -75,8 +77,8 @@ cv::Mat Anatomy(const Image& image, const Silhouette& s, Rng& rng) {
     for (int step = 0; step < 8; ++step) {
       const double length = s.depth * rng.Uniform(0.04, 0.1);
       const double nx = x + length * std::cos(angle), ny = y + length * std::sin(angle);
-      cv::line(fibres, cv::Point2d(x / q, y / q), cv::Point2d(nx / q, ny / q), cv::Scalar(level), 1,
-               cv::LINE_AA);
+      cv::line(fibres, cv::Point2d(x / q, y / q), cv::Point2d(nx / q, ny / q), cv::Scalar(level),
+               thickness_px, cv::LINE_AA);
       x = nx;
       y = ny;
       angle += rng.Uniform(-0.25, 0.25);
