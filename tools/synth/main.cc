@@ -1,0 +1,62 @@
+// synth: write a synthetic data set shaped like CBIS-DDSM, traps included.
+#include <cstdint>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "lib/cli/cli.h"
+#include "tools/synth/synth_lib.h"
+
+ABSL_FLAG(std::string, output, "", "Folder to write the data set into (created if needed).");
+ABSL_FLAG(int, cases, 200, "Mass abnormalities (CSV rows) over train and test; calc files get a tenth as many.");
+ABSL_FLAG(int, width, 600, "Full image width in pixels (ignored with --full_size).");
+ABSL_FLAG(int, height, 1000, "Full image height in pixels (ignored with --full_size).");
+ABSL_FLAG(bool, full_size, false,
+          "Draw each image's size from the real set's range (about 4000-6900 x 1800-4100).");
+ABSL_FLAG(std::string, layout, "csv",
+          "csv: files at the paths the CSVs name; nbia: the NBIA Data Retriever's folders "
+          "under CBIS-DDSM/ plus metadata.csv.");
+ABSL_FLAG(uint64_t, seed, 42, "Same seed, same bytes (pixels and UIDs alike in both layouts).");
+ABSL_FLAG(double, trap_rate, 0.05,
+          "Share of rows given each trap (swapped crop/mask columns, mask of another size, "
+          "missing mask, subtlety 0) and of images given each image trap (truncated file, "
+          "missing file); at least one of each when above 0. At most 0.25.");
+ABSL_FLAG(int, threads, 0, "Worker threads; 0 = all cores. The output does not depend on it.");
+
+namespace {
+
+constexpr char kUsage[] = R"(Usage: synth [OPTION]... --output DIR
+
+Writes a synthetic data set shaped like CBIS-DDSM: the four case description CSVs
+(CRLF, a newline inside some quoted ROI mask cells), DICOM full images (16-bit),
+crops (16-bit) and ROI masks (8-bit, 0/255), and DIR/synth_truth.csv, which lists
+per abnormality the true label, the traps applied and the mask's bounding box.
+Benign masses are round and sharp, malignant ones irregular, spiculated, blurred.
+
+Examples:
+  synth --output /tmp/cbis --cases 20                small set for a quick test
+  synth --output /tmp/cbis --layout nbia             as the NBIA downloader leaves it
+  synth --output /tmp/big --cases 1696 --full_size   real-sized images)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args = mammo::cli::ParseCommandLine(argc, argv, kUsage);
+  namespace sy = mammo::synth;
+  if (!args.empty()) return mammo::cli::UsageError("synth takes no arguments, only flags");
+  sy::SynthOptions options;
+  absl::StatusOr<sy::Layout> layout = sy::ParseLayout(absl::GetFlag(FLAGS_layout));
+  if (!layout.ok()) return mammo::cli::UsageError(layout.status().message());
+  options.layout = *layout;
+  options.output = absl::GetFlag(FLAGS_output);
+  options.threads = absl::GetFlag(FLAGS_threads);
+  options.plan.cases = absl::GetFlag(FLAGS_cases);
+  options.plan.width = absl::GetFlag(FLAGS_width);
+  options.plan.height = absl::GetFlag(FLAGS_height);
+  options.plan.full_size = absl::GetFlag(FLAGS_full_size);
+  options.plan.seed = absl::GetFlag(FLAGS_seed);
+  options.plan.trap_rate = absl::GetFlag(FLAGS_trap_rate);
+  if (absl::Status valid = sy::ValidateOptions(options); !valid.ok()) {
+    return mammo::cli::UsageError(valid.message());
+  }
+  return mammo::cli::Finish(sy::Synthesize(options));
+}

@@ -1,0 +1,240 @@
+#include "tools/synth/synth_lib.h"
+
+#include <dcmtk/dcmdata/dctk.h>
+
+#include <atomic>
+#include <filesystem>
+#include <mutex>
+#include <system_error>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "lib/cli/cli.h"
+#include "lib/cli/progress.h"
+#include "lib/records/byte_io.h"
+#include "lib/status/status_macros.h"
+#include "tools/synth/synth_render.h"
+
+namespace mammo::synth {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kSecondaryCaptureSopClass[] = "1.2.840.10008.5.1.4.1.1.7";
+
+absl::Status Put(DcmDataset& dataset, const DcmTagKey& key, const std::string& value,
+                 const std::string& path) {
+  const OFCondition status = dataset.putAndInsertString(key, value.c_str());
+  if (status.bad()) return absl::InternalError(absl::StrCat(path, ": DICOM tag: ", status.text()));
+  return absl::OkStatus();
+}
+
+absl::Status WriteText(const std::string& path, const std::string& text) {
+  ASSIGN_OR_RETURN(std::unique_ptr<ByteWriter> out, ByteWriter::Create(path));
+  RETURN_IF_ERROR(out->Write(text));
+  return out->Close();
+}
+
+// Where a file of this run goes; stale copies of files a trap leaves out are removed, so
+// that "missing" means missing even in a reused folder.
+absl::StatusOr<std::string> Prepare(const std::string& root, const std::string& relative) {
+  const fs::path path = fs::path(root) / relative;
+  std::error_code error;
+  fs::create_directories(path.parent_path(), error);
+  if (error) return absl::PermissionDeniedError(absl::StrCat("cannot create ", path.parent_path().string(), ": ", error.message()));
+  return path.string();
+}
+
+absl::Status RemoveStale(const std::string& root, const std::string& relative) {
+  std::error_code error;
+  fs::remove(fs::path(root) / relative, error);
+  if (error) return absl::PermissionDeniedError(absl::StrCat("cannot remove ", relative, ": ", error.message()));
+  return absl::OkStatus();
+}
+
+// Renders one image and writes its full image, crops and masks.
+absl::Status WriteImage(const SynthOptions& options, const Image& image, std::vector<cv::Rect>& boxes) {
+  const RenderedImage rendered = Render(image);
+  for (size_t j = 0; j < image.abnormalities.size(); ++j) {
+    const Abnormality& a = image.abnormalities[j];
+    const RenderedRoi& roi = rendered.rois[j];
+    boxes.push_back(roi.bbox);
+    const FilePaths paths = PathsFor(options.layout, image, a);
+    if (j == 0) {
+      if (image.missing) {
+        RETURN_IF_ERROR(RemoveStale(options.output, paths.image));
+      } else {
+        ASSIGN_OR_RETURN(const std::string path, Prepare(options.output, paths.image));
+        RETURN_IF_ERROR(WriteDicom(path, rendered.pixels,
+                                   {image.Subject(), image.study_uid, image.series_uid,
+                                    image.sop_uid, kSeriesFull, 1},
+                                   image.corrupt));
+      }
+    }
+    const std::string roi_subject = absl::StrCat(image.Subject(), "_", a.id);
+    // In a shared series both files carry the series' description, as in the real set,
+    // where the description does not tell a crop from a mask.
+    const char* crop_description = a.mask_in_crop_series ? kSeriesMask : kSeriesCrop;
+    ASSIGN_OR_RETURN(const std::string crop_path, Prepare(options.output, paths.crop));
+    RETURN_IF_ERROR(WriteDicom(crop_path, roi.crop,
+                               {roi_subject, a.roi_study_uid, a.crop_series_uid, a.crop_sop_uid,
+                                crop_description, 1},
+                               false));
+    if (a.HasTrap(kTrapMissingMask)) {
+      RETURN_IF_ERROR(RemoveStale(options.output, paths.mask));
+      continue;
+    }
+    ASSIGN_OR_RETURN(const std::string mask_path, Prepare(options.output, paths.mask));
+    RETURN_IF_ERROR(WriteDicom(mask_path, roi.mask,
+                               {roi_subject, a.roi_study_uid, a.mask_series_uid, a.mask_sop_uid,
+                                kSeriesMask, a.mask_in_crop_series ? 2 : 1},
+                               false));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Layout> ParseLayout(const std::string& text) {
+  if (text == "csv") return Layout::kCsv;
+  if (text == "nbia") return Layout::kNbia;
+  return absl::InvalidArgumentError(absl::StrCat("--layout must be csv or nbia, not '", text, "'"));
+}
+
+absl::Status ValidateOptions(const SynthOptions& options) {
+  if (options.output.empty()) return absl::InvalidArgumentError("--output is required");
+  if (options.plan.cases < 1 || options.plan.cases > 1000000) {
+    return absl::InvalidArgumentError("--cases must be between 1 and 1000000");
+  }
+  if (!options.plan.full_size) {
+    if (options.plan.width < 64 || options.plan.width > 8192) {
+      return absl::InvalidArgumentError("--width must be between 64 and 8192");
+    }
+    if (options.plan.height < 64 || options.plan.height > 8192) {
+      return absl::InvalidArgumentError("--height must be between 64 and 8192");
+    }
+  }
+  if (!(options.plan.trap_rate >= 0 && options.plan.trap_rate <= kMaxTrapRate)) {
+    return absl::InvalidArgumentError(absl::StrCat("--trap_rate must be between 0 and ", kMaxTrapRate));
+  }
+  if (options.threads < 0) return absl::InvalidArgumentError("--threads must be 0 (all cores) or more");
+  return absl::OkStatus();
+}
+
+absl::Status WriteDicom(const std::string& path, const cv::Mat& pixels, const DicomTags& tags,
+                        bool truncate) {
+  if (pixels.type() != CV_16U && pixels.type() != CV_8U) {
+    return absl::InternalError(absl::StrCat(path, ": pixels must be 8- or 16-bit grey"));
+  }
+  const cv::Mat packed = pixels.isContinuous() ? pixels : pixels.clone();
+  const bool sixteen = packed.type() == CV_16U;
+  DcmFileFormat file;
+  DcmDataset& d = *file.getDataset();
+  RETURN_IF_ERROR(Put(d, DCM_SOPClassUID, kSecondaryCaptureSopClass, path));
+  RETURN_IF_ERROR(Put(d, DCM_SOPInstanceUID, tags.sop_uid, path));
+  RETURN_IF_ERROR(Put(d, DCM_Modality, "MG", path));
+  RETURN_IF_ERROR(Put(d, DCM_PatientID, tags.patient_id, path));
+  RETURN_IF_ERROR(Put(d, DCM_StudyInstanceUID, tags.study_uid, path));
+  RETURN_IF_ERROR(Put(d, DCM_SeriesInstanceUID, tags.series_uid, path));
+  RETURN_IF_ERROR(Put(d, DCM_SeriesDescription, tags.series_description, path));
+  RETURN_IF_ERROR(Put(d, DCM_InstanceNumber, absl::StrCat(tags.instance_number), path));
+  RETURN_IF_ERROR(Put(d, DCM_PhotometricInterpretation, "MONOCHROME2", path));
+  const Uint16 bits = sixteen ? 16 : 8;
+  bool ok = d.putAndInsertUint16(DCM_SamplesPerPixel, 1).good() &&
+            d.putAndInsertUint16(DCM_Rows, static_cast<Uint16>(packed.rows)).good() &&
+            d.putAndInsertUint16(DCM_Columns, static_cast<Uint16>(packed.cols)).good() &&
+            d.putAndInsertUint16(DCM_BitsAllocated, bits).good() &&
+            d.putAndInsertUint16(DCM_BitsStored, bits).good() &&
+            d.putAndInsertUint16(DCM_HighBit, bits - 1).good() &&
+            d.putAndInsertUint16(DCM_PixelRepresentation, 0).good();
+  const unsigned long count = static_cast<unsigned long>(packed.total());
+  ok = ok && (sixteen ? d.putAndInsertUint16Array(DCM_PixelData, packed.ptr<Uint16>(), count)
+                      : d.putAndInsertUint8Array(DCM_PixelData, packed.ptr<Uint8>(), count))
+                 .good();
+  if (!ok) return absl::InternalError(absl::StrCat(path, ": cannot build the DICOM data set"));
+
+  const std::string temp = path + std::string(kTempSuffix);
+  const OFCondition saved = file.saveFile(temp.c_str(), EXS_LittleEndianExplicit);
+  if (saved.bad()) {
+    std::error_code ignored;
+    fs::remove(temp, ignored);
+    return absl::PermissionDeniedError(absl::StrCat("cannot write ", path, ": ", saved.text()));
+  }
+  std::error_code error;
+  if (truncate) fs::resize_file(temp, fs::file_size(temp) * 6 / 10, error);
+  if (!error) fs::rename(temp, path, error);
+  if (error) return absl::PermissionDeniedError(absl::StrCat("cannot write ", path, ": ", error.message()));
+  return absl::OkStatus();
+}
+
+std::string TruthCsv(const Plan& plan, const Boxes& boxes, Layout layout) {
+  std::string out =
+      "kind,split,patient_id,subject,left or right breast,image view,abnormality id,pathology,"
+      "label,traps,image_width,image_height,bbox_x,bbox_y,bbox_width,bbox_height,image_sop_uid,"
+      "crop_sop_uid,mask_sop_uid,image_file,crop_file,mask_file\n";
+  for (size_t i = 0; i < plan.images.size(); ++i) {
+    const Image& image = plan.images[i];
+    for (size_t j = 0; j < image.abnormalities.size(); ++j) {
+      const Abnormality& a = image.abnormalities[j];
+      const cv::Rect& box = boxes[i][j];
+      const FilePaths paths = PathsFor(layout, image, a);
+      const std::vector<std::string> cells = {
+          image.kind == Kind::kMass ? "mass" : "calcification", image.train ? "train" : "test",
+          image.patient_id, image.Subject(), image.side, image.view, absl::StrCat(a.id),
+          a.pathology, a.Malignant() ? "malignant" : "benign",
+          a.traps.empty() ? "none" : absl::StrJoin(a.traps, ";"), absl::StrCat(image.width),
+          absl::StrCat(image.height), absl::StrCat(box.x), absl::StrCat(box.y),
+          absl::StrCat(box.width), absl::StrCat(box.height), image.sop_uid, a.crop_sop_uid,
+          a.mask_sop_uid, paths.image, paths.crop, paths.mask};
+      std::vector<std::string> quoted;
+      for (const std::string& cell : cells) quoted.push_back(CsvCell(cell));
+      absl::StrAppend(&out, absl::StrJoin(quoted, ","), "\n");
+    }
+  }
+  return out;
+}
+
+absl::Status Synthesize(const SynthOptions& options) {
+  RETURN_IF_ERROR(ValidateOptions(options));
+  std::error_code error;
+  fs::create_directories(options.output, error);
+  if (error) return absl::PermissionDeniedError(absl::StrCat("cannot create --output ", options.output, ": ", error.message()));
+
+  const Plan plan = BuildPlan(options.plan);
+  const size_t n = plan.images.size();
+  Boxes boxes(n);
+  std::vector<absl::Status> statuses(n);
+  std::atomic<size_t> next{0};
+  std::mutex progress_mutex;
+  cli::Progress progress("images", n);
+  auto work = [&] {
+    for (size_t i = next++; i < n; i = next++) {
+      statuses[i] = WriteImage(options, plan.images[i], boxes[i]);
+      std::lock_guard<std::mutex> lock(progress_mutex);
+      progress.Add(1);
+    }
+  };
+  const size_t threads = std::min(n, static_cast<size_t>(cli::ResolveThreads(options.threads)));
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& thread : pool) thread.join();
+  progress.Finish();
+  // The first failure in plan order, so the message does not depend on thread timing.
+  for (const absl::Status& status : statuses) RETURN_IF_ERROR(status);
+
+  const fs::path root(options.output);
+  for (const Kind kind : {Kind::kMass, Kind::kCalc}) {
+    for (const bool train : {true, false}) {
+      RETURN_IF_ERROR(WriteText((root / CaseDescriptionFileName(kind, train)).string(),
+                                CaseDescriptionCsv(plan, kind, train)));
+    }
+  }
+  if (options.layout == Layout::kNbia) {
+    RETURN_IF_ERROR(WriteText((root / "metadata.csv").string(), NbiaMetadataCsv(plan)));
+  }
+  return WriteText((root / "synth_truth.csv").string(), TruthCsv(plan, boxes, options.layout));
+}
+
+}  // namespace mammo::synth
