@@ -97,4 +97,74 @@ err=$("$dcm2png" "$work/cut.dcm" "$work/cut.png" 2>&1); [[ $? == 2 ]] || fail "t
 [[ ! -e "$work/cut.png" ]] || fail "a failed conversion left an output file"
 "$dcm2png" --max_pixels 100 "$work/full.dcm" "$work/big.png" 2>/dev/null; [[ $? == 2 ]] || fail "--max_pixels must exit 2"
 set -e
+
+# Dataset mode end to end: two CSVs given as repeated --csv, a good case and a corrupt image.
+/usr/bin/python3 - "$work/set" <<'PY'
+import os
+import sys
+import numpy as np
+import pydicom
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage, generate_uid
+
+root = sys.argv[1]
+header = ("patient_id,breast_density,left or right breast,image view,abnormality id,abnormality type,"
+          "mass shape,mass margins,assessment,pathology,subtlety,image file path,"
+          "cropped image file path,ROI mask file path\r\n")
+
+def write(rel, subject, study, series, pixels):
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = SecondaryCaptureImageStorage
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = Dataset()
+    ds.file_meta = meta
+    ds.SOPClassUID = SecondaryCaptureImageStorage
+    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
+    ds.Modality = "MG"
+    ds.PatientID = subject
+    ds.StudyInstanceUID = study
+    ds.SeriesInstanceUID = series
+    ds.SamplesPerPixel = 1
+    ds.PhotometricInterpretation = "MONOCHROME2"
+    ds.Rows, ds.Columns = pixels.shape
+    bits = pixels.dtype.itemsize * 8
+    ds.BitsAllocated = ds.BitsStored = bits
+    ds.HighBit = bits - 1
+    ds.PixelRepresentation = 0
+    ds.PixelData = pixels.astype(pixels.dtype.newbyteorder("<")).tobytes()
+    ds.is_little_endian = True
+    ds.is_implicit_VR = False
+    path = os.path.join(root, rel)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    ds.save_as(path, write_like_original=False)
+    return path
+
+rng = np.random.default_rng(3)
+rows = []
+for split, n, prefix in (("Training", 1, "train"), ("Test", 2, "test")):
+    subject = f"Mass-{split}_P_0000{n}_LEFT_CC"
+    image = f"{subject}/1.2.{n}.1/1.2.{n}.2/000000.dcm"
+    crop = f"{subject}_1/1.2.{n}.3/1.2.{n}.4/000000.dcm"
+    mask = f"{subject}_1/1.2.{n}.3/1.2.{n}.4/000001.dcm"
+    path = write(image, subject, f"1.2.{n}.1", f"1.2.{n}.2", rng.integers(0, 65536, (40, 30)).astype(np.uint16))
+    write(crop, subject + "_1", f"1.2.{n}.3", f"1.2.{n}.4", rng.integers(0, 65536, (8, 6)).astype(np.uint16))
+    m = np.zeros((40, 30), np.uint8)
+    m[5:10, 5:10] = 255
+    write(mask, subject + "_1", f"1.2.{n}.3", f"1.2.{n}.4", m)
+    if split == "Test":  # the corrupt image of the real set, in miniature
+        data = open(path, "rb").read()
+        open(path, "wb").write(data[:-100])
+    with open(os.path.join(root, f"mass_case_description_{prefix}_set.csv"), "w", newline="") as f:
+        f.write(header + f"P_0000{n},2,LEFT,CC,1,mass,OVAL,CIRCUMSCRIBED,3,BENIGN,3,{image},{crop},\"{mask}\n\"\r\n")
+PY
+set_args=(--csv "$work/set/mass_case_description_train_set.csv" --csv "$work/set/mass_case_description_test_set.csv"
+          --root "$work/set" --clahe --threads 2)
+err=$("$dcm2png" "${set_args[@]}" --output "$work/out/full@2" 2>&1) || fail "dataset mode must exit 0 with rejects: $err"
+[[ "$err" == *"wrote 1 records to $work/out/full@2; rejected 1 (corrupt_dicom 1)"* ]] || fail "summary line: $err"
+[[ -f "$work/out/full.manifest.json" ]] || fail "no manifest written"
+grep -q $'^Mass-Test_P_00002_LEFT_CC_1\tcorrupt_dicom: ' "$work/out/full.rejects.tsv" || fail "rejects file"
+set +e
+"$dcm2png" "${set_args[@]}" --output "$work/out/strict@2" --strict 2>/dev/null; [[ $? == 2 ]] || fail "--strict with rejects must exit 2"
+set -e
 echo PASS

@@ -4,6 +4,8 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
 #include "lib/cli/cli.h"
 #include "tools/dcm2png/dcm2png_lib.h"
 
@@ -18,7 +20,7 @@ ABSL_FLAG(bool, voi, false,
           "One-file mode: render through the file's first window or VOI LUT instead of min-max "
           "(min-max, with a note, when it has none).");
 ABSL_FLAG(std::vector<std::string>, csv, {},
-          "Dataset mode: a CBIS-DDSM case description CSV; repeat or comma-separate.");
+          "Dataset mode: a CBIS-DDSM case description CSV; repeat the flag or separate with commas.");
 ABSL_FLAG(std::string, root, "", "Dataset mode: the folder holding the DICOM files (any layout).");
 ABSL_FLAG(std::string, output, "", "Dataset mode: the shard set to write, e.g. out/full@8, or -.");
 ABSL_FLAG(std::string, rejects, "",
@@ -56,11 +58,39 @@ Examples:
   dcm2png --clahe --csv mass_case_description_train_set.csv \
     --csv mass_case_description_test_set.csv --root CBIS-DDSM --output out/full@8)";
 
+// absl keeps only the last value of a repeated flag, but --csv is meant to be repeated (the
+// train and the test file), so its occurrences are joined into one comma-separated value.
+std::vector<char*> JoinRepeatedCsv(int argc, char** argv, std::string* joined) {
+  std::vector<std::string> values;
+  std::vector<char*> rest = {argv[0]};
+  for (int i = 1; i < argc; ++i) {
+    const absl::string_view arg = argv[i];
+    if (arg == "--") {
+      rest.insert(rest.end(), argv + i, argv + argc);
+      break;
+    }
+    if ((arg == "--csv" || arg == "-csv") && i + 1 < argc) {
+      values.push_back(argv[++i]);
+    } else if (absl::StartsWith(arg, "--csv=") || absl::StartsWith(arg, "-csv=")) {
+      values.emplace_back(arg.substr(arg.find('=') + 1));
+    } else {
+      rest.push_back(argv[i]);
+    }
+  }
+  if (!values.empty()) {
+    *joined = "--csv=" + absl::StrJoin(values, ",");
+    rest.insert(rest.begin() + 1, joined->data());
+  }
+  return rest;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> args =
-      mammo::cli::ParseCommandLine(argc, argv, kUsage);
+  std::string joined_csv;
+  std::vector<char*> joined_argv = JoinRepeatedCsv(argc, argv, &joined_csv);
+  std::vector<std::string> args = mammo::cli::ParseCommandLine(
+      static_cast<int>(joined_argv.size()), joined_argv.data(), kUsage);
   namespace d = mammo::dcm2png;
   d::ProcessOptions process;
   process.clahe = absl::GetFlag(FLAGS_clahe);
