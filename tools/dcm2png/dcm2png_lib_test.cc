@@ -305,10 +305,16 @@ TEST_F(TreeTest, MissingFilesAreRejectedNotFatal) {
   DatasetOptions options = Options("missing", false, 1);
   fs::remove(options.root + "/" + p4);
   fs::remove(options.root + "/" + t10_1_mask);
+  // A file whose header does not read is not in the index; the CSV path still reaches it,
+  // so both of its cases say why.
+  std::ofstream(options.root + "/" + p1, std::ios::binary | std::ios::trunc) << std::string(4000, 'x');
   auto summary = ConvertDataset(options, log);
   ASSERT_TRUE(summary.ok()) << summary.status();
   EXPECT_EQ(summary->rejected, (std::map<std::string, uint64_t>{
-                                   {"corrupt_dicom", 1}, {"image_not_found", 1}, {"mask_not_found", 1}}));
+                                   {"corrupt_dicom", 3}, {"image_not_found", 1}, {"mask_not_found", 1}}));
+  EXPECT_EQ(summary->unreadable_files, 1u);
+  EXPECT_EQ(summary->written, 0u);
+  EXPECT_THAT(log.str(), HasSubstr("1 unreadable files under --root"));
 }
 
 TEST(ConvertFileTest, MinMaxBitsSixteenMonochrome1AndFlagChecks) {
