@@ -1,0 +1,29 @@
+// The paper's preprocessing of a mammogram: min-max normalisation to 8 bits, then CLAHE.
+//
+//   cv::Mat grey = MinMaxTo8Bit(pixels, padding);   // CV_8U or CV_16U in, CV_8U out
+//   cv::Mat enhanced = ApplyClahe(grey, 2.0, 8);
+#ifndef MAMMO_LIB_IMAGE_NORMALIZE_H_
+#define MAMMO_LIB_IMAGE_NORMALIZE_H_
+
+#include <cstdint>
+#include <optional>
+
+#include <opencv2/core.hpp>
+
+namespace mammo {
+
+// Maps one-channel CV_8U or CV_16U pixels onto 0..255 with the image's own minimum and
+// maximum: out = round(255 * (v - min) / (max - min)), halves rounded up, computed in exact
+// integer arithmetic as (510 * (v - min) + (max - min)) / (2 * (max - min)).
+// Pixels equal to `padding` are left out of min and max and become 0. A constant image (or
+// one that is all padding) becomes all 0.
+cv::Mat MinMaxTo8Bit(const cv::Mat& pixels, std::optional<uint16_t> padding);
+
+// Contrast-limited adaptive histogram equalisation (OpenCV's cv::CLAHE) of a CV_8U image:
+// `clip_limit` is OpenCV's clip limit (a multiple of the mean histogram bin height; the
+// paper's setting is 2.0) and the image is cut into `tiles` x `tiles` tiles (paper: 8).
+cv::Mat ApplyClahe(const cv::Mat& grey, double clip_limit, int tiles);
+
+}  // namespace mammo
+
+#endif  // MAMMO_LIB_IMAGE_NORMALIZE_H_

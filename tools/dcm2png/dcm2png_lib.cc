@@ -1,0 +1,418 @@
+#include "tools/dcm2png/dcm2png_lib.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <thread>
+#include <utility>
+
+#include <opencv2/imgproc.hpp>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "data_formats/record.pb.h"
+#include "lib/cbis/case_csv.h"
+#include "lib/cbis/dicom_index.h"
+#include "lib/cli/cli.h"
+#include "lib/cli/progress.h"
+#include "lib/image/codec.h"
+#include "lib/image/normalize.h"
+#include "lib/records/byte_io.h"
+#include "lib/records/shard_spec.h"
+#include "lib/records/shard_writer.h"
+#include "lib/status/status_macros.h"
+
+namespace mammo::dcm2png {
+namespace {
+
+constexpr char kTool[] = "dcm2png";
+
+absl::Status WriteFileAtomically(const std::string& path, const std::string& bytes) {
+  ASSIGN_OR_RETURN(std::unique_ptr<ByteWriter> out, ByteWriter::Create(path));
+  RETURN_IF_ERROR(out->Write(bytes));
+  return out->Close();
+}
+
+std::string SizeText(const cv::Mat& m) { return absl::StrCat(m.cols, "x", m.rows); }
+
+bool IsBinaryMask(const cv::Mat& pixels) {
+  if (pixels.depth() != CV_8U) return false;
+  cv::Mat other = (pixels != 0) & (pixels != 255);
+  return cv::countNonZero(other) == 0;
+}
+
+int ToInt(const std::string& text) {
+  int value = 0;
+  return absl::SimpleAtoi(text, &value) ? value : 0;
+}
+
+// The outcome of one CSV row: a record, or the reason it was rejected.
+struct Outcome {
+  std::string id;
+  std::optional<Record> record;
+  std::string reason;  // a short category, e.g. "corrupt_dicom"
+  std::string detail;
+  std::string warning;
+};
+
+Outcome Reject(std::string id, std::string reason, std::string detail) {
+  Outcome outcome;
+  outcome.id = std::move(id);
+  outcome.reason = std::move(reason);
+  outcome.detail = std::move(detail);
+  return outcome;
+}
+
+// The reject reason for a decoding error.
+std::string ReasonFor(const absl::Status& status, const std::string& missing_reason) {
+  switch (status.code()) {
+    case absl::StatusCode::kNotFound: return missing_reason;
+    case absl::StatusCode::kUnimplemented: return "unsupported_dicom";
+    case absl::StatusCode::kResourceExhausted: return "too_large";
+    default: return "corrupt_dicom";
+  }
+}
+
+class CaseConverter {
+ public:
+  CaseConverter(const DatasetOptions& options, const cbis::DicomIndex& index)
+      : options_(options), index_(index) {}
+
+  Outcome Convert(const cbis::CaseRow& row) const {
+    const std::string where = absl::StrCat(row.csv_name, ":", row.row);
+    absl::StatusOr<cbis::CsvPath> image_path = cbis::ParseCsvPath(row.image_path);
+    if (!image_path.ok()) return Reject(where, "bad_csv_row", std::string(image_path.status().message()));
+    const std::string image_id = image_path->subject;
+    const std::string id = absl::StrCat(image_id, "_", row.abnormality_id);
+    Label label = LABEL_UNSPECIFIED;
+    if (row.pathology == "BENIGN" || row.pathology == "BENIGN_WITHOUT_CALLBACK") label = BENIGN;
+    if (row.pathology == "MALIGNANT") label = MALIGNANT;
+    if (label == LABEL_UNSPECIFIED) {
+      return Reject(id, "bad_csv_row", absl::StrCat(where, ": unknown pathology '", row.pathology, "'"));
+    }
+
+    std::optional<std::string> image_file = FindImage(*image_path, row.image_path);
+    if (!image_file) {
+      return Reject(id, "image_not_found", absl::StrCat("no DICOM with series UID ", image_path->series_uid,
+                                                        " or PatientID ", image_id, " under --root"));
+    }
+    absl::StatusOr<DicomPixels> image = ReadDicomPixels(*image_file, options_.process.max_pixels);
+    if (!image.ok()) return Reject(id, ReasonFor(image.status(), "image_not_found"), std::string(image.status().message()));
+
+    Outcome outcome;
+    outcome.id = id;
+    absl::StatusOr<cv::Mat> mask = FindMask(row, image->pixels.size());
+    if (!mask.ok()) return Reject(id, "mask_not_found", std::string(mask.status().message()));
+    std::string rescaled;
+    if (mask->size() != image->pixels.size()) {
+      const std::string sizes = absl::StrCat("mask ", SizeText(*mask), ", image ", SizeText(image->pixels));
+      if (options_.mask_mismatch == MaskMismatch::kSkip) return Reject(id, "mask_size_mismatch", sizes);
+      cv::Mat resized;
+      cv::resize(*mask, resized, image->pixels.size(), 0, 0, cv::INTER_NEAREST);
+      *mask = std::move(resized);
+      rescaled = absl::StrCat(sizes, "; mask rescaled to the image (nearest neighbour)");
+      outcome.warning = absl::StrCat(id, ": ", rescaled);
+    }
+
+    Record record;
+    record.set_id(id);
+    record.set_lesion_id(id);
+    record.set_image_id(image_id);
+    record.set_patient_id(row.patient_id);
+    record.set_label(label);
+    record.set_pathology(row.pathology);
+    record.set_split(row.split == "train" ? TRAIN : TEST);
+    absl::StatusOr<Image> png = EncodeImage(ProcessPixels(*image, options_.process), Image::PNG);
+    if (!png.ok()) return Reject(id, "encode_failed", std::string(png.status().message()));
+    *record.mutable_image() = *std::move(png);
+    png = EncodeImage(*mask, Image::PNG);
+    if (!png.ok()) return Reject(id, "encode_failed", std::string(png.status().message()));
+    *record.add_masks() = *std::move(png);
+
+    Attributes* a = record.mutable_attributes();
+    a->set_view(row.view);
+    a->set_laterality(row.laterality);
+    a->set_breast_density(ToInt(row.breast_density));
+    a->set_assessment(ToInt(row.assessment));
+    a->set_subtlety(ToInt(row.subtlety));
+    a->set_abnormality_type(row.abnormality_type);
+    a->set_mass_shape(row.mass_shape);
+    a->set_mass_margins(row.mass_margins);
+    a->set_calc_type(row.calc_type);
+    a->set_calc_distribution(row.calc_distribution);
+    a->set_dataset_split(row.split);
+    Parameter* extra = a->add_extra();
+    extra->set_name("abnormality_id");
+    extra->set_value(row.abnormality_id);
+
+    Provenance* p = record.add_provenance();
+    p->set_stage(kTool);
+    p->set_tool(kTool);
+    p->set_tool_version(std::string(cli::kVersion));
+    for (const auto& [name, value] : StageParameters(options_)) {
+      Parameter* parameter = p->add_parameters();
+      parameter->set_name(name);
+      parameter->set_value(value);
+    }
+    if (!rescaled.empty()) {
+      Parameter* parameter = p->add_parameters();
+      parameter->set_name("mask_rescaled");
+      parameter->set_value(rescaled);
+    }
+    outcome.record = std::move(record);
+    return outcome;
+  }
+
+  static std::vector<std::pair<std::string, std::string>> StageParameters(const DatasetOptions& o) {
+    return {{"clahe", o.process.clahe ? "true" : "false"},
+            {"clahe_clip", absl::StrCat(o.process.clahe_clip)},
+            {"clahe_tiles", absl::StrCat(o.process.clahe_tiles)},
+            {"mask_mismatch", o.mask_mismatch == MaskMismatch::kSkip ? "skip" : "rescale"},
+            {"normalisation", "minmax"}};
+  }
+
+ private:
+  std::optional<std::string> LiteralPath(const std::string& csv_path) const {
+    const std::filesystem::path path = std::filesystem::path(options_.root) / csv_path;
+    std::error_code error;
+    if (std::filesystem::is_regular_file(path, error)) return path.string();
+    return std::nullopt;
+  }
+
+  // The full image: its series, else the files whose PatientID is the image folder, else the
+  // CSV path as written (which reaches files whose header did not read, so that their error
+  // is reported rather than "not found").
+  std::optional<std::string> FindImage(const cbis::CsvPath& hint, const std::string& csv_path) const {
+    std::vector<const cbis::IndexedFile*> found;
+    for (const cbis::IndexedFile* f : index_.BySeries(hint.series_uid)) {
+      if (f->header.patient_id == hint.subject) found.push_back(f);
+    }
+    if (found.empty()) found = index_.BySeries(hint.series_uid);
+    if (found.empty()) found = index_.ByPatient(hint.subject);
+    if (!found.empty()) return found.front()->path;
+    return LiteralPath(csv_path);
+  }
+
+  absl::StatusOr<cv::Mat> FindMask(const cbis::CaseRow& row, cv::Size image_size) const {
+    std::vector<const cbis::IndexedFile*> candidates;
+    std::set<std::string> seen;
+    auto add = [&](const cbis::IndexedFile* f) {
+      if (f->header.bits_allocated == 8 && seen.insert(f->path).second) candidates.push_back(f);
+    };
+    for (const std::string& csv_path : {row.mask_path, row.crop_path}) {
+      absl::StatusOr<cbis::CsvPath> hint = cbis::ParseCsvPath(csv_path);
+      if (!hint.ok()) continue;
+      for (const cbis::IndexedFile* f : index_.BySeries(hint->series_uid)) add(f);
+      for (const cbis::IndexedFile* f : index_.ByPatient(hint->subject)) add(f);
+    }
+    // Files of the image's size first: they are the masks that need no rescaling.
+    auto same_size = [&](const cbis::IndexedFile* f) {
+      return f->header.columns == image_size.width && f->header.rows == image_size.height;
+    };
+    std::stable_sort(candidates.begin(), candidates.end(),
+                     [&](const cbis::IndexedFile* a, const cbis::IndexedFile* b) {
+                       return same_size(a) && !same_size(b);
+                     });
+    std::string last_error = "no 8-bit file among the abnormality's files";
+    for (const cbis::IndexedFile* f : candidates) {
+      absl::StatusOr<DicomPixels> pixels = ReadDicomPixels(f->path, options_.process.max_pixels);
+      if (!pixels.ok()) {
+        last_error = std::string(pixels.status().message());
+        continue;
+      }
+      if (IsBinaryMask(pixels->pixels)) return std::move(pixels->pixels);
+      last_error = absl::StrCat(f->path, ": holds values other than 0 and 255");
+    }
+    return absl::NotFoundError(absl::StrCat("no 0/255 ROI mask found (", last_error, ")"));
+  }
+
+  const DatasetOptions& options_;
+  const cbis::DicomIndex& index_;
+};
+
+}  // namespace
+
+absl::Status ValidateProcessOptions(const ProcessOptions& options) {
+  if (!(options.clahe_clip > 0)) return absl::InvalidArgumentError("--clahe_clip must be above 0");
+  if (options.clahe_tiles < 1 || options.clahe_tiles > 64) {
+    return absl::InvalidArgumentError("--clahe_tiles must be within 1..64");
+  }
+  if (options.max_pixels == 0) return absl::InvalidArgumentError("--max_pixels must be above 0");
+  return absl::OkStatus();
+}
+
+cv::Mat ProcessPixels(const DicomPixels& image, const ProcessOptions& options) {
+  cv::Mat grey = MinMaxTo8Bit(image.pixels, image.padding);
+  return options.clahe ? ApplyClahe(grey, options.clahe_clip, options.clahe_tiles) : grey;
+}
+
+absl::Status ConvertFile(const std::string& input, const std::string& output,
+                         const FileOptions& options, std::ostream& log) {
+  RETURN_IF_ERROR(ValidateProcessOptions(options.process));
+  if (options.bits != 8 && options.bits != 16) return absl::InvalidArgumentError("--bits must be 8 or 16");
+  if (options.bits == 16 && (options.process.clahe || options.voi)) {
+    return absl::InvalidArgumentError("--bits=16 writes the stored values and cannot go with --clahe or --voi");
+  }
+  cv::Mat out;
+  if (options.voi) {
+    ASSIGN_OR_RETURN(std::optional<cv::Mat> windowed, ReadDicomVoi(input, options.process.max_pixels));
+    if (windowed.has_value()) {
+      out = options.process.clahe
+                ? ApplyClahe(*windowed, options.process.clahe_clip, options.process.clahe_tiles)
+                : *windowed;
+    } else {
+      log << kTool << ": note: " << input << " has no VOI window or LUT; using min-max\n";
+    }
+  }
+  if (out.empty()) {
+    ASSIGN_OR_RETURN(DicomPixels image, ReadDicomPixels(input, options.process.max_pixels));
+    if (options.bits == 16) {
+      image.pixels.convertTo(out, CV_16U);
+    } else {
+      out = ProcessPixels(image, options.process);
+    }
+  }
+  ASSIGN_OR_RETURN(Image png, EncodeImage(out, Image::PNG));
+  return WriteFileAtomically(output, png.data());
+}
+
+absl::StatusOr<MaskMismatch> ParseMaskMismatch(const std::string& text) {
+  if (text == "rescale") return MaskMismatch::kRescale;
+  if (text == "skip") return MaskMismatch::kSkip;
+  return absl::InvalidArgumentError(absl::StrCat("--mask_mismatch must be rescale or skip, not '", text, "'"));
+}
+
+std::string SummaryLine(const DatasetSummary& summary, const std::string& output) {
+  uint64_t rejected = 0;
+  std::vector<std::string> reasons;
+  for (const auto& [reason, count] : summary.rejected) {
+    rejected += count;
+    reasons.push_back(absl::StrCat(reason, " ", count));
+  }
+  std::string line = absl::StrCat("wrote ", summary.written, " records to ", output, "; rejected ", rejected);
+  if (!reasons.empty()) absl::StrAppend(&line, " (", absl::StrJoin(reasons, ", "), ")");
+  if (summary.unreadable_files > 0) {
+    absl::StrAppend(&line, "; ", summary.unreadable_files, " unreadable files under --root");
+  }
+  absl::StrAppend(&line, "; rejects in ", summary.rejects_path);
+  return line;
+}
+
+absl::StatusOr<DatasetSummary> ConvertDataset(const DatasetOptions& options, std::ostream& log) {
+  RETURN_IF_ERROR(ValidateProcessOptions(options.process));
+  if (options.csv_files.empty()) return absl::InvalidArgumentError("--csv is required in dataset mode");
+  if (options.root.empty()) return absl::InvalidArgumentError("--root is required in dataset mode");
+  if (options.output.empty()) return absl::InvalidArgumentError("--output is required in dataset mode");
+  DatasetSummary summary;
+  summary.rejects_path = options.rejects;
+  if (summary.rejects_path.empty()) {
+    if (options.output == kStdioName) {
+      return absl::InvalidArgumentError("--rejects is required when --output is -");
+    }
+    absl::StatusOr<ShardSetSpec> spec = ParseShardSetSpec(options.output);
+    if (!spec.ok()) return absl::InvalidArgumentError(absl::StrCat("--output: ", spec.status().message()));
+    summary.rejects_path = spec->prefix + ".rejects.tsv";
+    // A long run should not fail at the end for want of its output folder.
+    const std::filesystem::path folder = std::filesystem::path(spec->prefix).parent_path();
+    std::error_code error;
+    if (!folder.empty() && !std::filesystem::create_directories(folder, error) && error) {
+      return absl::PermissionDeniedError(absl::StrCat("--output: cannot create ", folder.string(), ": ", error.message()));
+    }
+  }
+
+  std::vector<cbis::CaseRow> rows;
+  for (const std::string& csv : options.csv_files) {
+    ASSIGN_OR_RETURN(std::vector<cbis::CaseRow> file_rows, cbis::ReadCaseCsv(csv));
+    for (cbis::CaseRow& row : file_rows) rows.push_back(std::move(row));
+  }
+  const int threads = std::max(1, options.threads);
+  ASSIGN_OR_RETURN(cbis::DicomIndex index, cbis::DicomIndex::Build(options.root, threads));
+  summary.unreadable_files = index.unreadable().size();
+
+  StageInfo stage{kTool, kTool, std::string(cli::kVersion), CaseConverter::StageParameters(options)};
+  ASSIGN_OR_RETURN(std::unique_ptr<ShardWriter> writer, ShardWriter::Open(options.output, stage));
+  const CaseConverter converter(options, index);
+
+  // Workers convert rows ahead of the writer by at most `window` rows; the writer takes the
+  // outcomes in row order, so the output does not depend on the thread count and at most
+  // `window` decoded cases are held at once.
+  const size_t window = 2 * static_cast<size_t>(threads);
+  std::mutex mu;
+  std::condition_variable changed;
+  std::map<size_t, Outcome> ready;
+  size_t next_row = 0;
+  size_t next_write = 0;
+  bool stop = false;
+  auto work = [&] {
+    while (true) {
+      size_t i;
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        changed.wait(lock, [&] { return stop || next_row >= rows.size() || next_row < next_write + window; });
+        if (stop || next_row >= rows.size()) return;
+        i = next_row++;
+      }
+      Outcome outcome = converter.Convert(rows[i]);
+      std::lock_guard<std::mutex> lock(mu);
+      ready.emplace(i, std::move(outcome));
+      changed.notify_all();
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) pool.emplace_back(work);
+
+  cli::Progress progress("cases", rows.size());
+  std::set<std::string> ids;
+  std::string rejects = "id\treason\n";
+  absl::Status status;
+  for (size_t i = 0; i < rows.size() && status.ok(); ++i) {
+    Outcome outcome;
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      changed.wait(lock, [&] { return ready.count(i) > 0; });
+      outcome = std::move(ready.at(i));
+      ready.erase(i);
+      next_write = i + 1;
+      changed.notify_all();
+    }
+    if (outcome.record.has_value() && !ids.insert(outcome.id).second) {
+      outcome = Reject(outcome.id, "duplicate_id", absl::StrCat(rows[i].csv_name, ":", rows[i].row, " repeats the id"));
+    }
+    if (!outcome.warning.empty()) log << kTool << ": warning: " << outcome.warning << "\n";
+    if (outcome.record.has_value()) {
+      status = writer->Write(*outcome.record);
+      ++summary.written;
+    } else {
+      ++summary.rejected[outcome.reason];
+      const std::string detail = absl::StrReplaceAll(outcome.detail, {{"\t", " "}, {"\n", " "}, {"\r", " "}});
+      absl::StrAppend(&rejects, outcome.id, "\t", outcome.reason, ": ", detail, "\n");
+    }
+    progress.Add(1);
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    stop = true;
+    changed.notify_all();
+  }
+  for (std::thread& t : pool) t.join();
+  RETURN_IF_ERROR(status);
+  progress.Finish();
+  RETURN_IF_ERROR(writer->Close());
+  RETURN_IF_ERROR(WriteFileAtomically(summary.rejects_path, rejects));
+  log << kTool << ": " << SummaryLine(summary, options.output) << "\n";
+  uint64_t rejected = 0;
+  for (const auto& entry : summary.rejected) rejected += entry.second;
+  if (options.strict && rejected > 0) {
+    return absl::DataLossError(absl::StrCat(rejected, " cases rejected and --strict is set; see ",
+                                            summary.rejects_path));
+  }
+  return summary;
+}
+
+}  // namespace mammo::dcm2png

@@ -1,0 +1,100 @@
+// dcm2png: DICOM mammograms to 8-bit (or 16-bit) PNG, one file at a time or a whole
+// CBIS-DDSM download to mammo.Record shards.
+//
+// Processing (the paper's): min-max normalisation of the stored values to 0..255 with the
+// image's own minimum and maximum, padding excluded (lib/image/normalize.h gives the exact
+// rounding), then, with `clahe`, OpenCV's CLAHE with clip limit `clahe_clip` on a
+// `clahe_tiles` x `clahe_tiles` grid. Decoding rules (MONOCHROME1, signed pixels, transfer
+// syntaxes) are those of lib/dicom/dicom.h.
+//
+// Dataset mode writes one record per (full image, abnormality) pair, i.e. per CSV row:
+//   id = lesion_id = "<image folder>_<abnormality id>" (e.g. Mass-Training_P_00001_LEFT_CC_1)
+//   image_id = the image folder (e.g. Mass-Training_P_00001_LEFT_CC), patient_id = P_00001
+//   label BENIGN (BENIGN, BENIGN_WITHOUT_CALLBACK) or MALIGNANT; pathology as in the CSV
+//   split TRAIN or TEST from the CSV file name (also attributes.dataset_split)
+//   image = the processed 8-bit PNG; masks = [the 0/255 ROI mask, 8-bit PNG, image-sized]
+//   attributes from the CSV; provenance {dcm2png, dcm2png, version, parameters}.
+// An image with several abnormalities thus appears in several records, each with one mask:
+// a record is one labelled lesion, which is what the classifier consumes.
+// Files are found by UIDs read from the DICOM headers under --root (the CSV paths give the
+// study/series UIDs and the subject; the path itself is only a last resort), so the CSV
+// layout and an NBIA download give the same records. The mask is told from the crop by its
+// pixels: among the files of the abnormality (the series named in the crop and mask columns
+// and the files whose PatientID is the abnormality folder) the mask is the 8-bit file that
+// holds only 0 and 255, preferring one of the full image's size.
+// Cases that cannot be converted go to the rejects file ("id<TAB>reason: detail") and are
+// counted by reason in the summary line; the run goes on. With `strict`, any reject makes
+// the run fail (exit 2) after everything has been written.
+#ifndef MAMMO_TOOLS_DCM2PNG_DCM2PNG_LIB_H_
+#define MAMMO_TOOLS_DCM2PNG_DCM2PNG_LIB_H_
+
+#include <cstdint>
+#include <map>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "lib/dicom/dicom.h"
+
+namespace mammo::dcm2png {
+
+struct ProcessOptions {
+  bool clahe = false;
+  double clahe_clip = 2.0;
+  int clahe_tiles = 8;
+  uint64_t max_pixels = 100'000'000;
+};
+
+// Checks the ranges of the processing flags; InvalidArgument naming the flag.
+absl::Status ValidateProcessOptions(const ProcessOptions& options);
+
+// Min-max to 8 bits, then CLAHE when asked.
+cv::Mat ProcessPixels(const DicomPixels& image, const ProcessOptions& options);
+
+struct FileOptions {
+  ProcessOptions process;
+  int bits = 8;      // 16: the stored values as they are (after lib/dicom's changes), no processing
+  bool voi = false;  // the file's first window or VOI LUT instead of min-max, when it has one
+};
+
+// One-file mode: `output` ("-" for stdout) is written under a temporary name and renamed.
+// Notes (a missing VOI) go to `log`.
+absl::Status ConvertFile(const std::string& input, const std::string& output,
+                         const FileOptions& options, std::ostream& log);
+
+enum class MaskMismatch { kRescale, kSkip };
+absl::StatusOr<MaskMismatch> ParseMaskMismatch(const std::string& text);
+
+struct DatasetOptions {
+  std::vector<std::string> csv_files;
+  std::string root;
+  std::string output;   // shard spec, e.g. out/full@8, or "-"
+  std::string rejects;  // empty: <output prefix>.rejects.tsv (required when output is "-")
+  int threads = 1;
+  MaskMismatch mask_mismatch = MaskMismatch::kRescale;
+  bool strict = false;
+  ProcessOptions process;
+};
+
+struct DatasetSummary {
+  uint64_t written = 0;
+  std::map<std::string, uint64_t> rejected;  // by reason
+  uint64_t unreadable_files = 0;             // files under --root whose header did not read
+  std::string rejects_path;
+};
+
+// "wrote N records to SPEC; rejected M (reason K, ...); U unreadable files under --root; rejects in PATH"
+std::string SummaryLine(const DatasetSummary& summary, const std::string& output);
+
+// Dataset mode. Warnings (rescaled masks) and, at the end, the summary line go to `log`.
+// At most 2 x threads cases are in memory at once; records are written in CSV order (files
+// in the order given, rows in file order) whatever the thread count.
+absl::StatusOr<DatasetSummary> ConvertDataset(const DatasetOptions& options, std::ostream& log);
+
+}  // namespace mammo::dcm2png
+
+#endif  // MAMMO_TOOLS_DCM2PNG_DCM2PNG_LIB_H_

@@ -1,0 +1,360 @@
+#include "tools/dcm2png/dcm2png_lib.h"
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "data_formats/record.pb.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "lib/dicom/dicom_testing.h"
+#include "lib/image/codec.h"
+#include "lib/records/shard_reader.h"
+
+namespace mammo::dcm2png {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using testing::DicomSpec;
+using testing::WriteTestDicom;
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+bool Same(const cv::Mat& a, const cv::Mat& b) {
+  return a.size() == b.size() && a.type() == b.type() && cv::countNonZero(a != b) == 0;
+}
+
+// round(255 * (v - min) / (max - min)), computed independently of the library.
+cv::Mat HandMinMax(const cv::Mat& in) {
+  double lo, hi;
+  cv::minMaxLoc(in, &lo, &hi);
+  cv::Mat out(in.size(), CV_8U);
+  for (int r = 0; r < in.rows; ++r)
+    for (int c = 0; c < in.cols; ++c)
+      out.at<uint8_t>(r, c) = static_cast<uint8_t>(std::floor(255.0 * (in.at<uint16_t>(r, c) - lo) / (hi - lo) + 0.5));
+  return out;
+}
+
+cv::Mat Full(int seed) {
+  cv::Mat m(30, 40, CV_16U);
+  for (int r = 0; r < m.rows; ++r)
+    for (int c = 0; c < m.cols; ++c) m.at<uint16_t>(r, c) = static_cast<uint16_t>(1000 + seed * 7 + (r * 40 + c) * 10);
+  return m;
+}
+
+cv::Mat Mask(cv::Size size, cv::Rect lesion) {
+  cv::Mat m(size, CV_8U, cv::Scalar(0));
+  m(lesion).setTo(255);
+  return m;
+}
+
+cv::Mat Crop() { return cv::Mat(6, 8, CV_16U, cv::Scalar(30000)); }
+
+// One DICOM file of the synthetic tree: where the CSV puts it, and its NBIA folder.
+struct TreeFile {
+  std::string csv_path;  // SUBJECT/STUDY/SERIES/NAME
+  std::string nbia_series_description;
+  std::string nbia_name;  // 1-1.dcm or 1-2.dcm
+  cv::Mat pixels;
+  std::string series_description;  // what the header says (sometimes wrong, as in the real set)
+  bool truncate = false;
+};
+
+constexpr char kMassHeader[] =
+    "patient_id,breast_density,left or right breast,image view,abnormality id,abnormality type,"
+    "mass shape,mass margins,assessment,pathology,subtlety,image file path,"
+    "cropped image file path,ROI mask file path\r\n";
+
+class TreeTest : public ::testing::Test {
+ protected:
+  const std::string p1 = "Mass-Training_P_00001_LEFT_CC/1.2.3.100.11111/1.2.3.200.22222/000000.dcm";
+  const std::string p1_1_crop = "Mass-Training_P_00001_LEFT_CC_1/1.2.3.101.33333/1.2.3.201.44444/000000.dcm";
+  const std::string p1_1_mask = "Mass-Training_P_00001_LEFT_CC_1/1.2.3.101.33333/1.2.3.201.44444/000001.dcm";
+  const std::string p1_2_crop = "Mass-Training_P_00001_LEFT_CC_2/1.2.3.102.55555/1.2.3.202.66666/000000.dcm";
+  const std::string p1_2_mask = "Mass-Training_P_00001_LEFT_CC_2/1.2.3.102.55555/1.2.3.203.77777/000000.dcm";
+  const std::string p4 = "Mass-Training_P_00004_RIGHT_MLO/1.2.3.104.10101/1.2.3.204.20202/000000.dcm";
+  const std::string p4_1_crop = "Mass-Training_P_00004_RIGHT_MLO_1/1.2.3.105.30303/1.2.3.205.40404/000000.dcm";
+  const std::string p4_1_mask = "Mass-Training_P_00004_RIGHT_MLO_1/1.2.3.105.30303/1.2.3.205.40404/000001.dcm";
+  const std::string p5 = "Mass-Training_P_00005_LEFT_CC/1.2.3.106.50505/1.2.3.206.60606/000000.dcm";
+  const std::string p5_1_crop = "Mass-Training_P_00005_LEFT_CC_1/1.2.3.107.70707/1.2.3.207.80808/000000.dcm";
+  const std::string p5_1_mask = "Mass-Training_P_00005_LEFT_CC_1/1.2.3.107.70707/1.2.3.207.80808/000001.dcm";
+  const std::string t10 = "Mass-Test_P_00010_LEFT_MLO/1.2.3.110.90909/1.2.3.210.12121/000000.dcm";
+  const std::string t10_1_crop = "Mass-Test_P_00010_LEFT_MLO_1/1.2.3.111.13131/1.2.3.211.14141/000000.dcm";
+  const std::string t10_1_mask = "Mass-Test_P_00010_LEFT_MLO_1/1.2.3.111.13131/1.2.3.211.14141/000001.dcm";
+
+  const cv::Mat mask_1_1 = Mask({40, 30}, {5, 5, 10, 8});
+  const cv::Mat mask_1_2 = Mask({40, 30}, {20, 10, 6, 6});
+  const cv::Mat mask_4_1 = Mask({20, 15}, {2, 2, 5, 5});  // half the image's size
+  const cv::Mat mask_5_1 = Mask({40, 30}, {1, 1, 3, 3});
+  const cv::Mat mask_10_1 = Mask({40, 30}, {30, 20, 4, 4});
+
+  std::vector<TreeFile> Files() const {
+    return {
+        {p1, "full mammogram images", "1-1.dcm", Full(1), "full mammogram images"},
+        {p1_1_crop, "ROI mask images", "1-1.dcm", Crop(), "cropped images"},
+        {p1_1_mask, "ROI mask images", "1-2.dcm", mask_1_1, "ROI mask images"},
+        // The series descriptions lie here, and the CSV swaps the columns (see Csvs()).
+        {p1_2_crop, "cropped images", "1-1.dcm", Crop(), "ROI mask images"},
+        {p1_2_mask, "ROI mask images", "1-1.dcm", mask_1_2, "cropped images"},
+        {p4, "full mammogram images", "1-1.dcm", Full(4), "full mammogram images"},
+        {p4_1_crop, "ROI mask images", "1-1.dcm", Crop(), "cropped images"},
+        {p4_1_mask, "ROI mask images", "1-2.dcm", mask_4_1, "ROI mask images"},
+        {p5, "full mammogram images", "1-1.dcm", Full(5), "full mammogram images", /*truncate=*/true},
+        {p5_1_crop, "ROI mask images", "1-1.dcm", Crop(), "cropped images"},
+        {p5_1_mask, "ROI mask images", "1-2.dcm", mask_5_1, "ROI mask images"},
+        {t10, "full mammogram images", "1-1.dcm", Full(10), "full mammogram images"},
+        {t10_1_crop, "ROI mask images", "1-1.dcm", Crop(), "cropped images"},
+        {t10_1_mask, "ROI mask images", "1-2.dcm", mask_10_1, "ROI mask images"},
+    };
+  }
+
+  std::vector<std::string> Csvs() const {
+    const std::string dir = ::testing::TempDir() + "/csv";
+    fs::create_directories(dir);
+    const std::string train = dir + "/mass_case_description_train_set.csv";
+    const std::string test = dir + "/mass_case_description_test_set.csv";
+    std::ofstream(train, std::ios::binary)
+        << kMassHeader
+        << "P_00001,3,LEFT,CC,1,mass,IRREGULAR,SPICULATED,5,MALIGNANT,4," << p1 << "," << p1_1_crop << ",\""
+        << p1_1_mask << "\n\"\r\n"
+        << "P_00001,3,LEFT,CC,2,mass,OVAL,CIRCUMSCRIBED,3,BENIGN_WITHOUT_CALLBACK,0," << p1 << "," << p1_2_mask
+        << "," << p1_2_crop << "\r\n"
+        << "P_00004,2,RIGHT,MLO,1,mass,ROUND,OBSCURED,4,BENIGN,3," << p4 << "," << p4_1_crop << "," << p4_1_mask << "\r\n"
+        << "P_00005,1,LEFT,CC,1,mass,LOBULATED,ILL_DEFINED,4,MALIGNANT,5," << p5 << "," << p5_1_crop << ","
+        << p5_1_mask << "\r\n";
+    std::ofstream(test, std::ios::binary)
+        << kMassHeader << "P_00010,4,LEFT,MLO,1,mass,OVAL,CIRCUMSCRIBED,2,BENIGN,2," << t10 << "," << t10_1_crop
+        << "," << t10_1_mask << "\r\n";
+    return {train, test};
+  }
+
+  // Writes the tree under `root` in the CSV's layout or the NBIA downloader's.
+  void WriteTree(const std::string& root, bool nbia) const {
+    for (const TreeFile& f : Files()) {
+      std::vector<std::string> parts;
+      std::stringstream stream(f.csv_path);
+      for (std::string part; std::getline(stream, part, '/');) parts.push_back(part);
+      DicomSpec spec;
+      spec.patient_id = parts[0];
+      spec.study_uid = parts[1];
+      spec.series_uid = parts[2];
+      spec.series_description = f.series_description;
+      std::string path = root + "/" + f.csv_path;
+      if (nbia) {
+        path = root + "/CBIS-DDSM/" + parts[0] + "/07-20-2016-DDSM-" + parts[1].substr(parts[1].size() - 5) +
+               "/1.000000-" + f.nbia_series_description + "-" + parts[2].substr(parts[2].size() - 5) + "/" + f.nbia_name;
+      }
+      fs::create_directories(fs::path(path).parent_path());
+      ASSERT_TRUE(WriteTestDicom(path, f.pixels, spec).ok()) << path;
+      if (f.truncate) {
+        const std::string bytes = ReadAll(path);
+        std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes.substr(0, bytes.size() - 500);
+      }
+    }
+  }
+
+  DatasetOptions Options(const std::string& name, bool nbia, int threads) const {
+    const std::string root = ::testing::TempDir() + "/" + name + "_root";
+    if (!fs::exists(root)) WriteTree(root, nbia);
+    DatasetOptions options;
+    options.csv_files = Csvs();
+    options.root = root;
+    options.output = ::testing::TempDir() + "/" + name + "_out/records@3";
+    options.threads = threads;
+    return options;
+  }
+
+  static std::vector<Record> ReadRecords(const std::string& spec) {
+    std::vector<Record> records;
+    auto reader = ShardReader::Open({spec});
+    EXPECT_TRUE(reader.ok()) << reader.status();
+    if (!reader.ok()) return records;
+    Record record;
+    while (true) {
+      auto got = (*reader)->Next(&record);
+      EXPECT_TRUE(got.ok()) << got.status();
+      if (!got.ok() || !*got) break;
+      records.push_back(record);
+    }
+    return records;
+  }
+};
+
+TEST_F(TreeTest, CsvLayoutGivesTheDocumentedRecordsAndRejects) {
+  DatasetOptions options = Options("csv", /*nbia=*/false, 2);
+  std::ostringstream log;
+  auto summary = ConvertDataset(options, log);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  EXPECT_EQ(summary->written, 4u);
+  EXPECT_EQ(summary->rejected, (std::map<std::string, uint64_t>{{"corrupt_dicom", 1}}));
+  EXPECT_THAT(log.str(), HasSubstr("warning: Mass-Training_P_00004_RIGHT_MLO_1: mask 20x15, image 40x30"));
+  EXPECT_THAT(log.str(), HasSubstr("wrote 4 records to " + options.output + "; rejected 1 (corrupt_dicom 1)"));
+  const std::string rejects = ReadAll(::testing::TempDir() + "/csv_out/records.rejects.tsv");
+  EXPECT_THAT(rejects, HasSubstr("id\treason\nMass-Training_P_00005_LEFT_CC_1\tcorrupt_dicom: "));
+  EXPECT_THAT(rejects, HasSubstr("000000.dcm: not a readable DICOM file"));
+
+  std::vector<Record> records = ReadRecords(options.output);
+  ASSERT_EQ(records.size(), 4u);
+  const Record& r = records[0];
+  EXPECT_EQ(r.id(), "Mass-Training_P_00001_LEFT_CC_1");
+  EXPECT_EQ(r.lesion_id(), r.id());
+  EXPECT_EQ(r.image_id(), "Mass-Training_P_00001_LEFT_CC");
+  EXPECT_EQ(r.patient_id(), "P_00001");
+  EXPECT_EQ(r.label(), MALIGNANT);
+  EXPECT_EQ(r.pathology(), "MALIGNANT");
+  EXPECT_EQ(r.split(), TRAIN);
+  EXPECT_EQ(r.attributes().view(), "CC");
+  EXPECT_EQ(r.attributes().laterality(), "LEFT");
+  EXPECT_EQ(r.attributes().breast_density(), 3);
+  EXPECT_EQ(r.attributes().assessment(), 5);
+  EXPECT_EQ(r.attributes().subtlety(), 4);
+  EXPECT_EQ(r.attributes().abnormality_type(), "mass");
+  EXPECT_EQ(r.attributes().mass_shape(), "IRREGULAR");
+  EXPECT_EQ(r.attributes().mass_margins(), "SPICULATED");
+  EXPECT_EQ(r.attributes().dataset_split(), "train");
+  ASSERT_EQ(r.provenance_size(), 1);
+  EXPECT_EQ(r.provenance(0).stage(), "dcm2png");
+  auto image = DecodeImage(r.image());
+  ASSERT_TRUE(image.ok());
+  EXPECT_TRUE(Same(*image, HandMinMax(Full(1))));
+  ASSERT_EQ(r.masks_size(), 1);
+  EXPECT_TRUE(Same(*DecodeImage(r.masks(0)), mask_1_1));
+
+  // Swapped CSV columns and lying series descriptions: the mask is still found by pixels.
+  EXPECT_EQ(records[1].id(), "Mass-Training_P_00001_LEFT_CC_2");
+  EXPECT_EQ(records[1].label(), BENIGN);
+  EXPECT_EQ(records[1].pathology(), "BENIGN_WITHOUT_CALLBACK");
+  EXPECT_EQ(records[1].attributes().subtlety(), 0);
+  EXPECT_TRUE(Same(*DecodeImage(records[1].masks(0)), mask_1_2));
+
+  // The small mask is rescaled to the image with nearest neighbour.
+  EXPECT_EQ(records[2].id(), "Mass-Training_P_00004_RIGHT_MLO_1");
+  cv::Mat rescaled;
+  cv::resize(mask_4_1, rescaled, cv::Size(40, 30), 0, 0, cv::INTER_NEAREST);
+  EXPECT_TRUE(Same(*DecodeImage(records[2].masks(0)), rescaled));
+
+  EXPECT_EQ(records[3].id(), "Mass-Test_P_00010_LEFT_MLO_1");
+  EXPECT_EQ(records[3].split(), TEST);
+  EXPECT_EQ(records[3].attributes().dataset_split(), "test");
+}
+
+TEST_F(TreeTest, NbiaLayoutGivesIdenticalRecords) {
+  std::ostringstream log;
+  DatasetOptions csv = Options("csv2", false, 2);
+  DatasetOptions nbia = Options("nbia", true, 2);
+  csv.process.clahe = nbia.process.clahe = true;
+  ASSERT_TRUE(ConvertDataset(csv, log).ok());
+  auto summary = ConvertDataset(nbia, log);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  EXPECT_EQ(summary->rejected, (std::map<std::string, uint64_t>{{"corrupt_dicom", 1}}));
+  std::vector<Record> a = ReadRecords(csv.output);
+  std::vector<Record> b = ReadRecords(nbia.output);
+  ASSERT_EQ(a.size(), 4u);
+  ASSERT_EQ(b.size(), a.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].SerializeAsString(), b[i].SerializeAsString()) << a[i].id();
+}
+
+TEST_F(TreeTest, ThreadCountDoesNotChangeTheBytes) {
+  std::ostringstream log;
+  DatasetOptions one = Options("t1", false, 1);
+  DatasetOptions two = Options("t2", true, 2);
+  DatasetOptions three = Options("t3", false, 3);
+  for (DatasetOptions* o : {&one, &two, &three}) {
+    o->process.clahe = true;
+    ASSERT_TRUE(ConvertDataset(*o, log).ok());
+  }
+  for (int shard = 0; shard < 3; ++shard) {
+    const std::string name = "/records-0000" + std::to_string(shard) + "-of-00003.rec";
+    const std::string want = ReadAll(::testing::TempDir() + "/t1_out" + name);
+    EXPECT_FALSE(want.empty());
+    EXPECT_EQ(ReadAll(::testing::TempDir() + "/t2_out" + name), want);
+    EXPECT_EQ(ReadAll(::testing::TempDir() + "/t3_out" + name), want);
+  }
+}
+
+TEST_F(TreeTest, MaskMismatchSkipAndStrict) {
+  std::ostringstream log;
+  DatasetOptions options = Options("skip", false, 2);
+  options.mask_mismatch = MaskMismatch::kSkip;
+  auto summary = ConvertDataset(options, log);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  EXPECT_EQ(summary->written, 3u);
+  EXPECT_EQ(summary->rejected,
+            (std::map<std::string, uint64_t>{{"corrupt_dicom", 1}, {"mask_size_mismatch", 1}}));
+  EXPECT_THAT(ReadAll(::testing::TempDir() + "/skip_out/records.rejects.tsv"),
+              HasSubstr("Mass-Training_P_00004_RIGHT_MLO_1\tmask_size_mismatch: mask 20x15, image 40x30\n"));
+
+  options.strict = true;
+  summary = ConvertDataset(options, log);
+  EXPECT_EQ(summary.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(summary.status().message(), HasSubstr("2 cases rejected and --strict is set"));
+  EXPECT_EQ(ReadRecords(options.output).size(), 3u);  // everything was still written
+}
+
+TEST_F(TreeTest, MissingFilesAreRejectedNotFatal) {
+  std::ostringstream log;
+  DatasetOptions options = Options("missing", false, 1);
+  fs::remove(options.root + "/" + p4);
+  fs::remove(options.root + "/" + t10_1_mask);
+  // A file whose header does not read is not in the index; the CSV path still reaches it,
+  // so both of its cases say why.
+  std::ofstream(options.root + "/" + p1, std::ios::binary | std::ios::trunc) << std::string(4000, 'x');
+  auto summary = ConvertDataset(options, log);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  EXPECT_EQ(summary->rejected, (std::map<std::string, uint64_t>{
+                                   {"corrupt_dicom", 3}, {"image_not_found", 1}, {"mask_not_found", 1}}));
+  EXPECT_EQ(summary->unreadable_files, 1u);
+  EXPECT_EQ(summary->written, 0u);
+  EXPECT_THAT(log.str(), HasSubstr("1 unreadable files under --root"));
+}
+
+TEST(ConvertFileTest, MinMaxBitsSixteenMonochrome1AndFlagChecks) {
+  const std::string dir = ::testing::TempDir();
+  const cv::Mat pixels = (cv::Mat_<uint16_t>(2, 3) << 100, 600, 1100, 350, 101, 1099);
+  ASSERT_TRUE(WriteTestDicom(dir + "/one.dcm", pixels, {}).ok());
+  std::ostringstream log;
+  FileOptions options;
+  ASSERT_TRUE(ConvertFile(dir + "/one.dcm", dir + "/one.png", options, log).ok());
+  auto png = DecodeImageFile(ReadAll(dir + "/one.png"), "one.png");
+  ASSERT_TRUE(png.ok());
+  EXPECT_TRUE(Same(*png, (cv::Mat_<uint8_t>(2, 3) << 0, 128, 255, 64, 0, 255)));
+  EXPECT_FALSE(fs::exists(dir + "/one.png.tmp"));
+
+  options.bits = 16;
+  ASSERT_TRUE(ConvertFile(dir + "/one.dcm", dir + "/one16.png", options, log).ok());
+  EXPECT_TRUE(Same(*DecodeImageFile(ReadAll(dir + "/one16.png"), "one16.png"), pixels));
+
+  DicomSpec mono1;
+  mono1.photometric = "MONOCHROME1";
+  ASSERT_TRUE(WriteTestDicom(dir + "/mono1.dcm", pixels, mono1).ok());
+  options.bits = 8;
+  ASSERT_TRUE(ConvertFile(dir + "/mono1.dcm", dir + "/mono1.png", options, log).ok());
+  EXPECT_TRUE(Same(*DecodeImageFile(ReadAll(dir + "/mono1.png"), "mono1.png"),
+                   (cv::Mat_<uint8_t>(2, 3) << 255, 128, 0, 191, 255, 0)));  // round(255*(max-v)/range)
+
+  options.voi = true;  // no window in the file: min-max, with a note
+  ASSERT_TRUE(ConvertFile(dir + "/one.dcm", dir + "/voi.png", options, log).ok());
+  EXPECT_THAT(log.str(), HasSubstr("has no VOI window or LUT; using min-max"));
+
+  options.bits = 16;
+  EXPECT_EQ(ConvertFile(dir + "/one.dcm", dir + "/x.png", options, log).code(), absl::StatusCode::kInvalidArgument);
+  options = FileOptions();
+  options.process.clahe_tiles = 0;
+  EXPECT_EQ(ConvertFile(dir + "/one.dcm", dir + "/x.png", options, log).code(), absl::StatusCode::kInvalidArgument);
+  options = FileOptions();
+  options.process.max_pixels = 5;
+  EXPECT_EQ(ConvertFile(dir + "/one.dcm", dir + "/x.png", options, log).code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_FALSE(fs::exists(dir + "/x.png"));
+}
+
+}  // namespace
+}  // namespace mammo::dcm2png

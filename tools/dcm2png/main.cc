@@ -1,0 +1,127 @@
+// dcm2png: DICOM mammograms to PNG, one file or a whole CBIS-DDSM download to records.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
+#include "lib/cli/cli.h"
+#include "tools/dcm2png/dcm2png_lib.h"
+
+ABSL_FLAG(bool, clahe, false,
+          "After min-max, apply CLAHE (the paper's processing; both modes).");
+ABSL_FLAG(double, clahe_clip, 2.0, "CLAHE clip limit, OpenCV's unit (the paper: 2.0).");
+ABSL_FLAG(int, clahe_tiles, 8, "CLAHE grid: the image is cut into N x N tiles (the paper: 8).");
+ABSL_FLAG(uint64_t, max_pixels, 100000000,
+          "Refuse DICOM images with more than this many pixels (Rows x Columns).");
+ABSL_FLAG(int, bits, 8, "One-file mode: 8 (min-max) or 16 (the stored values, unprocessed).");
+ABSL_FLAG(bool, voi, false,
+          "One-file mode: render through the file's first window or VOI LUT instead of min-max "
+          "(min-max, with a note, when it has none).");
+ABSL_FLAG(std::vector<std::string>, csv, {},
+          "Dataset mode: a CBIS-DDSM case description CSV; repeat the flag or separate with commas.");
+ABSL_FLAG(std::string, root, "", "Dataset mode: the folder holding the DICOM files (any layout).");
+ABSL_FLAG(std::string, output, "", "Dataset mode: the shard set to write, e.g. out/full@8, or -.");
+ABSL_FLAG(std::string, rejects, "",
+          "Dataset mode: the rejects file (default: OUTPUT_PREFIX.rejects.tsv).");
+ABSL_FLAG(std::string, mask_mismatch, "rescale",
+          "Dataset mode: a mask whose size differs from its image is rescaled (nearest "
+          "neighbour, with a warning) or the case is skipped (a rejects line): rescale|skip.");
+ABSL_FLAG(int, threads, 0, "Dataset mode: worker threads (0: all cores).");
+ABSL_FLAG(bool, strict, false, "Dataset mode: exit 2 when any case was rejected.");
+
+namespace {
+
+constexpr char kUsage[] = R"(Usage: dcm2png [OPTION]... IN.dcm OUT.png
+       dcm2png --csv CSV [--csv CSV]... --root DIR --output SPEC [OPTION]...
+
+One-file mode converts a DICOM image (uncompressed, RLE, JPEG, JPEG-LS; MONOCHROME1 is
+inverted) to PNG: 8-bit min-max by default, out = round(255 * (v - min) / (max - min))
+over the image's own values (Pixel Padding Value excluded, halves rounded up); --clahe
+then applies CLAHE (--clahe_clip, --clahe_tiles); --bits 16 keeps the stored values;
+--voi uses the file's window or VOI LUT. OUT.png is written under a temporary name and
+renamed. JPEG 2000 and other syntaxes are refused with their name.
+
+Dataset mode reads CBIS-DDSM case description CSVs (mass or calc), finds the DICOM files
+under --root by the UIDs and PatientID in their headers (the CSV's layout or an NBIA
+download), and writes one record per CSV row (an image and one abnormality): the
+processed 8-bit image, its 0/255 ROI mask (told from the crop by its pixels), label,
+split (from the CSV name), ids and attributes. Cases that cannot be converted (corrupt
+or missing DICOM, no mask, mask size mismatch with --mask_mismatch=skip, ...) go to
+OUTPUT_PREFIX.rejects.tsv (id, reason) and the run goes on; a summary line ends it.
+Exit status 0 even with rejects, unless --strict (then 2).
+
+Examples:
+  dcm2png --clahe 1-1.dcm 1-1.png            min-max and CLAHE, 8 bits
+  dcm2png --bits 16 in.dcm out.png            the stored values, 16 bits
+  dcm2png --clahe --csv mass_case_description_train_set.csv \
+    --csv mass_case_description_test_set.csv --root CBIS-DDSM --output out/full@8)";
+
+// absl keeps only the last value of a repeated flag, but --csv is meant to be repeated (the
+// train and the test file), so its occurrences are joined into one comma-separated value.
+std::vector<char*> JoinRepeatedCsv(int argc, char** argv, std::string* joined) {
+  std::vector<std::string> values;
+  std::vector<char*> rest = {argv[0]};
+  for (int i = 1; i < argc; ++i) {
+    const absl::string_view arg = argv[i];
+    if (arg == "--") {
+      rest.insert(rest.end(), argv + i, argv + argc);
+      break;
+    }
+    if ((arg == "--csv" || arg == "-csv") && i + 1 < argc) {
+      values.push_back(argv[++i]);
+    } else if (absl::StartsWith(arg, "--csv=") || absl::StartsWith(arg, "-csv=")) {
+      values.emplace_back(arg.substr(arg.find('=') + 1));
+    } else {
+      rest.push_back(argv[i]);
+    }
+  }
+  if (!values.empty()) {
+    *joined = "--csv=" + absl::StrJoin(values, ",");
+    rest.insert(rest.begin() + 1, joined->data());
+  }
+  return rest;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string joined_csv;
+  std::vector<char*> joined_argv = JoinRepeatedCsv(argc, argv, &joined_csv);
+  std::vector<std::string> args = mammo::cli::ParseCommandLine(
+      static_cast<int>(joined_argv.size()), joined_argv.data(), kUsage);
+  namespace d = mammo::dcm2png;
+  d::ProcessOptions process;
+  process.clahe = absl::GetFlag(FLAGS_clahe);
+  process.clahe_clip = absl::GetFlag(FLAGS_clahe_clip);
+  process.clahe_tiles = absl::GetFlag(FLAGS_clahe_tiles);
+  process.max_pixels = absl::GetFlag(FLAGS_max_pixels);
+
+  const bool dataset = !absl::GetFlag(FLAGS_csv).empty() || !absl::GetFlag(FLAGS_root).empty() ||
+                       !absl::GetFlag(FLAGS_output).empty();
+  if (!dataset) {
+    if (args.size() != 2) return mammo::cli::UsageError("one-file mode takes IN.dcm OUT.png");
+    d::FileOptions options;
+    options.process = process;
+    options.bits = absl::GetFlag(FLAGS_bits);
+    options.voi = absl::GetFlag(FLAGS_voi);
+    return mammo::cli::Finish(d::ConvertFile(args[0], args[1], options, std::cerr));
+  }
+  if (!args.empty()) return mammo::cli::UsageError("dataset mode takes no positional arguments");
+  if (absl::GetFlag(FLAGS_bits) != 8 || absl::GetFlag(FLAGS_voi)) {
+    return mammo::cli::UsageError("--bits and --voi belong to one-file mode");
+  }
+  absl::StatusOr<d::MaskMismatch> mismatch = d::ParseMaskMismatch(absl::GetFlag(FLAGS_mask_mismatch));
+  if (!mismatch.ok()) return mammo::cli::UsageError(mismatch.status().message());
+  d::DatasetOptions options;
+  options.csv_files = absl::GetFlag(FLAGS_csv);
+  options.root = absl::GetFlag(FLAGS_root);
+  options.output = absl::GetFlag(FLAGS_output);
+  options.rejects = absl::GetFlag(FLAGS_rejects);
+  options.threads = mammo::cli::ResolveThreads(absl::GetFlag(FLAGS_threads));
+  options.mask_mismatch = *mismatch;
+  options.strict = absl::GetFlag(FLAGS_strict);
+  options.process = process;
+  return mammo::cli::Finish(d::ConvertDataset(options, std::cerr).status());
+}
