@@ -40,7 +40,7 @@ Rejections are counted by reason and summarised on stderr at the end.
 Examples:
   roicrop --input full@8 --output rois@8
   roicrop --input full@8 --output rois@8 --context 0.1 --keep_aspect --rejects rejects.tsv
-  roicrop --input full@8 --output - --no_denoise | shardcat --count -)";
+  roicrop --input full@8 --output=- --no_denoise | shardcat --count -)";
 
 }  // namespace
 

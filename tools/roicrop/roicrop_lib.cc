@@ -165,12 +165,14 @@ Roi ExtractRoi(const cv::Mat& image, const cv::Mat& mask, const Options& options
   roi.interpolation = ChooseInterpolation(normalised.size(), target);
   cv::Mat resized;
   cv::resize(normalised, resized, cv::Size(target, target), 0, 0, roi.interpolation);
-  const cv::Mat centre = CentreCrop(resized, options.size);
+  // A copy, not a view: OpenCV borders a view with its parent's pixels, so denoising the
+  // view would see the cropped-away margin, which the paper's (Python) pipeline never does.
+  const cv::Mat centre = CentreCrop(resized, options.size).clone();
   if (options.denoise) {
     cv::fastNlMeansDenoising(centre, roi.pixels, options.h, options.template_window,
                              options.search_window);
   } else {
-    roi.pixels = centre.clone();
+    roi.pixels = centre;
   }
   return roi;
 }
