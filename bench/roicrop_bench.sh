@@ -28,9 +28,10 @@ ours() {  # wall and CPU seconds of one roicrop run; extra flags in "$@"
   read -r wall user sys < "$work/time"
   echo "$wall $(echo "$user + $sys" | bc -l)"
 }
-peer() {
+peer() {  # with the same malloc settings as roicrop's main(): the strong peer
   rm -rf "$work/peer"
-  /usr/bin/python3 "$peer" run "$work/cases" "$work/peer" "$@"
+  GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824 \
+    /usr/bin/python3 "$peer" run "$work/cases" "$work/peer" "$@"
 }
 
 results="$work/results.tsv"

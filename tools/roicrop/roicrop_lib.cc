@@ -1,8 +1,8 @@
 #include "tools/roicrop/roicrop_lib.h"
 
+#include <algorithm>
 #include <cmath>
 #include <condition_variable>
-#include <cstdlib>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -14,7 +14,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "lib/cli/cli.h"
 #include "lib/cli/progress.h"
 #include "lib/image/codec.h"

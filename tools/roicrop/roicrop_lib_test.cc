@@ -9,7 +9,6 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/image/codec.h"
-#include "lib/records/shard_reader.h"
 #include "lib/records/shard_writer.h"
 
 namespace mammo::roicrop {
