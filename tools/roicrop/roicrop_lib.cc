@@ -1,0 +1,410 @@
+#include "tools/roicrop/roicrop_lib.h"
+
+#include <algorithm>
+#include <cmath>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include <opencv2/imgproc.hpp>
+#include <opencv2/photo.hpp>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "lib/cli/cli.h"
+#include "lib/cli/progress.h"
+#include "lib/image/codec.h"
+#include "lib/records/byte_io.h"
+#include "lib/records/shard_reader.h"
+#include "lib/status/status_macros.h"
+
+namespace mammo::roicrop {
+namespace {
+
+std::string BoxText(const cv::Rect& box) {
+  return absl::StrCat(box.x, ",", box.y, ",", box.width, ",", box.height);
+}
+
+const char* InterpolationName(int interpolation) {
+  return interpolation == cv::INTER_CUBIC ? "cubic" : "area";
+}
+
+Roi Rejected(Roi roi, std::string reason, std::string detail) {
+  roi.reject = std::move(reason);
+  roi.detail = std::move(detail);
+  roi.pixels.release();
+  return roi;
+}
+
+absl::StatusOr<cv::Mat> DecodeGrey8(const Image& image, const std::string& what) {
+  absl::StatusOr<cv::Mat> pixels = DecodeImage(image);
+  if (!pixels.ok()) return absl::DataLossError(absl::StrCat(what, ": ", pixels.status().message()));
+  if (pixels->type() != CV_8UC1) {
+    return absl::DataLossError(absl::StrCat(what, " is ", pixels->channels(), "-channel ",
+                                            image.bit_depth(),
+                                            "-bit; roicrop needs 8-bit grey (dcm2png's output)"));
+  }
+  return pixels;
+}
+
+}  // namespace
+
+absl::StatusOr<Context> ParseContext(absl::string_view text) {
+  Context context;
+  context.fraction = absl::StrContains(text, '.');
+  bool parsed = false;
+  if (context.fraction) {
+    parsed = absl::SimpleAtod(text, &context.value);
+  } else {
+    int pixels = 0;
+    parsed = absl::SimpleAtoi(text, &pixels);
+    context.value = pixels;
+  }
+  if (!parsed || !std::isfinite(context.value) || context.value < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--context: '", text, "' is neither a pixel count (16) nor a fraction (0.1), >= 0"));
+  }
+  return context;
+}
+
+std::string FormatContext(const Context& context) {
+  if (!context.fraction) return absl::StrCat(static_cast<int>(context.value));
+  // Keep the '.' so that the manifest's value parses back as a fraction.
+  std::string text = absl::StrCat(context.value);
+  return absl::StrContains(text, '.') ? text : absl::StrCat(text, ".0");
+}
+
+absl::Status ValidateOptions(const Options& o) {
+  if (o.size < 1) return absl::InvalidArgumentError("--size must be at least 1");
+  if (o.pad < 0) return absl::InvalidArgumentError("--pad must be at least 0");
+  if (!(o.min_aspect > 0) || !(o.max_aspect >= o.min_aspect)) {
+    return absl::InvalidArgumentError("--min_aspect must be > 0 and at most --max_aspect");
+  }
+  if (!(o.h >= 0)) return absl::InvalidArgumentError("--h must be at least 0");
+  if (o.template_window < 1 || o.template_window % 2 == 0) {
+    return absl::InvalidArgumentError("--template_window must be odd and positive");
+  }
+  if (o.search_window < 1 || o.search_window % 2 == 0) {
+    return absl::InvalidArgumentError("--search_window must be odd and positive");
+  }
+  return absl::OkStatus();
+}
+
+cv::Rect MaskBox(const cv::Mat& mask) { return cv::boundingRect(mask); }
+
+cv::Rect AddContext(const cv::Rect& box, const Context& context, cv::Size image) {
+  const double mx = context.fraction ? context.value * box.width : context.value;
+  const double my = context.fraction ? context.value * box.height : context.value;
+  // Clamp in 64 bits: a huge --context must not overflow int before clipping.
+  const int64_t ix = std::llround(mx), iy = std::llround(my);
+  const int64_t x0 = std::max<int64_t>(0, box.x - ix);
+  const int64_t y0 = std::max<int64_t>(0, box.y - iy);
+  const int64_t x1 = std::min<int64_t>(image.width, int64_t{box.x} + box.width + ix);
+  const int64_t y1 = std::min<int64_t>(image.height, int64_t{box.y} + box.height + iy);
+  return cv::Rect(static_cast<int>(x0), static_cast<int>(y0), static_cast<int>(x1 - x0),
+                  static_cast<int>(y1 - y0));
+}
+
+std::optional<std::string> CheckAspect(cv::Size crop, double min_aspect, double max_aspect) {
+  // Division is correctly rounded, so 40 / 100 is exactly the double that "0.4" parses to:
+  // the bounds are inclusive with no epsilon.
+  const double r = static_cast<double>(crop.width) / crop.height;
+  if (r < min_aspect) return std::string("aspect_below_min");
+  if (r > max_aspect) return std::string("aspect_above_max");
+  return std::nullopt;
+}
+
+int ChooseInterpolation(cv::Size from, int target) {
+  return from.width <= target && from.height <= target ? cv::INTER_CUBIC : cv::INTER_AREA;
+}
+
+cv::Mat PadToSquare(const cv::Mat& roi) {
+  const int side = std::max(roi.cols, roi.rows);
+  const int left = (side - roi.cols) / 2, top = (side - roi.rows) / 2;
+  cv::Mat square;
+  cv::copyMakeBorder(roi, square, top, side - roi.rows - top, left, side - roi.cols - left,
+                     cv::BORDER_CONSTANT, cv::Scalar(0));
+  return square;
+}
+
+cv::Mat CentreCrop(const cv::Mat& image, int size) {
+  return image(cv::Rect((image.cols - size) / 2, (image.rows - size) / 2, size, size));
+}
+
+Roi ExtractRoi(const cv::Mat& image, const cv::Mat& mask, const Options& options) {
+  Roi roi;
+  if (mask.size() != image.size()) {
+    return Rejected(std::move(roi), "mask_size_mismatch",
+                    absl::StrCat("mask ", mask.cols, "x", mask.rows, ", image ", image.cols, "x",
+                                 image.rows));
+  }
+  roi.mask_box = MaskBox(mask);
+  if (roi.mask_box.empty()) return Rejected(std::move(roi), "empty_mask", "");
+  roi.crop_box = AddContext(roi.mask_box, options.context, image.size());
+  roi.aspect = static_cast<double>(roi.crop_box.width) / roi.crop_box.height;
+  if (std::optional<std::string> reason =
+          CheckAspect(roi.crop_box.size(), options.min_aspect, options.max_aspect)) {
+    const std::string detail =
+        absl::StrCat("r=", roi.aspect, " box=", BoxText(roi.crop_box));
+    return Rejected(std::move(roi), *reason, detail);
+  }
+  double lo = 0, hi = 0;
+  const cv::Mat crop = image(roi.crop_box);
+  cv::minMaxLoc(crop, &lo, &hi);
+  // A constant crop has no contrast to stretch; cv::normalize would make it all 0.
+  if (lo == hi) return Rejected(std::move(roi), "flat_roi", absl::StrCat("value=", lo));
+  cv::Mat normalised;
+  cv::normalize(crop, normalised, 0, 255, cv::NORM_MINMAX, CV_8U);
+  // Padding after the min-max step: 0 is then the ROI's own darkest value.
+  if (options.keep_aspect) normalised = PadToSquare(normalised);
+  const int target = options.size + 2 * options.pad;
+  roi.interpolation = ChooseInterpolation(normalised.size(), target);
+  cv::Mat resized;
+  cv::resize(normalised, resized, cv::Size(target, target), 0, 0, roi.interpolation);
+  // A copy, not a view: OpenCV borders a view with its parent's pixels, so denoising the
+  // view would see the cropped-away margin, which the paper's (Python) pipeline never does.
+  const cv::Mat centre = CentreCrop(resized, options.size).clone();
+  if (options.denoise) {
+    cv::fastNlMeansDenoising(centre, roi.pixels, options.h, options.template_window,
+                             options.search_window);
+  } else {
+    roi.pixels = centre;
+  }
+  return roi;
+}
+
+absl::StatusOr<Outcome> ProcessRecord(const Record& record, const Options& options) {
+  Outcome outcome;
+  if (record.masks_size() == 0) {
+    outcome.reject = "no_mask";
+    return outcome;
+  }
+  const std::string what = absl::StrCat("record ", record.id());
+  ASSIGN_OR_RETURN(cv::Mat image, DecodeGrey8(record.image(), absl::StrCat(what, ": image")));
+  ASSIGN_OR_RETURN(cv::Mat mask, DecodeGrey8(record.masks(0), absl::StrCat(what, ": mask 0")));
+  Roi roi = ExtractRoi(image, mask, options);
+  if (!roi.reject.empty()) {
+    outcome.reject = std::move(roi.reject);
+    outcome.detail = std::move(roi.detail);
+    return outcome;
+  }
+  ASSIGN_OR_RETURN(Image png, EncodeImage(roi.pixels, Image::PNG));
+  Record& out = outcome.roi.emplace();
+  // Copy everything but the big fields, which the ROI replaces.
+  out.set_id(record.id());
+  out.set_patient_id(record.patient_id());
+  out.set_lesion_id(record.lesion_id());
+  out.set_image_id(record.image_id());
+  out.set_label(record.label());
+  out.set_pathology(record.pathology());
+  out.set_split(record.split());
+  *out.mutable_attributes() = record.attributes();
+  *out.mutable_provenance() = record.provenance();
+  *out.mutable_image() = std::move(png);
+  Box* box = out.mutable_roi_box();
+  box->set_x(roi.crop_box.x);
+  box->set_y(roi.crop_box.y);
+  box->set_width(roi.crop_box.width);
+  box->set_height(roi.crop_box.height);
+  Provenance* step = out.add_provenance();
+  step->set_stage("roicrop");
+  step->set_tool("roicrop");
+  step->set_tool_version(std::string(cli::kVersion));
+  step->add_parent_ids(record.id());
+  const std::pair<std::string, std::string> parameters[] = {
+      {"aspect", absl::StrCat(roi.aspect)},
+      {"crop_box", BoxText(roi.crop_box)},
+      {"interpolation", InterpolationName(roi.interpolation)},
+      {"mask_box", BoxText(roi.mask_box)},
+  };
+  for (const auto& [name, value] : parameters) {
+    Parameter* p = step->add_parameters();
+    p->set_name(name);
+    p->set_value(value);
+  }
+  return outcome;
+}
+
+StageInfo MakeStageInfo(const Options& o) {
+  return StageInfo{"roicrop",
+                   "roicrop",
+                   std::string(cli::kVersion),
+                   {{"context", FormatContext(o.context)},
+                    {"denoise", o.denoise ? "true" : "false"},
+                    {"h", absl::StrCat(o.h)},
+                    {"keep_aspect", o.keep_aspect ? "true" : "false"},
+                    {"max_aspect", absl::StrCat(o.max_aspect)},
+                    {"min_aspect", absl::StrCat(o.min_aspect)},
+                    {"pad", absl::StrCat(o.pad)},
+                    {"search_window", absl::StrCat(o.search_window)},
+                    {"size", absl::StrCat(o.size)},
+                    {"template_window", absl::StrCat(o.template_window)}}};
+}
+
+std::string FormatSummary(const Summary& s) {
+  uint64_t rejected = 0;
+  std::string reasons;
+  for (const auto& [reason, count] : s.rejected) {
+    rejected += count;
+    absl::StrAppend(&reasons, reasons.empty() ? "" : ", ", reason, " ", count);
+  }
+  std::string line = absl::StrCat("roicrop: ", s.read, " records read, ", s.written,
+                                  " ROIs written, ", rejected, " rejected");
+  if (!reasons.empty()) absl::StrAppend(&line, " (", reasons, ")");
+  return line;
+}
+
+namespace {
+
+// Records in flight, oldest first. The reading thread appends and writes the front when it
+// is done; workers take the oldest record nobody has started. Results are written in input
+// order, so the output does not depend on which worker finished first.
+class Pipeline {
+ public:
+  struct Slot {
+    Record record;
+    std::string id;        // kept: the worker clears `record` when done
+    std::string position;  // where the record was read, for error messages
+    absl::StatusOr<Outcome> outcome = Outcome{};
+    bool started = false;
+    bool done = false;
+  };
+
+  Pipeline(const Options& options, int threads) : options_(options) {
+    for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { Work(); });
+  }
+  ~Pipeline() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    work_ready_.notify_all();
+    for (std::thread& t : workers_) t.join();
+  }
+
+  size_t in_flight() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return slots_.size();
+  }
+
+  void Add(std::unique_ptr<Slot> slot) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      slots_.push_back(std::move(slot));
+    }
+    work_ready_.notify_one();
+  }
+
+  // Waits for the oldest record and hands it over; nullptr when none is in flight.
+  std::unique_ptr<Slot> TakeOldest() {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (slots_.empty()) return nullptr;
+    front_done_.wait(lock, [this] { return slots_.front()->done; });
+    std::unique_ptr<Slot> slot = std::move(slots_.front());
+    slots_.pop_front();
+    return slot;
+  }
+
+ private:
+  void Work() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (true) {
+      Slot* slot = nullptr;
+      work_ready_.wait(lock, [&] {
+        if (stop_) return true;
+        for (const std::unique_ptr<Slot>& s : slots_) {
+          if (!s->started) {
+            slot = s.get();
+            return true;
+          }
+        }
+        return false;
+      });
+      if (slot == nullptr) return;  // stopping
+      slot->started = true;
+      lock.unlock();
+      // Slots are heap-allocated and only removed once done, so `slot` stays valid.
+      slot->outcome = ProcessRecord(slot->record, options_);
+      slot->record.Clear();  // free the full image's bytes early
+      lock.lock();
+      slot->done = true;
+      front_done_.notify_one();
+    }
+  }
+
+  const Options options_;
+  std::mutex mu_;
+  std::condition_variable work_ready_;
+  std::condition_variable front_done_;
+  std::deque<std::unique_ptr<Slot>> slots_;
+  bool stop_ = false;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace
+
+absl::StatusOr<Summary> Run(const std::vector<std::string>& inputs, const std::string& output,
+                            const Options& options, int threads, const std::string& rejects_path) {
+  RETURN_IF_ERROR(ValidateOptions(options));
+  if (threads < 1) return absl::InvalidArgumentError("--threads must be at least 1 (or 0: all cores)");
+  // OpenCV's thread count is process-wide: one thread per call, since the parallelism is
+  // across ROIs (otherwise each denoising call would spawn its own pool on the same cores).
+  cv::setNumThreads(1);
+  ASSIGN_OR_RETURN(std::unique_ptr<ShardReader> reader, ShardReader::Open(inputs));
+  std::unique_ptr<ByteWriter> rejects;
+  if (!rejects_path.empty()) {
+    absl::StatusOr<std::unique_ptr<ByteWriter>> file = ByteWriter::Create(rejects_path);
+    if (!file.ok()) {
+      return absl::Status(file.status().code(),
+                          absl::StrCat("--rejects ", rejects_path, ": ", file.status().message()));
+    }
+    rejects = std::move(*file);
+    RETURN_IF_ERROR(rejects->Write("id\treason\tdetail\n"));
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<ShardWriter> writer,
+                   ShardWriter::Open(output, MakeStageInfo(options)));
+
+  Summary summary;
+  cli::Progress progress("records", reader->ExpectedRecords());
+  Pipeline pipeline(options, threads);
+  const size_t window = 4 * static_cast<size_t>(threads);
+  bool more = true;
+  while (true) {
+    while (more && pipeline.in_flight() < window) {
+      auto slot = std::make_unique<Pipeline::Slot>();
+      ASSIGN_OR_RETURN(more, reader->Next(&slot->record));
+      if (!more) break;
+      slot->id = slot->record.id();
+      slot->position = reader->Position();
+      pipeline.Add(std::move(slot));
+    }
+    std::unique_ptr<Pipeline::Slot> slot = pipeline.TakeOldest();
+    if (slot == nullptr) break;
+    ++summary.read;
+    if (!slot->outcome.ok()) {
+      return absl::Status(slot->outcome.status().code(),
+                          absl::StrCat(slot->position, ": ", slot->outcome.status().message()));
+    }
+    Outcome& outcome = *slot->outcome;
+    if (outcome.roi) {
+      RETURN_IF_ERROR(writer->Write(*outcome.roi));
+      ++summary.written;
+    } else {
+      ++summary.rejected[outcome.reject];
+      if (rejects) {
+        RETURN_IF_ERROR(
+            rejects->Write(absl::StrCat(slot->id, "\t", outcome.reject, "\t", outcome.detail, "\n")));
+      }
+    }
+    progress.Add();
+  }
+  progress.Finish();
+  RETURN_IF_ERROR(writer->Close());
+  if (rejects) RETURN_IF_ERROR(rejects->Close());
+  return summary;
+}
+
+}  // namespace mammo::roicrop
