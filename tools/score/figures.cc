@@ -3,7 +3,6 @@
 #include <plstream.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -26,6 +25,9 @@ constexpr int kBlack = 1;
 constexpr int kRed = 2;
 constexpr int kGrey = 3;
 constexpr int kBlue = 4;
+
+// The operating point's marker; cairo draws it from a system font.
+constexpr char kDot[] = "●";
 
 // PLplot aborts the process on a file it cannot open, so the path is tried here first, where
 // failing is an error that names it.
@@ -57,21 +59,36 @@ absl::Status CheckWritten(const std::string& path) {
   return absl::OkStatus();
 }
 
-// A legend of line entries in the plot's lower right corner.
-void LineLegend(plstream& pls, const std::vector<std::string>& texts,
-                const std::vector<PLINT>& colours, const std::vector<PLINT>& styles) {
-  const PLINT n = static_cast<PLINT>(texts.size());
-  std::vector<const char*> text;
-  for (const std::string& t : texts) text.push_back(t.c_str());
-  const std::vector<PLINT> options(n, PL_LEGEND_LINE);
+struct LegendEntry {
+  std::string text;
+  PLINT colour;
+  PLINT style = 1;     // line style, for a line entry
+  const char* symbol = nullptr;  // a symbol entry instead of a line
+};
+
+// A legend in the plot's lower right corner.
+void Legend(plstream& pls, const std::vector<LegendEntry>& entries) {
+  const PLINT n = static_cast<PLINT>(entries.size());
+  std::vector<const char*> text, symbols;
+  std::vector<PLINT> options, colours, styles;
+  for (const LegendEntry& e : entries) {
+    text.push_back(e.text.c_str());
+    symbols.push_back(e.symbol == nullptr ? "" : e.symbol);
+    options.push_back(e.symbol == nullptr ? PL_LEGEND_LINE : PL_LEGEND_SYMBOL);
+    colours.push_back(e.colour);
+    styles.push_back(e.style);
+  }
   const std::vector<PLINT> text_colours(n, kBlack);
   const std::vector<PLFLT> widths(n, 2.0);
+  const std::vector<PLFLT> symbol_scales(n, 1.5);
+  const std::vector<PLINT> symbol_numbers(n, 1);
   PLFLT legend_width, legend_height;
   pls.legend(&legend_width, &legend_height, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
              PL_POSITION_BOTTOM | PL_POSITION_RIGHT | PL_POSITION_INSIDE, 0.02, 0.02, 0.08,
              kWhite, kBlack, 1, n, 1, n, options.data(), 1.0, 0.9, 2.0, 0.0,
              text_colours.data(), text.data(), nullptr, nullptr, nullptr, nullptr,
-             colours.data(), styles.data(), widths.data(), nullptr, nullptr, nullptr, nullptr);
+             colours.data(), styles.data(), widths.data(), colours.data(), symbol_scales.data(),
+             symbol_numbers.data(), symbols.data());
 }
 
 void Line(plstream& pls, const std::vector<PLFLT>& x, const std::vector<PLFLT>& y, int colour,
@@ -110,13 +127,13 @@ absl::Status DrawRoc(const std::string& path, const SplitScore& score,
     Line(pls, fpr, tpr, kBlue, 1);
     pls.col0(kRed);
     pls.schr(0, 2.0);
-    pls.string(1, &op_x, &op_y, "●");
+    pls.string(1, &op_x, &op_y, kDot);
     pls.schr(0, 1.0);
-    LineLegend(pls,
-               {absl::StrFormat("ROC, AUC %.3f", score.auc.auc), "chance",
-                absl::StrFormat("● threshold %.3g: TPR %.2f, FPR %.2f", m.threshold,
-                                m.sensitivity, 1 - m.specificity)},
-               {kBlue, kGrey, kRed}, {1, 2, 1});
+    Legend(pls, {{absl::StrFormat("ROC, AUC %.3f", score.auc.auc), kBlue},
+                 {"chance", kGrey, 2},
+                 {absl::StrFormat("threshold %.3g: TPR %.2f, FPR %.2f", m.threshold,
+                                  m.sensitivity, 1 - m.specificity),
+                  kRed, 1, kDot}});
   }
   return CheckWritten(path);
 }
@@ -207,8 +224,7 @@ absl::Status DrawHistory(const std::string& path, const std::vector<HistoryEpoch
     pls.lab("epoch", name, absl::StrCat("train and valid ", name, " against epochs").c_str());
     Line(pls, epochs, train, kBlue, 1);
     Line(pls, epochs, valid, kRed, 1);
-    LineLegend(pls, {absl::StrCat("train ", name), absl::StrCat("valid ", name)}, {kBlue, kRed},
-               {1, 1});
+    Legend(pls, {{absl::StrCat("train ", name), kBlue}, {absl::StrCat("valid ", name), kRed}});
   }
   return CheckWritten(path);
 }

@@ -206,7 +206,13 @@ int ScoreFiles(const std::vector<std::string>& args, const mammo::score::ScoreOp
   std::vector<mammo::score::Prediction> predictions;
   std::vector<mammo::score::HistoryEpoch> history;
   mammo::score::ScoreReport report;
-  if (args.size() == 1 && IsDirectory(args[0])) {
+  for (const std::string& arg : args) {
+    if (args.size() > 1 && IsDirectory(arg)) {
+      return mammo::cli::UsageError(
+          absl::StrCat(arg, " is a folder: a run folder is scored alone (several: --runs)"));
+    }
+  }
+  if (IsDirectory(args[0])) {
     if (!absl::GetFlag(FLAGS_history).empty()) {
       return mammo::cli::UsageError("--history is not for a run folder, which has its own");
     }
@@ -265,6 +271,10 @@ int main(int argc, char** argv) {
   }
   if (!absl::GetFlag(FLAGS_history).empty() && modes > 0) {
     return mammo::cli::UsageError("--history goes with predictions CSVs, not another mode");
+  }
+  if (!absl::GetFlag(FLAGS_figures).empty() &&
+      (absl::GetFlag(FLAGS_compare) || absl::GetFlag(FLAGS_leakage))) {
+    return mammo::cli::UsageError("--figures goes with scoring, not --compare or --leakage");
   }
   if (absl::GetFlag(FLAGS_leakage)) return Leakage(args);
   if (absl::GetFlag(FLAGS_compare)) return Compare(args);

@@ -46,6 +46,9 @@ set +e
 "$score" --compare "$csv" 2>/dev/null; [[ $? == 1 ]] || fail "--compare with one file must exit 1"
 "$score" --runs --leakage "$csv" 2>/dev/null; [[ $? == 1 ]] || fail "two modes must exit 1"
 "$score" --report r.md "$csv" 2>/dev/null; [[ $? == 1 ]] || fail "--report without --runs must exit 1"
+"$score" --figures f --compare "$csv" "$csv" 2>/dev/null; [[ $? == 1 ]] \
+  || fail "--figures with --compare must exit 1"
+"$score" "$csv" "$tmp" 2>/dev/null; [[ $? == 1 ]] || fail "a folder among CSVs must exit 1"
 "$score" --leakage "$csv" "$tmp/leak.csv" >/dev/null 2>&1; [[ $? == 0 ]] \
   || fail "leakage without --strict_leakage must exit 0"
 "$score" --leakage --strict_leakage "$csv" "$tmp/leak.csv" >/dev/null 2>&1; [[ $? == 2 ]] \
