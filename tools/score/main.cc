@@ -79,7 +79,8 @@ paper_auc, F1, ACC, train_acc, valid_acc, test_acc, beta; sorted by ROC AUC,
 highest first. A folder lacking run.json, history.csv or predictions.csv is an
 error naming the file. With --figures DIR each run's figures go to DIR/RUN_NAME/
 (characters other than letters, digits, . _ - become _) and the table links them
-relative to the report's folder (--report must name a file in an existing folder).
+relative to the report's folder (the current one for stdout; --report must name
+a file in an existing folder).
 
 --compare runs DeLong's test for two correlated AUCs: both CSVs must hold the same
 ids with the same labels and splits; prints AUC_A, AUC_B, A - B with its 95% CI,
