@@ -81,7 +81,6 @@ absl::Status InSplit(const std::string& split, const absl::Status& status) {
   return absl::FailedPreconditionError(absl::StrCat("split ", split, ": ", status.message()));
 }
 
-// train, valid and test first, in the order a model meets them; other names after, sorted.
 int SplitRank(const std::string& split) {
   if (split == "train") return 0;
   if (split == "valid") return 1;
@@ -127,6 +126,7 @@ absl::StatusOr<std::vector<Prediction>> ParsePredictions(std::istream& in,
   const size_t label_col = column["label"];
   const size_t probability_col = column["probability"];
   const auto patient_col = column.find("patient_id");
+  const auto lesion_col = column.find("lesion_id");
   const auto split_col = column.find("split");
 
   std::vector<Prediction> predictions;
@@ -150,6 +150,7 @@ absl::StatusOr<std::vector<Prediction>> ParsePredictions(std::istream& in,
     if (!probability.ok()) return error(probability.status());
     p.probability = *probability;
     if (patient_col != column.end()) p.patient_id = (*fields)[patient_col->second];
+    if (lesion_col != column.end()) p.lesion_id = (*fields)[lesion_col->second];
     p.split = split_col == column.end()
                   ? "all"
                   : absl::AsciiStrToLower(absl::StripAsciiWhitespace((*fields)[split_col->second]));
@@ -205,9 +206,7 @@ absl::StatusOr<ScoreReport> Score(const std::vector<Prediction>& predictions,
   }
   std::vector<std::string> order;
   for (const auto& entry : by_split) order.push_back(entry.first);
-  std::stable_sort(order.begin(), order.end(), [](const std::string& a, const std::string& b) {
-    return SplitRank(a) < SplitRank(b);
-  });
+  std::sort(order.begin(), order.end(), SplitBefore);
 
   ScoreReport report;
   report.bootstrap_resamples = options.bootstrap_resamples;
@@ -310,6 +309,14 @@ std::string FormatTable(const ScoreReport& report) {
     }
     absl::StrAppend(&out, absl::StrJoin(cells, "  "), "\n");
   }
+  if (report.training.has_value()) {
+    const TrainingSummary& t = *report.training;
+    absl::StrAppendFormat(&out,
+                          "best epoch %d of %d (%s): train_acc %.4f, valid_acc %.4f, "
+                          "beta %.4f\n",
+                          t.best_epoch, t.epochs, t.best_epoch_source, t.train_accuracy,
+                          t.valid_accuracy, t.beta);
+  }
   return out;
 }
 
@@ -349,6 +356,102 @@ nlohmann::ordered_json ToJson(const ScoreReport& report) {
                       {"tn", m.confusion.true_negatives},
                       {"fn", m.confusion.false_negatives}};
     out["splits"].push_back(std::move(j));
+  }
+  if (report.training.has_value()) {
+    const TrainingSummary& t = *report.training;
+    out["training"] = {{"epochs", t.epochs},
+                       {"best_epoch", t.best_epoch},
+                       {"best_epoch_source", t.best_epoch_source},
+                       {"train_accuracy", t.train_accuracy},
+                       {"valid_accuracy", t.valid_accuracy},
+                       {"beta", t.beta}};
+  }
+  return out;
+}
+
+bool SplitBefore(const std::string& a, const std::string& b) {
+  const int rank_a = SplitRank(a);
+  const int rank_b = SplitRank(b);
+  return rank_a != rank_b ? rank_a < rank_b : a < b;
+}
+
+absl::StatusOr<std::vector<SplitComparison>> Compare(const std::vector<Prediction>& a,
+                                                     const std::vector<Prediction>& b) {
+  absl::flat_hash_map<std::string, const Prediction*> b_by_id;
+  for (const Prediction& p : b) b_by_id[p.id] = &p;
+  struct Paired {
+    std::vector<int> labels;
+    std::vector<double> a, b;
+  };
+  std::map<std::string, Paired> by_split;
+  for (const Prediction& p : a) {
+    const auto other = b_by_id.find(p.id);
+    if (other == b_by_id.end()) {
+      return absl::DataLossError(absl::StrCat("id '", p.id, "' is in A but not in B"));
+    }
+    if (other->second->label != p.label || other->second->split != p.split) {
+      return absl::DataLossError(
+          absl::StrCat("id '", p.id, "' has a different label or split in A and B"));
+    }
+    Paired& paired = by_split[p.split];
+    paired.labels.push_back(p.label);
+    paired.a.push_back(p.probability);
+    paired.b.push_back(other->second->probability);
+  }
+  // Ids are unique within each input, so equal sizes mean B has no id that A lacks.
+  if (a.size() != b.size()) {
+    return absl::DataLossError(absl::StrCat("B has ", b.size(), " cases, A ", a.size(),
+                                            ": the models must score the same cases"));
+  }
+  std::vector<std::string> order;
+  for (const auto& entry : by_split) order.push_back(entry.first);
+  std::sort(order.begin(), order.end(), SplitBefore);
+  std::vector<SplitComparison> comparisons;
+  for (const std::string& name : order) {
+    const Paired& paired = by_split[name];
+    absl::StatusOr<metrics::DelongComparison> test =
+        metrics::DelongTest(paired.labels, paired.a, paired.b);
+    if (!test.ok()) return InSplit(name, test.status());
+    comparisons.push_back({name, static_cast<int64_t>(paired.labels.size()), *test});
+  }
+  return comparisons;
+}
+
+std::string FormatComparison(const std::vector<SplitComparison>& comparisons,
+                             const std::string& name_a, const std::string& name_b) {
+  std::string out = absl::StrCat("A = ", name_a, "\nB = ", name_b,
+                                 "\nDeLong's test of AUC_A = AUC_B on the same cases\n");
+  absl::StrAppendFormat(&out, "%-8s %7s %8s %8s %9s %22s %8s %10s\n", "split", "cases", "AUC_A",
+                        "AUC_B", "A - B", "95% CI of A - B", "z", "p");
+  for (const SplitComparison& c : comparisons) {
+    const metrics::DelongComparison& d = c.delong;
+    absl::StrAppendFormat(&out, "%-8s %7d %8.4f %8.4f %9.4f %22s %8.3f %10.4g\n", c.split,
+                          c.cases, d.auc_a, d.auc_b, d.difference,
+                          absl::StrFormat("[%.4f, %.4f]", d.ci_lower, d.ci_upper), d.z,
+                          d.p_value);
+  }
+  return out;
+}
+
+nlohmann::ordered_json ComparisonToJson(const std::vector<SplitComparison>& comparisons,
+                                        const std::string& name_a, const std::string& name_b) {
+  nlohmann::ordered_json out;
+  out["a"] = name_a;
+  out["b"] = name_b;
+  out["splits"] = nlohmann::ordered_json::array();
+  for (const SplitComparison& c : comparisons) {
+    const metrics::DelongComparison& d = c.delong;
+    // JSON has no infinity; a z of +-inf (zero SE, different AUCs) is written as null.
+    out["splits"].push_back({{"split", c.split},
+                             {"cases", c.cases},
+                             {"auc_a", d.auc_a},
+                             {"auc_b", d.auc_b},
+                             {"difference", d.difference},
+                             {"difference_se", d.standard_error},
+                             {"difference_ci95", {d.ci_lower, d.ci_upper}},
+                             {"z", std::isfinite(d.z) ? nlohmann::ordered_json(d.z)
+                                                      : nlohmann::ordered_json(nullptr)},
+                             {"p_value", d.p_value}});
   }
   return out;
 }

@@ -16,6 +16,7 @@
 #include "lib/metrics/bootstrap.h"
 #include "lib/metrics/delong.h"
 #include "lib/metrics/threshold_metrics.h"
+#include "tools/score/history.h"
 
 namespace mammo::score {
 
@@ -24,11 +25,12 @@ struct Prediction {
   int label = 0;  // 1 = malignant
   double probability = 0;  // of malignancy
   std::string patient_id;  // empty without a patient_id column
+  std::string lesion_id;  // empty without a lesion_id column
   std::string split;  // "all" without a split column
 };
 
 // Reads CSV text with a header naming at least id, label and probability (optionally
-// patient_id and split; other columns are ignored). Fields may be double-quoted ("" is a
+// patient_id, lesion_id and split; other columns are ignored). Fields may be double-quoted ("" is a
 // quote). Labels are 0/1 or benign/malignant (any case); probabilities lie in [0, 1].
 // `source` names the input in errors, which are DataLoss "SOURCE:LINE: ...".
 absl::StatusOr<std::vector<Prediction>> ParsePredictions(std::istream& in,
@@ -65,6 +67,8 @@ struct ScoreReport {
   int bootstrap_resamples = 0;
   uint64_t seed = 0;
   std::vector<SplitScore> splits;  // train, valid, test, then other names sorted
+  // From a training history, when one was given; Score leaves it empty.
+  std::optional<TrainingSummary> training;
 };
 
 // Scores every split at one threshold (Youden's on "valid" applies to every split).
@@ -73,10 +77,34 @@ struct ScoreReport {
 absl::StatusOr<ScoreReport> Score(const std::vector<Prediction>& predictions,
                                   const ScoreOptions& options);
 
-// One aligned row per split, and the threshold used.
+// One aligned row per split, and the threshold used; the best epoch's accuracies and beta
+// follow when `report.training` is set.
 std::string FormatTable(const ScoreReport& report);
 
 nlohmann::ordered_json ToJson(const ScoreReport& report);
+
+// train, valid and test first, in the order a model meets them; then other names, sorted.
+bool SplitBefore(const std::string& a, const std::string& b);
+
+// DeLong's test of two models' AUCs on one split's cases.
+struct SplitComparison {
+  std::string split;
+  int64_t cases = 0;
+  metrics::DelongComparison delong;
+};
+
+// Pairs `a` and `b` by id and compares their AUCs per split. DataLoss, naming the id, when a
+// case is in one set only or its label or split differs between them; FailedPrecondition,
+// naming the split, when a split cannot be scored.
+absl::StatusOr<std::vector<SplitComparison>> Compare(const std::vector<Prediction>& a,
+                                                     const std::vector<Prediction>& b);
+
+// A table naming the two inputs as A and B, one row per split.
+std::string FormatComparison(const std::vector<SplitComparison>& comparisons,
+                             const std::string& name_a, const std::string& name_b);
+
+nlohmann::ordered_json ComparisonToJson(const std::vector<SplitComparison>& comparisons,
+                                        const std::string& name_a, const std::string& name_b);
 
 }  // namespace mammo::score
 

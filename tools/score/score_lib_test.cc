@@ -1,11 +1,14 @@
 #include "tools/score/score_lib.h"
 
+#include <cstdlib>
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lib/metrics/delong.h"
 
 namespace mammo::score {
 namespace {
@@ -175,6 +178,131 @@ TEST(ScoreTest, UnscorableSplitsAreFailedPrecondition) {
   status = Score(*no_valid, youden).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(status.message(), HasSubstr("'valid' split"));
+}
+
+TEST(ParsePredictionsTest, ReadsTheOptionalLesionId) {
+  const absl::StatusOr<std::vector<Prediction>> p =
+      Parse("id,patient_id,lesion_id,split,label,probability\na,P1,L1,test,1,0.5\n");
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ((*p)[0].lesion_id, "L1");
+  EXPECT_EQ((*p)[0].patient_id, "P1");
+}
+
+std::string WriteTemp(const std::string& name, const std::string& text) {
+  const std::string path = std::string(std::getenv("TEST_TMPDIR")) + "/" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+constexpr char kHistory[] =
+    "epoch,train_loss,train_accuracy,valid_loss,valid_accuracy,beta,learning_rate,seconds\n"
+    "1,0.7,0.6,0.69,0.5,1.2,1e-05,1.0\n"
+    "2,0.5,0.8,0.6,0.64,1.25,1e-05,1.0\n"
+    "3,0.3,0.9,0.65,0.75,1.2,1e-05,1.0\n";
+
+TEST(HistoryTest, BetaAtTheRunsBestEpochOrAtTheLeastValidLoss) {
+  const absl::StatusOr<std::vector<HistoryEpoch>> h = ReadHistory(WriteTemp("h.csv", kHistory));
+  ASSERT_TRUE(h.ok()) << h.status();
+  ASSERT_EQ(h->size(), 3u);
+  EXPECT_EQ((*h)[2].epoch, 3);
+  EXPECT_EQ((*h)[2].valid_loss, 0.65);
+
+  const absl::StatusOr<TrainingSummary> from_run = SummarizeHistory(*h, 3);
+  ASSERT_TRUE(from_run.ok()) << from_run.status();
+  EXPECT_EQ(from_run->best_epoch, 3);
+  EXPECT_EQ(from_run->best_epoch_source, "run.json");
+  EXPECT_DOUBLE_EQ(from_run->beta, 0.9 / 0.75);
+
+  const absl::StatusOr<TrainingSummary> guessed = SummarizeHistory(*h, std::nullopt);
+  ASSERT_TRUE(guessed.ok()) << guessed.status();
+  EXPECT_EQ(guessed->best_epoch, 2);  // valid loss 0.6
+  EXPECT_EQ(guessed->epochs, 3);
+  EXPECT_EQ(guessed->train_accuracy, 0.8);
+  EXPECT_EQ(guessed->valid_accuracy, 0.64);
+  EXPECT_DOUBLE_EQ(guessed->beta, 1.25);
+
+  EXPECT_EQ(SummarizeHistory(*h, 7).status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(HistoryTest, BadHistoriesNameTheFileAndLine) {
+  EXPECT_EQ(ReadHistory("/no/such/history.csv").status().code(), absl::StatusCode::kNotFound);
+  absl::Status status = ReadHistory(WriteTemp("short.csv", "epoch,train_loss\n1,0.5\n")).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(status.message(), HasSubstr("short.csv:1: the header lacks column 'train_accuracy'"));
+  status = ReadHistory(WriteTemp("bad.csv", std::string(kHistory) + "4,x,1,1,1,1,1,1\n")).status();
+  EXPECT_THAT(status.message(), HasSubstr("bad.csv:5: malformed line"));
+  EXPECT_THAT(ReadHistory(WriteTemp("none.csv", "epoch,train_loss,train_accuracy,valid_loss,"
+                                                "valid_accuracy\n"))
+                  .status()
+                  .message(),
+              HasSubstr("no epochs"));
+}
+
+TEST(ScoreTest, TrainingSummaryIsInTheTableAndJson) {
+  const absl::StatusOr<std::vector<Prediction>> p = ReadPredictions({kCsv});
+  ASSERT_TRUE(p.ok()) << p.status();
+  absl::StatusOr<ScoreReport> r = Score(*p, ScoreOptions());
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_THAT(FormatTable(*r), ::testing::Not(HasSubstr("beta")));
+  EXPECT_FALSE(ToJson(*r).contains("training"));
+  r->training = TrainingSummary{40, 12, "run.json", 0.9, 0.75, 1.2};
+  EXPECT_THAT(FormatTable(*r), HasSubstr("best epoch 12 of 40 (run.json): train_acc 0.9000, "
+                                         "valid_acc 0.7500, beta 1.2000"));
+  const nlohmann::ordered_json json = ToJson(*r);
+  EXPECT_EQ(json["training"]["best_epoch"], 12);
+  EXPECT_DOUBLE_EQ(json["training"]["beta"].get<double>(), 1.2);
+}
+
+TEST(CompareTest, PairsByIdAndAgreesWithDelongTestPerSplit) {
+  const absl::StatusOr<std::vector<Prediction>> a = ReadPredictions({kCsv});
+  ASSERT_TRUE(a.ok()) << a.status();
+  // B: the same cases in reverse order, with scores that rank them differently.
+  std::vector<Prediction> b(a->rbegin(), a->rend());
+  for (size_t i = 0; i < b.size(); ++i) b[i].probability = (i % 4) / 4.0;
+  const absl::StatusOr<std::vector<SplitComparison>> c = Compare(*a, b);
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_EQ(c->size(), 2u);
+  EXPECT_EQ((*c)[0].split, "valid");
+  EXPECT_EQ((*c)[1].split, "test");
+  EXPECT_EQ((*c)[1].cases, 6);
+
+  // The test split by hand: its cases in the order of A, with their scores in A and in B.
+  std::vector<int> labels;
+  std::vector<double> scores_a, scores_b;
+  for (const Prediction& p : *a) {
+    if (p.split != "test") continue;
+    labels.push_back(p.label);
+    scores_a.push_back(p.probability);
+    for (const Prediction& q : b) {
+      if (q.id == p.id) scores_b.push_back(q.probability);
+    }
+  }
+  const absl::StatusOr<metrics::DelongComparison> expected =
+      metrics::DelongTest(labels, scores_a, scores_b);
+  ASSERT_TRUE(expected.ok()) << expected.status();
+  EXPECT_EQ((*c)[1].delong.difference, expected->difference);
+  EXPECT_EQ((*c)[1].delong.p_value, expected->p_value);
+  EXPECT_EQ((*c)[1].delong.ci_lower, expected->ci_lower);
+  EXPECT_DOUBLE_EQ((*c)[1].delong.auc_a, 6.0 / 9);
+
+  EXPECT_THAT(FormatComparison(*c, "a.csv", "b.csv"), HasSubstr("A = a.csv"));
+  const nlohmann::ordered_json json = ComparisonToJson(*c, "a.csv", "b.csv");
+  EXPECT_EQ(json["splits"][1]["p_value"].get<double>(), expected->p_value);
+}
+
+TEST(CompareTest, DifferentCasesAreDataLossNamingTheId) {
+  const absl::StatusOr<std::vector<Prediction>> a = ReadPredictions({kCsv});
+  ASSERT_TRUE(a.ok()) << a.status();
+  std::vector<Prediction> fewer(a->begin() + 1, a->end());
+  absl::Status status = Compare(*a, fewer).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(status.message(), HasSubstr("id 'v1' is in A but not in B"));
+  status = Compare(fewer, *a).status();
+  EXPECT_THAT(status.message(), HasSubstr("the models must score the same cases"));
+  std::vector<Prediction> relabelled = *a;
+  relabelled[3].label = 1 - relabelled[3].label;
+  EXPECT_THAT(Compare(*a, relabelled).status().message(),
+              HasSubstr("id 'v4' has a different label or split"));
 }
 
 }  // namespace

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# End-to-end checks of score's figures, run folders and --runs report: the PNGs decode with
+# OpenCV at 800x600 and are not blank; the report lists every run, sorted by ROC AUC.
+set -euo pipefail
+score="$PWD/tools/score/score"
+csv="$PWD/tools/score/testdata/predictions.csv"
+check_png=(/usr/bin/python3 "$PWD/tools/score/png_check.py")
+tmp="$TEST_TMPDIR"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+history='epoch,train_loss,train_accuracy,valid_loss,valid_accuracy,beta,learning_rate,seconds
+1,0.7,0.6,0.69,0.5,1.2,1e-05,1.0
+2,0.5,0.8,0.6,0.64,1.25,1e-05,1.0
+3,0.3,0.9,0.65,0.75,1.2,1e-05,1.0'
+
+# Predictions CSV plus --history: every figure, beta in the table.
+table=$("$score" --figures "$tmp/figs" --history <(echo "$history") "$csv")
+[[ "$table" == *"best epoch 2 of 3 (min valid_loss): train_acc 0.8000, valid_acc 0.6400, beta 1.2500"* ]] \
+  || fail "beta from --history: $table"
+"${check_png[@]}" "$tmp"/figs/{roc,confusion}_{valid,test}.png "$tmp"/figs/{accuracy,loss}.png
+[[ $(ls "$tmp/figs" | wc -l) == 6 ]] || fail "unexpected files in figs: $(ls "$tmp/figs")"
+
+# Without a history there are no history figures.
+"$score" --figures "$tmp/figs_no_history" "$csv" >/dev/null
+[[ ! -e "$tmp/figs_no_history/accuracy.png" ]] || fail "accuracy.png without a history"
+
+# Run folders: the same predictions, and a second run whose test AUC is 1.
+make_run() {  # DIR NAME BEST_EPOCH
+  mkdir -p "$1"
+  echo "$history" >"$1/history.csv"
+  printf '{"run_name": "%s", "best_epoch": %d}\n' "$2" "$3" >"$1/run.json"
+}
+make_run "$tmp/runs/a" "vgg16-TL" 3
+cp "$csv" "$tmp/runs/a/predictions.csv"
+make_run "$tmp/runs/b" "resnet-50-TL" 2
+{
+  echo "id,patient_id,lesion_id,split,label,probability"
+  for i in 1 2 3 4; do echo "v$i,P$i,L$i,valid,$((i % 2)),0.$((i % 2 * 5 + 2))"; done
+  for i in 1 2 3 4; do echo "t$i,Q$i,M$i,test,$((i % 2)),0.$((i % 2 * 5 + 3))"; done
+} >"$tmp/runs/b/predictions.csv"
+
+json=$("$score" --json "$tmp/runs/a")
+[[ "$json" == *'"best_epoch_source": "run.json"'* && "$json" == *'"beta": 1.2'* ]] \
+  || fail "a run folder's JSON has run.json's best epoch and beta: $json"
+
+mkdir -p "$tmp/out"
+(cd "$tmp" && "$score" --runs --report out/report.md --figures figs_runs runs/a runs/b)
+report=$(cat "$tmp/out/report.md")
+rows=$(grep -c '^| [a-z]' <<<"$report")
+[[ "$rows" == 3 ]] || fail "header and two runs expected: $report"  # header row starts '| model'
+[[ "$(grep -n 'resnet-50-TL' <<<"$report" | cut -d: -f1)" -lt \
+   "$(grep -n 'vgg16-TL' <<<"$report" | cut -d: -f1)" ]] || fail "not sorted by AUC: $report"
+[[ "$report" == *"| resnet-50-TL | test | 1.000 [1.000, 1.000] |"* ]] || fail "run b's row: $report"
+[[ "$report" == *"| vgg16-TL | test | 0.667 "* ]] || fail "run a's row: $report"
+[[ "$report" == *"| 0.900 | 0.750 | 0.500 | 1.200 |"* ]] || fail "run a's accuracies, beta: $report"
+[[ "$report" == *"[roc_test](../figs_runs/vgg16-TL/roc_test.png)"* ]] || fail "relative links: $report"
+# Every linked figure exists and is a real image.
+links=$(grep -o '](\.\./figs_runs/[^)]*)' <<<"$report" | sed 's/^](\(.*\))$/\1/')
+[[ $(wc -l <<<"$links") == 12 ]] || fail "12 figures linked: $links"
+(cd "$tmp/out" && "${check_png[@]}" $links)
+
+# To stdout without --figures: no figures column.
+[[ "$("$score" --runs "$tmp/runs/a")" != *"figures"* ]] || fail "figures column without --figures"
+
+# A run folder lacking a file names it; exit 2.
+mkdir -p "$tmp/runs/c"
+make_run "$tmp/runs/c" "broken" 1
+set +e
+err=$("$score" --runs "$tmp/runs/a" "$tmp/runs/c" 2>&1 >/dev/null); code=$?
+set -e
+[[ $code == 2 ]] || fail "incomplete run folder must exit 2, got $code"
+[[ "$err" == "score: $tmp/runs/c/predictions.csv: cannot open" ]] || fail "error names the file: $err"
+[[ $(wc -l <<<"$err") == 1 ]] || fail "one-line error: $err"
+echo "OK"

@@ -1,0 +1,116 @@
+#include "tools/score/runs.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <fstream>
+#include <numeric>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "lib/status/status_macros.h"
+
+namespace mammo::score {
+namespace {
+
+struct RunJson {
+  std::string run_name;
+  int best_epoch = 0;
+};
+
+// Only the two fields the report needs: reading run.json through lib/train would pull LibTorch
+// into a metrics tool.
+absl::StatusOr<RunJson> ReadRunJson(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": missing (is this a run folder?)"));
+  try {
+    const nlohmann::json j = nlohmann::json::parse(in);
+    return RunJson{j.at("run_name").get<std::string>(), j.at("best_epoch").get<int>()};
+  } catch (const nlohmann::json::exception& e) {
+    return absl::DataLossError(absl::StrCat(path, ": ", e.what()));
+  }
+}
+
+// A run name is free text; a '|' in it would end its table cell.
+std::string MarkdownCell(const std::string& text) {
+  return absl::StrReplaceAll(text, {{"|", "\\|"}});
+}
+
+}  // namespace
+
+absl::StatusOr<Run> LoadRun(const std::string& dir, const ScoreOptions& options) {
+  Run run;
+  run.dir = dir;
+  ASSIGN_OR_RETURN(const RunJson config, ReadRunJson(absl::StrCat(dir, "/run.json")));
+  run.run_name = config.run_name;
+  const std::string history_path = absl::StrCat(dir, "/history.csv");
+  ASSIGN_OR_RETURN(run.history, ReadHistory(history_path));
+  ASSIGN_OR_RETURN(run.predictions, ReadPredictions({absl::StrCat(dir, "/", kRunPredictions)}));
+  ASSIGN_OR_RETURN(run.report, Score(run.predictions, options));
+  absl::StatusOr<TrainingSummary> training = SummarizeHistory(run.history, config.best_epoch);
+  if (!training.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        history_path, ": ", training.status().message(), " (run.json's best_epoch)"));
+  }
+  run.report.training = *training;
+  return run;
+}
+
+const SplitScore& ReportedSplit(const ScoreReport& report) {
+  for (const char* name : {"test", "valid"}) {
+    for (const SplitScore& s : report.splits) {
+      if (s.split == name) return s;
+    }
+  }
+  return report.splits.front();
+}
+
+std::string RunsMarkdown(const std::vector<Run>& runs,
+                         const std::vector<std::vector<std::string>>& figure_links) {
+  std::vector<size_t> order(runs.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return ReportedSplit(runs[a].report).auc.auc > ReportedSplit(runs[b].report).auc.auc;
+  });
+  const bool figures = !figure_links.empty();
+  std::string out =
+      "| model | split | ROC AUC [DeLong 95% CI] | paper_auc | F1 | ACC | train_acc | "
+      "valid_acc | test_acc | beta |";
+  absl::StrAppend(&out, figures ? " figures |\n" : "\n");
+  absl::StrAppend(&out, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
+                  figures ? "---|\n" : "\n");
+  for (size_t i : order) {
+    const Run& run = runs[i];
+    const SplitScore& s = ReportedSplit(run.report);
+    const metrics::ThresholdMetrics& m = s.at_threshold;
+    const TrainingSummary& t = *run.report.training;
+    absl::StrAppendFormat(&out,
+                          "| %s | %s | %.3f [%.3f, %.3f] | %.3f | %.3f | %.3f | %.3f | %.3f | "
+                          "%.3f | %.3f |",
+                          MarkdownCell(run.run_name), s.split, s.auc.auc, s.auc.ci_lower,
+                          s.auc.ci_upper, m.paper_auc, m.f1, m.accuracy, t.train_accuracy,
+                          t.valid_accuracy, m.accuracy, t.beta);
+    if (figures) {
+      std::vector<std::string> links;
+      for (const std::string& link : figure_links[i]) {
+        const size_t slash = link.find_last_of('/');
+        const std::string file = slash == std::string::npos ? link : link.substr(slash + 1);
+        links.push_back(absl::StrCat("[", file.substr(0, file.rfind('.')), "](", link, ")"));
+      }
+      absl::StrAppend(&out, " ", absl::StrJoin(links, " "), " |");
+    }
+    absl::StrAppend(&out, "\n");
+  }
+  absl::StrAppend(&out,
+                  "\nROC AUC: exact, on the split named (test, else valid). paper_auc: "
+                  "(1 + TPR - FPR) / 2 at the threshold, what the paper reports as AUC. "
+                  "train_acc, valid_acc and beta = train_acc / valid_acc: from history.csv at "
+                  "run.json's best epoch. test_acc: accuracy on the split named.\n");
+  return out;
+}
+
+}  // namespace mammo::score

@@ -1,0 +1,46 @@
+// Run folders and the report across them, in the format of the paper's Table 7.
+//
+// A run folder is what tl_train writes plus what predict writes into it:
+//   DIR/run.json         run_name and best_epoch (lib/train/run_config.h)
+//   DIR/history.csv      one line per epoch (lib/train/trainer.h)
+//   DIR/predictions.csv  predict's output, kRunPredictions
+// A folder lacking any of them is an error naming the missing file, never a silent gap in
+// the report.
+#ifndef MAMMO_TOOLS_SCORE_RUNS_H_
+#define MAMMO_TOOLS_SCORE_RUNS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "tools/score/history.h"
+#include "tools/score/score_lib.h"
+
+namespace mammo::score {
+
+inline constexpr char kRunPredictions[] = "predictions.csv";
+
+struct Run {
+  std::string dir;
+  std::string run_name;
+  std::vector<Prediction> predictions;
+  std::vector<HistoryEpoch> history;
+  ScoreReport report;  // with report.training from the history at run.json's best epoch
+};
+
+// Reads and scores one run folder.
+absl::StatusOr<Run> LoadRun(const std::string& dir, const ScoreOptions& options);
+
+// The split a run's row reports: test, else valid, else the first one scored.
+const SplitScore& ReportedSplit(const ScoreReport& report);
+
+// A Markdown table, one row per run sorted by ROC AUC (descending; input order on ties):
+// model, split, ROC AUC with its DeLong 95% CI, paper_auc, F1, ACC, train_acc, valid_acc,
+// test_acc and beta; then a figures column when `figure_links` is non-empty (figure_links[i]
+// are the relative paths of runs[i]'s figures).
+std::string RunsMarkdown(const std::vector<Run>& runs,
+                         const std::vector<std::vector<std::string>>& figure_links);
+
+}  // namespace mammo::score
+
+#endif  // MAMMO_TOOLS_SCORE_RUNS_H_
