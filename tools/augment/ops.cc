@@ -328,9 +328,9 @@ std::pair<std::string, std::string> DescribeStep(const Step& step) {
     case OpKind::kRotate:
     case OpKind::kBrightness:
     case OpKind::kZoom:
-      return {name, absl::StrFormat("%.6g", step.value)};
+      return {name, absl::StrFormat("%.9g", step.value)};
     case OpKind::kShear:
-      return {name, absl::StrFormat("%c:%.6g", step.direction, step.value)};
+      return {name, absl::StrFormat("%c:%.9g", step.direction, step.value)};
     case OpKind::kEqualize:
     case OpKind::kFlip:
       return {name, "1"};
@@ -350,8 +350,41 @@ Affine StepMap(const Step& step, int w, int h, bool compat) {
   return Identity();
 }
 
-Plan MakePlan(const std::vector<OpSpec>& ops, bool compat, int w, int h, Rng& rng) {
+Plan PlanFromSteps(const std::vector<Step>& steps, bool compat, int w, int h) {
   Plan plan;
+  for (const Step& step : steps) {
+    if (step.kind == OpKind::kEqualize) plan.equalize_maps.push_back(plan.map);
+    if (step.kind != OpKind::kEqualize && step.kind != OpKind::kBrightness) {
+      plan.map = Compose(plan.map, StepMap(step, w, h, compat));
+      plan.geometric = true;
+    }
+  }
+  plan.steps = steps;
+  return plan;
+}
+
+absl::StatusOr<Step> ParseStep(const std::string& text) {
+  const std::pair<std::string, std::string> kv = absl::StrSplit(text, absl::MaxSplits('=', 1));
+  absl::StatusOr<OpSpec> op = ParseOp(kv.first);
+  if (!op.ok()) return op.status();
+  Step step{op->kind};
+  std::string value = kv.second;
+  if (step.kind == OpKind::kShear) {
+    if (value.size() < 2 || (value[0] != 'x' && value[0] != 'y') || value[1] != ':') {
+      return absl::InvalidArgumentError(absl::StrCat("step '", text, "': want shear=x:ANGLE or y:ANGLE"));
+    }
+    step.direction = value[0];
+    value = value.substr(2);
+  }
+  if (step.kind != OpKind::kEqualize && step.kind != OpKind::kFlip &&
+      !absl::SimpleAtod(value, &step.value)) {
+    return absl::InvalidArgumentError(absl::StrCat("step '", text, "': want NAME=NUMBER"));
+  }
+  return step;
+}
+
+Plan MakePlan(const std::vector<OpSpec>& ops, bool compat, int w, int h, Rng& rng) {
+  std::vector<Step> steps;
   for (const OpSpec& op : ops) {
     if (!Applies(rng.Uniform(), op.p, compat)) continue;
     Step step{op.kind};
@@ -374,14 +407,9 @@ Plan MakePlan(const std::vector<OpSpec>& ops, bool compat, int w, int h, Rng& rn
       case OpKind::kFlip:
         break;
     }
-    if (op.kind == OpKind::kEqualize) plan.equalize_maps.push_back(plan.map);
-    if (op.kind != OpKind::kEqualize && op.kind != OpKind::kBrightness) {
-      plan.map = Compose(plan.map, StepMap(step, w, h, compat));
-      plan.geometric = true;
-    }
-    plan.steps.push_back(step);
+    steps.push_back(step);
   }
-  return plan;
+  return PlanFromSteps(steps, compat, w, h);
 }
 
 cv::Mat Apply(const Plan& plan, const cv::Mat& image) {

@@ -137,6 +137,11 @@ struct Plan {
 // Draws every operation's probability and parameters, in order, for a w x h image.
 Plan MakePlan(const std::vector<OpSpec>& ops, bool compat, int w, int h, Rng& rng);
 
+// The plan for steps already drawn (for replaying a record's provenance, and tests).
+Plan PlanFromSteps(const std::vector<Step>& steps, bool compat, int w, int h);
+// Parses DescribeStep's "NAME=VALUE" back ("rotate=-7", "shear=x:12", "flip=1").
+absl::StatusOr<Step> ParseStep(const std::string& text);
+
 // The map of one geometric step (rotate, shear, flip, zoom).
 Affine StepMap(const Step& step, int w, int h, bool compat);
 

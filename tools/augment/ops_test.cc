@@ -153,6 +153,13 @@ TEST(ParseOp, GrammarAndDefaults) {
   EXPECT_FALSE(ParseOp("zoom:min=2,max=1").ok());
   EXPECT_EQ(std::string(ParseOp("rotate:p=x").status().message()),
             "--op 'rotate:p=x': 'p=x' is not KEY=NUMBER");
+  auto step = ParseStep("shear=y:-12");
+  ASSERT_TRUE(step.ok()) << step.status();
+  EXPECT_EQ(step->direction, 'y');
+  EXPECT_EQ(step->value, -12);
+  EXPECT_EQ(DescribeStep(*step).second, "y:-12");
+  EXPECT_FALSE(ParseStep("shear=12").ok());
+  EXPECT_FALSE(ParseStep("zoom=big").ok());
   EXPECT_EQ(DescribeOps(Table5()),
             "rotate:p=0.95,max=15;shear:p=0.6,max=25;equalize:p=0.6;flip:p=0.7;"
             "brightness:p=0.8,min=0.6,max=1.2;zoom:p=1,min=1,max=1.2");
@@ -279,8 +286,7 @@ Difference Compare(const cv::Mat& a, const cv::Mat& b) {
 // The composed warp resamples once, the reference two to four times (each bicubic pass
 // smooths a little and rounds to 8 bits), so they cannot agree exactly. Tolerance on this
 // textured test image: mean absolute difference under 1 grey level, 99% of the pixels within
-// 3 (measured: at most 0.49 and 2). A wrong map (a sign, a one-pixel offset, a swapped axis)
-// gives tens of levels.
+// 3 (measured: at most 0.49 and 2). augment_pil_test checks the same maps against PIL itself.
 TEST(Composed, GeometryMatchesStepByStep) {
   const cv::Mat image = TestImage(320, 320);
   const std::vector<OpSpec> ops = {{OpKind::kRotate, 1, 0, 15},
@@ -306,10 +312,7 @@ TEST(Composed, SingleOperationsMatchStepByStep) {
                                    {OpKind::kShear, 26, 'y'},   {OpKind::kShear, -1, 'y'},
                                    {OpKind::kZoom, 1.2},         {OpKind::kZoom, 1.07}};
   for (const Step& step : steps) {
-    Plan plan;
-    plan.steps = {step};
-    plan.map = StepMap(step, 300, 260, true);
-    plan.geometric = true;
+    const Plan plan = PlanFromSteps({step}, /*compat=*/true, 300, 260);
     const Difference d = Compare(Apply(plan, image), StepByStep(plan, image));
     EXPECT_LT(d.mean, 1.0) << DescribeStep(step).first << " " << DescribeStep(step).second;
     EXPECT_LE(d.p99, 3) << DescribeStep(step).first << " " << DescribeStep(step).second;
@@ -335,10 +338,7 @@ TEST(Composed, Table5MatchesStepByStep) {
 
 TEST(Composed, FlipAloneIsExact) {
   const cv::Mat image = TestImage(64, 48);
-  Plan plan;
-  plan.steps = {{OpKind::kFlip}};
-  plan.map = FlipMap(64);
-  plan.geometric = true;
+  const Plan plan = PlanFromSteps({{OpKind::kFlip}}, /*compat=*/true, 64, 48);
   cv::Mat want;
   cv::flip(image, want, 1);
   EXPECT_EQ(cv::norm(Apply(plan, image), want, cv::NORM_INF), 0);
