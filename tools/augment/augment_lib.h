@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "data_formats/record.pb.h"
 #include "tools/augment/ops.h"
 
 namespace mammo::augment {
@@ -33,6 +34,7 @@ struct Options {
   double paper_train = 0.8, paper_valid = 0.1;  // paper: shares of the augmented images
   uint64_t seed = 1;
   int threads = 1;
+  Image::Encoding encoding = Image::PNG;  // of the augmented images (RAW: no compression)
 };
 
 struct Overlap {

@@ -413,9 +413,9 @@ Plan MakePlan(const std::vector<OpSpec>& ops, bool compat, int w, int h, Rng& rn
 }
 
 cv::Mat Apply(const Plan& plan, const cv::Mat& image) {
-  auto warp = [&image](const Affine& map) {
+  auto warp = [&image](const Affine& map, int interpolation) {
     cv::Mat out;
-    cv::warpAffine(image, out, ToOpenCv(map), image.size(), cv::INTER_CUBIC | cv::WARP_INVERSE_MAP,
+    cv::warpAffine(image, out, ToOpenCv(map), image.size(), interpolation | cv::WARP_INVERSE_MAP,
                    cv::BORDER_REPLICATE);
     return out;
   };
@@ -427,10 +427,11 @@ cv::Mat Apply(const Plan& plan, const cv::Mat& image) {
     }
     return h;
   };
-  cv::Mat out = plan.geometric ? warp(plan.map) : image.clone();
+  cv::Mat out = plan.geometric ? warp(plan.map, cv::INTER_CUBIC) : image.clone();
   // Fold the pointwise steps into one table. Equalise needs the histogram of the image as the
   // steps before it left it: the histogram of the image its map gives, pushed through the
-  // table so far.
+  // table so far. That image is only counted, so a bilinear warp (4x faster than bicubic)
+  // does: the histograms differ by a few pixels per bin.
   Lut lut;
   for (int i = 0; i < 256; ++i) lut[i] = static_cast<uint8_t>(i);
   bool any = false;
@@ -439,7 +440,8 @@ cv::Mat Apply(const Plan& plan, const cv::Mat& image) {
     if (step.kind == OpKind::kEqualize) {
       const Affine& map = plan.equalize_maps[equalize_index++];
       const std::array<uint64_t, 256> before =
-          map == plan.map ? histogram(out) : map == Identity() ? histogram(image) : histogram(warp(map));
+          map == plan.map ? histogram(out) : map == Identity() ? histogram(image)
+                                                     : histogram(warp(map, cv::INTER_LINEAR));
       std::array<uint64_t, 256> now{};
       for (int v = 0; v < 256; ++v) now[lut[v]] += before[v];
       const Lut eq = EqualizeLut(now);

@@ -147,8 +147,8 @@ Affine StepMap(const Step& step, int w, int h, bool compat);
 
 // Runs the plan on an 8-bit grey image: one bicubic warp (edges replicated), then the
 // pointwise steps folded into one table applied after it. An equalise step followed by
-// geometric steps needs the histogram of the image before them: that costs one more warp,
-// used for its histogram only.
+// geometric steps needs the histogram of the image before them: that costs one more
+// (bilinear) warp, used for its histogram only.
 cv::Mat Apply(const Plan& plan, const cv::Mat& image);
 
 }  // namespace mammo::augment
