@@ -7,7 +7,6 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/numbers.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "lib/cli/cli.h"
 #include "tools/augment/augment_lib.h"
@@ -61,6 +60,8 @@ step with PIL's kernels and fills with black); equalise and brightness become on
 applied after the warp, equalise's histogram taken from the image as the steps before it
 left it. See tools/augment/README.md.
 
+Augmentor's quirks (kept by default) and the corrected variant: see --augmentor_compat.
+
 Examples:
   augment --samples 60000 --output out/aug out/rois@8              Table 5, patient protocol
   augment --protocol paper --samples 60000 --output out/paper out/rois@8
@@ -71,9 +72,7 @@ Examples:
 int main(int argc, char** argv) {
   namespace ag = mammo::augment;
   const std::vector<std::string> op_texts = ag::CollectRepeatedFlag(argc, argv, "op");
-  const std::string usage =
-      absl::StrCat(kUsage, "\n\n", ag::kCompatHelp, "\n\n", mammo::cli::kExitCodeHelp);
-  std::vector<std::string> args = mammo::cli::ParseCommandLine(argc, argv, usage);
+  std::vector<std::string> args = mammo::cli::ParseCommandLine(argc, argv, kUsage);
   if (args.empty()) return mammo::cli::UsageError("no input given (a shard spec, file, glob or -)");
   ag::Options options;
   options.inputs = args;
