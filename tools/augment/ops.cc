@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "tools/augment/warp.h"
 
 namespace mammo::augment {
 namespace {
@@ -413,9 +414,9 @@ Plan MakePlan(const std::vector<OpSpec>& ops, bool compat, int w, int h, Rng& rn
 }
 
 cv::Mat Apply(const Plan& plan, const cv::Mat& image) {
-  auto warp = [&image](const Affine& map, int interpolation) {
+  auto bilinear = [&image](const Affine& map) {
     cv::Mat out;
-    cv::warpAffine(image, out, ToOpenCv(map), image.size(), interpolation | cv::WARP_INVERSE_MAP,
+    cv::warpAffine(image, out, ToOpenCv(map), image.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
                    cv::BORDER_REPLICATE);
     return out;
   };
@@ -427,7 +428,7 @@ cv::Mat Apply(const Plan& plan, const cv::Mat& image) {
     }
     return h;
   };
-  cv::Mat out = plan.geometric ? warp(plan.map, cv::INTER_CUBIC) : image.clone();
+  cv::Mat out = plan.geometric ? WarpBicubic(image, ToOpenCv(plan.map), image.size()) : image.clone();
   // Fold the pointwise steps into one table. Equalise needs the histogram of the image as the
   // steps before it left it: the histogram of the image its map gives, pushed through the
   // table so far. That image is only counted, so a bilinear warp (4x faster than bicubic)
@@ -441,7 +442,7 @@ cv::Mat Apply(const Plan& plan, const cv::Mat& image) {
       const Affine& map = plan.equalize_maps[equalize_index++];
       const std::array<uint64_t, 256> before =
           map == plan.map ? histogram(out) : map == Identity() ? histogram(image)
-                                                     : histogram(warp(map, cv::INTER_LINEAR));
+                                                     : histogram(bilinear(map));
       std::array<uint64_t, 256> now{};
       for (int v = 0; v < 256; ++v) now[lut[v]] += before[v];
       const Lut eq = EqualizeLut(now);

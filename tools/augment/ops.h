@@ -145,7 +145,7 @@ absl::StatusOr<Step> ParseStep(const std::string& text);
 // The map of one geometric step (rotate, shear, flip, zoom).
 Affine StepMap(const Step& step, int w, int h, bool compat);
 
-// Runs the plan on an 8-bit grey image: one bicubic warp (edges replicated), then the
+// Runs the plan on an 8-bit grey image: one bicubic warp (WarpBicubic, edges replicated), then the
 // pointwise steps folded into one table applied after it. An equalise step followed by
 // geometric steps needs the histogram of the image before them: that costs one more
 // (bilinear) warp, used for its histogram only.

@@ -6,6 +6,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "gtest/gtest.h"
+#include "tools/augment/warp.h"
 
 namespace mammo::augment {
 namespace {
@@ -342,6 +343,28 @@ TEST(Composed, FlipAloneIsExact) {
   cv::Mat want;
   cv::flip(image, want, 1);
   EXPECT_EQ(cv::norm(Apply(plan, image), want, cv::NORM_INF), 0);
+}
+
+// The vector path must give the scalar path's bytes (same float operations), whatever the
+// map; and both stay close to OpenCV's bicubic warp, which quantises fractions to 1/32.
+TEST(WarpBicubic, VectorEqualsScalarAndNearOpenCv) {
+  const cv::Mat image = TestImage(320, 300);
+  for (uint64_t i = 0; i < 30; ++i) {
+    Rng rng(13, i);
+    const Plan plan = MakePlan({{OpKind::kRotate, 1, 0, 15}, {OpKind::kShear, 1, 0, 25},
+                                {OpKind::kFlip, 0.5}, {OpKind::kZoom, 1, 1.0, 1.2}},
+                               /*compat=*/i % 2 == 0, 320, 300, rng);
+    const Affine m = ToOpenCv(i == 0 ? RotateMap(320, 300, 40, true) : plan.map);
+    const cv::Mat fast = WarpBicubic(image, m, image.size());
+    EXPECT_EQ(cv::norm(fast, WarpBicubicScalar(image, m, image.size()), cv::NORM_INF), 0) << i;
+    cv::Mat opencv;
+    cv::warpAffine(image, opencv, m, image.size(), cv::INTER_CUBIC | cv::WARP_INVERSE_MAP,
+                   cv::BORDER_REPLICATE);
+    cv::Mat diff;
+    cv::absdiff(fast, opencv, diff);
+    EXPECT_LT(cv::mean(diff)[0], 0.5) << i;
+    EXPECT_LE(cv::norm(diff, cv::NORM_INF), 3) << i;
+  }
 }
 
 }  // namespace
