@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 
 namespace mammo::augment {
 namespace {
@@ -57,7 +58,7 @@ inline uint8_t Pixel(const cv::Mat& src, const RowMap& r, int x) {
   return ToByte(acc);
 }
 
-__attribute__((target("avx2"))) void Weights8(__m256 t, __m256 w[4]) {
+__attribute__((target("avx2"), always_inline)) inline void Weights8(__m256 t, __m256 w[4]) {
   const __m256 a = _mm256_set1_ps(kA), one = _mm256_set1_ps(1.0f);
   const __m256 five_a = _mm256_set1_ps(5.0f * kA), eight_a = _mm256_set1_ps(8.0f * kA);
   const __m256 four_a = _mm256_set1_ps(4.0f * kA);
@@ -93,13 +94,21 @@ __attribute__((target("avx2"))) bool Eight(const cv::Mat& src, const RowMap& r, 
   Weights8(_mm256_sub_ps(fys, fy0), wy);
   const __m256i ix = _mm256_cvttps_epi32(fx0), iy = _mm256_cvttps_epi32(fy0);
   const __m256i stride = _mm256_set1_epi32(static_cast<int>(src.step[0]));
-  // Byte offset of (ix - 1, iy - 1): four consecutive bytes per lane come with one gather.
-  __m256i offset = _mm256_add_epi32(_mm256_mullo_epi32(_mm256_sub_epi32(iy, _mm256_set1_epi32(1)), stride),
-                                    _mm256_sub_epi32(ix, _mm256_set1_epi32(1)));
+  // Byte offset of (ix - 1, iy - 1): each lane's four neighbours in a row are one 4-byte load.
+  const __m256i offset = _mm256_add_epi32(
+      _mm256_mullo_epi32(_mm256_sub_epi32(iy, _mm256_set1_epi32(1)), stride),
+      _mm256_sub_epi32(ix, _mm256_set1_epi32(1)));
+  alignas(32) int32_t offsets[8];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(offsets), offset);
   const __m256i byte = _mm256_set1_epi32(0xff);
   __m256 acc = _mm256_setzero_ps();
+  const size_t step = src.step[0];
   for (int k = 0; k < 4; ++k) {
-    const __m256i v = _mm256_i32gather_epi32(reinterpret_cast<const int*>(src.data), offset, 1);
+    // Eight 4-byte loads: on AMD's cores they beat vpgatherdd, which is microcoded there.
+    const uint8_t* base = src.data + k * step;
+    int32_t lanes[8];
+    for (int i = 0; i < 8; ++i) std::memcpy(&lanes[i], base + offsets[i], 4);
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(lanes));
     const __m256 p0 = _mm256_cvtepi32_ps(_mm256_and_si256(v, byte));
     const __m256 p1 = _mm256_cvtepi32_ps(_mm256_and_si256(_mm256_srli_epi32(v, 8), byte));
     const __m256 p2 = _mm256_cvtepi32_ps(_mm256_and_si256(_mm256_srli_epi32(v, 16), byte));
@@ -109,7 +118,6 @@ __attribute__((target("avx2"))) bool Eight(const cv::Mat& src, const RowMap& r, 
                       _mm256_mul_ps(p2, wx[2])),
         _mm256_mul_ps(p3, wx[3]));
     acc = k == 0 ? _mm256_mul_ps(wy[0], s) : _mm256_add_ps(acc, _mm256_mul_ps(wy[k], s));
-    offset = _mm256_add_epi32(offset, stride);
   }
   const __m256 rounded = _mm256_floor_ps(_mm256_add_ps(acc, _mm256_set1_ps(0.5f)));
   const __m256 clamped =

@@ -1,6 +1,6 @@
 // A bicubic affine warp for 8-bit grey images, faster than cv::warpAffine's INTER_CUBIC
-// (whose 8-bit bicubic path is scalar): interior pixels go eight at a time with AVX2 gathers
-// when the CPU has AVX2, pixels near the edges one at a time with replicated borders.
+// (whose 8-bit bicubic path is scalar): interior pixels go eight at a time with AVX2 when the
+// CPU has it, pixels near the edges one at a time with replicated borders.
 //
 // Both paths do the same float operations in the same order (no fused multiply-add), so the
 // bytes do not depend on the CPU or the thread count. Kernel: Keys' cubic with a = -0.75,
