@@ -55,8 +55,8 @@ SOURCE_ID#augNNNNNN (the sample number); copied records keep their id. Augmented
 carry no masks. Sources are held in memory (decoded); outputs are streamed.
 
 Rotate, shear, flip and zoom, with Augmentor's crops and resizes, are composed into one
-bicubic warp per image (OpenCV's kernel, edges replicated; Augmentor resamples after every
-step with PIL's kernels and fills with black); equalise and brightness become one table
+bicubic warp per image (Keys' kernel a=-0.75, edges replicated; Augmentor resamples after
+every step with PIL's kernels and fills with black); equalise and brightness become one table
 applied after the warp, equalise's histogram taken from the image as the steps before it
 left it. See tools/augment/README.md.
 
