@@ -157,9 +157,12 @@ absl::StatusOr<Record> MakeSample(const Options& options, const std::vector<Sour
 // Tracks which sets each patient and lesion reached.
 class SideTracker {
  public:
+  // `r` as written: its last provenance entry is ours, whose parent is the source record,
+  // which stands for the lesion when the record has no lesion id.
   void Add(const Record& r, SetIndex set) {
     patients_[r.patient_id()] |= 1 << set;
-    lesions_[r.lesion_id().empty() ? r.image_id() + "/" + r.id() : r.lesion_id()] |= 1 << set;
+    const std::string& source = r.provenance(r.provenance_size() - 1).parent_ids(0);
+    lesions_[r.lesion_id().empty() ? "record " + source : r.lesion_id()] |= 1 << set;
   }
   Overlap Both(SetIndex a, SetIndex b) const {
     const int mask = (1 << a) | (1 << b);
@@ -218,6 +221,9 @@ absl::StatusOr<Report> Run(const Options& options) {
   for (const auto& [i, set] : passthrough) sources[i].pixels.release();
 
   const uint64_t n = options.per_image > 0 ? options.per_image * pool.size() : options.samples;
+  if (n > 0xffffffffULL) {
+    return absl::InvalidArgumentError(absl::StrCat(n, " samples: at most 2^32 - 1 per run"));
+  }
   // The paper protocol's split by augmented image: a seeded permutation of the samples.
   std::vector<uint8_t> sample_set;
   if (options.protocol == Protocol::kPaper) {

@@ -45,7 +45,8 @@ const char* KindName(OpKind kind) {
   return "?";
 }
 
-// Maps the affine map in = L*out + t of a crop (x0, y0)-(x1, y1) resized to w x h.
+// The inverse map of cropping (x0, y0)-(x1, y1) and resizing the crop to w x h, as PIL's
+// crop and resize place pixel centres.
 Affine CropResize(const Box& box, int w, int h) {
   return Affine((box.x1 - box.x0) / w, 0, box.x0, 0, (box.y1 - box.y0) / h, box.y0);
 }
