@@ -1,0 +1,344 @@
+#include "tools/augment/augment_lib.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <map>
+#include <memory>
+#include <set>
+#include <thread>
+#include <utility>
+
+#include <opencv2/core.hpp>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "data_formats/record.pb.h"
+#include "lib/cli/cli.h"
+#include "lib/cli/progress.h"
+#include "lib/image/codec.h"
+#include "lib/records/shard_reader.h"
+#include "lib/records/shard_writer.h"
+#include "lib/status/status_macros.h"
+#include "tools/augment/png.h"
+
+namespace mammo::augment {
+namespace {
+
+// Rng streams apart from the samples' (indices 0..N-1) for the split decisions.
+constexpr uint64_t kSplitStream = ~0ULL;
+constexpr int kBatchPerThread = 64;
+
+struct Source {
+  Record record;   // complete for pass-through sources; without image and masks otherwise
+  cv::Mat pixels;  // augmented sources only
+};
+
+enum SetIndex { kTrain = 0, kValid = 1, kTest = 2 };
+constexpr Split kSplitOf[] = {TRAIN, VALID, TEST};
+
+// The dataset's own split: the record's split field, else attributes.dataset_split.
+absl::StatusOr<Split> OfficialSplit(const Record& record, const std::string& where) {
+  if (record.split() == TRAIN || record.split() == TEST) return record.split();
+  const std::string& s = record.attributes().dataset_split();
+  if (record.split() == SPLIT_NONE && (s == "train" || s == "test")) {
+    return s == "train" ? TRAIN : TEST;
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      where, ": record '", record.id(),
+      "': split must be TRAIN or TEST (the dataset's official split), got ", Split_Name(record.split())));
+}
+
+absl::StatusOr<std::vector<Source>> ReadSources(const std::vector<std::string>& inputs,
+                                                std::vector<Split>* official) {
+  ASSIGN_OR_RETURN(std::unique_ptr<ShardReader> reader, ShardReader::Open(inputs));
+  std::vector<Source> sources;
+  std::set<std::string> ids;
+  Record record;
+  while (true) {
+    ASSIGN_OR_RETURN(bool got, reader->Next(&record));
+    if (!got) break;
+    const std::string where = reader->Position();
+    if (record.id().empty() || !ids.insert(record.id()).second) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(where, ": record id '", record.id(), "' is empty or not unique"));
+    }
+    ASSIGN_OR_RETURN(Split split, OfficialSplit(record, where));
+    absl::StatusOr<cv::Mat> pixels = DecodeImage(record.image());
+    if (!pixels.ok()) {
+      return absl::DataLossError(absl::StrCat(where, ": record '", record.id(), "': ",
+                                              pixels.status().message()));
+    }
+    if (pixels->type() != CV_8UC1) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          where, ": record '", record.id(), "': augment needs 8-bit grey images (roicrop's output), got ",
+          pixels->channels(), " channel(s) of ", record.image().bit_depth(), " bits"));
+    }
+    official->push_back(split);
+    sources.push_back({record, *pixels});
+  }
+  if (sources.empty()) return absl::FailedPreconditionError("the inputs hold no records");
+  return sources;
+}
+
+// The patient protocol's valid side: per label stratum (a patient is MALIGNANT if any of its
+// lesions is), round(fraction * patients) patients drawn without replacement.
+std::set<std::string> ValidPatients(const std::vector<Source>& sources,
+                                    const std::vector<Split>& official, double fraction,
+                                    uint64_t seed) {
+  std::map<std::string, bool> malignant;  // sorted: the draw must not depend on input order
+  for (size_t i = 0; i < sources.size(); ++i) {
+    if (official[i] != TRAIN) continue;
+    bool& m = malignant[sources[i].record.patient_id()];
+    m = m || sources[i].record.label() == MALIGNANT;
+  }
+  std::vector<std::string> strata[2];
+  for (const auto& [patient, m] : malignant) strata[m].push_back(patient);
+  Rng rng(seed, kSplitStream);
+  std::set<std::string> valid;
+  for (auto& stratum : strata) {
+    for (size_t i = stratum.size(); i > 1; --i) {
+      std::swap(stratum[i - 1], stratum[static_cast<size_t>(rng.Int(0, static_cast<int64_t>(i) - 1))]);
+    }
+    const size_t n = static_cast<size_t>(std::llround(fraction * stratum.size()));
+    valid.insert(stratum.begin(), stratum.begin() + std::min(n, stratum.size()));
+  }
+  return valid;
+}
+
+void AppendProvenance(Record* record, const std::string& parent,
+                      const std::vector<std::pair<std::string, std::string>>& parameters) {
+  Provenance* p = record->add_provenance();
+  p->set_stage("augment");
+  p->set_tool("augment");
+  p->set_tool_version(std::string(cli::kVersion));
+  p->add_parent_ids(parent);
+  for (const auto& [name, value] : parameters) {
+    Parameter* parameter = p->add_parameters();
+    parameter->set_name(name);
+    parameter->set_value(value);
+  }
+}
+
+absl::StatusOr<Image> Encode(const cv::Mat& pixels, Image::Encoding encoding) {
+  if (encoding != Image::PNG) return EncodeImage(pixels, encoding);
+  ASSIGN_OR_RETURN(std::string bytes, EncodeGreyPng(pixels));
+  Image image;
+  image.set_encoding(Image::PNG);
+  image.set_width(pixels.cols);
+  image.set_height(pixels.rows);
+  image.set_channels(1);
+  image.set_bit_depth(8);
+  image.set_data(std::move(bytes));
+  return image;
+}
+
+// Sample i: its source, its draws, the augmented record.
+absl::StatusOr<Record> MakeSample(const Options& options, const std::vector<Source>& sources,
+                                  const std::vector<size_t>& pool, uint64_t i, Split split) {
+  Rng rng(options.seed, i);
+  const size_t source_index =
+      options.per_image > 0 ? pool[i / options.per_image]
+                            : pool[static_cast<size_t>(rng.Int(0, static_cast<int64_t>(pool.size()) - 1))];
+  const Source& source = sources[source_index];
+  const Plan plan =
+      MakePlan(options.ops, options.compat, source.pixels.cols, source.pixels.rows, rng);
+  Record out = source.record;
+  out.set_id(absl::StrFormat("%s#aug%06d", source.record.id(), i));
+  out.set_split(split);
+  ASSIGN_OR_RETURN(*out.mutable_image(), Encode(Apply(plan, source.pixels), options.encoding));
+  std::vector<std::pair<std::string, std::string>> parameters = {{"sample", absl::StrCat(i)}};
+  for (const Step& step : plan.steps) parameters.push_back(DescribeStep(step));
+  AppendProvenance(&out, source.record.id(), parameters);
+  return out;
+}
+
+// Tracks which sets each patient and lesion reached.
+class SideTracker {
+ public:
+  // `r` as written: its last provenance entry is ours, whose parent is the source record,
+  // which stands for the lesion when the record has no lesion id.
+  void Add(const Record& r, SetIndex set) {
+    patients_[r.patient_id()] |= 1 << set;
+    const std::string& source = r.provenance(r.provenance_size() - 1).parent_ids(0);
+    lesions_[r.lesion_id().empty() ? "record " + source : r.lesion_id()] |= 1 << set;
+  }
+  Overlap Both(SetIndex a, SetIndex b) const {
+    const int mask = (1 << a) | (1 << b);
+    Overlap o;
+    for (const auto& [_, m] : patients_) o.patients += (m & mask) == mask;
+    for (const auto& [_, m] : lesions_) o.lesions += (m & mask) == mask;
+    return o;
+  }
+
+ private:
+  std::map<std::string, int> patients_, lesions_;
+};
+
+}  // namespace
+
+absl::StatusOr<Report> Run(const Options& options) {
+  if ((options.samples > 0) == (options.per_image > 0)) {
+    return absl::InvalidArgumentError("give exactly one of --samples and --per_image");
+  }
+  std::vector<Split> official;
+  ASSIGN_OR_RETURN(std::vector<Source> sources, ReadSources(options.inputs, &official));
+
+  // Which sources are augmented (the pool) and which pass through to valid or test.
+  std::vector<size_t> pool;
+  std::vector<std::pair<size_t, SetIndex>> passthrough;
+  if (options.protocol == Protocol::kPaper) {
+    for (size_t i = 0; i < sources.size(); ++i) pool.push_back(i);
+  } else {
+    std::map<std::string, Split> first_split;
+    for (size_t i = 0; i < sources.size(); ++i) {
+      const std::string& patient = sources[i].record.patient_id();
+      auto [it, inserted] = first_split.emplace(patient, official[i]);
+      if (!inserted && it->second != official[i]) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "patient '", patient, "' has records in both the official TRAIN and TEST splits (record '",
+            sources[i].record.id(), "'): the patient protocol needs them disjoint"));
+      }
+    }
+    const std::set<std::string> valid =
+        ValidPatients(sources, official, options.valid_fraction, options.seed);
+    for (size_t i = 0; i < sources.size(); ++i) {
+      if (official[i] == TEST) {
+        passthrough.push_back({i, kTest});
+      } else if (valid.count(sources[i].record.patient_id())) {
+        passthrough.push_back({i, kValid});
+      } else {
+        pool.push_back(i);
+      }
+    }
+  }
+  if (pool.empty()) return absl::FailedPreconditionError("no records left to augment (no TRAIN records?)");
+  for (size_t i : pool) {
+    sources[i].record.clear_image();
+    sources[i].record.clear_masks();  // not warped: an augmented record carries no masks
+  }
+  for (const auto& [i, set] : passthrough) sources[i].pixels.release();
+
+  const uint64_t n = options.per_image > 0 ? options.per_image * pool.size() : options.samples;
+  if (n > 0xffffffffULL) {
+    return absl::InvalidArgumentError(absl::StrCat(n, " samples: at most 2^32 - 1 per run"));
+  }
+  // The paper protocol's split by augmented image: a seeded permutation of the samples.
+  std::vector<uint8_t> sample_set;
+  if (options.protocol == Protocol::kPaper) {
+    std::vector<uint32_t> order(n);
+    for (uint64_t i = 0; i < n; ++i) order[i] = static_cast<uint32_t>(i);
+    Rng rng(options.seed, kSplitStream);
+    for (uint64_t i = n; i > 1; --i) std::swap(order[i - 1], order[rng.Int(0, static_cast<int64_t>(i) - 1)]);
+    const uint64_t n_train = static_cast<uint64_t>(std::llround(options.paper_train * n));
+    const uint64_t n_valid =
+        std::min(n - n_train, static_cast<uint64_t>(std::llround(options.paper_valid * n)));
+    sample_set.resize(n);
+    for (uint64_t k = 0; k < n; ++k) {
+      sample_set[order[k]] = k < n_train ? kTrain : k < n_train + n_valid ? kValid : kTest;
+    }
+  }
+
+  StageInfo stage{"augment", "augment", std::string(cli::kVersion),
+                  {{"augmentor_compat", options.compat ? "true" : "false"},
+                   {"encoding", options.encoding == Image::RAW ? "raw" : "png"},
+                   {"ops", DescribeOps(options.ops)},
+                   {"protocol", options.protocol == Protocol::kPaper ? "paper" : "patient"},
+                   {"seed", absl::StrCat(options.seed)}}};
+  if (options.per_image > 0) {
+    stage.parameters.push_back({"per_image", absl::StrCat(options.per_image)});
+  } else {
+    stage.parameters.push_back({"samples", absl::StrCat(options.samples)});
+  }
+  if (options.protocol == Protocol::kPaper) {
+    stage.parameters.push_back({"split", absl::StrCat(options.paper_train, ",", options.paper_valid)});
+  } else {
+    stage.parameters.push_back({"valid_fraction", absl::StrCat(options.valid_fraction)});
+  }
+  std::sort(stage.parameters.begin(), stage.parameters.end());
+  std::unique_ptr<ShardWriter> writers[3];
+  const char* names[] = {"_train@", "_valid@", "_test@"};
+  for (int s = 0; s < 3; ++s) {
+    ASSIGN_OR_RETURN(writers[s], ShardWriter::Open(absl::StrCat(options.output, names[s], options.shards), stage));
+  }
+
+  Report report;
+  report.sources = sources.size();
+  SideTracker sides;
+  cli::Progress progress("records", n + passthrough.size());
+  for (const auto& [i, set] : passthrough) {
+    Record record = sources[i].record;
+    record.set_split(kSplitOf[set]);
+    AppendProvenance(&record, record.id(), {{"augmented", "no"}});
+    RETURN_IF_ERROR(writers[set]->Write(record));
+    sides.Add(record, set);
+    progress.Add();
+  }
+
+  // Batches computed in parallel, written in sample order: the bytes do not depend on the
+  // thread count, and at most one batch of outputs is resident.
+  const int threads = std::max(1, options.threads);
+  const uint64_t batch = static_cast<uint64_t>(threads) * kBatchPerThread;
+  std::vector<absl::StatusOr<Record>> results(batch);
+  for (uint64_t begin = 0; begin < n; begin += batch) {
+    const uint64_t end = std::min(n, begin + batch);
+    std::atomic<uint64_t> next{begin};
+    auto work = [&] {
+      for (uint64_t i = next++; i < end; i = next++) {
+        const SetIndex set = sample_set.empty() ? kTrain : static_cast<SetIndex>(sample_set[i]);
+        results[i - begin] = MakeSample(options, sources, pool, i, kSplitOf[set]);
+      }
+    };
+    std::vector<std::thread> workers;
+    for (int t = 1; t < threads; ++t) workers.emplace_back(work);
+    work();
+    for (std::thread& w : workers) w.join();
+    for (uint64_t i = begin; i < end; ++i) {
+      RETURN_IF_ERROR(results[i - begin].status());
+      const SetIndex set = sample_set.empty() ? kTrain : static_cast<SetIndex>(sample_set[i]);
+      RETURN_IF_ERROR(writers[set]->Write(*results[i - begin]));
+      sides.Add(*results[i - begin], set);
+      progress.Add();
+    }
+  }
+  for (auto& w : writers) RETURN_IF_ERROR(w->Close());
+  progress.Finish();
+  report.train = writers[kTrain]->records_written();
+  report.valid = writers[kValid]->records_written();
+  report.test = writers[kTest]->records_written();
+  report.train_test = sides.Both(kTrain, kTest);
+  report.train_valid = sides.Both(kTrain, kValid);
+  report.valid_test = sides.Both(kValid, kTest);
+  return report;
+}
+
+std::string FormatReport(const Report& r) {
+  return absl::StrFormat(
+      "%d sources -> train %d, valid %d, test %d records; patients/lesions on both sides: "
+      "train&test %d/%d, train&valid %d/%d, valid&test %d/%d",
+      r.sources, r.train, r.valid, r.test, r.train_test.patients, r.train_test.lesions,
+      r.train_valid.patients, r.train_valid.lesions, r.valid_test.patients, r.valid_test.lesions);
+}
+
+std::vector<std::string> CollectRepeatedFlag(int argc, char** argv, const std::string& name) {
+  std::vector<std::string> values;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--") break;
+    for (const std::string& dashes : {std::string("--"), std::string("-")}) {
+      const std::string bare = dashes + name;
+      if (arg == bare && i + 1 < argc) {
+        values.push_back(argv[++i]);
+        break;
+      }
+      if (arg.rfind(bare + "=", 0) == 0) {
+        values.push_back(arg.substr(bare.size() + 1));
+        break;
+      }
+    }
+  }
+  return values;
+}
+
+}  // namespace mammo::augment

@@ -1,0 +1,63 @@
+// augment: Augmentor-faithful augmentation of ROI records into train, valid and test shard
+// sets, with leakage-free splits by default.
+//
+// Memory: the source records are held (decoded, about their PNG size once more while
+// reading: roughly 350 MB for CBIS-DDSM's 1,696 mass ROIs of 320x320); outputs are produced
+// in batches of 64 per thread and written in sample order, so they are never all resident.
+// Determinism: sample i's source and draws come from Rng(seed, i) alone, so the bytes are
+// the same for any thread count.
+#ifndef MAMMO_TOOLS_AUGMENT_AUGMENT_LIB_H_
+#define MAMMO_TOOLS_AUGMENT_AUGMENT_LIB_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "data_formats/record.pb.h"
+#include "tools/augment/ops.h"
+
+namespace mammo::augment {
+
+enum class Protocol { kPatient, kPaper };
+
+struct Options {
+  std::vector<std::string> inputs;
+  std::string output;  // PREFIX: writes PREFIX_train@N, PREFIX_valid@N, PREFIX_test@N
+  int shards = 8;
+  std::vector<OpSpec> ops = Table5();
+  bool compat = true;
+  uint64_t samples = 0;   // augmented images drawn with replacement; or
+  uint64_t per_image = 0; // each augmented source this many times
+  Protocol protocol = Protocol::kPatient;
+  double valid_fraction = 0.1;                // patient: share of train patients per label
+  double paper_train = 0.8, paper_valid = 0.1;  // paper: shares of the augmented images
+  uint64_t seed = 1;
+  int threads = 1;
+  Image::Encoding encoding = Image::PNG;  // of the augmented images (RAW: no compression)
+};
+
+struct Overlap {
+  uint64_t patients = 0;
+  uint64_t lesions = 0;
+};
+
+struct Report {
+  uint64_t sources = 0;
+  uint64_t train = 0, valid = 0, test = 0;  // records written per set
+  // Distinct patients and lesions found on both sides, counted from what was written.
+  Overlap train_test, train_valid, valid_test;
+};
+
+absl::StatusOr<Report> Run(const Options& options);
+
+// "train 54000, valid ..., overlap train/test: 12 patients, 14 lesions; ..." (one line).
+std::string FormatReport(const Report& report);
+
+// Every value of a repeated flag --NAME=V / --NAME V (also one dash), in order, up to "--".
+// Abseil keeps only the last one; --op needs them all.
+std::vector<std::string> CollectRepeatedFlag(int argc, char** argv, const std::string& name);
+
+}  // namespace mammo::augment
+
+#endif  // MAMMO_TOOLS_AUGMENT_AUGMENT_LIB_H_

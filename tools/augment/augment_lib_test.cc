@@ -1,0 +1,236 @@
+#include "tools/augment/augment_lib.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <opencv2/core.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "data_formats/record.pb.h"
+#include "gtest/gtest.h"
+#include "lib/image/codec.h"
+#include "lib/records/shard_reader.h"
+#include "lib/records/shard_writer.h"
+
+namespace mammo::augment {
+namespace {
+
+std::string TempDir() {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  return dir ? dir : "/tmp";
+}
+
+// 24 training patients (half with a malignant lesion), 8 test patients; two lesions each,
+// 48x40 8-bit ROIs.
+std::string WriteSources(const std::string& name) {
+  const std::string spec = absl::StrCat(TempDir(), "/", name, "@2");
+  auto writer = ShardWriter::Open(spec, {"roicrop", "roicrop", "test", {}});
+  EXPECT_TRUE(writer.ok()) << writer.status();
+  cv::RNG rng(5);
+  for (int p = 0; p < 32; ++p) {
+    for (int l = 0; l < 2; ++l) {
+      Record r;
+      const std::string patient = absl::StrCat("P_", p);
+      r.set_id(absl::StrCat(patient, "_L", l));
+      r.set_patient_id(patient);
+      r.set_lesion_id(absl::StrCat(patient, "_lesion", l));
+      r.set_image_id(absl::StrCat(patient, "_CC"));
+      r.set_label(p % 2 ? MALIGNANT : BENIGN);
+      r.set_split(p < 24 ? TRAIN : TEST);
+      cv::Mat pixels(40, 48, CV_8U);
+      rng.fill(pixels, cv::RNG::UNIFORM, 0, 256);
+      *r.mutable_image() = *EncodeImage(pixels, Image::PNG);
+      EXPECT_TRUE((*writer)->Write(r).ok());
+    }
+  }
+  EXPECT_TRUE((*writer)->Close().ok());
+  return spec;
+}
+
+std::vector<Record> ReadAll(const std::string& spec) {
+  auto reader = ShardReader::Open({spec});
+  EXPECT_TRUE(reader.ok()) << reader.status();
+  std::vector<Record> records;
+  Record r;
+  while (*(*reader)->Next(&r)) records.push_back(r);
+  return records;
+}
+
+std::string FileBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+Options BaseOptions(const std::string& sources, const std::string& output) {
+  Options o;
+  o.inputs = {sources};
+  // One folder per run, the same prefix in each: manifests name their files.
+  const std::string dir = absl::StrCat(TempDir(), "/", output);
+  std::filesystem::create_directories(dir);
+  o.output = dir + "/aug";
+  o.shards = 3;
+  o.samples = 300;
+  o.threads = 2;
+  return o;
+}
+
+TEST(Patient, NoPatientOnTwoSidesTestUntouchedOnlyTrainAugmented) {
+  const std::string sources = WriteSources("patient_src");
+  const Options o = BaseOptions(sources, "patient");
+  auto report = augment::Run(o);
+  ASSERT_TRUE(report.ok()) << report.status();
+  std::map<std::string, Record> by_id;
+  for (const Record& r : ReadAll(sources)) by_id[r.id()] = r;
+
+  std::set<std::string> patients[3];
+  std::set<std::string> ids;
+  const Split splits[] = {TRAIN, VALID, TEST};
+  for (int s = 0; s < 3; ++s) {
+    const char* names[] = {"_train", "_valid", "_test"};
+    for (const Record& r : ReadAll(o.output + names[s])) {
+      EXPECT_EQ(r.split(), splits[s]);
+      EXPECT_TRUE(ids.insert(r.id()).second) << r.id();
+      patients[s].insert(r.patient_id());
+      const Provenance& p = r.provenance(r.provenance_size() - 1);
+      EXPECT_EQ(p.stage(), "augment");
+      ASSERT_EQ(p.parent_ids_size(), 1);
+      ASSERT_TRUE(by_id.count(p.parent_ids(0))) << p.parent_ids(0);
+      const Record& parent = by_id[p.parent_ids(0)];
+      EXPECT_EQ(r.patient_id(), parent.patient_id());
+      EXPECT_EQ(r.label(), parent.label());
+      if (s == 0) {
+        EXPECT_EQ(r.id().rfind(parent.id() + "#aug", 0), 0u) << r.id();
+        EXPECT_EQ(p.parameters(0).name(), "sample");
+        EXPECT_EQ(parent.split(), TRAIN);
+      } else {
+        // Valid and test are copies: same id, same image bytes.
+        EXPECT_EQ(r.id(), parent.id());
+        EXPECT_EQ(r.image().data(), parent.image().data());
+      }
+    }
+  }
+  EXPECT_EQ(report->train, 300u);
+  EXPECT_EQ(report->test, 16u);  // all 8 test patients, 2 lesions each, unaugmented
+  // 10% of 12 patients per label rounds to 1 per label: 2 patients, 4 records.
+  EXPECT_EQ(report->valid, 4u);
+  EXPECT_EQ(patients[1].size(), 2u);
+  for (int a = 0; a < 3; ++a) {
+    for (int b = a + 1; b < 3; ++b) {
+      for (const std::string& p : patients[a]) EXPECT_EQ(patients[b].count(p), 0u) << p;
+    }
+  }
+  EXPECT_EQ(report->train_test.patients, 0u);
+  EXPECT_EQ(report->train_valid.patients, 0u);
+  EXPECT_EQ(report->valid_test.lesions, 0u);
+}
+
+TEST(Paper, OverlapIsReported) {
+  const std::string sources = WriteSources("paper_src");
+  Options o = BaseOptions(sources, "paper");
+  o.protocol = Protocol::kPaper;
+  o.samples = 400;
+  auto report = augment::Run(o);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->train, 320u);
+  EXPECT_EQ(report->valid, 40u);
+  EXPECT_EQ(report->test, 40u);
+  // Recount from the files: lesions on both train and test sides.
+  std::set<std::string> train, test;
+  for (const Record& r : ReadAll(o.output + "_train")) train.insert(r.lesion_id());
+  for (const Record& r : ReadAll(o.output + "_test")) test.insert(r.lesion_id());
+  uint64_t both = 0;
+  for (const std::string& l : test) both += train.count(l);
+  EXPECT_GT(both, 0u);
+  EXPECT_EQ(report->train_test.lesions, both);
+  EXPECT_GT(report->train_test.patients, 0u);
+  EXPECT_NE(FormatReport(*report).find("train&test"), std::string::npos);
+}
+
+TEST(Determinism, SameBytesForOneAndTwoThreads) {
+  const std::string sources = WriteSources("det_src");
+  for (Protocol protocol : {Protocol::kPatient, Protocol::kPaper}) {
+    Options one = BaseOptions(sources, "det1");
+    one.protocol = protocol;
+    one.threads = 1;
+    Options two = BaseOptions(sources, "det2");
+    two.protocol = protocol;
+    two.threads = 2;
+    ASSERT_TRUE(augment::Run(one).ok());
+    ASSERT_TRUE(augment::Run(two).ok());
+    for (const char* set : {"_train", "_valid", "_test"}) {
+      for (int shard = 0; shard < 3; ++shard) {
+        const std::string file = absl::StrCat(set, "-0000", shard, "-of-00003.rec");
+        const std::string a = FileBytes(one.output + file);
+        EXPECT_FALSE(a.empty()) << file;
+        EXPECT_EQ(a, FileBytes(two.output + file)) << file;
+      }
+      EXPECT_EQ(FileBytes(absl::StrCat(one.output, set, ".manifest.json")),
+                FileBytes(absl::StrCat(two.output, set, ".manifest.json")));
+    }
+  }
+}
+
+TEST(Determinism, AnotherSeedOtherBytes) {
+  const std::string sources = WriteSources("seed_src");
+  Options a = BaseOptions(sources, "seed_a");
+  Options b = BaseOptions(sources, "seed_b");
+  b.seed = 2;
+  ASSERT_TRUE(augment::Run(a).ok());
+  ASSERT_TRUE(augment::Run(b).ok());
+  EXPECT_NE(FileBytes(a.output + "_train-00000-of-00003.rec"),
+            FileBytes(b.output + "_train-00000-of-00003.rec"));
+}
+
+TEST(PerImage, EverySourceKTimes) {
+  const std::string sources = WriteSources("per_src");
+  Options o = BaseOptions(sources, "per");
+  o.samples = 0;
+  o.per_image = 3;
+  o.valid_fraction = 0;
+  auto report = augment::Run(o);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->train, 48u * 3);
+  std::map<std::string, int> copies;
+  for (const Record& r : ReadAll(o.output + "_train")) ++copies[r.provenance(0).parent_ids(0)];
+  EXPECT_EQ(copies.size(), 48u);
+  for (const auto& [id, n] : copies) EXPECT_EQ(n, 3) << id;
+}
+
+TEST(Errors, NamesTheRecord) {
+  const std::string spec = absl::StrCat(TempDir(), "/bad@1");
+  {
+    auto writer = ShardWriter::Open(spec, {"roicrop", "roicrop", "test", {}});
+    ASSERT_TRUE(writer.ok());
+    Record r;
+    r.set_id("roi_7");
+    r.set_split(VALID);
+    *r.mutable_image() = *EncodeImage(cv::Mat(8, 8, CV_8U, cv::Scalar(1)), Image::PNG);
+    ASSERT_TRUE((*writer)->Write(r).ok());
+    ASSERT_TRUE((*writer)->Close().ok());
+  }
+  Options o = BaseOptions(spec, "bad_out");
+  auto report = augment::Run(o);
+  ASSERT_FALSE(report.ok());
+  EXPECT_NE(report.status().message().find("record 'roi_7': split must be TRAIN or TEST"),
+            std::string::npos)
+      << report.status();
+  EXPECT_NE(report.status().message().find("bad-00000-of-00001.rec"), std::string::npos)
+      << report.status();
+}
+
+TEST(CollectRepeatedFlag, AllValuesInOrder) {
+  const char* argv[] = {"augment", "--op=rotate:p=1", "--seed", "3", "--op", "flip",
+                        "-op=zoom", "in", "--", "--op=late"};
+  const std::vector<std::string> got =
+      CollectRepeatedFlag(10, const_cast<char**>(argv), "op");
+  EXPECT_EQ(got, (std::vector<std::string>{"rotate:p=1", "flip", "zoom"}));
+}
+
+}  // namespace
+}  // namespace mammo::augment
