@@ -16,8 +16,8 @@ DenseLayerImpl::DenseLayerImpl(int64_t in, int64_t growth, int64_t bn_size) {
 }
 
 torch::Tensor DenseLayerImpl::forward(const torch::Tensor& x) {
-  torch::Tensor y = conv1_(torch::relu(norm1_(x)));
-  return conv2_(torch::relu(norm2_(y)));
+  torch::Tensor y = conv1_(norm1_(x).relu_());
+  return conv2_(norm2_(y).relu_());
 }
 
 DenseBlockImpl::DenseBlockImpl(int num_layers, int64_t in, int64_t growth, int64_t bn_size) {
@@ -62,7 +62,7 @@ DenseNetImpl::DenseNetImpl(const std::vector<int>& layers_per_block) {
 }
 
 torch::Tensor DenseNetImpl::Features(const torch::Tensor& x) {
-  return torch::relu(features_->forward(x));
+  return features_->forward(x).relu_();
 }
 
 torch::Tensor DenseNetImpl::Logits(const torch::Tensor& x) {

@@ -11,7 +11,7 @@ BasicConv2dImpl::BasicConv2dImpl(int64_t in, int64_t out, torch::ExpandingArray<
 }
 
 torch::Tensor BasicConv2dImpl::forward(const torch::Tensor& x) {
-  return torch::relu(bn_(conv_(x)));
+  return bn_(conv_(x)).relu_();
 }
 
 void InceptionModuleImpl::Add(const std::string& name, int64_t in, int64_t out,

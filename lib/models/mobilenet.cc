@@ -5,7 +5,9 @@
 namespace mammo::models {
 namespace {
 
-torch::Tensor Relu6(const torch::Tensor& x) { return torch::clamp(x, 0.0, 6.0); }
+// In place, like torchvision's ReLU6(inplace=True), to save an allocation per layer; every
+// caller passes a fresh BatchNorm output, and hardtanh_'s gradient needs only its result.
+torch::Tensor Relu6(torch::Tensor x) { return torch::hardtanh_(x, 0.0, 6.0); }
 
 }  // namespace
 
@@ -39,7 +41,8 @@ torch::Tensor InvertedResidualImpl::forward(const torch::Tensor& x) {
   torch::Tensor y = Relu6(bn1_(conv_pw_(x)));
   y = Relu6(bn2_(conv_dw_(y)));
   y = bn3_(conv_pwl_(y));
-  return residual_ ? y + x : y;
+  if (residual_) y += x;
+  return y;
 }
 
 MobileNetV1Impl::MobileNetV1Impl() {

@@ -23,10 +23,13 @@ BottleneckImpl::BottleneckImpl(int64_t in, int64_t planes, int64_t stride, int64
 }
 
 torch::Tensor BottleneckImpl::forward(const torch::Tensor& x) {
-  torch::Tensor y = torch::relu(bn1_(conv1_(x)));
-  y = torch::relu(bn2_(conv2_(y)));
+  // In-place activations and sum on fresh BatchNorm outputs, as torchvision does: fewer
+  // allocations, and none of these tensors is needed by a gradient.
+  torch::Tensor y = bn1_(conv1_(x)).relu_();
+  y = bn2_(conv2_(y)).relu_();
   y = bn3_(conv3_(y));
-  return torch::relu(y + (downsample_ ? downsample_->forward(x) : x));
+  y += downsample_ ? downsample_->forward(x) : x;
+  return y.relu_();
 }
 
 ResNetImpl::ResNetImpl(const std::vector<int>& blocks_per_stage, int64_t groups,
@@ -48,7 +51,7 @@ ResNetImpl::ResNetImpl(const std::vector<int>& blocks_per_stage, int64_t groups,
 }
 
 torch::Tensor ResNetImpl::Features(const torch::Tensor& x) {
-  torch::Tensor y = torch::relu(bn1_(conv1_(x)));
+  torch::Tensor y = bn1_(conv1_(x)).relu_();
   y = torch::max_pool2d(y, 3, 2, 1);
   for (torch::nn::Sequential& stage : layers_) y = stage->forward(y);
   return y;
