@@ -15,7 +15,9 @@ ABSL_FLAG(std::string, weights, "",
           "classifier is ignored), or 'none' for random weights (testing only). Required.");
 ABSL_FLAG(std::vector<std::string>, input, {}, "Input shard specs, comma-separated (required).");
 ABSL_FLAG(std::string, output, "", "Output shard spec DIR/PREFIX@N or '-' (required).");
-ABSL_FLAG(int, image_size, 0, "Square side images are resized to; 0: the model's default.");
+ABSL_FLAG(int, image_size, 0,
+          "Images are resized (not cropped) to this square side; 0: the model's default "
+          "(224; 299 for inception_v3).");
 ABSL_FLAG(int, batch, 32, "Images per forward pass.");
 ABSL_FLAG(int, threads, 0, "Compute threads; 0: all cores.");
 ABSL_FLAG(std::string, mean, "",
