@@ -132,9 +132,15 @@ absl::Status Embed(const EmbedOptions& options) {
   auto flush = [&]() -> absl::Status {
     if (batch.empty()) return absl::OkStatus();
     torch::Tensor input = torch::empty({static_cast<int64_t>(batch.size()), 3, size, size});
-    for (size_t i = 0; i < batch.size(); ++i) {
-      RETURN_IF_ERROR(Preprocess(batch[i], size, mean, std, input[i].data_ptr<float>()));
-    }
+    // Decoding and resizing on every core: each image fills its own slice of `input`, so
+    // the result does not depend on the thread count or schedule.
+    std::vector<absl::Status> statuses(batch.size());
+    at::parallel_for(0, static_cast<int64_t>(batch.size()), 1, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) {
+        statuses[i] = Preprocess(batch[i], size, mean, std, input[i].data_ptr<float>());
+      }
+    });
+    for (const absl::Status& status : statuses) RETURN_IF_ERROR(status);
     torch::Tensor pooled;
     {
       torch::InferenceMode inference;
