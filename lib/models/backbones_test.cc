@@ -48,6 +48,21 @@ TEST(BackbonesTest, EveryModelGivesItsFeatureWidthAndLogits) {
   }
 }
 
+TEST(BackbonesTest, EveryModelTrains) {
+  // The in-place activations and sums must leave autograd what it needs for fine-tuning.
+  for (const ModelInfo& info : AllModels()) {
+    SCOPED_TRACE(info.name);
+    std::shared_ptr<BackboneImpl> net = Create(info.name);
+    ASSERT_NE(net, nullptr);
+    net->train();
+    const int64_t side = info.name == "inception_v3" ? 75 : 32;
+    net->Logits(torch::randn({2, 3, side, side})).sum().backward();
+    for (const auto& p : net->named_parameters()) {
+      ASSERT_TRUE(p.value().grad().defined()) << p.key();
+    }
+  }
+}
+
 TEST(BackbonesTest, KeysFollowTorchvisionAndTimm) {
   const std::vector<std::pair<std::string, std::vector<std::string>>> expected = {
       {"vgg16", {"features.0.weight", "features.28.bias", "classifier.6.weight"}},
