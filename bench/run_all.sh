@@ -16,3 +16,5 @@ for target in "${benchmarks[@]}"; do
   binary="${binary/://}"
   "$binary"
 done
+# embed against PyTorch Python (a script: the peer is a Python process).
+bench/embed_bench.sh

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# embed images/s against the same forward pass in PyTorch Python (Debian's python3-torch),
+# interleaved in the same run: ours, peer, ours, peer, ... (these machines drift 2x within
+# seconds; compare the median ratio, never absolute figures across runs).
+#   bench/embed_bench.sh [ROUNDS [IMAGES [BATCH [MODELS [SIZES]]]]]
+#   bench/embed_bench.sh 3 64 16 "vgg16 resnet50 mobilenet_v2" "224 320"   (the defaults)
+# Ours reads PNG records, decodes, resizes, normalises and writes feature records; the peer
+# only runs the network on tensors already in memory, so the ratio is conservative. Both get
+# the tuned malloc (embed calls mallopt itself; the peer gets GLIBC_TUNABLES) and the same
+# system BLAS. Ratio = ours / peer images/s, goal >= 1.0. GFLOP/s counts 2 FLOP per
+# multiply-add of the convolutions (published MAC counts at 224, scaled by area).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-3}
+images=${2:-64}
+batch=${3:-16}
+models=${4:-vgg16 resnet50 mobilenet_v2}
+sizes=${5:-224 320}
+
+bazel build --ui_event_filters=-info,-stdout --noshow_progress //tools/embed //tools/shardcat
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export GLIBC_TUNABLES=glibc.malloc.mmap_threshold=4294967295:glibc.malloc.trim_threshold=4294967295
+
+# Grey 8-bit ROIs, as the pipeline produces them; embed resizes them to each size.
+/usr/bin/python3 - "$work" "$images" <<'PY'
+import sys, numpy as np, cv2
+rng = np.random.default_rng(0)
+for i in range(int(sys.argv[2])):
+    cv2.imwrite(f"{sys.argv[1]}/roi_{i:05d}.png", rng.integers(0, 256, (320, 320), dtype=np.uint8))
+PY
+(cd "$work" && "$OLDPWD/bazel-bin/tools/shardcat/shardcat" pack --label benign roi_*.png \
+   --output "$work/rois@1")
+
+gmacs() {  # multiply-adds per image at 224x224, in G
+  case $1 in vgg16) echo 15.47 ;; resnet50) echo 4.09 ;; mobilenet_v2) echo 0.30 ;; esac
+}
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+for model in $models; do
+  for size in $sizes; do
+    ours=() peer=() ratios=()
+    for ((r = 0; r < rounds; r++)); do
+      o=$(bazel-bin/tools/embed/embed --model "$model" --weights none --image_size "$size" \
+            --batch "$batch" --input "$work/rois@1" --output "$work/feats@1" 2>&1 \
+          | sed -n 's/.* \([0-9.]*\) images\/s$/\1/p')
+      p=$(/usr/bin/python3 bench/embed_peer.py "$model" "$size" "$images" "$batch" \
+          | sed -n 's/^images\/s: //p')
+      ours+=("$o") peer+=("$p") ratios+=("$(echo "$o / $p" | bc -l)")
+    done
+    median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+    mo=$(median "${ours[@]}") mp=$(median "${peer[@]}") mr=$(median "${ratios[@]}")
+    gflop=$(echo "2 * $(gmacs "$model") * ($size / 224)^2 * $mo" | bc -l)
+    printf '%-40s | ours %8.2f images/s | peer %8.2f images/s | ratio %5.2f | ours %6.1f GFLOP/s | goal >= 1.0\n' \
+      "embed $model ${size}x${size} batch $batch" "$mo" "$mp" "$mr" "$gflop"
+  done
+done

@@ -1,0 +1,58 @@
+// The interface every backbone module implements, and the layer helpers they share.
+//
+//   std::shared_ptr<BackboneImpl> net = ...;        // see registry.h
+//   net->eval();
+//   torch::Tensor maps = net->Features(images);     // (N, C, h, w): last convolutional block
+//   torch::Tensor pooled = GlobalAveragePool(maps); // (N, C)
+//   torch::Tensor logits = net->Logits(images);     // (N, 1000): ImageNet classifier
+//
+// Inputs are float32 NCHW, RGB, normalised as the model's ModelInfo says. Module names
+// reproduce the state_dict keys of timm / torchvision, so named_parameters() and
+// named_buffers() of a module are the keys of its pretrained weight files.
+#ifndef MAMMO_LIB_MODELS_BACKBONE_H_
+#define MAMMO_LIB_MODELS_BACKBONE_H_
+
+#include <torch/torch.h>
+
+#include <cstdint>
+
+namespace mammo::models {
+
+class BackboneImpl : public torch::nn::Module {
+ public:
+  // The output of the last convolutional block, before any pooling.
+  virtual torch::Tensor Features(const torch::Tensor& x) = 0;
+  // The model's own ImageNet classifier applied to its pooled features.
+  virtual torch::Tensor Logits(const torch::Tensor& x) = 0;
+};
+
+// (N, C, h, w) -> (N, C).
+inline torch::Tensor GlobalAveragePool(const torch::Tensor& x) { return x.mean({2, 3}); }
+
+// A convolution without bias (every backbone here follows it with BatchNorm) unless asked.
+inline torch::nn::Conv2d Conv(int64_t in, int64_t out, torch::ExpandingArray<2> kernel,
+                              int64_t stride = 1, torch::ExpandingArray<2> padding = 0,
+                              int64_t groups = 1, bool bias = false) {
+  return torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, kernel)
+                               .stride(stride)
+                               .padding(padding)
+                               .groups(groups)
+                               .bias(bias));
+}
+
+// A Sequential that can sit inside another one (LibTorch's Sequential has a templated
+// forward, which Sequential refuses to hold); numbers its children "0", "1", ... the same way.
+class ChainImpl : public torch::nn::SequentialImpl {
+ public:
+  using SequentialImpl::SequentialImpl;
+  torch::Tensor forward(const torch::Tensor& x) { return SequentialImpl::forward(x); }
+};
+TORCH_MODULE(Chain);
+
+inline torch::nn::BatchNorm2d BatchNorm(int64_t channels, double eps = 1e-5) {
+  return torch::nn::BatchNorm2d(torch::nn::BatchNorm2dOptions(channels).eps(eps));
+}
+
+}  // namespace mammo::models
+
+#endif  // MAMMO_LIB_MODELS_BACKBONE_H_

@@ -1,0 +1,119 @@
+// Structure of every registered backbone: output shapes, feature widths, weight key names
+// and parameter counts. Numerical agreement with torchvision is parity_test's job.
+#include <torch/torch.h>
+
+#include <set>
+
+#include "gtest/gtest.h"
+#include "lib/models/model_info.h"
+#include "lib/models/registry.h"
+
+namespace mammo::models {
+namespace {
+
+std::shared_ptr<BackboneImpl> Create(const std::string& name) {
+  absl::StatusOr<std::shared_ptr<BackboneImpl>> net = CreateBackbone(name);
+  EXPECT_TRUE(net.ok()) << net.status();
+  return net.value_or(nullptr);
+}
+
+std::set<std::string> Keys(torch::nn::Module& module) {
+  std::set<std::string> keys;
+  for (const auto& p : module.named_parameters()) keys.insert(p.key());
+  for (const auto& b : module.named_buffers()) keys.insert(b.key());
+  return keys;
+}
+
+int64_t ParameterCount(torch::nn::Module& module) {
+  int64_t n = 0;
+  for (const torch::Tensor& p : module.parameters()) n += p.numel();
+  return n;
+}
+
+TEST(BackbonesTest, EveryModelGivesItsFeatureWidthAndLogits) {
+  torch::NoGradGuard no_grad;
+  for (const ModelInfo& info : AllModels()) {
+    SCOPED_TRACE(info.name);
+    std::shared_ptr<BackboneImpl> net = Create(info.name);
+    ASSERT_NE(net, nullptr);
+    net->eval();
+    // The smallest inputs each architecture accepts, to keep the test quick.
+    const int64_t side = info.name == "inception_v3" ? 75 : 32;
+    const torch::Tensor x = torch::randn({2, 3, side, side});
+    const torch::Tensor features = net->Features(x);
+    ASSERT_EQ(features.dim(), 4);
+    EXPECT_EQ(features.size(0), 2);
+    EXPECT_EQ(features.size(1), info.feature_width);
+    EXPECT_EQ(net->Logits(x).sizes(), (std::vector<int64_t>{2, 1000}));
+  }
+}
+
+TEST(BackbonesTest, EveryModelTrains) {
+  // The in-place activations and sums must leave autograd what it needs for fine-tuning.
+  for (const ModelInfo& info : AllModels()) {
+    SCOPED_TRACE(info.name);
+    std::shared_ptr<BackboneImpl> net = Create(info.name);
+    ASSERT_NE(net, nullptr);
+    net->train();
+    const int64_t side = info.name == "inception_v3" ? 75 : 32;
+    net->Logits(torch::randn({2, 3, side, side})).sum().backward();
+    for (const auto& p : net->named_parameters()) {
+      ASSERT_TRUE(p.value().grad().defined()) << p.key();
+    }
+  }
+}
+
+TEST(BackbonesTest, KeysFollowTorchvisionAndTimm) {
+  const std::vector<std::pair<std::string, std::vector<std::string>>> expected = {
+      {"vgg16", {"features.0.weight", "features.28.bias", "classifier.6.weight"}},
+      {"vgg19", {"features.34.weight", "classifier.0.weight"}},
+      {"resnet50",
+       {"conv1.weight", "bn1.running_mean", "layer1.0.downsample.0.weight",
+        "layer1.0.downsample.1.num_batches_tracked", "layer4.2.bn3.running_var", "fc.bias"}},
+      {"resnext101_32x8d", {"layer3.22.conv2.weight"}},
+      {"densenet121",
+       {"features.conv0.weight", "features.norm0.running_mean",
+        "features.denseblock4.denselayer16.conv2.weight", "features.transition3.conv.weight",
+        "features.norm5.bias", "classifier.weight"}},
+      {"mobilenet_v1", {"conv_stem.weight", "blocks.0.0.conv_dw.weight", "blocks.4.1.bn2.bias",
+                        "classifier.weight"}},
+      {"mobilenet_v2",
+       {"conv_stem.weight", "bn1.weight", "blocks.0.0.conv_dw.weight", "blocks.1.0.conv_pw.weight",
+        "blocks.6.0.conv_pwl.weight", "blocks.6.0.bn3.running_mean", "conv_head.weight",
+        "bn2.running_var", "classifier.bias"}},
+      {"inception_v3",
+       {"Conv2d_1a_3x3.conv.weight", "Conv2d_4a_3x3.bn.running_var",
+        "Mixed_5b.branch_pool.conv.weight", "Mixed_6e.branch7x7dbl_5.bn.bias",
+        "Mixed_7c.branch3x3dbl_3b.conv.weight", "fc.weight"}},
+  };
+  for (const auto& [model, keys] : expected) {
+    SCOPED_TRACE(model);
+    std::shared_ptr<BackboneImpl> net = Create(model);
+    ASSERT_NE(net, nullptr);
+    const std::set<std::string> have = Keys(*net);
+    for (const std::string& key : keys) EXPECT_EQ(have.count(key), 1u) << key;
+  }
+}
+
+TEST(BackbonesTest, ParameterCountsMatchThePublishedOnes) {
+  // Trainable parameters including the 1000-class classifier: Keras's MobileNet (4,231,976)
+  // and torchvision's documented counts for the others.
+  const std::vector<std::pair<std::string, int64_t>> counts = {
+      {"mobilenet_v1", 4231976},  {"mobilenet_v2", 3504872}, {"resnet50", 25557032},
+      {"vgg16", 138357544},       {"densenet121", 7978856},  {"inception_v3", 23834568},
+      {"resnext50_32x4d", 25028904}};
+  for (const auto& [model, count] : counts) {
+    std::shared_ptr<BackboneImpl> net = Create(model);
+    ASSERT_NE(net, nullptr);
+    EXPECT_EQ(ParameterCount(*net), count) << model;
+  }
+}
+
+TEST(BackbonesTest, UnknownNameListsTheKnownOnes) {
+  absl::StatusOr<std::shared_ptr<BackboneImpl>> net = CreateBackbone("alexnet");
+  EXPECT_EQ(net.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(net.status().message().find("resnet50"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace mammo::models

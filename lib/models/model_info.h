@@ -1,0 +1,64 @@
+// What the tools need to know about each backbone without linking LibTorch: its name, the
+// width of its pooled features, its default input size, the normalisation its pretrained
+// weights expect, which weight keys form its ImageNet classifier, and (for the models the
+// paper fine-tuned by layer index) the Keras layer list that gives gamma its meaning.
+//
+//   const ModelInfo* info = FindModel("resnet50");          // nullptr for an unknown name
+//   ASSIGN_OR_RETURN(std::vector<KerasLayer> layers, KerasLayers("resnet50"));
+//   layers[143].name == "conv5_block1_1_conv"
+//
+// The modules themselves are in registry.h (LibTorch).
+#ifndef MAMMO_LIB_MODELS_MODEL_INFO_H_
+#define MAMMO_LIB_MODELS_MODEL_INFO_H_
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace mammo::models {
+
+inline constexpr std::array<float, 3> kImageNetMean = {0.485f, 0.456f, 0.406f};
+inline constexpr std::array<float, 3> kImageNetStd = {0.229f, 0.224f, 0.225f};
+
+struct ModelInfo {
+  std::string name;         // the registry name, e.g. "resnet50"
+  int feature_width;        // channels of the last convolutional block
+  int input_size;           // default square input side in pixels
+  std::array<float, 3> mean;  // per RGB channel, applied to pixels scaled to [0, 1]
+  std::array<float, 3> std;
+  // Key prefixes of the ImageNet classifier in both timm's and torchvision's files; these are
+  // the keys skipped when a loader is told to leave the classifier alone.
+  std::vector<std::string> classifier_prefixes;
+};
+
+// Every model, in a fixed order.
+const std::vector<ModelInfo>& AllModels();
+// nullptr for an unknown name.
+const ModelInfo* FindModel(absl::string_view name);
+// "vgg16, vgg19, ...": for error messages and --help.
+std::string ModelNames();
+
+// One layer of a Keras `applications` model built with include_top=False.
+struct KerasLayer {
+  int index;  // 0 is the input layer
+  std::string name;
+};
+
+// The ordered Keras layer list of vgg16, vgg19, resnet50, resnet101 and resnet152 (see
+// shared/spec/models-and-weights.md); NotFound for any other model, whose gamma the paper
+// did not define.
+absl::StatusOr<std::vector<KerasLayer>> KerasLayers(absl::string_view model_name);
+
+// MobileNetV2 keys: our modules follow timm (`conv_stem`, `blocks.1.0.conv_pw`, ...);
+// torchvision's files number everything under `features.N`. This maps one of our (timm) keys
+// to torchvision's name for the same tensor, e.g. "blocks.1.0.conv_dw.weight" ->
+// "features.2.conv.1.0.weight", "classifier.bias" -> "classifier.1.bias". A key outside the
+// architecture is returned unchanged, so that the key check reports it.
+std::string MobileNetV2TorchvisionKey(const std::string& timm_key);
+
+}  // namespace mammo::models
+
+#endif  // MAMMO_LIB_MODELS_MODEL_INFO_H_

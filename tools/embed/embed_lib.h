@@ -1,0 +1,48 @@
+// embed: pooled backbone features for every record of a shard set.
+//
+//   EmbedOptions options;
+//   options.model = "vgg16";
+//   options.weights = "vgg16.safetensors";   // or "none": random weights, for tests only
+//   options.inputs = {"out/rois@8"};
+//   options.output = "out/feats@8";
+//   RETURN_IF_ERROR(Embed(options));
+//
+// Each output record is the input record with its feature vector set (global average
+// pooling of the last convolutional block), its image and masks dropped, and one provenance
+// entry appended. The backbone runs frozen: inference mode, no autograd, BatchNorm with its
+// stored statistics. The same inputs, options and thread count give the same bytes.
+// No LibTorch in this header: main.cc compiles without it.
+#ifndef MAMMO_TOOLS_EMBED_EMBED_LIB_H_
+#define MAMMO_TOOLS_EMBED_EMBED_LIB_H_
+
+#include <array>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace mammo::embed {
+
+struct EmbedOptions {
+  std::string model;    // a name from lib/models/model_info.h
+  std::string weights;  // a safetensors file (classifier keys ignored), or "none"
+  std::vector<std::string> inputs;
+  std::string output;   // shard spec DIR/PREFIX@N or "-"
+  int image_size = 0;   // square side the images are resized to; 0: the model's default
+  int batch = 32;
+  int threads = 0;      // 0: all cores
+  // Per RGB channel, for pixels scaled to [0, 1]; unset: the model's (its weights' convention).
+  std::optional<std::array<float, 3>> mean;
+  std::optional<std::array<float, 3>> std;
+};
+
+absl::Status Embed(const EmbedOptions& options);
+
+// "0.485,0.456,0.406" -> {0.485, 0.456, 0.406}; InvalidArgument unless three numbers.
+absl::StatusOr<std::array<float, 3>> ParseTriple(const std::string& text);
+
+}  // namespace mammo::embed
+
+#endif  // MAMMO_TOOLS_EMBED_EMBED_LIB_H_

@@ -1,0 +1,70 @@
+// embed: pooled features of a pretrained backbone for every record.
+#include <malloc.h>
+
+#include <climits>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "lib/cli/cli.h"
+#include "tools/embed/embed_lib.h"
+
+ABSL_FLAG(std::string, model, "", "Backbone name, e.g. vgg16, resnet50, mobilenet_v2 (required).");
+ABSL_FLAG(std::string, weights, "",
+          "Pretrained weights: a safetensors file with timm or torchvision keys (the ImageNet "
+          "classifier is ignored), or 'none' for random weights (testing only). Required.");
+ABSL_FLAG(std::vector<std::string>, input, {}, "Input shard specs, comma-separated (required).");
+ABSL_FLAG(std::string, output, "", "Output shard spec DIR/PREFIX@N or '-' (required).");
+ABSL_FLAG(int, image_size, 0,
+          "Images are resized (not cropped) to this square side; 0: the model's default "
+          "(224; 299 for inception_v3).");
+ABSL_FLAG(int, batch, 32, "Images per forward pass.");
+ABSL_FLAG(int, threads, 0, "Compute threads; 0: all cores.");
+ABSL_FLAG(std::string, mean, "",
+          "Per-channel mean R,G,B for pixels in [0, 1]; default: the weights' convention "
+          "(ImageNet's 0.485,0.456,0.406; 0.5,0.5,0.5 for inception_v3).");
+ABSL_FLAG(std::string, std, "", "Per-channel std R,G,B; default: the weights' convention.");
+
+namespace {
+
+constexpr char kUsage[] = R"(Usage: embed --model NAME --weights FILE|none --input SPEC --output SPEC [OPTION]...
+
+Runs a frozen backbone (inference mode) with global average pooling on every
+record's image and writes the records with their feature vector (images
+dropped, ids, labels, splits and provenance kept, one provenance entry added).
+Grey images are replicated to 3 channels. Progress and images/s on stderr.
+
+Example:
+  embed --model vgg16 --weights vgg16.safetensors --input out/rois@8 \
+    --output out/feats@8 --image_size 320 --batch 32)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Keep freed activation buffers in the heap instead of unmapping and re-faulting them on
+  // every batch (shared/spec/performance-notes.md: 40-80% faster forward passes).
+  mallopt(M_MMAP_THRESHOLD, INT_MAX);
+  mallopt(M_TRIM_THRESHOLD, INT_MAX);
+  const std::vector<std::string> args = mammo::cli::ParseCommandLine(argc, argv, kUsage);
+  if (!args.empty()) return mammo::cli::UsageError("unexpected argument '" + args[0] + "'");
+  mammo::embed::EmbedOptions options;
+  options.model = absl::GetFlag(FLAGS_model);
+  options.weights = absl::GetFlag(FLAGS_weights);
+  options.inputs = absl::GetFlag(FLAGS_input);
+  options.output = absl::GetFlag(FLAGS_output);
+  options.image_size = absl::GetFlag(FLAGS_image_size);
+  options.batch = absl::GetFlag(FLAGS_batch);
+  options.threads = absl::GetFlag(FLAGS_threads);
+  if (options.model.empty()) return mammo::cli::UsageError("--model is required");
+  if (options.inputs.empty()) return mammo::cli::UsageError("--input is required");
+  if (options.output.empty()) return mammo::cli::UsageError("--output is required");
+  for (const auto& [flag, target] :
+       {std::pair{absl::GetFlag(FLAGS_mean), &options.mean},
+        std::pair{absl::GetFlag(FLAGS_std), &options.std}}) {
+    if (flag.empty()) continue;
+    absl::StatusOr<std::array<float, 3>> values = mammo::embed::ParseTriple(flag);
+    if (!values.ok()) return mammo::cli::UsageError(values.status().message());
+    *target = *values;
+  }
+  return mammo::cli::Finish(mammo::embed::Embed(options));
+}
