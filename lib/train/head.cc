@@ -21,10 +21,15 @@ void KerasDenseInit(torch::nn::Linear& layer) {
 std::string HeadOptions::ToString() const {
   std::string layers = absl::StrCat(in_features);
   for (int64_t width : hidden) absl::StrAppend(&layers, ">", width);
-  return absl::StrFormat("%s>1, dropout %g", layers, dropout);
+  return absl::StrFormat("%s>1, dropout %g%s", layers, dropout,
+                         standardize ? ", standardised inputs" : "");
 }
 
 HeadImpl::HeadImpl(const HeadOptions& options) : options_(options) {
+  if (options.standardize) {
+    feature_mean_ = register_buffer("feature_mean", torch::zeros({options.in_features}));
+    feature_inv_std_ = register_buffer("feature_inv_std", torch::ones({options.in_features}));
+  }
   int64_t width = options.in_features;
   for (size_t i = 0; i < options.hidden.size(); ++i) {
     hidden_.push_back(register_module(absl::StrCat("dense", i + 1),
@@ -37,8 +42,19 @@ HeadImpl::HeadImpl(const HeadOptions& options) : options_(options) {
   KerasDenseInit(logit_);
 }
 
+void HeadImpl::FitStandardization(const torch::Tensor& features) {
+  torch::NoGradGuard no_grad;
+  const torch::Tensor x = features.to(torch::kFloat64);
+  const torch::Tensor std = x.std(0, /*unbiased=*/false);
+  // A constant feature carries nothing; leaving it unscaled keeps it finite.
+  const torch::Tensor inv_std = torch::where(std > 0, 1.0 / std, torch::ones_like(std));
+  feature_mean_.copy_(x.mean(0).to(torch::kFloat32));
+  feature_inv_std_.copy_(inv_std.to(torch::kFloat32));
+}
+
 torch::Tensor HeadImpl::forward(const torch::Tensor& features) {
   torch::Tensor x = features;
+  if (options_.standardize) x = (x - feature_mean_) * feature_inv_std_;
   if (hidden_.empty()) x = dropout_(x);  // GAP -> Dropout -> classifier, as in the FT head
   for (auto& layer : hidden_) x = dropout_(torch::relu(layer(x)));
   return logit_(x).squeeze(1);

@@ -18,7 +18,8 @@ absl::Status WriteRunConfig(const std::string& path, const RunConfig& config) {
   j["features_source"] = config.features_source;
   j["head"] = {{"in_features", config.head.in_features},
                {"hidden", config.head.hidden},
-               {"dropout", config.head.dropout}};
+               {"dropout", config.head.dropout},
+               {"standardize", config.head.standardize}};
   j["learning_rate"] = config.learning_rate;
   j["batch_size"] = config.batch_size;
   j["seed"] = config.seed;
@@ -44,6 +45,7 @@ absl::StatusOr<RunConfig> ReadRunConfig(const std::string& path) {
     config.head.in_features = j.at("head").at("in_features").get<int64_t>();
     config.head.hidden = j.at("head").at("hidden").get<std::vector<int64_t>>();
     config.head.dropout = j.at("head").at("dropout").get<double>();
+    config.head.standardize = j.at("head").at("standardize").get<bool>();
     config.learning_rate = j.at("learning_rate").get<double>();
     config.batch_size = j.at("batch_size").get<int>();
     config.seed = j.at("seed").get<uint64_t>();

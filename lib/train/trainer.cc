@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <filesystem>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -207,13 +208,17 @@ absl::StatusOr<TrainResult> TrainHead(Head& head, const FeatureSet& train,
   if (options.batch_size < 1 || options.max_epochs < 1 || options.patience < 1) {
     return absl::InvalidArgumentError("--batch_size, --max_epochs and --patience must be >= 1");
   }
-  if (::mkdir(options.run_dir.c_str(), 0755) != 0 && errno != EEXIST) {
-    return absl::PermissionDeniedError(absl::StrCat(options.run_dir, ": cannot create the folder"));
+  std::error_code error;
+  std::filesystem::create_directories(options.run_dir, error);
+  if (error) {
+    return absl::PermissionDeniedError(
+        absl::StrCat(options.run_dir, ": cannot create the folder: ", error.message()));
   }
   const std::string best_path = absl::StrCat(options.run_dir, "/", kBest);
   const std::string last_path = absl::StrCat(options.run_dir, "/", kLast);
   const std::string history_path = absl::StrCat(options.run_dir, "/", kHistory);
 
+  if (head->options().standardize) head->FitStandardization(train.features);
   head->to(options.device);
   torch::optim::RMSprop optimizer(
       head->parameters(),

@@ -78,6 +78,36 @@ TEST(TrainerTest, LearnsASeparableProblem) {
   EXPECT_GT(*auc, 0.9);
 }
 
+TEST(TrainerTest, StandardizationRescuesTinyFeatures) {
+  // Features 1e-8 in size, as a backbone with random weights gives: the head cannot move its
+  // logits with them, unless the inputs are standardised with the training statistics.
+  FeatureSet train = Clusters(400, 1.0, 14, TRAIN);
+  FeatureSet valid = Clusters(200, 1.0, 15, VALID);
+  train.features = train.features * 1e-8 + 3e-8;
+  valid.features = valid.features * 1e-8 + 3e-8;
+  double accuracy[2];
+  for (bool standardize : {false, true}) {
+    torch::manual_seed(0);
+    HeadOptions head_options = SmallHead();
+    head_options.standardize = standardize;
+    Head head(head_options);
+    TrainOptions options;
+    options.run_dir = RunDir(absl::StrCat("tiny", standardize));
+    options.learning_rate = 1e-3;
+    options.max_epochs = 10;
+    ASSERT_TRUE(TrainHead(head, train, valid, options).ok());
+    accuracy[standardize] = Evaluate(head, valid, torch::kCPU).second;
+    if (standardize) {
+      // The statistics travel with the weights.
+      Head reloaded(head_options);
+      ASSERT_TRUE(LoadHeadWeights(options.run_dir + "/best.pt", reloaded).ok());
+      EXPECT_EQ(Evaluate(reloaded, valid, torch::kCPU).second, accuracy[1]);
+    }
+  }
+  EXPECT_LT(accuracy[0], 0.6);
+  EXPECT_GT(accuracy[1], 0.85);
+}
+
 TEST(TrainerTest, EarlyStoppingRestoresTheBestEpoch) {
   // Labels unrelated to the features and a large step: validation loss soon rises.
   FeatureSet train = Clusters(200, 0.0, 3, TRAIN);

@@ -17,6 +17,10 @@ ABSL_FLAG(std::string, hidden, "4096",
           "Widths of the hidden Dense+ReLU layers, comma-separated; 'none' for GAP -> dropout -> "
           "classifier.");
 ABSL_FLAG(double, dropout, 0.2, "Dropout rate after each hidden layer.");
+ABSL_FLAG(bool, standardize, false,
+          "Standardise each feature with the training set's mean and std before the head "
+          "(not in the paper; for badly scaled features, e.g. from a backbone with random "
+          "weights). predict applies the same statistics.");
 ABSL_FLAG(double, lr, 1e-5, "RMSprop learning rate (the paper: 1e-5).");
 ABSL_FLAG(double, rho, 0.9, "RMSprop rho, Keras's default (LibTorch's alpha).");
 ABSL_FLAG(double, epsilon, 1e-7, "RMSprop epsilon, Keras's default (LibTorch's eps).");
@@ -72,6 +76,7 @@ int main(int argc, char** argv) {
     }
   }
   options.head.dropout = absl::GetFlag(FLAGS_dropout);
+  options.head.standardize = absl::GetFlag(FLAGS_standardize);
   if (options.head.dropout < 0 || options.head.dropout >= 1) {
     return mammo::cli::UsageError("--dropout must be in [0, 1)");
   }
