@@ -22,7 +22,7 @@ THIS := $(lastword $(MAKEFILE_LIST))
 OUT ?= out/demo
 BIN ?= bazel-bin/tools
 SEED ?= 42
-CASES ?= 300
+CASES ?= 500
 LAYOUT ?= nbia
 SAMPLES ?= 3000
 MODEL ?= mobilenet_v2
@@ -119,9 +119,10 @@ $(OUT)/report/report.md: $(RUN)/predictions.csv $(call tool,score)
 
 report: $(OUT)/report/report.md
 	@$(call tool,score) --leakage $(OUT)/aug_train $(OUT)/aug_valid $(OUT)/aug_test > /dev/null
-	@$(call tool,score) $(RUN)
+	@$(call tool,score) $(RUN) | tee $(OUT)/report/scores.txt
 	@echo
-	@echo "Report: $(OUT)/report/report.md (figures in $(OUT)/report/)"
+	@awk '$$1 == "test" { print "Headline, test split (patients never seen in training): ROC AUC " $$5 " " $$6 " " $$7 " (DeLong 95% CI); the paper'"'"'s single-threshold AUC " $$8 }' $(OUT)/report/scores.txt
+	@echo "Report: $(OUT)/report/report.md (figures in $(OUT)/report/$(MODEL)-TL/)"
 
 # Phony aliases: rerun exactly one stage.
 synth: ; rm -f $(OUT)/synth.stamp && $(MAKE) --no-print-directory -f $(THIS) $(OUT)/synth.stamp
