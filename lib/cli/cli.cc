@@ -67,7 +67,31 @@ std::vector<std::string> ParseCommandLine(int argc, char** argv, absl::string_vi
     }
   }
 
-  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  // "--output -" is this project's way to say stdout, but Abseil takes a value that starts
+  // with '-' for a mistake and warns. Such pairs are joined into "--output=-" first (only
+  // for flags that take a value: "--count -" means a bool flag and stdin).
+  std::vector<std::string> joined;
+  for (int i = 0; i < argc; ++i) {
+    const absl::string_view arg = argv[i];
+    if (arg == "--") {
+      for (; i < argc; ++i) joined.emplace_back(argv[i]);
+      break;
+    }
+    if (i + 1 < argc && absl::string_view(argv[i + 1]) == "-" && absl::StartsWith(arg, "--") &&
+        !absl::StrContains(arg, '=')) {
+      const absl::CommandLineFlag* flag = absl::FindCommandLineFlag(arg.substr(2));
+      if (flag != nullptr && !flag->IsOfType<bool>()) {
+        joined.push_back(absl::StrCat(arg, "=-"));
+        ++i;
+        continue;
+      }
+    }
+    joined.emplace_back(arg);
+  }
+  std::vector<char*> joined_argv;
+  for (std::string& arg : joined) joined_argv.push_back(arg.data());
+  std::vector<char*> positional =
+      absl::ParseCommandLine(static_cast<int>(joined_argv.size()), joined_argv.data());
   std::vector<std::string> args;
   for (size_t i = 1; i < positional.size(); ++i) args.emplace_back(positional[i]);
   return args;

@@ -1,6 +1,10 @@
 #include "lib/cli/cli.h"
 
+#include "absl/flags/flag.h"
 #include "gtest/gtest.h"
+
+ABSL_FLAG(std::string, test_output, "", "A flag that takes a value.");
+ABSL_FLAG(bool, test_switch, false, "A bool flag.");
 
 namespace mammo::cli {
 namespace {
@@ -14,6 +18,16 @@ TEST(CliTest, ExitCodesFollowTheDocumentedMapping) {
   EXPECT_EQ(ExitCodeFor(absl::ResourceExhaustedError("disk full")), 2);
   EXPECT_EQ(ExitCodeFor(absl::InternalError("x")), 3);
   EXPECT_EQ(ExitCodeFor(absl::UnknownError("x")), 3);
+}
+
+TEST(CliTest, DashAfterAValueFlagIsItsValueAndAfterABoolFlagAnArgument) {
+  const char* argv[] = {"tool", "--test_output", "-", "--test_switch", "-", "file"};
+  const std::vector<std::string> args =
+      ParseCommandLine(6, const_cast<char**>(argv), "Usage: tool [OPTION]... FILE...");
+  EXPECT_EQ(absl::GetFlag(FLAGS_test_output), "-");
+  EXPECT_TRUE(absl::GetFlag(FLAGS_test_switch));
+  EXPECT_EQ(args, (std::vector<std::string>{"-", "file"}));
+  EXPECT_EQ(ToolName(), "tool");
 }
 
 TEST(CliTest, ResolveThreads) {
