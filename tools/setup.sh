@@ -18,8 +18,8 @@ packages=(
   # Independent references used by tests and benchmarks.
   dcmtk python3-torch python3-torchvision python3-sklearn python3-opencv
   python3-pydicom python3-numpy python3-pil
-  # Pipelines.
-  make
+  # Pipelines and benchmarks.
+  make time bc
 )
 
 missing=()
