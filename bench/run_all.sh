@@ -7,7 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-benchmarks=(//bench:records_bench //bench:roicrop_bench //bench:augment_bench //bench:score_bench)
+benchmarks=(//bench:records_bench //bench:roicrop_bench //bench:augment_bench //bench:score_bench
+            //bench:dcm2png_bench)
 
 bazel build --ui_event_filters=-info,-stdout --noshow_progress "${benchmarks[@]}"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# dcm2png dataset mode (--clahe, --threads 2) against the same processing written with pydicom +
+# OpenCV-Python (bench/dcm2png_peer.py, one process, as a user would write it), on a synthetic
+# CBIS-DDSM-shaped set of real-sized 16-bit mammograms (tools/synth --full_size --trap_rate 0:
+# every row converts). Interleaved, ROUNDS times (ours, peer, ours, peer, ...), medians of the
+# per-round ratios (see bench/bench_util.h for why).
+# Both sides process the same distinct full images (min-max with dcm2png's rounding, CLAHE 2.0
+# 8x8, PNG at compression level 1); after the first round the peer's PNGs are compared with the
+# images of our records (printed as a check line). Throughput counts distinct images and their
+# DICOM bytes for both sides, although ours does more for them:
+#  - ours writes one record per (image, abnormality) row and decodes and processes an image once
+#    per row, so images with several abnormalities are processed several times;
+#  - ours also reads every DICOM header under --root (its index), decodes each row's ROI mask,
+#    PNG-encodes it and writes record shards;
+#  - ours is timed around the whole process; the peer reports its own time from reading the
+#    first DICOM to writing the last PNG (interpreter start-up and imports excluded).
+# So the ratio is conservative. Peak resident memory (max RSS) comes from /usr/bin/time for
+# both whole processes. These machines are shared: the CPU seconds per image are printed too.
+# Usage: bazel-bin/bench/dcm2png_bench [CASES] [ROUNDS] [SEED]     (defaults 24, 3 and 7)
+set -euo pipefail
+runfiles="${RUNFILES_DIR:-$0.runfiles}/mammo"
+synth="$runfiles/tools/synth/synth"
+dcm2png="$runfiles/tools/dcm2png/dcm2png"
+shardcat="$runfiles/tools/shardcat/shardcat"
+peer="$runfiles/bench/dcm2png_peer.py"
+cases=${1:-24}
+rounds=${2:-3}
+seed=${3:-7}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+
+"$synth" --output "$work/in" --cases "$cases" --full_size --seed "$seed" --trap_rate 0 \
+  --progress=never 2>/dev/null
+
+ours() {  # wall, CPU seconds and max RSS (KB) of one dcm2png run
+  rm -rf "$work/ours"
+  /usr/bin/time -f "%e %U %S %M" -o "$work/time" \
+    "$dcm2png" --csv "$work/in/mass_case_description_train_set.csv" \
+    --csv "$work/in/mass_case_description_test_set.csv" \
+    --csv "$work/in/calc_case_description_train_set.csv" \
+    --csv "$work/in/calc_case_description_test_set.csv" \
+    --root "$work/in" --output "$work/ours/full@2" --clahe --threads 2 --progress=never \
+    2> "$work/ours.log"
+  read -r wall user sys rss < "$work/time"
+  echo "$wall $(echo "$user + $sys" | bc -l) $rss"
+}
+peer() {  # its own seconds, CPU seconds (whole process) and max RSS (KB) of one run
+  rm -rf "$work/peer"
+  /usr/bin/time -f "%e %U %S %M" -o "$work/time" \
+    /usr/bin/python3 "$peer" "$work/in" "$work/peer" > "$work/peer.out"
+  read -r _ user sys rss < "$work/time"
+  echo "$(sed -n 's/^seconds //p' "$work/peer.out") $(echo "$user + $sys" | bc -l) $rss"
+}
+
+results="$work/results.tsv"
+for ((i = 0; i < rounds; ++i)); do
+  printf '%s\t%s\n' "$(ours)" "$(peer)" >> "$results"
+  if ((i == 0)); then
+    "$shardcat" --extract "$work/extracted" "$work/ours/full@2" 2>/dev/null
+  fi
+done
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+
+/usr/bin/python3 - "$results" "$work" "$(tail -n 1 "$work/ours.log")" "$load_before" "$load_after" <<'PY'
+import collections, csv, os, re, statistics, sys
+import cv2
+import numpy as np
+results, work, summary, load_before, load_after = sys.argv[1:]
+summary = re.sub(r" to [^;\s]+|; rejects in \S+", "", summary)  # no temporary paths
+# Per round: ours wall, CPU, max RSS KB; peer seconds, CPU, max RSS KB.
+rows = [list(map(float, line.split())) for line in open(results)]
+ours, ours_cpu, ours_rss, peer, peer_cpu, peer_rss = (statistics.median(c) for c in zip(*rows))
+ratio = statistics.median(r[3] / r[0] for r in rows)
+cpu_ratio = statistics.median(r[4] / r[1] for r in rows)
+truth = list(csv.DictReader(open(os.path.join(work, "in", "synth_truth.csv"), newline="")))
+per_image = collections.Counter(row["image_file"] for row in truth)
+images = len(per_image)
+multi = sum(1 for n in per_image.values() if n > 1)
+records = len(truth)
+peer_out = dict(line.split() for line in open(os.path.join(work, "peer.out")))
+assert int(peer_out["images"]) == images, "the peer processed another set of images"
+mb = int(peer_out["dicom_bytes"]) / 1e6
+
+# The check: our record images against the peer's PNGs, pixel by pixel.
+worst, compared = 0, 0
+for row in truth:
+    a = cv2.imread(os.path.join(work, "extracted", f"{row['subject']}_{row['abnormality id']}.png"),
+                   cv2.IMREAD_UNCHANGED)
+    b = cv2.imread(os.path.join(work, "peer", f"{row['subject']}.png"), cv2.IMREAD_UNCHANGED)
+    if a is None or b is None or a.shape != b.shape:
+        worst = 256
+        continue
+    worst = max(worst, int(np.abs(a.astype(np.int16) - b.astype(np.int16)).max()))
+    compared += 1
+
+def line(what, o, p, unit, r, goal):
+    print(f"{what:<52} | ours {o:10.2f} {unit:<9} | peer {p:10.2f} {unit:<9} "
+          f"| ratio {r:6.2f} | goal {goal}")
+what = f"dcm2png {images} images, 2 threads vs pydicom+OpenCV"
+line(what, images / ours, images / peer, "images/s", ratio, ">= 4.0")
+line(f"dcm2png {mb:.0f} MB DICOM, 2 threads vs pydicom+OpenCV", mb / ours, mb / peer, "MB/s", ratio,
+     ">= 4.0")
+print(f"dcm2png processed: ours {records} records = {records} image decodes for {images} distinct "
+      f"images ({multi} image(s) with several abnormalities processed once per abnormality), plus "
+      f"{records} ROI masks decoded and PNG-encoded, every header under --root read, whole "
+      f"process timed; peer {images} images, {images} PNGs, loop timed. Ours: {summary}")
+print(f"dcm2png peak resident memory: ours (2 threads) {ours_rss / 1024:.0f} MB, "
+      f"peer {peer_rss / 1024:.0f} MB")
+print(f"dcm2png CPU per image: ours {1000 * ours_cpu / images:.0f} ms, peer {1000 * peer_cpu / images:.0f} ms "
+      f"(whole process, imports included), ratio {cpu_ratio:.2f}")
+print(f"dcm2png check: {compared}/{records} record images equal to the peer's PNGs within "
+      f"{worst} grey levels (want 0); load average {load_before} before, {load_after} after, "
+      f"{os.cpu_count()} cores, {len(rows)} rounds")
+PY
