@@ -1,0 +1,143 @@
+# The paper's whole experiment on a real CBIS-DDSM download:
+#
+#   make -f pipelines/paper.mk CBIS=/path/to/CBIS-DDSM WEIGHTS=/path/to/safetensors_dir [-j2]
+#
+# CBIS holds the four *_case_description_*.csv files and the DICOM tree (the NBIA
+# downloader's layout or the CSV paths' layout). WEIGHTS holds one ImageNet safetensors file
+# per backbone, named MODEL.safetensors (see pipelines/README.md for where each comes from).
+#
+# Stages: dcm2png -> roicrop, then per split protocol (patient: leakage-free; paper: the
+# paper's pooled 80/10/10 split of augmented images) augment to 60,000 images, and per
+# backbone embed -> tl_train -> predict; a report per protocol in the layout of Tables 7-8
+# with real ROC AUCs and their DeLong CIs. Each model whose weights file is missing, or
+# that is not implemented yet, is skipped with a message.
+#
+# Cost: embed runs each backbone once over every image; on 2 CPU cores VGG16 at 320x320 does
+# about 2-3 images/s, so 60,000 images take hours per backbone: build against a CUDA LibTorch
+# (README: LIBTORCH_DIR) for the full experiment. tl_train then costs seconds per epoch.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DELETE_ON_ERROR:
+.SUFFIXES:
+MAKEFLAGS += --no-builtin-rules
+
+THIS := $(lastword $(MAKEFILE_LIST))
+CBIS ?=
+WEIGHTS ?=
+OUT ?= out/paper
+BIN ?= bazel-bin/tools
+SEED ?= 42
+SAMPLES ?= 60000
+IMAGE_SIZE ?= 320
+PROTOCOLS ?= patient paper
+THREADS ?= 0
+SHARDS ?= 8
+# The paper's transfer-learning settings (section 4.3.3).
+TL_FLAGS ?= --hidden 4096 --dropout 0.2 --lr 1e-5 --patience 50 --max_epochs 1000 --seed $(SEED)
+EXTRA_EMBED_FLAGS ?=
+
+ifeq ($(strip $(CBIS)),)
+$(error CBIS is not set: make -f pipelines/paper.mk CBIS=/path/to/CBIS-DDSM WEIGHTS=/path/to/weights)
+endif
+ifeq ($(strip $(WEIGHTS)),)
+$(error WEIGHTS is not set: a folder with MODEL.safetensors files, see pipelines/README.md)
+endif
+CSVS := $(wildcard $(CBIS)/mass_case_description_train_set.csv $(CBIS)/mass_case_description_test_set.csv)
+ifneq ($(words $(CSVS)),2)
+$(error $(CBIS) lacks mass_case_description_train_set.csv or mass_case_description_test_set.csv)
+endif
+
+# Table 6's twenty backbones, by our names; those without an implementation yet come last.
+IMPLEMENTED := vgg16 vgg19 resnet50 resnet101 resnet152 resnext50_32x4d resnext101_32x8d \
+  densenet121 densenet169 densenet201 mobilenet_v1 mobilenet_v2 inception_v3
+NOT_IMPLEMENTED := resnet50v2 resnet101v2 resnet152v2 xception inception_resnet_v2 \
+  nasnet_mobile nasnet_large
+MODELS ?= $(IMPLEMENTED)
+AVAILABLE := $(foreach m,$(MODELS),$(if $(wildcard $(WEIGHTS)/$(m).safetensors),$(m)))
+$(foreach m,$(filter-out $(AVAILABLE),$(MODELS)),\
+  $(info paper.mk: skipping $(m): no $(WEIGHTS)/$(m).safetensors))
+$(foreach m,$(NOT_IMPLEMENTED),$(info paper.mk: skipping $(m): not implemented yet))
+ifeq ($(strip $(AVAILABLE)),)
+$(error no weights found in $(WEIGHTS) for any of: $(MODELS))
+endif
+
+tool = $(BIN)/$(1)/$(1)
+TOOLS := dcm2png roicrop augment embed tl_train predict score
+
+.PHONY: all build reports dcm2png roicrop clean FORCE
+all: build
+	@$(MAKE) --no-print-directory -f $(THIS) reports
+
+build:
+	bazel build --noshow_progress $(foreach t,$(TOOLS),//tools/$(t))
+
+# A stage's flags live in a file rewritten only when they change.
+define params
+$(OUT)/params/$(1).txt: FORCE
+	@mkdir -p $$(@D)
+	@echo '$(2)' | cmp -s - $$@ || echo '$(2)' > $$@
+endef
+
+DCM2PNG_FLAGS := --clahe --threads $(THREADS)
+ROICROP_FLAGS := --threads $(THREADS)
+$(eval $(call params,dcm2png,$(DCM2PNG_FLAGS)))
+$(eval $(call params,roicrop,$(ROICROP_FLAGS)))
+
+$(OUT)/full.manifest.json: $(call tool,dcm2png) $(OUT)/params/dcm2png.txt
+	@mkdir -p $(OUT)
+	$(call tool,dcm2png) $(foreach c,$(CSVS),--csv $(c)) --root $(CBIS) \
+	  --output $(OUT)/full@$(SHARDS) $(DCM2PNG_FLAGS) --progress=always
+
+$(OUT)/rois.manifest.json: $(OUT)/full.manifest.json $(call tool,roicrop) $(OUT)/params/roicrop.txt
+	$(call tool,roicrop) --input $(OUT)/full --output $(OUT)/rois@$(SHARDS) \
+	  --rejects $(OUT)/rois.rejects.tsv $(ROICROP_FLAGS) --progress=always
+
+# One protocol: augment once, then every backbone.
+define protocol
+AUGMENT_FLAGS_$(1) := --samples $(SAMPLES) --protocol $(1) --seed $(SEED) --shards $(SHARDS) --threads $(THREADS)
+$$(eval $$(call params,augment_$(1),$$(AUGMENT_FLAGS_$(1))))
+
+$(OUT)/$(1)/augment.stamp: $(OUT)/rois.manifest.json $(call tool,augment) $(OUT)/params/augment_$(1).txt
+	@mkdir -p $(OUT)/$(1)
+	$(call tool,augment) --output $(OUT)/$(1)/aug $$(AUGMENT_FLAGS_$(1)) --progress=always $(OUT)/rois
+	touch $$@
+
+$(OUT)/$(1)/report.md: $(foreach m,$(AVAILABLE),$(OUT)/$(1)/runs/$(m)-TL/predictions.csv) $(call tool,score)
+	$(call tool,score) --runs $(foreach m,$(AVAILABLE),$(OUT)/$(1)/runs/$(m)-TL) \
+	  --figures $(OUT)/$(1)/figures --report $$@.tmp
+	mv $$@.tmp $$@
+endef
+
+# One backbone under one protocol.
+define model
+EMBED_FLAGS_$(1)_$(2) := --model $(2) --weights $(WEIGHTS)/$(2).safetensors --image_size $(IMAGE_SIZE) --threads $(THREADS) $(EXTRA_EMBED_FLAGS)
+$$(eval $$(call params,embed_$(1)_$(2),$$(EMBED_FLAGS_$(1)_$(2))))
+$$(eval $$(call params,tl_$(1)_$(2),$(TL_FLAGS)))
+
+$(OUT)/$(1)/feats_$(2).manifest.json: $(OUT)/$(1)/augment.stamp $(call tool,embed) $(OUT)/params/embed_$(1)_$(2).txt
+	$(call tool,embed) --input $(OUT)/$(1)/aug_train,$(OUT)/$(1)/aug_valid,$(OUT)/$(1)/aug_test \
+	  --output $(OUT)/$(1)/feats_$(2)@$(SHARDS) $$(EMBED_FLAGS_$(1)_$(2)) --progress=always
+
+# --resume continues an interrupted training; changed inputs or flags start it afresh.
+$(OUT)/$(1)/runs/$(2)-TL/run.json: $(OUT)/$(1)/feats_$(2).manifest.json $(call tool,tl_train) $(OUT)/params/tl_$(1)_$(2).txt
+	@run=$(OUT)/$(1)/runs/$(2)-TL; if [[ -f $$$$run/last.pt ]] && \
+	  [[ $(OUT)/params/tl_$(1)_$(2).txt -nt $$$$run/last.pt || $(OUT)/$(1)/feats_$(2).manifest.json -nt $$$$run/last.pt ]]; \
+	  then rm -rf $$$$run; fi
+	$(call tool,tl_train) --input $(OUT)/$(1)/feats_$(2) --output $(OUT)/$(1)/runs/$(2)-TL \
+	  --threads $(THREADS) $(TL_FLAGS) --resume
+
+$(OUT)/$(1)/runs/$(2)-TL/predictions.csv: $(OUT)/$(1)/runs/$(2)-TL/run.json $(call tool,predict)
+	$(call tool,predict) --run $(OUT)/$(1)/runs/$(2)-TL --input $(OUT)/$(1)/feats_$(2) --output $$@
+endef
+
+$(foreach p,$(PROTOCOLS),$(eval $(call protocol,$(p))))
+$(foreach p,$(PROTOCOLS),$(foreach m,$(AVAILABLE),$(eval $(call model,$(p),$(m)))))
+
+reports: $(foreach p,$(PROTOCOLS),$(OUT)/$(p)/report.md)
+	@for p in $(PROTOCOLS); do echo "== protocol $$p: $(OUT)/$$p/report.md"; cat $(OUT)/$$p/report.md; done
+
+dcm2png: ; rm -f $(OUT)/full.manifest.json && $(MAKE) --no-print-directory -f $(THIS) $(OUT)/full.manifest.json
+roicrop: ; rm -f $(OUT)/rois.manifest.json && $(MAKE) --no-print-directory -f $(THIS) $(OUT)/rois.manifest.json
+
+clean:
+	rm -rf $(OUT)
