@@ -40,7 +40,8 @@ absl::StatusOr<std::vector<LayerPlace>> PlaceVgg(models::BackboneImpl& net,
                                    : std::dynamic_pointer_cast<torch::nn::SequentialImpl>(*child);
   if (features == nullptr) return absl::InternalError("VGG without a `features` Sequential");
   for (size_t i = 0; i < features->size(); ++i) {
-    units->push_back([features, i](const torch::Tensor& x) { return features->begin()[i].forward(x); });
+    units->push_back(
+        [features, i](const torch::Tensor& x) { return features->begin()[i].forward(x); });
   }
   std::vector<LayerPlace> places = {{0, ""}};  // the input layer
   size_t module = 0;
@@ -156,7 +157,9 @@ absl::StatusOr<std::pair<ImageSet, ImageSet>> LoadImages(const std::vector<std::
     ASSIGN_OR_RETURN(bool got, reader->Next(&record));
     if (!got) break;
     if (record.split() != TRAIN && record.split() != VALID) continue;
-    const auto where = [&] { return absl::StrCat(reader->Position(), ": record '", record.id(), "'"); };
+    const auto where = [&] {
+      return absl::StrCat(reader->Position(), ": record '", record.id(), "'");
+    };
     if (!record.has_image() || record.image().data().empty()) {
       return absl::FailedPreconditionError(
           absl::StrCat(where(), " has no image (ft_train takes ROI records, not features)"));
@@ -166,8 +169,10 @@ absl::StatusOr<std::pair<ImageSet, ImageSet>> LoadImages(const std::vector<std::
     }
     // Decoding once here turns a bad image into an error before any epoch runs.
     absl::Status decoded = PreprocessImage(record, p.size, p.mean, p.std, scratch.data());
-    if (!decoded.ok()) return absl::Status(decoded.code(), absl::StrCat(where(), ": ", decoded.message()));
-    // Only the image and the label are needed: masks and provenance would waste memory.
+    if (!decoded.ok()) {
+      return absl::Status(decoded.code(), absl::StrCat(where(), ": ", decoded.message()));
+    }
+    // Only the id, image and label are needed: masks and provenance would waste memory.
     record.clear_masks();
     record.clear_provenance();
     record.clear_features();

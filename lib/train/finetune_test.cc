@@ -16,7 +16,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-// 8 TRAIN and 4 VALID grey 8-bit ROIs, brighter when malignant.
+// 8 TRAIN and 4 VALID grey 8-bit ROIs, brighter when malignant; the same on every call.
 std::string WriteRois(const std::string& name) {
   const std::string spec = absl::StrCat(::testing::TempDir(), "/", name, "@1");
   auto writer = ShardWriter::Open(spec, StageInfo{"roicrop", "test", "0", {}}).value();
@@ -26,7 +26,9 @@ std::string WriteRois(const std::string& name) {
     record.set_label(i % 2 == 0 ? MALIGNANT : BENIGN);
     record.set_split(i < 8 ? TRAIN : VALID);
     cv::Mat pixels(40, 40, CV_8UC1);
-    cv::randu(pixels, 0, i % 2 == 0 ? 255 : 128);
+    // A generator per record, not OpenCV's global one: every call writes the same images.
+    cv::RNG rng(static_cast<uint64_t>(i + 1));
+    rng.fill(pixels, cv::RNG::UNIFORM, 0, i % 2 == 0 ? 255 : 128);
     *record.mutable_image() = EncodeImage(pixels, Image::PNG).value();
     EXPECT_TRUE(writer->Write(record).ok());
   }
@@ -112,8 +114,10 @@ TEST(FineTuneTest, VggFreezesEverythingBeforeGamma) {
       EXPECT_FALSE(torch::equal(value, after[name])) << name << " did not change";
     }
   }
-  EXPECT_TRUE(std::find(frozen.begin(), frozen.end(), "backbone.features.14.weight") != frozen.end());
-  EXPECT_TRUE(std::find(frozen.begin(), frozen.end(), "backbone.features.17.weight") == frozen.end());
+  EXPECT_TRUE(std::find(frozen.begin(), frozen.end(), "backbone.features.14.weight") !=
+              frozen.end());
+  EXPECT_TRUE(std::find(frozen.begin(), frozen.end(), "backbone.features.17.weight") ==
+              frozen.end());
 }
 
 bool IsBatchNormStatistic(const std::string& name) {
@@ -152,7 +156,56 @@ TEST(FineTuneTest, FreezeBnStatsKeepsEveryStatistic) {
     EXPECT_TRUE(torch::equal(value, after[name])) << name << " changed";
   }
   EXPECT_EQ(statistics, 2 * 53);
-  EXPECT_FALSE(torch::equal(before["backbone.layer4.2.bn3.weight"], after["backbone.layer4.2.bn3.weight"]));
+  EXPECT_FALSE(torch::equal(before["backbone.layer4.2.bn3.weight"],
+                            after["backbone.layer4.2.bn3.weight"]));
+}
+
+// gamma 146 = conv5_block1_2_conv: the block's first conv and BN are frozen, yet the block
+// runs with autograd so that its later layers learn.
+TEST(FineTuneModelTest, GammaInsideABlock) {
+  torch::manual_seed(0);
+  FineTuneModel model = FineTuneModel::Create({"resnet50", "none", 146, false, {}}).value();
+  const auto& frozen = model->FrozenParameterNames();
+  const auto has = [](const std::vector<std::string>& names, const std::string& name) {
+    return std::find(names.begin(), names.end(), name) != names.end();
+  };
+  EXPECT_TRUE(has(frozen, "backbone.layer4.0.conv1.weight"));
+  EXPECT_TRUE(has(frozen, "backbone.layer4.0.bn1.bias"));
+  EXPECT_FALSE(has(frozen, "backbone.layer4.0.conv2.weight"));
+  EXPECT_TRUE(has(model->FixedBatchNormNames(), "backbone.layer4.0.bn1"));
+  EXPECT_FALSE(has(model->FixedBatchNormNames(), "backbone.layer4.0.bn2"));
+
+  model->train();
+  auto modules = model->named_modules();
+  EXPECT_FALSE(modules["backbone.layer4.0.bn1"]->is_training());
+  EXPECT_TRUE(modules["backbone.layer4.0.bn2"]->is_training());
+  model->forward(torch::randn({2, 3, 32, 32})).sum().backward();
+  auto parameters = model->named_parameters();
+  EXPECT_FALSE(parameters["backbone.layer4.0.conv1.weight"].grad().defined());
+  EXPECT_TRUE(parameters["backbone.layer4.0.conv2.weight"].grad().defined());
+  EXPECT_FALSE(parameters["backbone.layer3.5.conv3.weight"].grad().defined());
+}
+
+TEST(FineTuneTest, ResumedRunEndsWithTheSameWeights) {
+  FineTuneOptions whole = Options("resnet50", 160, "resume-whole");
+  whole.training.max_epochs = 2;
+  ASSERT_TRUE(FineTune(whole).ok());
+  FineTuneOptions killed = Options("resnet50", 160, "resume-killed");
+  ASSERT_TRUE(FineTune(killed).ok());  // one epoch, as if killed after it
+  killed.training.max_epochs = 2;
+  killed.training.resume = true;
+  ASSERT_TRUE(FineTune(killed).ok());
+
+  torch::manual_seed(0);
+  FineTuneModel a = FineTuneModel::Create(whole.spec).value();
+  FineTuneModel b = FineTuneModel::Create(whole.spec).value();
+  ASSERT_TRUE(LoadModelWeights(whole.output + "/last.pt", *a).ok());
+  ASSERT_TRUE(LoadModelWeights(killed.output + "/last.pt", *b).ok());
+  auto state_a = State(a);
+  auto state_b = State(b);
+  for (const auto& [name, value] : state_a) {
+    EXPECT_TRUE(torch::equal(value, state_b[name])) << name;
+  }
 }
 
 TEST(FineTuneTest, RejectsFeatureRecords) {
