@@ -424,6 +424,9 @@ absl::Status FineTune(FineTuneOptions options) {
   config.epochs_run = static_cast<int>(result->history.size());
   config.best_epoch = result->best_epoch;
   config.stopped_early = result->stopped_early;
+  config.model = options.spec.model;
+  config.gamma = options.spec.gamma;
+  config.image_size = p.size;
   RETURN_IF_ERROR(WriteRunConfig(absl::StrCat(options.output, "/run.json"), config));
   const EpochRecord& best = result->history[result->best_epoch - 1];
   std::fprintf(stderr,
@@ -434,6 +437,68 @@ absl::Status FineTune(FineTuneOptions options) {
                result->best_epoch, best.valid_loss, best.valid_accuracy, best.beta(),
                options.output.c_str());
   return absl::OkStatus();
+}
+
+absl::StatusOr<ImagePredictions> PredictImages(const std::string& run_dir,
+                                               const std::string& checkpoint,
+                                               const std::vector<std::string>& inputs) {
+  ASSIGN_OR_RETURN(RunConfig config, ReadRunConfig(run_dir + "/run.json"));
+  const models::ModelInfo* info = models::FindModel(config.model);
+  if (config.stage != "ft_train" || info == nullptr || config.image_size <= 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(run_dir, ": not an ft_train run (its run.json names no model)"));
+  }
+  // The checkpoint holds every backbone weight, so the random start is overwritten.
+  FineTuneSpec spec{config.model, "none", config.gamma, false, config.head};
+  ASSIGN_OR_RETURN(FineTuneModel model, FineTuneModel::Create(spec));
+  RETURN_IF_ERROR(LoadModelWeights(absl::StrCat(run_dir, "/", checkpoint), *model));
+  model->eval();
+  torch::NoGradGuard no_grad;
+  Preprocessing p;
+  p.size = config.image_size;
+  p.mean = info->mean;
+  p.std = info->std;
+
+  ASSIGN_OR_RETURN(std::unique_ptr<ShardReader> reader, ShardReader::Open(inputs));
+  ImagePredictions predictions;
+  ImageSet batch;
+  // Decodes and classifies the pending batch, keeping its records without their images.
+  const auto flush = [&] {
+    const auto n = static_cast<int64_t>(batch.records.size());
+    if (n == 0) return;
+    const torch::Tensor probabilities =
+        torch::sigmoid(model->forward(DecodeBatch(batch, torch::arange(n), p)))
+            .to(torch::kFloat64)
+            .contiguous();
+    for (int64_t i = 0; i < n; ++i) {
+      predictions.probabilities.push_back(probabilities.data_ptr<double>()[i]);
+      batch.records[i].clear_image();
+      predictions.records.push_back(std::move(batch.records[i]));
+    }
+    batch.records.clear();
+  };
+  std::vector<float> scratch(3 * static_cast<size_t>(p.size) * p.size);
+  Record record;
+  while (true) {
+    ASSIGN_OR_RETURN(bool got, reader->Next(&record));
+    if (!got) break;
+    // Checked here, where the reader can say where the record is: DecodeBatch cannot.
+    const absl::Status decoded = PreprocessImage(record, p.size, p.mean, p.std, scratch.data());
+    if (!decoded.ok()) {
+      return absl::Status(decoded.code(),
+                          absl::StrCat(reader->Position(), ": ", decoded.message()));
+    }
+    record.clear_masks();
+    record.clear_provenance();
+    batch.records.push_back(std::move(record));
+    record = Record();
+    if (batch.records.size() == 32) flush();
+  }
+  flush();
+  if (predictions.records.empty()) {
+    return absl::FailedPreconditionError("the inputs hold no records");
+  }
+  return predictions;
 }
 
 }  // namespace mammo::train

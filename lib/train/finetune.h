@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "data_formats/record.pb.h"
 #include "lib/models/backbone.h"
 #include "lib/train/head.h"
 #include "lib/train/trainer.h"
@@ -102,6 +103,17 @@ struct FineTuneOptions {
 // writes run.json. Memory: the encoded images of all records plus one decoded batch, e.g.
 // 3,000 grey 8-bit 320x320 PNG ROIs are at most 3,000 x 100 KiB = 300 MiB.
 absl::Status FineTune(FineTuneOptions options);
+
+// An ft_train run's probabilities of malignancy for every record of `inputs` (images, any
+// split), in input order, with the records they belong to (images dropped). `checkpoint` is
+// best.pt or last.pt inside `run_dir`.
+struct ImagePredictions {
+  std::vector<Record> records;
+  std::vector<double> probabilities;
+};
+absl::StatusOr<ImagePredictions> PredictImages(const std::string& run_dir,
+                                               const std::string& checkpoint,
+                                               const std::vector<std::string>& inputs);
 
 }  // namespace mammo::train
 

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# End-to-end checks of the ft_train binary: a tiny run and its resumption, and exit codes.
+# End-to-end checks of the ft_train binary: a tiny run, its resumption, `predict` on it, and
+# exit codes.
 set -euo pipefail
 ft_train="$PWD/tools/ft_train/ft_train"
 shardcat="$PWD/tools/shardcat/shardcat"
+predict="$PWD/tools/predict/predict"
 work="${TEST_TMPDIR:-$(mktemp -d)}/ft_train_cli"
 mkdir -p "$work"
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -27,6 +29,9 @@ done
 grep -q "resuming" "$work/stderr" || fail "--resume did not resume"
 [[ "$(wc -l < "$work/run/history.csv")" == 3 ]] || fail "want a header and 2 epochs in history.csv"
 head -1 "$work/run/history.csv" | grep -q ",beta," || fail "history.csv lacks beta"
+"$predict" --run "$work/run" --input "$inputs" --output "$work/predictions.csv"
+[[ "$(wc -l < "$work/predictions.csv")" == 9 ]] || fail "want a header and 8 predictions"
+grep -q ",train,1,0\.\|,valid,0,0\." "$work/predictions.csv" || fail "bad predictions CSV"
 
 set +e
 "$ft_train" --model resnet50 --weights none --input "$inputs" --output "$work/x" 2>/dev/null
