@@ -11,7 +11,6 @@
 #include "lib/image/preprocess.h"
 #include "lib/models/model_info.h"
 #include "lib/models/registry.h"
-#include "lib/models/resnet.h"
 #include "lib/models/vgg.h"
 #include "lib/records/shard_reader.h"
 #include "lib/status/status_macros.h"

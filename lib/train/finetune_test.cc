@@ -10,6 +10,7 @@
 #include "lib/image/codec.h"
 #include "lib/models/registry.h"
 #include "lib/records/shard_writer.h"
+#include "lib/train/run_config.h"
 
 namespace mammo::train {
 namespace {
@@ -206,6 +207,51 @@ TEST(FineTuneTest, ResumedRunEndsWithTheSameWeights) {
   for (const auto& [name, value] : state_a) {
     EXPECT_TRUE(torch::equal(value, state_b[name])) << name;
   }
+}
+
+// A tl_train run of a head without hidden layers on 2048 features, as resnet50 gives.
+std::string TransferLearningRun(const std::string& name) {
+  const std::string dir = absl::StrCat(::testing::TempDir(), "/", name);
+  HeadOptions head_options;
+  head_options.in_features = 2048;
+  head_options.hidden = {};
+  FeatureSet train, valid;
+  for (FeatureSet* set : {&train, &valid}) {
+    set->features = torch::randn({4, 2048});
+    set->labels = torch::tensor({1.0f, 0.0f, 1.0f, 0.0f});
+    set->ids = set->patient_ids = set->lesion_ids = {"a", "b", "c", "d"};
+    set->splits = std::vector<Split>(4, set == &train ? TRAIN : VALID);
+  }
+  Head head(head_options);
+  TrainOptions options;
+  options.run_dir = dir;
+  options.max_epochs = 1;
+  EXPECT_TRUE(TrainHead(head, train, valid, options).ok());
+  RunConfig config;
+  config.run_name = "resnet50-TL";
+  config.stage = "tl_train";
+  config.head = head_options;
+  EXPECT_TRUE(WriteRunConfig(dir + "/run.json", config).ok());
+  return dir;
+}
+
+TEST(FineTuneTest, StartsFromATransferLearningHead) {
+  const std::string tl_run = TransferLearningRun("resnet50-TL");
+  Head tl_head(HeadOptions{2048, {}, 0.2, false});
+  ASSERT_TRUE(LoadHeadWeights(tl_run + "/best.pt", tl_head).ok());
+
+  FineTuneOptions options = Options("resnet50", 170, "from-tl");
+  options.init_head = tl_run;
+  options.training.learning_rate = 1e-30;  // the head keeps its start, bit for bit
+  ASSERT_TRUE(FineTune(options).ok());
+  torch::manual_seed(0);
+  FineTuneModel end = FineTuneModel::Create(options.spec).value();
+  ASSERT_TRUE(LoadModelWeights(options.output + "/last.pt", *end).ok());
+  EXPECT_TRUE(torch::equal(end->head()->named_parameters()["logit.weight"],
+                           tl_head->named_parameters()["logit.weight"]));
+
+  options.spec.head.hidden = {4096};
+  EXPECT_THAT(std::string(FineTune(options).message()), HasSubstr("set --hidden to match"));
 }
 
 TEST(FineTuneTest, RejectsFeatureRecords) {
