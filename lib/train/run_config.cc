@@ -26,6 +26,11 @@ absl::Status WriteRunConfig(const std::string& path, const RunConfig& config) {
   j["epochs_run"] = config.epochs_run;
   j["best_epoch"] = config.best_epoch;
   j["stopped_early"] = config.stopped_early;
+  if (!config.model.empty()) {
+    j["model"] = config.model;
+    j["gamma"] = config.gamma;
+    j["image_size"] = config.image_size;
+  }
   ASSIGN_OR_RETURN(std::unique_ptr<ByteWriter> out, ByteWriter::Create(path));
   RETURN_IF_ERROR(out->Write(j.dump(2) + "\n"));
   return out->Close();
@@ -52,6 +57,9 @@ absl::StatusOr<RunConfig> ReadRunConfig(const std::string& path) {
     config.epochs_run = j.at("epochs_run").get<int>();
     config.best_epoch = j.at("best_epoch").get<int>();
     config.stopped_early = j.at("stopped_early").get<bool>();
+    config.model = j.value("model", "");
+    config.gamma = j.value("gamma", 0);
+    config.image_size = j.value("image_size", 0);
     if (config.head.in_features <= 0) {
       return absl::DataLossError(absl::StrCat(path, ": head.in_features must be positive"));
     }

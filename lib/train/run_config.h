@@ -26,6 +26,11 @@ struct RunConfig {
   int epochs_run = 0;
   int best_epoch = 0;
   bool stopped_early = false;
+  // ft_train only (empty and 0 for a head on features): the backbone under the head, where
+  // its fine tuning began and its input side, for `predict` on images.
+  std::string model;
+  int gamma = 0;
+  int image_size = 0;
 };
 
 absl::Status WriteRunConfig(const std::string& path, const RunConfig& config);

@@ -64,12 +64,12 @@ absl::Status AtomicRename(const std::string& from, const std::string& to) {
   return absl::OkStatus();
 }
 
-absl::Status SaveCheckpoint(const std::string& path, Head& head,
+absl::Status SaveCheckpoint(const std::string& path, torch::nn::Module& model,
                             torch::optim::Optimizer* optimizer, const LoopState* state) {
   torch::serialize::OutputArchive archive;
-  torch::serialize::OutputArchive model;
-  head->save(model);
-  archive.write("model", model);
+  torch::serialize::OutputArchive weights;
+  model.save(weights);
+  archive.write("model", weights);
   if (optimizer != nullptr) {
     torch::serialize::OutputArchive optim;
     optimizer->save(optim);
@@ -91,14 +91,14 @@ absl::Status SaveCheckpoint(const std::string& path, Head& head,
   return AtomicRename(temp, path);
 }
 
-absl::Status LoadCheckpoint(const std::string& path, Head& head, torch::optim::Optimizer* optimizer,
-                            LoopState* state) {
+absl::Status LoadCheckpoint(const std::string& path, torch::nn::Module& model,
+                            torch::optim::Optimizer* optimizer, LoopState* state) {
   try {
     torch::serialize::InputArchive archive;
     archive.load_from(path);
-    torch::serialize::InputArchive model;
-    archive.read("model", model);
-    head->load(model);
+    torch::serialize::InputArchive weights;
+    archive.read("model", weights);
+    model.load(weights);
     if (optimizer != nullptr) {
       torch::serialize::InputArchive optim;
       archive.read("optimizer", optim);
@@ -116,7 +116,7 @@ absl::Status LoadCheckpoint(const std::string& path, Head& head, torch::optim::O
     }
   } catch (const c10::Error& e) {
     return absl::DataLossError(absl::StrCat(
-        path, ": not a checkpoint of this head (", std::string(e.what_without_backtrace()).substr(0, 200),
+        path, ": not a checkpoint of this model (", std::string(e.what_without_backtrace()).substr(0, 200),
         ")"));
   }
   return absl::OkStatus();
@@ -163,15 +163,7 @@ absl::StatusOr<std::vector<EpochRecord>> ReadHistory(const std::string& path, in
 }
 
 absl::Status CheckTrainingSet(const FeatureSet& set, const char* name, int64_t width) {
-  if (set.size() == 0) {
-    return absl::FailedPreconditionError(absl::StrCat("the ", name, " set is empty"));
-  }
-  const double positives = set.labels.sum().item<double>();
-  if (positives == 0 || positives == static_cast<double>(set.size())) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the ", name, " set holds one class only (", set.size(), " records, all ",
-        positives == 0 ? "benign" : "malignant", ")"));
-  }
+  RETURN_IF_ERROR(CheckLabels(set.labels, name));
   if (set.width() != width) {
     return absl::FailedPreconditionError(absl::StrCat("the ", name, " set has ", set.width(),
                                                       " features, the head expects ", width));
@@ -180,6 +172,18 @@ absl::Status CheckTrainingSet(const FeatureSet& set, const char* name, int64_t w
 }
 
 }  // namespace
+
+absl::Status CheckLabels(const torch::Tensor& labels, const char* name) {
+  const int64_t n = labels.defined() ? labels.numel() : 0;
+  if (n == 0) return absl::FailedPreconditionError(absl::StrCat("the ", name, " set is empty"));
+  const double positives = labels.sum().item<double>();
+  if (positives == 0 || positives == static_cast<double>(n)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the ", name, " set holds one class only (", n, " records, all ",
+        positives == 0 ? "benign" : "malignant", ")"));
+  }
+  return absl::OkStatus();
+}
 
 std::pair<double, double> Evaluate(Head& head, const FeatureSet& set, torch::Device device) {
   torch::NoGradGuard no_grad;
@@ -192,22 +196,20 @@ std::pair<double, double> Evaluate(Head& head, const FeatureSet& set, torch::Dev
   return {loss, accuracy};
 }
 
-absl::Status LoadHeadWeights(const std::string& path, Head& head) {
-  return LoadCheckpoint(path, head, nullptr, nullptr);
+absl::Status LoadModelWeights(const std::string& path, torch::nn::Module& model) {
+  return LoadCheckpoint(path, model, nullptr, nullptr);
 }
 
-absl::StatusOr<TrainResult> TrainHead(Head& head, const FeatureSet& train,
-                                      const FeatureSet& valid, const TrainOptions& options) {
-  const int64_t width = head->options().in_features;
-  RETURN_IF_ERROR(CheckTrainingSet(train, "training", width));
-  if (valid.size() == 0) {
-    return absl::FailedPreconditionError(
-        "the validation set is empty: early stopping needs VALID records");
-  }
-  RETURN_IF_ERROR(CheckTrainingSet(valid, "validation", width));
+absl::Status LoadHeadWeights(const std::string& path, Head& head) {
+  return LoadModelWeights(path, *head);
+}
+
+absl::StatusOr<TrainResult> TrainLoop(const TrainTask& task, const TrainOptions& options) {
   if (options.batch_size < 1 || options.max_epochs < 1 || options.patience < 1) {
     return absl::InvalidArgumentError("--batch_size, --max_epochs and --patience must be >= 1");
   }
+  RETURN_IF_ERROR(CheckLabels(task.train_labels, "training"));
+  torch::nn::Module& model = *task.model;
   std::error_code error;
   std::filesystem::create_directories(options.run_dir, error);
   if (error) {
@@ -218,47 +220,43 @@ absl::StatusOr<TrainResult> TrainHead(Head& head, const FeatureSet& train,
   const std::string last_path = absl::StrCat(options.run_dir, "/", kLast);
   const std::string history_path = absl::StrCat(options.run_dir, "/", kHistory);
 
-  if (head->options().standardize) head->FitStandardization(train.features);
-  head->to(options.device);
   torch::optim::RMSprop optimizer(
-      head->parameters(),
+      task.parameters,
       torch::optim::RMSpropOptions(options.learning_rate).alpha(options.rho).eps(options.epsilon));
 
   LoopState state;
   TrainResult result;
   struct stat st;
   if (options.resume && ::stat(last_path.c_str(), &st) == 0) {
-    RETURN_IF_ERROR(LoadCheckpoint(last_path, head, &optimizer, &state));
+    RETURN_IF_ERROR(LoadCheckpoint(last_path, model, &optimizer, &state));
     ASSIGN_OR_RETURN(result.history, ReadHistory(history_path, state.epochs_done));
     std::fprintf(stderr, "resuming %s after epoch %d\n", options.run_dir.c_str(), state.epochs_done);
   }
 
-  const torch::Tensor train_x = train.features.to(options.device);
-  const torch::Tensor train_y = train.labels.to(options.device);
+  const int64_t train_size = task.train_labels.numel();
   const bool lower_is_better = options.monitor == Monitor::kValidLoss;
   while (!state.finished && state.epochs_done < options.max_epochs) {
     const int epoch = state.epochs_done + 1;
     const auto start = std::chrono::steady_clock::now();
     torch::manual_seed(options.seed + static_cast<uint64_t>(epoch));
-    const std::vector<int64_t> order = Permutation(train.size(), EpochSeed(options.seed, epoch));
-    const torch::Tensor index = torch::tensor(order, torch::kLong).to(options.device);
+    const std::vector<int64_t> order = Permutation(train_size, EpochSeed(options.seed, epoch));
+    const torch::Tensor index = torch::tensor(order, torch::kLong);
 
-    head->train();
+    model.train();
     double loss_sum = 0;
     double correct = 0;
-    for (int64_t begin = 0; begin < train.size(); begin += options.batch_size) {
-      const int64_t end = std::min<int64_t>(begin + options.batch_size, train.size());
+    for (int64_t begin = 0; begin < train_size; begin += options.batch_size) {
+      const int64_t end = std::min<int64_t>(begin + options.batch_size, train_size);
       const torch::Tensor rows = index.slice(0, begin, end);
-      const torch::Tensor x = train_x.index_select(0, rows);
-      const torch::Tensor y = train_y.index_select(0, rows);
+      const torch::Tensor y = task.train_labels.index_select(0, rows).to(options.device);
       optimizer.zero_grad();
-      const torch::Tensor logits = head->forward(x);
+      const torch::Tensor logits = task.train_logits(rows);
       const torch::Tensor loss = torch::binary_cross_entropy_with_logits(logits, y);
       const double loss_value = loss.item<double>();
       if (!std::isfinite(loss_value)) {
         return absl::FailedPreconditionError(absl::StrFormat(
             "the training loss became %g at epoch %d; the last good checkpoint is %s (try a "
-            "lower --lr, or check the features for NaN)",
+            "lower --lr, or check the inputs for NaN)",
             loss_value, epoch, state.epochs_done > 0 ? last_path : "none"));
       }
       loss.backward();
@@ -269,9 +267,9 @@ absl::StatusOr<TrainResult> TrainHead(Head& head, const FeatureSet& train,
 
     EpochRecord record;
     record.epoch = epoch;
-    record.train_loss = loss_sum / static_cast<double>(train.size());
-    record.train_accuracy = correct / static_cast<double>(train.size());
-    std::tie(record.valid_loss, record.valid_accuracy) = Evaluate(head, valid, options.device);
+    record.train_loss = loss_sum / static_cast<double>(train_size);
+    record.train_accuracy = correct / static_cast<double>(train_size);
+    std::tie(record.valid_loss, record.valid_accuracy) = task.evaluate();
     record.learning_rate = options.learning_rate;
     record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     result.history.push_back(record);
@@ -283,7 +281,7 @@ absl::StatusOr<TrainResult> TrainHead(Head& head, const FeatureSet& train,
       state.best_epoch = epoch;
       state.best_value = value;
       state.epochs_without_improvement = 0;
-      RETURN_IF_ERROR(SaveCheckpoint(best_path, head, nullptr, nullptr));
+      RETURN_IF_ERROR(SaveCheckpoint(best_path, model, nullptr, nullptr));
     } else {
       ++state.epochs_without_improvement;
     }
@@ -292,7 +290,7 @@ absl::StatusOr<TrainResult> TrainHead(Head& head, const FeatureSet& train,
     // History first: a kill between the two writes leaves a history one epoch ahead of
     // last.pt, which ReadHistory tolerates (it reads only the checkpoint's epochs).
     RETURN_IF_ERROR(WriteHistory(history_path, result.history));
-    RETURN_IF_ERROR(SaveCheckpoint(last_path, head, &optimizer, &state));
+    RETURN_IF_ERROR(SaveCheckpoint(last_path, model, &optimizer, &state));
     std::fprintf(stderr,
                  "epoch %d/%d: loss %.4f acc %.4f | valid loss %.4f acc %.4f | beta %.3f | %.2f s%s\n",
                  epoch, options.max_epochs, record.train_loss, record.train_accuracy,
@@ -301,9 +299,33 @@ absl::StatusOr<TrainResult> TrainHead(Head& head, const FeatureSet& train,
   }
   result.best_epoch = state.best_epoch;
   result.stopped_early = state.epochs_without_improvement >= options.patience;
-  // Keras's restore_best_weights: the head ends with the best epoch's weights.
-  RETURN_IF_ERROR(LoadHeadWeights(best_path, head));
+  // Keras's restore_best_weights: the model ends with the best epoch's weights.
+  RETURN_IF_ERROR(LoadModelWeights(best_path, model));
   return result;
+}
+
+absl::StatusOr<TrainResult> TrainHead(Head& head, const FeatureSet& train,
+                                      const FeatureSet& valid, const TrainOptions& options) {
+  const int64_t width = head->options().in_features;
+  RETURN_IF_ERROR(CheckTrainingSet(train, "training", width));
+  if (valid.size() == 0) {
+    return absl::FailedPreconditionError(
+        "the validation set is empty: early stopping needs VALID records");
+  }
+  RETURN_IF_ERROR(CheckTrainingSet(valid, "validation", width));
+  if (head->options().standardize) head->FitStandardization(train.features);
+  head->to(options.device);
+
+  const torch::Tensor train_x = train.features.to(options.device);
+  TrainTask task;
+  task.model = head.ptr().get();
+  task.parameters = head->parameters();
+  task.train_labels = train.labels;
+  task.train_logits = [&](const torch::Tensor& rows) {
+    return head->forward(train_x.index_select(0, rows.to(options.device)));
+  };
+  task.evaluate = [&] { return Evaluate(head, valid, options.device); };
+  return TrainLoop(task, options);
 }
 
 }  // namespace mammo::train

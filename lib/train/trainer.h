@@ -19,7 +19,9 @@
 
 #include <torch/torch.h>
 
+#include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -63,12 +65,31 @@ struct TrainResult {
 absl::StatusOr<TrainResult> TrainHead(Head& head, const FeatureSet& train,
                                       const FeatureSet& valid, const TrainOptions& options);
 
+// The loop behind TrainHead, for any model: feature rows held in memory (TrainHead) and
+// images decoded per batch (fine tuning, finetune.h) differ only in how a batch of rows
+// becomes logits, so they share the epochs, early stopping, checkpoints and resumption.
+struct TrainTask {
+  torch::nn::Module* model = nullptr;     // checkpointed whole; train() each epoch
+  std::vector<torch::Tensor> parameters;  // what RMSprop updates
+  torch::Tensor train_labels;             // [N] float32 on the CPU, 1 = malignant
+  // Logits [B] of the training rows `rows` (int64 on the CPU), with autograd.
+  std::function<torch::Tensor(const torch::Tensor& rows)> train_logits;
+  // Validation (loss, accuracy), as Evaluate computes them.
+  std::function<std::pair<double, double>()> evaluate;
+};
+absl::StatusOr<TrainResult> TrainLoop(const TrainTask& task, const TrainOptions& options);
+
+// FailedPrecondition when `labels` (the `name` set's) are empty or all of one class.
+absl::Status CheckLabels(const torch::Tensor& labels, const char* name);
+
 // Loss (binary cross-entropy on logits) and accuracy (logit > 0, i.e. p > 0.5 as Keras's
 // binary_accuracy) of `head` in inference mode.
 std::pair<double, double> Evaluate(Head& head, const FeatureSet& set, torch::Device device);
 
 // Head weights from a checkpoint written by TrainHead (best.pt or last.pt).
 absl::Status LoadHeadWeights(const std::string& path, Head& head);
+// Any model's weights from a checkpoint written by TrainLoop for a model of the same layout.
+absl::Status LoadModelWeights(const std::string& path, torch::nn::Module& model);
 
 inline constexpr char kHistoryHeader[] =
     "epoch,train_loss,train_accuracy,valid_loss,valid_accuracy,beta,learning_rate,seconds";

@@ -6,9 +6,12 @@
 #include "lib/cli/cli.h"
 #include "tools/predict/predict_lib.h"
 
-ABSL_FLAG(std::string, run, "", "The run folder written by tl_train (run.json, best.pt).");
+ABSL_FLAG(std::string, run, "",
+          "The run folder written by tl_train or ft_train (run.json, best.pt).");
 ABSL_FLAG(std::string, checkpoint, "best.pt", "Which checkpoint of the run: best.pt or last.pt.");
-ABSL_FLAG(std::vector<std::string>, input, {}, "Feature shards (comma-separated specs).");
+ABSL_FLAG(std::vector<std::string>, input, {},
+          "Feature shards for a tl_train run, ROI image shards for an ft_train run "
+          "(comma-separated specs).");
 ABSL_FLAG(std::string, output, "-", "The predictions CSV, or - for stdout.");
 
 namespace {
@@ -18,8 +21,11 @@ constexpr char kUsage[] = R"(Usage: predict [OPTION]... --run RUN_DIR --input FE
 Writes one CSV line per record: id,patient_id,lesion_id,split,label,probability
 (label 1 = malignant; probability of malignancy from the run's best epoch).
 
+An ft_train run holds its whole model and takes ROI images instead of features.
+
 Example:
   predict --run out/runs/vgg16-TL --input out/feats --output out/vgg16-TL.csv
+  predict --run out/runs/vgg16-10-FT --input out/test_rois --output out/vgg16-10-FT.csv
   score out/vgg16-TL.csv)";
 
 }  // namespace

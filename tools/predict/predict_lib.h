@@ -1,4 +1,5 @@
-// predict: a trained run plus feature shards give a predictions CSV that `score` reads:
+// predict: a trained run plus shards give a predictions CSV that `score` reads: feature
+// shards for a tl_train run, image shards for an ft_train run (which holds its backbone):
 //   id,patient_id,lesion_id,split,label,probability
 // label is 1 for malignant, 0 for benign; split is train, valid, test or none.
 #ifndef MAMMO_TOOLS_PREDICT_PREDICT_LIB_H_

@@ -1,0 +1,503 @@
+#include "lib/train/finetune.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "lib/cli/cli.h"
+#include "lib/image/preprocess.h"
+#include "lib/models/model_info.h"
+#include "lib/models/registry.h"
+#include "lib/models/vgg.h"
+#include "lib/records/shard_reader.h"
+#include "lib/status/status_macros.h"
+#include "lib/train/run_config.h"
+
+namespace mammo::train {
+namespace {
+
+// Where a Keras layer lives in our modules: the forward unit that computes it and the module
+// path of its weights ("features.5", "layer4.0.downsample.1"), empty for a weightless layer.
+using Unit = std::function<torch::Tensor(const torch::Tensor&)>;
+
+struct LayerPlace {
+  size_t unit = 0;
+  std::string path;
+};
+
+// Builds the forward units of a VGG (one per torchvision `features` module) and places each
+// Keras layer: a conv is followed by its ReLU module, which Keras folds into the conv layer.
+absl::StatusOr<std::vector<LayerPlace>> PlaceVgg(models::BackboneImpl& net,
+                                                 const std::vector<models::KerasLayer>& layers,
+                                                 std::vector<Unit>* units) {
+  const auto children = net.named_children();
+  const auto* child = children.find("features");
+  auto features = child == nullptr ? nullptr
+                                   : std::dynamic_pointer_cast<torch::nn::SequentialImpl>(*child);
+  if (features == nullptr) return absl::InternalError("VGG without a `features` Sequential");
+  for (size_t i = 0; i < features->size(); ++i) {
+    units->push_back(
+        [features, i](const torch::Tensor& x) { return features->begin()[i].forward(x); });
+  }
+  std::vector<LayerPlace> places = {{0, ""}};  // the input layer
+  size_t module = 0;
+  for (size_t k = 1; k < layers.size(); ++k) {
+    if (absl::StrContains(layers[k].name, "_conv")) {
+      places.push_back({module, absl::StrCat("features.", module)});
+      module += 2;
+    } else {
+      places.push_back({module, ""});
+      module += 1;
+    }
+  }
+  if (module != features->size()) return absl::InternalError("VGG layers and modules disagree");
+  return places;
+}
+
+// Builds the forward units of a ResNet (the stem, then one per bottleneck block) and places
+// each Keras layer, named convS_blockB_P ("conv4_block2_1_bn") or as one of the stem's.
+absl::StatusOr<std::vector<LayerPlace>> PlaceResNet(models::BackboneImpl& net,
+                                                    const std::vector<models::KerasLayer>& layers,
+                                                    std::vector<Unit>* units) {
+  const auto children = net.named_children();
+  const auto child = [&](const std::string& name) -> std::shared_ptr<torch::nn::Module> {
+    const auto* found = children.find(name);
+    return found == nullptr ? nullptr : *found;
+  };
+  auto conv1 = std::dynamic_pointer_cast<torch::nn::Conv2dImpl>(child("conv1"));
+  auto bn1 = std::dynamic_pointer_cast<torch::nn::BatchNorm2dImpl>(child("bn1"));
+  if (conv1 == nullptr || bn1 == nullptr) return absl::InternalError("ResNet without its stem");
+  // As ResNetImpl::Features; finetune_test checks that the units give its output.
+  units->push_back([conv1, bn1](const torch::Tensor& x) {
+    return torch::max_pool2d(bn1->forward(conv1->forward(x)).relu_(), 3, 2, 1);
+  });
+  std::vector<size_t> first_unit_of_stage;
+  for (int s = 1; s <= 4; ++s) {
+    auto stage = std::dynamic_pointer_cast<torch::nn::SequentialImpl>(
+        child(absl::StrCat("layer", s)));
+    if (stage == nullptr) return absl::InternalError("ResNet without layer1..layer4");
+    first_unit_of_stage.push_back(units->size());
+    for (size_t b = 0; b < stage->size(); ++b) {
+      units->push_back([stage, b](const torch::Tensor& x) { return stage->begin()[b].forward(x); });
+    }
+  }
+  const std::map<std::string, std::string> block_modules = {
+      {"1_conv", "conv1"}, {"1_bn", "bn1"}, {"2_conv", "conv2"}, {"2_bn", "bn2"},
+      {"3_conv", "conv3"}, {"3_bn", "bn3"}, {"0_conv", "downsample.0"}, {"0_bn", "downsample.1"}};
+  std::vector<LayerPlace> places;
+  for (const models::KerasLayer& layer : layers) {
+    const std::string& name = layer.name;
+    if (name == "conv1_conv") {
+      places.push_back({0, "conv1"});
+    } else if (name == "conv1_bn") {
+      places.push_back({0, "bn1"});
+    } else if (!absl::StrContains(name, "_block")) {
+      places.push_back({0, ""});  // input, paddings, the stem's ReLU and pooling
+    } else {
+      // "conv4_block2_1_bn": stage 4 (our layer3), block 2, part "1_bn".
+      const size_t block_at = name.find("_block");
+      const size_t part_at = name.find('_', block_at + 6);
+      int stage = 0, block = 0;
+      if (!absl::SimpleAtoi(name.substr(4, block_at - 4), &stage) ||
+          !absl::SimpleAtoi(name.substr(block_at + 6, part_at - block_at - 6), &block) ||
+          stage < 2 || stage > 5 || block < 1) {
+        return absl::InternalError(absl::StrCat("unexpected Keras layer name ", name));
+      }
+      const size_t unit = first_unit_of_stage[stage - 2] + block - 1;
+      const auto module = block_modules.find(name.substr(part_at + 1));
+      places.push_back({unit, module == block_modules.end()
+                                  ? ""
+                                  : absl::StrCat("layer", stage - 1, ".", block - 1, ".",
+                                                 module->second)});
+    }
+  }
+  return places;
+}
+
+// A split's records, images kept encoded until a batch needs them.
+struct ImageSet {
+  std::vector<Record> records;
+  torch::Tensor labels;  // [N] float32 on the CPU
+};
+
+struct Preprocessing {
+  int size = 0;
+  std::array<float, 3> mean{}, std{};
+};
+
+// Decodes `rows` of `set` into [B, 3, size, size]. Images were checked when loaded; a
+// failure here means the bytes changed in memory, which is an internal error.
+torch::Tensor DecodeBatch(const ImageSet& set, const torch::Tensor& rows, const Preprocessing& p) {
+  const int64_t n = rows.numel();
+  const auto index = rows.accessor<int64_t, 1>();
+  torch::Tensor batch = torch::empty({n, 3, p.size, p.size});
+  std::vector<absl::Status> statuses(n);
+  at::parallel_for(0, n, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      statuses[i] = PreprocessImage(set.records[index[i]], p.size, p.mean, p.std,
+                                    batch[i].data_ptr<float>());
+    }
+  });
+  for (const absl::Status& status : statuses) TORCH_CHECK(status.ok(), status.ToString());
+  return batch;
+}
+
+absl::StatusOr<std::pair<ImageSet, ImageSet>> LoadImages(const std::vector<std::string>& inputs,
+                                                         const Preprocessing& p) {
+  ASSIGN_OR_RETURN(std::unique_ptr<ShardReader> reader, ShardReader::Open(inputs));
+  ImageSet train, valid;
+  std::vector<float> train_labels, valid_labels;
+  std::vector<float> scratch(3 * static_cast<size_t>(p.size) * p.size);
+  Record record;
+  while (true) {
+    ASSIGN_OR_RETURN(bool got, reader->Next(&record));
+    if (!got) break;
+    if (record.split() != TRAIN && record.split() != VALID) continue;
+    const auto where = [&] {
+      return absl::StrCat(reader->Position(), ": record '", record.id(), "'");
+    };
+    if (!record.has_image() || record.image().data().empty()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(where(), " has no image (ft_train takes ROI records, not features)"));
+    }
+    if (record.label() == LABEL_UNSPECIFIED) {
+      return absl::FailedPreconditionError(absl::StrCat(where(), " has no label"));
+    }
+    // Decoding once here turns a bad image into an error before any epoch runs.
+    absl::Status decoded = PreprocessImage(record, p.size, p.mean, p.std, scratch.data());
+    if (!decoded.ok()) {
+      return absl::Status(decoded.code(), absl::StrCat(where(), ": ", decoded.message()));
+    }
+    // Only the id, image and label are needed: masks and provenance would waste memory.
+    record.clear_masks();
+    record.clear_provenance();
+    record.clear_features();
+    const float label = record.label() == MALIGNANT ? 1.0f : 0.0f;
+    if (record.split() == TRAIN) {
+      train.records.push_back(std::move(record));
+      train_labels.push_back(label);
+    } else {
+      valid.records.push_back(std::move(record));
+      valid_labels.push_back(label);
+    }
+    record = Record();
+  }
+  train.labels = torch::tensor(train_labels, torch::kFloat32);
+  valid.labels = torch::tensor(valid_labels, torch::kFloat32);
+  return std::make_pair(std::move(train), std::move(valid));
+}
+
+// (loss, accuracy) of the model in inference mode, as Evaluate computes them for a head.
+std::pair<double, double> EvaluateImages(FineTuneModelImpl& model, const ImageSet& set,
+                                         const Preprocessing& p, int batch_size,
+                                         torch::Device device) {
+  torch::NoGradGuard no_grad;
+  model.eval();
+  const int64_t n = set.labels.numel();
+  std::vector<torch::Tensor> logits;
+  for (int64_t begin = 0; begin < n; begin += batch_size) {
+    const torch::Tensor rows = torch::arange(begin, std::min<int64_t>(begin + batch_size, n));
+    logits.push_back(model.forward(DecodeBatch(set, rows, p).to(device)).to(torch::kCPU));
+  }
+  const torch::Tensor all = torch::cat(logits);
+  const double loss = torch::binary_cross_entropy_with_logits(all, set.labels).item<double>();
+  const double accuracy =
+      (all.gt(0).to(torch::kFloat32) == set.labels).to(torch::kFloat64).mean().item<double>();
+  return {loss, accuracy};
+}
+
+}  // namespace
+
+absl::StatusOr<int> GammaOfLayer(const std::string& model, const std::string& layer_name) {
+  ASSIGN_OR_RETURN(std::vector<models::KerasLayer> layers, models::KerasLayers(model));
+  for (const models::KerasLayer& layer : layers) {
+    if (layer.name == layer_name) return layer.index;
+  }
+  return absl::NotFoundError(absl::StrCat("'", layer_name, "' is not a Keras layer of ", model,
+                                          " (its layers run from ", layers.front().name, " to ",
+                                          layers.back().name, ")"));
+}
+
+absl::StatusOr<FineTuneModel> FineTuneModel::Create(const FineTuneSpec& spec) {
+  const models::ModelInfo* info = models::FindModel(spec.model);
+  if (info == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("unknown model '", spec.model,
+                                                   "'; known models: ", models::ModelNames()));
+  }
+  absl::StatusOr<std::vector<models::KerasLayer>> layers = models::KerasLayers(spec.model);
+  if (!layers.ok()) return absl::InvalidArgumentError(layers.status().message());
+  if (spec.gamma < 0 || spec.gamma > static_cast<int>(layers->size())) {
+    return absl::InvalidArgumentError(absl::StrCat("gamma ", spec.gamma, " is outside 0..",
+                                                   layers->size(), " for ", spec.model));
+  }
+  auto impl = std::make_shared<FineTuneModelImpl>();
+  impl->spec_ = spec;
+  impl->spec_.head.in_features = info->feature_width;
+  ASSIGN_OR_RETURN(impl->net_, models::CreateBackbone(spec.model));
+  if (spec.weights != "none") {
+    const absl::Status loaded =
+        models::LoadPretrained(spec.weights, *info, /*skip_classifier=*/true, *impl->net_);
+    // A file that does not fit the model is bad input data, not a usage error.
+    if (loaded.code() == absl::StatusCode::kInvalidArgument) {
+      return absl::FailedPreconditionError(loaded.message());
+    }
+    RETURN_IF_ERROR(loaded);
+  }
+  models::BackboneImpl& net = *impl->net_;
+  std::vector<LayerPlace> places;
+  if (dynamic_cast<models::VggImpl*>(&net) != nullptr) {
+    ASSIGN_OR_RETURN(places, PlaceVgg(net, *layers, &impl->units_));
+  } else {
+    ASSIGN_OR_RETURN(places, PlaceResNet(net, *layers, &impl->units_));
+  }
+
+  // The backbone's modules without its ImageNet classifier, whose weights are freed: they
+  // would only fill checkpoints (VGG16's are 470 MB).
+  auto backbone = std::make_shared<torch::nn::Module>("Backbone");
+  for (const auto& child : net.named_children()) {
+    const std::string prefix = child.key() + ".";
+    if (std::find(info->classifier_prefixes.begin(), info->classifier_prefixes.end(), prefix) !=
+        info->classifier_prefixes.end()) {
+      torch::NoGradGuard no_grad;
+      for (torch::Tensor& p : child.value()->parameters()) p.set_data(torch::empty({0}));
+      continue;
+    }
+    backbone->register_module(child.key(), child.value());
+  }
+  impl->register_module("backbone", backbone);
+  impl->head_ = impl->register_module("head", std::make_shared<HeadImpl>(impl->spec_.head));
+
+  // Freeze the layers before gamma; every backbone weight must belong to some Keras layer,
+  // or a parameter could silently escape freezing.
+  std::vector<std::string> frozen_paths;
+  impl->first_trainable_unit_ = impl->units_.size();
+  for (size_t k = 0; k < places.size(); ++k) {
+    if (places[k].path.empty()) continue;
+    if (static_cast<int>(k) < spec.gamma) {
+      frozen_paths.push_back(places[k].path);
+    } else {
+      impl->first_trainable_unit_ = std::min(impl->first_trainable_unit_, places[k].unit);
+    }
+  }
+  for (auto& p : backbone->named_parameters()) {
+    bool known = false, frozen = false;
+    for (size_t k = 0; k < places.size(); ++k) {
+      if (places[k].path.empty() || !absl::StartsWith(p.key(), places[k].path + ".")) continue;
+      known = true;
+      frozen = static_cast<int>(k) < spec.gamma;
+    }
+    if (!known) return absl::InternalError(absl::StrCat(p.key(), " belongs to no Keras layer"));
+    if (frozen) {
+      p.value().set_requires_grad(false);
+      impl->frozen_parameters_.push_back("backbone." + p.key());
+    }
+  }
+  for (const auto& m : backbone->named_modules("", /*include_self=*/false)) {
+    if (std::dynamic_pointer_cast<torch::nn::BatchNorm2dImpl>(m.value()) == nullptr) continue;
+    const bool frozen = std::find(frozen_paths.begin(), frozen_paths.end(), m.key()) !=
+                        frozen_paths.end();
+    if (frozen || spec.freeze_bn_stats) {
+      impl->fixed_batchnorms_.push_back({"backbone." + m.key(), m.value()});
+    }
+  }
+  impl->train(true);
+  return FineTuneModel(impl);
+}
+
+torch::Tensor FineTuneModelImpl::forward(const torch::Tensor& images) {
+  torch::Tensor x = images;
+  {
+    torch::NoGradGuard no_grad;
+    for (size_t i = 0; i < first_trainable_unit_; ++i) x = units_[i](x);
+  }
+  for (size_t i = first_trainable_unit_; i < units_.size(); ++i) x = units_[i](x);
+  return head_->forward(models::GlobalAveragePool(x));
+}
+
+torch::Tensor FineTuneModelImpl::Features(const torch::Tensor& images) {
+  torch::Tensor x = images;
+  for (const Unit& unit : units_) x = unit(x);
+  return x;
+}
+
+void FineTuneModelImpl::train(bool on) {
+  torch::nn::Module::train(on);
+  for (auto& batchnorm : fixed_batchnorms_) batchnorm.second->eval();
+}
+
+std::vector<torch::Tensor> FineTuneModelImpl::TrainableParameters() const {
+  std::vector<torch::Tensor> trainable;
+  for (const torch::Tensor& p : parameters()) {
+    if (p.requires_grad()) trainable.push_back(p);
+  }
+  return trainable;
+}
+
+std::vector<std::string> FineTuneModelImpl::FixedBatchNormNames() const {
+  std::vector<std::string> names;
+  for (const auto& batchnorm : fixed_batchnorms_) names.push_back(batchnorm.first);
+  return names;
+}
+
+absl::Status FineTune(FineTuneOptions options) {
+  torch::set_num_threads(cli::ResolveThreads(options.threads));
+  const models::ModelInfo* info = models::FindModel(options.spec.model);
+  if (info == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("unknown model '", options.spec.model,
+                                                   "'; known models: ", models::ModelNames()));
+  }
+  if (options.image_size < 0) return absl::InvalidArgumentError("--image_size must be positive");
+  Preprocessing p;
+  p.size = options.image_size > 0 ? options.image_size : info->input_size;
+  p.mean = info->mean;
+  p.std = info->std;
+  if (!options.init_head.empty()) {
+    ASSIGN_OR_RETURN(RunConfig tl, ReadRunConfig(options.init_head + "/run.json"));
+    if (tl.head.in_features != info->feature_width || tl.head.hidden != options.spec.head.hidden) {
+      HeadOptions wanted = options.spec.head;
+      wanted.in_features = info->feature_width;
+      return absl::FailedPreconditionError(absl::StrCat(
+          options.init_head, ": its head is ", tl.head.ToString(), ", this run's ",
+          wanted.ToString(), "; set --hidden to match or leave out --init_head"));
+    }
+    // The head's standardisation statistics travel with its weights.
+    options.spec.head.standardize = tl.head.standardize;
+  }
+  ASSIGN_OR_RETURN(auto sets, LoadImages(options.inputs, p));
+  const ImageSet& train_set = sets.first;
+  const ImageSet& valid_set = sets.second;
+  RETURN_IF_ERROR(CheckLabels(train_set.labels, "training"));
+  if (valid_set.records.empty()) {
+    return absl::FailedPreconditionError(
+        "the validation set is empty: early stopping needs VALID records");
+  }
+  RETURN_IF_ERROR(CheckLabels(valid_set.labels, "validation"));
+  if (options.run_name.empty()) {
+    options.run_name = absl::StrCat(options.spec.model, "-", options.spec.gamma, "-FT");
+  }
+
+  torch::manual_seed(options.training.seed);
+  ASSIGN_OR_RETURN(FineTuneModel model, FineTuneModel::Create(options.spec));
+  if (!options.init_head.empty()) {
+    RETURN_IF_ERROR(LoadModelWeights(options.init_head + "/best.pt", *model->head()));
+  }
+  const TrainOptions& t = options.training;
+  model->to(t.device);
+  std::fprintf(stderr, "%s: %s, %zu train and %zu valid images at %d px, %zu of %zu weight "
+               "tensors frozen, head %s\n",
+               cli::ToolName().c_str(), options.run_name.c_str(), train_set.records.size(),
+               valid_set.records.size(), p.size, model->FrozenParameterNames().size(),
+               model->parameters().size(), model->head()->options().ToString().c_str());
+
+  TrainTask task;
+  task.model = model.ptr().get();
+  task.parameters = model->TrainableParameters();
+  task.train_labels = train_set.labels;
+  task.train_logits = [&](const torch::Tensor& rows) {
+    return model->forward(DecodeBatch(train_set, rows, p).to(t.device));
+  };
+  task.evaluate = [&] { return EvaluateImages(*model, valid_set, p, t.batch_size, t.device); };
+  TrainOptions training = t;
+  training.run_dir = options.output;
+  absl::StatusOr<TrainResult> result;
+  try {
+    result = TrainLoop(task, training);
+  } catch (const c10::Error& e) {
+    return absl::InternalError(std::string(e.what_without_backtrace()).substr(0, 300));
+  }
+  RETURN_IF_ERROR(result.status());
+
+  RunConfig config;
+  config.run_name = options.run_name;
+  config.stage = "ft_train";
+  config.features_source = absl::StrCat("ft_train: ", options.spec.model, " gamma ",
+                                        options.spec.gamma, " at ", p.size, " px, weights ",
+                                        options.spec.weights);
+  config.head = model->head()->options();
+  config.learning_rate = t.learning_rate;
+  config.batch_size = t.batch_size;
+  config.seed = t.seed;
+  config.epochs_run = static_cast<int>(result->history.size());
+  config.best_epoch = result->best_epoch;
+  config.stopped_early = result->stopped_early;
+  config.model = options.spec.model;
+  config.gamma = options.spec.gamma;
+  config.image_size = p.size;
+  RETURN_IF_ERROR(WriteRunConfig(absl::StrCat(options.output, "/run.json"), config));
+  const EpochRecord& best = result->history[result->best_epoch - 1];
+  std::fprintf(stderr,
+               "%s: %s %s after %d epochs; best epoch %d: valid loss %.4f, valid accuracy %.4f, "
+               "beta %.3f; weights in %s/best.pt\n",
+               cli::ToolName().c_str(), options.run_name.c_str(),
+               result->stopped_early ? "stopped early" : "finished", config.epochs_run,
+               result->best_epoch, best.valid_loss, best.valid_accuracy, best.beta(),
+               options.output.c_str());
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ImagePredictions> PredictImages(const std::string& run_dir,
+                                               const std::string& checkpoint,
+                                               const std::vector<std::string>& inputs) {
+  ASSIGN_OR_RETURN(RunConfig config, ReadRunConfig(run_dir + "/run.json"));
+  const models::ModelInfo* info = models::FindModel(config.model);
+  if (config.stage != "ft_train" || info == nullptr || config.image_size <= 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(run_dir, ": not an ft_train run (its run.json names no model)"));
+  }
+  // The checkpoint holds every backbone weight, so the random start is overwritten.
+  FineTuneSpec spec{config.model, "none", config.gamma, false, config.head};
+  ASSIGN_OR_RETURN(FineTuneModel model, FineTuneModel::Create(spec));
+  RETURN_IF_ERROR(LoadModelWeights(absl::StrCat(run_dir, "/", checkpoint), *model));
+  model->eval();
+  torch::NoGradGuard no_grad;
+  Preprocessing p;
+  p.size = config.image_size;
+  p.mean = info->mean;
+  p.std = info->std;
+
+  ASSIGN_OR_RETURN(std::unique_ptr<ShardReader> reader, ShardReader::Open(inputs));
+  ImagePredictions predictions;
+  ImageSet batch;
+  // Decodes and classifies the pending batch, keeping its records without their images.
+  const auto flush = [&] {
+    const auto n = static_cast<int64_t>(batch.records.size());
+    if (n == 0) return;
+    const torch::Tensor probabilities =
+        torch::sigmoid(model->forward(DecodeBatch(batch, torch::arange(n), p)))
+            .to(torch::kFloat64)
+            .contiguous();
+    for (int64_t i = 0; i < n; ++i) {
+      predictions.probabilities.push_back(probabilities.data_ptr<double>()[i]);
+      batch.records[i].clear_image();
+      predictions.records.push_back(std::move(batch.records[i]));
+    }
+    batch.records.clear();
+  };
+  std::vector<float> scratch(3 * static_cast<size_t>(p.size) * p.size);
+  Record record;
+  while (true) {
+    ASSIGN_OR_RETURN(bool got, reader->Next(&record));
+    if (!got) break;
+    // Checked here, where the reader can say where the record is: DecodeBatch cannot.
+    const absl::Status decoded = PreprocessImage(record, p.size, p.mean, p.std, scratch.data());
+    if (!decoded.ok()) {
+      return absl::Status(decoded.code(),
+                          absl::StrCat(reader->Position(), ": ", decoded.message()));
+    }
+    record.clear_masks();
+    record.clear_provenance();
+    batch.records.push_back(std::move(record));
+    record = Record();
+    if (batch.records.size() == 32) flush();
+  }
+  flush();
+  if (predictions.records.empty()) {
+    return absl::FailedPreconditionError("the inputs hold no records");
+  }
+  return predictions;
+}
+
+}  // namespace mammo::train

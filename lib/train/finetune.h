@@ -1,0 +1,120 @@
+// The paper's fine tuning (FT): a backbone, global average pooling and a head, trained end to
+// end from Keras layer gamma on, on images decoded per batch.
+//
+//   ASSIGN_OR_RETURN(FineTuneModel model, FineTuneModel::Create(spec));  // spec.gamma = 10
+//   torch::Tensor logits = model->forward(images);   // [N, 3, H, W] -> [N]
+//
+//   FineTuneOptions options;   // inputs, output, model, weights, gamma, ...
+//   RETURN_IF_ERROR(FineTune(options));   // run folder: best.pt, last.pt, history.csv, run.json
+//
+// Freezing follows the paper's count of Keras layers (model_info.h, index 0 = the input):
+// every parameter of a layer with index < gamma keeps requires_grad false. The frozen prefix
+// of the backbone runs under NoGradGuard (no autograd graph, no activations kept for it); the
+// split lies at a unit boundary (VGG: one torchvision module; ResNet: the stem or one
+// bottleneck block), the unit holding the first trainable layer, so when gamma falls inside
+// a block that block runs with autograd while its frozen parameters stay frozen. Frozen
+// BatchNorm layers stay in inference mode when the model trains (the paper's ResNet runs
+// lacked this and collapsed to AUC 0.5); `freeze_bn_stats` does the same for every
+// BatchNorm of the backbone.
+#ifndef MAMMO_LIB_TRAIN_FINETUNE_H_
+#define MAMMO_LIB_TRAIN_FINETUNE_H_
+
+#include <torch/torch.h>
+
+#include <array>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "data_formats/record.pb.h"
+#include "lib/models/backbone.h"
+#include "lib/train/head.h"
+#include "lib/train/trainer.h"
+
+namespace mammo::train {
+
+// Which Keras layer index gamma names: "block3_pool" -> 10 for vgg16. NotFound naming the
+// model's first and last layers for an unknown name.
+absl::StatusOr<int> GammaOfLayer(const std::string& model, const std::string& layer_name);
+
+struct FineTuneSpec {
+  std::string model;     // vgg16, vgg19, resnet50, resnet101 or resnet152
+  std::string weights;   // a safetensors file (classifier keys ignored), or "none": random
+  int gamma = 0;         // Keras layers with index < gamma are frozen
+  bool freeze_bn_stats = false;  // every backbone BatchNorm in inference mode
+  HeadOptions head;      // in_features is set from the model
+};
+
+class FineTuneModelImpl : public torch::nn::Module {
+ public:
+  // [N, 3, H, W] normalised RGB -> logits [N].
+  torch::Tensor forward(const torch::Tensor& images);
+  // The backbone's last convolutional block through the units, all with autograd: what
+  // BackboneImpl::Features computes, for checking the units against it.
+  torch::Tensor Features(const torch::Tensor& images);
+  // Keeps the frozen BatchNorm layers in inference mode whatever `on` is.
+  void train(bool on = true) override;
+
+  const FineTuneSpec& spec() const { return spec_; }
+  // The trainable parameters: the backbone from gamma on and the head.
+  std::vector<torch::Tensor> TrainableParameters() const;
+  // State-dict style names ("backbone.features.0.weight", "head.logit.bias") of the backbone
+  // parameters that are frozen, and of the BatchNorm layers kept in inference mode.
+  const std::vector<std::string>& FrozenParameterNames() const { return frozen_parameters_; }
+  std::vector<std::string> FixedBatchNormNames() const;
+  std::shared_ptr<HeadImpl> head() const { return head_; }
+
+ private:
+  friend class FineTuneModel;
+  // One step of the backbone's forward pass, run frozen or with autograd as a whole.
+  using Unit = std::function<torch::Tensor(const torch::Tensor&)>;
+
+  FineTuneSpec spec_;
+  std::shared_ptr<models::BackboneImpl> net_;  // owns the modules; its classifier is dropped
+  std::vector<Unit> units_;
+  size_t first_trainable_unit_ = 0;  // units before it run under NoGradGuard
+  std::vector<std::string> frozen_parameters_;
+  std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>> fixed_batchnorms_;
+  std::shared_ptr<HeadImpl> head_;
+};
+
+// A holder with a factory that can fail (a bad gamma or weights file), instead of
+// TORCH_MODULE's throwing constructor.
+class FineTuneModel : public torch::nn::ModuleHolder<FineTuneModelImpl> {
+ public:
+  using torch::nn::ModuleHolder<FineTuneModelImpl>::ModuleHolder;
+  static absl::StatusOr<FineTuneModel> Create(const FineTuneSpec& spec);
+};
+
+struct FineTuneOptions {
+  std::vector<std::string> inputs;  // IMAGE records holding TRAIN and VALID splits
+  std::string output;               // the run folder
+  std::string run_name;             // empty: "<model>-<gamma>-FT"
+  FineTuneSpec spec;
+  std::string init_head;            // a tl_train run folder whose best.pt starts the head
+  int image_size = 0;               // 0: the model's default (224 for VGG and ResNet)
+  TrainOptions training;            // run_dir comes from `output`
+  int threads = 0;                  // 0: all cores
+};
+
+// Reads the records (images kept as encoded bytes, decoded a batch at a time), trains, and
+// writes run.json. Memory: the encoded images of all records plus one decoded batch, e.g.
+// 3,000 grey 8-bit 320x320 PNG ROIs are at most 3,000 x 100 KiB = 300 MiB.
+absl::Status FineTune(FineTuneOptions options);
+
+// An ft_train run's probabilities of malignancy for every record of `inputs` (images, any
+// split), in input order, with the records they belong to (images dropped). `checkpoint` is
+// best.pt or last.pt inside `run_dir`.
+struct ImagePredictions {
+  std::vector<Record> records;
+  std::vector<double> probabilities;
+};
+absl::StatusOr<ImagePredictions> PredictImages(const std::string& run_dir,
+                                               const std::string& checkpoint,
+                                               const std::vector<std::string>& inputs);
+
+}  // namespace mammo::train
+
+#endif  // MAMMO_LIB_TRAIN_FINETUNE_H_

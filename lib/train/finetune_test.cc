@@ -1,0 +1,273 @@
+#include "lib/train/finetune.h"
+
+#include <map>
+
+#include <opencv2/core.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "lib/image/codec.h"
+#include "lib/models/registry.h"
+#include "lib/records/shard_writer.h"
+#include "lib/train/run_config.h"
+
+namespace mammo::train {
+namespace {
+
+using ::testing::HasSubstr;
+
+// 8 TRAIN and 4 VALID grey 8-bit ROIs, brighter when malignant; the same on every call.
+std::string WriteRois(const std::string& name) {
+  const std::string spec = absl::StrCat(::testing::TempDir(), "/", name, "@1");
+  auto writer = ShardWriter::Open(spec, StageInfo{"roicrop", "test", "0", {}}).value();
+  for (int i = 0; i < 12; ++i) {
+    Record record;
+    record.set_id(absl::StrCat("r", i));
+    record.set_label(i % 2 == 0 ? MALIGNANT : BENIGN);
+    record.set_split(i < 8 ? TRAIN : VALID);
+    cv::Mat pixels(40, 40, CV_8UC1);
+    // A generator per record, not OpenCV's global one: every call writes the same images.
+    cv::RNG rng(static_cast<uint64_t>(i + 1));
+    rng.fill(pixels, cv::RNG::UNIFORM, 0, i % 2 == 0 ? 255 : 128);
+    *record.mutable_image() = EncodeImage(pixels, Image::PNG).value();
+    EXPECT_TRUE(writer->Write(record).ok());
+  }
+  EXPECT_TRUE(writer->Close().ok());
+  return spec;
+}
+
+std::map<std::string, torch::Tensor> State(FineTuneModel& model) {
+  std::map<std::string, torch::Tensor> state;
+  for (const auto& p : model->named_parameters()) state[p.key()] = p.value().detach().clone();
+  for (const auto& b : model->named_buffers()) state[b.key()] = b.value().clone();
+  return state;
+}
+
+FineTuneOptions Options(const std::string& model, int gamma, const std::string& run) {
+  FineTuneOptions options;
+  options.inputs = {WriteRois(run + "_rois")};
+  options.output = absl::StrCat(::testing::TempDir(), "/", run);
+  options.spec.model = model;
+  options.spec.weights = "none";
+  options.spec.gamma = gamma;
+  options.spec.head.hidden = {};
+  options.image_size = 32;
+  options.training.batch_size = 4;
+  options.training.max_epochs = 1;
+  options.training.learning_rate = 1e-4;  // larger than the paper's, so that every step shows
+  options.threads = 2;
+  return options;
+}
+
+// The model FineTune starts from (same seed) and the one it ended with (best.pt).
+std::pair<std::map<std::string, torch::Tensor>, std::map<std::string, torch::Tensor>> RunAndLoad(
+    const FineTuneOptions& options, FineTuneModel* start) {
+  torch::manual_seed(options.training.seed);
+  *start = FineTuneModel::Create(options.spec).value();
+  auto before = State(*start);
+  const absl::Status status = FineTune(options);
+  EXPECT_TRUE(status.ok()) << status;
+  torch::manual_seed(options.training.seed);
+  FineTuneModel end = FineTuneModel::Create(options.spec).value();
+  EXPECT_TRUE(LoadModelWeights(options.output + "/last.pt", *end).ok());
+  return {before, State(end)};
+}
+
+TEST(GammaTest, NamesTheKerasLayer) {
+  EXPECT_EQ(GammaOfLayer("vgg16", "block3_pool").value(), 10);
+  EXPECT_EQ(GammaOfLayer("resnet50", "conv5_block1_1_conv").value(), 143);
+  EXPECT_THAT(std::string(GammaOfLayer("vgg16", "block9_pool").status().message()),
+              HasSubstr("not a Keras layer of vgg16"));
+}
+
+TEST(FineTuneModelTest, UnitsComputeTheBackboneFeatures) {
+  const torch::Tensor x = torch::randn({2, 3, 32, 32});
+  for (const char* name : {"vgg16", "resnet50"}) {
+    torch::manual_seed(3);
+    FineTuneModel model = FineTuneModel::Create({name, "none", 5, false, {}}).value();
+    torch::manual_seed(3);
+    auto net = models::CreateBackbone(name).value();
+    model->eval();
+    net->eval();
+    torch::NoGradGuard no_grad;
+    EXPECT_TRUE(torch::equal(model->Features(x), net->Features(x))) << name;
+  }
+}
+
+TEST(FineTuneModelTest, RejectsGammaOutsideTheModel) {
+  EXPECT_FALSE(FineTuneModel::Create({"vgg16", "none", 20, false, {}}).ok());
+  EXPECT_FALSE(FineTuneModel::Create({"densenet121", "none", 1, false, {}}).ok());
+}
+
+TEST(FineTuneTest, VggFreezesEverythingBeforeGamma) {
+  const FineTuneOptions options = Options("vgg16", 10, "vgg16-10-FT");
+  FineTuneModel start{nullptr};
+  auto [before, after] = RunAndLoad(options, &start);
+  const auto& frozen = start->FrozenParameterNames();
+  // block1..block3 convs (7 layers of weight and bias); block4 and block5 train.
+  EXPECT_EQ(frozen.size(), 14u);
+  for (const auto& [name, value] : before) {
+    const bool is_frozen = std::find(frozen.begin(), frozen.end(), name) != frozen.end();
+    if (is_frozen) {
+      EXPECT_TRUE(torch::equal(value, after[name])) << name << " changed";
+    } else {
+      EXPECT_FALSE(torch::equal(value, after[name])) << name << " did not change";
+    }
+  }
+  EXPECT_TRUE(std::find(frozen.begin(), frozen.end(), "backbone.features.14.weight") !=
+              frozen.end());
+  EXPECT_TRUE(std::find(frozen.begin(), frozen.end(), "backbone.features.17.weight") ==
+              frozen.end());
+}
+
+bool IsBatchNormStatistic(const std::string& name) {
+  return name.find("running_") != std::string::npos;
+}
+
+TEST(FineTuneTest, ResNetKeepsFrozenBatchNormStatistics) {
+  const FineTuneOptions options = Options("resnet50", 143, "resnet50-143-FT");
+  FineTuneModel start{nullptr};
+  auto [before, after] = RunAndLoad(options, &start);
+  const auto& frozen = start->FrozenParameterNames();
+  for (const auto& [name, value] : before) {
+    const bool in_stage5 = name.find("backbone.layer4.") == 0 || name.find("head.") == 0;
+    const bool is_frozen = std::find(frozen.begin(), frozen.end(), name) != frozen.end();
+    EXPECT_EQ(is_frozen, name.find("num_batches") == std::string::npos && !in_stage5 &&
+                             !IsBatchNormStatistic(name))
+        << name;
+    if (!in_stage5) {
+      EXPECT_TRUE(torch::equal(value, after[name])) << name << " changed";
+    } else if (name.find("num_batches") == std::string::npos) {
+      EXPECT_FALSE(torch::equal(value, after[name])) << name << " did not change";
+    }
+  }
+}
+
+TEST(FineTuneTest, FreezeBnStatsKeepsEveryStatistic) {
+  FineTuneOptions options = Options("resnet50", 143, "resnet50-143-FT-bn");
+  options.spec.freeze_bn_stats = true;
+  FineTuneModel start{nullptr};
+  auto [before, after] = RunAndLoad(options, &start);
+  EXPECT_EQ(start->FixedBatchNormNames().size(), 53u);  // every BatchNorm of ResNet50
+  int statistics = 0;
+  for (const auto& [name, value] : before) {
+    if (!IsBatchNormStatistic(name)) continue;
+    ++statistics;
+    EXPECT_TRUE(torch::equal(value, after[name])) << name << " changed";
+  }
+  EXPECT_EQ(statistics, 2 * 53);
+  EXPECT_FALSE(torch::equal(before["backbone.layer4.2.bn3.weight"],
+                            after["backbone.layer4.2.bn3.weight"]));
+}
+
+// gamma 146 = conv5_block1_2_conv: the block's first conv and BN are frozen, yet the block
+// runs with autograd so that its later layers learn.
+TEST(FineTuneModelTest, GammaInsideABlock) {
+  torch::manual_seed(0);
+  FineTuneModel model = FineTuneModel::Create({"resnet50", "none", 146, false, {}}).value();
+  const auto& frozen = model->FrozenParameterNames();
+  const auto has = [](const std::vector<std::string>& names, const std::string& name) {
+    return std::find(names.begin(), names.end(), name) != names.end();
+  };
+  EXPECT_TRUE(has(frozen, "backbone.layer4.0.conv1.weight"));
+  EXPECT_TRUE(has(frozen, "backbone.layer4.0.bn1.bias"));
+  EXPECT_FALSE(has(frozen, "backbone.layer4.0.conv2.weight"));
+  EXPECT_TRUE(has(model->FixedBatchNormNames(), "backbone.layer4.0.bn1"));
+  EXPECT_FALSE(has(model->FixedBatchNormNames(), "backbone.layer4.0.bn2"));
+
+  model->train();
+  auto modules = model->named_modules();
+  EXPECT_FALSE(modules["backbone.layer4.0.bn1"]->is_training());
+  EXPECT_TRUE(modules["backbone.layer4.0.bn2"]->is_training());
+  model->forward(torch::randn({2, 3, 32, 32})).sum().backward();
+  auto parameters = model->named_parameters();
+  EXPECT_FALSE(parameters["backbone.layer4.0.conv1.weight"].grad().defined());
+  EXPECT_TRUE(parameters["backbone.layer4.0.conv2.weight"].grad().defined());
+  EXPECT_FALSE(parameters["backbone.layer3.5.conv3.weight"].grad().defined());
+}
+
+TEST(FineTuneTest, ResumedRunEndsWithTheSameWeights) {
+  FineTuneOptions whole = Options("resnet50", 160, "resume-whole");
+  whole.training.max_epochs = 2;
+  ASSERT_TRUE(FineTune(whole).ok());
+  FineTuneOptions killed = Options("resnet50", 160, "resume-killed");
+  ASSERT_TRUE(FineTune(killed).ok());  // one epoch, as if killed after it
+  killed.training.max_epochs = 2;
+  killed.training.resume = true;
+  ASSERT_TRUE(FineTune(killed).ok());
+
+  torch::manual_seed(0);
+  FineTuneModel a = FineTuneModel::Create(whole.spec).value();
+  FineTuneModel b = FineTuneModel::Create(whole.spec).value();
+  ASSERT_TRUE(LoadModelWeights(whole.output + "/last.pt", *a).ok());
+  ASSERT_TRUE(LoadModelWeights(killed.output + "/last.pt", *b).ok());
+  auto state_a = State(a);
+  auto state_b = State(b);
+  for (const auto& [name, value] : state_a) {
+    EXPECT_TRUE(torch::equal(value, state_b[name])) << name;
+  }
+}
+
+// A tl_train run of a head without hidden layers on 2048 features, as resnet50 gives.
+std::string TransferLearningRun(const std::string& name) {
+  const std::string dir = absl::StrCat(::testing::TempDir(), "/", name);
+  HeadOptions head_options;
+  head_options.in_features = 2048;
+  head_options.hidden = {};
+  FeatureSet train, valid;
+  for (FeatureSet* set : {&train, &valid}) {
+    set->features = torch::randn({4, 2048});
+    set->labels = torch::tensor({1.0f, 0.0f, 1.0f, 0.0f});
+    set->ids = set->patient_ids = set->lesion_ids = {"a", "b", "c", "d"};
+    set->splits = std::vector<Split>(4, set == &train ? TRAIN : VALID);
+  }
+  Head head(head_options);
+  TrainOptions options;
+  options.run_dir = dir;
+  options.max_epochs = 1;
+  EXPECT_TRUE(TrainHead(head, train, valid, options).ok());
+  RunConfig config;
+  config.run_name = "resnet50-TL";
+  config.stage = "tl_train";
+  config.head = head_options;
+  EXPECT_TRUE(WriteRunConfig(dir + "/run.json", config).ok());
+  return dir;
+}
+
+TEST(FineTuneTest, StartsFromATransferLearningHead) {
+  const std::string tl_run = TransferLearningRun("resnet50-TL");
+  Head tl_head(HeadOptions{2048, {}, 0.2, false});
+  ASSERT_TRUE(LoadHeadWeights(tl_run + "/best.pt", tl_head).ok());
+
+  FineTuneOptions options = Options("resnet50", 170, "from-tl");
+  options.init_head = tl_run;
+  options.training.learning_rate = 1e-30;  // the head keeps its start, bit for bit
+  ASSERT_TRUE(FineTune(options).ok());
+  torch::manual_seed(0);
+  FineTuneModel end = FineTuneModel::Create(options.spec).value();
+  ASSERT_TRUE(LoadModelWeights(options.output + "/last.pt", *end).ok());
+  EXPECT_TRUE(torch::equal(end->head()->named_parameters()["logit.weight"],
+                           tl_head->named_parameters()["logit.weight"]));
+
+  options.spec.head.hidden = {4096};
+  EXPECT_THAT(std::string(FineTune(options).message()), HasSubstr("set --hidden to match"));
+}
+
+TEST(FineTuneTest, RejectsFeatureRecords) {
+  FineTuneOptions options = Options("vgg16", 10, "features");
+  const std::string spec = absl::StrCat(::testing::TempDir(), "/feats@1");
+  auto writer = ShardWriter::Open(spec, StageInfo{"embed", "test", "0", {}}).value();
+  Record record;
+  record.set_id("f");
+  record.set_label(BENIGN);
+  record.set_split(TRAIN);
+  record.add_features(1.0f);
+  ASSERT_TRUE(writer->Write(record).ok());
+  ASSERT_TRUE(writer->Close().ok());
+  options.inputs = {spec};
+  EXPECT_THAT(std::string(FineTune(options).message()), HasSubstr("has no image"));
+}
+
+}  // namespace
+}  // namespace mammo::train

@@ -1,0 +1,144 @@
+// ft_train: the paper's fine tuning of a backbone and head on ROI images.
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "lib/cli/cli.h"
+#include "lib/train/finetune.h"
+
+ABSL_FLAG(std::vector<std::string>, input, {},
+          "ROI image shards (comma-separated specs); TRAIN records train, VALID records drive "
+          "early stopping, others are ignored.");
+ABSL_FLAG(std::string, output, "", "The run folder: best.pt, last.pt, history.csv, run.json.");
+ABSL_FLAG(std::string, run_name, "", "Name of the run (default: MODEL-GAMMA-FT, as the paper's).");
+ABSL_FLAG(std::string, model, "vgg16", "vgg16, vgg19, resnet50, resnet101 or resnet152.");
+ABSL_FLAG(std::string, weights, "",
+          "The backbone's ImageNet weights (timm/torchvision safetensors), or none (random "
+          "weights, for tests only).");
+ABSL_FLAG(int, gamma, -1,
+          "Fine tune from Keras layer gamma on (index 0 = input); layers before it stay frozen.");
+ABSL_FLAG(std::string, from_layer, "", "The Keras layer name to fine tune from, instead of --gamma.");
+ABSL_FLAG(bool, freeze_bn_stats, false,
+          "Keep every BatchNorm in inference mode, also in the fine-tuned blocks (frozen ones "
+          "always are).");
+ABSL_FLAG(std::string, init_head, "",
+          "A tl_train run folder whose best.pt starts the head (its head shape must match).");
+ABSL_FLAG(std::string, hidden, "none",
+          "Widths of hidden Dense+ReLU layers of the head, comma-separated, or none (the paper's "
+          "FT head: GAP -> Dropout -> Dense 1; vgg16-8-FT used 4096).");
+ABSL_FLAG(double, dropout, 0.2, "Dropout rate of the head.");
+ABSL_FLAG(int, image_size, 0, "Square input side in pixels (0: the model's, 224).");
+ABSL_FLAG(double, lr, 2e-7, "RMSprop learning rate (the paper: 2e-7).");
+ABSL_FLAG(double, rho, 0.9, "RMSprop rho, Keras's default (LibTorch's alpha).");
+ABSL_FLAG(double, epsilon, 1e-7, "RMSprop epsilon, Keras's default (LibTorch's eps).");
+ABSL_FLAG(int, batch_size, 32, "Mini-batch size.");
+ABSL_FLAG(int, max_epochs, 1000, "Upper bound on epochs.");
+ABSL_FLAG(int, patience, 50, "Early stopping: epochs without improvement.");
+ABSL_FLAG(std::string, monitor, "val_loss", "Early stopping monitors val_loss or val_acc.");
+ABSL_FLAG(uint64_t, seed, 42, "Seed of the head's initial weights, shuffling and dropout.");
+ABSL_FLAG(int, threads, 0, "CPU threads (0: all cores).");
+ABSL_FLAG(bool, resume, false, "Continue the run in --output from its last checkpoint.");
+ABSL_FLAG(std::string, device, "cpu", "cpu or cuda (when LibTorch was built with CUDA).");
+
+namespace {
+
+constexpr char kUsage[] = R"(Usage: ft_train [OPTION]... --input ROIS --output RUN_DIR --weights FILE --gamma N
+
+Fine tunes a backbone and the paper's FT head (global average pooling ->
+Dropout 0.2 -> Dense 1 sigmoid) end to end on 8-bit grey ROI images, from the
+Keras layer gamma on: every weight of a layer with index < gamma stays frozen,
+the frozen prefix runs without autograd, and frozen BatchNorm layers run in
+inference mode. RMSprop at 2e-7, binary cross-entropy, early stopping on
+validation loss with patience 50 restoring the best epoch. A checkpoint each
+epoch (last.pt), the best epoch (best.pt), history.csv with beta =
+train_acc / valid_acc, and run.json. Deterministic on CPU for a seed;
+--resume continues after a kill.
+
+Images stay PNG-encoded in memory and are decoded per batch: memory is the
+encoded ROIs (3,000 320x320 grey ROIs: at most 300 MiB) plus one batch.
+
+Example (the paper's vgg16-10-FT, starting from the vgg16-TL head):
+  tl_train --input out/feats --output out/runs/vgg16-TL --hidden none
+  ft_train --input out/aug_train,out/aug_valid --output out/runs/vgg16-10-FT \
+    --model vgg16 --weights vgg16.safetensors --from_layer block3_pool \
+    --init_head out/runs/vgg16-TL)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args = mammo::cli::ParseCommandLine(argc, argv, kUsage);
+  if (!args.empty()) return mammo::cli::UsageError("unexpected argument '" + args[0] + "'");
+  mammo::train::FineTuneOptions options;
+  options.inputs = absl::GetFlag(FLAGS_input);
+  options.output = absl::GetFlag(FLAGS_output);
+  if (options.inputs.empty()) return mammo::cli::UsageError("--input is required");
+  if (options.output.empty()) return mammo::cli::UsageError("--output (the run folder) is required");
+  options.run_name = absl::GetFlag(FLAGS_run_name);
+  options.init_head = absl::GetFlag(FLAGS_init_head);
+  options.image_size = absl::GetFlag(FLAGS_image_size);
+  options.threads = absl::GetFlag(FLAGS_threads);
+
+  mammo::train::FineTuneSpec& spec = options.spec;
+  spec.model = absl::GetFlag(FLAGS_model);
+  spec.weights = absl::GetFlag(FLAGS_weights);
+  if (spec.weights.empty()) {
+    return mammo::cli::UsageError("--weights is required (a safetensors file, or none)");
+  }
+  const int gamma = absl::GetFlag(FLAGS_gamma);
+  const std::string from_layer = absl::GetFlag(FLAGS_from_layer);
+  if ((gamma >= 0) == !from_layer.empty()) {
+    return mammo::cli::UsageError("give exactly one of --gamma and --from_layer");
+  }
+  if (from_layer.empty()) {
+    spec.gamma = gamma;
+  } else {
+    absl::StatusOr<int> named = mammo::train::GammaOfLayer(spec.model, from_layer);
+    if (!named.ok()) return mammo::cli::UsageError(named.status().message());
+    spec.gamma = *named;
+  }
+  spec.freeze_bn_stats = absl::GetFlag(FLAGS_freeze_bn_stats);
+  spec.head.hidden.clear();
+  if (absl::GetFlag(FLAGS_hidden) != "none") {
+    for (absl::string_view width : absl::StrSplit(absl::GetFlag(FLAGS_hidden), ',')) {
+      int64_t value = 0;
+      if (!absl::SimpleAtoi(width, &value) || value < 1) {
+        return mammo::cli::UsageError("--hidden: expected positive widths like 4096, or none");
+      }
+      spec.head.hidden.push_back(value);
+    }
+  }
+  spec.head.dropout = absl::GetFlag(FLAGS_dropout);
+  if (spec.head.dropout < 0 || spec.head.dropout >= 1) {
+    return mammo::cli::UsageError("--dropout must be in [0, 1)");
+  }
+  mammo::train::TrainOptions& t = options.training;
+  t.learning_rate = absl::GetFlag(FLAGS_lr);
+  t.rho = absl::GetFlag(FLAGS_rho);
+  t.epsilon = absl::GetFlag(FLAGS_epsilon);
+  t.batch_size = absl::GetFlag(FLAGS_batch_size);
+  t.max_epochs = absl::GetFlag(FLAGS_max_epochs);
+  t.patience = absl::GetFlag(FLAGS_patience);
+  t.seed = absl::GetFlag(FLAGS_seed);
+  t.resume = absl::GetFlag(FLAGS_resume);
+  if (t.learning_rate <= 0) return mammo::cli::UsageError("--lr must be positive");
+  const std::string monitor = absl::GetFlag(FLAGS_monitor);
+  if (monitor == "val_loss") {
+    t.monitor = mammo::train::Monitor::kValidLoss;
+  } else if (monitor == "val_acc") {
+    t.monitor = mammo::train::Monitor::kValidAccuracy;
+  } else {
+    return mammo::cli::UsageError("--monitor must be val_loss or val_acc");
+  }
+  const std::string device = absl::GetFlag(FLAGS_device);
+  if (device == "cuda") {
+    if (!torch::cuda::is_available()) {
+      return mammo::cli::UsageError("--device cuda: this LibTorch has no CUDA or no GPU is visible");
+    }
+    t.device = torch::kCUDA;
+  } else if (device != "cpu") {
+    return mammo::cli::UsageError("--device must be cpu or cuda");
+  }
+  return mammo::cli::Finish(mammo::train::FineTune(options));
+}
