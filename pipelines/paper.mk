@@ -8,8 +8,9 @@
 #
 # Stages: dcm2png -> roicrop, then per split protocol (patient: leakage-free; paper: the
 # paper's pooled 80/10/10 split of augmented images) augment to 60,000 images, and per
-# backbone embed -> tl_train -> predict; a report per protocol in the layout of Tables 7-8
-# with real ROC AUCs and their DeLong CIs. Each model whose weights file is missing, or
+# backbone embed -> tl_train -> predict, and the fine-tuning runs of Table 9 (ft_train on the
+# augmented images); a report per protocol in the layout of Tables 7-10 with real ROC AUCs
+# and their DeLong CIs. Each model whose weights file is missing, or
 # that is not implemented yet, is skipped with a message.
 #
 # Cost: embed runs each backbone once over every image; on 2 CPU cores VGG16 at 320x320 does
@@ -35,6 +36,11 @@ SHARDS ?= 8
 # The paper's transfer-learning settings (section 4.3.3).
 TL_FLAGS ?= --hidden 4096 --dropout 0.2 --lr 1e-5 --patience 50 --max_epochs 1000 --seed $(SEED)
 EXTRA_EMBED_FLAGS ?=
+# The fine-tuning runs of Table 9 (MODEL:GAMMA) and their settings (section 4.3.3).
+FT_RUNS ?= vgg16:8 vgg16:10 vgg19:17 resnet50:160 resnet50:170 resnet50:173 \
+  resnet101:330 resnet101:340 resnet101:343 resnet152:510 resnet152:513
+FT_NOT_IMPLEMENTED := xception:122 xception:127 xception:130
+FT_FLAGS ?= --lr 2e-7 --dropout 0.2 --patience 50 --max_epochs 1000 --seed $(SEED)
 
 ifeq ($(strip $(CBIS)),)
 $(error CBIS is not set: make -f pipelines/paper.mk CBIS=/path/to/CBIS-DDSM WEIGHTS=/path/to/weights)
@@ -57,12 +63,18 @@ AVAILABLE := $(foreach m,$(MODELS),$(if $(wildcard $(WEIGHTS)/$(m).safetensors),
 $(foreach m,$(filter-out $(AVAILABLE),$(MODELS)),\
   $(info paper.mk: skipping $(m): no $(WEIGHTS)/$(m).safetensors))
 $(foreach m,$(NOT_IMPLEMENTED),$(info paper.mk: skipping $(m): not implemented yet))
+$(foreach r,$(FT_NOT_IMPLEMENTED),$(info paper.mk: skipping fine tuning $(r): not implemented yet))
+# Fine-tuning runs whose backbone has weights; vgg16-8-FT kept the Dense 4096 layer.
+FT_AVAILABLE := $(foreach r,$(FT_RUNS),$(if $(filter $(firstword $(subst :, ,$(r))),$(AVAILABLE)),$(r)))
+ft_name = $(word 1,$(subst :, ,$(1)))-$(word 2,$(subst :, ,$(1)))-FT
+ft_hidden = $(if $(filter vgg16:8,$(1)),--hidden 4096,)
+RUN_NAMES := $(foreach m,$(AVAILABLE),$(m)-TL) $(foreach r,$(FT_AVAILABLE),$(call ft_name,$(r)))
 ifeq ($(strip $(AVAILABLE)),)
 $(error no weights found in $(WEIGHTS) for any of: $(MODELS))
 endif
 
 tool = $(BIN)/$(1)/$(1)
-TOOLS := dcm2png roicrop augment embed tl_train predict score
+TOOLS := dcm2png roicrop augment embed tl_train ft_train predict score
 
 .PHONY: all build reports dcm2png roicrop clean FORCE
 all: build
@@ -102,8 +114,8 @@ $(OUT)/$(1)/augment.stamp: $(OUT)/rois.manifest.json $(call tool,augment) $(OUT)
 	$(call tool,augment) --output $(OUT)/$(1)/aug $$(AUGMENT_FLAGS_$(1)) --progress=always $(OUT)/rois
 	touch $$@
 
-$(OUT)/$(1)/report.md: $(foreach m,$(AVAILABLE),$(OUT)/$(1)/runs/$(m)-TL/predictions.csv) $(call tool,score)
-	$(call tool,score) --runs $(foreach m,$(AVAILABLE),$(OUT)/$(1)/runs/$(m)-TL) \
+$(OUT)/$(1)/report.md: $(foreach r,$(RUN_NAMES),$(OUT)/$(1)/runs/$(r)/predictions.csv) $(call tool,score)
+	$(call tool,score) --runs $(foreach r,$(RUN_NAMES),$(OUT)/$(1)/runs/$(r)) \
 	  --figures $(OUT)/$(1)/figures --report $$@.tmp
 	mv $$@.tmp $$@
 endef
@@ -130,7 +142,27 @@ $(OUT)/$(1)/runs/$(2)-TL/predictions.csv: $(OUT)/$(1)/runs/$(2)-TL/run.json $(ca
 	$(call tool,predict) --run $(OUT)/$(1)/runs/$(2)-TL --input $(OUT)/$(1)/feats_$(2) --output $$@
 endef
 
+# One fine-tuning run (MODEL:GAMMA) under one protocol, on the augmented images.
+define finetune
+FT_FLAGS_$(1)_$(3) := --model $(word 1,$(subst :, ,$(2))) --gamma $(word 2,$(subst :, ,$(2))) \
+  --weights $(WEIGHTS)/$(word 1,$(subst :, ,$(2))).safetensors --image_size $(IMAGE_SIZE) \
+  --threads $(THREADS) $(call ft_hidden,$(2)) $(FT_FLAGS)
+$$(eval $$(call params,ft_$(1)_$(3),$$(FT_FLAGS_$(1)_$(3))))
+
+$(OUT)/$(1)/runs/$(3)/run.json: $(OUT)/$(1)/augment.stamp $(call tool,ft_train) $(OUT)/params/ft_$(1)_$(3).txt
+	@run=$(OUT)/$(1)/runs/$(3); if [[ -f $$$$run/last.pt ]] && \
+	  [[ $(OUT)/params/ft_$(1)_$(3).txt -nt $$$$run/last.pt || $(OUT)/$(1)/augment.stamp -nt $$$$run/last.pt ]]; \
+	  then rm -rf $$$$run; fi
+	$(call tool,ft_train) --input $(OUT)/$(1)/aug_train,$(OUT)/$(1)/aug_valid --output $(OUT)/$(1)/runs/$(3) \
+	  $$(FT_FLAGS_$(1)_$(3)) --resume
+
+$(OUT)/$(1)/runs/$(3)/predictions.csv: $(OUT)/$(1)/runs/$(3)/run.json $(call tool,predict)
+	$(call tool,predict) --run $(OUT)/$(1)/runs/$(3) \
+	  --input $(OUT)/$(1)/aug_train,$(OUT)/$(1)/aug_valid,$(OUT)/$(1)/aug_test --output $$@
+endef
+
 $(foreach p,$(PROTOCOLS),$(eval $(call protocol,$(p))))
+$(foreach p,$(PROTOCOLS),$(foreach r,$(FT_AVAILABLE),$(eval $(call finetune,$(p),$(r),$(call ft_name,$(r))))))
 $(foreach p,$(PROTOCOLS),$(foreach m,$(AVAILABLE),$(eval $(call model,$(p),$(m)))))
 
 reports: $(foreach p,$(PROTOCOLS),$(OUT)/$(p)/report.md)

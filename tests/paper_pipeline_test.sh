@@ -1,50 +1,60 @@
 #!/usr/bin/env bash
-# pipelines/paper.mk on a tiny synthetic CBIS-DDSM with one backbone's weights present: both
-# split protocols run end to end and report, missing weights and unimplemented models are
-# named, and a second `make` has nothing to do.
+# pipelines/paper.mk on a tiny synthetic CBIS-DDSM with two backbones' weights present: both
+# split protocols run transfer learning and one fine-tuning run end to end and report,
+# missing weights and unimplemented models are named, and a second `make` has nothing to do.
 set -euo pipefail
 root="$PWD"
 work="${TEST_TMPDIR:-$(mktemp -d)}/paper"
 mkdir -p "$work/weights" "$work/bin"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 # The Makefile finds tools as BIN/NAME/NAME.
-for t in synth dcm2png roicrop augment embed tl_train predict score; do
+for t in synth dcm2png roicrop augment embed tl_train ft_train predict score; do
   mkdir -p "$work/bin/$t" && ln -sf "$root/tools/$t/$t" "$work/bin/$t/$t"
 done
 
 "$work/bin/synth/synth" --output "$work/cbis" --cases 40 --layout nbia --seed 3 --trap_rate 0 2>/dev/null
-# Random ImageNet-shaped weights for one backbone, written by an independent writer
-# (torchvision's MobileNetV2 keys, which embed maps to timm's).
-/usr/bin/python3 - "$work/weights/mobilenet_v2.safetensors" <<'PY'
+# Random ImageNet-shaped weights for two backbones, written by an independent writer
+# (torchvision's keys; embed maps MobileNetV2's to timm's).
+/usr/bin/python3 - "$work/weights" <<'PY'
 import json, struct, sys, torch, torchvision
-torch.manual_seed(0)
-state = torchvision.models.mobilenet_v2(weights=None).state_dict()
-names = {torch.float32: "F32", torch.int64: "I64"}
-header, blobs, offset = {}, [], 0
-for name in sorted(state):
-    data = state[name].contiguous().numpy().tobytes()
-    header[name] = {"dtype": names[state[name].dtype], "shape": list(state[name].shape),
-                    "data_offsets": [offset, offset + len(data)]}
-    blobs.append(data)
-    offset += len(data)
-text = json.dumps(header).encode()
-text += b" " * (-len(text) % 8)
-with open(sys.argv[1], "wb") as f:
-    f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+
+def write(path, state):
+    names = {torch.float32: "F32", torch.int64: "I64"}
+    header, blobs, offset = {}, [], 0
+    for name in sorted(state):
+        data = state[name].contiguous().numpy().tobytes()
+        header[name] = {"dtype": names[state[name].dtype], "shape": list(state[name].shape),
+                        "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+
+for model in ("mobilenet_v2", "resnet50"):
+    torch.manual_seed(0)
+    write(f"{sys.argv[1]}/{model}.safetensors",
+          getattr(torchvision.models, model)(weights=None).state_dict())
 PY
 
 run_make() {
   make --no-print-directory -f "$root/pipelines/paper.mk" CBIS="$work/cbis" WEIGHTS="$work/weights" \
     OUT="$work/out" BIN="$work/bin" SAMPLES=60 IMAGE_SIZE=64 SHARDS=2 THREADS=2 \
-    MODELS="mobilenet_v2 vgg16" EXTRA_EMBED_FLAGS=--batch=8 \
-    TL_FLAGS="--hidden 16 --max_epochs 2 --patience 2 --lr 1e-3 --standardize" "$@"
+    MODELS="mobilenet_v2 resnet50 vgg16" EXTRA_EMBED_FLAGS=--batch=8 FT_RUNS="resnet50:170 vgg16:10" \
+    TL_FLAGS="--hidden 16 --max_epochs 2 --patience 2 --lr 1e-3 --standardize" \
+    FT_FLAGS="--max_epochs 1 --patience 1 --lr 1e-4 --batch_size 8" "$@"
 }
 run_make reports > "$work/make.log" 2>&1 || { cat "$work/make.log"; fail "paper.mk failed"; }
 grep -q "skipping vgg16: no $work/weights/vgg16.safetensors" "$work/make.log" || fail "missing weights not named"
 grep -q "skipping xception: not implemented yet" "$work/make.log" || fail "unimplemented model not named"
+grep -q "skipping fine tuning xception:122: not implemented yet" "$work/make.log" || fail "unimplemented FT run not named"
+grep -q "vgg16-10-FT" "$work/out/patient/report.md" && fail "an FT run without weights ran"
 for p in patient paper; do
   [[ -f "$work/out/$p/report.md" ]] || fail "no report for protocol $p"
-  grep -q "mobilenet_v2-TL" "$work/out/$p/report.md" || fail "report $p lacks the run"
+  for run in mobilenet_v2-TL resnet50-TL resnet50-170-FT; do
+    grep -q "$run" "$work/out/$p/report.md" || fail "report $p lacks $run"
+  done
 done
 # The paper protocol's leakage is visible: its test split shares lesions with train.
 "$work/bin/score/score" --leakage "$work/out/paper/aug_train" "$work/out/paper/aug_test" 2>&1 >/dev/null \
