@@ -33,6 +33,7 @@ PATIENCE ?= 30
 LR ?= 1e-4
 THREADS ?= 0
 SHARDS ?= 4
+DENOISE ?= yes
 RUN := $(OUT)/runs/$(MODEL)-TL
 
 tool = $(BIN)/$(1)/$(1)
@@ -57,7 +58,7 @@ endef
 
 SYNTH_FLAGS := --cases $(CASES) --layout $(LAYOUT) --seed $(SEED) --threads $(THREADS)
 DCM2PNG_FLAGS := --clahe --threads $(THREADS)
-ROICROP_FLAGS := --threads $(THREADS)
+ROICROP_FLAGS := --threads $(THREADS) $(if $(filter no,$(DENOISE)),--no_denoise,)
 AUGMENT_FLAGS := --samples $(SAMPLES) --protocol patient --seed $(SEED) --shards $(SHARDS) --threads $(THREADS)
 EMBED_FLAGS := --model $(MODEL) --weights $(WEIGHTS) --image_size $(IMAGE_SIZE) --threads $(THREADS)
 # Random backbone weights give features about 1e-8 in size: standardise them for the head.

@@ -1,6 +1,9 @@
 // Test helper: writes feature records (as `embed` would) drawn from two Gaussian clusters,
 // so that training tools can be tested end to end without images or a backbone.
-// Usage: make_feature_records OUTPUT_SPEC N_TRAIN N_VALID N_TEST DIM SEPARATION SEED
+// Usage: make_feature_records OUTPUT_SPEC N_TRAIN N_VALID N_TEST DIM SEPARATION SEED [NAN_AT]
+// NAN_AT: the index of a record whose first feature is NaN (the bad-input matrix's
+// "NaN loss during training" row); none by default.
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
@@ -11,8 +14,10 @@
 #include "lib/records/shard_writer.h"
 
 int main(int argc, char** argv) {
-  if (argc != 8) {
-    std::fprintf(stderr, "Usage: make_feature_records OUTPUT_SPEC N_TRAIN N_VALID N_TEST DIM SEPARATION SEED\n");
+  if (argc != 8 && argc != 9) {
+    std::fprintf(stderr,
+                 "Usage: make_feature_records OUTPUT_SPEC N_TRAIN N_VALID N_TEST DIM SEPARATION SEED "
+                 "[NAN_AT]\n");
     return 1;
   }
   const int counts[3] = {std::atoi(argv[2]), std::atoi(argv[3]), std::atoi(argv[4])};
@@ -20,6 +25,7 @@ int main(int argc, char** argv) {
   const int dim = std::atoi(argv[5]);
   const double separation = std::atof(argv[6]);
   std::mt19937_64 rng(std::strtoull(argv[7], nullptr, 10));
+  const int nan_at = argc == 9 ? std::atoi(argv[8]) : -1;
   std::normal_distribution<float> noise(0.0f, 1.0f);
   auto writer = mammo::ShardWriter::Open(argv[1], {"embed", "make_feature_records", "test", {}});
   if (!writer.ok()) {
@@ -39,6 +45,7 @@ int main(int argc, char** argv) {
       for (int d = 0; d < dim; ++d) {
         r.add_features(noise(rng) + static_cast<float>(malignant ? separation / 2 : -separation / 2));
       }
+      if (patient == nan_at) r.set_features(0, std::nanf(""));
       mammo::Provenance* p = r.add_provenance();
       p->set_stage("embed");
       mammo::Parameter* model = p->add_parameters();

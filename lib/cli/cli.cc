@@ -111,6 +111,9 @@ int ExitCodeFor(const absl::Status& status) {
     case absl::StatusCode::kPermissionDenied:
     case absl::StatusCode::kResourceExhausted:
     case absl::StatusCode::kUnavailable:
+    // Unimplemented here always means an input in a format the tools do not read (a DICOM
+    // transfer syntax, colour or float pixels): bad input data, not a bug.
+    case absl::StatusCode::kUnimplemented:
       return kExitBadData;
     default:
       return kExitInternal;

@@ -12,7 +12,8 @@
 //   0 success; 1 usage error (bad flag or argument); 2 bad or unreadable input or output data;
 //   3 internal error.
 // Status codes map to them: InvalidArgument -> 1; NotFound, DataLoss, FailedPrecondition,
-// OutOfRange, AlreadyExists, PermissionDenied, ResourceExhausted, Unavailable -> 2; others -> 3.
+// OutOfRange, AlreadyExists, PermissionDenied, ResourceExhausted, Unavailable, Unimplemented -> 2;
+// others -> 3.
 #ifndef MAMMO_LIB_CLI_CLI_H_
 #define MAMMO_LIB_CLI_CLI_H_
 

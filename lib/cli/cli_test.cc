@@ -16,6 +16,7 @@ TEST(CliTest, ExitCodesFollowTheDocumentedMapping) {
   EXPECT_EQ(ExitCodeFor(absl::NotFoundError("x")), 2);
   EXPECT_EQ(ExitCodeFor(absl::FailedPreconditionError("x")), 2);
   EXPECT_EQ(ExitCodeFor(absl::ResourceExhaustedError("disk full")), 2);
+  EXPECT_EQ(ExitCodeFor(absl::UnimplementedError("unsupported transfer syntax")), 2);
   EXPECT_EQ(ExitCodeFor(absl::InternalError("x")), 3);
   EXPECT_EQ(ExitCodeFor(absl::UnknownError("x")), 3);
 }

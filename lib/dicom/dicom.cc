@@ -94,6 +94,11 @@ absl::StatusOr<Loaded> LoadImageFile(const std::string& path, uint64_t max_pixel
                                                      " pixels exceed --max_pixels=", max_pixels));
   }
   if (!dataset->tagExists(DCM_PixelData)) {
+    // Float pixels live in their own elements; "no pixel data" would hide what the file is.
+    if (dataset->tagExists(DCM_FloatPixelData) || dataset->tagExists(DCM_DoubleFloatPixelData)) {
+      return absl::UnimplementedError(
+          absl::StrCat(path, ": float pixel data not supported; only integer pixels are"));
+    }
     return absl::DataLossError(absl::StrCat(path, ": no pixel data"));
   }
   return loaded;

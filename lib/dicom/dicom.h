@@ -6,8 +6,9 @@
 //
 // Transfer syntaxes: uncompressed (implicit/explicit little endian, explicit big endian),
 // RLE, JPEG (baseline, extended, lossless), JPEG-LS. Anything else (JPEG 2000, ...) fails
-// with Unimplemented naming the transfer syntax. Damaged files, files without pixel data and
-// pixel data shorter than the header promises fail with DataLoss naming the file.
+// with Unimplemented naming the transfer syntax, and so do float pixels (Float Pixel Data).
+// Damaged files, files without pixel data and pixel data shorter than the header promises
+// fail with DataLoss naming the file.
 //
 // Pixel values are returned as stored, with two documented changes so that "brighter is
 // denser" and the values are unsigned:

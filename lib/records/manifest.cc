@@ -23,14 +23,19 @@ void SetCounts(const std::map<std::string, uint64_t>& counts,
 
 absl::StatusOr<ShardManifest> ReadManifest(const std::string& path) {
   ASSIGN_OR_RETURN(std::unique_ptr<ByteReader> in, ByteReader::Open(path));
-  std::string text;
+  // Read in chunks: a buffer of the largest size allowed, zero-filled on every read, made each
+  // manifest cost ~80 ms (found by tests/fuzz/manifest_fuzzer, which ran at 11 inputs/s).
   constexpr size_t kMaxManifestBytes = 64 << 20;
-  text.resize(kMaxManifestBytes + 1);
-  ASSIGN_OR_RETURN(size_t got, in->Read(text.data(), text.size()));
-  if (got > kMaxManifestBytes) {
-    return absl::DataLossError(absl::StrCat(path, ": manifest larger than 64 MiB"));
+  std::string text;
+  char chunk[1 << 16];
+  while (true) {
+    ASSIGN_OR_RETURN(size_t got, in->Read(chunk, sizeof(chunk)));
+    text.append(chunk, got);
+    if (text.size() > kMaxManifestBytes) {
+      return absl::DataLossError(absl::StrCat(path, ": manifest larger than 64 MiB"));
+    }
+    if (got < sizeof(chunk)) break;  // fewer bytes than asked only at the end of the input
   }
-  text.resize(got);
   ShardManifest manifest;
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;

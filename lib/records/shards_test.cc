@@ -109,6 +109,20 @@ TEST_F(ShardsTest, RoundTripKeepsWriteOrderForAnyShardCount) {
   }
 }
 
+TEST_F(ShardsTest, ManifestReadAcrossChunksAndRefusedAbove64MiB) {
+  WriteSet("big", 1, 3);
+  const std::string path = dir_ + "/big.manifest.json";
+  // Leading whitespace pushes the JSON across the reader's 64 KiB chunks.
+  const std::string json = std::string(200000, ' ') + ReadFile(path);
+  std::ofstream(path, std::ios::trunc) << json;
+  auto manifest = ReadManifest(path);
+  ASSERT_TRUE(manifest.ok()) << manifest.status();
+  EXPECT_EQ(manifest->total_records(), 3u);
+  std::ofstream(path, std::ios::trunc) << std::string((64 << 20) + 1, ' ');
+  EXPECT_THAT(std::string(ReadManifest(path).status().message()),
+              ::testing::HasSubstr("manifest larger than 64 MiB"));
+}
+
 TEST_F(ShardsTest, ManifestCountsAndShards) {
   const std::string spec = WriteSet("m", 3, 10);
   auto manifest = ReadManifest(dir_ + "/m.manifest.json");
