@@ -82,6 +82,6 @@ no_manifest "$work/feats_cut"
 "$make_records" "$work/nan@1" 40 10 10 8 1.0 5 7
 expect 2 "the training loss became nan at epoch 1" "$tl_train" --input "$work/nan" \
   --output "$work/run_nan" --max_epochs 3 --threads 1
-grep -qF "check the features for NaN" "$work/stderr" || fail "NaN message gives no hint"
+grep -qF "check the inputs for NaN" "$work/stderr" || fail "NaN message gives no hint"
 [[ ! -e "$work/run_nan/best.pt" && ! -e "$work/run_nan/run.json" ]] || fail "a NaN run left weights or run.json"
 echo "bad records, weights and training inputs: all checks passed"
