@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "lib/cli/cli.h"
+#include "lib/train/training_flags.h"
 #include "lib/train/finetune.h"
 
 ABSL_FLAG(std::vector<std::string>, input, {},
@@ -99,46 +100,17 @@ int main(int argc, char** argv) {
     spec.gamma = *named;
   }
   spec.freeze_bn_stats = absl::GetFlag(FLAGS_freeze_bn_stats);
-  spec.head.hidden.clear();
-  if (absl::GetFlag(FLAGS_hidden) != "none") {
-    for (absl::string_view width : absl::StrSplit(absl::GetFlag(FLAGS_hidden), ',')) {
-      int64_t value = 0;
-      if (!absl::SimpleAtoi(width, &value) || value < 1) {
-        return mammo::cli::UsageError("--hidden: expected positive widths like 4096, or none");
-      }
-      spec.head.hidden.push_back(value);
-    }
-  }
-  spec.head.dropout = absl::GetFlag(FLAGS_dropout);
-  if (spec.head.dropout < 0 || spec.head.dropout >= 1) {
-    return mammo::cli::UsageError("--dropout must be in [0, 1)");
-  }
-  mammo::train::TrainOptions& t = options.training;
-  t.learning_rate = absl::GetFlag(FLAGS_lr);
-  t.rho = absl::GetFlag(FLAGS_rho);
-  t.epsilon = absl::GetFlag(FLAGS_epsilon);
-  t.batch_size = absl::GetFlag(FLAGS_batch_size);
-  t.max_epochs = absl::GetFlag(FLAGS_max_epochs);
-  t.patience = absl::GetFlag(FLAGS_patience);
-  t.seed = absl::GetFlag(FLAGS_seed);
-  t.resume = absl::GetFlag(FLAGS_resume);
-  if (t.learning_rate <= 0) return mammo::cli::UsageError("--lr must be positive");
-  const std::string monitor = absl::GetFlag(FLAGS_monitor);
-  if (monitor == "val_loss") {
-    t.monitor = mammo::train::Monitor::kValidLoss;
-  } else if (monitor == "val_acc") {
-    t.monitor = mammo::train::Monitor::kValidAccuracy;
-  } else {
-    return mammo::cli::UsageError("--monitor must be val_loss or val_acc");
-  }
-  const std::string device = absl::GetFlag(FLAGS_device);
-  if (device == "cuda") {
-    if (!torch::cuda::is_available()) {
-      return mammo::cli::UsageError("--device cuda: this LibTorch has no CUDA or no GPU is visible");
-    }
-    t.device = torch::kCUDA;
-  } else if (device != "cpu") {
-    return mammo::cli::UsageError("--device must be cpu or cuda");
+  const mammo::train::TrainingFlags training_flags{
+      absl::GetFlag(FLAGS_hidden),     absl::GetFlag(FLAGS_dropout),
+      absl::GetFlag(FLAGS_lr),         absl::GetFlag(FLAGS_rho),
+      absl::GetFlag(FLAGS_epsilon),    absl::GetFlag(FLAGS_batch_size),
+      absl::GetFlag(FLAGS_max_epochs), absl::GetFlag(FLAGS_patience),
+      absl::GetFlag(FLAGS_seed),       absl::GetFlag(FLAGS_resume),
+      absl::GetFlag(FLAGS_monitor),    absl::GetFlag(FLAGS_device)};
+  if (absl::Status status =
+          mammo::train::ApplyTrainingFlags(training_flags, &spec.head, &options.training);
+      !status.ok()) {
+    return mammo::cli::UsageError(status.message());
   }
   return mammo::cli::Finish(mammo::train::FineTune(options));
 }
