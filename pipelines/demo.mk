@@ -36,7 +36,6 @@ SHARDS ?= 4
 DENOISE ?= yes
 RUN := $(OUT)/runs/$(MODEL)-TL
 
-tool = $(BIN)/$(1)/$(1)
 TOOLS := synth dcm2png roicrop augment embed tl_train predict score shardcat
 
 .PHONY: all build report $(filter-out shardcat,$(TOOLS)) clean FORCE
@@ -44,17 +43,7 @@ TOOLS := synth dcm2png roicrop augment embed tl_train predict score shardcat
 all: build
 	@$(MAKE) --no-print-directory -f $(THIS) report
 
-# Bazel decides what is stale; a rebuilt tool makes the stages that use it rerun.
-build:
-	bazel build --noshow_progress $(foreach t,$(TOOLS),//tools/$(t))
-
-# A stage's parameters live in a file rewritten only when they change, so that a change
-# reruns the stage through an ordinary prerequisite.
-define params
-$(OUT)/params/$(1).txt: FORCE
-	@mkdir -p $$(@D)
-	@echo '$(2)' | cmp -s - $$@ || echo '$(2)' > $$@
-endef
+include $(dir $(THIS))common.mk
 
 SYNTH_FLAGS := --cases $(CASES) --layout $(LAYOUT) --seed $(SEED) --threads $(THREADS)
 DCM2PNG_FLAGS := --clahe --threads $(THREADS)

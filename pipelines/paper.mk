@@ -73,22 +73,13 @@ ifeq ($(strip $(AVAILABLE)),)
 $(error no weights found in $(WEIGHTS) for any of: $(MODELS))
 endif
 
-tool = $(BIN)/$(1)/$(1)
 TOOLS := dcm2png roicrop augment embed tl_train ft_train predict score
 
 .PHONY: all build reports dcm2png roicrop clean FORCE
 all: build
 	@$(MAKE) --no-print-directory -f $(THIS) reports
 
-build:
-	bazel build --noshow_progress $(foreach t,$(TOOLS),//tools/$(t))
-
-# A stage's flags live in a file rewritten only when they change.
-define params
-$(OUT)/params/$(1).txt: FORCE
-	@mkdir -p $$(@D)
-	@echo '$(2)' | cmp -s - $$@ || echo '$(2)' > $$@
-endef
+include $(dir $(THIS))common.mk
 
 DCM2PNG_FLAGS := --clahe --threads $(THREADS)
 ROICROP_FLAGS := --threads $(THREADS)
