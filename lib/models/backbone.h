@@ -5,6 +5,7 @@
 //   torch::Tensor maps = net->Features(images);     // (N, C, h, w): last convolutional block
 //   torch::Tensor pooled = GlobalAveragePool(maps); // (N, C)
 //   torch::Tensor logits = net->Logits(images);     // (N, 1000): ImageNet classifier
+//   for (ForwardUnit& unit : net->Units()) x = unit.forward(x);  // == Features(x), in steps
 //
 // Inputs are float32 NCHW, RGB, normalised as the model's ModelInfo says. Module names
 // reproduce the state_dict keys of timm / torchvision, so named_parameters() and
@@ -15,8 +16,23 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
 
 namespace mammo::models {
+
+// One step of a backbone's Features(): fine tuning runs the steps before the first one with
+// trainable weights under NoGradGuard. `modules` are the module paths (state_dict prefixes
+// without the trailing dot, e.g. "layer1.0") whose weights the step uses; "" stands for
+// every module.
+struct ForwardUnit {
+  std::vector<std::string> modules;
+  std::function<torch::Tensor(const torch::Tensor&)> forward;
+};
+
+// True when the weights under `path` ("layer1.0.conv1") belong to the unit.
+bool UnitHolds(const ForwardUnit& unit, const std::string& path);
 
 class BackboneImpl : public torch::nn::Module {
  public:
@@ -24,6 +40,10 @@ class BackboneImpl : public torch::nn::Module {
   virtual torch::Tensor Features(const torch::Tensor& x) = 0;
   // The model's own ImageNet classifier applied to its pooled features.
   virtual torch::Tensor Logits(const torch::Tensor& x) = 0;
+  // Features() as a sequence of steps, as fine-grained as the model's blocks: applying them
+  // in order gives exactly Features(x) (backbones_test checks this for every model). The
+  // default is one step, which fine tuning can only run as a whole with autograd.
+  virtual std::vector<ForwardUnit> Units();
 };
 
 // (N, C, h, w) -> (N, C).

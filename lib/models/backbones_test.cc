@@ -48,6 +48,51 @@ TEST(BackbonesTest, EveryModelGivesItsFeatureWidthAndLogits) {
   }
 }
 
+TEST(BackbonesTest, UnitsComposeToFeaturesAndShareOutTheWeights) {
+  torch::NoGradGuard no_grad;
+  for (const ModelInfo& info : AllModels()) {
+    SCOPED_TRACE(info.name);
+    std::shared_ptr<BackboneImpl> net = Create(info.name);
+    ASSERT_NE(net, nullptr);
+    net->eval();
+    const int64_t side = info.name == "inception_v3" ? 75 : 32;
+    const torch::Tensor x = torch::randn({2, 3, side, side});
+    const std::vector<ForwardUnit> units = net->Units();
+    torch::Tensor y = x;
+    for (const ForwardUnit& unit : units) y = unit.forward(y);
+    EXPECT_TRUE(torch::equal(y, net->Features(x)));
+    // Every weight outside the classifier is used by exactly one unit.
+    for (const auto& p : net->named_parameters()) {
+      bool classifier = false;
+      for (const std::string& prefix : info.classifier_prefixes) {
+        classifier = classifier || p.key().rfind(prefix, 0) == 0;
+      }
+      if (classifier) continue;
+      int holders = 0;
+      for (const ForwardUnit& unit : units) holders += UnitHolds(unit, p.key()) ? 1 : 0;
+      EXPECT_EQ(holders, 1) << p.key();
+    }
+  }
+}
+
+TEST(BackbonesTest, KerasLayersNameExistingModules) {
+  for (const ModelInfo& info : AllModels()) {
+    absl::StatusOr<std::vector<KerasLayer>> layers = KerasLayers(info.name);
+    if (!layers.ok()) continue;  // no gamma for this model
+    SCOPED_TRACE(info.name);
+    std::shared_ptr<BackboneImpl> net = Create(info.name);
+    ASSERT_NE(net, nullptr);
+    std::set<std::string> modules;
+    for (const auto& m : net->named_modules("", /*include_self=*/false)) modules.insert(m.key());
+    std::set<std::string> placed;
+    for (const KerasLayer& layer : *layers) {
+      if (layer.module.empty()) continue;
+      EXPECT_EQ(modules.count(layer.module), 1u) << layer.name << " -> " << layer.module;
+      EXPECT_TRUE(placed.insert(layer.module).second) << layer.module << " placed twice";
+    }
+  }
+}
+
 TEST(BackbonesTest, EveryModelTrains) {
   // The in-place activations and sums must leave autograd what it needs for fine-tuning.
   for (const ModelInfo& info : AllModels()) {

@@ -40,14 +40,21 @@ std::vector<ModelInfo> MakeModels() {
   };
 }
 
+// A Keras conv layer is a torchvision conv module plus the ReLU module after it.
 std::vector<KerasLayer> VggLayers(const std::vector<int>& convs_per_block) {
-  std::vector<KerasLayer> layers = {{0, "input_1"}};
+  std::vector<KerasLayer> layers = {{0, "input_1", ""}};
+  int module = 0;  // index in torchvision's `features`
+  const auto add = [&layers](std::string name, std::string path) {
+    layers.push_back({static_cast<int>(layers.size()), std::move(name), std::move(path)});
+  };
   for (size_t b = 0; b < convs_per_block.size(); ++b) {
     const std::string block = absl::StrCat("block", b + 1);
     for (int c = 1; c <= convs_per_block[b]; ++c) {
-      layers.push_back({static_cast<int>(layers.size()), absl::StrCat(block, "_conv", c)});
+      add(absl::StrCat(block, "_conv", c), absl::StrCat("features.", module));
+      module += 2;
     }
-    layers.push_back({static_cast<int>(layers.size()), absl::StrCat(block, "_pool")});
+    add(absl::StrCat(block, "_pool"), "");
+    module += 1;
   }
   return layers;
 }
@@ -55,25 +62,30 @@ std::vector<KerasLayer> VggLayers(const std::vector<int>& convs_per_block) {
 // Keras 2.3+ ResNet (v1) naming; the order inside a block is Keras's construction order, in
 // which the shortcut's conv and BN come between the second and third convolutions' layers.
 std::vector<KerasLayer> ResNetLayers(const std::vector<int>& blocks_per_stage) {
-  std::vector<std::string> names = {"input_1",   "conv1_pad", "conv1_conv", "conv1_bn",
-                                    "conv1_relu", "pool1_pad", "pool1_pool"};
+  std::vector<KerasLayer> layers;
+  const auto add = [&layers](std::string name, std::string path) {
+    layers.push_back({static_cast<int>(layers.size()), std::move(name), std::move(path)});
+  };
+  for (const char* name : {"input_1", "conv1_pad"}) add(name, "");
+  add("conv1_conv", "conv1");
+  add("conv1_bn", "bn1");
+  for (const char* name : {"conv1_relu", "pool1_pad", "pool1_pool"}) add(name, "");
+  // Keras's part of a block and torchvision's module for it.
+  const std::vector<std::pair<const char*, const char*>> block_parts = {
+      {"1_conv", "conv1"}, {"1_bn", "bn1"}, {"1_relu", ""}, {"2_conv", "conv2"},
+      {"2_bn", "bn2"}, {"2_relu", ""}, {"0_conv", "downsample.0"}, {"3_conv", "conv3"},
+      {"0_bn", "downsample.1"}, {"3_bn", "bn3"}, {"add", ""}, {"out", ""}};
   for (size_t s = 0; s < blocks_per_stage.size(); ++s) {
     for (int b = 1; b <= blocks_per_stage[s]; ++b) {
-      const std::string p = absl::StrCat("conv", s + 2, "_block", b, "_");
-      for (const char* n : {"1_conv", "1_bn", "1_relu", "2_conv", "2_bn", "2_relu"}) {
-        names.push_back(p + n);
+      const std::string keras = absl::StrCat("conv", s + 2, "_block", b, "_");
+      const std::string ours = absl::StrCat("layer", s + 1, ".", b - 1, ".");
+      for (const auto& [part, module] : block_parts) {
+        // Only the first block of a stage has a shortcut convolution.
+        if (b > 1 && part[0] == '0') continue;
+        add(keras + part, *module == '\0' ? "" : ours + module);
       }
-      if (b == 1) {
-        for (const char* n : {"0_conv", "3_conv", "0_bn", "3_bn"}) names.push_back(p + n);
-      } else {
-        for (const char* n : {"3_conv", "3_bn"}) names.push_back(p + n);
-      }
-      names.push_back(p + "add");
-      names.push_back(p + "out");
     }
   }
-  std::vector<KerasLayer> layers;
-  for (size_t i = 0; i < names.size(); ++i) layers.push_back({static_cast<int>(i), names[i]});
   return layers;
 }
 

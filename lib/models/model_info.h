@@ -5,7 +5,7 @@
 //
 //   const ModelInfo* info = FindModel("resnet50");          // nullptr for an unknown name
 //   ASSIGN_OR_RETURN(std::vector<KerasLayer> layers, KerasLayers("resnet50"));
-//   layers[143].name == "conv5_block1_1_conv"
+//   layers[143].name == "conv5_block1_1_conv", layers[143].module == "layer4.0.conv1"
 //
 // The modules themselves are in registry.h (LibTorch).
 #ifndef MAMMO_LIB_MODELS_MODEL_INFO_H_
@@ -45,6 +45,9 @@ std::string ModelNames();
 struct KerasLayer {
   int index;  // 0 is the input layer
   std::string name;
+  // The module path of its weights in our model ("features.5", "layer4.0.downsample.1"),
+  // empty for a layer without weights (input, padding, activation, pooling, add).
+  std::string module;
 };
 
 // The ordered Keras layer list of vgg16, vgg19, resnet50, resnet101 and resnet152 (see

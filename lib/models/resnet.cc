@@ -50,11 +50,27 @@ ResNetImpl::ResNetImpl(const std::vector<int>& blocks_per_stage, int64_t groups,
   fc_ = register_module("fc", torch::nn::Linear(in, 1000));
 }
 
+torch::Tensor ResNetImpl::Stem(const torch::Tensor& x) {
+  return torch::max_pool2d(bn1_(conv1_(x)).relu_(), 3, 2, 1);
+}
+
 torch::Tensor ResNetImpl::Features(const torch::Tensor& x) {
-  torch::Tensor y = bn1_(conv1_(x)).relu_();
-  y = torch::max_pool2d(y, 3, 2, 1);
+  torch::Tensor y = Stem(x);
   for (torch::nn::Sequential& stage : layers_) y = stage->forward(y);
   return y;
+}
+
+std::vector<ForwardUnit> ResNetImpl::Units() {
+  std::vector<ForwardUnit> units = {
+      {{"conv1", "bn1"}, [this](const torch::Tensor& x) { return Stem(x); }}};
+  for (size_t s = 0; s < layers_.size(); ++s) {
+    std::shared_ptr<torch::nn::SequentialImpl> stage = layers_[s].ptr();
+    for (size_t b = 0; b < stage->size(); ++b) {
+      units.push_back({{"layer" + std::to_string(s + 1) + "." + std::to_string(b)},
+                       [stage, b](const torch::Tensor& x) { return stage->begin()[b].forward(x); }});
+    }
+  }
+  return units;
 }
 
 torch::Tensor ResNetImpl::Logits(const torch::Tensor& x) {

@@ -31,8 +31,12 @@ class ResNetImpl : public BackboneImpl {
                       int64_t width_per_group = 64);
   torch::Tensor Features(const torch::Tensor& x) override;  // the output of layer4
   torch::Tensor Logits(const torch::Tensor& x) override;
+  // The stem (conv1, bn1, ReLU, max-pool), then one unit per bottleneck block.
+  std::vector<ForwardUnit> Units() override;
 
  private:
+  torch::Tensor Stem(const torch::Tensor& x);
+
   torch::nn::Conv2d conv1_{nullptr};
   torch::nn::BatchNorm2d bn1_{nullptr};
   std::vector<torch::nn::Sequential> layers_;

@@ -1,6 +1,7 @@
 #include "lib/models/vgg.h"
 
 #include <algorithm>
+#include <string>
 
 namespace mammo::models {
 
@@ -29,6 +30,15 @@ VggImpl::VggImpl(const std::vector<int>& convs_per_block) {
 }
 
 torch::Tensor VggImpl::Features(const torch::Tensor& x) { return features_->forward(x); }
+
+std::vector<ForwardUnit> VggImpl::Units() {
+  std::vector<ForwardUnit> units;
+  for (size_t i = 0; i < features_->size(); ++i) {
+    units.push_back({{"features." + std::to_string(i)},
+                     [this, i](const torch::Tensor& x) { return features_->begin()[i].forward(x); }});
+  }
+  return units;
+}
 
 torch::Tensor VggImpl::Logits(const torch::Tensor& x) {
   torch::Tensor maps = torch::adaptive_avg_pool2d(Features(x), {7, 7});

@@ -17,6 +17,8 @@ class VggImpl : public BackboneImpl {
   // Includes the last max-pool (Keras's block5_pool, the end of include_top=False).
   torch::Tensor Features(const torch::Tensor& x) override;
   torch::Tensor Logits(const torch::Tensor& x) override;
+  // One unit per `features` module.
+  std::vector<ForwardUnit> Units() override;
 
  private:
   torch::nn::Sequential features_;

@@ -2,16 +2,14 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <map>
+#include <optional>
 
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "lib/cli/cli.h"
 #include "lib/image/preprocess.h"
 #include "lib/models/model_info.h"
 #include "lib/models/registry.h"
-#include "lib/models/vgg.h"
 #include "lib/records/shard_reader.h"
 #include "lib/status/status_macros.h"
 #include "lib/train/run_config.h"
@@ -19,100 +17,24 @@
 namespace mammo::train {
 namespace {
 
-// Where a Keras layer lives in our modules: the forward unit that computes it and the module
-// path of its weights ("features.5", "layer4.0.downsample.1"), empty for a weightless layer.
-using Unit = std::function<torch::Tensor(const torch::Tensor&)>;
-
-struct LayerPlace {
-  size_t unit = 0;
-  std::string path;
-};
-
-// Builds the forward units of a VGG (one per torchvision `features` module) and places each
-// Keras layer: a conv is followed by its ReLU module, which Keras folds into the conv layer.
-absl::StatusOr<std::vector<LayerPlace>> PlaceVgg(models::BackboneImpl& net,
-                                                 const std::vector<models::KerasLayer>& layers,
-                                                 std::vector<Unit>* units) {
-  const auto children = net.named_children();
-  const auto* child = children.find("features");
-  auto features = child == nullptr ? nullptr
-                                   : std::dynamic_pointer_cast<torch::nn::SequentialImpl>(*child);
-  if (features == nullptr) return absl::InternalError("VGG without a `features` Sequential");
-  for (size_t i = 0; i < features->size(); ++i) {
-    units->push_back(
-        [features, i](const torch::Tensor& x) { return features->begin()[i].forward(x); });
-  }
-  std::vector<LayerPlace> places = {{0, ""}};  // the input layer
-  size_t module = 0;
-  for (size_t k = 1; k < layers.size(); ++k) {
-    if (absl::StrContains(layers[k].name, "_conv")) {
-      places.push_back({module, absl::StrCat("features.", module)});
-      module += 2;
-    } else {
-      places.push_back({module, ""});
-      module += 1;
-    }
-  }
-  if (module != features->size()) return absl::InternalError("VGG layers and modules disagree");
-  return places;
-}
-
-// Builds the forward units of a ResNet (the stem, then one per bottleneck block) and places
-// each Keras layer, named convS_blockB_P ("conv4_block2_1_bn") or as one of the stem's.
-absl::StatusOr<std::vector<LayerPlace>> PlaceResNet(models::BackboneImpl& net,
-                                                    const std::vector<models::KerasLayer>& layers,
-                                                    std::vector<Unit>* units) {
-  const auto children = net.named_children();
-  const auto child = [&](const std::string& name) -> std::shared_ptr<torch::nn::Module> {
-    const auto* found = children.find(name);
-    return found == nullptr ? nullptr : *found;
-  };
-  auto conv1 = std::dynamic_pointer_cast<torch::nn::Conv2dImpl>(child("conv1"));
-  auto bn1 = std::dynamic_pointer_cast<torch::nn::BatchNorm2dImpl>(child("bn1"));
-  if (conv1 == nullptr || bn1 == nullptr) return absl::InternalError("ResNet without its stem");
-  // As ResNetImpl::Features; finetune_test checks that the units give its output.
-  units->push_back([conv1, bn1](const torch::Tensor& x) {
-    return torch::max_pool2d(bn1->forward(conv1->forward(x)).relu_(), 3, 2, 1);
-  });
-  std::vector<size_t> first_unit_of_stage;
-  for (int s = 1; s <= 4; ++s) {
-    auto stage = std::dynamic_pointer_cast<torch::nn::SequentialImpl>(
-        child(absl::StrCat("layer", s)));
-    if (stage == nullptr) return absl::InternalError("ResNet without layer1..layer4");
-    first_unit_of_stage.push_back(units->size());
-    for (size_t b = 0; b < stage->size(); ++b) {
-      units->push_back([stage, b](const torch::Tensor& x) { return stage->begin()[b].forward(x); });
-    }
-  }
-  const std::map<std::string, std::string> block_modules = {
-      {"1_conv", "conv1"}, {"1_bn", "bn1"}, {"2_conv", "conv2"}, {"2_bn", "bn2"},
-      {"3_conv", "conv3"}, {"3_bn", "bn3"}, {"0_conv", "downsample.0"}, {"0_bn", "downsample.1"}};
-  std::vector<LayerPlace> places;
+// The forward unit holding each Keras layer's weights; nullopt for a layer without weights.
+absl::StatusOr<std::vector<std::optional<size_t>>> PlaceLayers(
+    const std::string& model, const std::vector<models::KerasLayer>& layers,
+    const std::vector<models::ForwardUnit>& units) {
+  std::vector<std::optional<size_t>> places;
   for (const models::KerasLayer& layer : layers) {
-    const std::string& name = layer.name;
-    if (name == "conv1_conv") {
-      places.push_back({0, "conv1"});
-    } else if (name == "conv1_bn") {
-      places.push_back({0, "bn1"});
-    } else if (!absl::StrContains(name, "_block")) {
-      places.push_back({0, ""});  // input, paddings, the stem's ReLU and pooling
-    } else {
-      // "conv4_block2_1_bn": stage 4 (our layer3), block 2, part "1_bn".
-      const size_t block_at = name.find("_block");
-      const size_t part_at = name.find('_', block_at + 6);
-      int stage = 0, block = 0;
-      if (!absl::SimpleAtoi(name.substr(4, block_at - 4), &stage) ||
-          !absl::SimpleAtoi(name.substr(block_at + 6, part_at - block_at - 6), &block) ||
-          stage < 2 || stage > 5 || block < 1) {
-        return absl::InternalError(absl::StrCat("unexpected Keras layer name ", name));
-      }
-      const size_t unit = first_unit_of_stage[stage - 2] + block - 1;
-      const auto module = block_modules.find(name.substr(part_at + 1));
-      places.push_back({unit, module == block_modules.end()
-                                  ? ""
-                                  : absl::StrCat("layer", stage - 1, ".", block - 1, ".",
-                                                 module->second)});
+    if (layer.module.empty()) {
+      places.push_back(std::nullopt);
+      continue;
     }
+    size_t unit = 0;
+    while (unit < units.size() && !models::UnitHolds(units[unit], layer.module)) ++unit;
+    if (unit == units.size()) {
+      return absl::InternalError(absl::StrCat("Keras layer ", layer.name, " of ", model,
+                                              " is placed in ", layer.module,
+                                              ", which no forward unit holds"));
+    }
+    places.push_back(unit);
   }
   return places;
 }
@@ -246,18 +168,14 @@ absl::StatusOr<FineTuneModel> FineTuneModel::Create(const FineTuneSpec& spec) {
     }
     RETURN_IF_ERROR(loaded);
   }
-  models::BackboneImpl& net = *impl->net_;
-  std::vector<LayerPlace> places;
-  if (dynamic_cast<models::VggImpl*>(&net) != nullptr) {
-    ASSIGN_OR_RETURN(places, PlaceVgg(net, *layers, &impl->units_));
-  } else {
-    ASSIGN_OR_RETURN(places, PlaceResNet(net, *layers, &impl->units_));
-  }
+  impl->units_ = impl->net_->Units();
+  ASSIGN_OR_RETURN(std::vector<std::optional<size_t>> places,
+                   PlaceLayers(spec.model, *layers, impl->units_));
 
   // The backbone's modules without its ImageNet classifier, whose weights are freed: they
   // would only fill checkpoints (VGG16's are 470 MB).
   auto backbone = std::make_shared<torch::nn::Module>("Backbone");
-  for (const auto& child : net.named_children()) {
+  for (const auto& child : impl->net_->named_children()) {
     const std::string prefix = child.key() + ".";
     if (std::find(info->classifier_prefixes.begin(), info->classifier_prefixes.end(), prefix) !=
         info->classifier_prefixes.end()) {
@@ -275,19 +193,19 @@ absl::StatusOr<FineTuneModel> FineTuneModel::Create(const FineTuneSpec& spec) {
   std::vector<std::string> frozen_paths;
   impl->first_trainable_unit_ = impl->units_.size();
   for (size_t k = 0; k < places.size(); ++k) {
-    if (places[k].path.empty()) continue;
+    if (!places[k].has_value()) continue;
     if (static_cast<int>(k) < spec.gamma) {
-      frozen_paths.push_back(places[k].path);
+      frozen_paths.push_back((*layers)[k].module);
     } else {
-      impl->first_trainable_unit_ = std::min(impl->first_trainable_unit_, places[k].unit);
+      impl->first_trainable_unit_ = std::min(impl->first_trainable_unit_, *places[k]);
     }
   }
   for (auto& p : backbone->named_parameters()) {
     bool known = false, frozen = false;
-    for (size_t k = 0; k < places.size(); ++k) {
-      if (places[k].path.empty() || !absl::StartsWith(p.key(), places[k].path + ".")) continue;
+    for (const models::KerasLayer& layer : *layers) {
+      if (layer.module.empty() || !absl::StartsWith(p.key(), layer.module + ".")) continue;
       known = true;
-      frozen = static_cast<int>(k) < spec.gamma;
+      frozen = layer.index < spec.gamma;
     }
     if (!known) return absl::InternalError(absl::StrCat(p.key(), " belongs to no Keras layer"));
     if (frozen) {
@@ -311,15 +229,15 @@ torch::Tensor FineTuneModelImpl::forward(const torch::Tensor& images) {
   torch::Tensor x = images;
   {
     torch::NoGradGuard no_grad;
-    for (size_t i = 0; i < first_trainable_unit_; ++i) x = units_[i](x);
+    for (size_t i = 0; i < first_trainable_unit_; ++i) x = units_[i].forward(x);
   }
-  for (size_t i = first_trainable_unit_; i < units_.size(); ++i) x = units_[i](x);
+  for (size_t i = first_trainable_unit_; i < units_.size(); ++i) x = units_[i].forward(x);
   return head_->forward(models::GlobalAveragePool(x));
 }
 
 torch::Tensor FineTuneModelImpl::Features(const torch::Tensor& images) {
   torch::Tensor x = images;
-  for (const Unit& unit : units_) x = unit(x);
+  for (const models::ForwardUnit& unit : units_) x = unit.forward(x);
   return x;
 }
 

@@ -10,9 +10,10 @@
 // Freezing follows the paper's count of Keras layers (model_info.h, index 0 = the input):
 // every parameter of a layer with index < gamma keeps requires_grad false. The frozen prefix
 // of the backbone runs under NoGradGuard (no autograd graph, no activations kept for it); the
-// split lies at a unit boundary (VGG: one torchvision module; ResNet: the stem or one
-// bottleneck block), the unit holding the first trainable layer, so when gamma falls inside
-// a block that block runs with autograd while its frozen parameters stay frozen. Frozen
+// split lies at a boundary of the backbone's ForwardUnits (VGG: one torchvision module;
+// ResNet: the stem or one bottleneck block), before the unit holding the first trainable
+// layer, so when gamma falls inside a block that block runs with autograd while its frozen
+// parameters stay frozen. Frozen
 // BatchNorm layers stay in inference mode when the model trains (the paper's ResNet runs
 // lacked this and collapsed to AUC 0.5); `freeze_bn_stats` does the same for every
 // BatchNorm of the backbone.
@@ -22,7 +23,6 @@
 #include <torch/torch.h>
 
 #include <array>
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,7 +40,7 @@ namespace mammo::train {
 absl::StatusOr<int> GammaOfLayer(const std::string& model, const std::string& layer_name);
 
 struct FineTuneSpec {
-  std::string model;     // vgg16, vgg19, resnet50, resnet101 or resnet152
+  std::string model;     // a model with a Keras layer list (models::KerasLayers)
   std::string weights;   // a safetensors file (classifier keys ignored), or "none": random
   int gamma = 0;         // Keras layers with index < gamma are frozen
   bool freeze_bn_stats = false;  // every backbone BatchNorm in inference mode
@@ -68,12 +68,9 @@ class FineTuneModelImpl : public torch::nn::Module {
 
  private:
   friend class FineTuneModel;
-  // One step of the backbone's forward pass, run frozen or with autograd as a whole.
-  using Unit = std::function<torch::Tensor(const torch::Tensor&)>;
-
   FineTuneSpec spec_;
   std::shared_ptr<models::BackboneImpl> net_;  // owns the modules; its classifier is dropped
-  std::vector<Unit> units_;
+  std::vector<models::ForwardUnit> units_;  // the backbone's, run frozen or with autograd
   size_t first_trainable_unit_ = 0;  // units before it run under NoGradGuard
   std::vector<std::string> frozen_parameters_;
   std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>> fixed_batchnorms_;
