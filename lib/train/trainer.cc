@@ -64,15 +64,61 @@ absl::Status AtomicRename(const std::string& from, const std::string& to) {
   return absl::OkStatus();
 }
 
+// LibTorch's Optimizer::save keys each parameter's state by the address of its TensorImpl,
+// which changes from run to run; keying it by the parameter's position instead makes last.pt
+// depend only on the training, byte for byte.
+std::string OptimizerStateKey(const torch::Tensor& parameter) {
+  return c10::guts::to_string(parameter.unsafeGetTensorImpl());  // LibTorch's own key
+}
+
+torch::serialize::OutputArchive SaveRmspropState(torch::optim::RMSprop& optimizer) {
+  torch::serialize::OutputArchive archive;
+  const std::vector<torch::Tensor>& parameters = optimizer.param_groups().at(0).params();
+  for (size_t i = 0; i < parameters.size(); ++i) {
+    const auto found = optimizer.state().find(OptimizerStateKey(parameters[i]));
+    if (found == optimizer.state().end()) continue;  // not stepped yet
+    const auto& state = static_cast<const torch::optim::RMSpropParamState&>(*found->second);
+    torch::serialize::OutputArchive one;
+    one.write("step", torch::tensor(state.step(), torch::kInt64));
+    one.write("square_avg", state.square_avg());
+    if (state.momentum_buffer().defined()) one.write("momentum_buffer", state.momentum_buffer());
+    if (state.grad_avg().defined()) one.write("grad_avg", state.grad_avg());
+    archive.write(std::to_string(i), one);
+  }
+  return archive;
+}
+
+// Throws c10::Error on a malformed archive, as LibTorch's loaders do.
+void LoadRmspropState(torch::serialize::InputArchive& archive, torch::optim::RMSprop& optimizer) {
+  const std::vector<torch::Tensor>& parameters = optimizer.param_groups().at(0).params();
+  optimizer.state().clear();
+  for (size_t i = 0; i < parameters.size(); ++i) {
+    torch::serialize::InputArchive one;
+    if (!archive.try_read(std::to_string(i), one)) continue;
+    auto state = std::make_unique<torch::optim::RMSpropParamState>();
+    torch::Tensor step, square_avg, momentum_buffer, grad_avg;
+    one.read("step", step);
+    one.read("square_avg", square_avg);
+    TORCH_CHECK(square_avg.sizes() == parameters[i].sizes(), "optimizer state ", i,
+                " does not fit its parameter");
+    state->step(step.item<int64_t>());
+    state->square_avg(square_avg.to(parameters[i].device()));
+    if (one.try_read("momentum_buffer", momentum_buffer)) {
+      state->momentum_buffer(momentum_buffer.to(parameters[i].device()));
+    }
+    if (one.try_read("grad_avg", grad_avg)) state->grad_avg(grad_avg.to(parameters[i].device()));
+    optimizer.state()[OptimizerStateKey(parameters[i])] = std::move(state);
+  }
+}
+
 absl::Status SaveCheckpoint(const std::string& path, torch::nn::Module& model,
-                            torch::optim::Optimizer* optimizer, const LoopState* state) {
+                            torch::optim::RMSprop* optimizer, const LoopState* state) {
   torch::serialize::OutputArchive archive;
   torch::serialize::OutputArchive weights;
   model.save(weights);
   archive.write("model", weights);
   if (optimizer != nullptr) {
-    torch::serialize::OutputArchive optim;
-    optimizer->save(optim);
+    torch::serialize::OutputArchive optim = SaveRmspropState(*optimizer);
     archive.write("optimizer", optim);
   }
   if (state != nullptr) {
@@ -92,7 +138,7 @@ absl::Status SaveCheckpoint(const std::string& path, torch::nn::Module& model,
 }
 
 absl::Status LoadCheckpoint(const std::string& path, torch::nn::Module& model,
-                            torch::optim::Optimizer* optimizer, LoopState* state) {
+                            torch::optim::RMSprop* optimizer, LoopState* state) {
   try {
     torch::serialize::InputArchive archive;
     archive.load_from(path);
@@ -102,7 +148,7 @@ absl::Status LoadCheckpoint(const std::string& path, torch::nn::Module& model,
     if (optimizer != nullptr) {
       torch::serialize::InputArchive optim;
       archive.read("optimizer", optim);
-      optimizer->load(optim);
+      LoadRmspropState(optim, *optimizer);
     }
     if (state != nullptr) {
       torch::Tensor s;

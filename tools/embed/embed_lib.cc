@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <iostream>
+#include <thread>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -57,7 +58,11 @@ absl::Status Embed(const EmbedOptions& options) {
     if (!(s > 0)) return absl::InvalidArgumentError("--std values must be positive");
   }
 
-  torch::set_num_threads(cli::ResolveThreads(options.threads));
+  // Each worker runs whole batches on one LibTorch thread. A batch's features then come from
+  // the same single-threaded kernels whatever --threads is, so the output bytes do not depend
+  // on it (LibTorch's intra-op threads would split the convolutions' sums differently).
+  const int workers = cli::ResolveThreads(options.threads);
+  torch::set_num_threads(1);
   // With --weights none the random model must be the same on every run.
   torch::manual_seed(0);
   ASSIGN_OR_RETURN(std::shared_ptr<models::BackboneImpl> net, models::CreateBackbone(info->name));
@@ -91,24 +96,16 @@ absl::Status Embed(const EmbedOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   uint64_t images = 0;
 
-  std::vector<Record> batch;
-  auto flush = [&]() -> absl::Status {
-    if (batch.empty()) return absl::OkStatus();
+  // Pooled features of one batch, computed by one worker on one LibTorch thread.
+  const auto embed_batch = [&](const std::vector<Record>& batch) -> absl::StatusOr<torch::Tensor> {
     torch::Tensor input = torch::empty({static_cast<int64_t>(batch.size()), 3, size, size});
-    // Decoding and resizing on every core: each image fills its own slice of `input`, so
-    // the result does not depend on the thread count or schedule.
-    std::vector<absl::Status> statuses(batch.size());
-    at::parallel_for(0, static_cast<int64_t>(batch.size()), 1, [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i) {
-        statuses[i] = PreprocessImage(batch[i], size, mean, std, input[i].data_ptr<float>());
-      }
-    });
-    for (const absl::Status& status : statuses) RETURN_IF_ERROR(status);
-    torch::Tensor pooled;
-    {
-      torch::InferenceMode inference;
-      pooled = models::GlobalAveragePool(net->Features(input)).contiguous();
+    for (size_t i = 0; i < batch.size(); ++i) {
+      RETURN_IF_ERROR(PreprocessImage(batch[i], size, mean, std, input[i].data_ptr<float>()));
     }
+    torch::InferenceMode inference;
+    return models::GlobalAveragePool(net->Features(input)).contiguous();
+  };
+  const auto write_batch = [&](std::vector<Record>& batch, const torch::Tensor& pooled) {
     for (size_t i = 0; i < batch.size(); ++i) {
       Record& record = batch[i];
       const float* row = pooled[i].data_ptr<float>();
@@ -129,18 +126,39 @@ absl::Status Embed(const EmbedOptions& options) {
     }
     images += batch.size();
     progress.Add(batch.size());
-    batch.clear();
     return absl::OkStatus();
   };
 
-  while (true) {
-    Record record;
-    ASSIGN_OR_RETURN(bool got, reader->Next(&record));
-    if (!got) break;
-    batch.push_back(std::move(record));
-    if (static_cast<int>(batch.size()) == options.batch) RETURN_IF_ERROR(flush());
+  // Rounds of one batch per worker, written in input order.
+  bool more = true;
+  while (more) {
+    std::vector<std::vector<Record>> batches;
+    while (static_cast<int>(batches.size()) < workers) {
+      std::vector<Record> batch;
+      while (static_cast<int>(batch.size()) < options.batch) {
+        Record record;
+        ASSIGN_OR_RETURN(more, reader->Next(&record));
+        if (!more) break;
+        batch.push_back(std::move(record));
+      }
+      if (!batch.empty()) batches.push_back(std::move(batch));
+      if (!more) break;
+    }
+    std::vector<absl::StatusOr<torch::Tensor>> pooled(batches.size(), absl::UnknownError(""));
+    std::vector<std::thread> threads;
+    for (size_t w = 1; w < batches.size(); ++w) {
+      threads.emplace_back([&, w] {
+        at::init_num_threads();  // this thread's OpenMP team size: the global 1
+        pooled[w] = embed_batch(batches[w]);
+      });
+    }
+    if (!batches.empty()) pooled[0] = embed_batch(batches[0]);
+    for (std::thread& thread : threads) thread.join();
+    for (size_t w = 0; w < batches.size(); ++w) {
+      RETURN_IF_ERROR(pooled[w].status());
+      RETURN_IF_ERROR(write_batch(batches[w], *pooled[w]));
+    }
   }
-  RETURN_IF_ERROR(flush());
   RETURN_IF_ERROR(writer->Close());
   progress.Finish();
   const double seconds =
