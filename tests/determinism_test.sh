@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Determinism: synth -> dcm2png -> roicrop -> augment -> embed -> tl_train -> predict -> score
+# Determinism: synth -> dcm2png -> roicrop -> augment -> embed -> tl_train -> predict -> score,
+# and ft_train on augment's output,
 # run three times with the same seeds, twice with --threads 2 and once with --threads 1:
 # every file has the same bytes in all three runs (DICOMs, CSVs, shards, manifests, rejects
 # lists, features, checkpoints, predictions, metrics). Not compared: the seconds column of
@@ -10,6 +11,7 @@ dcm2png="$PWD/tools/dcm2png/dcm2png"
 roicrop="$PWD/tools/roicrop/roicrop"
 augment="$PWD/tools/augment/augment"
 embed="$PWD/tools/embed/embed"
+ft_train="$PWD/tools/ft_train/ft_train"
 tl_train="$PWD/tools/tl_train/tl_train"
 predict="$PWD/tools/predict/predict"
 score="$PWD/tools/score/score"
@@ -45,6 +47,13 @@ pipeline() {  # DIR THREADS
   "$predict" --run "$dir/model/run" --input "$dir/model/feats_train" \
     --output "$dir/model/predictions.csv" 2> /dev/null
   "$score" --json "$dir/model/predictions.csv" > "$dir/model/score.json"
+  # Fine tuning trains through the backbone's last block: its gradients too must not depend
+  # on the thread count.
+  "$ft_train" --model resnet50 --weights none --gamma 143 --image_size 64 --max_epochs 2 \
+    --lr 1e-4 --threads "$threads" --input "$dir/aug/aug_train,$dir/aug/aug_valid" \
+    --output "$dir/model/ft" 2> /dev/null
+  cut -d, -f1-7 "$dir/model/ft/history.csv" > "$dir/model/ft_history_without_seconds.csv"
+  rm "$dir/model/ft/history.csv"
 }
 # Every file under DIR with its sha256, by path relative to DIR. The rejects lists name files
 # under DIR, so DIR itself is replaced by a placeholder first.

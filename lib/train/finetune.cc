@@ -9,6 +9,7 @@
 #include "lib/cli/cli.h"
 #include "lib/image/preprocess.h"
 #include "lib/models/model_info.h"
+#include "lib/models/parallel_batches.h"
 #include "lib/models/registry.h"
 #include "lib/records/shard_reader.h"
 #include "lib/status/status_macros.h"
@@ -112,19 +113,33 @@ absl::StatusOr<std::pair<ImageSet, ImageSet>> LoadImages(const std::vector<std::
   return std::make_pair(std::move(train), std::move(valid));
 }
 
-// (loss, accuracy) of the model in inference mode, as Evaluate computes them for a head.
+// (loss, accuracy) of the model in inference mode, as Evaluate computes them for a head. On
+// the CPU whole batches run in parallel on one LibTorch thread each, so that the numbers
+// (and the checkpoint chosen by them) do not depend on the thread count.
 std::pair<double, double> EvaluateImages(FineTuneModelImpl& model, const ImageSet& set,
                                          const Preprocessing& p, int batch_size,
                                          torch::Device device) {
-  torch::NoGradGuard no_grad;
   model.eval();
   const int64_t n = set.labels.numel();
-  std::vector<torch::Tensor> logits;
-  for (int64_t begin = 0; begin < n; begin += batch_size) {
-    const torch::Tensor rows = torch::arange(begin, std::min<int64_t>(begin + batch_size, n));
-    logits.push_back(model.forward(DecodeBatch(set, rows, p).to(device)).to(torch::kCPU));
+  const size_t batches = static_cast<size_t>((n + batch_size - 1) / batch_size);
+  const std::vector<absl::StatusOr<torch::Tensor>> logits = models::RunBatchesInParallel(
+      batches, device.is_cpu() ? at::get_num_threads() : 1,
+      [&](size_t i) -> absl::StatusOr<torch::Tensor> {
+        torch::NoGradGuard no_grad;
+        const int64_t begin = static_cast<int64_t>(i) * batch_size;
+        const torch::Tensor rows = torch::arange(begin, std::min<int64_t>(begin + batch_size, n));
+        try {
+          return model.forward(DecodeBatch(set, rows, p).to(device)).to(torch::kCPU);
+        } catch (const c10::Error& e) {  // must not escape a worker thread
+          return absl::InternalError(e.what_without_backtrace());
+        }
+      });
+  std::vector<torch::Tensor> parts;
+  for (const absl::StatusOr<torch::Tensor>& part : logits) {
+    TORCH_CHECK(part.ok(), part.status().ToString());  // as a failure on this thread would
+    parts.push_back(*part);
   }
-  const torch::Tensor all = torch::cat(logits);
+  const torch::Tensor all = torch::cat(parts);
   const double loss = torch::binary_cross_entropy_with_logits(all, set.labels).item<double>();
   const double accuracy =
       (all.gt(0).to(torch::kFloat32) == set.labels).to(torch::kFloat64).mean().item<double>();

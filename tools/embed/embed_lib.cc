@@ -4,7 +4,6 @@
 
 #include <chrono>
 #include <iostream>
-#include <thread>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -14,6 +13,7 @@
 #include "lib/cli/progress.h"
 #include "lib/image/preprocess.h"
 #include "lib/models/model_info.h"
+#include "lib/models/parallel_batches.h"
 #include "lib/models/registry.h"
 #include "lib/records/shard_reader.h"
 #include "lib/records/shard_writer.h"
@@ -58,11 +58,9 @@ absl::Status Embed(const EmbedOptions& options) {
     if (!(s > 0)) return absl::InvalidArgumentError("--std values must be positive");
   }
 
-  // Each worker runs whole batches on one LibTorch thread. A batch's features then come from
-  // the same single-threaded kernels whatever --threads is, so the output bytes do not depend
-  // on it (LibTorch's intra-op threads would split the convolutions' sums differently).
+  // Whole batches run in parallel, one LibTorch thread each (parallel_batches.h), so that the
+  // output bytes do not depend on --threads.
   const int workers = cli::ResolveThreads(options.threads);
-  torch::set_num_threads(1);
   // With --weights none the random model must be the same on every run.
   torch::manual_seed(0);
   ASSIGN_OR_RETURN(std::shared_ptr<models::BackboneImpl> net, models::CreateBackbone(info->name));
@@ -96,7 +94,7 @@ absl::Status Embed(const EmbedOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   uint64_t images = 0;
 
-  // Pooled features of one batch, computed by one worker on one LibTorch thread.
+  // Pooled features of one batch; runs on a worker thread.
   const auto embed_batch = [&](const std::vector<Record>& batch) -> absl::StatusOr<torch::Tensor> {
     torch::Tensor input = torch::empty({static_cast<int64_t>(batch.size()), 3, size, size});
     for (size_t i = 0; i < batch.size(); ++i) {
@@ -144,16 +142,8 @@ absl::Status Embed(const EmbedOptions& options) {
       if (!batch.empty()) batches.push_back(std::move(batch));
       if (!more) break;
     }
-    std::vector<absl::StatusOr<torch::Tensor>> pooled(batches.size(), absl::UnknownError(""));
-    std::vector<std::thread> threads;
-    for (size_t w = 1; w < batches.size(); ++w) {
-      threads.emplace_back([&, w] {
-        at::init_num_threads();  // this thread's OpenMP team size: the global 1
-        pooled[w] = embed_batch(batches[w]);
-      });
-    }
-    if (!batches.empty()) pooled[0] = embed_batch(batches[0]);
-    for (std::thread& thread : threads) thread.join();
+    const std::vector<absl::StatusOr<torch::Tensor>> pooled = models::RunBatchesInParallel(
+        batches.size(), workers, [&](size_t w) { return embed_batch(batches[w]); });
     for (size_t w = 0; w < batches.size(); ++w) {
       RETURN_IF_ERROR(pooled[w].status());
       RETURN_IF_ERROR(write_batch(batches[w], *pooled[w]));

@@ -1,0 +1,32 @@
+// Whole batches in parallel, each on a thread whose LibTorch operations run single-threaded.
+// A batch's result then depends only on the batch, never on the thread count: LibTorch's own
+// intra-op threads would split a convolution's sums differently for each count and change
+// the last bits.
+//
+//   std::vector<absl::StatusOr<torch::Tensor>> pooled = RunBatchesInParallel(
+//       batches.size(), threads, [&](size_t i) -> absl::StatusOr<torch::Tensor> {
+//         torch::InferenceMode inference;  // guards are per thread: set them inside
+//         return net->Features(batches[i]);
+//       });
+#ifndef MAMMO_LIB_MODELS_PARALLEL_BATCHES_H_
+#define MAMMO_LIB_MODELS_PARALLEL_BATCHES_H_
+
+#include <torch/torch.h>
+
+#include <functional>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace mammo::models {
+
+// Runs run(0) ... run(count - 1) on up to `threads` threads (the caller's among them) and
+// returns the results by index. LibTorch's thread count is 1 while they run and is restored
+// afterwards. `run` is called from other threads: thread-local state such as NoGradGuard or
+// InferenceMode must be set inside it.
+std::vector<absl::StatusOr<torch::Tensor>> RunBatchesInParallel(
+    size_t count, int threads, const std::function<absl::StatusOr<torch::Tensor>(size_t)>& run);
+
+}  // namespace mammo::models
+
+#endif  // MAMMO_LIB_MODELS_PARALLEL_BATCHES_H_
