@@ -262,6 +262,14 @@ absl::StatusOr<TrainResult> TrainLoop(const TrainTask& task, const TrainOptions&
     return absl::PermissionDeniedError(
         absl::StrCat(options.run_dir, ": cannot create the folder: ", error.message()));
   }
+  // run.json marks a finished run (tl_train and ft_train write it last; predict reads it): a
+  // folder being trained into must not look finished, whatever ran in it before.
+  const std::string config_path = absl::StrCat(options.run_dir, "/run.json");
+  std::filesystem::remove(config_path, error);
+  if (error) {
+    return absl::PermissionDeniedError(absl::StrCat(config_path, ": cannot remove the previous "
+                                                    "run's file: ", error.message()));
+  }
   const std::string best_path = absl::StrCat(options.run_dir, "/", kBest);
   const std::string last_path = absl::StrCat(options.run_dir, "/", kLast);
   const std::string history_path = absl::StrCat(options.run_dir, "/", kHistory);
