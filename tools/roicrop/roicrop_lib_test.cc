@@ -249,6 +249,32 @@ TEST(ProcessRecordTest, KeepsIdsAndAppendsProvenance) {
   EXPECT_EQ(step.parameters(2).value(), "cubic");        // interpolation
 }
 
+TEST(ProcessRecordTest, PartialPngDecodeGivesTheFullDecodesRoi) {
+  // A textured image: the PNG path inflates rows only down to the ROI (with its context);
+  // the RAW path decodes everything. Both must give the same ROI bytes, for boxes near the
+  // top, the middle and the bottom edge, with pixel and fractional context.
+  cv::Mat image(300, 200, CV_8UC1);
+  cv::randu(image, 0, 256);
+  cv::GaussianBlur(image, image, cv::Size(5, 5), 0);
+  for (const cv::Rect& box : {cv::Rect(20, 0, 60, 50), cv::Rect(50, 120, 70, 60),
+                              cv::Rect(100, 240, 60, 60)}) {
+    for (const char* context : {"0", "16", "0.2"}) {
+      SCOPED_TRACE(absl::StrCat(box.y, " ", context));
+      Options options;
+      options.context = *ParseContext(context);
+      options.denoise = false;  // not what is compared, and slow
+      const Record png = MakeRecord("png", image, MaskWith(image.size(), box));
+      Record raw = png;
+      *raw.mutable_image() = *EncodeImage(image, Image::RAW);
+      const absl::StatusOr<Outcome> a = ProcessRecord(png, options);
+      const absl::StatusOr<Outcome> b = ProcessRecord(raw, options);
+      ASSERT_TRUE(a.ok() && b.ok());
+      ASSERT_TRUE(a->roi.has_value() && b->roi.has_value());
+      EXPECT_EQ(a->roi->image().data(), b->roi->image().data());
+    }
+  }
+}
+
 TEST(ProcessRecordTest, WrongInputsAreNamed) {
   Record no_mask = MakeRecord("a", Ramp(cv::Size(20, 20)), Ramp(cv::Size(20, 20)));
   no_mask.clear_masks();
