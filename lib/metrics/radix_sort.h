@@ -5,7 +5,8 @@
 
 #include <cstdint>
 #include <cstring>
-#include <vector>
+
+#include "lib/metrics/big_vector.h"
 
 namespace mammo::metrics {
 
@@ -22,11 +23,15 @@ inline uint64_t OrderedKey(double value) {
   return bits ^ mask;
 }
 
+// The most threads RadixSortByKey uses.
+inline constexpr int kMaxSortThreads = 4;
+
 // Sorts `keys` ascending and stably (equal keys keep their order), moving tags[i] along with
-// keys[i]; both vectors must have the same length. An LSD radix sort over 8-bit digits that
+// keys[i]; both vectors must have the same length. An LSD radix sort over 11-bit digits that
 // skips the digits in which all keys agree: O(n) time, n extra pairs of memory. Small inputs
-// go to std::stable_sort, which gives the same result.
-void RadixSortByKey(std::vector<uint64_t>* keys, std::vector<uint32_t>* tags);
+// go to std::stable_sort. Up to `threads` threads (at most kMaxSortThreads, one per 65,536
+// pairs) share every pass; the result is the one stable order whatever the count.
+void RadixSortByKey(BigVector<uint64_t>* keys, BigVector<uint32_t>* tags, int threads = 1);
 
 }  // namespace mammo::metrics
 
