@@ -19,9 +19,9 @@ using ::testing::ElementsAreArray;
 
 // The indices of `values` in ascending order of value, ties in index order: by RadixSortByKey
 // over OrderedKey, and by std::stable_sort comparing the doubles themselves.
-std::vector<uint32_t> RadixOrder(const std::vector<double>& values) {
-  std::vector<uint64_t> keys(values.size());
-  std::vector<uint32_t> tags(values.size());
+BigVector<uint32_t> RadixOrder(const std::vector<double>& values) {
+  BigVector<uint64_t> keys(values.size());
+  BigVector<uint32_t> tags(values.size());
   for (size_t i = 0; i < values.size(); ++i) {
     keys[i] = OrderedKey(values[i]);
     tags[i] = static_cast<uint32_t>(i);
@@ -70,8 +70,8 @@ TEST(OrderedKeyTest, BothZerosShareAKey) {
 }
 
 TEST(RadixSortByKeyTest, EmptyAndOne) {
-  std::vector<uint64_t> keys;
-  std::vector<uint32_t> tags;
+  BigVector<uint64_t> keys;
+  BigVector<uint32_t> tags;
   RadixSortByKey(&keys, &tags);
   EXPECT_TRUE(keys.empty());
   keys = {7};
@@ -129,17 +129,48 @@ TEST(RadixSortByKeyTest, RandomDoublesWithTies) {
 
 TEST(RadixSortByKeyTest, RandomKeysCarryTheirTags) {
   std::mt19937_64 rng(10);
-  std::vector<uint64_t> keys(5000);
+  BigVector<uint64_t> keys(5000);
   for (uint64_t& key : keys) key = rng() >> (rng() % 64);  // ties among the small keys
-  std::vector<uint32_t> tags(keys.size());
+  BigVector<uint32_t> tags(keys.size());
   std::iota(tags.begin(), tags.end(), 0);
-  const std::vector<uint64_t> original = keys;
-  std::vector<uint32_t> expected = tags;
+  const BigVector<uint64_t> original = keys;
+  std::vector<uint32_t> expected(tags.begin(), tags.end());
   std::stable_sort(expected.begin(), expected.end(),
                    [&](uint32_t a, uint32_t b) { return original[a] < original[b]; });
   RadixSortByKey(&keys, &tags);
   EXPECT_THAT(tags, ElementsAreArray(expected));
   for (size_t i = 0; i < keys.size(); ++i) EXPECT_EQ(keys[i], original[tags[i]]) << i;
+}
+
+TEST(RadixSortByKeyTest, AnyThreadCountGivesTheStableOrder) {
+  std::mt19937_64 rng(11);
+  std::vector<uint64_t> original(300001);  // chunks of unequal size for 2, 3 and 4 threads
+  for (size_t i = 0; i < original.size(); ++i) {
+    const uint64_t r = rng();
+    // A few heavy ties, small keys that leave the upper digits alike, and any bits.
+    original[i] = i % 3 == 0 ? r % 7 : i % 3 == 1 ? r >> 40 : r;
+  }
+  std::vector<uint32_t> expected(original.size());
+  std::iota(expected.begin(), expected.end(), 0);
+  std::stable_sort(expected.begin(), expected.end(),
+                   [&](uint32_t a, uint32_t b) { return original[a] < original[b]; });
+  for (int threads = 1; threads <= kMaxSortThreads + 1; ++threads) {
+    BigVector<uint64_t> keys(original.begin(), original.end());
+    BigVector<uint32_t> tags(keys.size());
+    std::iota(tags.begin(), tags.end(), 0);
+    RadixSortByKey(&keys, &tags, threads);
+    EXPECT_THAT(tags, ElementsAreArray(expected)) << threads << " threads";
+    for (size_t i = 0; i < keys.size(); ++i) ASSERT_EQ(keys[i], original[tags[i]]) << i;
+  }
+}
+
+TEST(RadixSortByKeyTest, AllKeysEqualOnManyThreads) {
+  BigVector<uint64_t> keys(200000, 42);
+  BigVector<uint32_t> tags(keys.size());
+  std::iota(tags.begin(), tags.end(), 0);
+  const BigVector<uint32_t> expected = tags;
+  RadixSortByKey(&keys, &tags, 3);
+  EXPECT_EQ(tags, expected);
 }
 
 }  // namespace

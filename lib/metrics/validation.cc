@@ -13,6 +13,10 @@ absl::Status ValidateBinaryScores(absl::Span<const int> labels, absl::Span<const
                                                    " scores: lengths must match"));
   }
   if (labels.empty()) return absl::InvalidArgumentError("no cases: labels and scores are empty");
+  if (labels.size() > kMaxCases) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(labels.size(), " cases: at most ", kMaxCases, " are supported"));
+  }
   for (size_t i = 0; i < labels.size(); ++i) {
     if (labels[i] != 0 && labels[i] != 1) {
       return absl::InvalidArgumentError(
