@@ -10,7 +10,7 @@
 namespace mammo::metrics {
 namespace {
 
-constexpr int kDigitBits = 11;
+constexpr int kDigitBits = 8;
 constexpr int kBuckets = 1 << kDigitBits;
 constexpr int kDigits = (64 + kDigitBits - 1) / kDigitBits;
 // Below this many pairs the radix sort's fixed cost (passes over kBuckets counters per

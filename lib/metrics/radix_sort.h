@@ -27,7 +27,7 @@ inline uint64_t OrderedKey(double value) {
 inline constexpr int kMaxSortThreads = 4;
 
 // Sorts `keys` ascending and stably (equal keys keep their order), moving tags[i] along with
-// keys[i]; both vectors must have the same length. An LSD radix sort over 11-bit digits that
+// keys[i]; both vectors must have the same length. An LSD radix sort over 8-bit digits that
 // skips the digits in which all keys agree: O(n) time, n extra pairs of memory. Small inputs
 // go to std::stable_sort. Up to `threads` threads (at most kMaxSortThreads, one per 65,536
 // pairs) share every pass; the result is the one stable order whatever the count.
