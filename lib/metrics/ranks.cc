@@ -40,8 +40,9 @@ SortedCases SortCases(absl::Span<const int> labels, absl::Span<const double> sco
   sorted.negatives = next[0];
   sorted.positives = next[1];
   // As many threads as cores (RadixSortByKey caps them): the same order for any count.
-  RadixSortByKey(&sorted.keys, &sorted.tags,
-                 std::max(1, static_cast<int>(std::thread::hardware_concurrency())));
+  // Asked once: the answer costs a read of /sys, longer than sorting a few hundred cases.
+  static const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  RadixSortByKey(&sorted.keys, &sorted.tags, cores);
   return sorted;
 }
 
