@@ -14,7 +14,8 @@
 namespace mammo::metrics {
 
 // The 1-based rank of every value in ascending order, tied values sharing the mean of the
-// ranks they occupy: {0.3, 0.1, 0.3} -> {2.5, 1, 2.5}. O(n log n).
+// ranks they occupy: {0.3, 0.1, 0.3} -> {2.5, 1, 2.5}. O(n log n). The metrics themselves
+// work from SortCases below; the tests check them against formulas over midranks.
 std::vector<double> Midranks(absl::Span<const double> values);
 
 // The cases of (label, score) input sorted by score, ascending: keys[k] is the OrderedKey of
@@ -38,9 +39,9 @@ void ForEachTieGroup(const SortedCases& sorted, F&& f) {
   const size_t n = sorted.keys.size();
   size_t end = 0;
   for (size_t begin = 0; begin < n; begin = end) {
-    size_t positives = sorted.tags[begin] >> 31;
-    for (end = begin + 1; end < n && sorted.keys[end] == sorted.keys[begin]; ++end) {
-      positives += sorted.tags[end] >> 31;
+    size_t positives = 0;
+    for (end = begin; end < n && sorted.keys[end] == sorted.keys[begin]; ++end) {
+      positives += (sorted.tags[end] & SortedCases::kPositiveTag) != 0;
     }
     f(begin, end, positives);
   }
