@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "lib/metrics/big_vector.h"
 #include "lib/metrics/ranks.h"
 #include "lib/metrics/validation.h"
 #include "lib/status/status_macros.h"
@@ -17,44 +19,49 @@ namespace {
 // (ties 1/2), V10; for each negative, the fraction of positives that outscore it, V01.
 struct Placements {
   double auc = 0;
-  std::vector<double> v10;
-  std::vector<double> v01;
+  BigVector<double> v10;
+  BigVector<double> v01;
 };
 
 // Sun & Xu: with midranks over all cases (Tz) and within each class (Tx, Ty), a positive's
 // count of negatives below it is Tz - Tx and a negative's count of positives below it is
-// Tz - Ty, ties counted 1/2 in both. One sort per rank vector instead of m*n comparisons.
+// Tz - Ty, ties counted 1/2 in both. All three rankings come from one sort of all cases, as
+// the order within a class is a subsequence of the order of all: in a tie group with p
+// positives and q negatives above P positives and N negatives, Tz - Tx = N + q/2 for every
+// positive and Tz - Ty = P + p/2 for every negative (exact half-integers, so the same doubles
+// as from the three midrank vectors).
 Placements ComputePlacements(absl::Span<const int> labels, absl::Span<const double> scores) {
-  std::vector<double> positive_scores;
-  std::vector<double> negative_scores;
-  for (size_t i = 0; i < labels.size(); ++i) {
-    (labels[i] == 1 ? positive_scores : negative_scores).push_back(scores[i]);
-  }
-  const double m = static_cast<double>(positive_scores.size());
-  const double n = static_cast<double>(negative_scores.size());
-  const std::vector<double> all_ranks = Midranks(scores);
-  const std::vector<double> positive_ranks = Midranks(positive_scores);
-  const std::vector<double> negative_ranks = Midranks(negative_scores);
-
+  const SortedCases sorted = SortCases(labels, scores);
+  const double m = static_cast<double>(sorted.positives);
+  const double n = static_cast<double>(sorted.negatives);
   Placements p;
-  size_t next_positive = 0;
-  size_t next_negative = 0;
-  double v10_sum = 0;
-  for (size_t i = 0; i < labels.size(); ++i) {
-    if (labels[i] == 1) {
-      const double v = (all_ranks[i] - positive_ranks[next_positive++]) / n;
-      p.v10.push_back(v);
-      v10_sum += v;
-    } else {
-      p.v01.push_back(1.0 - (all_ranks[i] - negative_ranks[next_negative++]) / m);
+  p.v10.resize(sorted.positives);
+  p.v01.resize(sorted.negatives);
+  size_t positives_below = 0;
+  size_t negatives_below = 0;
+  ForEachTieGroup(sorted, [&](size_t begin, size_t end, size_t positives) {
+    const size_t negatives = end - begin - positives;
+    const double v10 =
+        (static_cast<double>(negatives_below) + 0.5 * static_cast<double>(negatives)) / n;
+    const double v01 =
+        1.0 - (static_cast<double>(positives_below) + 0.5 * static_cast<double>(positives)) / m;
+    for (size_t k = begin; k < end; ++k) {
+      const uint32_t tag = sorted.tags[k];
+      const bool positive = (tag & SortedCases::kPositiveTag) != 0;
+      (positive ? p.v10 : p.v01)[tag & ~SortedCases::kPositiveTag] = positive ? v10 : v01;
     }
-  }
+    positives_below += positives;
+    negatives_below += negatives;
+  });
+  // Summed in input order, as the placements were before.
+  double v10_sum = 0;
+  for (const double v : p.v10) v10_sum += v;
   p.auc = v10_sum / m;
   return p;
 }
 
 // The sample covariance (denominator k - 1) of two equally long vectors.
-double Covariance(const std::vector<double>& x, const std::vector<double>& y) {
+double Covariance(absl::Span<const double> x, absl::Span<const double> y) {
   const double k = static_cast<double>(x.size());
   double mean_x = 0;
   double mean_y = 0;

@@ -1,10 +1,14 @@
 #include "lib/metrics/delong.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstddef>
+#include <random>
 #include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lib/metrics/ranks.h"
 
 namespace mammo::metrics {
 namespace {
@@ -80,6 +84,116 @@ TEST(DelongTestTest, ZeroStandardErrorWithADifferenceGivesPZero) {
   EXPECT_EQ(r->standard_error, 0.0);
   EXPECT_EQ(r->p_value, 0.0);
   EXPECT_TRUE(std::isinf(r->z));
+}
+
+// DeLong computed the way this library did before it sorted once: Sun & Xu's placements from
+// three midrank vectors (all cases, the positives, the negatives), the sums in input order.
+struct ThreeSortPlacements {
+  double auc = 0;
+  std::vector<double> v10;
+  std::vector<double> v01;
+};
+
+ThreeSortPlacements PlacementsFromThreeSorts(const std::vector<int>& labels,
+                                             const std::vector<double>& scores) {
+  std::vector<double> positive_scores;
+  std::vector<double> negative_scores;
+  for (size_t i = 0; i < labels.size(); ++i) {
+    (labels[i] == 1 ? positive_scores : negative_scores).push_back(scores[i]);
+  }
+  const double m = static_cast<double>(positive_scores.size());
+  const double n = static_cast<double>(negative_scores.size());
+  const std::vector<double> all_ranks = Midranks(scores);
+  const std::vector<double> positive_ranks = Midranks(positive_scores);
+  const std::vector<double> negative_ranks = Midranks(negative_scores);
+  ThreeSortPlacements p;
+  double v10_sum = 0;
+  for (size_t i = 0; i < labels.size(); ++i) {
+    if (labels[i] == 1) {
+      p.v10.push_back((all_ranks[i] - positive_ranks[p.v10.size()]) / n);
+      v10_sum += p.v10.back();
+    } else {
+      p.v01.push_back(1.0 - (all_ranks[i] - negative_ranks[p.v01.size()]) / m);
+    }
+  }
+  p.auc = v10_sum / m;
+  return p;
+}
+
+double SampleCovariance(const std::vector<double>& x, const std::vector<double>& y) {
+  const double k = static_cast<double>(x.size());
+  double mean_x = 0;
+  double mean_y = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    mean_x += x[i];
+    mean_y += y[i];
+  }
+  mean_x /= k;
+  mean_y /= k;
+  double sum = 0;
+  for (size_t i = 0; i < x.size(); ++i) sum += (x[i] - mean_x) * (y[i] - mean_y);
+  return sum / (k - 1);
+}
+
+// Seeded cases of every shape the sort must handle: a coarse grid (ties within and across
+// classes), probabilities to 3 decimals, both signs with both zeros, continuous values.
+std::vector<double> RandomScores(std::mt19937_64& rng, size_t n, int shape) {
+  std::uniform_int_distribution<int> coarse(0, 9);
+  std::uniform_int_distribution<int> millis(0, 1000);
+  std::uniform_int_distribution<int> signed_grid(-20, 20);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  std::vector<double> scores(n);
+  for (double& s : scores) {
+    switch (shape) {
+      case 0: s = coarse(rng) / 10.0; break;
+      case 1: s = millis(rng) / 1000.0; break;
+      case 2: {
+        const int k = signed_grid(rng);
+        s = k == 0 ? (normal(rng) < 0 ? -0.0 : 0.0) : k * 0.125;
+        break;
+      }
+      default: s = normal(rng) * 1e3;
+    }
+  }
+  return scores;
+}
+
+TEST(DelongAucCiTest, SameDoublesAsThreeMidrankSorts) {
+  std::mt19937_64 rng(2026);
+  for (const size_t n : {size_t{4}, size_t{37}, size_t{300}, size_t{2000}, size_t{20000}}) {
+    for (int shape = 0; shape < 4; ++shape) {
+      std::bernoulli_distribution positive(shape == 3 ? 0.1 : 0.4);
+      std::vector<int> labels(n);
+      for (int& label : labels) label = positive(rng) ? 1 : 0;
+      labels[0] = labels[1] = 1;  // at least two of each class
+      labels[2] = labels[3] = 0;
+      const std::vector<double> a = RandomScores(rng, n, shape);
+      const std::vector<double> b = RandomScores(rng, n, (shape + 1) % 4);
+      SCOPED_TRACE(testing::Message() << "n " << n << ", shape " << shape);
+
+      const ThreeSortPlacements pa = PlacementsFromThreeSorts(labels, a);
+      const ThreeSortPlacements pb = PlacementsFromThreeSorts(labels, b);
+      const double m = static_cast<double>(pa.v10.size());
+      const double k = static_cast<double>(pa.v01.size());
+      const absl::StatusOr<DelongAuc> ci = DelongAucCi(labels, a);
+      ASSERT_TRUE(ci.ok()) << ci.status();
+      EXPECT_EQ(ci->auc, pa.auc);
+      EXPECT_EQ(ci->variance,
+                SampleCovariance(pa.v10, pa.v10) / m + SampleCovariance(pa.v01, pa.v01) / k);
+
+      const absl::StatusOr<DelongComparison> test = DelongTest(labels, a, b);
+      ASSERT_TRUE(test.ok()) << test.status();
+      const double var_a = SampleCovariance(pa.v10, pa.v10) / m +
+                           SampleCovariance(pa.v01, pa.v01) / k;
+      const double var_b = SampleCovariance(pb.v10, pb.v10) / m +
+                           SampleCovariance(pb.v01, pb.v01) / k;
+      const double cov_ab = SampleCovariance(pa.v10, pb.v10) / m +
+                            SampleCovariance(pa.v01, pb.v01) / k;
+      EXPECT_EQ(test->auc_a, pa.auc);
+      EXPECT_EQ(test->auc_b, pb.auc);
+      EXPECT_EQ(test->standard_error, std::sqrt(std::max(0.0, var_a + var_b - 2 * cov_ab)));
+    }
+  }
 }
 
 TEST(DelongTestTest, RejectsBadSecondScores) {

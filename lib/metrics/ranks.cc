@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cstddef>
 #include <numeric>
+#include <thread>
+
+#include "lib/metrics/radix_sort.h"
 
 namespace mammo::metrics {
 
@@ -22,6 +25,25 @@ std::vector<double> Midranks(absl::Span<const double> values) {
     begin = end;
   }
   return ranks;
+}
+
+SortedCases SortCases(absl::Span<const int> labels, absl::Span<const double> scores) {
+  SortedCases sorted;
+  sorted.keys.resize(scores.size());
+  sorted.tags.resize(scores.size());
+  uint32_t next[2] = {0, 0};  // the next position among the negatives, among the positives
+  for (size_t i = 0; i < scores.size(); ++i) {
+    const uint32_t positive = labels[i] == 1 ? 1 : 0;
+    sorted.keys[i] = OrderedKey(scores[i]);
+    sorted.tags[i] = (positive << 31) | next[positive]++;
+  }
+  sorted.negatives = next[0];
+  sorted.positives = next[1];
+  // As many threads as cores (RadixSortByKey caps them): the same order for any count.
+  // Asked once: the answer costs a read of /sys, longer than sorting a few hundred cases.
+  static const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  RadixSortByKey(&sorted.keys, &sorted.tags, cores);
+  return sorted;
 }
 
 }  // namespace mammo::metrics

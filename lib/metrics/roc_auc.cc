@@ -1,7 +1,7 @@
 #include "lib/metrics/roc_auc.h"
 
 #include <cstddef>
-#include <vector>
+#include <cstdint>
 
 #include "lib/metrics/ranks.h"
 #include "lib/metrics/validation.h"
@@ -15,16 +15,22 @@ absl::StatusOr<double> RocAuc(absl::Span<const int> labels, absl::Span<const dou
 }
 
 double RocAucUnchecked(absl::Span<const int> labels, absl::Span<const double> scores) {
-  const std::vector<double> ranks = Midranks(scores);
-  const ClassCounts counts = CountClasses(labels);
-  double positive_rank_sum = 0;
-  for (size_t i = 0; i < labels.size(); ++i) {
-    if (labels[i] == 1) positive_rank_sum += ranks[i];
-  }
-  // U = R_pos - m(m+1)/2 counts the (positive, negative) pairs ordered correctly, ties as 1/2.
-  const double m = static_cast<double>(counts.positives);
-  const double n = static_cast<double>(counts.negatives);
-  return (positive_rank_sum - m * (m + 1) / 2) / (m * n);
+  const SortedCases sorted = SortCases(labels, scores);
+  // U counts the (positive, negative) pairs ordered correctly, ties as 1/2: each positive
+  // scores above the negatives of the groups below its own and ties the negatives of its own.
+  // Twice U is an integer: exact here, and U = R_pos - m(m+1)/2 (R_pos the sum of the
+  // positives' midranks) exactly as long as n(n+1) < 2^53, so the AUC is the same double as
+  // from midranks.
+  uint64_t twice_u = 0;
+  uint64_t negatives_below = 0;
+  ForEachTieGroup(sorted, [&](size_t begin, size_t end, size_t positives) {
+    const uint64_t negatives = end - begin - positives;
+    twice_u += positives * (2 * negatives_below + negatives);
+    negatives_below += negatives;
+  });
+  const double m = static_cast<double>(sorted.positives);
+  const double n = static_cast<double>(sorted.negatives);
+  return 0.5 * static_cast<double>(twice_u) / (m * n);
 }
 
 }  // namespace mammo::metrics

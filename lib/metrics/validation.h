@@ -2,6 +2,7 @@
 #ifndef MAMMO_LIB_METRICS_VALIDATION_H_
 #define MAMMO_LIB_METRICS_VALIDATION_H_
 
+#include <cstddef>
 #include <cstdint>
 
 #include "absl/status/status.h"
@@ -15,9 +16,13 @@ struct ClassCounts {
   int64_t negatives = 0;
 };
 
-// InvalidArgument unless `labels` and `scores` have the same non-zero length, every label is
-// 0 or 1, both classes occur, and every score is finite (NaN would make every ordering-based
-// metric meaningless, and silently dropping cases would change the sample).
+// The most cases a metric takes (the rank-based metrics number each class in 31 bits).
+inline constexpr size_t kMaxCases = (size_t{1} << 31) - 1;
+
+// InvalidArgument unless `labels` and `scores` have the same non-zero length (at most
+// kMaxCases), every label is 0 or 1, both classes occur, and every score is finite (NaN would
+// make every ordering-based metric meaningless, and silently dropping cases would change the
+// sample).
 absl::Status ValidateBinaryScores(absl::Span<const int> labels, absl::Span<const double> scores);
 
 // The class counts; call only on input that ValidateBinaryScores accepted.

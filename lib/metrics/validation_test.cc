@@ -38,6 +38,17 @@ TEST(ValidateBinaryScoresTest, RejectsBadInputWithAReason) {
   }
 }
 
+TEST(ValidateBinaryScoresTest, RejectsMoreThanMaxCases) {
+  // Spans that claim kMaxCases + 1 elements: the size is checked before any element is read.
+  const std::vector<int> labels = {0, 1};
+  const std::vector<double> scores = {0.1, 0.9};
+  const absl::Status status =
+      ValidateBinaryScores(absl::Span<const int>(labels.data(), kMaxCases + 1),
+                           absl::Span<const double>(scores.data(), kMaxCases + 1));
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("at most 2147483647"));
+}
+
 TEST(CountClassesTest, CountsEachClass) {
   const ClassCounts counts = CountClasses(std::vector<int>{1, 0, 1, 1});
   EXPECT_EQ(counts.positives, 3);
