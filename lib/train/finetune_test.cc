@@ -77,6 +77,8 @@ std::pair<std::map<std::string, torch::Tensor>, std::map<std::string, torch::Ten
 TEST(GammaTest, NamesTheKerasLayer) {
   EXPECT_EQ(GammaOfLayer("vgg16", "block3_pool").value(), 10);
   EXPECT_EQ(GammaOfLayer("resnet50", "conv5_block1_1_conv").value(), 143);
+  EXPECT_EQ(GammaOfLayer("mobilenet_v2", "block_13_expand").value(), 116);
+  EXPECT_EQ(GammaOfLayer("inception_v3", "mixed8").value(), 248);
   EXPECT_THAT(std::string(GammaOfLayer("vgg16", "block9_pool").status().message()),
               HasSubstr("not a Keras layer of vgg16"));
 }
@@ -97,7 +99,8 @@ TEST(FineTuneModelTest, UnitsComputeTheBackboneFeatures) {
 
 TEST(FineTuneModelTest, RejectsGammaOutsideTheModel) {
   EXPECT_FALSE(FineTuneModel::Create({"vgg16", "none", 20, false, {}}).ok());
-  EXPECT_FALSE(FineTuneModel::Create({"densenet121", "none", 1, false, {}}).ok());
+  EXPECT_TRUE(FineTuneModel::Create({"densenet121", "none", 427, false, {}}).ok());
+  EXPECT_FALSE(FineTuneModel::Create({"densenet121", "none", 428, false, {}}).ok());
 }
 
 TEST(FineTuneTest, VggFreezesEverythingBeforeGamma) {
