@@ -2,6 +2,7 @@
 // and parameter counts. Numerical agreement with torchvision is parity_test's job.
 #include <torch/torch.h>
 
+#include <map>
 #include <set>
 
 #include "gtest/gtest.h"
@@ -82,13 +83,21 @@ TEST(BackbonesTest, KerasLayersNameExistingModules) {
     SCOPED_TRACE(info.name);
     std::shared_ptr<BackboneImpl> net = Create(info.name);
     ASSERT_NE(net, nullptr);
-    std::set<std::string> modules;
-    for (const auto& m : net->named_modules("", /*include_self=*/false)) modules.insert(m.key());
+    std::map<std::string, std::shared_ptr<torch::nn::Module>> modules;
+    for (const auto& m : net->named_modules("", /*include_self=*/false)) {
+      modules[m.key()] = m.value();
+    }
     std::set<std::string> placed;
     for (const KerasLayer& layer : *layers) {
       if (layer.module.empty()) continue;
-      EXPECT_EQ(modules.count(layer.module), 1u) << layer.name << " -> " << layer.module;
+      ASSERT_EQ(modules.count(layer.module), 1u) << layer.name << " -> " << layer.module;
       EXPECT_TRUE(placed.insert(layer.module).second) << layer.module << " placed twice";
+      // Every Keras layer with weights here is a convolution or a BatchNorm; so must its
+      // module be, not a block that holds several layers' weights.
+      const torch::nn::Module& module = *modules[layer.module];
+      EXPECT_TRUE(module.as<torch::nn::Conv2d>() != nullptr ||
+                  module.as<torch::nn::BatchNorm2d>() != nullptr)
+          << layer.name << " -> " << layer.module;
     }
   }
 }

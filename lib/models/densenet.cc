@@ -65,6 +65,41 @@ torch::Tensor DenseNetImpl::Features(const torch::Tensor& x) {
   return features_->forward(x).relu_();
 }
 
+std::vector<ForwardUnit> DenseNetImpl::Units() {
+  std::shared_ptr<torch::nn::SequentialImpl> features = features_.ptr();
+  constexpr size_t kStemModules = 4;  // conv0, norm0, relu0, pool0
+  std::vector<ForwardUnit> units = {
+      {{"features.conv0", "features.norm0"}, [features](const torch::Tensor& x) {
+         torch::Tensor y = x;
+         for (size_t i = 0; i < kStemModules; ++i) y = features->begin()[i].forward(y);
+         return y;
+       }}};
+  const auto children = features->named_children();
+  for (size_t i = kStemModules; i < children.size(); ++i) {
+    const std::string path = "features." + children[i].key();
+    if (auto block = std::dynamic_pointer_cast<DenseBlockImpl>(children[i].value())) {
+      for (size_t j = 0; j < block->layers().size(); ++j) {
+        std::shared_ptr<DenseLayerImpl> layer = block->layers()[j].ptr();
+        // The concatenation of all earlier maps, grown one layer at a time: the same values
+        // DenseBlockImpl::forward concatenates at once.
+        units.push_back({{path + ".denselayer" + std::to_string(j + 1)},
+                         [layer](const torch::Tensor& x) {
+                           return torch::cat({x, layer->forward(x)}, 1);
+                         }});
+      }
+    } else if (i + 1 == children.size()) {  // norm5, activated as in Features
+      units.push_back({{path}, [features, i](const torch::Tensor& x) {
+                         return features->begin()[i].forward(x).relu_();
+                       }});
+    } else {  // a transition
+      units.push_back({{path}, [features, i](const torch::Tensor& x) {
+                         return features->begin()[i].forward(x);
+                       }});
+    }
+  }
+  return units;
+}
+
 torch::Tensor DenseNetImpl::Logits(const torch::Tensor& x) {
   return classifier_(GlobalAveragePool(Features(x)));
 }

@@ -27,6 +27,7 @@ class DenseBlockImpl : public torch::nn::Module {
   DenseBlockImpl(int num_layers, int64_t in, int64_t growth, int64_t bn_size);
   // The input and every layer's output, concatenated along channels.
   torch::Tensor forward(const torch::Tensor& x);
+  const std::vector<DenseLayer>& layers() const { return layers_; }
 
  private:
   std::vector<DenseLayer> layers_;
@@ -40,6 +41,9 @@ class DenseNetImpl : public BackboneImpl {
   // `features` then ReLU: torchvision and Keras both activate norm5's output before pooling.
   torch::Tensor Features(const torch::Tensor& x) override;
   torch::Tensor Logits(const torch::Tensor& x) override;
+  // The stem (conv0, norm0, ReLU, max-pool), each dense layer (appending its maps to its
+  // input's), each transition, and norm5 with the final ReLU.
+  std::vector<ForwardUnit> Units() override;
 
  private:
   torch::nn::Sequential features_;

@@ -146,11 +146,30 @@ torch::Tensor InceptionV3Impl::Features(const torch::Tensor& x) {
   torch::Tensor y = x;
   for (size_t i = 0; i < stem_.size(); ++i) {
     y = stem_[i](y);
-    // Max-pools after Conv2d_2b_3x3 and Conv2d_4a_3x3.
-    if (i == 2 || i == 4) y = torch::max_pool2d(y, 3, 2);
+    if (PoolAfterStem(i)) y = torch::max_pool2d(y, 3, 2);
   }
   for (InceptionModule& m : mixed_) y = m(y);
   return y;
+}
+
+std::vector<ForwardUnit> InceptionV3Impl::Units() {
+  // Children in registration order: the stem convolutions, the Mixed blocks, fc.
+  const auto children = named_children();
+  std::vector<ForwardUnit> units;
+  for (size_t i = 0; i < stem_.size(); ++i) {
+    std::shared_ptr<BasicConv2dImpl> conv = stem_[i].ptr();
+    const bool pool = PoolAfterStem(i);
+    units.push_back({{children[i].key()}, [conv, pool](const torch::Tensor& x) {
+                       torch::Tensor y = conv->forward(x);
+                       return pool ? torch::max_pool2d(y, 3, 2) : y;
+                     }});
+  }
+  for (size_t i = 0; i < mixed_.size(); ++i) {
+    std::shared_ptr<InceptionModuleImpl> block = mixed_[i].ptr();
+    units.push_back({{children[stem_.size() + i].key()},
+                     [block](const torch::Tensor& x) { return block->forward(x); }});
+  }
+  return units;
 }
 
 torch::Tensor InceptionV3Impl::Logits(const torch::Tensor& x) {

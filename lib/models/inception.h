@@ -50,8 +50,14 @@ class InceptionV3Impl : public BackboneImpl {
   InceptionV3Impl();
   torch::Tensor Features(const torch::Tensor& x) override;  // Mixed_7c: 2048 channels
   torch::Tensor Logits(const torch::Tensor& x) override;
+  // Each stem convolution (with the max-pool after Conv2d_2b_3x3 and Conv2d_4a_3x3), then
+  // each Mixed block.
+  std::vector<ForwardUnit> Units() override;
 
  private:
+  // Whether a 3x3 stride-2 max-pool follows stem convolution `i`.
+  static bool PoolAfterStem(size_t i) { return i == 2 || i == 4; }
+
   std::vector<BasicConv2d> stem_;  // Conv2d_1a_3x3 ... Conv2d_4a_3x3
   std::vector<InceptionModule> mixed_;
   torch::nn::Linear fc_{nullptr};

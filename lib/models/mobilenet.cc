@@ -9,6 +9,17 @@ namespace {
 // caller passes a fresh BatchNorm output, and hardtanh_'s gradient needs only its result.
 torch::Tensor Relu6(torch::Tensor x) { return torch::hardtanh_(x, 0.0, 6.0); }
 
+// One unit per block of `blocks` (stages of blocks), named blocks.S.J as the weights are.
+void AddBlockUnits(const torch::nn::Sequential& blocks, std::vector<ForwardUnit>* units) {
+  for (size_t s = 0; s < blocks->size(); ++s) {
+    std::shared_ptr<ChainImpl> stage = blocks->ptr<ChainImpl>(s);
+    for (size_t b = 0; b < stage->size(); ++b) {
+      units->push_back({{"blocks." + std::to_string(s) + "." + std::to_string(b)},
+                        [stage, b](const torch::Tensor& x) { return stage->begin()[b].forward(x); }});
+    }
+  }
+}
+
 }  // namespace
 
 DepthwiseSeparableImpl::DepthwiseSeparableImpl(int64_t in, int64_t out, int64_t stride,
@@ -69,6 +80,14 @@ torch::Tensor MobileNetV1Impl::Features(const torch::Tensor& x) {
   return blocks_->forward(Relu6(bn1_(conv_stem_(x))));
 }
 
+std::vector<ForwardUnit> MobileNetV1Impl::Units() {
+  std::vector<ForwardUnit> units = {{{"conv_stem", "bn1"}, [this](const torch::Tensor& x) {
+                                       return Relu6(bn1_(conv_stem_(x)));
+                                     }}};
+  AddBlockUnits(blocks_, &units);
+  return units;
+}
+
 torch::Tensor MobileNetV1Impl::Logits(const torch::Tensor& x) {
   return classifier_(GlobalAveragePool(Features(x)));
 }
@@ -107,6 +126,16 @@ MobileNetV2Impl::MobileNetV2Impl() {
 torch::Tensor MobileNetV2Impl::Features(const torch::Tensor& x) {
   torch::Tensor y = blocks_->forward(Relu6(bn1_(conv_stem_(x))));
   return Relu6(bn2_(conv_head_(y)));
+}
+
+std::vector<ForwardUnit> MobileNetV2Impl::Units() {
+  std::vector<ForwardUnit> units = {{{"conv_stem", "bn1"}, [this](const torch::Tensor& x) {
+                                       return Relu6(bn1_(conv_stem_(x)));
+                                     }}};
+  AddBlockUnits(blocks_, &units);
+  units.push_back({{"conv_head", "bn2"},
+                   [this](const torch::Tensor& x) { return Relu6(bn2_(conv_head_(x))); }});
+  return units;
 }
 
 torch::Tensor MobileNetV2Impl::Logits(const torch::Tensor& x) {

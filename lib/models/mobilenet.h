@@ -6,6 +6,8 @@
 #ifndef MAMMO_LIB_MODELS_MOBILENET_H_
 #define MAMMO_LIB_MODELS_MOBILENET_H_
 
+#include <vector>
+
 #include "lib/models/backbone.h"
 
 namespace mammo::models {
@@ -42,6 +44,8 @@ class MobileNetV1Impl : public BackboneImpl {
   MobileNetV1Impl();
   torch::Tensor Features(const torch::Tensor& x) override;  // 1024 channels at stride 32
   torch::Tensor Logits(const torch::Tensor& x) override;
+  // The stem (conv_stem, bn1, ReLU6), then one unit per block.
+  std::vector<ForwardUnit> Units() override;
 
  private:
   torch::nn::Conv2d conv_stem_{nullptr};
@@ -56,6 +60,8 @@ class MobileNetV2Impl : public BackboneImpl {
   MobileNetV2Impl();
   torch::Tensor Features(const torch::Tensor& x) override;  // after conv_head: 1280 channels
   torch::Tensor Logits(const torch::Tensor& x) override;
+  // The stem (conv_stem, bn1, ReLU6), one unit per block, the head (conv_head, bn2, ReLU6).
+  std::vector<ForwardUnit> Units() override;
 
  private:
   torch::nn::Conv2d conv_stem_{nullptr}, conv_head_{nullptr};

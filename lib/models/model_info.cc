@@ -1,5 +1,11 @@
 #include "lib/models/model_info.h"
 
+#include <algorithm>
+#include <functional>
+#include <initializer_list>
+#include <map>
+#include <set>
+
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -59,34 +65,284 @@ std::vector<KerasLayer> VggLayers(const std::vector<int>& convs_per_block) {
   return layers;
 }
 
-// Keras 2.3+ ResNet (v1) naming; the order inside a block is Keras's construction order, in
-// which the shortcut's conv and BN come between the second and third convolutions' layers.
-std::vector<KerasLayer> ResNetLayers(const std::vector<int>& blocks_per_stage) {
-  std::vector<KerasLayer> layers;
-  const auto add = [&layers](std::string name, std::string path) {
-    layers.push_back({static_cast<int>(layers.size()), std::move(name), std::move(path)});
+// A Keras functional model as Keras builds it: layers in the order the application's source
+// creates and calls them, each with its inputs. Keras does not list a model's layers in that
+// order: Network._map_graph_network (keras/engine/functional.py, the same since Keras 2.0)
+// sorts them by depth, the longest path from the layer to the output, deepest (the input)
+// first, and breaks ties by the order in which a depth-first walk from the output, visiting
+// each layer's inputs in call order, first reaches them. Layers() restates that algorithm, so
+// that each model below only replays its Keras source's construction.
+class KerasGraph {
+ public:
+  // Adds a layer fed by `inputs` (earlier Add results, in call order); returns its id.
+  int Add(std::string name, std::string module, std::vector<int> inputs = {}) {
+    nodes_.push_back({{0, std::move(name), std::move(module)}, std::move(inputs)});
+    return static_cast<int>(nodes_.size()) - 1;
+  }
+  // tf.keras 2.x's name for a layer created without one in a fresh session: the class name in
+  // snake case, then "_1", "_2", ... ("conv2d", "conv2d_1"); Keras 2.2 and older started at _1.
+  std::string AutoName(const std::string& prefix) {
+    const int n = auto_names_[prefix]++;
+    return n == 0 ? prefix : absl::StrCat(prefix, "_", n);
+  }
+  // Keras's model.layers for the model that ends in `output`, indices set.
+  std::vector<KerasLayer> Layers(int output) const {
+    std::vector<int> first_seen(nodes_.size(), -1), finished_order;
+    int seen = 0;
+    // Recursion depth is at most the longest path, 707 layers in DenseNet201.
+    std::function<void(int)> walk = [&](int id) {
+      if (first_seen[id] >= 0) return;  // no layer is shared, so seen means finished
+      first_seen[id] = seen++;
+      for (int input : nodes_[id].inputs) walk(input);
+      finished_order.push_back(id);
+    };
+    walk(output);
+    std::vector<int> depth(nodes_.size(), 0);
+    // Every consumer of a layer finishes after it, so the reverse finishing order visits
+    // consumers first and each depth is final when it is read.
+    for (auto it = finished_order.rbegin(); it != finished_order.rend(); ++it) {
+      for (int input : nodes_[*it].inputs) depth[input] = std::max(depth[input], depth[*it] + 1);
+    }
+    std::vector<int> order = finished_order;
+    std::sort(order.begin(), order.end(), [&](int a, int b) {
+      return depth[a] != depth[b] ? depth[a] > depth[b] : first_seen[a] < first_seen[b];
+    });
+    std::vector<KerasLayer> layers;
+    for (int id : order) {
+      layers.push_back(nodes_[id].layer);
+      layers.back().index = static_cast<int>(layers.size()) - 1;
+    }
+    return layers;
+  }
+
+ private:
+  struct Node {
+    KerasLayer layer;
+    std::vector<int> inputs;
   };
-  for (const char* name : {"input_1", "conv1_pad"}) add(name, "");
-  add("conv1_conv", "conv1");
-  add("conv1_bn", "bn1");
-  for (const char* name : {"conv1_relu", "pool1_pad", "pool1_pool"}) add(name, "");
-  // Keras's part of a block and torchvision's module for it.
-  const std::vector<std::pair<const char*, const char*>> block_parts = {
-      {"1_conv", "conv1"}, {"1_bn", "bn1"}, {"1_relu", ""}, {"2_conv", "conv2"},
-      {"2_bn", "bn2"}, {"2_relu", ""}, {"0_conv", "downsample.0"}, {"3_conv", "conv3"},
-      {"0_bn", "downsample.1"}, {"3_bn", "bn3"}, {"add", ""}, {"out", ""}};
+  std::vector<Node> nodes_;
+  std::map<std::string, int> auto_names_;
+};
+
+// Keras 2.3+ ResNet (v1, keras/applications/resnet.py: stack1 of block1) and ResNeXt
+// (keras_applications/resnet_common.py: stack3 of block3, the only Keras ResNeXt; it never
+// reached tf.keras). Replays the blocks' construction; only the first block of a stage has a
+// shortcut convolution, and the shortcut's layers end up between the second and third
+// convolutions' (see KerasGraph).
+std::vector<KerasLayer> ResNetLayers(const std::vector<int>& blocks_per_stage, bool resnext) {
+  KerasGraph g;
+  int x = g.Add("input_1", "");
+  x = g.Add("conv1_pad", "", {x});
+  x = g.Add("conv1_conv", "conv1", {x});
+  x = g.Add("conv1_bn", "bn1", {x});
+  x = g.Add("conv1_relu", "", {x});
+  x = g.Add("pool1_pad", "", {x});
+  x = g.Add("pool1_pool", "", {x});
   for (size_t s = 0; s < blocks_per_stage.size(); ++s) {
     for (int b = 1; b <= blocks_per_stage[s]; ++b) {
-      const std::string keras = absl::StrCat("conv", s + 2, "_block", b, "_");
+      const std::string k = absl::StrCat("conv", s + 2, "_block", b, "_");
       const std::string ours = absl::StrCat("layer", s + 1, ".", b - 1, ".");
-      for (const auto& [part, module] : block_parts) {
-        // Only the first block of a stage has a shortcut convolution.
-        if (b > 1 && part[0] == '0') continue;
-        add(keras + part, *module == '\0' ? "" : ours + module);
+      int shortcut = x;
+      if (b == 1) {
+        shortcut = g.Add(k + "0_conv", ours + "downsample.0", {x});
+        shortcut = g.Add(k + "0_bn", ours + "downsample.1", {shortcut});
       }
+      int y = g.Add(k + "1_conv", ours + "conv1", {x});
+      y = g.Add(k + "1_bn", ours + "bn1", {y});
+      y = g.Add(k + "1_relu", "", {y});
+      if (resnext) {
+        // Keras builds the grouped 3x3 convolution as a DepthwiseConv2D (2_conv, holding the
+        // weights of our grouped conv2) and a frozen 1x1 Conv2D whose constant 0/1 kernel sums
+        // each group's products (2_gconv, no counterpart: nothing to train or load).
+        y = g.Add(k + "2_pad", "", {y});
+        y = g.Add(k + "2_conv", ours + "conv2", {y});
+        y = g.Add(k + "2_gconv", "", {y});
+      } else {
+        y = g.Add(k + "2_conv", ours + "conv2", {y});
+      }
+      y = g.Add(k + "2_bn", ours + "bn2", {y});
+      y = g.Add(k + "2_relu", "", {y});
+      y = g.Add(k + "3_conv", ours + "conv3", {y});
+      y = g.Add(k + "3_bn", ours + "bn3", {y});
+      x = g.Add(k + "add", "", {shortcut, y});
+      x = g.Add(k + "out", "", {x});
     }
   }
-  return layers;
+  return g.Layers(x);
+}
+
+// keras/applications/densenet.py: conv_block per dense layer, transition_block between dense
+// blocks; Keras's conv1/conv is torchvision's conv0 and Keras's bn is norm5.
+std::vector<KerasLayer> DenseNetLayers(const std::vector<int>& layers_per_block) {
+  KerasGraph g;
+  int x = g.Add("input_1", "");
+  x = g.Add(g.AutoName("zero_padding2d"), "", {x});
+  x = g.Add("conv1/conv", "features.conv0", {x});
+  x = g.Add("conv1/bn", "features.norm0", {x});
+  x = g.Add("conv1/relu", "", {x});
+  x = g.Add(g.AutoName("zero_padding2d"), "", {x});
+  x = g.Add("pool1", "", {x});
+  for (size_t b = 0; b < layers_per_block.size(); ++b) {
+    for (int j = 1; j <= layers_per_block[b]; ++j) {
+      const std::string k = absl::StrCat("conv", b + 2, "_block", j, "_");
+      const std::string ours = absl::StrCat("features.denseblock", b + 1, ".denselayer", j, ".");
+      int y = g.Add(k + "0_bn", ours + "norm1", {x});
+      y = g.Add(k + "0_relu", "", {y});
+      y = g.Add(k + "1_conv", ours + "conv1", {y});
+      y = g.Add(k + "1_bn", ours + "norm2", {y});
+      y = g.Add(k + "1_relu", "", {y});
+      y = g.Add(k + "2_conv", ours + "conv2", {y});
+      x = g.Add(k + "concat", "", {x, y});
+    }
+    if (b + 1 == layers_per_block.size()) break;
+    const std::string k = absl::StrCat("pool", b + 2, "_");
+    const std::string ours = absl::StrCat("features.transition", b + 1, ".");
+    x = g.Add(k + "bn", ours + "norm", {x});
+    x = g.Add(k + "relu", "", {x});
+    x = g.Add(k + "conv", ours + "conv", {x});
+    x = g.Add(k + "pool", "", {x});
+  }
+  x = g.Add("bn", "features.norm5", {x});
+  x = g.Add("relu", "", {x});
+  return g.Layers(x);
+}
+
+// Our (timm's) blocks.S.J for Keras's block number `id` (counted from 0 over all stages).
+std::string BlockModule(const std::vector<int>& blocks_per_stage, int id) {
+  for (size_t s = 0; s < blocks_per_stage.size(); ++s) {
+    if (id < blocks_per_stage[s]) return absl::StrCat("blocks.", s, ".", id, ".");
+    id -= blocks_per_stage[s];
+  }
+  return "";  // unreachable: callers pass ids below the total
+}
+
+// tf.keras 2.x keras/applications/mobilenet.py (alpha 1): conv1 without padding layer (Keras
+// 2.2's keras_applications had a conv1_pad, 87 layers), then 13 depthwise-separable blocks
+// numbered from 1, the strided ones (2, 4, 6, 12) after a conv_pad_N.
+std::vector<KerasLayer> MobileNetV1Layers() {
+  const std::vector<int> blocks_per_stage = {1, 2, 2, 6, 2};
+  KerasGraph g;
+  int x = g.Add("input_1", "");
+  x = g.Add("conv1", "conv_stem", {x});
+  x = g.Add("conv1_bn", "bn1", {x});
+  x = g.Add("conv1_relu", "", {x});
+  for (int id = 1; id <= 13; ++id) {
+    const std::string ours = BlockModule(blocks_per_stage, id - 1);
+    if (id == 2 || id == 4 || id == 6 || id == 12) x = g.Add(absl::StrCat("conv_pad_", id), "", {x});
+    x = g.Add(absl::StrCat("conv_dw_", id), ours + "conv_dw", {x});
+    x = g.Add(absl::StrCat("conv_dw_", id, "_bn"), ours + "bn1", {x});
+    x = g.Add(absl::StrCat("conv_dw_", id, "_relu"), "", {x});
+    x = g.Add(absl::StrCat("conv_pw_", id), ours + "conv_pw", {x});
+    x = g.Add(absl::StrCat("conv_pw_", id, "_bn"), ours + "bn2", {x});
+    x = g.Add(absl::StrCat("conv_pw_", id, "_relu"), "", {x});
+  }
+  return g.Layers(x);
+}
+
+// tf.keras 2.x keras/applications/mobilenet_v2.py (alpha 1): Conv1 without padding layer
+// (keras_applications had a Conv1_pad, 155 layers), _inverted_res_block 0 ("expanded_conv",
+// no expansion) to 16, a block_N_pad before the strided blocks' depthwise conv, a block_N_add
+// where input and output shapes agree, then Conv_1.
+std::vector<KerasLayer> MobileNetV2Layers() {
+  const std::vector<int> blocks_per_stage = {1, 2, 3, 4, 3, 3, 1};
+  const std::set<int> strided = {1, 3, 6, 13};
+  const std::set<int> residual = {2, 4, 5, 7, 8, 9, 11, 12, 14, 15};
+  KerasGraph g;
+  int x = g.Add("input_1", "");
+  x = g.Add("Conv1", "conv_stem", {x});
+  x = g.Add("bn_Conv1", "bn1", {x});
+  x = g.Add("Conv1_relu", "", {x});
+  for (int id = 0; id <= 16; ++id) {
+    const std::string k = id == 0 ? "expanded_conv_" : absl::StrCat("block_", id, "_");
+    const std::string ours = BlockModule(blocks_per_stage, id);
+    int y = x;
+    if (id > 0) {
+      y = g.Add(k + "expand", ours + "conv_pw", {y});
+      y = g.Add(k + "expand_BN", ours + "bn1", {y});
+      y = g.Add(k + "expand_relu", "", {y});
+    }
+    if (strided.count(id) > 0) y = g.Add(k + "pad", "", {y});
+    // Block 0 is timm's DepthwiseSeparable, whose BNs are bn1 (depthwise) and bn2 (projection).
+    y = g.Add(k + "depthwise", ours + "conv_dw", {y});
+    y = g.Add(k + "depthwise_BN", ours + (id == 0 ? "bn1" : "bn2"), {y});
+    y = g.Add(k + "depthwise_relu", "", {y});
+    y = g.Add(k + "project", ours + (id == 0 ? "conv_pw" : "conv_pwl"), {y});
+    y = g.Add(k + "project_BN", ours + (id == 0 ? "bn2" : "bn3"), {y});
+    x = residual.count(id) > 0 ? g.Add(k + "add", "", {x, y}) : y;
+  }
+  x = g.Add("Conv_1", "conv_head", {x});
+  x = g.Add("Conv_1_bn", "bn2", {x});
+  x = g.Add("out_relu", "", {x});
+  return g.Layers(x);
+}
+
+// tf.keras 2.x keras/applications/inception_v3.py. Only the mixed blocks' concatenations have
+// names; every conv2d_bn is an unnamed Conv2D, BatchNormalization (scale=False: Keras has no
+// gamma where our BN has a weight, which is 1 in converted TensorFlow weights) and Activation,
+// named in creation order. Keras's conv2d_bn calls of a block come in torchvision's branch
+// order, so each maps to the torchvision BasicConv2d of the same name.
+std::vector<KerasLayer> InceptionV3Layers() {
+  KerasGraph g;
+  const auto conv_bn = [&g](int x, const std::string& module) {
+    x = g.Add(g.AutoName("conv2d"), module + ".conv", {x});
+    x = g.Add(g.AutoName("batch_normalization"), module + ".bn", {x});
+    return g.Add(g.AutoName("activation"), "", {x});
+  };
+  // A chain of conv2d_bn named `prefix` + each suffix, e.g. branch7x7dbl_1 .. _5.
+  const auto chain = [&conv_bn](int x, const std::string& prefix,
+                                std::initializer_list<const char*> suffixes) {
+    for (const char* suffix : suffixes) x = conv_bn(x, prefix + suffix);
+    return x;
+  };
+  const auto avg_pool = [&g](int x) { return g.Add(g.AutoName("average_pooling2d"), "", {x}); };
+  const auto max_pool = [&g](int x) { return g.Add(g.AutoName("max_pooling2d"), "", {x}); };
+  int x = g.Add("input_1", "");
+  x = chain(x, "Conv2d_", {"1a_3x3", "2a_3x3", "2b_3x3"});
+  x = max_pool(x);
+  x = chain(x, "Conv2d_", {"3b_1x1", "4a_3x3"});
+  x = max_pool(x);
+  int mixed = 0;
+  for (const char* m : {"Mixed_5b.", "Mixed_5c.", "Mixed_5d."}) {  // InceptionA
+    const std::string b = m;
+    const int b1 = conv_bn(x, b + "branch1x1");
+    const int b5 = chain(x, b + "branch5x5_", {"1", "2"});
+    const int d3 = chain(x, b + "branch3x3dbl_", {"1", "2", "3"});
+    const int pool = conv_bn(avg_pool(x), b + "branch_pool");
+    x = g.Add(absl::StrCat("mixed", mixed++), "", {b1, b5, d3, pool});
+  }
+  {  // InceptionB
+    const int b3 = conv_bn(x, "Mixed_6a.branch3x3");
+    const int d3 = chain(x, "Mixed_6a.branch3x3dbl_", {"1", "2", "3"});
+    x = g.Add(absl::StrCat("mixed", mixed++), "", {b3, d3, max_pool(x)});
+  }
+  for (const char* m : {"Mixed_6b.", "Mixed_6c.", "Mixed_6d.", "Mixed_6e."}) {  // InceptionC
+    const std::string b = m;
+    const int b1 = conv_bn(x, b + "branch1x1");
+    const int b7 = chain(x, b + "branch7x7_", {"1", "2", "3"});
+    const int d7 = chain(x, b + "branch7x7dbl_", {"1", "2", "3", "4", "5"});
+    const int pool = conv_bn(avg_pool(x), b + "branch_pool");
+    x = g.Add(absl::StrCat("mixed", mixed++), "", {b1, b7, d7, pool});
+  }
+  {  // InceptionD
+    const int b3 = chain(x, "Mixed_7a.branch3x3_", {"1", "2"});
+    const int b7 = chain(x, "Mixed_7a.branch7x7x3_", {"1", "2", "3", "4"});
+    x = g.Add(absl::StrCat("mixed", mixed++), "", {b3, b7, max_pool(x)});
+  }
+  for (int i = 0; i < 2; ++i) {  // InceptionE
+    const std::string b = i == 0 ? "Mixed_7b." : "Mixed_7c.";
+    const int b1 = conv_bn(x, b + "branch1x1");
+    const int b3 = conv_bn(x, b + "branch3x3_1");
+    const int b3a = conv_bn(b3, b + "branch3x3_2a");
+    const int b3b = conv_bn(b3, b + "branch3x3_2b");
+    const int b3cat = g.Add(absl::StrCat("mixed9_", i), "", {b3a, b3b});
+    const int d3 = chain(x, b + "branch3x3dbl_", {"1", "2"});
+    const int d3a = conv_bn(d3, b + "branch3x3dbl_3a");
+    const int d3b = conv_bn(d3, b + "branch3x3dbl_3b");
+    const int d3cat = g.Add(g.AutoName("concatenate"), "", {d3a, d3b});
+    const int pool = conv_bn(avg_pool(x), b + "branch_pool");
+    x = g.Add(absl::StrCat("mixed", mixed++), "", {b1, b3cat, d3cat, pool});
+  }
+  return g.Layers(x);
 }
 
 }  // namespace
@@ -111,12 +367,22 @@ std::string ModelNames() {
 absl::StatusOr<std::vector<KerasLayer>> KerasLayers(absl::string_view model_name) {
   if (model_name == "vgg16") return VggLayers({2, 2, 3, 3, 3});
   if (model_name == "vgg19") return VggLayers({2, 2, 4, 4, 4});
-  if (model_name == "resnet50") return ResNetLayers({3, 4, 6, 3});
-  if (model_name == "resnet101") return ResNetLayers({3, 4, 23, 3});
-  if (model_name == "resnet152") return ResNetLayers({3, 8, 36, 3});
+  if (model_name == "resnet50") return ResNetLayers({3, 4, 6, 3}, false);
+  if (model_name == "resnet101") return ResNetLayers({3, 4, 23, 3}, false);
+  if (model_name == "resnet152") return ResNetLayers({3, 8, 36, 3}, false);
+  if (model_name == "resnext50_32x4d") return ResNetLayers({3, 4, 6, 3}, true);
+  // Keras has no ResNeXt101 32x8d; its layers are those of 32x4d, only wider.
+  if (model_name == "resnext101_32x4d" || model_name == "resnext101_32x8d") {
+    return ResNetLayers({3, 4, 23, 3}, true);
+  }
+  if (model_name == "densenet121") return DenseNetLayers({6, 12, 24, 16});
+  if (model_name == "densenet169") return DenseNetLayers({6, 12, 32, 32});
+  if (model_name == "densenet201") return DenseNetLayers({6, 12, 48, 32});
+  if (model_name == "mobilenet_v1") return MobileNetV1Layers();
+  if (model_name == "mobilenet_v2") return MobileNetV2Layers();
+  if (model_name == "inception_v3") return InceptionV3Layers();
   return absl::NotFoundError(absl::StrCat("no Keras layer list (gamma) for model '", model_name,
-                                          "'; there is one for vgg16, vgg19, resnet50, "
-                                          "resnet101 and resnet152"));
+                                          "'; known models: ", ModelNames()));
 }
 
 std::string MobileNetV2TorchvisionKey(const std::string& timm_key) {

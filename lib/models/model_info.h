@@ -1,7 +1,8 @@
 // What the tools need to know about each backbone without linking LibTorch: its name, the
 // width of its pooled features, its default input size, the normalisation its pretrained
 // weights expect, which weight keys form its ImageNet classifier, and (for the models the
-// paper fine-tuned by layer index) the Keras layer list that gives gamma its meaning.
+// paper fine-tuned by layer index, and the others alike) the Keras layer list that gives
+// gamma its meaning.
 //
 //   const ModelInfo* info = FindModel("resnet50");          // nullptr for an unknown name
 //   ASSIGN_OR_RETURN(std::vector<KerasLayer> layers, KerasLayers("resnet50"));
@@ -50,9 +51,12 @@ struct KerasLayer {
   std::string module;
 };
 
-// The ordered Keras layer list of vgg16, vgg19, resnet50, resnet101 and resnet152 (see
-// shared/spec/models-and-weights.md); NotFound for any other model, whose gamma the paper
-// did not define.
+// The ordered Keras layer list of any registered model, as Keras's `model.layers` lists the
+// model's `applications` counterpart (shared/spec/models-and-weights.md for VGG and ResNet;
+// lib/models/README.md for the sources, names and checks of every list): densenet121 has
+// 427 layers, layers[311] is "pool4_conv" in "features.transition3.conv". ResNeXt comes from
+// keras_applications, its only Keras source; resnext101_32x8d, which Keras lacks, has the
+// 32x4d list. NotFound for an unknown model.
 absl::StatusOr<std::vector<KerasLayer>> KerasLayers(absl::string_view model_name);
 
 // MobileNetV2 keys: our modules follow timm (`conv_stem`, `blocks.1.0.conv_pw`, ...);

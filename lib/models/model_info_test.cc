@@ -1,5 +1,10 @@
 #include "lib/models/model_info.h"
 
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "gtest/gtest.h"
 
 namespace mammo::models {
@@ -11,15 +16,43 @@ std::vector<KerasLayer> Layers(const std::string& model) {
   return layers.value_or(std::vector<KerasLayer>{});
 }
 
+const std::vector<std::string> kAllWithGamma = {
+    "vgg16",         "vgg19",           "resnet50",         "resnet101",
+    "resnet152",     "resnext50_32x4d", "resnext101_32x4d", "resnext101_32x8d",
+    "densenet121",   "densenet169",     "densenet201",      "mobilenet_v1",
+    "mobilenet_v2",  "inception_v3"};
+
 TEST(KerasLayersTest, TotalsMatchKeras) {
-  EXPECT_EQ(Layers("vgg16").size(), 19u);
-  EXPECT_EQ(Layers("vgg19").size(), 22u);
-  EXPECT_EQ(Layers("resnet50").size(), 175u);
-  EXPECT_EQ(Layers("resnet101").size(), 345u);
-  EXPECT_EQ(Layers("resnet152").size(), 515u);
-  for (const char* model : {"vgg16", "vgg19", "resnet50", "resnet101", "resnet152"}) {
+  // len(model.layers) with include_top=False. The VGG and ResNet totals are the spec's; the
+  // DenseNet, MobileNetV2 (alpha 1) and InceptionV3 ones are the counts Keras users quote, and
+  // a replay of the Keras sources (lib/models/README.md) gives the same. MobileNet is 86 in
+  // tf.keras 2.x (87 in keras_applications 1.0.8, which had a conv1_pad layer). ResNeXt
+  // exists only in keras_applications: 7 stem layers, 14 per block with a shortcut
+  // convolution, 12 per other block.
+  const std::vector<std::pair<std::string, size_t>> totals = {
+      {"vgg16", 19},           {"vgg19", 22},
+      {"resnet50", 175},       {"resnet101", 345},
+      {"resnet152", 515},      {"resnext50_32x4d", 7 + 4 * 14 + 12 * 12},
+      {"resnext101_32x4d", 7 + 4 * 14 + 29 * 12},
+      {"resnext101_32x8d", 411},
+      {"densenet121", 427},    {"densenet169", 595},
+      {"densenet201", 707},    {"mobilenet_v1", 86},
+      {"mobilenet_v2", 154},   {"inception_v3", 311}};
+  ASSERT_EQ(totals.size(), kAllWithGamma.size());
+  for (const auto& [model, total] : totals) EXPECT_EQ(Layers(model).size(), total) << model;
+}
+
+TEST(KerasLayersTest, IndicesCountFromTheInputAndNamesAreUnique) {
+  for (const std::string& model : kAllWithGamma) {
     const std::vector<KerasLayer> layers = Layers(model);
-    for (size_t i = 0; i < layers.size(); ++i) EXPECT_EQ(layers[i].index, static_cast<int>(i));
+    ASSERT_FALSE(layers.empty()) << model;
+    EXPECT_EQ(layers[0].name, "input_1") << model;
+    EXPECT_EQ(layers[0].module, "") << model;
+    std::set<std::string> names;
+    for (size_t i = 0; i < layers.size(); ++i) {
+      EXPECT_EQ(layers[i].index, static_cast<int>(i)) << model;
+      EXPECT_TRUE(names.insert(layers[i].name).second) << model << ": " << layers[i].name;
+    }
   }
 }
 
@@ -65,8 +98,146 @@ TEST(KerasLayersTest, ShortcutConvComesBetweenSecondAndThirdConv) {
   EXPECT_EQ(r50[16].name, "conv2_block1_3_bn");
 }
 
-TEST(KerasLayersTest, OtherModelsHaveNoGamma) {
-  EXPECT_EQ(KerasLayers("mobilenet_v2").status().code(), absl::StatusCode::kNotFound);
+// Index, name and module of a layer, as the replay of the Keras sources listed them and as
+// counted by hand from the sources' structure (lib/models/README.md).
+void ExpectLayer(const std::vector<KerasLayer>& layers, int index, const std::string& name,
+                 const std::string& module) {
+  ASSERT_LT(index, static_cast<int>(layers.size()));
+  EXPECT_EQ(layers[index].name, name) << "index " << index;
+  EXPECT_EQ(layers[index].module, module) << name;
+}
+
+TEST(KerasLayersTest, ResNeXtHasTheDepthwiseAndConstantGroupConvolutions) {
+  const std::vector<KerasLayer> x50 = Layers("resnext50_32x4d");
+  ExpectLayer(x50, 6, "pool1_pool", "");
+  ExpectLayer(x50, 7, "conv2_block1_1_conv", "layer1.0.conv1");
+  ExpectLayer(x50, 10, "conv2_block1_2_pad", "");
+  ExpectLayer(x50, 11, "conv2_block1_2_conv", "layer1.0.conv2");  // DepthwiseConv2D
+  ExpectLayer(x50, 12, "conv2_block1_2_gconv", "");  // its constant, frozen group sum
+  // As in ResNet, the shortcut's layers come between the second and third convolutions'.
+  ExpectLayer(x50, 15, "conv2_block1_0_conv", "layer1.0.downsample.0");
+  ExpectLayer(x50, 16, "conv2_block1_3_conv", "layer1.0.conv3");
+  ExpectLayer(x50, 17, "conv2_block1_0_bn", "layer1.0.downsample.1");
+  ExpectLayer(x50, 20, "conv2_block1_out", "");
+  ExpectLayer(x50, 21, "conv2_block2_1_conv", "layer1.1.conv1");  // 7 + 14
+  ExpectLayer(x50, 95, "conv4_block1_1_conv", "layer3.0.conv1");
+  ExpectLayer(x50, 169, "conv5_block1_1_conv", "layer4.0.conv1");
+  ExpectLayer(x50, 206, "conv5_block3_out", "");
+  const std::vector<KerasLayer> x101 = Layers("resnext101_32x4d");
+  ExpectLayer(x101, 373, "conv5_block1_1_conv", "layer4.0.conv1");
+  ExpectLayer(x101, 383, "conv5_block1_0_bn", "layer4.0.downsample.1");
+  ExpectLayer(x101, 410, "conv5_block3_out", "");
+  EXPECT_EQ(Layers("resnext101_32x8d")[373].module, "layer4.0.conv1");
+}
+
+TEST(KerasLayersTest, DenseNetIndices) {
+  for (const char* model : {"densenet121", "densenet169", "densenet201"}) {
+    SCOPED_TRACE(model);
+    const std::vector<KerasLayer> d = Layers(model);
+    // tf.keras names the stem's two unnamed paddings in a fresh session.
+    ExpectLayer(d, 1, "zero_padding2d", "");
+    ExpectLayer(d, 2, "conv1/conv", "features.conv0");
+    ExpectLayer(d, 3, "conv1/bn", "features.norm0");
+    ExpectLayer(d, 5, "zero_padding2d_1", "");
+    ExpectLayer(d, 6, "pool1", "");
+    // 7 layers per dense layer: 0_bn, 0_relu, 1_conv, 1_bn, 1_relu, 2_conv, concat.
+    ExpectLayer(d, 7, "conv2_block1_0_bn", "features.denseblock1.denselayer1.norm1");
+    ExpectLayer(d, 9, "conv2_block1_1_conv", "features.denseblock1.denselayer1.conv1");
+    ExpectLayer(d, 10, "conv2_block1_1_bn", "features.denseblock1.denselayer1.norm2");
+    ExpectLayer(d, 12, "conv2_block1_2_conv", "features.denseblock1.denselayer1.conv2");
+    ExpectLayer(d, 13, "conv2_block1_concat", "");
+    ExpectLayer(d, 14, "conv2_block2_0_bn", "features.denseblock1.denselayer2.norm1");
+    // After 6 dense layers: the transition's bn, relu, conv, pool.
+    ExpectLayer(d, 49, "pool2_bn", "features.transition1.norm");
+    ExpectLayer(d, 51, "pool2_conv", "features.transition1.conv");
+    ExpectLayer(d, 52, "pool2_pool", "");
+    ExpectLayer(d, 53, "conv3_block1_0_bn", "features.denseblock2.denselayer1.norm1");
+    ExpectLayer(d, 139, "pool3_conv", "features.transition2.conv");  // 53 + 12 * 7 + 2
+    ExpectLayer(d, 143, "conv4_block1_1_conv", "features.denseblock3.denselayer1.conv1");
+    const int n = static_cast<int>(d.size());
+    ExpectLayer(d, n - 3, std::string(model) == "densenet121" ? "conv5_block16_concat"
+                                                              : "conv5_block32_concat", "");
+    ExpectLayer(d, n - 2, "bn", "features.norm5");
+    ExpectLayer(d, n - 1, "relu", "");
+  }
+  ExpectLayer(Layers("densenet121"), 311, "pool4_conv", "features.transition3.conv");
+  ExpectLayer(Layers("densenet169"), 367, "pool4_conv", "features.transition3.conv");
+  ExpectLayer(Layers("densenet201"), 479, "pool4_conv", "features.transition3.conv");
+  ExpectLayer(Layers("densenet201"), 483, "conv5_block1_1_conv",
+              "features.denseblock4.denselayer1.conv1");
+}
+
+TEST(KerasLayersTest, MobileNetIndices) {
+  const std::vector<KerasLayer> v1 = Layers("mobilenet_v1");
+  ExpectLayer(v1, 1, "conv1", "conv_stem");
+  ExpectLayer(v1, 2, "conv1_bn", "bn1");
+  ExpectLayer(v1, 4, "conv_dw_1", "blocks.0.0.conv_dw");
+  ExpectLayer(v1, 7, "conv_pw_1", "blocks.0.0.conv_pw");
+  ExpectLayer(v1, 8, "conv_pw_1_bn", "blocks.0.0.bn2");
+  // Strided blocks start with a padding layer.
+  ExpectLayer(v1, 10, "conv_pad_2", "");
+  ExpectLayer(v1, 11, "conv_dw_2", "blocks.1.0.conv_dw");
+  ExpectLayer(v1, 12, "conv_dw_2_bn", "blocks.1.0.bn1");
+  ExpectLayer(v1, 17, "conv_dw_3", "blocks.1.1.conv_dw");
+  ExpectLayer(v1, 73, "conv_pad_12", "");
+  ExpectLayer(v1, 83, "conv_pw_13", "blocks.4.1.conv_pw");
+  ExpectLayer(v1, 85, "conv_pw_13_relu", "");
+
+  const std::vector<KerasLayer> v2 = Layers("mobilenet_v2");
+  ExpectLayer(v2, 1, "Conv1", "conv_stem");
+  ExpectLayer(v2, 2, "bn_Conv1", "bn1");
+  ExpectLayer(v2, 4, "expanded_conv_depthwise", "blocks.0.0.conv_dw");
+  ExpectLayer(v2, 5, "expanded_conv_depthwise_BN", "blocks.0.0.bn1");
+  ExpectLayer(v2, 7, "expanded_conv_project", "blocks.0.0.conv_pw");
+  ExpectLayer(v2, 9, "block_1_expand", "blocks.1.0.conv_pw");
+  ExpectLayer(v2, 12, "block_1_pad", "");
+  ExpectLayer(v2, 13, "block_1_depthwise", "blocks.1.0.conv_dw");
+  ExpectLayer(v2, 16, "block_1_project", "blocks.1.0.conv_pwl");
+  ExpectLayer(v2, 17, "block_1_project_BN", "blocks.1.0.bn3");
+  ExpectLayer(v2, 26, "block_2_add", "");
+  ExpectLayer(v2, 116, "block_13_expand", "blocks.5.0.conv_pw");
+  ExpectLayer(v2, 119, "block_13_pad", "");
+  ExpectLayer(v2, 142, "block_15_add", "");
+  ExpectLayer(v2, 143, "block_16_expand", "blocks.6.0.conv_pw");
+  ExpectLayer(v2, 151, "Conv_1", "conv_head");
+  ExpectLayer(v2, 152, "Conv_1_bn", "bn2");
+  ExpectLayer(v2, 153, "out_relu", "");
+}
+
+TEST(KerasLayersTest, InceptionV3Indices) {
+  const std::vector<KerasLayer> inc = Layers("inception_v3");
+  ExpectLayer(inc, 1, "conv2d", "Conv2d_1a_3x3.conv");
+  ExpectLayer(inc, 2, "batch_normalization", "Conv2d_1a_3x3.bn");
+  ExpectLayer(inc, 3, "activation", "");
+  ExpectLayer(inc, 10, "max_pooling2d", "");
+  ExpectLayer(inc, 11, "conv2d_3", "Conv2d_3b_1x1.conv");
+  ExpectLayer(inc, 17, "max_pooling2d_1", "");
+  // Inside a Mixed block Keras lists the branches' layers by depth, not branch by branch:
+  // the longest branch's first convolution (created fourth, conv2d_8) comes first.
+  ExpectLayer(inc, 18, "conv2d_8", "Mixed_5b.branch3x3dbl_1.conv");
+  ExpectLayer(inc, 27, "average_pooling2d", "");
+  ExpectLayer(inc, 28, "conv2d_5", "Mixed_5b.branch1x1.conv");
+  ExpectLayer(inc, 31, "conv2d_11", "Mixed_5b.branch_pool.conv");
+  // The Mixed blocks' concatenations. The fine-tuning example of Keras's documentation
+  // (docs/templates/applications.md, Keras 2.3.1) freezes model.layers[:249] to train "the top
+  // 2 inception blocks": mixed8 is layer 248.
+  const std::vector<std::pair<int, std::string>> mixed = {
+      {40, "mixed0"}, {63, "mixed1"},  {86, "mixed2"},  {100, "mixed3"},
+      {132, "mixed4"}, {164, "mixed5"}, {196, "mixed6"}, {228, "mixed7"},
+      {248, "mixed8"}, {279, "mixed9"}, {310, "mixed10"}};
+  for (const auto& [index, name] : mixed) ExpectLayer(inc, index, name, "");
+  ExpectLayer(inc, 276, "mixed9_0", "");
+  ExpectLayer(inc, 277, "concatenate", "");
+  ExpectLayer(inc, 294, "conv2d_85", "Mixed_7c.branch1x1.conv");
+  ExpectLayer(inc, 299, "conv2d_93", "Mixed_7c.branch_pool.conv");
+  ExpectLayer(inc, 307, "mixed9_1", "");  // Keras's name for Mixed_7c's 3x3 concatenation
+  ExpectLayer(inc, 308, "concatenate_1", "");
+}
+
+TEST(KerasLayersTest, UnknownModelIsNotFound) {
+  absl::StatusOr<std::vector<KerasLayer>> layers = KerasLayers("alexnet");
+  EXPECT_EQ(layers.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_NE(layers.status().message().find("mobilenet_v2"), std::string::npos);
 }
 
 TEST(ModelInfoTest, RegistryNamesAndInputConventions) {

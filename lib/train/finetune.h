@@ -11,8 +11,9 @@
 // every parameter of a layer with index < gamma keeps requires_grad false. The frozen prefix
 // of the backbone runs under NoGradGuard (no autograd graph, no activations kept for it); the
 // split lies at a boundary of the backbone's ForwardUnits (VGG: one torchvision module;
-// ResNet: the stem or one bottleneck block), before the unit holding the first trainable
-// layer, so when gamma falls inside a block that block runs with autograd while its frozen
+// ResNet and ResNeXt: the stem or one bottleneck block; DenseNet: the stem, a dense layer, a
+// transition or norm5; MobileNet: the stem, a block or the head; InceptionV3: a stem
+// convolution or a Mixed block), before the unit holding the first trainable layer, so when gamma falls inside a block that block runs with autograd while its frozen
 // parameters stay frozen. Frozen
 // BatchNorm layers stay in inference mode when the model trains (the paper's ResNet runs
 // lacked this and collapsed to AUC 0.5); `freeze_bn_stats` does the same for every

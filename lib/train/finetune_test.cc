@@ -77,13 +77,15 @@ std::pair<std::map<std::string, torch::Tensor>, std::map<std::string, torch::Ten
 TEST(GammaTest, NamesTheKerasLayer) {
   EXPECT_EQ(GammaOfLayer("vgg16", "block3_pool").value(), 10);
   EXPECT_EQ(GammaOfLayer("resnet50", "conv5_block1_1_conv").value(), 143);
+  EXPECT_EQ(GammaOfLayer("mobilenet_v2", "block_13_expand").value(), 116);
+  EXPECT_EQ(GammaOfLayer("inception_v3", "mixed8").value(), 248);
   EXPECT_THAT(std::string(GammaOfLayer("vgg16", "block9_pool").status().message()),
               HasSubstr("not a Keras layer of vgg16"));
 }
 
 TEST(FineTuneModelTest, UnitsComputeTheBackboneFeatures) {
   const torch::Tensor x = torch::randn({2, 3, 32, 32});
-  for (const char* name : {"vgg16", "resnet50"}) {
+  for (const char* name : {"vgg16", "resnet50", "densenet121", "mobilenet_v2"}) {
     torch::manual_seed(3);
     FineTuneModel model = FineTuneModel::Create({name, "none", 5, false, {}}).value();
     torch::manual_seed(3);
@@ -97,7 +99,8 @@ TEST(FineTuneModelTest, UnitsComputeTheBackboneFeatures) {
 
 TEST(FineTuneModelTest, RejectsGammaOutsideTheModel) {
   EXPECT_FALSE(FineTuneModel::Create({"vgg16", "none", 20, false, {}}).ok());
-  EXPECT_FALSE(FineTuneModel::Create({"densenet121", "none", 1, false, {}}).ok());
+  EXPECT_TRUE(FineTuneModel::Create({"densenet121", "none", 427, false, {}}).ok());
+  EXPECT_FALSE(FineTuneModel::Create({"densenet121", "none", 428, false, {}}).ok());
 }
 
 TEST(FineTuneTest, VggFreezesEverythingBeforeGamma) {
@@ -142,6 +145,38 @@ TEST(FineTuneTest, ResNetKeepsFrozenBatchNormStatistics) {
       EXPECT_FALSE(torch::equal(value, after[name])) << name << " did not change";
     }
   }
+}
+
+// gamma 116 = block_13_expand, the first layer of timm's blocks.5.0: the stem and blocks.0 to
+// blocks.4, BatchNorm statistics included, end bit-identical; every later weight learns.
+TEST(FineTuneTest, MobileNetV2FreezesEverythingBeforeGamma) {
+  const FineTuneOptions options = Options("mobilenet_v2", 116, "mobilenet_v2-116-FT");
+  FineTuneModel start{nullptr};
+  auto [before, after] = RunAndLoad(options, &start);
+  const auto& frozen = start->FrozenParameterNames();
+  int frozen_unchanged = 0, trained_changed = 0;
+  for (const auto& [name, value] : before) {
+    bool trainable = name.find("head.") == 0;
+    for (const char* prefix : {"backbone.blocks.5.", "backbone.blocks.6.", "backbone.conv_head.",
+                               "backbone.bn2."}) {
+      trainable = trainable || name.find(prefix) == 0;
+    }
+    const bool is_frozen = std::find(frozen.begin(), frozen.end(), name) != frozen.end();
+    EXPECT_EQ(is_frozen, !trainable && name.find("num_batches") == std::string::npos &&
+                             !IsBatchNormStatistic(name))
+        << name;
+    if (!trainable) {
+      EXPECT_TRUE(torch::equal(value, after[name])) << name << " changed";
+      frozen_unchanged += is_frozen ? 1 : 0;
+    } else if (name.find("num_batches") == std::string::npos) {
+      EXPECT_FALSE(torch::equal(value, after[name])) << name << " did not change";
+      ++trained_changed;
+    }
+  }
+  // Stem: conv and BN (weight, bias); blocks 0-4: 1 + 2 + 3 + 4 + 3 blocks, the first with
+  // 2 convs and 2 BNs, the others with 3 and 3.
+  EXPECT_EQ(frozen_unchanged, 3 + (2 + 2 * 2) + 12 * (3 + 3 * 2));
+  EXPECT_GT(trained_changed, 0);
 }
 
 TEST(FineTuneTest, FreezeBnStatsKeepsEveryStatistic) {

@@ -14,12 +14,16 @@ ABSL_FLAG(std::vector<std::string>, input, {},
           "early stopping, others are ignored.");
 ABSL_FLAG(std::string, output, "", "The run folder: best.pt, last.pt, history.csv, run.json.");
 ABSL_FLAG(std::string, run_name, "", "Name of the run (default: MODEL-GAMMA-FT, as the paper's).");
-ABSL_FLAG(std::string, model, "vgg16", "vgg16, vgg19, resnet50, resnet101 or resnet152.");
+ABSL_FLAG(std::string, model, "vgg16",
+          "Any embed model: vgg16, vgg19, resnet50/101/152, resnext50_32x4d, "
+          "resnext101_32x4d/32x8d, densenet121/169/201, mobilenet_v1, mobilenet_v2, "
+          "inception_v3; each has its Keras layer list for --gamma.");
 ABSL_FLAG(std::string, weights, "",
           "The backbone's ImageNet weights (timm/torchvision safetensors), or none (random "
           "weights, for tests only).");
 ABSL_FLAG(int, gamma, -1,
-          "Fine tune from Keras layer gamma on (index 0 = input); layers before it stay frozen.");
+          "Fine tune from Keras layer gamma on (index 0 = input, include_top=False, tf.keras "
+          "2.x order; ResNeXt from keras_applications); layers before it stay frozen.");
 ABSL_FLAG(std::string, from_layer, "", "The Keras layer name to fine tune from, instead of --gamma.");
 ABSL_FLAG(bool, freeze_bn_stats, false,
           "Keep every BatchNorm in inference mode, also in the fine-tuned blocks (frozen ones "
@@ -30,7 +34,8 @@ ABSL_FLAG(std::string, hidden, "none",
           "Widths of hidden Dense+ReLU layers of the head, comma-separated, or none (the paper's "
           "FT head: GAP -> Dropout -> Dense 1; vgg16-8-FT used 4096).");
 ABSL_FLAG(double, dropout, 0.2, "Dropout rate of the head.");
-ABSL_FLAG(int, image_size, 0, "Square input side in pixels (0: the model's, 224).");
+ABSL_FLAG(int, image_size, 0,
+          "Square input side in pixels (0: the model's, 224; inception_v3 299).");
 ABSL_FLAG(double, lr, 2e-7, "RMSprop learning rate (the paper: 2e-7).");
 ABSL_FLAG(double, rho, 0.9, "RMSprop rho, Keras's default (LibTorch's alpha).");
 ABSL_FLAG(double, epsilon, 1e-7, "RMSprop epsilon, Keras's default (LibTorch's eps).");
