@@ -24,6 +24,9 @@ std::set<std::string> Keys(torch::nn::Module& module) {
   return keys;
 }
 
+// The smallest inputs each architecture accepts, to keep the tests quick.
+int64_t SmallSide(const std::string& name) { return name == "inception_v3" ? 75 : 32; }
+
 int64_t ParameterCount(torch::nn::Module& module) {
   int64_t n = 0;
   for (const torch::Tensor& p : module.parameters()) n += p.numel();
@@ -37,8 +40,7 @@ TEST(BackbonesTest, EveryModelGivesItsFeatureWidthAndLogits) {
     std::shared_ptr<BackboneImpl> net = Create(info.name);
     ASSERT_NE(net, nullptr);
     net->eval();
-    // The smallest inputs each architecture accepts, to keep the test quick.
-    const int64_t side = info.name == "inception_v3" ? 75 : 32;
+    const int64_t side = SmallSide(info.name);
     const torch::Tensor x = torch::randn({2, 3, side, side});
     const torch::Tensor features = net->Features(x);
     ASSERT_EQ(features.dim(), 4);
@@ -55,7 +57,7 @@ TEST(BackbonesTest, UnitsComposeToFeaturesAndShareOutTheWeights) {
     std::shared_ptr<BackboneImpl> net = Create(info.name);
     ASSERT_NE(net, nullptr);
     net->eval();
-    const int64_t side = info.name == "inception_v3" ? 75 : 32;
+    const int64_t side = SmallSide(info.name);
     const torch::Tensor x = torch::randn({2, 3, side, side});
     const std::vector<ForwardUnit> units = net->Units();
     torch::Tensor y = x;
@@ -100,7 +102,7 @@ TEST(BackbonesTest, EveryModelTrains) {
     std::shared_ptr<BackboneImpl> net = Create(info.name);
     ASSERT_NE(net, nullptr);
     net->train();
-    const int64_t side = info.name == "inception_v3" ? 75 : 32;
+    const int64_t side = SmallSide(info.name);
     net->Logits(torch::randn({2, 3, side, side})).sum().backward();
     for (const auto& p : net->named_parameters()) {
       ASSERT_TRUE(p.value().grad().defined()) << p.key();
@@ -130,6 +132,14 @@ TEST(BackbonesTest, KeysFollowTorchvisionAndTimm) {
        {"Conv2d_1a_3x3.conv.weight", "Conv2d_4a_3x3.bn.running_var",
         "Mixed_5b.branch_pool.conv.weight", "Mixed_6e.branch7x7dbl_5.bn.bias",
         "Mixed_7c.branch3x3dbl_3b.conv.weight", "fc.weight"}},
+      {"xception",
+       {"conv1.weight", "bn1.running_var", "conv2.weight", "bn2.bias", "block1.skip.weight",
+        "block1.skipbn.running_mean", "block1.rep.0.conv1.weight", "block1.rep.0.pointwise.weight",
+        "block1.rep.1.weight", "block1.rep.3.pointwise.weight", "block1.rep.4.num_batches_tracked",
+        "block2.rep.1.conv1.weight", "block2.rep.5.bias", "block4.rep.7.pointwise.weight",
+        "block11.rep.8.running_var", "block12.skip.weight", "block12.rep.4.pointwise.weight",
+        "block12.rep.5.weight", "conv3.conv1.weight", "conv3.pointwise.weight", "bn3.weight",
+        "conv4.pointwise.weight", "bn4.running_mean", "fc.weight", "fc.bias"}},
   };
   for (const auto& [model, keys] : expected) {
     SCOPED_TRACE(model);

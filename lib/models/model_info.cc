@@ -37,6 +37,8 @@ std::vector<ModelInfo> MakeModels() {
       imagenet("mobilenet_v1", 1024, classifier),
       imagenet("mobilenet_v2", 1280, classifier),
       ModelInfo{"inception_v3", 2048, 299, kInceptionMean, kInceptionStd, {"fc.", "AuxLogits."}},
+      // timm's legacy_xception.tf_in1k: Keras's weights, 299 px, [-1, 1] input.
+      ModelInfo{"xception", 2048, 299, kInceptionMean, kInceptionStd, fc},
   };
 }
 
@@ -89,6 +91,70 @@ std::vector<KerasLayer> ResNetLayers(const std::vector<int>& blocks_per_stage) {
   return layers;
 }
 
+// Keras's Xception (keras_applications/xception.py) with include_top=False: 132 layers.
+// Keras orders a functional model's layers by depth from the output, and layers of equal
+// depth by first visit in a depth-first walk from the output that takes an add's inputs in
+// order; Xception adds `[x, residual]`, so in an entry-flow block the main path's last BN comes
+// before the shortcut's 1x1 conv, and the pool before the shortcut's BN. The shortcut layers
+// have no names in xception.py: they get Keras's automatic names, given here as standalone
+// Keras 2.x numbers them in a fresh session (conv2d_1 ... conv2d_4, batch_normalization_1 ...
+// batch_normalization_4, add_1 ... add_12; tf.keras starts at conv2d, conv2d_1, ...). Our
+// modules are timm's, whose block K is Keras's block K+1 and whose `rep` Sequential numbers
+// ReLUs, separable convolutions, norms and the pool alike.
+std::vector<KerasLayer> XceptionLayers() {
+  std::vector<KerasLayer> layers;
+  const auto add = [&layers](std::string name, std::string path) {
+    layers.push_back({static_cast<int>(layers.size()), std::move(name), std::move(path)});
+  };
+  add("input_1", "");
+  add("block1_conv1", "conv1");
+  add("block1_conv1_bn", "bn1");
+  add("block1_conv1_act", "");
+  add("block1_conv2", "conv2");
+  add("block1_conv2_bn", "bn2");
+  add("block1_conv2_act", "");
+  int shortcut = 0, sum = 0;
+  // Keras blocks 2, 3, 4 and 13: two separable convolutions, a pool, a conv shortcut. In timm's
+  // `rep` the ReLU before the first convolution is child 0 except in block1 (Keras block2),
+  // which starts with the convolution.
+  const auto entry_block = [&](int keras_block) {
+    const int timm_block = keras_block - 1;
+    const std::string keras = absl::StrCat("block", keras_block, "_");
+    const std::string ours = absl::StrCat("block", timm_block, ".");
+    const int first = keras_block == 2 ? 0 : 1;  // rep index of the first separable conv
+    if (keras_block != 2) add(keras + "sepconv1_act", "");
+    add(keras + "sepconv1", absl::StrCat(ours, "rep.", first));
+    add(keras + "sepconv1_bn", absl::StrCat(ours, "rep.", first + 1));
+    add(keras + "sepconv2_act", "");
+    add(keras + "sepconv2", absl::StrCat(ours, "rep.", first + 3));
+    add(keras + "sepconv2_bn", absl::StrCat(ours, "rep.", first + 4));
+    ++shortcut;
+    add(absl::StrCat("conv2d_", shortcut), ours + "skip");
+    add(keras + "pool", "");
+    add(absl::StrCat("batch_normalization_", shortcut), ours + "skipbn");
+    add(absl::StrCat("add_", ++sum), "");
+  };
+  for (int b = 2; b <= 4; ++b) entry_block(b);
+  for (int b = 5; b <= 12; ++b) {  // middle flow: three separable convolutions, identity shortcut
+    const std::string keras = absl::StrCat("block", b, "_");
+    const std::string ours = absl::StrCat("block", b - 1, ".rep.");
+    for (int c = 1; c <= 3; ++c) {
+      add(absl::StrCat(keras, "sepconv", c, "_act"), "");
+      add(absl::StrCat(keras, "sepconv", c), absl::StrCat(ours, 3 * c - 2));
+      add(absl::StrCat(keras, "sepconv", c, "_bn"), absl::StrCat(ours, 3 * c - 1));
+    }
+    add(absl::StrCat("add_", ++sum), "");
+  }
+  entry_block(13);
+  add("block14_sepconv1", "conv3");
+  add("block14_sepconv1_bn", "bn3");
+  add("block14_sepconv1_act", "");
+  add("block14_sepconv2", "conv4");
+  add("block14_sepconv2_bn", "bn4");
+  add("block14_sepconv2_act", "");
+  return layers;
+}
+
 }  // namespace
 
 const std::vector<ModelInfo>& AllModels() {
@@ -114,9 +180,10 @@ absl::StatusOr<std::vector<KerasLayer>> KerasLayers(absl::string_view model_name
   if (model_name == "resnet50") return ResNetLayers({3, 4, 6, 3});
   if (model_name == "resnet101") return ResNetLayers({3, 4, 23, 3});
   if (model_name == "resnet152") return ResNetLayers({3, 8, 36, 3});
+  if (model_name == "xception") return XceptionLayers();
   return absl::NotFoundError(absl::StrCat("no Keras layer list (gamma) for model '", model_name,
                                           "'; there is one for vgg16, vgg19, resnet50, "
-                                          "resnet101 and resnet152"));
+                                          "resnet101, resnet152 and xception"));
 }
 
 std::string MobileNetV2TorchvisionKey(const std::string& timm_key) {

@@ -50,7 +50,7 @@ struct KerasLayer {
   std::string module;
 };
 
-// The ordered Keras layer list of vgg16, vgg19, resnet50, resnet101 and resnet152 (see
+// The ordered Keras layer list of vgg16, vgg19, resnet50, resnet101, resnet152 and xception (see
 // shared/spec/models-and-weights.md); NotFound for any other model, whose gamma the paper
 // did not define.
 absl::StatusOr<std::vector<KerasLayer>> KerasLayers(absl::string_view model_name);

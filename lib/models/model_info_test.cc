@@ -65,6 +65,53 @@ TEST(KerasLayersTest, ShortcutConvComesBetweenSecondAndThirdConv) {
   EXPECT_EQ(r50[16].name, "conv2_block1_3_bn");
 }
 
+// The paper fine-tunes Xception from gamma 122, 127 and 130 (Table 9); the spec names them.
+TEST(KerasLayersTest, XceptionIndicesFromTheSpec) {
+  const std::vector<KerasLayer> x = Layers("xception");
+  ASSERT_EQ(x.size(), 132u);
+  for (size_t i = 0; i < x.size(); ++i) EXPECT_EQ(x[i].index, static_cast<int>(i));
+  EXPECT_EQ(x[0].name, "input_1");
+  EXPECT_EQ(x[1].module, "conv1");
+  EXPECT_EQ(x[5].name, "block1_conv2_bn");
+  EXPECT_EQ(x[5].module, "bn2");
+  // Keras block2 is timm's block1, whose `rep` starts with the separable convolution.
+  EXPECT_EQ(x[7].name, "block2_sepconv1");
+  EXPECT_EQ(x[7].module, "block1.rep.0");
+  EXPECT_EQ(x[10].module, "block1.rep.3");
+  EXPECT_EQ(x[11].name, "block2_sepconv2_bn");
+  EXPECT_EQ(x[12].module, "block1.skip");
+  EXPECT_EQ(x[13].name, "block2_pool");
+  EXPECT_EQ(x[14].module, "block1.skipbn");
+  EXPECT_EQ(x[15].name, "add_1");
+  EXPECT_EQ(x[17].module, "block2.rep.1");
+  EXPECT_EQ(x[35].name, "add_3");
+  EXPECT_EQ(x[36].name, "block5_sepconv1_act");
+  EXPECT_EQ(x[43].name, "block5_sepconv3");
+  EXPECT_EQ(x[43].module, "block4.rep.7");
+  EXPECT_EQ(x[115].name, "add_11");
+  EXPECT_EQ(x[116].name, "block13_sepconv1_act");
+  EXPECT_EQ(x[117].module, "block12.rep.1");
+  EXPECT_EQ(x[120].module, "block12.rep.4");
+  // gamma 122: the block-13 residual 1x1 conv.
+  EXPECT_EQ(x[122].name, "conv2d_4");
+  EXPECT_EQ(x[122].module, "block12.skip");
+  EXPECT_EQ(x[123].name, "block13_pool");
+  EXPECT_EQ(x[124].module, "block12.skipbn");
+  EXPECT_EQ(x[125].name, "add_12");
+  EXPECT_EQ(x[126].module, "conv3");
+  // gamma 127 and 130.
+  EXPECT_EQ(x[127].name, "block14_sepconv1_bn");
+  EXPECT_EQ(x[127].module, "bn3");
+  EXPECT_EQ(x[130].name, "block14_sepconv2_bn");
+  EXPECT_EQ(x[130].module, "bn4");
+  EXPECT_EQ(x[131].name, "block14_sepconv2_act");
+  // 80 layers with weights: the stem's 2 convs and 2 BNs, 34 separable convolutions (blocks
+  // 2-14) with a BN each, 4 shortcut convs with a BN each.
+  int with_weights = 0;
+  for (const KerasLayer& layer : x) with_weights += layer.module.empty() ? 0 : 1;
+  EXPECT_EQ(with_weights, 4 + 2 * (2 * 3 + 3 * 8 + 2 + 2) + 2 * 4);
+}
+
 TEST(KerasLayersTest, OtherModelsHaveNoGamma) {
   EXPECT_EQ(KerasLayers("mobilenet_v2").status().code(), absl::StatusCode::kNotFound);
 }

@@ -7,6 +7,7 @@
 #include "lib/models/mobilenet.h"
 #include "lib/models/resnet.h"
 #include "lib/models/vgg.h"
+#include "lib/models/xception.h"
 #include "lib/status/status_macros.h"
 #include "lib/weights/safetensors.h"
 
@@ -33,6 +34,7 @@ absl::StatusOr<std::shared_ptr<BackboneImpl>> CreateBackbone(absl::string_view n
   if (name == "mobilenet_v1") return std::make_shared<MobileNetV1Impl>();
   if (name == "mobilenet_v2") return std::make_shared<MobileNetV2Impl>();
   if (name == "inception_v3") return std::make_shared<InceptionV3Impl>();
+  if (name == "xception") return std::make_shared<XceptionImpl>();
   return absl::InvalidArgumentError(
       absl::StrCat("unknown model '", name, "'; known models: ", ModelNames()));
 }
