@@ -140,6 +140,15 @@ TEST(BackbonesTest, KeysFollowTorchvisionAndTimm) {
         "block11.rep.8.running_var", "block12.skip.weight", "block12.rep.4.pointwise.weight",
         "block12.rep.5.weight", "conv3.conv1.weight", "conv3.pointwise.weight", "bn3.weight",
         "conv4.pointwise.weight", "bn4.running_mean", "fc.weight", "fc.bias"}},
+      {"resnet50v2",
+       {"stem.conv.weight", "stages.0.blocks.0.norm1.weight", "stages.0.blocks.0.conv1.weight",
+        "stages.0.blocks.0.norm2.running_mean", "stages.0.blocks.0.conv2.weight",
+        "stages.0.blocks.0.norm3.bias", "stages.0.blocks.0.conv3.weight",
+        "stages.0.blocks.0.downsample.conv.weight", "stages.1.blocks.0.downsample.conv.weight",
+        "stages.3.blocks.2.norm1.num_batches_tracked", "stages.3.blocks.2.conv3.weight",
+        "norm.weight", "norm.running_var", "head.fc.weight", "head.fc.bias"}},
+      {"resnet101v2", {"stages.2.blocks.22.conv2.weight"}},
+      {"resnet152v2", {"stages.1.blocks.7.norm3.weight", "stages.2.blocks.35.conv3.weight"}},
   };
   for (const auto& [model, keys] : expected) {
     SCOPED_TRACE(model);

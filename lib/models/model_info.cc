@@ -39,6 +39,11 @@ std::vector<ModelInfo> MakeModels() {
       ModelInfo{"inception_v3", 2048, 299, kInceptionMean, kInceptionStd, {"fc.", "AuxLogits."}},
       // timm's legacy_xception.tf_in1k: Keras's weights, 299 px, [-1, 1] input.
       ModelInfo{"xception", 2048, 299, kInceptionMean, kInceptionStd, fc},
+      // timm's resnetv2_{50,101}.a1h_in1k: 224 px, mean = std = 0.5 (timm's
+      // IMAGENET_INCEPTION_MEAN/STD); head.fc is a 1x1 convolution.
+      ModelInfo{"resnet50v2", 2048, 224, kInceptionMean, kInceptionStd, {"head."}},
+      ModelInfo{"resnet101v2", 2048, 224, kInceptionMean, kInceptionStd, {"head."}},
+      ModelInfo{"resnet152v2", 2048, 224, kInceptionMean, kInceptionStd, {"head."}},
   };
 }
 
@@ -88,6 +93,52 @@ std::vector<KerasLayer> ResNetLayers(const std::vector<int>& blocks_per_stage) {
       }
     }
   }
+  return layers;
+}
+
+// Keras's ResNet50V2/101V2/152V2 (keras_applications/resnet_common.py, block2 and stack2) with
+// include_top=False: 190, 377 and 564 layers. A block is preact_bn, preact_relu, 1_conv, 1_bn,
+// 1_relu, 2_pad, 2_conv, 2_bn, 2_relu, then its shortcut layer if it has one, 3_conv, out: the
+// shortcut (0_conv in a stage's first block; an unnamed 1x1 max-pool of stride 2 in the last
+// block of conv2, conv3 and conv4) comes before 3_conv because Keras adds [shortcut, x] (see
+// XceptionLayers for the ordering rule). The max-pools get Keras's automatic names,
+// max_pooling2d_1 ... max_pooling2d_3 in a fresh standalone Keras 2.x session.
+// Keras strides a stage in its last block, timm (and so our modules) in the next stage's first
+// block; the layers with weights correspond one to one all the same: preact_bn is norm1,
+// 1_conv conv1, 1_bn norm2, 2_conv conv2, 2_bn norm3, 3_conv conv3, 0_conv downsample.conv,
+// post_bn the final norm (Keras's 3_conv, 0_conv and conv1_conv have biases, timm's do not).
+std::vector<KerasLayer> ResNetV2Layers(const std::vector<int>& blocks_per_stage) {
+  std::vector<KerasLayer> layers;
+  const auto add = [&layers](std::string name, std::string path) {
+    layers.push_back({static_cast<int>(layers.size()), std::move(name), std::move(path)});
+  };
+  for (const char* name : {"input_1", "conv1_pad"}) add(name, "");
+  add("conv1_conv", "stem.conv");
+  for (const char* name : {"pool1_pad", "pool1_pool"}) add(name, "");
+  int pools = 0;
+  for (size_t s = 0; s < blocks_per_stage.size(); ++s) {
+    for (int b = 1; b <= blocks_per_stage[s]; ++b) {
+      const std::string keras = absl::StrCat("conv", s + 2, "_block", b, "_");
+      const std::string ours = absl::StrCat("stages.", s, ".blocks.", b - 1, ".");
+      add(keras + "preact_bn", ours + "norm1");
+      add(keras + "preact_relu", "");
+      add(keras + "1_conv", ours + "conv1");
+      add(keras + "1_bn", ours + "norm2");
+      add(keras + "1_relu", "");
+      add(keras + "2_pad", "");
+      add(keras + "2_conv", ours + "conv2");
+      add(keras + "2_bn", ours + "norm3");
+      add(keras + "2_relu", "");
+      if (b == 1) add(keras + "0_conv", ours + "downsample.conv");
+      // stack2's last block is strided in every stage but the last (conv5: stride1=1).
+      const bool strided = b == blocks_per_stage[s] && s + 1 < blocks_per_stage.size();
+      if (strided) add(absl::StrCat("max_pooling2d_", ++pools), "");
+      add(keras + "3_conv", ours + "conv3");
+      add(keras + "out", "");
+    }
+  }
+  add("post_bn", "norm");
+  add("post_relu", "");
   return layers;
 }
 
@@ -181,9 +232,13 @@ absl::StatusOr<std::vector<KerasLayer>> KerasLayers(absl::string_view model_name
   if (model_name == "resnet101") return ResNetLayers({3, 4, 23, 3});
   if (model_name == "resnet152") return ResNetLayers({3, 8, 36, 3});
   if (model_name == "xception") return XceptionLayers();
+  if (model_name == "resnet50v2") return ResNetV2Layers({3, 4, 6, 3});
+  if (model_name == "resnet101v2") return ResNetV2Layers({3, 4, 23, 3});
+  if (model_name == "resnet152v2") return ResNetV2Layers({3, 8, 36, 3});
   return absl::NotFoundError(absl::StrCat("no Keras layer list (gamma) for model '", model_name,
                                           "'; there is one for vgg16, vgg19, resnet50, "
-                                          "resnet101, resnet152 and xception"));
+                                          "resnet101, resnet152, resnet50v2, resnet101v2, "
+                                          "resnet152v2 and xception"));
 }
 
 std::string MobileNetV2TorchvisionKey(const std::string& timm_key) {

@@ -50,9 +50,10 @@ struct KerasLayer {
   std::string module;
 };
 
-// The ordered Keras layer list of vgg16, vgg19, resnet50, resnet101, resnet152 and xception (see
-// shared/spec/models-and-weights.md); NotFound for any other model, whose gamma the paper
-// did not define.
+// The ordered Keras layer list of vgg16, vgg19, resnet50, resnet101, resnet152, xception (see
+// shared/spec/models-and-weights.md) and resnet50v2, resnet101v2, resnet152v2 (derived from
+// Keras's resnet_common.py the same way; the paper fine-tuned none of them); NotFound for any
+// other model, whose gamma the paper did not define.
 absl::StatusOr<std::vector<KerasLayer>> KerasLayers(absl::string_view model_name);
 
 // MobileNetV2 keys: our modules follow timm (`conv_stem`, `blocks.1.0.conv_pw`, ...);

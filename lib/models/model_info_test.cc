@@ -112,6 +112,44 @@ TEST(KerasLayersTest, XceptionIndicesFromTheSpec) {
   EXPECT_EQ(with_weights, 4 + 2 * (2 * 3 + 3 * 8 + 2 + 2) + 2 * 4);
 }
 
+// Keras's ResNet50V2 has 190 layers without its top (192 with avg_pool and predictions).
+TEST(KerasLayersTest, ResNetV2FollowsKerasResNetCommon) {
+  const std::vector<KerasLayer> r50 = Layers("resnet50v2");
+  ASSERT_EQ(r50.size(), 190u);
+  EXPECT_EQ(Layers("resnet101v2").size(), 377u);
+  EXPECT_EQ(Layers("resnet152v2").size(), 564u);
+  for (const char* model : {"resnet50v2", "resnet101v2", "resnet152v2"}) {
+    const std::vector<KerasLayer> layers = Layers(model);
+    for (size_t i = 0; i < layers.size(); ++i) EXPECT_EQ(layers[i].index, static_cast<int>(i));
+    EXPECT_EQ(layers.back().name, "post_relu");
+    EXPECT_EQ(layers[layers.size() - 2].module, "norm");
+  }
+  EXPECT_EQ(r50[2].name, "conv1_conv");
+  EXPECT_EQ(r50[2].module, "stem.conv");
+  EXPECT_EQ(r50[4].name, "pool1_pool");
+  EXPECT_EQ(r50[5].name, "conv2_block1_preact_bn");
+  EXPECT_EQ(r50[5].module, "stages.0.blocks.0.norm1");
+  EXPECT_EQ(r50[8].module, "stages.0.blocks.0.norm2");
+  EXPECT_EQ(r50[10].name, "conv2_block1_2_pad");
+  EXPECT_EQ(r50[13].name, "conv2_block1_2_relu");
+  EXPECT_EQ(r50[14].name, "conv2_block1_0_conv");
+  EXPECT_EQ(r50[14].module, "stages.0.blocks.0.downsample.conv");
+  EXPECT_EQ(r50[15].name, "conv2_block1_3_conv");
+  EXPECT_EQ(r50[16].name, "conv2_block1_out");
+  EXPECT_EQ(r50[17].name, "conv2_block2_preact_bn");
+  EXPECT_EQ(r50[27].name, "conv2_block2_out");  // an identity block: 11 layers
+  // conv2's last block is strided by Keras: its shortcut is a 1x1 max-pool before 3_conv.
+  EXPECT_EQ(r50[37].name, "max_pooling2d_1");
+  EXPECT_EQ(r50[38].name, "conv2_block3_3_conv");
+  EXPECT_EQ(r50[38].module, "stages.0.blocks.2.conv3");
+  EXPECT_EQ(r50[39].name, "conv2_block3_out");
+  EXPECT_EQ(r50[40].name, "conv3_block1_preact_bn");
+  EXPECT_EQ(r50[154].name, "conv5_block1_preact_bn");
+  EXPECT_EQ(r50[154].module, "stages.3.blocks.0.norm1");
+  EXPECT_EQ(r50[187].name, "conv5_block3_out");
+  EXPECT_EQ(r50[188].name, "post_bn");
+}
+
 TEST(KerasLayersTest, OtherModelsHaveNoGamma) {
   EXPECT_EQ(KerasLayers("mobilenet_v2").status().code(), absl::StatusCode::kNotFound);
 }

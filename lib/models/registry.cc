@@ -6,6 +6,7 @@
 #include "lib/models/load_state.h"
 #include "lib/models/mobilenet.h"
 #include "lib/models/resnet.h"
+#include "lib/models/resnetv2.h"
 #include "lib/models/vgg.h"
 #include "lib/models/xception.h"
 #include "lib/status/status_macros.h"
@@ -35,6 +36,9 @@ absl::StatusOr<std::shared_ptr<BackboneImpl>> CreateBackbone(absl::string_view n
   if (name == "mobilenet_v2") return std::make_shared<MobileNetV2Impl>();
   if (name == "inception_v3") return std::make_shared<InceptionV3Impl>();
   if (name == "xception") return std::make_shared<XceptionImpl>();
+  if (name == "resnet50v2") return std::make_shared<ResNetV2Impl>(std::vector<int>{3, 4, 6, 3});
+  if (name == "resnet101v2") return std::make_shared<ResNetV2Impl>(std::vector<int>{3, 4, 23, 3});
+  if (name == "resnet152v2") return std::make_shared<ResNetV2Impl>(std::vector<int>{3, 8, 36, 3});
   return absl::InvalidArgumentError(
       absl::StrCat("unknown model '", name, "'; known models: ", ModelNames()));
 }

@@ -92,5 +92,64 @@ TEST(XceptionTest, InputConventionsAreTimms) {
   EXPECT_EQ(info->classifier_prefixes, std::vector<std::string>{"fc."});
 }
 
+// ResNetV2 as timm's resnetv2_50/101/152, derived from the architecture: stem conv 9,408;
+// a block has norm1 (2 x in), conv1 (in x mid), norm2 and norm3 (2 x mid each), conv2
+// (9 x mid^2), conv3 (mid x out) and in a stage's first block the projection (in x out);
+// the final norm 4,096; head.fc 2,049,000. resnetv2_50: 25,549,352, as timm's model card for
+// resnetv2_50.a1h_in1k rounds it ("Params (M): 25.5"); resnetv2_101.a1h_in1k: 44,541,480
+// ("44.5"); resnetv2_152 (no pretrained weights in timm): 60,185,128.
+// Keras's ResNet50V2 (model.summary(): "Total params: 25,613,800"; the applications table:
+// 25.6M) has the same tensors plus biases on conv1_conv (64), every 3_conv (4 x filters per
+// block) and every 0_conv (256 + 512 + 1024 + 2048), 19,008 in all for 50V2, and counts its
+// BatchNorm moving statistics (buffers here) among its parameters: 25,549,352 + 19,008 +
+// 45,440 = 25,613,800. The same decomposition gives 44,675,560 for ResNet101V2 and
+// 60,380,648 for ResNet152V2 (the table's 44.7M and 60.4M).
+TEST(ResNetV2Test, ParameterCountsFromTimmAndKeras) {
+  struct Expected {
+    const char* name;
+    std::vector<int> blocks;
+    int64_t timm, keras;
+  };
+  for (const Expected& e : {Expected{"resnet50v2", {3, 4, 6, 3}, 25549352, 25613800},
+                            Expected{"resnet101v2", {3, 4, 23, 3}, 44541480, 44675560},
+                            Expected{"resnet152v2", {3, 8, 36, 3}, 60185128, 60380648}}) {
+    SCOPED_TRACE(e.name);
+    std::shared_ptr<BackboneImpl> net = Create(e.name);
+    ASSERT_NE(net, nullptr);
+    EXPECT_EQ(ParameterCount(*net), e.timm);
+    int64_t keras_biases = 64 + 256 + 512 + 1024 + 2048;  // conv1_conv and the 0_convs
+    for (size_t s = 0; s < e.blocks.size(); ++s) keras_biases += e.blocks[s] * (int64_t{256} << s);
+    const int64_t statistics =
+        BufferCount(*net, "running_mean") + BufferCount(*net, "running_var");
+    EXPECT_EQ(e.timm + keras_biases + statistics, e.keras);
+  }
+}
+
+TEST(ResNetV2Test, ShapeAfterEveryUnitAt224) {
+  for (const auto& [name, blocks] :
+       std::vector<std::pair<std::string, std::vector<int>>>{{"resnet50v2", {3, 4, 6, 3}},
+                                                             {"resnet152v2", {3, 8, 36, 3}}}) {
+    SCOPED_TRACE(name);
+    std::vector<std::vector<int64_t>> expected = {{64, 56, 56}};  // 7x7 stride 2, max-pool
+    for (size_t s = 0; s < blocks.size(); ++s) {
+      for (int b = 0; b < blocks[s]; ++b) {
+        expected.push_back({int64_t{256} << s, int64_t{56} >> s, int64_t{56} >> s});
+      }
+    }
+    expected.push_back({2048, 7, 7});  // the final norm and ReLU
+    EXPECT_EQ(UnitShapes(name), expected);
+  }
+}
+
+TEST(Table6Test, InputConventionsAreTimms) {
+  for (const char* name : {"resnet50v2", "resnet101v2", "resnet152v2"}) {
+    const ModelInfo* info = FindModel(name);
+    ASSERT_NE(info, nullptr) << name;
+    EXPECT_EQ(info->input_size, 224);
+    EXPECT_FLOAT_EQ(info->mean[0], 0.5f);  // timm's IMAGENET_INCEPTION_MEAN for a1h_in1k
+    EXPECT_EQ(info->classifier_prefixes, std::vector<std::string>{"head."});
+  }
+}
+
 }  // namespace
 }  // namespace mammo::models
