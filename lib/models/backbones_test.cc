@@ -25,7 +25,9 @@ std::set<std::string> Keys(torch::nn::Module& module) {
 }
 
 // The smallest inputs each architecture accepts, to keep the tests quick.
-int64_t SmallSide(const std::string& name) { return name == "inception_v3" ? 75 : 32; }
+int64_t SmallSide(const std::string& name) {
+  return name == "inception_v3" || name == "inception_resnet_v2" ? 75 : 32;
+}
 
 int64_t ParameterCount(torch::nn::Module& module) {
   int64_t n = 0;
@@ -149,6 +151,16 @@ TEST(BackbonesTest, KeysFollowTorchvisionAndTimm) {
         "norm.weight", "norm.running_var", "head.fc.weight", "head.fc.bias"}},
       {"resnet101v2", {"stages.2.blocks.22.conv2.weight"}},
       {"resnet152v2", {"stages.1.blocks.7.norm3.weight", "stages.2.blocks.35.conv3.weight"}},
+      {"inception_resnet_v2",
+       {"conv2d_1a.conv.weight", "conv2d_1a.bn.weight", "conv2d_1a.bn.running_var",
+        "conv2d_2b.bn.bias", "conv2d_4a.conv.weight", "mixed_5b.branch0.conv.weight",
+        "mixed_5b.branch1.1.conv.weight", "mixed_5b.branch3.1.bn.running_mean",
+        "repeat.0.branch2.2.conv.weight", "repeat.9.conv2d.weight", "repeat.9.conv2d.bias",
+        "mixed_6a.branch0.conv.weight", "mixed_6a.branch1.2.bn.bias",
+        "repeat_1.19.branch1.2.conv.weight", "repeat_1.0.conv2d.bias",
+        "mixed_7a.branch0.1.conv.weight", "mixed_7a.branch2.2.bn.weight",
+        "repeat_2.8.branch1.1.conv.weight", "block8.conv2d.weight", "block8.branch0.bn.bias",
+        "conv2d_7b.conv.weight", "conv2d_7b.bn.running_var", "classif.weight", "classif.bias"}},
   };
   for (const auto& [model, keys] : expected) {
     SCOPED_TRACE(model);

@@ -44,6 +44,8 @@ std::vector<ModelInfo> MakeModels() {
       ModelInfo{"resnet50v2", 2048, 224, kInceptionMean, kInceptionStd, {"head."}},
       ModelInfo{"resnet101v2", 2048, 224, kInceptionMean, kInceptionStd, {"head."}},
       ModelInfo{"resnet152v2", 2048, 224, kInceptionMean, kInceptionStd, {"head."}},
+      // timm's inception_resnet_v2.tf_in1k: 299 px, [-1, 1] input.
+      ModelInfo{"inception_resnet_v2", 1536, 299, kInceptionMean, kInceptionStd, {"classif."}},
   };
 }
 

@@ -152,6 +152,7 @@ TEST(KerasLayersTest, ResNetV2FollowsKerasResNetCommon) {
 
 TEST(KerasLayersTest, OtherModelsHaveNoGamma) {
   EXPECT_EQ(KerasLayers("mobilenet_v2").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(KerasLayers("inception_resnet_v2").status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST(ModelInfoTest, RegistryNamesAndInputConventions) {

@@ -141,6 +141,41 @@ TEST(ResNetV2Test, ShapeAfterEveryUnitAt224) {
   }
 }
 
+// Inception-ResNet-v2: Keras's model.summary() of InceptionResNetV2() prints "Total params:
+// 55,873,736, Trainable params: 55,813,192, Non-trainable params: 60,544" (the applications
+// table: 55.9M). Keras's conv2d_bn uses BatchNormalization(scale=False): no gamma, so its
+// trainable count holds each BN's beta only, and its non-trainable 60,544 are the moving
+// means and variances of 30,272 BN channels. timm's BatchNorm is affine (gamma and beta) and
+// its statistics are buffers: 55,813,192 + 30,272 = 55,843,464 parameters (timm's model card
+// for inception_resnet_v2.tf_in1k: 55.8M). The 30,272 channels: stem 400, mixed_5b 528,
+// 10 x Block35 240, mixed_6a 1,280, 20 x Block17 672, mixed_7a 2,048, 10 x Block8 864,
+// conv2d_7b 1,536.
+TEST(InceptionResNetV2Test, ParameterCountIsKerasPlusBatchNormScales) {
+  std::shared_ptr<BackboneImpl> net = Create("inception_resnet_v2");
+  ASSERT_NE(net, nullptr);
+  const int64_t bn_channels = 400 + 528 + 10 * 240 + 1280 + 20 * 672 + 2048 + 10 * 864 + 1536;
+  EXPECT_EQ(bn_channels, 30272);
+  EXPECT_EQ(BufferCount(*net, "running_mean"), bn_channels);
+  EXPECT_EQ(BufferCount(*net, "running_mean") + BufferCount(*net, "running_var"), 60544);
+  EXPECT_EQ(ParameterCount(*net), 55813192 + bn_channels);
+  EXPECT_EQ(ParameterCount(*net), 55843464);
+}
+
+TEST(InceptionResNetV2Test, ShapeAfterEveryUnitAt299) {
+  std::vector<std::vector<int64_t>> expected = {
+      {32, 149, 149}, {32, 147, 147}, {64, 73, 73},  // conv2d_1a, 2a, 2b + maxpool_3a
+      {80, 73, 73},   {192, 35, 35},                 // conv2d_3b, 4a + maxpool_5a
+      {320, 35, 35},                                 // mixed_5b
+  };
+  for (int i = 0; i < 10; ++i) expected.push_back({320, 35, 35});    // repeat
+  expected.push_back({1088, 17, 17});                                 // mixed_6a
+  for (int i = 0; i < 20; ++i) expected.push_back({1088, 17, 17});  // repeat_1
+  expected.push_back({2080, 8, 8});                                   // mixed_7a
+  for (int i = 0; i < 10; ++i) expected.push_back({2080, 8, 8});    // repeat_2, block8
+  expected.push_back({1536, 8, 8});                                   // conv2d_7b
+  EXPECT_EQ(UnitShapes("inception_resnet_v2"), expected);
+}
+
 TEST(Table6Test, InputConventionsAreTimms) {
   for (const char* name : {"resnet50v2", "resnet101v2", "resnet152v2"}) {
     const ModelInfo* info = FindModel(name);
@@ -149,6 +184,12 @@ TEST(Table6Test, InputConventionsAreTimms) {
     EXPECT_FLOAT_EQ(info->mean[0], 0.5f);  // timm's IMAGENET_INCEPTION_MEAN for a1h_in1k
     EXPECT_EQ(info->classifier_prefixes, std::vector<std::string>{"head."});
   }
+  const ModelInfo* irv2 = FindModel("inception_resnet_v2");
+  ASSERT_NE(irv2, nullptr);
+  EXPECT_EQ(irv2->input_size, 299);
+  EXPECT_EQ(irv2->feature_width, 1536);
+  EXPECT_FLOAT_EQ(irv2->std[0], 0.5f);
+  EXPECT_EQ(irv2->classifier_prefixes, std::vector<std::string>{"classif."});
 }
 
 }  // namespace
