@@ -83,7 +83,7 @@ TEST(GammaTest, NamesTheKerasLayer) {
 
 TEST(FineTuneModelTest, UnitsComputeTheBackboneFeatures) {
   const torch::Tensor x = torch::randn({2, 3, 32, 32});
-  for (const char* name : {"vgg16", "resnet50"}) {
+  for (const char* name : {"vgg16", "resnet50", "xception", "resnet50v2"}) {
     torch::manual_seed(3);
     FineTuneModel model = FineTuneModel::Create({name, "none", 5, false, {}}).value();
     torch::manual_seed(3);
