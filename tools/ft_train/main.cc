@@ -14,7 +14,9 @@ ABSL_FLAG(std::vector<std::string>, input, {},
           "early stopping, others are ignored.");
 ABSL_FLAG(std::string, output, "", "The run folder: best.pt, last.pt, history.csv, run.json.");
 ABSL_FLAG(std::string, run_name, "", "Name of the run (default: MODEL-GAMMA-FT, as the paper's).");
-ABSL_FLAG(std::string, model, "vgg16", "vgg16, vgg19, resnet50, resnet101 or resnet152.");
+ABSL_FLAG(std::string, model, "vgg16",
+          "A model with a Keras layer list: vgg16, vgg19, resnet50, resnet101, resnet152, "
+          "xception, resnet50v2, resnet101v2 or resnet152v2.");
 ABSL_FLAG(std::string, weights, "",
           "The backbone's ImageNet weights (timm/torchvision safetensors), or none (random "
           "weights, for tests only).");
@@ -30,7 +32,8 @@ ABSL_FLAG(std::string, hidden, "none",
           "Widths of hidden Dense+ReLU layers of the head, comma-separated, or none (the paper's "
           "FT head: GAP -> Dropout -> Dense 1; vgg16-8-FT used 4096).");
 ABSL_FLAG(double, dropout, 0.2, "Dropout rate of the head.");
-ABSL_FLAG(int, image_size, 0, "Square input side in pixels (0: the model's, 224).");
+ABSL_FLAG(int, image_size, 0,
+          "Square input side in pixels (0: the model's, 224; 299 for xception).");
 ABSL_FLAG(double, lr, 2e-7, "RMSprop learning rate (the paper: 2e-7).");
 ABSL_FLAG(double, rho, 0.9, "RMSprop rho, Keras's default (LibTorch's alpha).");
 ABSL_FLAG(double, epsilon, 1e-7, "RMSprop epsilon, Keras's default (LibTorch's eps).");
