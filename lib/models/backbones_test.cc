@@ -25,6 +25,11 @@ std::set<std::string> Keys(torch::nn::Module& module) {
   return keys;
 }
 
+// The smallest inputs each architecture accepts, to keep the tests quick.
+int64_t SmallSide(const std::string& name) {
+  return name == "inception_v3" || name == "inception_resnet_v2" ? 75 : 32;
+}
+
 int64_t ParameterCount(torch::nn::Module& module) {
   int64_t n = 0;
   for (const torch::Tensor& p : module.parameters()) n += p.numel();
@@ -38,8 +43,7 @@ TEST(BackbonesTest, EveryModelGivesItsFeatureWidthAndLogits) {
     std::shared_ptr<BackboneImpl> net = Create(info.name);
     ASSERT_NE(net, nullptr);
     net->eval();
-    // The smallest inputs each architecture accepts, to keep the test quick.
-    const int64_t side = info.name == "inception_v3" ? 75 : 32;
+    const int64_t side = SmallSide(info.name);
     const torch::Tensor x = torch::randn({2, 3, side, side});
     const torch::Tensor features = net->Features(x);
     ASSERT_EQ(features.dim(), 4);
@@ -56,7 +60,7 @@ TEST(BackbonesTest, UnitsComposeToFeaturesAndShareOutTheWeights) {
     std::shared_ptr<BackboneImpl> net = Create(info.name);
     ASSERT_NE(net, nullptr);
     net->eval();
-    const int64_t side = info.name == "inception_v3" ? 75 : 32;
+    const int64_t side = SmallSide(info.name);
     const torch::Tensor x = torch::randn({2, 3, side, side});
     const std::vector<ForwardUnit> units = net->Units();
     torch::Tensor y = x;
@@ -109,7 +113,7 @@ TEST(BackbonesTest, EveryModelTrains) {
     std::shared_ptr<BackboneImpl> net = Create(info.name);
     ASSERT_NE(net, nullptr);
     net->train();
-    const int64_t side = info.name == "inception_v3" ? 75 : 32;
+    const int64_t side = SmallSide(info.name);
     net->Logits(torch::randn({2, 3, side, side})).sum().backward();
     for (const auto& p : net->named_parameters()) {
       ASSERT_TRUE(p.value().grad().defined()) << p.key();
@@ -139,6 +143,33 @@ TEST(BackbonesTest, KeysFollowTorchvisionAndTimm) {
        {"Conv2d_1a_3x3.conv.weight", "Conv2d_4a_3x3.bn.running_var",
         "Mixed_5b.branch_pool.conv.weight", "Mixed_6e.branch7x7dbl_5.bn.bias",
         "Mixed_7c.branch3x3dbl_3b.conv.weight", "fc.weight"}},
+      {"xception",
+       {"conv1.weight", "bn1.running_var", "conv2.weight", "bn2.bias", "block1.skip.weight",
+        "block1.skipbn.running_mean", "block1.rep.0.conv1.weight", "block1.rep.0.pointwise.weight",
+        "block1.rep.1.weight", "block1.rep.3.pointwise.weight", "block1.rep.4.num_batches_tracked",
+        "block2.rep.1.conv1.weight", "block2.rep.5.bias", "block4.rep.7.pointwise.weight",
+        "block11.rep.8.running_var", "block12.skip.weight", "block12.rep.4.pointwise.weight",
+        "block12.rep.5.weight", "conv3.conv1.weight", "conv3.pointwise.weight", "bn3.weight",
+        "conv4.pointwise.weight", "bn4.running_mean", "fc.weight", "fc.bias"}},
+      {"resnet50v2",
+       {"stem.conv.weight", "stages.0.blocks.0.norm1.weight", "stages.0.blocks.0.conv1.weight",
+        "stages.0.blocks.0.norm2.running_mean", "stages.0.blocks.0.conv2.weight",
+        "stages.0.blocks.0.norm3.bias", "stages.0.blocks.0.conv3.weight",
+        "stages.0.blocks.0.downsample.conv.weight", "stages.1.blocks.0.downsample.conv.weight",
+        "stages.3.blocks.2.norm1.num_batches_tracked", "stages.3.blocks.2.conv3.weight",
+        "norm.weight", "norm.running_var", "head.fc.weight", "head.fc.bias"}},
+      {"resnet101v2", {"stages.2.blocks.22.conv2.weight"}},
+      {"resnet152v2", {"stages.1.blocks.7.norm3.weight", "stages.2.blocks.35.conv3.weight"}},
+      {"inception_resnet_v2",
+       {"conv2d_1a.conv.weight", "conv2d_1a.bn.weight", "conv2d_1a.bn.running_var",
+        "conv2d_2b.bn.bias", "conv2d_4a.conv.weight", "mixed_5b.branch0.conv.weight",
+        "mixed_5b.branch1.1.conv.weight", "mixed_5b.branch3.1.bn.running_mean",
+        "repeat.0.branch2.2.conv.weight", "repeat.9.conv2d.weight", "repeat.9.conv2d.bias",
+        "mixed_6a.branch0.conv.weight", "mixed_6a.branch1.2.bn.bias",
+        "repeat_1.19.branch1.2.conv.weight", "repeat_1.0.conv2d.bias",
+        "mixed_7a.branch0.1.conv.weight", "mixed_7a.branch2.2.bn.weight",
+        "repeat_2.8.branch1.1.conv.weight", "block8.conv2d.weight", "block8.branch0.bn.bias",
+        "conv2d_7b.conv.weight", "conv2d_7b.bn.running_var", "classif.weight", "classif.bias"}},
   };
   for (const auto& [model, keys] : expected) {
     SCOPED_TRACE(model);

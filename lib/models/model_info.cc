@@ -43,6 +43,15 @@ std::vector<ModelInfo> MakeModels() {
       imagenet("mobilenet_v1", 1024, classifier),
       imagenet("mobilenet_v2", 1280, classifier),
       ModelInfo{"inception_v3", 2048, 299, kInceptionMean, kInceptionStd, {"fc.", "AuxLogits."}},
+      // timm's legacy_xception.tf_in1k: Keras's weights, 299 px, [-1, 1] input.
+      ModelInfo{"xception", 2048, 299, kInceptionMean, kInceptionStd, fc},
+      // timm's resnetv2_{50,101}.a1h_in1k: 224 px, mean = std = 0.5 (timm's
+      // IMAGENET_INCEPTION_MEAN/STD); head.fc is a 1x1 convolution.
+      ModelInfo{"resnet50v2", 2048, 224, kInceptionMean, kInceptionStd, {"head."}},
+      ModelInfo{"resnet101v2", 2048, 224, kInceptionMean, kInceptionStd, {"head."}},
+      ModelInfo{"resnet152v2", 2048, 224, kInceptionMean, kInceptionStd, {"head."}},
+      // timm's inception_resnet_v2.tf_in1k: 299 px, [-1, 1] input.
+      ModelInfo{"inception_resnet_v2", 1536, 299, kInceptionMean, kInceptionStd, {"classif."}},
   };
 }
 
@@ -345,6 +354,116 @@ std::vector<KerasLayer> InceptionV3Layers() {
   return g.Layers(x);
 }
 
+// Keras's ResNet50V2/101V2/152V2 (keras_applications/resnet_common.py, block2 and stack2) with
+// include_top=False: 190, 377 and 564 layers. A block is preact_bn, preact_relu, 1_conv, 1_bn,
+// 1_relu, 2_pad, 2_conv, 2_bn, 2_relu, then its shortcut layer if it has one, 3_conv, out: the
+// shortcut (0_conv in a stage's first block; an unnamed 1x1 max-pool of stride 2 in the last
+// block of conv2, conv3 and conv4) comes before 3_conv because Keras adds [shortcut, x] (see
+// XceptionLayers for the ordering rule). The max-pools get Keras's automatic names,
+// max_pooling2d_1 ... max_pooling2d_3 in a fresh standalone Keras 2.x session.
+// Keras strides a stage in its last block, timm (and so our modules) in the next stage's first
+// block; the layers with weights correspond one to one all the same: preact_bn is norm1,
+// 1_conv conv1, 1_bn norm2, 2_conv conv2, 2_bn norm3, 3_conv conv3, 0_conv downsample.conv,
+// post_bn the final norm (Keras's 3_conv, 0_conv and conv1_conv have biases, timm's do not).
+std::vector<KerasLayer> ResNetV2Layers(const std::vector<int>& blocks_per_stage) {
+  std::vector<KerasLayer> layers;
+  const auto add = [&layers](std::string name, std::string path) {
+    layers.push_back({static_cast<int>(layers.size()), std::move(name), std::move(path)});
+  };
+  for (const char* name : {"input_1", "conv1_pad"}) add(name, "");
+  add("conv1_conv", "stem.conv");
+  for (const char* name : {"pool1_pad", "pool1_pool"}) add(name, "");
+  int pools = 0;
+  for (size_t s = 0; s < blocks_per_stage.size(); ++s) {
+    for (int b = 1; b <= blocks_per_stage[s]; ++b) {
+      const std::string keras = absl::StrCat("conv", s + 2, "_block", b, "_");
+      const std::string ours = absl::StrCat("stages.", s, ".blocks.", b - 1, ".");
+      add(keras + "preact_bn", ours + "norm1");
+      add(keras + "preact_relu", "");
+      add(keras + "1_conv", ours + "conv1");
+      add(keras + "1_bn", ours + "norm2");
+      add(keras + "1_relu", "");
+      add(keras + "2_pad", "");
+      add(keras + "2_conv", ours + "conv2");
+      add(keras + "2_bn", ours + "norm3");
+      add(keras + "2_relu", "");
+      if (b == 1) add(keras + "0_conv", ours + "downsample.conv");
+      // stack2's last block is strided in every stage but the last (conv5: stride1=1).
+      const bool strided = b == blocks_per_stage[s] && s + 1 < blocks_per_stage.size();
+      if (strided) add(absl::StrCat("max_pooling2d_", ++pools), "");
+      add(keras + "3_conv", ours + "conv3");
+      add(keras + "out", "");
+    }
+  }
+  add("post_bn", "norm");
+  add("post_relu", "");
+  return layers;
+}
+
+// Keras's Xception (keras_applications/xception.py) with include_top=False: 132 layers.
+// Keras orders a functional model's layers by depth from the output, and layers of equal
+// depth by first visit in a depth-first walk from the output that takes an add's inputs in
+// order; Xception adds `[x, residual]`, so in an entry-flow block the main path's last BN comes
+// before the shortcut's 1x1 conv, and the pool before the shortcut's BN. The shortcut layers
+// have no names in xception.py: they get Keras's automatic names, given here as standalone
+// Keras 2.x numbers them in a fresh session (conv2d_1 ... conv2d_4, batch_normalization_1 ...
+// batch_normalization_4, add_1 ... add_12; tf.keras starts at conv2d, conv2d_1, ...). Our
+// modules are timm's, whose block K is Keras's block K+1 and whose `rep` Sequential numbers
+// ReLUs, separable convolutions, norms and the pool alike.
+std::vector<KerasLayer> XceptionLayers() {
+  std::vector<KerasLayer> layers;
+  const auto add = [&layers](std::string name, std::string path) {
+    layers.push_back({static_cast<int>(layers.size()), std::move(name), std::move(path)});
+  };
+  add("input_1", "");
+  add("block1_conv1", "conv1");
+  add("block1_conv1_bn", "bn1");
+  add("block1_conv1_act", "");
+  add("block1_conv2", "conv2");
+  add("block1_conv2_bn", "bn2");
+  add("block1_conv2_act", "");
+  int shortcut = 0, sum = 0;
+  // Keras blocks 2, 3, 4 and 13: two separable convolutions, a pool, a conv shortcut. In timm's
+  // `rep` the ReLU before the first convolution is child 0 except in block1 (Keras block2),
+  // which starts with the convolution.
+  const auto entry_block = [&](int keras_block) {
+    const int timm_block = keras_block - 1;
+    const std::string keras = absl::StrCat("block", keras_block, "_");
+    const std::string ours = absl::StrCat("block", timm_block, ".");
+    const int first = keras_block == 2 ? 0 : 1;  // rep index of the first separable conv
+    if (keras_block != 2) add(keras + "sepconv1_act", "");
+    add(keras + "sepconv1", absl::StrCat(ours, "rep.", first));
+    add(keras + "sepconv1_bn", absl::StrCat(ours, "rep.", first + 1));
+    add(keras + "sepconv2_act", "");
+    add(keras + "sepconv2", absl::StrCat(ours, "rep.", first + 3));
+    add(keras + "sepconv2_bn", absl::StrCat(ours, "rep.", first + 4));
+    ++shortcut;
+    add(absl::StrCat("conv2d_", shortcut), ours + "skip");
+    add(keras + "pool", "");
+    add(absl::StrCat("batch_normalization_", shortcut), ours + "skipbn");
+    add(absl::StrCat("add_", ++sum), "");
+  };
+  for (int b = 2; b <= 4; ++b) entry_block(b);
+  for (int b = 5; b <= 12; ++b) {  // middle flow: three separable convolutions, identity shortcut
+    const std::string keras = absl::StrCat("block", b, "_");
+    const std::string ours = absl::StrCat("block", b - 1, ".rep.");
+    for (int c = 1; c <= 3; ++c) {
+      add(absl::StrCat(keras, "sepconv", c, "_act"), "");
+      add(absl::StrCat(keras, "sepconv", c), absl::StrCat(ours, 3 * c - 2));
+      add(absl::StrCat(keras, "sepconv", c, "_bn"), absl::StrCat(ours, 3 * c - 1));
+    }
+    add(absl::StrCat("add_", ++sum), "");
+  }
+  entry_block(13);
+  add("block14_sepconv1", "conv3");
+  add("block14_sepconv1_bn", "bn3");
+  add("block14_sepconv1_act", "");
+  add("block14_sepconv2", "conv4");
+  add("block14_sepconv2_bn", "bn4");
+  add("block14_sepconv2_act", "");
+  return layers;
+}
+
 }  // namespace
 
 const std::vector<ModelInfo>& AllModels() {
@@ -381,8 +500,14 @@ absl::StatusOr<std::vector<KerasLayer>> KerasLayers(absl::string_view model_name
   if (model_name == "mobilenet_v1") return MobileNetV1Layers();
   if (model_name == "mobilenet_v2") return MobileNetV2Layers();
   if (model_name == "inception_v3") return InceptionV3Layers();
-  return absl::NotFoundError(absl::StrCat("no Keras layer list (gamma) for model '", model_name,
-                                          "'; known models: ", ModelNames()));
+  if (model_name == "xception") return XceptionLayers();
+  if (model_name == "resnet50v2") return ResNetV2Layers({3, 4, 6, 3});
+  if (model_name == "resnet101v2") return ResNetV2Layers({3, 4, 23, 3});
+  if (model_name == "resnet152v2") return ResNetV2Layers({3, 8, 36, 3});
+  return absl::NotFoundError(absl::StrCat(
+      "no Keras layer list (gamma) for model '", model_name,
+      "'; every model has one but inception_resnet_v2, nasnet_large and nasnet_mobile, which "
+      "the paper did not fine-tune"));
 }
 
 std::string MobileNetV2TorchvisionKey(const std::string& timm_key) {

@@ -51,12 +51,13 @@ struct KerasLayer {
   std::string module;
 };
 
-// The ordered Keras layer list of any registered model, as Keras's `model.layers` lists the
-// model's `applications` counterpart (shared/spec/models-and-weights.md for VGG and ResNet;
-// lib/models/README.md for the sources, names and checks of every list): densenet121 has
-// 427 layers, layers[311] is "pool4_conv" in "features.transition3.conv". ResNeXt comes from
-// keras_applications, its only Keras source; resnext101_32x8d, which Keras lacks, has the
-// 32x4d list. NotFound for an unknown model.
+// The ordered Keras layer list of a registered model, as Keras's `model.layers` lists the
+// model's `applications` counterpart (shared/spec/models-and-weights.md for VGG, ResNet and
+// Xception; lib/models/README.md for the sources, names and checks of every list):
+// densenet121 has 427 layers, layers[311] is "pool4_conv" in "features.transition3.conv".
+// ResNeXt and ResNetV2 come from keras_applications; resnext101_32x8d, which Keras lacks, has
+// the 32x4d list. NotFound for inception_resnet_v2 and the NASNets (the paper did not
+// fine-tune them) and for an unknown model.
 absl::StatusOr<std::vector<KerasLayer>> KerasLayers(absl::string_view model_name);
 
 // MobileNetV2 keys: our modules follow timm (`conv_stem`, `blocks.1.0.conv_pw`, ...);

@@ -237,7 +237,97 @@ TEST(KerasLayersTest, InceptionV3Indices) {
 TEST(KerasLayersTest, UnknownModelIsNotFound) {
   absl::StatusOr<std::vector<KerasLayer>> layers = KerasLayers("alexnet");
   EXPECT_EQ(layers.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_NE(layers.status().message().find("mobilenet_v2"), std::string::npos);
+  EXPECT_NE(layers.status().message().find("alexnet"), std::string::npos);
+}
+
+// The paper fine-tunes Xception from gamma 122, 127 and 130 (Table 9); the spec names them.
+TEST(KerasLayersTest, XceptionIndicesFromTheSpec) {
+  const std::vector<KerasLayer> x = Layers("xception");
+  ASSERT_EQ(x.size(), 132u);
+  for (size_t i = 0; i < x.size(); ++i) EXPECT_EQ(x[i].index, static_cast<int>(i));
+  EXPECT_EQ(x[0].name, "input_1");
+  EXPECT_EQ(x[1].module, "conv1");
+  EXPECT_EQ(x[5].name, "block1_conv2_bn");
+  EXPECT_EQ(x[5].module, "bn2");
+  // Keras block2 is timm's block1, whose `rep` starts with the separable convolution.
+  EXPECT_EQ(x[7].name, "block2_sepconv1");
+  EXPECT_EQ(x[7].module, "block1.rep.0");
+  EXPECT_EQ(x[10].module, "block1.rep.3");
+  EXPECT_EQ(x[11].name, "block2_sepconv2_bn");
+  EXPECT_EQ(x[12].module, "block1.skip");
+  EXPECT_EQ(x[13].name, "block2_pool");
+  EXPECT_EQ(x[14].module, "block1.skipbn");
+  EXPECT_EQ(x[15].name, "add_1");
+  EXPECT_EQ(x[17].module, "block2.rep.1");
+  EXPECT_EQ(x[35].name, "add_3");
+  EXPECT_EQ(x[36].name, "block5_sepconv1_act");
+  EXPECT_EQ(x[43].name, "block5_sepconv3");
+  EXPECT_EQ(x[43].module, "block4.rep.7");
+  EXPECT_EQ(x[115].name, "add_11");
+  EXPECT_EQ(x[116].name, "block13_sepconv1_act");
+  EXPECT_EQ(x[117].module, "block12.rep.1");
+  EXPECT_EQ(x[120].module, "block12.rep.4");
+  // gamma 122: the block-13 residual 1x1 conv.
+  EXPECT_EQ(x[122].name, "conv2d_4");
+  EXPECT_EQ(x[122].module, "block12.skip");
+  EXPECT_EQ(x[123].name, "block13_pool");
+  EXPECT_EQ(x[124].module, "block12.skipbn");
+  EXPECT_EQ(x[125].name, "add_12");
+  EXPECT_EQ(x[126].module, "conv3");
+  // gamma 127 and 130.
+  EXPECT_EQ(x[127].name, "block14_sepconv1_bn");
+  EXPECT_EQ(x[127].module, "bn3");
+  EXPECT_EQ(x[130].name, "block14_sepconv2_bn");
+  EXPECT_EQ(x[130].module, "bn4");
+  EXPECT_EQ(x[131].name, "block14_sepconv2_act");
+  // 80 layers with weights: the stem's 2 convs and 2 BNs, 34 separable convolutions (blocks
+  // 2-14) with a BN each, 4 shortcut convs with a BN each.
+  int with_weights = 0;
+  for (const KerasLayer& layer : x) with_weights += layer.module.empty() ? 0 : 1;
+  EXPECT_EQ(with_weights, 4 + 2 * (2 * 3 + 3 * 8 + 2 + 2) + 2 * 4);
+}
+
+// Keras's ResNet50V2 has 190 layers without its top (192 with avg_pool and predictions).
+TEST(KerasLayersTest, ResNetV2FollowsKerasResNetCommon) {
+  const std::vector<KerasLayer> r50 = Layers("resnet50v2");
+  ASSERT_EQ(r50.size(), 190u);
+  EXPECT_EQ(Layers("resnet101v2").size(), 377u);
+  EXPECT_EQ(Layers("resnet152v2").size(), 564u);
+  for (const char* model : {"resnet50v2", "resnet101v2", "resnet152v2"}) {
+    const std::vector<KerasLayer> layers = Layers(model);
+    for (size_t i = 0; i < layers.size(); ++i) EXPECT_EQ(layers[i].index, static_cast<int>(i));
+    EXPECT_EQ(layers.back().name, "post_relu");
+    EXPECT_EQ(layers[layers.size() - 2].module, "norm");
+  }
+  EXPECT_EQ(r50[2].name, "conv1_conv");
+  EXPECT_EQ(r50[2].module, "stem.conv");
+  EXPECT_EQ(r50[4].name, "pool1_pool");
+  EXPECT_EQ(r50[5].name, "conv2_block1_preact_bn");
+  EXPECT_EQ(r50[5].module, "stages.0.blocks.0.norm1");
+  EXPECT_EQ(r50[8].module, "stages.0.blocks.0.norm2");
+  EXPECT_EQ(r50[10].name, "conv2_block1_2_pad");
+  EXPECT_EQ(r50[13].name, "conv2_block1_2_relu");
+  EXPECT_EQ(r50[14].name, "conv2_block1_0_conv");
+  EXPECT_EQ(r50[14].module, "stages.0.blocks.0.downsample.conv");
+  EXPECT_EQ(r50[15].name, "conv2_block1_3_conv");
+  EXPECT_EQ(r50[16].name, "conv2_block1_out");
+  EXPECT_EQ(r50[17].name, "conv2_block2_preact_bn");
+  EXPECT_EQ(r50[27].name, "conv2_block2_out");  // an identity block: 11 layers
+  // conv2's last block is strided by Keras: its shortcut is a 1x1 max-pool before 3_conv.
+  EXPECT_EQ(r50[37].name, "max_pooling2d_1");
+  EXPECT_EQ(r50[38].name, "conv2_block3_3_conv");
+  EXPECT_EQ(r50[38].module, "stages.0.blocks.2.conv3");
+  EXPECT_EQ(r50[39].name, "conv2_block3_out");
+  EXPECT_EQ(r50[40].name, "conv3_block1_preact_bn");
+  EXPECT_EQ(r50[154].name, "conv5_block1_preact_bn");
+  EXPECT_EQ(r50[154].module, "stages.3.blocks.0.norm1");
+  EXPECT_EQ(r50[187].name, "conv5_block3_out");
+  EXPECT_EQ(r50[188].name, "post_bn");
+}
+
+TEST(KerasLayersTest, OtherModelsHaveNoGamma) {
+  EXPECT_EQ(KerasLayers("nasnet_large").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(KerasLayers("inception_resnet_v2").status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST(ModelInfoTest, RegistryNamesAndInputConventions) {

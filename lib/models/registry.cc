@@ -3,10 +3,13 @@
 #include "absl/strings/str_cat.h"
 #include "lib/models/densenet.h"
 #include "lib/models/inception.h"
+#include "lib/models/inception_resnet.h"
 #include "lib/models/load_state.h"
 #include "lib/models/mobilenet.h"
 #include "lib/models/resnet.h"
+#include "lib/models/resnetv2.h"
 #include "lib/models/vgg.h"
+#include "lib/models/xception.h"
 #include "lib/status/status_macros.h"
 #include "lib/weights/safetensors.h"
 
@@ -33,6 +36,11 @@ absl::StatusOr<std::shared_ptr<BackboneImpl>> CreateBackbone(absl::string_view n
   if (name == "mobilenet_v1") return std::make_shared<MobileNetV1Impl>();
   if (name == "mobilenet_v2") return std::make_shared<MobileNetV2Impl>();
   if (name == "inception_v3") return std::make_shared<InceptionV3Impl>();
+  if (name == "xception") return std::make_shared<XceptionImpl>();
+  if (name == "resnet50v2") return std::make_shared<ResNetV2Impl>(std::vector<int>{3, 4, 6, 3});
+  if (name == "resnet101v2") return std::make_shared<ResNetV2Impl>(std::vector<int>{3, 4, 23, 3});
+  if (name == "resnet152v2") return std::make_shared<ResNetV2Impl>(std::vector<int>{3, 8, 36, 3});
+  if (name == "inception_resnet_v2") return std::make_shared<InceptionResNetV2Impl>();
   return absl::InvalidArgumentError(
       absl::StrCat("unknown model '", name, "'; known models: ", ModelNames()));
 }

@@ -85,7 +85,8 @@ TEST(GammaTest, NamesTheKerasLayer) {
 
 TEST(FineTuneModelTest, UnitsComputeTheBackboneFeatures) {
   const torch::Tensor x = torch::randn({2, 3, 32, 32});
-  for (const char* name : {"vgg16", "resnet50", "densenet121", "mobilenet_v2"}) {
+  for (const char* name :
+       {"vgg16", "resnet50", "densenet121", "mobilenet_v2", "xception", "resnet50v2"}) {
     torch::manual_seed(3);
     FineTuneModel model = FineTuneModel::Create({name, "none", 5, false, {}}).value();
     torch::manual_seed(3);
@@ -177,6 +178,41 @@ TEST(FineTuneTest, MobileNetV2FreezesEverythingBeforeGamma) {
   // 2 convs and 2 BNs, the others with 3 and 3.
   EXPECT_EQ(frozen_unchanged, 3 + (2 + 2 * 2) + 12 * (3 + 3 * 2));
   EXPECT_GT(trained_changed, 0);
+// xception-122-FT (Table 9): gamma 122 is Keras's block-13 shortcut conv, so timm's block12
+// runs with autograd with its separable convolutions and their BNs frozen, while its shortcut
+// (skip, skipbn) and block 14 (conv3, bn3, conv4, bn4) train. Random weights, 32 px inputs.
+TEST(FineTuneTest, XceptionFreezesBeforeTheBlock13Shortcut) {
+  const FineTuneOptions options = Options("xception", 122, "xception-122-FT");
+  FineTuneModel start{nullptr};
+  auto [before, after] = RunAndLoad(options, &start);
+  const auto& frozen = start->FrozenParameterNames();
+  const auto trains = [](const std::string& name) {
+    for (const char* prefix : {"backbone.block12.skip", "backbone.conv3.", "backbone.bn3.",
+                               "backbone.conv4.", "backbone.bn4.", "head."}) {
+      if (name.rfind(prefix, 0) == 0) return true;
+    }
+    return false;
+  };
+  int frozen_tensors = 0;
+  for (const auto& [name, value] : before) {
+    const bool is_frozen = std::find(frozen.begin(), frozen.end(), name) != frozen.end();
+    const bool parameter = name.find("num_batches") == std::string::npos &&
+                           !IsBatchNormStatistic(name);
+    EXPECT_EQ(is_frozen, parameter && !trains(name)) << name;
+    frozen_tensors += is_frozen ? 1 : 0;
+    if (!trains(name)) {
+      EXPECT_TRUE(torch::equal(value, after[name])) << name << " changed";
+    } else if (name.find("num_batches") == std::string::npos) {
+      EXPECT_FALSE(torch::equal(value, after[name])) << name << " did not change";
+    }
+  }
+  // conv1, bn1 (2), conv2, bn2 (2), then per block: 2 tensors per separable conv and its BN
+  // each, blocks 1-3 and 12 with 2 convs, 4-11 with 3; the shortcuts of blocks 1-3: 3 each.
+  EXPECT_EQ(frozen_tensors, 6 + 4 * (2 * 4 + 3 * 8) + 3 * 3);
+  const std::vector<std::string> fixed = start->FixedBatchNormNames();
+  EXPECT_TRUE(std::find(fixed.begin(), fixed.end(), "backbone.block12.rep.5") != fixed.end());
+  EXPECT_TRUE(std::find(fixed.begin(), fixed.end(), "backbone.block12.skipbn") == fixed.end());
+  EXPECT_EQ(GammaOfLayer("xception", "block14_sepconv1_bn").value(), 127);
 }
 
 TEST(FineTuneTest, FreezeBnStatsKeepsEveryStatistic) {

@@ -17,12 +17,13 @@ ABSL_FLAG(std::vector<std::string>, input, {}, "Input shard specs, comma-separat
 ABSL_FLAG(std::string, output, "", "Output shard spec DIR/PREFIX@N or '-' (required).");
 ABSL_FLAG(int, image_size, 0,
           "Images are resized (not cropped) to this square side; 0: the model's default "
-          "(224; 299 for inception_v3).");
+          "(224; 299 for inception_v3, xception and inception_resnet_v2).");
 ABSL_FLAG(int, batch, 32, "Images per forward pass.");
 ABSL_FLAG(int, threads, 0, "Compute threads; 0: all cores.");
 ABSL_FLAG(std::string, mean, "",
           "Per-channel mean R,G,B for pixels in [0, 1]; default: the weights' convention "
-          "(ImageNet's 0.485,0.456,0.406; 0.5,0.5,0.5 for inception_v3).");
+          "(ImageNet's 0.485,0.456,0.406; 0.5,0.5,0.5 for inception_v3, xception, "
+          "inception_resnet_v2 and resnet50v2/101v2/152v2, as timm's weights expect).");
 ABSL_FLAG(std::string, std, "", "Per-channel std R,G,B; default: the weights' convention.");
 
 namespace {

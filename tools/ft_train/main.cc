@@ -15,9 +15,10 @@ ABSL_FLAG(std::vector<std::string>, input, {},
 ABSL_FLAG(std::string, output, "", "The run folder: best.pt, last.pt, history.csv, run.json.");
 ABSL_FLAG(std::string, run_name, "", "Name of the run (default: MODEL-GAMMA-FT, as the paper's).");
 ABSL_FLAG(std::string, model, "vgg16",
-          "Any embed model: vgg16, vgg19, resnet50/101/152, resnext50_32x4d, "
-          "resnext101_32x4d/32x8d, densenet121/169/201, mobilenet_v1, mobilenet_v2, "
-          "inception_v3; each has its Keras layer list for --gamma.");
+          "Any embed model but inception_resnet_v2 and the NASNets: vgg16, vgg19, "
+          "resnet50/101/152, resnet50v2/101v2/152v2, resnext50_32x4d, resnext101_32x4d/32x8d, "
+          "densenet121/169/201, mobilenet_v1, mobilenet_v2, inception_v3, xception; each has "
+          "its Keras layer list for --gamma.");
 ABSL_FLAG(std::string, weights, "",
           "The backbone's ImageNet weights (timm/torchvision safetensors), or none (random "
           "weights, for tests only).");
@@ -35,7 +36,8 @@ ABSL_FLAG(std::string, hidden, "none",
           "FT head: GAP -> Dropout -> Dense 1; vgg16-8-FT used 4096).");
 ABSL_FLAG(double, dropout, 0.2, "Dropout rate of the head.");
 ABSL_FLAG(int, image_size, 0,
-          "Square input side in pixels (0: the model's, 224; inception_v3 299).");
+          "Square input side in pixels (0: the model's, 224; 299 for inception_v3 and "
+          "xception).");
 ABSL_FLAG(double, lr, 2e-7, "RMSprop learning rate (the paper: 2e-7).");
 ABSL_FLAG(double, rho, 0.9, "RMSprop rho, Keras's default (LibTorch's alpha).");
 ABSL_FLAG(double, epsilon, 1e-7, "RMSprop epsilon, Keras's default (LibTorch's eps).");
