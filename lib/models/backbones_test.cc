@@ -96,11 +96,17 @@ TEST(BackbonesTest, KerasLayersNameExistingModules) {
       if (layer.module.empty()) continue;
       ASSERT_EQ(modules.count(layer.module), 1u) << layer.name << " -> " << layer.module;
       EXPECT_TRUE(placed.insert(layer.module).second) << layer.module << " placed twice";
-      // Every Keras layer with weights here is a convolution or a BatchNorm; so must its
-      // module be, not a block that holds several layers' weights.
+      // Every Keras layer with weights here is a convolution, a BatchNorm or a
+      // SeparableConv2D (one Keras layer holding a depthwise and a pointwise kernel: timm's
+      // SeparableConv2d, two convolutions); so must its module be, not a block that holds
+      // several layers' weights.
       const torch::nn::Module& module = *modules[layer.module];
+      bool separable = !module.children().empty();
+      for (const auto& child : module.children()) {
+        separable = separable && child->as<torch::nn::Conv2d>() != nullptr;
+      }
       EXPECT_TRUE(module.as<torch::nn::Conv2d>() != nullptr ||
-                  module.as<torch::nn::BatchNorm2d>() != nullptr)
+                  module.as<torch::nn::BatchNorm2d>() != nullptr || separable)
           << layer.name << " -> " << layer.module;
     }
   }

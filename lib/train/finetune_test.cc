@@ -178,6 +178,8 @@ TEST(FineTuneTest, MobileNetV2FreezesEverythingBeforeGamma) {
   // 2 convs and 2 BNs, the others with 3 and 3.
   EXPECT_EQ(frozen_unchanged, 3 + (2 + 2 * 2) + 12 * (3 + 3 * 2));
   EXPECT_GT(trained_changed, 0);
+}
+
 // xception-122-FT (Table 9): gamma 122 is Keras's block-13 shortcut conv, so timm's block12
 // runs with autograd with its separable convolutions and their BNs frozen, while its shortcut
 // (skip, skipbn) and block 14 (conv3, bn3, conv4, bn4) train. Random weights, 32 px inputs.
