@@ -130,6 +130,15 @@ TEST(BackbonesTest, KeysFollowTorchvisionAndTimm) {
        {"Conv2d_1a_3x3.conv.weight", "Conv2d_4a_3x3.bn.running_var",
         "Mixed_5b.branch_pool.conv.weight", "Mixed_6e.branch7x7dbl_5.bn.bias",
         "Mixed_7c.branch3x3dbl_3b.conv.weight", "fc.weight"}},
+      {"nasnet_large",
+       {"conv0.conv.weight", "conv0.bn.running_var", "cell_stem_0.conv_1x1.conv.weight",
+        "cell_stem_0.comb_iter_0_right.separable_1.depthwise_conv2d.weight",
+        "cell_stem_1.path_2.conv.weight", "cell_stem_1.final_path_bn.running_mean",
+        "cell_0.path_1.conv.weight", "cell_1.conv_prev_1x1.bn.weight",
+        "reduction_cell_0.comb_iter_4_left.bn_sep_2.bias",
+        "reduction_cell_1.conv_prev_1x1.conv.weight",
+        "cell_17.comb_iter_1_right.separable_2.pointwise_conv2d.weight", "last_linear.weight",
+        "last_linear.bias"}},
   };
   for (const auto& [model, keys] : expected) {
     SCOPED_TRACE(model);

@@ -5,6 +5,7 @@
 #include "lib/models/inception.h"
 #include "lib/models/load_state.h"
 #include "lib/models/mobilenet.h"
+#include "lib/models/nasnet.h"
 #include "lib/models/resnet.h"
 #include "lib/models/vgg.h"
 #include "lib/status/status_macros.h"
@@ -33,6 +34,7 @@ absl::StatusOr<std::shared_ptr<BackboneImpl>> CreateBackbone(absl::string_view n
   if (name == "mobilenet_v1") return std::make_shared<MobileNetV1Impl>();
   if (name == "mobilenet_v2") return std::make_shared<MobileNetV2Impl>();
   if (name == "inception_v3") return std::make_shared<InceptionV3Impl>();
+  if (name == "nasnet_large") return std::make_shared<NasNetImpl>(NasNetConfig::Large());
   return absl::InvalidArgumentError(
       absl::StrCat("unknown model '", name, "'; known models: ", ModelNames()));
 }
