@@ -56,9 +56,8 @@ endif
 # Table 6's twenty backbones, by our names; those without an implementation yet come last.
 IMPLEMENTED := vgg16 vgg19 resnet50 resnet101 resnet152 resnext50_32x4d resnext101_32x8d \
   densenet121 densenet169 densenet201 mobilenet_v1 mobilenet_v2 inception_v3
-IMPLEMENTED += nasnet_large
-NOT_IMPLEMENTED := resnet50v2 resnet101v2 resnet152v2 xception inception_resnet_v2 \
-  nasnet_mobile
+IMPLEMENTED += nasnet_mobile nasnet_large
+NOT_IMPLEMENTED := resnet50v2 resnet101v2 resnet152v2 xception inception_resnet_v2
 MODELS ?= $(IMPLEMENTED)
 AVAILABLE := $(foreach m,$(MODELS),$(if $(wildcard $(WEIGHTS)/$(m).safetensors),$(m)))
 $(foreach m,$(filter-out $(AVAILABLE),$(MODELS)),\

@@ -139,6 +139,10 @@ TEST(BackbonesTest, KeysFollowTorchvisionAndTimm) {
         "reduction_cell_1.conv_prev_1x1.conv.weight",
         "cell_17.comb_iter_1_right.separable_2.pointwise_conv2d.weight", "last_linear.weight",
         "last_linear.bias"}},
+      {"nasnet_mobile",
+       {"conv0.conv.weight", "cell_stem_1.path_1.conv.weight", "cell_4.final_path_bn.weight",
+        "cell_8.path_2.conv.weight", "reduction_cell_1.comb_iter_2_right.bn_sep_1.running_var",
+        "cell_11.comb_iter_4_left.separable_2.depthwise_conv2d.weight", "last_linear.bias"}},
   };
   for (const auto& [model, keys] : expected) {
     SCOPED_TRACE(model);

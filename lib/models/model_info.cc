@@ -37,8 +37,10 @@ std::vector<ModelInfo> MakeModels() {
       imagenet("mobilenet_v1", 1024, classifier),
       imagenet("mobilenet_v2", 1280, classifier),
       ModelInfo{"inception_v3", 2048, 299, kInceptionMean, kInceptionStd, {"fc.", "AuxLogits."}},
-      // NASNet's weights are TensorFlow's too: [-1, 1] input (timm's nasnetalarge config).
+      // NASNet's weights are TensorFlow's too: [-1, 1] input (timm's nasnetalarge config;
+      // Keras's preprocess_input mode 'tf' for NASNetMobile).
       ModelInfo{"nasnet_large", 4032, 331, kInceptionMean, kInceptionStd, {"last_linear."}},
+      ModelInfo{"nasnet_mobile", 1056, 224, kInceptionMean, kInceptionStd, {"last_linear."}},
   };
 }
 

@@ -53,7 +53,8 @@ TEST(NasNetTest, ParameterCountsMatchKerasAndTimm) {
     int64_t keras_total;
     int64_t trainable;
   };
-  for (const Expected& e : {Expected{"nasnet_large", 88949818, 88753150}}) {
+  for (const Expected& e : {Expected{"nasnet_large", 88949818, 88753150},
+                            Expected{"nasnet_mobile", 5326716, 5289978}}) {
     SCOPED_TRACE(e.model);
     std::shared_ptr<NasNetImpl> net = Create(e.model);
     ASSERT_NE(net, nullptr);
@@ -119,6 +120,20 @@ TEST(NasNetTest, StageShapesOfNasNetLargeAt331) {
   EXPECT_EQ(expected[22].first, "cell_17");
   EXPECT_EQ(expected[23].second, (std::vector<int64_t>{1, 4032, 11, 11}));
   EXPECT_EQ(StageShapes("nasnet_large", 331), expected);
+}
+
+TEST(NasNetTest, StageShapesOfNasNetMobileAt224) {
+  const Shapes expected = Expected(32, 44, 4, 111);
+  // 224 -> 111 -> 56 -> 28 -> 14 -> 7; widths 32, 44, 88, 264 (x4), 352, 528 (x4), 704,
+  // 1056 (x4): Keras's NASNetMobile without its top gives (7, 7, 1056).
+  ASSERT_EQ(expected.size(), 18u);
+  EXPECT_EQ(expected[1].second, (std::vector<int64_t>{1, 44, 56, 56}));
+  EXPECT_EQ(expected[7].first, "reduction_cell_0");
+  EXPECT_EQ(expected[7].second, (std::vector<int64_t>{1, 352, 14, 14}));
+  EXPECT_EQ(expected[12].first, "reduction_cell_1");
+  EXPECT_EQ(expected[12].second, (std::vector<int64_t>{1, 704, 7, 7}));
+  EXPECT_EQ(expected[17].second, (std::vector<int64_t>{1, 1056, 7, 7}));
+  EXPECT_EQ(StageShapes("nasnet_mobile", 224), expected);
 }
 
 TEST(NasNetTest, WeightShapesFollowTimm) {
@@ -220,7 +235,7 @@ TEST(NasNetTest, MaxPoolPaddingIsTimmsForLargeAndKerassForMobile) {
 TEST(NasNetTest, UnitsComposeOnOddNonSquareInput) {
   // Halving sides that are odd and differ exercises the (prev, x) packing between units.
   torch::NoGradGuard no_grad;
-  std::shared_ptr<NasNetImpl> net = Create("nasnet_large");
+  std::shared_ptr<NasNetImpl> net = Create("nasnet_mobile");
   ASSERT_NE(net, nullptr);
   net->eval();
   const torch::Tensor x = torch::randn({1, 3, 47, 37});

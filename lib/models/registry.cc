@@ -35,6 +35,7 @@ absl::StatusOr<std::shared_ptr<BackboneImpl>> CreateBackbone(absl::string_view n
   if (name == "mobilenet_v2") return std::make_shared<MobileNetV2Impl>();
   if (name == "inception_v3") return std::make_shared<InceptionV3Impl>();
   if (name == "nasnet_large") return std::make_shared<NasNetImpl>(NasNetConfig::Large());
+  if (name == "nasnet_mobile") return std::make_shared<NasNetImpl>(NasNetConfig::Mobile());
   return absl::InvalidArgumentError(
       absl::StrCat("unknown model '", name, "'; known models: ", ModelNames()));
 }
