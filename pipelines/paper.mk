@@ -10,8 +10,7 @@
 # paper's pooled 80/10/10 split of augmented images) augment to 60,000 images, and per
 # backbone embed -> tl_train -> predict, and the fine-tuning runs of Table 9 (ft_train on the
 # augmented images); a report per protocol in the layout of Tables 7-10 with real ROC AUCs
-# and their DeLong CIs. Each model whose weights file is missing, or
-# that is not implemented yet, is skipped with a message.
+# and their DeLong CIs. Each model whose weights file is missing is skipped with a message.
 #
 # Cost: embed runs each backbone once over every image; on 2 CPU cores VGG16 at 320x320 does
 # about 2-3 images/s, so 60,000 images take hours per backbone: build against a CUDA LibTorch
@@ -40,8 +39,6 @@ EXTRA_EMBED_FLAGS ?=
 FT_RUNS ?= vgg16:8 vgg16:10 vgg19:17 xception:122 xception:127 xception:130 \
   resnet50:160 resnet50:170 resnet50:173 resnet101:330 resnet101:340 resnet101:343 \
   resnet152:510 resnet152:513
-# Fine-tuning runs of Table 9 whose backbone is not implemented yet (none left).
-FT_NOT_IMPLEMENTED :=
 FT_FLAGS ?= --lr 2e-7 --dropout 0.2 --patience 50 --max_epochs 1000 --seed $(SEED)
 
 ifeq ($(strip $(CBIS)),)
@@ -55,17 +52,13 @@ ifneq ($(words $(CSVS)),2)
 $(error $(CBIS) lacks mass_case_description_train_set.csv or mass_case_description_test_set.csv)
 endif
 
-# Table 6's twenty backbones, by our names; those without an implementation yet come last.
-IMPLEMENTED := vgg16 vgg19 resnet50 resnet101 resnet152 resnet50v2 resnet101v2 resnet152v2 \
+# Table 6's twenty backbones, by our names.
+MODELS ?= vgg16 vgg19 resnet50 resnet101 resnet152 resnet50v2 resnet101v2 resnet152v2 \
   resnext50_32x4d resnext101_32x8d densenet121 densenet169 densenet201 mobilenet_v1 \
-  mobilenet_v2 inception_v3 xception inception_resnet_v2
-NOT_IMPLEMENTED := nasnet_mobile nasnet_large
-MODELS ?= $(IMPLEMENTED)
+  mobilenet_v2 inception_v3 xception inception_resnet_v2 nasnet_mobile nasnet_large
 AVAILABLE := $(foreach m,$(MODELS),$(if $(wildcard $(WEIGHTS)/$(m).safetensors),$(m)))
 $(foreach m,$(filter-out $(AVAILABLE),$(MODELS)),\
   $(info paper.mk: skipping $(m): no $(WEIGHTS)/$(m).safetensors))
-$(foreach m,$(NOT_IMPLEMENTED),$(info paper.mk: skipping $(m): not implemented yet))
-$(foreach r,$(FT_NOT_IMPLEMENTED),$(info paper.mk: skipping fine tuning $(r): not implemented yet))
 # Fine-tuning runs whose backbone has weights; vgg16-8-FT kept the Dense 4096 layer.
 FT_AVAILABLE := $(foreach r,$(FT_RUNS),$(if $(filter $(firstword $(subst :, ,$(r))),$(AVAILABLE)),$(r)))
 ft_name = $(word 1,$(subst :, ,$(1)))-$(word 2,$(subst :, ,$(1)))-FT

@@ -176,6 +176,19 @@ TEST(BackbonesTest, KeysFollowTorchvisionAndTimm) {
         "mixed_7a.branch0.1.conv.weight", "mixed_7a.branch2.2.bn.weight",
         "repeat_2.8.branch1.1.conv.weight", "block8.conv2d.weight", "block8.branch0.bn.bias",
         "conv2d_7b.conv.weight", "conv2d_7b.bn.running_var", "classif.weight", "classif.bias"}},
+      {"nasnet_large",
+       {"conv0.conv.weight", "conv0.bn.running_var", "cell_stem_0.conv_1x1.conv.weight",
+        "cell_stem_0.comb_iter_0_right.separable_1.depthwise_conv2d.weight",
+        "cell_stem_1.path_2.conv.weight", "cell_stem_1.final_path_bn.running_mean",
+        "cell_0.path_1.conv.weight", "cell_1.conv_prev_1x1.bn.weight",
+        "reduction_cell_0.comb_iter_4_left.bn_sep_2.bias",
+        "reduction_cell_1.conv_prev_1x1.conv.weight",
+        "cell_17.comb_iter_1_right.separable_2.pointwise_conv2d.weight", "last_linear.weight",
+        "last_linear.bias"}},
+      {"nasnet_mobile",
+       {"conv0.conv.weight", "cell_stem_1.path_1.conv.weight", "cell_4.final_path_bn.weight",
+        "cell_8.path_2.conv.weight", "reduction_cell_1.comb_iter_2_right.bn_sep_1.running_var",
+        "cell_11.comb_iter_4_left.separable_2.depthwise_conv2d.weight", "last_linear.bias"}},
   };
   for (const auto& [model, keys] : expected) {
     SCOPED_TRACE(model);

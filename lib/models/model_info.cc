@@ -52,6 +52,10 @@ std::vector<ModelInfo> MakeModels() {
       ModelInfo{"resnet152v2", 2048, 224, kInceptionMean, kInceptionStd, {"head."}},
       // timm's inception_resnet_v2.tf_in1k: 299 px, [-1, 1] input.
       ModelInfo{"inception_resnet_v2", 1536, 299, kInceptionMean, kInceptionStd, {"classif."}},
+      // NASNet's weights are TensorFlow's too: [-1, 1] input (timm's nasnetalarge config;
+      // Keras's preprocess_input mode 'tf' for NASNetMobile).
+      ModelInfo{"nasnet_large", 4032, 331, kInceptionMean, kInceptionStd, {"last_linear."}},
+      ModelInfo{"nasnet_mobile", 1056, 224, kInceptionMean, kInceptionStd, {"last_linear."}},
   };
 }
 

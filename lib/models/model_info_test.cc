@@ -326,8 +326,10 @@ TEST(KerasLayersTest, ResNetV2FollowsKerasResNetCommon) {
 }
 
 TEST(KerasLayersTest, OtherModelsHaveNoGamma) {
-  EXPECT_EQ(KerasLayers("nasnet_large").status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(KerasLayers("inception_resnet_v2").status().code(), absl::StatusCode::kNotFound);
+  // The paper did not fine-tune NASNet: no gamma.
+  EXPECT_EQ(KerasLayers("nasnet_large").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(KerasLayers("nasnet_mobile").status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST(ModelInfoTest, RegistryNamesAndInputConventions) {
@@ -355,6 +357,24 @@ TEST(MobileNetV2KeyMapTest, MapsTimmKeysToTorchvision) {
   // Outside the architecture: unchanged, so that the key check names it.
   EXPECT_EQ(MobileNetV2TorchvisionKey("blocks.6.1.bn3.weight"), "blocks.6.1.bn3.weight");
   EXPECT_EQ(MobileNetV2TorchvisionKey("blocks.0.0.conv_pwl.weight"), "blocks.0.0.conv_pwl.weight");
+}
+
+TEST(ModelInfoTest, NasNetConventions) {
+  // timm's nasnetalarge config (331, mean = std = 0.5, classifier last_linear); Keras's
+  // NASNetMobile (224, preprocess_input mode 'tf': [-1, 1]).
+  const ModelInfo* large = FindModel("nasnet_large");
+  ASSERT_NE(large, nullptr);
+  EXPECT_EQ(large->feature_width, 4032);
+  EXPECT_EQ(large->input_size, 331);
+  EXPECT_FLOAT_EQ(large->mean[1], 0.5f);
+  EXPECT_FLOAT_EQ(large->std[1], 0.5f);
+  EXPECT_EQ(large->classifier_prefixes, std::vector<std::string>{"last_linear."});
+  const ModelInfo* mobile = FindModel("nasnet_mobile");
+  ASSERT_NE(mobile, nullptr);
+  EXPECT_EQ(mobile->feature_width, 1056);
+  EXPECT_EQ(mobile->input_size, 224);
+  EXPECT_FLOAT_EQ(mobile->mean[0], 0.5f);
+  EXPECT_EQ(mobile->classifier_prefixes, std::vector<std::string>{"last_linear."});
 }
 
 }  // namespace

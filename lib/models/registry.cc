@@ -6,6 +6,7 @@
 #include "lib/models/inception_resnet.h"
 #include "lib/models/load_state.h"
 #include "lib/models/mobilenet.h"
+#include "lib/models/nasnet.h"
 #include "lib/models/resnet.h"
 #include "lib/models/resnetv2.h"
 #include "lib/models/vgg.h"
@@ -41,6 +42,8 @@ absl::StatusOr<std::shared_ptr<BackboneImpl>> CreateBackbone(absl::string_view n
   if (name == "resnet101v2") return std::make_shared<ResNetV2Impl>(std::vector<int>{3, 4, 23, 3});
   if (name == "resnet152v2") return std::make_shared<ResNetV2Impl>(std::vector<int>{3, 8, 36, 3});
   if (name == "inception_resnet_v2") return std::make_shared<InceptionResNetV2Impl>();
+  if (name == "nasnet_large") return std::make_shared<NasNetImpl>(NasNetConfig::Large());
+  if (name == "nasnet_mobile") return std::make_shared<NasNetImpl>(NasNetConfig::Mobile());
   return absl::InvalidArgumentError(
       absl::StrCat("unknown model '", name, "'; known models: ", ModelNames()));
 }
