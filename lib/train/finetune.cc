@@ -14,6 +14,7 @@
 #include "lib/models/vgg.h"
 #include "lib/records/shard_reader.h"
 #include "lib/status/status_macros.h"
+#include "lib/train/autocast.h"
 #include "lib/train/run_config.h"
 
 namespace mammo::train {
@@ -193,14 +194,16 @@ absl::StatusOr<std::pair<ImageSet, ImageSet>> LoadImages(const std::vector<std::
 // (loss, accuracy) of the model in inference mode, as Evaluate computes them for a head.
 std::pair<double, double> EvaluateImages(FineTuneModelImpl& model, const ImageSet& set,
                                          const Preprocessing& p, int batch_size,
-                                         torch::Device device) {
+                                         torch::Device device, bool mixed_precision) {
   torch::NoGradGuard no_grad;
   model.eval();
   const int64_t n = set.labels.numel();
   std::vector<torch::Tensor> logits;
   for (int64_t begin = 0; begin < n; begin += batch_size) {
     const torch::Tensor rows = torch::arange(begin, std::min<int64_t>(begin + batch_size, n));
-    logits.push_back(model.forward(DecodeBatch(set, rows, p).to(device)).to(torch::kCPU));
+    CudaAutocast autocast(mixed_precision);
+    logits.push_back(
+        model.forward(DecodeBatch(set, rows, p).to(device)).to(torch::kCPU, torch::kFloat32));
   }
   const torch::Tensor all = torch::cat(logits);
   const double loss = torch::binary_cross_entropy_with_logits(all, set.labels).item<double>();
@@ -397,9 +400,14 @@ absl::Status FineTune(FineTuneOptions options) {
   task.parameters = model->TrainableParameters();
   task.train_labels = train_set.labels;
   task.train_logits = [&](const torch::Tensor& rows) {
+    // Mixed precision (CUDA): float16 activations under autocast; TrainLoop takes the loss
+    // in float32 and scales it.
+    CudaAutocast autocast(t.mixed_precision);
     return model->forward(DecodeBatch(train_set, rows, p).to(t.device));
   };
-  task.evaluate = [&] { return EvaluateImages(*model, valid_set, p, t.batch_size, t.device); };
+  task.evaluate = [&] {
+    return EvaluateImages(*model, valid_set, p, t.batch_size, t.device, t.mixed_precision);
+  };
   TrainOptions training = t;
   training.run_dir = options.output;
   absl::StatusOr<TrainResult> result;
