@@ -19,3 +19,7 @@ for target in "${benchmarks[@]}"; do
 done
 # embed against PyTorch Python (a script: the peer is a Python process).
 bench/embed_bench.sh
+# tl_train (embed + 100 epochs on features) and ft_train against PyTorch Python (scripts, as
+# embed's); the tl_train peer's 100 epochs are extrapolated from 2 measured ones.
+bench/tl_train_bench.sh
+bench/ft_train_bench.sh

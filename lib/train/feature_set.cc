@@ -9,6 +9,7 @@ namespace mammo::train {
 FeatureSet FeatureSet::Select(Split split) const {
   FeatureSet out;
   out.source = source;
+  out.embed_parameters = embed_parameters;
   std::vector<int64_t> rows;
   for (int64_t i = 0; i < size(); ++i) {
     if (splits[i] != split) continue;
@@ -36,6 +37,11 @@ absl::StatusOr<FeatureSet> LoadFeatureSet(const std::vector<std::string>& inputs
     if (!got) break;
     const auto where = [&] { return absl::StrCat(reader->Position(), ": record '", record.id(), "'"); };
     if (record.features_size() == 0) {
+      if (record.has_image() && !record.image().data().empty() && width > 0) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            where(), " is an image record but earlier records hold features: give either "
+                     "feature shards from `embed` or image shards, not a mix"));
+      }
       return absl::FailedPreconditionError(
           absl::StrCat(where(), " has no feature vector (run `embed` on the images first)"));
     }
@@ -46,6 +52,7 @@ absl::StatusOr<FeatureSet> LoadFeatureSet(const std::vector<std::string>& inputs
         set.source = "embed";
         for (const Parameter& parameter : p.parameters()) {
           if (parameter.name() == "model") set.source = absl::StrCat("embed: ", parameter.value());
+          set.embed_parameters.emplace_back(parameter.name(), parameter.value());
         }
       }
     }
@@ -68,6 +75,17 @@ absl::StatusOr<FeatureSet> LoadFeatureSet(const std::vector<std::string>& inputs
   set.features = torch::from_blob(values.data(), {n, width}, torch::kFloat32).clone();
   set.labels = torch::from_blob(labels.data(), {n}, torch::kFloat32).clone();
   return set;
+}
+
+absl::StatusOr<InputKind> DetectInputKind(const std::vector<std::string>& inputs) {
+  ASSIGN_OR_RETURN(std::unique_ptr<ShardReader> reader, ShardReader::Open(inputs));
+  Record record;
+  ASSIGN_OR_RETURN(bool got, reader->Next(&record));
+  if (!got) return absl::FailedPreconditionError("the inputs hold no records");
+  if (record.features_size() > 0) return InputKind::kFeatures;
+  if (record.has_image() && !record.image().data().empty()) return InputKind::kImages;
+  return absl::FailedPreconditionError(absl::StrCat(reader->Position(), ": record '", record.id(),
+                                                    "' holds neither features nor an image"));
 }
 
 }  // namespace mammo::train

@@ -13,6 +13,7 @@
 #include <torch/torch.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -29,6 +30,9 @@ struct FeatureSet {
   std::vector<Split> splits;
   // The stage that produced the features (e.g. "embed: vgg16"), from the records' provenance.
   std::string source;
+  // The embed stage's parameters (model, weights, image_size, mean, std) from the first
+  // record's provenance; empty for features from elsewhere.
+  std::vector<std::pair<std::string, std::string>> embed_parameters;
 
   int64_t size() const { return static_cast<int64_t>(ids.size()); }
   int64_t width() const { return features.defined() ? features.size(1) : 0; }
@@ -39,6 +43,12 @@ struct FeatureSet {
 // Reads every record of `inputs`. Fails, naming the record, on a record without features or
 // label, or with a feature width that differs from the first record's.
 absl::StatusOr<FeatureSet> LoadFeatureSet(const std::vector<std::string>& inputs);
+
+// What the first record of `inputs` holds: a feature vector (from `embed`; it wins when a
+// record holds both) or an image. FailedPrecondition naming the record when it holds neither,
+// or when the inputs hold no records.
+enum class InputKind { kFeatures, kImages };
+absl::StatusOr<InputKind> DetectInputKind(const std::vector<std::string>& inputs);
 
 }  // namespace mammo::train
 

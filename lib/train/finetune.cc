@@ -13,6 +13,7 @@
 #include "lib/models/registry.h"
 #include "lib/records/shard_reader.h"
 #include "lib/status/status_macros.h"
+#include "lib/train/autocast.h"
 #include "lib/train/run_config.h"
 
 namespace mammo::train {
@@ -118,7 +119,7 @@ absl::StatusOr<std::pair<ImageSet, ImageSet>> LoadImages(const std::vector<std::
 // (and the checkpoint chosen by them) do not depend on the thread count.
 std::pair<double, double> EvaluateImages(FineTuneModelImpl& model, const ImageSet& set,
                                          const Preprocessing& p, int batch_size,
-                                         torch::Device device) {
+                                         torch::Device device, bool mixed_precision) {
   model.eval();
   const int64_t n = set.labels.numel();
   const size_t batches = static_cast<size_t>((n + batch_size - 1) / batch_size);
@@ -129,7 +130,9 @@ std::pair<double, double> EvaluateImages(FineTuneModelImpl& model, const ImageSe
         const int64_t begin = static_cast<int64_t>(i) * batch_size;
         const torch::Tensor rows = torch::arange(begin, std::min<int64_t>(begin + batch_size, n));
         try {
-          return model.forward(DecodeBatch(set, rows, p).to(device)).to(torch::kCPU);
+          CudaAutocast autocast(mixed_precision);
+          return model.forward(DecodeBatch(set, rows, p).to(device))
+              .to(torch::kCPU, torch::kFloat32);
         } catch (const c10::Error& e) {  // must not escape a worker thread
           return absl::InternalError(e.what_without_backtrace());
         }
@@ -330,9 +333,14 @@ absl::Status FineTune(FineTuneOptions options) {
   task.parameters = model->TrainableParameters();
   task.train_labels = train_set.labels;
   task.train_logits = [&](const torch::Tensor& rows) {
+    // Mixed precision (CUDA): float16 activations under autocast; TrainLoop takes the loss
+    // in float32 and scales it.
+    CudaAutocast autocast(t.mixed_precision);
     return model->forward(DecodeBatch(train_set, rows, p).to(t.device));
   };
-  task.evaluate = [&] { return EvaluateImages(*model, valid_set, p, t.batch_size, t.device); };
+  task.evaluate = [&] {
+    return EvaluateImages(*model, valid_set, p, t.batch_size, t.device, t.mixed_precision);
+  };
   TrainOptions training = t;
   training.run_dir = options.output;
   absl::StatusOr<TrainResult> result;

@@ -28,8 +28,13 @@ absl::Status WriteRunConfig(const std::string& path, const RunConfig& config) {
   j["stopped_early"] = config.stopped_early;
   if (!config.model.empty()) {
     j["model"] = config.model;
-    j["gamma"] = config.gamma;
+    if (config.stage != "tl_train") j["gamma"] = config.gamma;
     j["image_size"] = config.image_size;
+    if (!config.weights.empty()) {
+      j["weights"] = config.weights;
+      j["mean"] = config.mean;
+      j["std"] = config.std;
+    }
   }
   ASSIGN_OR_RETURN(std::unique_ptr<ByteWriter> out, ByteWriter::Create(path));
   RETURN_IF_ERROR(out->Write(j.dump(2) + "\n"));
@@ -60,6 +65,9 @@ absl::StatusOr<RunConfig> ReadRunConfig(const std::string& path) {
     config.model = j.value("model", "");
     config.gamma = j.value("gamma", 0);
     config.image_size = j.value("image_size", 0);
+    config.weights = j.value("weights", "");
+    config.mean = j.value("mean", "");
+    config.std = j.value("std", "");
     if (config.head.in_features <= 0) {
       return absl::DataLossError(absl::StrCat(path, ": head.in_features must be positive"));
     }

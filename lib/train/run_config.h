@@ -31,6 +31,13 @@ struct RunConfig {
   std::string model;
   int gamma = 0;
   int image_size = 0;
+  // tl_train only, when the features' backbone is known (image records, or features whose
+  // embed provenance names it): the frozen backbone's weights file ("none": random, seed 0)
+  // and normalisation ("0.485,0.456,0.406"), so that `predict` can run it on images. The
+  // checkpoints hold the head only.
+  std::string weights;
+  std::string mean;
+  std::string std;
 };
 
 absl::Status WriteRunConfig(const std::string& path, const RunConfig& config);

@@ -31,6 +31,7 @@ struct LoopState {
   double best_value = 0;
   int epochs_without_improvement = 0;
   bool finished = false;
+  double loss_scale = 1;  // mixed precision only
 };
 
 uint64_t EpochSeed(uint64_t seed, int epoch) {
@@ -125,7 +126,7 @@ absl::Status SaveCheckpoint(const std::string& path, torch::nn::Module& model,
     archive.write("state", torch::tensor({static_cast<double>(state->epochs_done),
                                           static_cast<double>(state->best_epoch), state->best_value,
                                           static_cast<double>(state->epochs_without_improvement),
-                                          state->finished ? 1.0 : 0.0},
+                                          state->finished ? 1.0 : 0.0, state->loss_scale},
                                          torch::kFloat64));
   }
   const std::string temp = path + ".tmp";
@@ -159,6 +160,7 @@ absl::Status LoadCheckpoint(const std::string& path, torch::nn::Module& model,
       state->best_value = v[2];
       state->epochs_without_improvement = static_cast<int>(v[3]);
       state->finished = v[4] != 0.0;
+      if (s.size(0) > 5) state->loss_scale = v[5];
     }
   } catch (const c10::Error& e) {
     return absl::DataLossError(absl::StrCat(
@@ -279,6 +281,8 @@ absl::StatusOr<TrainResult> TrainLoop(const TrainTask& task, const TrainOptions&
       torch::optim::RMSpropOptions(options.learning_rate).alpha(options.rho).eps(options.epsilon));
 
   LoopState state;
+  state.loss_scale = options.mixed_precision ? 65536.0 : 1.0;
+  int good_steps = 0;  // since the loss scale last changed
   TrainResult result;
   struct stat st;
   if (options.resume && ::stat(last_path.c_str(), &st) == 0) {
@@ -304,7 +308,8 @@ absl::StatusOr<TrainResult> TrainLoop(const TrainTask& task, const TrainOptions&
       const torch::Tensor rows = index.slice(0, begin, end);
       const torch::Tensor y = task.train_labels.index_select(0, rows).to(options.device);
       optimizer.zero_grad();
-      const torch::Tensor logits = task.train_logits(rows);
+      // Under autocast the logits are float16; the loss is float32 either way (a no-op then).
+      const torch::Tensor logits = task.train_logits(rows).to(torch::kFloat32);
       const torch::Tensor loss = torch::binary_cross_entropy_with_logits(logits, y);
       const double loss_value = loss.item<double>();
       if (!std::isfinite(loss_value)) {
@@ -313,8 +318,28 @@ absl::StatusOr<TrainResult> TrainLoop(const TrainTask& task, const TrainOptions&
             "lower --lr, or check the inputs for NaN)",
             loss_value, epoch, state.epochs_done > 0 ? last_path : "none"));
       }
-      loss.backward();
-      optimizer.step();
+      if (options.mixed_precision) {
+        (loss * state.loss_scale).backward();
+        bool finite = true;
+        for (const torch::Tensor& p : task.parameters) {
+          if (!p.grad().defined()) continue;
+          p.grad().div_(state.loss_scale);
+          finite = finite && p.grad().isfinite().all().item<bool>();
+        }
+        if (finite) {
+          optimizer.step();
+          if (++good_steps == 2000) {
+            state.loss_scale *= 2;
+            good_steps = 0;
+          }
+        } else {
+          state.loss_scale /= 2;
+          good_steps = 0;
+        }
+      } else {
+        loss.backward();
+        optimizer.step();
+      }
       loss_sum += loss_value * static_cast<double>(end - begin);
       correct += (logits.detach().gt(0).to(torch::kFloat32) == y).sum().item<double>();
     }

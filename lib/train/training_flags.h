@@ -7,6 +7,7 @@
 #define MAMMO_LIB_TRAIN_TRAINING_FLAGS_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -28,10 +29,11 @@ struct TrainingFlags {
   bool resume = false;
   std::string monitor;  // "val_loss" or "val_acc"
   std::string device;   // "cpu" or "cuda"
+  std::optional<bool> mixed_precision;  // unset: on for cuda, off for cpu
 };
 
 // Fills the head's hidden widths and dropout and the training options; InvalidArgument
-// naming the flag on a bad value.
+// naming the flag on a bad value (--mixed_precision with --device cpu among them).
 absl::Status ApplyTrainingFlags(const TrainingFlags& flags, HeadOptions* head,
                                 TrainOptions* training);
 

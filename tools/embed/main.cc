@@ -2,6 +2,7 @@
 #include <malloc.h>
 
 #include <climits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,11 @@ ABSL_FLAG(std::string, mean, "",
           "(ImageNet's 0.485,0.456,0.406; 0.5,0.5,0.5 for inception_v3, xception, "
           "inception_resnet_v2 and resnet50v2/101v2/152v2, as timm's weights expect).");
 ABSL_FLAG(std::string, std, "", "Per-channel std R,G,B; default: the weights' convention.");
+ABSL_FLAG(std::string, device, "cpu", "cpu or cuda (when LibTorch was built with CUDA).");
+ABSL_FLAG(std::optional<bool>, mixed_precision, std::nullopt,
+          "true or false; default: true with --device cuda. The backbone runs under autocast "
+          "(float16 convolutions), features are stored as float32. Refused with --device cpu. "
+          "Not exercised on this project's CPU-only test machine.");
 
 namespace {
 
@@ -56,6 +62,13 @@ int main(int argc, char** argv) {
   options.image_size = absl::GetFlag(FLAGS_image_size);
   options.batch = absl::GetFlag(FLAGS_batch);
   options.threads = absl::GetFlag(FLAGS_threads);
+  const std::string device = absl::GetFlag(FLAGS_device);
+  if (device != "cpu" && device != "cuda") return mammo::cli::UsageError("--device must be cpu or cuda");
+  options.cuda = device == "cuda";
+  options.mixed_precision = absl::GetFlag(FLAGS_mixed_precision).value_or(options.cuda);
+  if (options.mixed_precision && !options.cuda) {
+    return mammo::cli::UsageError("--mixed_precision needs --device cuda (the CPU runs in float32)");
+  }
   if (options.model.empty()) return mammo::cli::UsageError("--model is required");
   if (options.inputs.empty()) return mammo::cli::UsageError("--input is required");
   if (options.output.empty()) return mammo::cli::UsageError("--output is required");

@@ -1,4 +1,5 @@
 // ft_train: the paper's fine tuning of a backbone and head on ROI images.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,11 @@ ABSL_FLAG(uint64_t, seed, 42, "Seed of the head's initial weights, shuffling and
 ABSL_FLAG(int, threads, 0, "CPU threads (0: all cores).");
 ABSL_FLAG(bool, resume, false, "Continue the run in --output from its last checkpoint.");
 ABSL_FLAG(std::string, device, "cpu", "cpu or cuda (when LibTorch was built with CUDA).");
+ABSL_FLAG(std::optional<bool>, mixed_precision, std::nullopt,
+          "true or false; default: true with --device cuda, refused with cpu. The model runs "
+          "under autocast (float16 convolutions), the loss in float32 with dynamic loss "
+          "scaling, weights and RMSprop state in float32. Not exercised on this project's "
+          "CPU-only test machine.");
 
 namespace {
 
@@ -113,7 +119,8 @@ int main(int argc, char** argv) {
       absl::GetFlag(FLAGS_epsilon),    absl::GetFlag(FLAGS_batch_size),
       absl::GetFlag(FLAGS_max_epochs), absl::GetFlag(FLAGS_patience),
       absl::GetFlag(FLAGS_seed),       absl::GetFlag(FLAGS_resume),
-      absl::GetFlag(FLAGS_monitor),    absl::GetFlag(FLAGS_device)};
+      absl::GetFlag(FLAGS_monitor),    absl::GetFlag(FLAGS_device),
+      absl::GetFlag(FLAGS_mixed_precision)};
   if (absl::Status status =
           mammo::train::ApplyTrainingFlags(training_flags, &spec.head, &options.training);
       !status.ok()) {

@@ -10,8 +10,8 @@ ABSL_FLAG(std::string, run, "",
           "The run folder written by tl_train or ft_train (run.json, best.pt).");
 ABSL_FLAG(std::string, checkpoint, "best.pt", "Which checkpoint of the run: best.pt or last.pt.");
 ABSL_FLAG(std::vector<std::string>, input, {},
-          "Feature shards for a tl_train run, ROI image shards for an ft_train run "
-          "(comma-separated specs).");
+          "Feature shards for a tl_train run (or ROI image shards when its run.json names the "
+          "backbone), ROI image shards for an ft_train run (comma-separated specs).");
 ABSL_FLAG(std::string, output, "-", "The predictions CSV, or - for stdout.");
 
 namespace {
@@ -22,6 +22,10 @@ Writes one CSV line per record: id,patient_id,lesion_id,split,label,probability
 (label 1 = malignant; probability of malignancy from the run's best epoch).
 
 An ft_train run holds its whole model and takes ROI images instead of features.
+A tl_train run takes features, or ROI images when its run.json names the frozen
+backbone (model, weights file, image size, mean, std: always so for a run trained
+on images, and for one on features from embed): predict runs the backbone on them
+first, as embed would.
 
 Example:
   predict --run out/runs/vgg16-TL --input out/feats --output out/vgg16-TL.csv

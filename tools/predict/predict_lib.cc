@@ -4,12 +4,16 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "data_formats/record.pb.h"
+#include "lib/image/preprocess.h"
 #include "lib/records/byte_io.h"
+#include "lib/records/shard_reader.h"
 #include "lib/status/status_macros.h"
 #include "lib/train/feature_set.h"
 #include "lib/train/finetune.h"
+#include "lib/train/frozen_backbone.h"
 #include "lib/train/run_config.h"
 #include "lib/train/trainer.h"
+#include "tools/embed/embed_lib.h"
 
 namespace mammo::predict {
 namespace {
@@ -39,6 +43,89 @@ absl::Status WriteCsv(const std::string& path, const std::string& csv) {
   return out->Close();
 }
 
+// A tl_train run on image records: its frozen backbone (named in run.json; the checkpoint
+// holds the head only) gives each image's features, then the head its probability.
+absl::Status PredictTlImages(const Options& options, const train::RunConfig& config,
+                             std::string* csv) {
+  if (config.model.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        options.run_dir, "/run.json names no backbone (run ", config.run_name,
+        " was trained on features of unknown origin): give predict feature shards from embed"));
+  }
+  train::FrozenBackboneSpec spec;
+  spec.model = config.model;
+  spec.weights = config.weights;
+  spec.image_size = config.image_size;
+  ASSIGN_OR_RETURN(spec.mean, embed::ParseTriple(config.mean));
+  ASSIGN_OR_RETURN(spec.std, embed::ParseTriple(config.std));
+  absl::StatusOr<std::unique_ptr<train::FrozenBackbone>> created = train::FrozenBackbone::Create(spec);
+  if (!created.ok()) {
+    return absl::Status(created.status().code(),
+                        absl::StrCat(options.run_dir, "/run.json's backbone: ",
+                                     created.status().message()));
+  }
+  train::FrozenBackbone& net = **created;
+  if (net.width() != config.head.in_features) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        options.run_dir, "/run.json: ", config.model, " gives ", net.width(),
+        " features, the head takes ", config.head.in_features));
+  }
+  train::Head head(config.head);
+  RETURN_IF_ERROR(
+      train::LoadHeadWeights(absl::StrCat(options.run_dir, "/", options.checkpoint), head));
+  head->eval();
+
+  // Features a batch at a time (images dropped once embedded), then the head on all of them
+  // at once, as for feature records: the probabilities are then those of embed + predict
+  // bit for bit (a matrix product's last bits can depend on its row count).
+  ASSIGN_OR_RETURN(std::unique_ptr<ShardReader> reader, ShardReader::Open(options.inputs));
+  std::vector<Record> records;
+  std::vector<torch::Tensor> features;
+  size_t embedded = 0;
+  const auto flush = [&]() -> absl::Status {
+    if (embedded == records.size()) return absl::OkStatus();
+    std::vector<const Record*> rows;
+    for (size_t i = embedded; i < records.size(); ++i) rows.push_back(&records[i]);
+    ASSIGN_OR_RETURN(torch::Tensor batch, net.Embed(rows));
+    features.push_back(batch);
+    for (; embedded < records.size(); ++embedded) records[embedded].clear_image();
+    return absl::OkStatus();
+  };
+  std::vector<float> scratch(3 * static_cast<size_t>(net.image_size()) * net.image_size());
+  Record record;
+  while (true) {
+    ASSIGN_OR_RETURN(bool got, reader->Next(&record));
+    if (!got) break;
+    if (!record.has_image() || record.image().data().empty()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          reader->Position(), ": record '", record.id(),
+          "' has no image but earlier records do: give either features or images, not a mix"));
+    }
+    // Checked here, where the reader can say where the record is.
+    const absl::Status decoded =
+        PreprocessImage(record, net.image_size(), net.mean(), net.std(), scratch.data());
+    if (!decoded.ok()) {
+      return absl::Status(decoded.code(), absl::StrCat(reader->Position(), ": ", decoded.message()));
+    }
+    record.clear_masks();
+    record.clear_provenance();
+    records.push_back(std::move(record));
+    record = Record();
+    if (records.size() - embedded == 32) RETURN_IF_ERROR(flush());
+  }
+  RETURN_IF_ERROR(flush());
+  if (records.empty()) return absl::FailedPreconditionError("the inputs hold no records");
+  torch::NoGradGuard no_grad;
+  const torch::Tensor probabilities =
+      torch::sigmoid(head->forward(torch::cat(features))).to(torch::kFloat64).contiguous();
+  for (size_t i = 0; i < records.size(); ++i) {
+    const Record& r = records[i];
+    AppendLine(r.id(), r.patient_id(), r.lesion_id(), r.split(), r.label() == MALIGNANT,
+               probabilities.data_ptr<double>()[i], csv);
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status Run(const Options& options) {
@@ -53,6 +140,11 @@ absl::Status Run(const Options& options) {
       AppendLine(r.id(), r.patient_id(), r.lesion_id(), r.split(), r.label() == MALIGNANT,
                  predictions.probabilities[i], &csv);
     }
+    return WriteCsv(options.output, csv);
+  }
+  ASSIGN_OR_RETURN(train::InputKind kind, train::DetectInputKind(options.inputs));
+  if (kind == train::InputKind::kImages) {
+    RETURN_IF_ERROR(PredictTlImages(options, config, &csv));
     return WriteCsv(options.output, csv);
   }
   ASSIGN_OR_RETURN(train::FeatureSet set, train::LoadFeatureSet(options.inputs));

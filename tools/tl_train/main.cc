@@ -1,5 +1,8 @@
 // tl_train: transfer learning of the paper's head on backbone features.
+#include <array>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -7,11 +10,13 @@
 #include "absl/strings/str_split.h"
 #include "lib/cli/cli.h"
 #include "lib/train/training_flags.h"
+#include "tools/embed/embed_lib.h"
 #include "tools/tl_train/tl_train_lib.h"
 
 ABSL_FLAG(std::vector<std::string>, input, {},
-          "Feature shards from `embed` (comma-separated specs); TRAIN records train the head, "
-          "VALID records drive early stopping, others are ignored.");
+          "Feature shards from `embed`, or ROI image shards (then --model and --weights too); "
+          "comma-separated specs. TRAIN records train the head, VALID records drive early "
+          "stopping, others are ignored.");
 ABSL_FLAG(std::string, output, "", "The run folder: best.pt, last.pt, history.csv, run.json.");
 ABSL_FLAG(std::string, run_name, "", "Name of the run (default: MODEL-TL, as the paper names runs).");
 ABSL_FLAG(std::string, hidden, "4096",
@@ -33,10 +38,23 @@ ABSL_FLAG(uint64_t, seed, 42, "Seed of initial weights, shuffling and dropout.")
 ABSL_FLAG(int, threads, 0, "CPU threads (0: all cores).");
 ABSL_FLAG(bool, resume, false, "Continue the run in --output from its last checkpoint.");
 ABSL_FLAG(std::string, device, "cpu", "cpu or cuda (when LibTorch was built with CUDA).");
+ABSL_FLAG(std::optional<bool>, mixed_precision, std::nullopt,
+          "true or false; default: true with --device cuda, refused with cpu. Image records "
+          "only: the frozen backbone runs under autocast (float16), the head in float32. Not "
+          "exercised on this project's CPU-only test machine.");
+ABSL_FLAG(std::string, model, "",
+          "Image records only (required then): the frozen backbone, as embed's --model.");
+ABSL_FLAG(std::string, weights, "",
+          "Image records only (required then): the backbone's safetensors file, or none "
+          "(random weights, the same as embed's; testing only).");
+ABSL_FLAG(int, image_size, 0, "Image records only: embed's --image_size (0: the model's).");
+ABSL_FLAG(std::string, mean, "", "Image records only: embed's --mean (default: the model's).");
+ABSL_FLAG(std::string, std, "", "Image records only: embed's --std (default: the model's).");
 
 namespace {
 
 constexpr char kUsage[] = R"(Usage: tl_train [OPTION]... --input FEATURES --output RUN_DIR
+       tl_train [OPTION]... --input ROIS --model NAME --weights FILE|none --output RUN_DIR
 
 Trains the paper's transfer-learning head (global average pooled features ->
 Dense 4096 ReLU -> Dropout 0.2 -> Dense 1 sigmoid) with RMSprop at 1e-5 and
@@ -48,10 +66,19 @@ beta = train_acc / valid_acc, and run.json for `predict`.
 Deterministic on CPU for a seed; --resume after a kill gives the same weights
 as an uninterrupted run.
 
+Two inputs, told apart by the records, giving the same run: feature records
+from `embed` (the fast path: the backbone ran once per image), or ROI image
+records, on which the frozen backbone (--model, --weights) runs every epoch in
+inference mode, preprocessed exactly as embed does (same --image_size, --mean,
+--std and defaults): the paper's Keras way, a backbone pass per image per epoch. With the
+same backbone and thread count both give the same history and head weights.
+
 Example:
   embed --model vgg16 --weights vgg16.safetensors --input out/aug_train,out/aug_valid --output out/feats@4
   tl_train --input out/feats --output out/runs/vgg16-TL
-  predict --run out/runs/vgg16-TL --input out/test_feats --output out/vgg16-TL.csv)";
+  predict --run out/runs/vgg16-TL --input out/test_feats --output out/vgg16-TL.csv
+  tl_train --input out/aug_train,out/aug_valid --model vgg16 --weights vgg16.safetensors \
+    --output out/runs/vgg16-TL-images)";
 
 }  // namespace
 
@@ -72,12 +99,27 @@ int main(int argc, char** argv) {
       absl::GetFlag(FLAGS_epsilon),    absl::GetFlag(FLAGS_batch_size),
       absl::GetFlag(FLAGS_max_epochs), absl::GetFlag(FLAGS_patience),
       absl::GetFlag(FLAGS_seed),       absl::GetFlag(FLAGS_resume),
-      absl::GetFlag(FLAGS_monitor),    absl::GetFlag(FLAGS_device)};
+      absl::GetFlag(FLAGS_monitor),    absl::GetFlag(FLAGS_device),
+      absl::GetFlag(FLAGS_mixed_precision)};
   if (absl::Status status =
           mammo::train::ApplyTrainingFlags(training_flags, &options.head, &options.training);
       !status.ok()) {
     return mammo::cli::UsageError(status.message());
   }
   options.head.standardize = absl::GetFlag(FLAGS_standardize);
+  options.model = absl::GetFlag(FLAGS_model);
+  options.weights = absl::GetFlag(FLAGS_weights);
+  options.image_size = absl::GetFlag(FLAGS_image_size);
+  for (const auto& [flag, target] :
+       {std::pair{absl::GetFlag(FLAGS_mean), &options.mean},
+        std::pair{absl::GetFlag(FLAGS_std), &options.std}}) {
+    if (flag.empty()) continue;
+    absl::StatusOr<std::array<float, 3>> values = mammo::embed::ParseTriple(flag);
+    if (!values.ok()) return mammo::cli::UsageError(values.status().message());
+    *target = *values;
+  }
+  // The backbone's autocast; the head (float32) needs no loss scaling.
+  options.mixed_precision = options.training.mixed_precision;
+  options.training.mixed_precision = false;
   return mammo::cli::Finish(mammo::tl_train::Run(options));
 }

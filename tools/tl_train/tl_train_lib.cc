@@ -1,18 +1,153 @@
 #include "tools/tl_train/tl_train_lib.h"
 
 #include <cstdio>
+#include <memory>
+#include <utility>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "data_formats/record.pb.h"
 #include "lib/cli/cli.h"
+#include "lib/image/preprocess.h"
+#include "lib/records/shard_reader.h"
 #include "lib/status/status_macros.h"
 #include "lib/train/feature_set.h"
+#include "lib/train/frozen_backbone.h"
 #include "lib/train/run_config.h"
 
 namespace mammo::tl_train {
+namespace {
 
-absl::Status Run(Options options) {
-  torch::set_num_threads(cli::ResolveThreads(options.threads));
+// One split's image records, images kept encoded until a batch needs them.
+struct ImageSplit {
+  std::vector<Record> records;
+  torch::Tensor labels;  // [N] float32 on the CPU, 1 = malignant
+};
+
+// The TRAIN and VALID image records of `inputs`. Every record must hold an image (a feature
+// record among them is a mix of the two paths); images are decoded once here so that a bad
+// one fails before any epoch, naming its record.
+absl::StatusOr<std::pair<ImageSplit, ImageSplit>> LoadImageSplits(
+    const std::vector<std::string>& inputs, const train::FrozenBackbone& net) {
+  ASSIGN_OR_RETURN(std::unique_ptr<ShardReader> reader, ShardReader::Open(inputs));
+  ImageSplit train, valid;
+  std::vector<float> train_labels, valid_labels;
+  std::vector<float> scratch(3 * static_cast<size_t>(net.image_size()) * net.image_size());
+  Record record;
+  while (true) {
+    ASSIGN_OR_RETURN(bool got, reader->Next(&record));
+    if (!got) break;
+    const auto where = [&] {
+      return absl::StrCat(reader->Position(), ": record '", record.id(), "'");
+    };
+    if (!record.has_image() || record.image().data().empty()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          where(), record.features_size() > 0
+                       ? " holds features but earlier records are images: give either feature "
+                         "shards from `embed` or image shards, not a mix"
+                       : " has no image"));
+    }
+    if (record.split() != TRAIN && record.split() != VALID) continue;
+    if (record.label() == LABEL_UNSPECIFIED) {
+      return absl::FailedPreconditionError(absl::StrCat(where(), " has no label"));
+    }
+    const absl::Status decoded =
+        PreprocessImage(record, net.image_size(), net.mean(), net.std(), scratch.data());
+    if (!decoded.ok()) {
+      return absl::Status(decoded.code(), absl::StrCat(where(), ": ", decoded.message()));
+    }
+    // Only the image and label are needed: masks and provenance would waste memory.
+    record.clear_masks();
+    record.clear_provenance();
+    const float label = record.label() == MALIGNANT ? 1.0f : 0.0f;
+    ImageSplit& split = record.split() == TRAIN ? train : valid;
+    (record.split() == TRAIN ? train_labels : valid_labels).push_back(label);
+    split.records.push_back(std::move(record));
+    record = Record();
+  }
+  train.labels = torch::tensor(train_labels, torch::kFloat32);
+  valid.labels = torch::tensor(valid_labels, torch::kFloat32);
+  return std::make_pair(std::move(train), std::move(valid));
+}
+
+// Features [rows, D] of `rows` (int64 on the CPU) of `split`. The images were checked when
+// loaded, so a failure here is internal (thrown, caught around the training loop).
+torch::Tensor EmbedRows(train::FrozenBackbone& net, const ImageSplit& split,
+                        const torch::Tensor& rows) {
+  const auto index = rows.accessor<int64_t, 1>();
+  std::vector<const Record*> batch;
+  for (int64_t i = 0; i < rows.numel(); ++i) batch.push_back(&split.records[index[i]]);
+  absl::StatusOr<torch::Tensor> features = net.Embed(batch);
+  TORCH_CHECK(features.ok(), features.status().ToString());
+  return *std::move(features);
+}
+
+// Features of the whole split in input order, `batch_size` images per forward pass.
+torch::Tensor EmbedAll(train::FrozenBackbone& net, const ImageSplit& split, int batch_size) {
+  const auto n = static_cast<int64_t>(split.records.size());
+  std::vector<torch::Tensor> parts;
+  for (int64_t begin = 0; begin < n; begin += batch_size) {
+    parts.push_back(EmbedRows(net, split, torch::arange(begin, std::min<int64_t>(begin + batch_size, n))));
+  }
+  return torch::cat(parts);
+}
+
+// The frozen backbone in run.json, so that `predict` can run it on images: from the spec
+// (image path) or from embed's provenance (feature path).
+void SetBackbone(const std::vector<std::pair<std::string, std::string>>& parameters,
+                 train::RunConfig* config) {
+  for (const auto& [name, value] : parameters) {
+    if (name == "model") config->model = value;
+    if (name == "weights") config->weights = value;
+    if (name == "image_size" && !absl::SimpleAtoi(value, &config->image_size)) config->image_size = 0;
+    if (name == "mean") config->mean = value;
+    if (name == "std") config->std = value;
+  }
+  // Without every piece predict could not rebuild the backbone: record none of it.
+  if (config->model.empty() || config->weights.empty() || config->image_size <= 0 ||
+      config->mean.empty() || config->std.empty()) {
+    config->model.clear();
+    config->weights.clear();
+    config->image_size = 0;
+  }
+}
+
+absl::Status Finish(const Options& options, const std::string& source,
+                    const std::vector<std::pair<std::string, std::string>>& backbone,
+                    const train::TrainResult& result) {
+  train::RunConfig config;
+  config.run_name = options.run_name;
+  config.stage = "tl_train";
+  config.features_source = source;
+  config.head = options.head;
+  config.learning_rate = options.training.learning_rate;
+  config.batch_size = options.training.batch_size;
+  config.seed = options.training.seed;
+  config.epochs_run = static_cast<int>(result.history.size());
+  config.best_epoch = result.best_epoch;
+  config.stopped_early = result.stopped_early;
+  SetBackbone(backbone, &config);
+  RETURN_IF_ERROR(train::WriteRunConfig(absl::StrCat(options.output, "/run.json"), config));
+  const train::EpochRecord& best = result.history[result.best_epoch - 1];
+  std::fprintf(stderr,
+               "%s: %s %s after %d epochs; best epoch %d: valid loss %.4f, valid accuracy %.4f, "
+               "beta %.3f; weights in %s/best.pt\n",
+               cli::ToolName().c_str(), options.run_name.c_str(),
+               result.stopped_early ? "stopped early" : "finished", config.epochs_run,
+               result.best_epoch, best.valid_loss, best.valid_accuracy, best.beta(),
+               options.output.c_str());
+  return absl::OkStatus();
+}
+
+absl::Status RunOnFeatures(Options options) {
+  if (!options.model.empty() || !options.weights.empty() || options.image_size != 0 ||
+      options.mean.has_value() || options.std.has_value()) {
+    return absl::InvalidArgumentError(
+        "--model, --weights, --image_size, --mean and --std are for image records; these "
+        "records hold features (embed already ran the backbone)");
+  }
   ASSIGN_OR_RETURN(train::FeatureSet all, train::LoadFeatureSet(options.inputs));
   const train::FeatureSet train_set = all.Select(TRAIN);
   const train::FeatureSet valid_set = all.Select(VALID);
@@ -31,28 +166,83 @@ absl::Status Run(Options options) {
   train::Head head(options.head);
   ASSIGN_OR_RETURN(train::TrainResult result,
                    train::TrainHead(head, train_set, valid_set, options.training));
+  return Finish(options, all.source, all.embed_parameters, result);
+}
 
-  train::RunConfig config;
-  config.run_name = options.run_name;
-  config.stage = "tl_train";
-  config.features_source = all.source;
-  config.head = options.head;
-  config.learning_rate = options.training.learning_rate;
-  config.batch_size = options.training.batch_size;
-  config.seed = options.training.seed;
-  config.epochs_run = static_cast<int>(result.history.size());
-  config.best_epoch = result.best_epoch;
-  config.stopped_early = result.stopped_early;
-  RETURN_IF_ERROR(train::WriteRunConfig(absl::StrCat(options.output, "/run.json"), config));
-  const train::EpochRecord& best = result.history[result.best_epoch - 1];
+absl::Status RunOnImages(Options options) {
+  if (options.model.empty() || options.weights.empty()) {
+    return absl::InvalidArgumentError(
+        "these records hold images: give --model and --weights (FILE or none) for the frozen "
+        "backbone to run on them every epoch, or give feature shards from `embed`");
+  }
+  train::FrozenBackboneSpec spec;
+  spec.model = options.model;
+  spec.weights = options.weights;
+  spec.image_size = options.image_size;
+  spec.mean = options.mean;
+  spec.std = options.std;
+  spec.device = options.training.device;
+  spec.mixed_precision = options.mixed_precision;
+  // Before the head: Create reseeds LibTorch's generator (the random backbone of --weights
+  // none is embed's), and the head must start from the seed as on the feature path.
+  ASSIGN_OR_RETURN(std::unique_ptr<train::FrozenBackbone> net, train::FrozenBackbone::Create(spec));
+  ASSIGN_OR_RETURN(auto splits, LoadImageSplits(options.inputs, *net));
+  const ImageSplit& train_split = splits.first;
+  const ImageSplit& valid_split = splits.second;
+  RETURN_IF_ERROR(train::CheckLabels(train_split.labels, "training"));
+  if (valid_split.records.empty()) {
+    return absl::FailedPreconditionError(
+        "the validation set is empty: early stopping needs VALID records");
+  }
+  RETURN_IF_ERROR(train::CheckLabels(valid_split.labels, "validation"));
+  if (options.run_name.empty()) options.run_name = absl::StrCat(net->info().name, "-TL");
+  options.head.in_features = net->width();
+  options.training.run_dir = options.output;
+  const train::TrainOptions& t = options.training;
   std::fprintf(stderr,
-               "%s: %s %s after %d epochs; best epoch %d: valid loss %.4f, valid accuracy %.4f, "
-               "beta %.3f; weights in %s/best.pt\n",
-               cli::ToolName().c_str(), options.run_name.c_str(),
-               result.stopped_early ? "stopped early" : "finished", config.epochs_run,
-               result.best_epoch, best.valid_loss, best.valid_accuracy, best.beta(),
-               options.output.c_str());
-  return absl::OkStatus();
+               "%s: %s, %zu train and %zu valid images; frozen %s at %d px run on every image "
+               "every epoch; head %s\n",
+               cli::ToolName().c_str(), options.run_name.c_str(), train_split.records.size(),
+               valid_split.records.size(), net->info().name.c_str(), net->image_size(),
+               options.head.ToString().c_str());
+
+  torch::manual_seed(t.seed);
+  train::Head head(options.head);
+  try {
+    // As TrainHead: the standardisation comes from the training set's features (one extra
+    // pass of the backbone), then the head moves to the device.
+    if (options.head.standardize) {
+      head->FitStandardization(EmbedAll(*net, train_split, t.batch_size).to(torch::kCPU));
+    }
+    head->to(t.device);
+    train::TrainTask task;
+    task.model = head.ptr().get();
+    task.parameters = head->parameters();
+    task.train_labels = train_split.labels;
+    task.train_logits = [&](const torch::Tensor& rows) {
+      return head->forward(EmbedRows(*net, train_split, rows));
+    };
+    task.evaluate = [&] {
+      train::FeatureSet valid;
+      valid.features = EmbedAll(*net, valid_split, t.batch_size);
+      valid.labels = valid_split.labels;
+      return train::Evaluate(head, valid, t.device);
+    };
+    ASSIGN_OR_RETURN(train::TrainResult result, train::TrainLoop(task, t));
+    return Finish(options, absl::StrCat("tl_train images: ", net->info().name), net->Parameters(),
+                  result);
+  } catch (const c10::Error& e) {
+    return absl::InternalError(std::string(e.what_without_backtrace()).substr(0, 300));
+  }
+}
+
+}  // namespace
+
+absl::Status Run(Options options) {
+  torch::set_num_threads(cli::ResolveThreads(options.threads));
+  ASSIGN_OR_RETURN(train::InputKind kind, train::DetectInputKind(options.inputs));
+  return kind == train::InputKind::kFeatures ? RunOnFeatures(std::move(options))
+                                             : RunOnImages(std::move(options));
 }
 
 }  // namespace mammo::tl_train

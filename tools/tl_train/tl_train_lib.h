@@ -1,8 +1,15 @@
-// tl_train: the paper's transfer learning on feature shards from `embed` (the backbone ran
-// once per image, so 1000 epochs of the head cost seconds, not days).
+// tl_train: the paper's transfer learning, on either of two inputs that give the same run:
+// - feature shards from `embed` (the backbone ran once per image, so 1000 epochs of the
+//   head cost seconds, not days): the fast path;
+// - ROI image shards (as ft_train takes them), with the frozen backbone (`model`, `weights`)
+//   run on every image every epoch in inference mode, preprocessed exactly as `embed` does
+//   (lib/train/frozen_backbone.h): the paper's Keras way, slow, kept for checking.
+// Which one is decided by the records (features or an image); mixing them is an error.
 #ifndef MAMMO_TOOLS_TL_TRAIN_TL_TRAIN_LIB_H_
 #define MAMMO_TOOLS_TL_TRAIN_TL_TRAIN_LIB_H_
 
+#include <array>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,12 +20,20 @@
 namespace mammo::tl_train {
 
 struct Options {
-  std::vector<std::string> inputs;  // feature shards holding TRAIN and VALID records
+  std::vector<std::string> inputs;  // feature or image shards holding TRAIN and VALID records
   std::string output;               // the run folder
   std::string run_name;             // empty: "<model>-TL" from the features' provenance
   train::HeadOptions head;          // in_features comes from the data
   train::TrainOptions training;     // run_dir comes from `output`
   int threads = 0;
+  // The image path only (an error with feature records): the frozen backbone and its input,
+  // with embed's flags and defaults (0 / unset: the model's).
+  std::string model;
+  std::string weights;              // a safetensors file or "none"
+  int image_size = 0;
+  std::optional<std::array<float, 3>> mean;
+  std::optional<std::array<float, 3>> std;
+  bool mixed_precision = false;     // CUDA only: the backbone under autocast; the head float32
 };
 
 absl::Status Run(Options options);

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# ft_train images/s against PyTorch Python eager fine tuning of the same model and gamma
+# (bench/ft_train_peer.py; Debian's python3-torch, the same LibTorch build, BLAS and oneDNN),
+# interleaved in one run: ours, peer, ours, peer, ...
+#   vgg16 from Keras layer gamma 10 (block3_pool): blocks 1-3 frozen under no_grad, the rest
+#   trained; head GAP -> Dropout 0.2 -> Dense 1; RMSprop 2e-7; same batch and input side;
+#   one epoch of TRAIN images then a validation pass; images/s = (TRAIN + VALID) / epoch
+#   seconds (ours: history.csv, which leaves out start-up as the peer's clock does).
+# Both get the same thread count (THREADS, default 1; see tl_train_bench.sh for why on a busy
+# 2-core machine) and the tuned malloc; random weights (timing only).
+#   bench/ft_train_bench.sh [--quick] [ROUNDS [TRAIN [VALID [BATCH [SIZE [THREADS]]]]]]
+#   bench/ft_train_bench.sh 3 32 16 16 64 1    (the defaults)
+#   bench/ft_train_bench.sh --quick            (smoke test: 1 round, 8 + 4 images at 32 px)
+# Ratio = ours / peer images/s, goal >= 1.0.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [[ "${1:-}" == --quick ]]; then
+  shift
+  set -- "${1:-1}" "${2:-8}" "${3:-4}" "${4:-4}" "${5:-32}" "${6:-1}"
+fi
+rounds=${1:-3}
+n_train=${2:-32}
+n_valid=${3:-16}
+batch=${4:-16}
+size=${5:-64}
+threads=${6:-1}
+
+bazel build --ui_event_filters=-info,-stdout --noshow_progress //tools/ft_train //tools/shardcat
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export GLIBC_TUNABLES=glibc.malloc.mmap_threshold=4294967295:glibc.malloc.trim_threshold=4294967295
+
+/usr/bin/python3 - "$work" "$n_train" "$n_valid" <<'PY'
+import os, sys, numpy as np, cv2
+rng = np.random.default_rng(0)
+work, counts = sys.argv[1], {"train": int(sys.argv[2]), "valid": int(sys.argv[3])}
+for split, n in counts.items():
+    for label in ("malignant", "benign"):
+        os.makedirs(f"{work}/{split}-{label}")
+    for i in range(n):
+        label = "malignant" if i % 2 == 0 else "benign"
+        cv2.imwrite(f"{work}/{split}-{label}/roi_{i:05d}.png",
+                    rng.integers(0, 256, (320, 320), dtype=np.uint8))
+PY
+inputs=""
+for split in train valid; do
+  for label in malignant benign; do
+    (cd "$work/$split-$label" && "$OLDPWD/bazel-bin/tools/shardcat/shardcat" pack --label "$label" \
+       --split "$split" roi_*.png --output "$work/$split-$label@1")
+    inputs="$inputs${inputs:+,}$work/$split-$label@1"
+  done
+done
+
+echo "threads: $threads on both sides; machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg)"
+ours=() peer=() ratios=()
+for ((r = 0; r < rounds; r++)); do
+  rm -rf "$work/run"
+  bazel-bin/tools/ft_train/ft_train --model vgg16 --weights none --gamma 10 --input "$inputs" \
+    --output "$work/run" --image_size "$size" --batch_size "$batch" --max_epochs 1 --threads "$threads" 2> "$work/ft.log" \
+    || { cat "$work/ft.log" >&2; exit 1; }
+  seconds=$(sed -n '2p' "$work/run/history.csv" | cut -d, -f8)
+  o=$(echo "($n_train + $n_valid) / $seconds" | bc -l)
+  p=$(/usr/bin/python3 bench/ft_train_peer.py "$size" "$n_train" "$n_valid" "$batch" "$threads" \
+      | sed -n 's/^images_per_second: //p')
+  printf 'round %d: ours %.2f images/s, peer %.2f images/s, ratio %.2f\n' "$((r + 1))" "$o" "$p" \
+    "$(echo "$o / $p" | bc -l)"
+  ours+=("$o") peer+=("$p") ratios+=("$(echo "$o / $p" | bc -l)")
+done
+range() { printf '%s\n' "$@" | sort -g | awk 'NR==1 {lo=$1} {hi=$1} END {printf (lo==hi) ? "%.2f" : "%.2f-%.2f", lo, hi}'; }
+printf '%-58s | ours %s images/s | peer %s images/s | ratio %s | goal >= 1.0\n' \
+  "ft_train vgg16 gamma 10, ${size}px, batch ${batch}, ${n_train}+${n_valid} images, ${threads} thread(s)" \
+  "$(range "${ours[@]}")" "$(range "${peer[@]}")" "$(range "${ratios[@]}")"

@@ -1,0 +1,64 @@
+"""The PyTorch peer of ft_train for bench/ft_train_bench.sh: eager fine tuning of vgg16 from
+Keras layer gamma 10 (block3_pool), as ft_train --gamma 10 does it.
+
+Same model: torchvision vgg16 `features` (random weights); features[:16] (Keras layers 1-9,
+blocks 1-3's convolutions) frozen and run under no_grad; features[16:] trainable; global
+average pooling; the paper's FT head Dropout 0.2 -> Dense 1; binary cross-entropy on logits;
+RMSprop lr 2e-7 (alpha 0.9, eps 1e-7) on the trainable parameters; then a validation pass.
+Favouring the peer: images decoded and resized before the clock starts (ours decodes PNG
+records per batch).
+
+Usage: ft_train_peer.py SIZE TRAIN VALID BATCH THREADS
+Prints "images_per_second: X" over one epoch (TRAIN + VALID images / its seconds), the
+figure ft_train's history.csv gives.
+"""
+import sys
+import time
+
+import torch
+import torchvision.models as tvm
+
+
+def main(size, n_train, n_valid, batch, threads):
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    features = tvm.vgg16(weights=None).features
+    frozen, trainable = features[:16], features[16:]
+    for p in frozen.parameters():
+        p.requires_grad_(False)
+    head = torch.nn.Sequential(torch.nn.Dropout(0.2), torch.nn.Linear(512, 1))
+    params = list(trainable.parameters()) + list(head.parameters())
+    optimizer = torch.optim.RMSprop(params, lr=2e-7, alpha=0.9, eps=1e-7)
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    x_train = torch.rand(n_train, 1, size, size).expand(-1, 3, -1, -1).contiguous()
+    y_train = (torch.arange(n_train) % 2).float()
+    x_valid = torch.rand(n_valid, 1, size, size).expand(-1, 3, -1, -1).contiguous()
+    y_valid = (torch.arange(n_valid) % 2).float()
+
+    def forward(x):
+        with torch.no_grad():
+            x = frozen(x)
+        return head(trainable(x).mean((2, 3))).squeeze(1)
+
+    start = time.perf_counter()
+    frozen.eval()
+    trainable.train()
+    head.train()
+    order = torch.randperm(n_train)
+    for begin in range(0, n_train, batch):
+        rows = order[begin:begin + batch]
+        optimizer.zero_grad()
+        loss = loss_fn(forward(x_train[rows]), y_train[rows])
+        loss.backward()
+        optimizer.step()
+    trainable.eval()
+    head.eval()
+    with torch.no_grad():
+        logits = torch.cat([forward(x_valid[b:b + batch]) for b in range(0, n_valid, batch)])
+        loss_fn(logits, y_valid).item()
+    seconds = time.perf_counter() - start
+    print(f"images_per_second: {(n_train + n_valid) / seconds:.3f}")
+
+
+if __name__ == "__main__":
+    main(*(int(a) for a in sys.argv[1:6]))

@@ -1,0 +1,112 @@
+#include "lib/train/frozen_backbone.h"
+
+#include <algorithm>
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "lib/cli/cli.h"
+#include "lib/image/preprocess.h"
+#include "lib/models/parallel_batches.h"
+#include "lib/models/registry.h"
+#include "lib/status/status_macros.h"
+#include "lib/train/autocast.h"
+
+namespace mammo::train {
+
+absl::StatusOr<std::unique_ptr<FrozenBackbone>> FrozenBackbone::Create(
+    const FrozenBackboneSpec& spec) {
+  const models::ModelInfo* info = models::FindModel(spec.model);
+  if (info == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("unknown model '", spec.model,
+                                                   "'; known models: ", models::ModelNames()));
+  }
+  if (spec.weights.empty()) {
+    return absl::InvalidArgumentError("--weights is required (a safetensors file, or none)");
+  }
+  if (spec.image_size < 0) return absl::InvalidArgumentError("--image_size must be positive");
+  if (spec.mixed_precision && !spec.device.is_cuda()) {
+    return absl::InvalidArgumentError("--mixed_precision needs --device cuda");
+  }
+  std::unique_ptr<FrozenBackbone> backbone(new FrozenBackbone());
+  backbone->info_ = info;
+  backbone->weights_ = spec.weights;
+  backbone->size_ = spec.image_size > 0 ? spec.image_size : info->input_size;
+  backbone->mean_ = spec.mean.value_or(info->mean);
+  backbone->std_ = spec.std.value_or(info->std);
+  backbone->device_ = spec.device;
+  backbone->mixed_precision_ = spec.mixed_precision;
+  for (float s : backbone->std_) {
+    if (!(s > 0)) return absl::InvalidArgumentError("--std values must be positive");
+  }
+
+  // With --weights none the random model must be the same on every run and in every tool.
+  torch::manual_seed(0);
+  ASSIGN_OR_RETURN(backbone->net_, models::CreateBackbone(info->name));
+  if (spec.weights == "none") {
+    std::cerr << cli::ToolName() << ": WARNING: --weights none: " << info->name
+              << " has RANDOM weights; its features are meaningless except for testing\n";
+  } else {
+    const absl::Status loaded =
+        models::LoadPretrained(spec.weights, *info, /*skip_classifier=*/true, *backbone->net_);
+    // A file whose keys or shapes do not fit the model is bad input data (exit 2), not a
+    // usage error, although lib/weights reports it as InvalidArgument.
+    if (loaded.code() == absl::StatusCode::kInvalidArgument) {
+      return absl::FailedPreconditionError(loaded.message());
+    }
+    RETURN_IF_ERROR(loaded);
+  }
+  backbone->net_->eval();
+  for (const torch::Tensor& p : backbone->net_->parameters()) p.set_requires_grad(false);
+  backbone->net_->to(spec.device);
+  return backbone;
+}
+
+absl::StatusOr<torch::Tensor> FrozenBackbone::Embed(const std::vector<const Record*>& records) {
+  // On the CPU, chunks of kChunk records run on one LibTorch thread each
+  // (models::RunBatchesInParallel): a record's features then depend on neither the thread
+  // count nor which records share its batch, so embed's stored features and tl_train's
+  // per-epoch ones are the same bytes whatever --threads and --batch_size are.
+  constexpr size_t kChunk = 8;
+  const bool cpu = device_.is_cpu();
+  const size_t chunk = cpu ? kChunk : std::max<size_t>(records.size(), 1);
+  const size_t chunks = (records.size() + chunk - 1) / chunk;
+  std::vector<absl::StatusOr<torch::Tensor>> parts = models::RunBatchesInParallel(
+      chunks, cpu ? at::get_num_threads() : 1, [&](size_t c) -> absl::StatusOr<torch::Tensor> {
+        const size_t begin = c * chunk, end = std::min(records.size(), begin + chunk);
+        const auto n = static_cast<int64_t>(end - begin);
+        torch::Tensor input = torch::empty({n, 3, size_, size_});
+        for (size_t i = begin; i < end; ++i) {
+          RETURN_IF_ERROR(PreprocessImage(*records[i], size_, mean_, std_,
+                                          input[static_cast<int64_t>(i - begin)].data_ptr<float>()));
+        }
+        try {
+          torch::InferenceMode inference;
+          CudaAutocast autocast(mixed_precision_);
+          return models::GlobalAveragePool(net_->Features(input.to(device_)))
+              .to(torch::kFloat32)
+              .contiguous();
+        } catch (const c10::Error& e) {  // must not escape a worker thread
+          return absl::InternalError(e.what_without_backtrace());
+        }
+      });
+  std::vector<torch::Tensor> pooled;
+  for (absl::StatusOr<torch::Tensor>& part : parts) {
+    RETURN_IF_ERROR(part.status());
+    pooled.push_back(*std::move(part));
+  }
+  if (pooled.empty()) return torch::empty({0, width()}, torch::TensorOptions().device(device_));
+  // A tensor made in inference mode cannot be saved for a backward pass (the head's first
+  // layer saves its input); a copy made outside is an ordinary tensor.
+  return torch::cat(pooled);
+}
+
+std::vector<std::pair<std::string, std::string>> FrozenBackbone::Parameters() const {
+  return {{"model", info_->name},
+          {"weights", weights_},
+          {"image_size", absl::StrCat(size_)},
+          {"mean", absl::StrJoin(mean_, ",")},
+          {"std", absl::StrJoin(std_, ",")}};
+}
+
+}  // namespace mammo::train

@@ -1,0 +1,79 @@
+// A frozen ImageNet backbone as a feature extractor: decoded, resized and normalised images
+// in, globally average-pooled features out, in inference mode (no autograd, BatchNorm with
+// its stored statistics). `embed` (features stored once) and tl_train's image path (features
+// recomputed every epoch) both go through it, so both feed the head the same numbers.
+//
+//   FrozenBackboneSpec spec{.model = "vgg16", .weights = "vgg16.safetensors"};
+//   ASSIGN_OR_RETURN(std::unique_ptr<FrozenBackbone> net, FrozenBackbone::Create(spec));
+//   ASSIGN_OR_RETURN(torch::Tensor features, net->Embed(records));   // [B, D] float32
+//
+// With weights "none" the backbone has random weights drawn after torch::manual_seed(0), so
+// every tool that creates it gets the same one. Create reseeds LibTorch's generator: seed
+// anything else that needs it (a head) afterwards.
+#ifndef MAMMO_LIB_TRAIN_FROZEN_BACKBONE_H_
+#define MAMMO_LIB_TRAIN_FROZEN_BACKBONE_H_
+
+#include <torch/torch.h>
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "data_formats/record.pb.h"
+#include "lib/models/backbone.h"
+#include "lib/models/model_info.h"
+
+namespace mammo::train {
+
+struct FrozenBackboneSpec {
+  std::string model;    // a name from lib/models/model_info.h
+  std::string weights;  // a safetensors file (classifier keys ignored), or "none": random
+  int image_size = 0;   // square side the images are resized to; 0: the model's default
+  // Per RGB channel, for pixels scaled to [0, 1]; unset: the model's (its weights' convention).
+  std::optional<std::array<float, 3>> mean;
+  std::optional<std::array<float, 3>> std;
+  torch::Device device = torch::kCPU;
+  // CUDA only: the backbone runs under autocast (float16 convolutions); features come back
+  // as float32. Ignored on the CPU, where Create refuses it.
+  bool mixed_precision = false;
+};
+
+class FrozenBackbone {
+ public:
+  // InvalidArgument for an unknown model or a bad size, mean or std; FailedPrecondition for a
+  // weights file whose keys or shapes do not fit the model.
+  static absl::StatusOr<std::unique_ptr<FrozenBackbone>> Create(const FrozenBackboneSpec& spec);
+
+  // Pooled features [records.size(), width()] float32 on the spec's device, an ordinary
+  // tensor (usable as input to a trained head). On the CPU the records run in fixed chunks,
+  // one LibTorch thread each, so a record's features do not depend on the thread count or on
+  // the other records. Fails naming the record whose image cannot be decoded.
+  absl::StatusOr<torch::Tensor> Embed(const std::vector<const Record*>& records);
+
+  const models::ModelInfo& info() const { return *info_; }
+  int64_t width() const { return info_->feature_width; }
+  int image_size() const { return size_; }
+  const std::array<float, 3>& mean() const { return mean_; }
+  const std::array<float, 3>& std() const { return std_; }
+  const std::string& weights() const { return weights_; }
+  // What `embed` writes into each record's provenance: model, weights, image_size, mean, std.
+  std::vector<std::pair<std::string, std::string>> Parameters() const;
+
+ private:
+  FrozenBackbone() = default;
+  const models::ModelInfo* info_ = nullptr;
+  std::shared_ptr<models::BackboneImpl> net_;
+  std::string weights_;
+  int size_ = 0;
+  std::array<float, 3> mean_{}, std_{};
+  torch::Device device_ = torch::kCPU;
+  bool mixed_precision_ = false;
+};
+
+}  // namespace mammo::train
+
+#endif  // MAMMO_LIB_TRAIN_FROZEN_BACKBONE_H_
