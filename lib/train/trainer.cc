@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <charconv>
 #include <chrono>
 #include <filesystem>
 #include <cmath>
@@ -170,12 +171,22 @@ absl::Status LoadCheckpoint(const std::string& path, torch::nn::Module& model,
   return absl::OkStatus();
 }
 
+// The shortest text that reads back as the same double ("0.4", "1e-05"): a resumed run
+// rebuilds its earlier epochs from history.csv, and their beta must come out as the
+// uninterrupted run's, to the last bit.
+std::string ExactText(double value) {
+  char text[32];
+  const std::to_chars_result end = std::to_chars(text, text + sizeof(text), value);
+  return std::string(text, end.ptr);
+}
+
 std::string HistoryCsv(const std::vector<EpochRecord>& history) {
   std::string csv = absl::StrCat(kHistoryHeader, "\n");
   for (const EpochRecord& r : history) {
-    absl::StrAppendFormat(&csv, "%d,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.3f\n", r.epoch, r.train_loss,
-                          r.train_accuracy, r.valid_loss, r.valid_accuracy, r.beta(),
-                          r.learning_rate, r.seconds);
+    absl::StrAppend(&csv, r.epoch, ",", ExactText(r.train_loss), ",",
+                    ExactText(r.train_accuracy), ",", ExactText(r.valid_loss), ",",
+                    ExactText(r.valid_accuracy), ",", ExactText(r.beta()), ",",
+                    ExactText(r.learning_rate), ",", absl::StrFormat("%.3f", r.seconds), "\n");
   }
   return csv;
 }
