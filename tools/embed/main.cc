@@ -18,7 +18,7 @@ ABSL_FLAG(std::vector<std::string>, input, {}, "Input shard specs, comma-separat
 ABSL_FLAG(std::string, output, "", "Output shard spec DIR/PREFIX@N or '-' (required).");
 ABSL_FLAG(int, image_size, 0,
           "Images are resized (not cropped) to this square side; 0: the model's default "
-          "(224; 299 for inception_v3, xception and inception_resnet_v2).");
+          "(224; 299 for inception_v3, xception and inception_resnet_v2; 331 for nasnet_large).");
 ABSL_FLAG(int, batch, 32, "Images per forward pass.");
 ABSL_FLAG(int, threads, 0, "Compute threads; 0: all cores.");
 ABSL_FLAG(std::string, mean, "",
