@@ -11,7 +11,7 @@
 // pooling of the last convolutional block), its image and masks dropped, and one provenance
 // entry appended. The backbone runs frozen: inference mode, no autograd, BatchNorm with its
 // stored statistics. The same inputs and options give the same bytes, whatever the thread
-// count: each thread runs whole batches on its own.
+// count: images run in fixed chunks, one LibTorch thread each (lib/train/frozen_backbone.h).
 // No LibTorch in this header: main.cc compiles without it.
 #ifndef MAMMO_TOOLS_EMBED_EMBED_LIB_H_
 #define MAMMO_TOOLS_EMBED_EMBED_LIB_H_
