@@ -17,34 +17,27 @@ our module and compares (max |diff| <= 1e-4 * max |timm|). Exit status 0 when bo
 NASNet-Mobile has no timm model (its weights are Keras's), so it is not compared here.
 """
 import argparse
-import json
+import importlib.util
 import os
-import struct
 import subprocess
 import sys
 import tempfile
 
 import torch
 
-DTYPES = {torch.float32: "F32", torch.int64: "I64"}
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def write_safetensors(path, tensors):
-    header, blobs, offset = {}, [], 0
-    for name in sorted(tensors):
-        data = tensors[name].detach().cpu().contiguous().numpy().tobytes()
-        header[name] = {"dtype": DTYPES[tensors[name].dtype],
-                        "shape": list(tensors[name].shape),
-                        "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    text = json.dumps(header).encode()
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for blob in blobs:
-            f.write(blob)
+def load_parity_gen():
+    """lib/models/parity_gen.py's safetensors writer: one writer for every parity flow."""
+    spec = importlib.util.spec_from_file_location(
+        "parity_gen", os.path.join(ROOT, "lib", "models", "parity_gen.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+write_safetensors = load_parity_gen().write_safetensors
 
 
 def build(seed, side):
