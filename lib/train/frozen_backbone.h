@@ -49,10 +49,16 @@ class FrozenBackbone {
   static absl::StatusOr<std::unique_ptr<FrozenBackbone>> Create(const FrozenBackboneSpec& spec);
 
   // Pooled features [records.size(), width()] float32 on the spec's device, an ordinary
-  // tensor (usable as input to a trained head). On the CPU the records run in fixed chunks,
-  // one LibTorch thread each, so a record's features do not depend on the thread count or on
-  // the other records. Fails naming the record whose image cannot be decoded.
+  // tensor (usable as input to a trained head). On the CPU the records run in chunks of
+  // kCpuChunk (a short one padded with zero images), one chunk per LibTorch thread, so a
+  // record's features do not depend on the thread count or on the other records. Fails
+  // naming the record whose image cannot be decoded.
   absl::StatusOr<torch::Tensor> Embed(const std::vector<const Record*>& records);
+
+  static constexpr int64_t kCpuChunk = 16;
+  // How many records one Embed call needs to keep every LibTorch thread busy on the CPU
+  // (kCpuChunk per thread), or a batch that fits a GPU comfortably (32).
+  size_t BatchForAllThreads() const;
 
   const models::ModelInfo& info() const { return *info_; }
   int64_t width() const { return info_->feature_width; }

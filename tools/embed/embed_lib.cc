@@ -32,7 +32,7 @@ absl::StatusOr<std::array<float, 3>> ParseTriple(const std::string& text) {
 }
 
 absl::Status Embed(const EmbedOptions& options) {
-  if (options.batch < 1) return absl::InvalidArgumentError("--batch must be at least 1");
+  if (options.batch < 0) return absl::InvalidArgumentError("--batch must be 0 or more");
   torch::set_num_threads(cli::ResolveThreads(options.threads));
   train::FrozenBackboneSpec spec;
   spec.model = options.model;
@@ -49,6 +49,7 @@ absl::Status Embed(const EmbedOptions& options) {
   spec.mixed_precision = options.mixed_precision;
   ASSIGN_OR_RETURN(std::unique_ptr<train::FrozenBackbone> net, train::FrozenBackbone::Create(spec));
   const int size = net->image_size();
+  const size_t batch_size = options.batch > 0 ? options.batch : net->BatchForAllThreads();
   const std::vector<std::pair<std::string, std::string>> parameters = net->Parameters();
   ASSIGN_OR_RETURN(std::unique_ptr<ShardReader> reader, ShardReader::Open(options.inputs));
   ASSIGN_OR_RETURN(std::unique_ptr<ShardWriter> writer,
@@ -95,7 +96,7 @@ absl::Status Embed(const EmbedOptions& options) {
     ASSIGN_OR_RETURN(bool got, reader->Next(&record));
     if (!got) break;
     batch.push_back(std::move(record));
-    if (static_cast<int>(batch.size()) == options.batch) RETURN_IF_ERROR(flush());
+    if (batch.size() == batch_size) RETURN_IF_ERROR(flush());
   }
   RETURN_IF_ERROR(flush());
   RETURN_IF_ERROR(writer->Close());

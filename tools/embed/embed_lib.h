@@ -32,7 +32,7 @@ struct EmbedOptions {
   std::vector<std::string> inputs;
   std::string output;   // shard spec DIR/PREFIX@N or "-"
   int image_size = 0;   // square side the images are resized to; 0: the model's default
-  int batch = 32;
+  int batch = 0;        // records per Embed call; 0: FrozenBackbone::BatchForAllThreads()
   int threads = 0;      // 0: all cores
   // Per RGB channel, for pixels scaled to [0, 1]; unset: the model's (its weights' convention).
   std::optional<std::array<float, 3>> mean;

@@ -1,13 +1,12 @@
 // embed: pooled features of a pretrained backbone for every record.
-#include <malloc.h>
 
-#include <climits>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "lib/cli/cli.h"
+#include "lib/cli/tensor_malloc.h"
 #include "tools/embed/embed_lib.h"
 
 ABSL_FLAG(std::string, model, "", "Backbone name, e.g. vgg16, resnet50, mobilenet_v2 (required).");
@@ -19,7 +18,10 @@ ABSL_FLAG(std::string, output, "", "Output shard spec DIR/PREFIX@N or '-' (requi
 ABSL_FLAG(int, image_size, 0,
           "Images are resized (not cropped) to this square side; 0: the model's default "
           "(224; 299 for inception_v3, xception and inception_resnet_v2; 331 for nasnet_large).");
-ABSL_FLAG(int, batch, 32, "Images per forward pass.");
+ABSL_FLAG(int, batch, 0,
+          "Images embedded together. On the CPU they run in chunks of 16, one chunk per "
+          "thread (a short chunk is padded), so a multiple of 16 x --threads keeps every core "
+          "busy; 0: 16 x threads on the CPU, 32 on CUDA.");
 ABSL_FLAG(int, threads, 0, "Compute threads; 0: all cores.");
 ABSL_FLAG(std::string, mean, "",
           "Per-channel mean R,G,B for pixels in [0, 1]; default: the weights' convention "
@@ -43,15 +45,12 @@ Grey images are replicated to 3 channels. Progress and images/s on stderr.
 
 Example:
   embed --model vgg16 --weights vgg16.safetensors --input out/rois@8 \
-    --output out/feats@8 --image_size 320 --batch 32)";
+    --output out/feats@8 --image_size 320)";
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Keep freed activation buffers in the heap instead of unmapping and re-faulting them on
-  // every batch (shared/spec/performance-notes.md: 40-80% faster forward passes).
-  mallopt(M_MMAP_THRESHOLD, INT_MAX);
-  mallopt(M_TRIM_THRESHOLD, INT_MAX);
+  mammo::cli::TuneMallocForTensors();
   const std::vector<std::string> args = mammo::cli::ParseCommandLine(argc, argv, kUsage);
   if (!args.empty()) return mammo::cli::UsageError("unexpected argument '" + args[0] + "'");
   mammo::embed::EmbedOptions options;

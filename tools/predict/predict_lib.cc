@@ -111,7 +111,7 @@ absl::Status PredictTlImages(const Options& options, const train::RunConfig& con
     record.clear_provenance();
     records.push_back(std::move(record));
     record = Record();
-    if (records.size() - embedded == 32) RETURN_IF_ERROR(flush());
+    if (records.size() - embedded == net.BatchForAllThreads()) RETURN_IF_ERROR(flush());
   }
   RETURN_IF_ERROR(flush());
   if (records.empty()) return absl::FailedPreconditionError("the inputs hold no records");

@@ -1,0 +1,15 @@
+#include "lib/cli/tensor_malloc.h"
+
+#include <malloc.h>
+
+#include <climits>
+
+namespace mammo::cli {
+
+void TuneMallocForTensors() {
+  mallopt(M_MMAP_THRESHOLD, INT_MAX);
+  mallopt(M_TRIM_THRESHOLD, INT_MAX);
+  mallopt(M_ARENA_MAX, 1);
+}
+
+}  // namespace mammo::cli
