@@ -1,3 +1,4 @@
+#include "lib/train/compute_threads.h"
 #include "lib/train/finetune.h"
 
 #include <algorithm>
@@ -279,7 +280,7 @@ std::vector<std::string> FineTuneModelImpl::FixedBatchNormNames() const {
 }
 
 absl::Status FineTune(FineTuneOptions options) {
-  torch::set_num_threads(cli::ResolveThreads(options.threads));
+  SetComputeThreads(options.threads);
   const models::ModelInfo* info = models::FindModel(options.spec.model);
   if (info == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat("unknown model '", options.spec.model,

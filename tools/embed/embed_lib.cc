@@ -14,6 +14,7 @@
 #include "lib/records/shard_reader.h"
 #include "lib/records/shard_writer.h"
 #include "lib/status/status_macros.h"
+#include "lib/train/compute_threads.h"
 #include "lib/train/frozen_backbone.h"
 
 namespace mammo::embed {
@@ -33,7 +34,7 @@ absl::StatusOr<std::array<float, 3>> ParseTriple(const std::string& text) {
 
 absl::Status Embed(const EmbedOptions& options) {
   if (options.batch < 0) return absl::InvalidArgumentError("--batch must be 0 or more");
-  torch::set_num_threads(cli::ResolveThreads(options.threads));
+  train::SetComputeThreads(options.threads);
   train::FrozenBackboneSpec spec;
   spec.model = options.model;
   spec.weights = options.weights;

@@ -13,6 +13,7 @@
 #include "lib/image/preprocess.h"
 #include "lib/records/shard_reader.h"
 #include "lib/status/status_macros.h"
+#include "lib/train/compute_threads.h"
 #include "lib/train/feature_set.h"
 #include "lib/train/frozen_backbone.h"
 #include "lib/train/run_config.h"
@@ -239,7 +240,7 @@ absl::Status RunOnImages(Options options) {
 }  // namespace
 
 absl::Status Run(Options options) {
-  torch::set_num_threads(cli::ResolveThreads(options.threads));
+  train::SetComputeThreads(options.threads);
   ASSIGN_OR_RETURN(train::InputKind kind, train::DetectInputKind(options.inputs));
   return kind == train::InputKind::kFeatures ? RunOnFeatures(std::move(options))
                                              : RunOnImages(std::move(options));
