@@ -5,13 +5,15 @@
 #include <atomic>
 #include <thread>
 
+#include "lib/models/compute_threads.h"
+
 namespace mammo::models {
 
 std::vector<absl::StatusOr<torch::Tensor>> RunBatchesInParallel(
     size_t count, int threads, const std::function<absl::StatusOr<torch::Tensor>(size_t)>& run) {
   std::vector<absl::StatusOr<torch::Tensor>> results(count, absl::UnknownError("not run"));
   const int previous_threads = at::get_num_threads();
-  at::set_num_threads(1);
+  SetComputeThreads(1);
   std::atomic<size_t> next{0};
   const auto work = [&] {
     for (size_t i = next++; i < count; i = next++) results[i] = run(i);
@@ -25,7 +27,7 @@ std::vector<absl::StatusOr<torch::Tensor>> RunBatchesInParallel(
   }
   work();
   for (std::thread& helper : helpers) helper.join();
-  at::set_num_threads(previous_threads);
+  SetComputeThreads(previous_threads);
   return results;
 }
 

@@ -21,9 +21,10 @@
 namespace mammo::models {
 
 // Runs run(0) ... run(count - 1) on up to `threads` threads (the caller's among them) and
-// returns the results by index. LibTorch's thread count is 1 while they run and is restored
-// afterwards. `run` is called from other threads: thread-local state such as NoGradGuard or
-// InferenceMode must be set inside it.
+// returns the results by index. LibTorch's and OpenBLAS's thread counts are 1 while they run
+// (SetComputeThreads) and are set back to LibTorch's previous count afterwards. `run` is
+// called from other threads: thread-local state such as NoGradGuard or InferenceMode must be
+// set inside it.
 std::vector<absl::StatusOr<torch::Tensor>> RunBatchesInParallel(
     size_t count, int threads, const std::function<absl::StatusOr<torch::Tensor>(size_t)>& run);
 

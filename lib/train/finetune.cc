@@ -1,4 +1,3 @@
-#include "lib/train/compute_threads.h"
 #include "lib/train/finetune.h"
 
 #include <algorithm>
@@ -9,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "lib/cli/cli.h"
 #include "lib/image/preprocess.h"
+#include "lib/models/compute_threads.h"
 #include "lib/models/model_info.h"
 #include "lib/models/parallel_batches.h"
 #include "lib/models/registry.h"
@@ -280,7 +280,7 @@ std::vector<std::string> FineTuneModelImpl::FixedBatchNormNames() const {
 }
 
 absl::Status FineTune(FineTuneOptions options) {
-  SetComputeThreads(options.threads);
+  models::SetComputeThreads(options.threads);
   const models::ModelInfo* info = models::FindModel(options.spec.model);
   if (info == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat("unknown model '", options.spec.model,

@@ -11,10 +11,10 @@
 #include "absl/strings/str_split.h"
 #include "lib/cli/cli.h"
 #include "lib/cli/progress.h"
+#include "lib/models/compute_threads.h"
 #include "lib/records/shard_reader.h"
 #include "lib/records/shard_writer.h"
 #include "lib/status/status_macros.h"
-#include "lib/train/compute_threads.h"
 #include "lib/train/frozen_backbone.h"
 
 namespace mammo::embed {
@@ -34,7 +34,7 @@ absl::StatusOr<std::array<float, 3>> ParseTriple(const std::string& text) {
 
 absl::Status Embed(const EmbedOptions& options) {
   if (options.batch < 0) return absl::InvalidArgumentError("--batch must be 0 or more");
-  train::SetComputeThreads(options.threads);
+  models::SetComputeThreads(options.threads);
   train::FrozenBackboneSpec spec;
   spec.model = options.model;
   spec.weights = options.weights;

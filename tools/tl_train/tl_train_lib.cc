@@ -11,9 +11,9 @@
 #include "data_formats/record.pb.h"
 #include "lib/cli/cli.h"
 #include "lib/image/preprocess.h"
+#include "lib/models/compute_threads.h"
 #include "lib/records/shard_reader.h"
 #include "lib/status/status_macros.h"
-#include "lib/train/compute_threads.h"
 #include "lib/train/feature_set.h"
 #include "lib/train/frozen_backbone.h"
 #include "lib/train/run_config.h"
@@ -240,7 +240,7 @@ absl::Status RunOnImages(Options options) {
 }  // namespace
 
 absl::Status Run(Options options) {
-  train::SetComputeThreads(options.threads);
+  models::SetComputeThreads(options.threads);
   ASSIGN_OR_RETURN(train::InputKind kind, train::DetectInputKind(options.inputs));
   return kind == train::InputKind::kFeatures ? RunOnFeatures(std::move(options))
                                              : RunOnImages(std::move(options));

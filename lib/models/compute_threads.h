@@ -5,10 +5,10 @@
 // tl_train epoch 1.5x slower on a machine with other work.
 //
 //   const int threads = SetComputeThreads(options.threads);   // 0: all cores
-#ifndef MAMMO_LIB_TRAIN_COMPUTE_THREADS_H_
-#define MAMMO_LIB_TRAIN_COMPUTE_THREADS_H_
+#ifndef MAMMO_LIB_MODELS_COMPUTE_THREADS_H_
+#define MAMMO_LIB_MODELS_COMPUTE_THREADS_H_
 
-namespace mammo::train {
+namespace mammo::models {
 
 // Sets LibTorch's thread count and, when the loaded BLAS is OpenBLAS, OpenBLAS's; returns
 // the count (`requested`, or the number of cores for 0).
@@ -17,6 +17,6 @@ int SetComputeThreads(int requested);
 // OpenBLAS's thread count, or 0 when the loaded BLAS is not OpenBLAS.
 int BlasThreads();
 
-}  // namespace mammo::train
+}  // namespace mammo::models
 
-#endif  // MAMMO_LIB_TRAIN_COMPUTE_THREADS_H_
+#endif  // MAMMO_LIB_MODELS_COMPUTE_THREADS_H_

@@ -1,11 +1,11 @@
-#include "lib/train/compute_threads.h"
+#include "lib/models/compute_threads.h"
 
 #include <dlfcn.h>
 #include <torch/torch.h>
 
 #include "lib/cli/cli.h"
 
-namespace mammo::train {
+namespace mammo::models {
 namespace {
 
 // Looked up at run time: the BLAS behind LibTorch is chosen by Debian's alternatives
@@ -29,4 +29,4 @@ int BlasThreads() {
   return get == nullptr ? 0 : get();
 }
 
-}  // namespace mammo::train
+}  // namespace mammo::models

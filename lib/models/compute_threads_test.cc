@@ -1,10 +1,10 @@
-#include "lib/train/compute_threads.h"
+#include "lib/models/compute_threads.h"
 
 #include <torch/torch.h>
 
 #include "gtest/gtest.h"
 
-namespace mammo::train {
+namespace mammo::models {
 namespace {
 
 TEST(SetComputeThreads, SetsLibTorchAndOpenBlas) {
@@ -20,4 +20,4 @@ TEST(SetComputeThreads, SetsLibTorchAndOpenBlas) {
 }
 
 }  // namespace
-}  // namespace mammo::train
+}  // namespace mammo::models
