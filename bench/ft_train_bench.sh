@@ -28,7 +28,10 @@ threads=${6:-1}
 bazel build --ui_event_filters=-info,-stdout --noshow_progress //tools/ft_train //tools/shardcat
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-export GLIBC_TUNABLES=glibc.malloc.mmap_threshold=4294967295:glibc.malloc.trim_threshold=4294967295
+export GLIBC_TUNABLES=glibc.malloc.mmap_threshold=4294967295:glibc.malloc.trim_threshold=4294967295:glibc.malloc.arena_max=1
+# OpenBLAS's pool ignores torch.set_num_threads: ours sets it from --threads
+# (lib/models/compute_threads.h), the peer gets the same count here.
+export OPENBLAS_NUM_THREADS="$threads"
 
 /usr/bin/python3 - "$work" "$n_train" "$n_valid" <<'PY'
 import os, sys, numpy as np, cv2

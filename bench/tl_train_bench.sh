@@ -32,7 +32,10 @@ n_train=$((rois - n_valid))
 bazel build --ui_event_filters=-info,-stdout --noshow_progress //tools/embed //tools/tl_train //tools/shardcat
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-export GLIBC_TUNABLES=glibc.malloc.mmap_threshold=4294967295:glibc.malloc.trim_threshold=4294967295
+export GLIBC_TUNABLES=glibc.malloc.mmap_threshold=4294967295:glibc.malloc.trim_threshold=4294967295:glibc.malloc.arena_max=1
+# OpenBLAS's pool ignores torch.set_num_threads: ours sets it from --threads
+# (lib/models/compute_threads.h), the peer gets the same count here.
+export OPENBLAS_NUM_THREADS="$threads"
 
 # Grey 8-bit 320x320 ROIs as the pipeline writes them, half of each split malignant.
 /usr/bin/python3 - "$work" "$n_train" "$n_valid" <<'PY'
