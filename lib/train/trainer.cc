@@ -17,6 +17,7 @@
 #include "absl/strings/str_split.h"
 #include "lib/records/byte_io.h"
 #include "lib/status/status_macros.h"
+#include "lib/train/rmsprop_step.h"
 
 namespace mammo::train {
 namespace {
@@ -69,10 +70,6 @@ absl::Status AtomicRename(const std::string& from, const std::string& to) {
 // LibTorch's Optimizer::save keys each parameter's state by the address of its TensorImpl,
 // which changes from run to run; keying it by the parameter's position instead makes last.pt
 // depend only on the training, byte for byte.
-std::string OptimizerStateKey(const torch::Tensor& parameter) {
-  return c10::guts::to_string(parameter.unsafeGetTensorImpl());  // LibTorch's own key
-}
-
 torch::serialize::OutputArchive SaveRmspropState(torch::optim::RMSprop& optimizer) {
   torch::serialize::OutputArchive archive;
   const std::vector<torch::Tensor>& parameters = optimizer.param_groups().at(0).params();
@@ -338,7 +335,7 @@ absl::StatusOr<TrainResult> TrainLoop(const TrainTask& task, const TrainOptions&
           finite = finite && p.grad().isfinite().all().item<bool>();
         }
         if (finite) {
-          optimizer.step();
+          StepRmsprop(optimizer);
           if (++good_steps == 2000) {
             state.loss_scale *= 2;
             good_steps = 0;
@@ -349,7 +346,7 @@ absl::StatusOr<TrainResult> TrainLoop(const TrainTask& task, const TrainOptions&
         }
       } else {
         loss.backward();
-        optimizer.step();
+        StepRmsprop(optimizer);
       }
       loss_sum += loss_value * static_cast<double>(end - begin);
       correct += (logits.detach().gt(0).to(torch::kFloat32) == y).sum().item<double>();
