@@ -315,7 +315,9 @@ absl::StatusOr<TrainResult> TrainLoop(const TrainTask& task, const TrainOptions&
       const int64_t end = std::min<int64_t>(begin + options.batch_size, train_size);
       const torch::Tensor rows = index.slice(0, begin, end);
       const torch::Tensor y = task.train_labels.index_select(0, rows).to(options.device);
-      optimizer.zero_grad();
+      // Dropped rather than zeroed: backward then hands over its gradient tensors instead of
+      // adding them to zeros, two passes fewer over the head's 8 MB weight per step.
+      for (const torch::Tensor& p : task.parameters) p.mutable_grad().reset();
       // Under autocast the logits are float16; the loss is float32 either way (a no-op then).
       const torch::Tensor logits = task.train_logits(rows).to(torch::kFloat32);
       const torch::Tensor loss = torch::binary_cross_entropy_with_logits(logits, y);
