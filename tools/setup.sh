@@ -11,7 +11,7 @@ packages=(
   # Libraries linked by the tools.
   libtorch-dev libopencv-dev libdcmtk-dev libabsl-dev
   libprotobuf-dev protobuf-compiler libgtest-dev libgmock-dev
-  nlohmann-json3-dev libcsv-dev libplplot-dev plplot-driver-cairo
+  nlohmann-json3-dev libcsv-dev libplplot-dev plplot-driver-cairo libdeflate-dev
   # Debian's LibTorch calls the system BLAS: OpenBLAS instead of the reference BLAS
   # makes the Dense 4096 head about 60x faster.
   libopenblas0-pthread libopenblas-pthread-dev
