@@ -117,42 +117,105 @@ std::vector<uint32_t> CanonicalCodes(const std::vector<uint8_t>& lengths) {
   return codes;
 }
 
-// Deflate's bit order: values go in least significant bit first.
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "BitWriter stores its 64-bit buffer as bytes");
+
+// Deflate's bit order: values go in least significant bit first. The bit buffer is stored
+// eight bytes at a time into room made ahead by Reserve, and the position moves by the whole
+// bytes filled, so that a value costs a store and a shift.
 class BitWriter {
  public:
-  explicit BitWriter(std::string* out) : out_(out) {}
+  explicit BitWriter(std::string* out) : out_(out), pos_(out->size()) {}
+
+  // Room for `bytes` more bytes.
+  void Reserve(size_t bytes) {
+    const size_t need = pos_ + bytes + 8;  // a store writes 8 bytes
+    if (out_->size() < need) out_->resize(std::max(need, out_->size() + out_->size() / 2));
+  }
 
   // `count` <= 32.
   void Put(uint32_t value, int count) {
     bits_ |= uint64_t{value} << filled_;
     filled_ += count;
-    if (filled_ >= 32) {
-      const char word[4] = {static_cast<char>(bits_), static_cast<char>(bits_ >> 8),
-                            static_cast<char>(bits_ >> 16), static_cast<char>(bits_ >> 24)};
-      out_->append(word, 4);
-      bits_ >>= 32;
-      filled_ -= 32;
-    }
+    std::memcpy(&(*out_)[pos_], &bits_, 8);
+    const int bytes = filled_ >> 3;
+    pos_ += bytes;
+    bits_ >>= 8 * bytes;
+    filled_ &= 7;
   }
 
-  // Pads the last byte with zero bits.
-  void Flush() {
-    for (; filled_ > 0; filled_ -= 8, bits_ >>= 8) out_->push_back(static_cast<char>(bits_));
-    filled_ = 0;
-    bits_ = 0;
+  // Put(bits_of[t], count_of[t]) for each token t: the hot loop, with the writer's state in
+  // locals, since the stores through char* would otherwise make the compiler reload the
+  // members on every token.
+  void PutTokens(const uint16_t* tokens, size_t n, const uint32_t* bits_of, const uint8_t* count_of) {
+    char* const data = &(*out_)[0];
+    size_t pos = pos_;
+    uint64_t bits = bits_;
+    int filled = filled_;
+    for (size_t k = 0; k < n; ++k) {
+      bits |= uint64_t{bits_of[tokens[k]]} << filled;
+      filled += count_of[tokens[k]];
+      std::memcpy(data + pos, &bits, 8);
+      const int bytes = filled >> 3;
+      pos += bytes;
+      bits >>= 8 * bytes;
+      filled &= 7;
+    }
+    pos_ = pos;
+    bits_ = bits;
+    filled_ = filled;
+  }
+
+  // Pads the last byte with zero bits and drops the unused room.
+  void Finish() {
+    if (filled_ > 0) (*out_)[pos_++] = static_cast<char>(bits_);
+    out_->resize(pos_);
   }
 
  private:
   std::string* out_;
+  size_t pos_;
   uint64_t bits_ = 0;
-  int filled_ = 0;
+  int filled_ = 0;  // bits in bits_ not yet counted in pos_, always < 8 between calls
 };
 
 // A token is a literal byte (< 256) or 256 + the length of a match at distance 1.
-void WriteBlock(const std::vector<uint16_t>& tokens, bool last, BitWriter& out) {
+constexpr int kTokenKinds = 256 + kMaxMatch + 1;
+
+// Tokens of data[begin, end) into `tokens`, counting their symbols in `freq`; returns their
+// number. A match may refer to the byte before `begin`: the window spans blocks.
+size_t Tokenize(const uint8_t* data, size_t begin, size_t end, uint16_t* tokens, uint32_t* freq) {
   const std::array<uint16_t, kMaxMatch + 1>& length_symbol = LengthSymbols();
-  std::vector<uint32_t> freq(kLitLenSymbols, 0);
-  for (uint16_t t : tokens) ++freq[t < 256 ? t : length_symbol[t - 256]];
+  size_t n = 0, i = begin;
+  if (i == 0 && i < end) {
+    tokens[n++] = data[0];
+    ++freq[data[0]];
+    ++i;
+  }
+  while (i < end) {
+    const uint8_t b = data[i];
+    if (b == data[i - 1] && end - i >= kMinRun) {
+      uint32_t next4;
+      std::memcpy(&next4, data + i, 4);
+      if (next4 == b * 0x01010101u) {
+        size_t length = kMinRun;
+        const size_t limit = std::min<size_t>(kMaxMatch, end - i);
+        while (length < limit && data[i + length] == b) ++length;
+        tokens[n++] = static_cast<uint16_t>(256 + length);
+        ++freq[length_symbol[length]];
+        i += length;
+        continue;
+      }
+    }
+    tokens[n++] = b;
+    ++freq[b];
+    ++i;
+  }
+  return n;
+}
+
+void WriteBlock(const uint16_t* tokens, size_t count, std::vector<uint32_t> freq, bool last,
+                BitWriter& out) {
+  const std::array<uint16_t, kMaxMatch + 1>& length_symbol = LengthSymbols();
   freq[kEndOfBlock] = 1;
   const std::vector<uint8_t> lengths = CodeLengths(freq, kMaxCodeBits);
   const std::vector<uint32_t> codes = CanonicalCodes(lengths);
@@ -171,6 +234,9 @@ void WriteBlock(const std::vector<uint16_t>& tokens, bool last, BitWriter& out) 
   const std::vector<uint8_t> cl_lengths = CodeLengths(cl_freq, kMaxCodeLengthBits);
   const std::vector<uint32_t> cl_codes = CanonicalCodes(cl_lengths);
 
+  // Header and code lengths: under 300 bytes; a token: at most 15 bits per literal byte or
+  // 21 bits per match of 4 bytes or more.
+  out.Reserve(300 + 2 * count);
   out.Put(last ? 1 : 0, 1);
   out.Put(2, 2);  // dynamic Huffman codes
   out.Put(static_cast<uint32_t>(lit_len_count - 257), 5);
@@ -179,23 +245,20 @@ void WriteBlock(const std::vector<uint16_t>& tokens, bool last, BitWriter& out) 
   for (int i = 0; i < kCodeLengthSymbols; ++i) out.Put(cl_lengths[kCodeLengthOrder[i]], 3);
   for (uint8_t l : sequence) out.Put(cl_codes[l], cl_lengths[l]);
 
-  // Each match length's whole code (length code, extra bits, the 1-bit distance code 0) in
-  // one value, so that a match is one Put like a literal.
-  std::array<uint32_t, kMaxMatch + 1> match_bits{};
-  std::array<uint8_t, kMaxMatch + 1> match_count{};
+  // Each token's whole code (for a match: length code, extra bits and the 1-bit distance
+  // code 0) as one value, so that writing a token is one lookup and one Put.
+  std::array<uint32_t, kTokenKinds> token_bits{};
+  std::array<uint8_t, kTokenKinds> token_count{};
+  for (int t = 0; t < 256; ++t) {
+    token_bits[t] = codes[t];
+    token_count[t] = lengths[t];
+  }
   for (int length = kMinRun; length <= kMaxMatch; ++length) {
     const int s = length_symbol[length];
-    const int extra = kLengthExtra[s - 257];
-    match_bits[length] = codes[s] | (static_cast<uint32_t>(length - kLengthBase[s - 257]) << lengths[s]);
-    match_count[length] = static_cast<uint8_t>(lengths[s] + extra + 1);
+    token_bits[256 + length] = codes[s] | (static_cast<uint32_t>(length - kLengthBase[s - 257]) << lengths[s]);
+    token_count[256 + length] = static_cast<uint8_t>(lengths[s] + kLengthExtra[s - 257] + 1);
   }
-  for (uint16_t t : tokens) {
-    if (t < 256) {
-      out.Put(codes[t], lengths[t]);
-    } else {
-      out.Put(match_bits[t - 256], match_count[t - 256]);
-    }
-  }
+  out.PutTokens(tokens, count, token_bits.data(), token_count.data());
   out.Put(codes[kEndOfBlock], lengths[kEndOfBlock]);
 }
 
@@ -204,36 +267,21 @@ void WriteBlock(const std::vector<uint16_t>& tokens, bool last, BitWriter& out) 
 void AppendRleZlib(absl::string_view input, std::string* out) {
   const auto* data = reinterpret_cast<const uint8_t*>(input.data());
   const size_t size = input.size();
-  out->reserve(out->size() + size + size / 8 + 64);
+  // Typical output is under the input's size; BitWriter makes more room when needed.
+  out->reserve(out->size() + size + size / 8 + 1024);
   out->push_back(0x78);  // deflate, 32 KiB window
   out->push_back(0x01);  // fastest compression; (0x78 * 256 + 0x01) % 31 == 0
   BitWriter bits(out);
-  std::vector<uint16_t> tokens;
-  tokens.reserve(kBlockInput);
+  std::vector<uint16_t> tokens(std::min(size, kBlockInput));
   size_t i = 0;
   do {
     const size_t end = std::min(size, i + kBlockInput);
-    tokens.clear();
-    while (i < end) {
-      // A match may refer to the previous block's last byte: the window spans blocks.
-      if (i > 0 && end - i >= kMinRun) {
-        const uint8_t previous = data[i - 1];
-        uint32_t next4;
-        std::memcpy(&next4, data + i, 4);
-        if (next4 == previous * 0x01010101u) {
-          size_t length = kMinRun;
-          const size_t limit = std::min<size_t>(kMaxMatch, end - i);
-          while (length < limit && data[i + length] == previous) ++length;
-          tokens.push_back(static_cast<uint16_t>(256 + length));
-          i += length;
-          continue;
-        }
-      }
-      tokens.push_back(data[i++]);
-    }
-    WriteBlock(tokens, i == size, bits);
+    std::vector<uint32_t> freq(kLitLenSymbols, 0);
+    const size_t count = Tokenize(data, i, end, tokens.data(), freq.data());
+    i = end;
+    WriteBlock(tokens.data(), count, std::move(freq), i == size, bits);
   } while (i < size);
-  bits.Flush();
+  bits.Finish();
   const uint32_t adler = libdeflate_adler32(1, data, size);
   const char trailer[4] = {static_cast<char>(adler >> 24), static_cast<char>(adler >> 16),
                            static_cast<char>(adler >> 8), static_cast<char>(adler)};
