@@ -42,10 +42,16 @@ absl::Status WriteFileAtomically(const std::string& path, const std::string& byt
 
 std::string SizeText(cv::Size size) { return absl::StrCat(size.width, "x", size.height); }
 
+// One pass without temporaries: masks are as large as the image.
 bool IsBinaryMask(const cv::Mat& pixels) {
   if (pixels.depth() != CV_8U) return false;
-  cv::Mat other = (pixels != 0) & (pixels != 255);
-  return cv::countNonZero(other) == 0;
+  for (int y = 0; y < pixels.rows; ++y) {
+    const uint8_t* row = pixels.ptr<uint8_t>(y);
+    uint8_t other = 0;  // nonzero when a value is neither 0 nor 255 (v + 1 wraps 255 to 0)
+    for (int x = 0; x < pixels.cols; ++x) other |= static_cast<uint8_t>(row[x] + 1) > 1;
+    if (other) return false;
+  }
+  return true;
 }
 
 // Records' images and masks are 8-bit grey; lib/image/png_write.h encodes them several times

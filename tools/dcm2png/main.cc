@@ -94,6 +94,10 @@ int main(int argc, char** argv) {
   // them in the heap (32 MiB is glibc's largest mmap threshold) saves that kernel time.
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  // One arena for all threads: a thread's own arena grows in 64 MiB heaps that are unmapped
+  // again when they empty, so its buffers would fault in anew for every image. The workers
+  // allocate a few large blocks per image, so sharing the arena's lock costs nothing.
+  mallopt(M_ARENA_MAX, 1);
   std::string joined_csv;
   std::vector<char*> joined_argv = JoinRepeatedCsv(argc, argv, &joined_csv);
   std::vector<std::string> args = mammo::cli::ParseCommandLine(
