@@ -39,26 +39,41 @@ size_t BeginChunk(const char type[4], std::string* out) {
 }  // namespace
 
 absl::StatusOr<std::string> EncodeGreyPng(const cv::Mat& grey) {
-  if (grey.empty() || grey.type() != CV_8UC1) {
-    return absl::InvalidArgumentError(absl::StrCat("EncodeGreyPng: needs a non-empty 8-bit grey image, got ",
+  if (grey.empty() || (grey.type() != CV_8UC1 && grey.type() != CV_16UC1)) {
+    return absl::InvalidArgumentError(absl::StrCat("EncodeGreyPng: needs a non-empty 8- or 16-bit grey image, got ",
                                                    grey.cols, "x", grey.rows, " of type ", grey.type()));
   }
-  const size_t width = static_cast<size_t>(grey.cols);
-  const size_t stride = width + 1;  // the filter byte, then the row
+  const bool sixteen = grey.type() == CV_16UC1;
+  const size_t row_bytes = static_cast<size_t>(grey.cols) * (sixteen ? 2 : 1);
+  const size_t stride = row_bytes + 1;  // the filter byte, then the row
   std::string filtered(stride * static_cast<size_t>(grey.rows), '\0');
   for (int y = 0; y < grey.rows; ++y) {
-    const uint8_t* row = grey.ptr<uint8_t>(y);
     auto* out = reinterpret_cast<uint8_t*>(&filtered[stride * static_cast<size_t>(y)]);
     out[0] = kSubFilter;
-    out[1] = row[0];
-    for (size_t x = 1; x < width; ++x) out[x + 1] = static_cast<uint8_t>(row[x] - row[x - 1]);
+    if (sixteen) {
+      // PNG samples are big-endian; Sub subtracts the byte two places (one pixel) to the left.
+      const uint16_t* row = grey.ptr<uint16_t>(y);
+      uint8_t left_high = 0, left_low = 0;
+      for (int x = 0; x < grey.cols; ++x) {
+        const uint8_t high = static_cast<uint8_t>(row[x] >> 8), low = static_cast<uint8_t>(row[x]);
+        out[1 + 2 * x] = static_cast<uint8_t>(high - left_high);
+        out[2 + 2 * x] = static_cast<uint8_t>(low - left_low);
+        left_high = high;
+        left_low = low;
+      }
+    } else {
+      const uint8_t* row = grey.ptr<uint8_t>(y);
+      out[1] = row[0];
+      for (size_t x = 1; x < row_bytes; ++x) out[x + 1] = static_cast<uint8_t>(row[x] - row[x - 1]);
+    }
   }
 
   std::string png(kSignature, sizeof(kSignature));
   size_t chunk = BeginChunk("IHDR", &png);
   AppendBigEndian32(static_cast<uint32_t>(grey.cols), &png);
   AppendBigEndian32(static_cast<uint32_t>(grey.rows), &png);
-  const char fields[5] = {8, 0, 0, 0, 0};  // bit depth 8, greyscale, deflate, adaptive filters, no interlace
+  // Bit depth, then greyscale, deflate, adaptive filtering (per-row filter bytes), no interlace.
+  const char fields[5] = {static_cast<char>(sixteen ? 16 : 8), 0, 0, 0, 0};
   png.append(fields, 5);
   EndChunk(chunk, &png);
   chunk = BeginChunk("IDAT", &png);
