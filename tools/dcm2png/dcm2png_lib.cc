@@ -21,7 +21,6 @@
 #include "lib/cbis/dicom_index.h"
 #include "lib/cli/cli.h"
 #include "lib/cli/progress.h"
-#include "lib/image/codec.h"
 #include "lib/image/normalize.h"
 #include "lib/image/png_write.h"
 #include "lib/records/byte_io.h"
@@ -55,7 +54,7 @@ bool IsBinaryMask(const cv::Mat& pixels) {
 }
 
 // Records' images and masks are 8-bit grey; lib/image/png_write.h encodes them several times
-// faster than EncodeImage (OpenCV's PNG writer), and decoders see the same pixels.
+// faster than OpenCV's PNG writer, and decoders see the same pixels.
 absl::StatusOr<Image> GreyPngImage(const cv::Mat& grey) {
   ASSIGN_OR_RETURN(std::string png, EncodeGreyPng(grey));
   Image image;
@@ -343,8 +342,8 @@ absl::Status ConvertFile(const std::string& input, const std::string& output,
       out = ProcessPixels(image, options.process);
     }
   }
-  ASSIGN_OR_RETURN(Image png, EncodeImage(out, Image::PNG));
-  return WriteFileAtomically(output, png.data());
+  ASSIGN_OR_RETURN(std::string png, EncodeGreyPng(out));
+  return WriteFileAtomically(output, png);
 }
 
 absl::StatusOr<MaskMismatch> ParseMaskMismatch(const std::string& text) {
