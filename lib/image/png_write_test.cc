@@ -20,7 +20,7 @@ void ExpectSamePixelsBack(const cv::Mat& image) {
   const absl::StatusOr<std::string> png = EncodeGreyPng(image);
   ASSERT_TRUE(png.ok()) << png.status();
   const cv::Mat back = Decode(*png);
-  ASSERT_EQ(back.type(), CV_8UC1);
+  ASSERT_EQ(back.type(), image.type());
   ASSERT_EQ(back.size(), image.size());
   EXPECT_EQ(cv::countNonZero(back != image), 0);
   EXPECT_EQ(*EncodeGreyPng(image), *png) << "not deterministic";
@@ -54,6 +54,17 @@ TEST(EncodeGreyPngTest, MaskGradientAndLargeImage) {
   ExpectSamePixelsBack(Noise(1500, 1003, 5));  // many deflate blocks
 }
 
+TEST(EncodeGreyPngTest, SixteenBit) {
+  for (const cv::Size size : {cv::Size(1, 1), cv::Size(3, 2), cv::Size(127, 33), cv::Size(640, 1)}) {
+    SCOPED_TRACE(testing::Message() << size.width << "x" << size.height);
+    ExpectSamePixelsBack(cv::Mat(size, CV_16UC1, cv::Scalar(0)));
+    ExpectSamePixelsBack(cv::Mat(size, CV_16UC1, cv::Scalar(65535)));
+    cv::Mat noise(size, CV_16UC1);
+    cv::RNG(size.area()).fill(noise, cv::RNG::UNIFORM, 0, 65536);
+    ExpectSamePixelsBack(noise);
+  }
+}
+
 TEST(EncodeGreyPngTest, NonContinuousView) {
   const cv::Mat big = Noise(50, 80, 9);
   ExpectSamePixelsBack(big(cv::Rect(3, 5, 31, 20)));
@@ -61,7 +72,7 @@ TEST(EncodeGreyPngTest, NonContinuousView) {
 
 TEST(EncodeGreyPngTest, RejectsOtherTypes) {
   EXPECT_EQ(EncodeGreyPng(cv::Mat()).status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(EncodeGreyPng(cv::Mat(4, 4, CV_16UC1)).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(EncodeGreyPng(cv::Mat(4, 4, CV_16SC1)).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(EncodeGreyPng(cv::Mat(4, 4, CV_8UC3)).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
