@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <opencv2/core.hpp>
+
 #include "absl/flags/flag.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
@@ -134,5 +136,8 @@ int main(int argc, char** argv) {
   options.mask_mismatch = *mismatch;
   options.strict = absl::GetFlag(FLAGS_strict);
   options.process = process;
+  // Dataset mode's workers already run one image each; OpenCV's own threads inside each CLAHE
+  // only compete with them (7% more CPU in all, measured on the dcm2png benchmark).
+  cv::setNumThreads(1);
   return mammo::cli::Finish(d::ConvertDataset(options, std::cerr).status());
 }
