@@ -4,7 +4,7 @@
 #include <limits>
 #include <vector>
 
-#include <opencv2/imgproc.hpp>
+#include "lib/image/clahe.h"
 
 namespace mammo {
 namespace {
@@ -57,11 +57,6 @@ cv::Mat MinMaxTo8Bit(const cv::Mat& pixels, std::optional<uint16_t> padding) {
   return pixels.depth() == CV_8U ? MinMax<uint8_t>(pixels, padding) : MinMax<uint16_t>(pixels, padding);
 }
 
-cv::Mat ApplyClahe(const cv::Mat& grey, double clip_limit, int tiles) {
-  cv::Ptr<cv::CLAHE> clahe = cv::createCLAHE(clip_limit, cv::Size(tiles, tiles));
-  cv::Mat out;
-  clahe->apply(grey, out);
-  return out;
-}
+cv::Mat ApplyClahe(const cv::Mat& grey, double clip_limit, int tiles) { return Clahe(grey, clip_limit, tiles); }
 
 }  // namespace mammo
