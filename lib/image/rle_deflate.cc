@@ -234,9 +234,9 @@ void WriteBlock(const uint16_t* tokens, size_t count, std::vector<uint32_t> freq
   const std::vector<uint8_t> cl_lengths = CodeLengths(cl_freq, kMaxCodeLengthBits);
   const std::vector<uint32_t> cl_codes = CanonicalCodes(cl_lengths);
 
-  // Header and code lengths: under 300 bytes; a token: at most 15 bits per literal byte or
-  // 21 bits per match of 4 bytes or more.
-  out.Reserve(300 + 2 * count);
+  // Header and code lengths: under 300 bytes; a token: at most 21 bits (a 15-bit length code,
+  // 5 extra bits and the distance bit), under 3 bytes.
+  out.Reserve(300 + 3 * count);
   out.Put(last ? 1 : 0, 1);
   out.Put(2, 2);  // dynamic Huffman codes
   out.Put(static_cast<uint32_t>(lit_len_count - 257), 5);
