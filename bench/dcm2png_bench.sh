@@ -8,8 +8,8 @@
 # 8x8, PNG at compression level 1); after the first round the peer's PNGs are compared with the
 # images of our records (printed as a check line). Throughput counts distinct images and their
 # DICOM bytes for both sides, although ours does more for them:
-#  - ours writes one record per (image, abnormality) row and decodes and processes an image once
-#    per row, so images with several abnormalities are processed several times;
+#  - ours writes one record per (image, abnormality) row (an image with several abnormalities
+#    is decoded and processed once, and its records carry the same PNG bytes);
 #  - ours also reads every DICOM header under --root (its index), decodes each row's ROI mask,
 #    PNG-encodes it and writes record shards;
 #  - ours is timed around the whole process; the peer reports its own time from reading the
@@ -101,10 +101,10 @@ what = f"dcm2png {images} images, 2 threads vs pydicom+OpenCV"
 line(what, images / ours, images / peer, "images/s", ratio, ">= 4.0")
 line(f"dcm2png {mb:.0f} MB DICOM, 2 threads vs pydicom+OpenCV", mb / ours, mb / peer, "MB/s", ratio,
      ">= 4.0")
-print(f"dcm2png processed: ours {records} records = {records} image decodes for {images} distinct "
-      f"images ({multi} image(s) with several abnormalities processed once per abnormality), plus "
-      f"{records} ROI masks decoded and PNG-encoded, every header under --root read, whole "
-      f"process timed; peer {images} images, {images} PNGs, loop timed. Ours: {summary}")
+print(f"dcm2png processed: ours {records} records from {images} image decodes ({multi} image(s) "
+      f"with several abnormalities, processed once for all their records), plus {records} ROI "
+      f"masks decoded and PNG-encoded, every header under --root read, whole process timed; peer "
+      f"{images} images, {images} PNGs, loop timed. Ours: {summary}")
 print(f"dcm2png peak resident memory: ours (2 threads) {ours_rss / 1024:.0f} MB, "
       f"peer {peer_rss / 1024:.0f} MB")
 print(f"dcm2png CPU per image: ours {1000 * ours_cpu / images:.0f} ms, peer {1000 * peer_cpu / images:.0f} ms "

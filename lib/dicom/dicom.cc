@@ -166,7 +166,8 @@ absl::StatusOr<DicomPixels> ReadDicomPixels(const std::string& path, uint64_t ma
                                                  stored, ", HighBit ", high_bit, " not supported"));
   }
 
-  if (DcmXfer(dataset->getOriginalXfer()).isEncapsulated()) {
+  const bool encapsulated = DcmXfer(dataset->getOriginalXfer()).isEncapsulated();
+  if (encapsulated) {
     const OFCondition condition = dataset->chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
     if (condition.bad() || !dataset->canWriteXfer(EXS_LittleEndianExplicit)) {
       return absl::DataLossError(absl::StrCat(path, ": compressed pixel data does not decode (",
@@ -177,46 +178,57 @@ absl::StatusOr<DicomPixels> ReadDicomPixels(const std::string& path, uint64_t ma
   if (dataset->findAndGetElement(DCM_PixelData, element).bad() || element == nullptr) {
     return absl::DataLossError(absl::StrCat(path, ": no pixel data"));
   }
-  // OW data is held as 16-bit words in host (little-endian) order and OB data as bytes, so
-  // either way the bytes below are the little-endian sample stream.
-  const uint8_t* bytes = nullptr;
-  OFCondition access;
-  if (element->getVR() == EVR_OW) {
-    Uint16* words = nullptr;
-    access = element->getUint16Array(words);
-    bytes = reinterpret_cast<const uint8_t*>(words);
-  } else {
-    Uint8* octets = nullptr;
-    access = element->getUint8Array(octets);
-    bytes = octets;
-  }
+  DicomPixels result;
+  result.bits_stored = stored;
+  result.pixels.create(rows, columns, allocated == 8 ? CV_8U : CV_16U);
   const size_t frame_bytes = static_cast<size_t>(rows) * columns * (allocated / 8);
-  if (access.bad() || bytes == nullptr || element->getLength() < frame_bytes) {
+  auto truncated = [&] {
     return absl::DataLossError(absl::StrCat(path, ": pixel data truncated (", element->getLength(),
                                             " bytes, ", frame_bytes, " expected)"));
+  };
+  if (!encapsulated) {
+    // Uncompressed pixel data is still on disk (loadFile leaves large values there): it is
+    // read straight into the result, as the little-endian sample stream whatever the file's
+    // byte order or VR (OB bytes, OW words), without a copy in DCMTK's memory.
+    if (element->getLength() < frame_bytes ||
+        element->getPartialValue(result.pixels.data, 0, static_cast<Uint32>(frame_bytes), nullptr,
+                                 EBO_LittleEndian).bad()) {
+      return truncated();
+    }
+  } else {
+    // Decompressed data is in memory: OW data as 16-bit words in host (little-endian) order
+    // and OB data as bytes, so either way the little-endian sample stream.
+    const void* data = nullptr;
+    OFCondition access;
+    if (element->getVR() == EVR_OW) {
+      Uint16* words = nullptr;
+      access = element->getUint16Array(words);
+      data = words;
+    } else {
+      Uint8* octets = nullptr;
+      access = element->getUint8Array(octets);
+      data = octets;
+    }
+    if (access.bad() || data == nullptr || element->getLength() < frame_bytes) return truncated();
+    std::memcpy(result.pixels.data, data, frame_bytes);
   }
 
+  // The stored value (HighBit shift, bits outside BitsStored cleared), then the sign and
+  // polarity changes of the header comment, as one shift, mask and xor: for v <= mask,
+  // mask - v == v ^ mask. Most mammograms need none of it.
   const int shift = high_bit + 1 - stored;
   const uint32_t mask = (1u << stored) - 1;
   const uint32_t sign_flip = is_signed ? 1u << (stored - 1) : 0;
-  auto transform = [&](uint32_t raw) {
-    uint32_t v = ((raw >> shift) & mask) ^ sign_flip;
-    return monochrome1 ? mask - v : v;
-  };
-
-  DicomPixels result;
-  result.bits_stored = stored;
+  const uint32_t flip = sign_flip ^ (monochrome1 ? mask : 0);
   if (allocated == 8) {
-    result.pixels.create(rows, columns, CV_8U);
-    uint8_t* out = result.pixels.ptr<uint8_t>();
-    for (size_t i = 0; i < frame_bytes; ++i) out[i] = static_cast<uint8_t>(transform(bytes[i]));
-  } else {
-    result.pixels.create(rows, columns, CV_16U);
-    uint16_t* out = result.pixels.ptr<uint16_t>();
-    const size_t count = frame_bytes / 2;
-    for (size_t i = 0; i < count; ++i) {
-      out[i] = static_cast<uint16_t>(transform(bytes[2 * i] | (bytes[2 * i + 1] << 8)));
+    if (shift != 0 || mask != 0xff || flip != 0) {
+      uint8_t* p = result.pixels.ptr<uint8_t>();
+      for (size_t i = 0; i < frame_bytes; ++i) p[i] = static_cast<uint8_t>(((p[i] >> shift) & mask) ^ flip);
     }
+  } else if (shift != 0 || mask != 0xffff || flip != 0) {
+    uint16_t* p = result.pixels.ptr<uint16_t>();
+    const size_t count = frame_bytes / 2;
+    for (size_t i = 0; i < count; ++i) p[i] = static_cast<uint16_t>(((p[i] >> shift) & mask) ^ flip);
   }
 
   DcmElement* padding = nullptr;
@@ -231,8 +243,7 @@ absl::StatusOr<DicomPixels> ReadDicomPixels(const std::string& path, uint64_t ma
     }
     // The padding value is a sample value (already right-aligned), so it takes the sign and
     // polarity changes but not the HighBit shift.
-    const uint32_t v = (raw & mask) ^ sign_flip;
-    result.padding = static_cast<uint16_t>(monochrome1 ? mask - v : v);
+    result.padding = static_cast<uint16_t>((raw & mask) ^ flip);
   }
   return result;
 }

@@ -66,6 +66,25 @@ TEST(ReadDicomPixelsTest, UncompressedSixteenAndEightBitExact) {
   EXPECT_TRUE(Same(got->pixels, m8));
 }
 
+// Values above DCMTK's 4 KB load limit stay on disk until ReadDicomPixels reads them into
+// its result: every uncompressed byte order, 8 and 16 bits.
+TEST(ReadDicomPixelsTest, LargePixelDataInEveryUncompressedSyntax) {
+  const cv::Mat m16 = Ramp16(90, 70);
+  cv::Mat m8(90, 70, CV_8U);
+  for (int i = 0; i < static_cast<int>(m8.total()); ++i) m8.ptr<uint8_t>()[i] = static_cast<uint8_t>(i * 7);
+  for (const char* syntax : {"1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2"}) {
+    SCOPED_TRACE(syntax);
+    DicomSpec spec;
+    spec.transfer_syntax = syntax;
+    for (const cv::Mat& m : {m16, m8}) {
+      ASSERT_TRUE(WriteTestDicom(TempPath("large.dcm"), m, spec).ok());
+      auto got = ReadDicomPixels(TempPath("large.dcm"), kMaxPixels);
+      ASSERT_TRUE(got.ok()) << got.status();
+      EXPECT_TRUE(Same(got->pixels, m));
+    }
+  }
+}
+
 TEST(ReadDicomPixelsTest, Monochrome1IsInvertedOverBitsStored) {
   DicomSpec spec;
   spec.photometric = "MONOCHROME1";

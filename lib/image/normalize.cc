@@ -4,7 +4,7 @@
 #include <limits>
 #include <vector>
 
-#include <opencv2/imgproc.hpp>
+#include "lib/image/clahe.h"
 
 namespace mammo {
 namespace {
@@ -14,14 +14,22 @@ cv::Mat MinMax(const cv::Mat& pixels, std::optional<uint16_t> padding) {
   // A padding value outside T's range cannot occur in the image, so nothing is excluded.
   const bool use_padding = padding.has_value() && *padding <= std::numeric_limits<T>::max();
   const T pad = use_padding ? static_cast<T>(*padding) : 0;
-  uint32_t lo = std::numeric_limits<T>::max();
-  uint32_t hi = 0;
+  // Without padding (the usual case) the loop has no branch and vectorises.
+  T lo = std::numeric_limits<T>::max();
+  T hi = 0;
   for (int r = 0; r < pixels.rows; ++r) {
     const T* row = pixels.ptr<T>(r);
-    for (int c = 0; c < pixels.cols; ++c) {
-      if (use_padding && row[c] == pad) continue;
-      lo = std::min<uint32_t>(lo, row[c]);
-      hi = std::max<uint32_t>(hi, row[c]);
+    if (use_padding) {
+      for (int c = 0; c < pixels.cols; ++c) {
+        if (row[c] == pad) continue;
+        lo = std::min<T>(lo, row[c]);
+        hi = std::max<T>(hi, row[c]);
+      }
+    } else {
+      for (int c = 0; c < pixels.cols; ++c) {
+        lo = std::min<T>(lo, row[c]);
+        hi = std::max<T>(hi, row[c]);
+      }
     }
   }
   // One table entry per possible value keeps the per-pixel work to a lookup.
@@ -49,11 +57,6 @@ cv::Mat MinMaxTo8Bit(const cv::Mat& pixels, std::optional<uint16_t> padding) {
   return pixels.depth() == CV_8U ? MinMax<uint8_t>(pixels, padding) : MinMax<uint16_t>(pixels, padding);
 }
 
-cv::Mat ApplyClahe(const cv::Mat& grey, double clip_limit, int tiles) {
-  cv::Ptr<cv::CLAHE> clahe = cv::createCLAHE(clip_limit, cv::Size(tiles, tiles));
-  cv::Mat out;
-  clahe->apply(grey, out);
-  return out;
-}
+cv::Mat ApplyClahe(const cv::Mat& grey, double clip_limit, int tiles) { return Clahe(grey, clip_limit, tiles); }
 
 }  // namespace mammo

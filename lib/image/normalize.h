@@ -19,7 +19,8 @@ namespace mammo {
 // one that is all padding) becomes all 0.
 cv::Mat MinMaxTo8Bit(const cv::Mat& pixels, std::optional<uint16_t> padding);
 
-// Contrast-limited adaptive histogram equalisation (OpenCV's cv::CLAHE) of a CV_8U image:
+// Contrast-limited adaptive histogram equalisation of a CV_8U image, with exactly OpenCV's
+// cv::CLAHE result (computed by lib/image/clahe.h, faster):
 // `clip_limit` is OpenCV's clip limit (a multiple of the mean histogram bin height; the
 // paper's setting is 2.0) and the image is cut into `tiles` x `tiles` tiles (paper: 8).
 cv::Mat ApplyClahe(const cv::Mat& grey, double clip_limit, int tiles);

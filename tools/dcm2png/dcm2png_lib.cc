@@ -21,8 +21,8 @@
 #include "lib/cbis/dicom_index.h"
 #include "lib/cli/cli.h"
 #include "lib/cli/progress.h"
-#include "lib/image/codec.h"
 #include "lib/image/normalize.h"
+#include "lib/image/png_write.h"
 #include "lib/records/byte_io.h"
 #include "lib/records/shard_spec.h"
 #include "lib/records/shard_writer.h"
@@ -39,12 +39,32 @@ absl::Status WriteFileAtomically(const std::string& path, const std::string& byt
   return out->Close();
 }
 
-std::string SizeText(const cv::Mat& m) { return absl::StrCat(m.cols, "x", m.rows); }
+std::string SizeText(cv::Size size) { return absl::StrCat(size.width, "x", size.height); }
 
+// One pass without temporaries: masks are as large as the image.
 bool IsBinaryMask(const cv::Mat& pixels) {
   if (pixels.depth() != CV_8U) return false;
-  cv::Mat other = (pixels != 0) & (pixels != 255);
-  return cv::countNonZero(other) == 0;
+  for (int y = 0; y < pixels.rows; ++y) {
+    const uint8_t* row = pixels.ptr<uint8_t>(y);
+    uint8_t other = 0;  // nonzero when a value is neither 0 nor 255 (v + 1 wraps 255 to 0)
+    for (int x = 0; x < pixels.cols; ++x) other |= static_cast<uint8_t>(row[x] + 1) > 1;
+    if (other) return false;
+  }
+  return true;
+}
+
+// Records' images and masks are 8-bit grey; lib/image/png_write.h encodes them several times
+// faster than OpenCV's PNG writer, and decoders see the same pixels.
+absl::StatusOr<Image> GreyPngImage(const cv::Mat& grey) {
+  ASSIGN_OR_RETURN(std::string png, EncodeGreyPng(grey));
+  Image image;
+  image.set_width(grey.cols);
+  image.set_height(grey.rows);
+  image.set_channels(1);
+  image.set_bit_depth(8);
+  image.set_encoding(Image::PNG);
+  image.set_data(std::move(png));
+  return image;
 }
 
 int ToInt(const std::string& text) {
@@ -79,12 +99,56 @@ std::string ReasonFor(const absl::Status& status, const std::string& missing_rea
   }
 }
 
+// One full image, decoded and processed once for all the CSV rows that name it (an image
+// with several abnormalities has one row each): the decode, normalisation, CLAHE and PNG
+// encoding cost as much as the rest of a row together.
+class SharedImage {
+ public:
+  // The decoded image of `path`, read on the first call for that path.
+  const absl::StatusOr<DicomPixels>& Decode(const std::string& path, uint64_t max_pixels) {
+    if (path != path_) {
+      path_ = path;
+      png_.reset();
+      pixels_ = ReadDicomPixels(path, max_pixels);
+      size_ = pixels_.ok() ? pixels_->pixels.size() : cv::Size();
+    }
+    return pixels_;
+  }
+  cv::Size size() const { return size_; }
+
+  // The processed image as PNG, made on the first call after Decode succeeded; the decoded
+  // pixels are released then, since the remaining rows need only the PNG and the size.
+  const absl::StatusOr<Image>& Png(const ProcessOptions& options) {
+    if (!png_.has_value()) {
+      png_ = GreyPngImage(ProcessPixels(*pixels_, options));
+      pixels_ = DicomPixels{};
+    }
+    return *png_;
+  }
+
+ private:
+  std::string path_;
+  absl::StatusOr<DicomPixels> pixels_;
+  cv::Size size_;
+  std::optional<absl::StatusOr<Image>> png_;
+};
+
 class CaseConverter {
  public:
   CaseConverter(const DatasetOptions& options, const cbis::DicomIndex& index)
       : options_(options), index_(index) {}
 
-  Outcome Convert(const cbis::CaseRow& row) const {
+  // The image file that `row` names, as Convert finds it; nullopt when the row does not parse
+  // or no file is found (such rows share nothing).
+  std::optional<std::string> ImageFile(const cbis::CaseRow& row) const {
+    absl::StatusOr<cbis::CsvPath> image_path = cbis::ParseCsvPath(row.image_path);
+    if (!image_path.ok()) return std::nullopt;
+    return FindImage(*image_path, row.image_path);
+  }
+
+  // `image` carries the decoded and processed image from one row to the next when they name
+  // the same file.
+  Outcome Convert(const cbis::CaseRow& row, SharedImage& image) const {
     const std::string where = absl::StrCat(row.csv_name, ":", row.row);
     absl::StatusOr<cbis::CsvPath> image_path = cbis::ParseCsvPath(row.image_path);
     if (!image_path.ok()) return Reject(where, "bad_csv_row", std::string(image_path.status().message()));
@@ -102,19 +166,19 @@ class CaseConverter {
       return Reject(id, "image_not_found", absl::StrCat("no DICOM with series UID ", image_path->series_uid,
                                                         " or PatientID ", image_id, " under --root"));
     }
-    absl::StatusOr<DicomPixels> image = ReadDicomPixels(*image_file, options_.process.max_pixels);
-    if (!image.ok()) return Reject(id, ReasonFor(image.status(), "image_not_found"), std::string(image.status().message()));
+    const absl::StatusOr<DicomPixels>& decoded = image.Decode(*image_file, options_.process.max_pixels);
+    if (!decoded.ok()) return Reject(id, ReasonFor(decoded.status(), "image_not_found"), std::string(decoded.status().message()));
 
     Outcome outcome;
     outcome.id = id;
-    absl::StatusOr<cv::Mat> mask = FindMask(row, image->pixels.size());
+    absl::StatusOr<cv::Mat> mask = FindMask(row, image.size());
     if (!mask.ok()) return Reject(id, "mask_not_found", std::string(mask.status().message()));
     std::string rescaled;
-    if (mask->size() != image->pixels.size()) {
-      const std::string sizes = absl::StrCat("mask ", SizeText(*mask), ", image ", SizeText(image->pixels));
+    if (mask->size() != image.size()) {
+      const std::string sizes = absl::StrCat("mask ", SizeText(mask->size()), ", image ", SizeText(image.size()));
       if (options_.mask_mismatch == MaskMismatch::kSkip) return Reject(id, "mask_size_mismatch", sizes);
       cv::Mat resized;
-      cv::resize(*mask, resized, image->pixels.size(), 0, 0, cv::INTER_NEAREST);
+      cv::resize(*mask, resized, image.size(), 0, 0, cv::INTER_NEAREST);
       *mask = std::move(resized);
       rescaled = absl::StrCat(sizes, "; mask rescaled to the image (nearest neighbour)");
       outcome.warning = absl::StrCat(id, ": ", rescaled);
@@ -128,12 +192,12 @@ class CaseConverter {
     record.set_label(label);
     record.set_pathology(row.pathology);
     record.set_split(row.split == "train" ? TRAIN : TEST);
-    absl::StatusOr<Image> png = EncodeImage(ProcessPixels(*image, options_.process), Image::PNG);
+    const absl::StatusOr<Image>& png = image.Png(options_.process);
     if (!png.ok()) return Reject(id, "encode_failed", std::string(png.status().message()));
-    *record.mutable_image() = *std::move(png);
-    png = EncodeImage(*mask, Image::PNG);
-    if (!png.ok()) return Reject(id, "encode_failed", std::string(png.status().message()));
-    *record.add_masks() = *std::move(png);
+    *record.mutable_image() = *png;
+    absl::StatusOr<Image> mask_png = GreyPngImage(*mask);
+    if (!mask_png.ok()) return Reject(id, "encode_failed", std::string(mask_png.status().message()));
+    *record.add_masks() = *std::move(mask_png);
 
     Attributes* a = record.mutable_attributes();
     a->set_view(row.view);
@@ -278,8 +342,8 @@ absl::Status ConvertFile(const std::string& input, const std::string& output,
       out = ProcessPixels(image, options.process);
     }
   }
-  ASSIGN_OR_RETURN(Image png, EncodeImage(out, Image::PNG));
-  return WriteFileAtomically(output, png.data());
+  ASSIGN_OR_RETURN(std::string png, EncodeGreyPng(out));
+  return WriteFileAtomically(output, png);
 }
 
 absl::StatusOr<MaskMismatch> ParseMaskMismatch(const std::string& text) {
@@ -339,28 +403,44 @@ absl::StatusOr<DatasetSummary> ConvertDataset(const DatasetOptions& options, std
   ASSIGN_OR_RETURN(std::unique_ptr<ShardWriter> writer, ShardWriter::Open(options.output, stage));
   const CaseConverter converter(options, index);
 
-  // Workers convert rows ahead of the writer by at most `window` rows; the writer takes the
+  // The unit of work is a run of consecutive rows that name the same image file (an image's
+  // abnormalities are consecutive rows in CBIS-DDSM), so that the image is processed once.
+  std::vector<size_t> unit_starts;
+  std::optional<std::string> previous_file;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    std::optional<std::string> file = converter.ImageFile(rows[i]);
+    if (i == 0 || !file.has_value() || file != previous_file) unit_starts.push_back(i);
+    previous_file = std::move(file);
+  }
+  unit_starts.push_back(rows.size());
+  const size_t units = unit_starts.size() - 1;
+
+  // Workers convert units ahead of the writer by at most `window` units; the writer takes the
   // outcomes in row order, so the output does not depend on the thread count and at most
-  // `window` decoded cases are held at once.
+  // `window` decoded images are held at once.
   const size_t window = 2 * static_cast<size_t>(threads);
   std::mutex mu;
   std::condition_variable changed;
-  std::map<size_t, Outcome> ready;
-  size_t next_row = 0;
+  std::map<size_t, std::vector<Outcome>> ready;
+  size_t next_unit = 0;
   size_t next_write = 0;
   bool stop = false;
   auto work = [&] {
     while (true) {
-      size_t i;
+      size_t u;
       {
         std::unique_lock<std::mutex> lock(mu);
-        changed.wait(lock, [&] { return stop || next_row >= rows.size() || next_row < next_write + window; });
-        if (stop || next_row >= rows.size()) return;
-        i = next_row++;
+        changed.wait(lock, [&] { return stop || next_unit >= units || next_unit < next_write + window; });
+        if (stop || next_unit >= units) return;
+        u = next_unit++;
       }
-      Outcome outcome = converter.Convert(rows[i]);
+      std::vector<Outcome> outcomes;
+      SharedImage image;
+      for (size_t i = unit_starts[u]; i < unit_starts[u + 1]; ++i) {
+        outcomes.push_back(converter.Convert(rows[i], image));
+      }
       std::lock_guard<std::mutex> lock(mu);
-      ready.emplace(i, std::move(outcome));
+      ready.emplace(u, std::move(outcomes));
       changed.notify_all();
     }
   };
@@ -371,29 +451,33 @@ absl::StatusOr<DatasetSummary> ConvertDataset(const DatasetOptions& options, std
   std::set<std::string> ids;
   std::string rejects = "id\treason\n";
   absl::Status status;
-  for (size_t i = 0; i < rows.size() && status.ok(); ++i) {
-    Outcome outcome;
+  for (size_t u = 0; u < units && status.ok(); ++u) {
+    std::vector<Outcome> outcomes;
     {
       std::unique_lock<std::mutex> lock(mu);
-      changed.wait(lock, [&] { return ready.count(i) > 0; });
-      outcome = std::move(ready.at(i));
-      ready.erase(i);
-      next_write = i + 1;
+      changed.wait(lock, [&] { return ready.count(u) > 0; });
+      outcomes = std::move(ready.at(u));
+      ready.erase(u);
+      next_write = u + 1;
       changed.notify_all();
     }
-    if (outcome.record.has_value() && !ids.insert(outcome.id).second) {
-      outcome = Reject(outcome.id, "duplicate_id", absl::StrCat(rows[i].csv_name, ":", rows[i].row, " repeats the id"));
+    for (size_t k = 0; k < outcomes.size() && status.ok(); ++k) {
+      Outcome& outcome = outcomes[k];
+      const cbis::CaseRow& row = rows[unit_starts[u] + k];
+      if (outcome.record.has_value() && !ids.insert(outcome.id).second) {
+        outcome = Reject(outcome.id, "duplicate_id", absl::StrCat(row.csv_name, ":", row.row, " repeats the id"));
+      }
+      if (!outcome.warning.empty()) log << kTool << ": warning: " << outcome.warning << "\n";
+      if (outcome.record.has_value()) {
+        status = writer->Write(*outcome.record);
+        ++summary.written;
+      } else {
+        ++summary.rejected[outcome.reason];
+        const std::string detail = absl::StrReplaceAll(outcome.detail, {{"\t", " "}, {"\n", " "}, {"\r", " "}});
+        absl::StrAppend(&rejects, outcome.id, "\t", outcome.reason, ": ", detail, "\n");
+      }
+      progress.Add(1);
     }
-    if (!outcome.warning.empty()) log << kTool << ": warning: " << outcome.warning << "\n";
-    if (outcome.record.has_value()) {
-      status = writer->Write(*outcome.record);
-      ++summary.written;
-    } else {
-      ++summary.rejected[outcome.reason];
-      const std::string detail = absl::StrReplaceAll(outcome.detail, {{"\t", " "}, {"\n", " "}, {"\r", " "}});
-      absl::StrAppend(&rejects, outcome.id, "\t", outcome.reason, ": ", detail, "\n");
-    }
-    progress.Add(1);
   }
   {
     std::lock_guard<std::mutex> lock(mu);

@@ -15,7 +15,8 @@
 //   image = the processed 8-bit PNG; masks = [the 0/255 ROI mask, 8-bit PNG, image-sized]
 //   attributes from the CSV; provenance {dcm2png, dcm2png, version, parameters}.
 // An image with several abnormalities thus appears in several records, each with one mask:
-// a record is one labelled lesion, which is what the classifier consumes.
+// a record is one labelled lesion, which is what the classifier consumes. The image is
+// decoded and processed once for its consecutive rows, and its records share the PNG bytes.
 // Files are found by UIDs read from the DICOM headers under --root (the CSV paths give the
 // study/series UIDs and the subject; the path itself is only a last resort), so the CSV
 // layout and an NBIA download give the same records. The mask is told from the crop by its
@@ -91,7 +92,7 @@ struct DatasetSummary {
 std::string SummaryLine(const DatasetSummary& summary, const std::string& output);
 
 // Dataset mode. Warnings (rescaled masks) and, at the end, the summary line go to `log`.
-// At most 2 x threads cases are in memory at once; records are written in CSV order (files
+// At most 2 x threads images are in memory at once; records are written in CSV order (files
 // in the order given, rows in file order) whatever the thread count.
 absl::StatusOr<DatasetSummary> ConvertDataset(const DatasetOptions& options, std::ostream& log);
 

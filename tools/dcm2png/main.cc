@@ -1,7 +1,11 @@
 // dcm2png: DICOM mammograms to PNG, one file or a whole CBIS-DDSM download to records.
+#include <malloc.h>
+
 #include <iostream>
 #include <string>
 #include <vector>
+
+#include <opencv2/core.hpp>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/match.h"
@@ -87,6 +91,15 @@ std::vector<char*> JoinRepeatedCsv(int argc, char** argv, std::string* joined) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Each image allocates and frees buffers of tens of MB (pixels, PNG bytes, records). With
+  // glibc's defaults each is a fresh mmap whose pages fault in and are cleared again; keeping
+  // them in the heap (32 MiB is glibc's largest mmap threshold) saves that kernel time.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  // One arena for all threads: a thread's own arena grows in 64 MiB heaps that are unmapped
+  // again when they empty, so its buffers would fault in anew for every image. The workers
+  // allocate a few large blocks per image, so sharing the arena's lock costs nothing.
+  mallopt(M_ARENA_MAX, 1);
   std::string joined_csv;
   std::vector<char*> joined_argv = JoinRepeatedCsv(argc, argv, &joined_csv);
   std::vector<std::string> args = mammo::cli::ParseCommandLine(
@@ -123,5 +136,8 @@ int main(int argc, char** argv) {
   options.mask_mismatch = *mismatch;
   options.strict = absl::GetFlag(FLAGS_strict);
   options.process = process;
+  // Dataset mode's workers already run one image each; OpenCV's own threads inside each CLAHE
+  // only compete with them (7% more CPU in all, measured on the dcm2png benchmark).
+  cv::setNumThreads(1);
   return mammo::cli::Finish(d::ConvertDataset(options, std::cerr).status());
 }

@@ -1,0 +1,90 @@
+#include "lib/image/png_write.h"
+
+#include <libdeflate.h>
+
+#include <cstdint>
+#include <limits>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "lib/image/rle_deflate.h"
+
+namespace mammo {
+namespace {
+
+constexpr char kSignature[8] = {'\x89', 'P', 'N', 'G', '\r', '\n', '\x1a', '\n'};
+constexpr uint8_t kSubFilter = 1;
+
+void AppendBigEndian32(uint32_t value, std::string* out) {
+  const char bytes[4] = {static_cast<char>(value >> 24), static_cast<char>(value >> 16),
+                         static_cast<char>(value >> 8), static_cast<char>(value)};
+  out->append(bytes, 4);
+}
+
+// Closes the chunk that starts at `start` (its length field) in `out`: fills in the length
+// and appends the CRC of type and data.
+void EndChunk(size_t start, std::string* out) {
+  const size_t length = out->size() - start - 8;
+  for (int b = 0; b < 4; ++b) (*out)[start + b] = static_cast<char>(length >> (24 - 8 * b));
+  AppendBigEndian32(libdeflate_crc32(0, out->data() + start + 4, length + 4), out);
+}
+
+size_t BeginChunk(const char type[4], std::string* out) {
+  const size_t start = out->size();
+  out->append(4, '\0');  // the length, filled in by EndChunk
+  out->append(type, 4);
+  return start;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> EncodeGreyPng(const cv::Mat& grey) {
+  if (grey.empty() || (grey.type() != CV_8UC1 && grey.type() != CV_16UC1)) {
+    return absl::InvalidArgumentError(absl::StrCat("EncodeGreyPng: needs a non-empty 8- or 16-bit grey image, got ",
+                                                   grey.cols, "x", grey.rows, " of type ", grey.type()));
+  }
+  const bool sixteen = grey.type() == CV_16UC1;
+  const size_t row_bytes = static_cast<size_t>(grey.cols) * (sixteen ? 2 : 1);
+  const size_t stride = row_bytes + 1;  // the filter byte, then the row
+  std::string filtered(stride * static_cast<size_t>(grey.rows), '\0');
+  for (int y = 0; y < grey.rows; ++y) {
+    auto* out = reinterpret_cast<uint8_t*>(&filtered[stride * static_cast<size_t>(y)]);
+    out[0] = kSubFilter;
+    if (sixteen) {
+      // PNG samples are big-endian; Sub subtracts the byte two places (one pixel) to the left.
+      const uint16_t* row = grey.ptr<uint16_t>(y);
+      uint8_t left_high = 0, left_low = 0;
+      for (int x = 0; x < grey.cols; ++x) {
+        const uint8_t high = static_cast<uint8_t>(row[x] >> 8), low = static_cast<uint8_t>(row[x]);
+        out[1 + 2 * x] = static_cast<uint8_t>(high - left_high);
+        out[2 + 2 * x] = static_cast<uint8_t>(low - left_low);
+        left_high = high;
+        left_low = low;
+      }
+    } else {
+      const uint8_t* row = grey.ptr<uint8_t>(y);
+      out[1] = row[0];
+      for (size_t x = 1; x < row_bytes; ++x) out[x + 1] = static_cast<uint8_t>(row[x] - row[x - 1]);
+    }
+  }
+
+  std::string png(kSignature, sizeof(kSignature));
+  size_t chunk = BeginChunk("IHDR", &png);
+  AppendBigEndian32(static_cast<uint32_t>(grey.cols), &png);
+  AppendBigEndian32(static_cast<uint32_t>(grey.rows), &png);
+  // Bit depth, then greyscale, deflate, adaptive filtering (per-row filter bytes), no interlace.
+  const char fields[5] = {static_cast<char>(sixteen ? 16 : 8), 0, 0, 0, 0};
+  png.append(fields, 5);
+  EndChunk(chunk, &png);
+  chunk = BeginChunk("IDAT", &png);
+  AppendRleZlib(filtered, &png);
+  if (png.size() - chunk - 8 > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
+    return absl::InvalidArgumentError(absl::StrCat("EncodeGreyPng: ", grey.cols, "x", grey.rows,
+                                                   " image compresses to more than a PNG chunk holds (2 GiB)"));
+  }
+  EndChunk(chunk, &png);
+  EndChunk(BeginChunk("IEND", &png), &png);
+  return png;
+}
+
+}  // namespace mammo

@@ -1,0 +1,27 @@
+// Fast PNG encoding of 8- and 16-bit grey images, for the large images dcm2png writes: every
+// row with the Sub filter (each byte minus the same byte of the pixel to its left),
+// compressed by lib/image/rle_deflate.h.
+// On a full-size CLAHE mammogram this is several times faster than OpenCV's PNG writer at
+// compression level 1 (libpng's adaptive filter choice plus zlib), with files about as large.
+// The result is a standard PNG: cv::imdecode gives the same pixels back.
+//
+//   ASSIGN_OR_RETURN(std::string png, EncodeGreyPng(grey));   // grey: CV_8UC1 or CV_16UC1
+#ifndef MAMMO_LIB_IMAGE_PNG_WRITE_H_
+#define MAMMO_LIB_IMAGE_PNG_WRITE_H_
+
+#include <string>
+
+#include <opencv2/core.hpp>
+
+#include "absl/status/statusor.h"
+
+namespace mammo {
+
+// The PNG file's bytes (greyscale of the image's bit depth, not interlaced, no ancillary
+// chunks); the same pixels always give the same bytes. InvalidArgument for an empty image or
+// any type but CV_8UC1 and CV_16UC1.
+absl::StatusOr<std::string> EncodeGreyPng(const cv::Mat& grey);
+
+}  // namespace mammo
+
+#endif  // MAMMO_LIB_IMAGE_PNG_WRITE_H_
