@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -14,6 +15,7 @@ namespace {
 
 constexpr char kSignature[8] = {'\x89', 'P', 'N', 'G', '\r', '\n', '\x1a', '\n'};
 constexpr uint8_t kSubFilter = 1;
+constexpr uint8_t kAverageFilter = 3;
 
 void AppendBigEndian32(uint32_t value, std::string* out) {
   const char bytes[4] = {static_cast<char>(value >> 24), static_cast<char>(value >> 16),
@@ -38,34 +40,45 @@ size_t BeginChunk(const char type[4], std::string* out) {
 
 }  // namespace
 
-absl::StatusOr<std::string> EncodeGreyPng(const cv::Mat& grey) {
+absl::StatusOr<std::string> EncodeGreyPng(const cv::Mat& grey, PngFilter filter) {
   if (grey.empty() || (grey.type() != CV_8UC1 && grey.type() != CV_16UC1)) {
     return absl::InvalidArgumentError(absl::StrCat("EncodeGreyPng: needs a non-empty 8- or 16-bit grey image, got ",
                                                    grey.cols, "x", grey.rows, " of type ", grey.type()));
   }
   const bool sixteen = grey.type() == CV_16UC1;
-  const size_t row_bytes = static_cast<size_t>(grey.cols) * (sixteen ? 2 : 1);
+  const size_t bytes_per_pixel = sixteen ? 2 : 1;
+  const size_t row_bytes = static_cast<size_t>(grey.cols) * bytes_per_pixel;
   const size_t stride = row_bytes + 1;  // the filter byte, then the row
   std::string filtered(stride * static_cast<size_t>(grey.rows), '\0');
+  // The rows as PNG stores them (16-bit samples big-endian): this one and the one above.
+  std::vector<uint8_t> swapped(sixteen ? 2 * row_bytes : 0);
+  const std::vector<uint8_t> zeros(row_bytes, 0);
+  const uint8_t* up = zeros.data();
   for (int y = 0; y < grey.rows; ++y) {
-    auto* out = reinterpret_cast<uint8_t*>(&filtered[stride * static_cast<size_t>(y)]);
-    out[0] = kSubFilter;
+    const uint8_t* row = grey.ptr<uint8_t>(y);
     if (sixteen) {
-      // PNG samples are big-endian; Sub subtracts the byte two places (one pixel) to the left.
-      const uint16_t* row = grey.ptr<uint16_t>(y);
-      uint8_t left_high = 0, left_low = 0;
+      uint8_t* big_endian = &swapped[(y % 2) * row_bytes];
+      const uint16_t* samples = grey.ptr<uint16_t>(y);
       for (int x = 0; x < grey.cols; ++x) {
-        const uint8_t high = static_cast<uint8_t>(row[x] >> 8), low = static_cast<uint8_t>(row[x]);
-        out[1 + 2 * x] = static_cast<uint8_t>(high - left_high);
-        out[2 + 2 * x] = static_cast<uint8_t>(low - left_low);
-        left_high = high;
-        left_low = low;
+        big_endian[2 * x] = static_cast<uint8_t>(samples[x] >> 8);
+        big_endian[2 * x + 1] = static_cast<uint8_t>(samples[x]);
       }
-    } else {
-      const uint8_t* row = grey.ptr<uint8_t>(y);
-      out[1] = row[0];
-      for (size_t x = 1; x < row_bytes; ++x) out[x + 1] = static_cast<uint8_t>(row[x] - row[x - 1]);
+      row = big_endian;
     }
+    auto* out = reinterpret_cast<uint8_t*>(&filtered[stride * static_cast<size_t>(y)]);
+    const size_t n = bytes_per_pixel;  // left of byte x is byte x - n (zero for the first pixel)
+    if (filter == PngFilter::kSub) {
+      out[0] = kSubFilter;
+      for (size_t x = 0; x < n; ++x) out[x + 1] = row[x];
+      for (size_t x = n; x < row_bytes; ++x) out[x + 1] = static_cast<uint8_t>(row[x] - row[x - n]);
+    } else {
+      out[0] = kAverageFilter;
+      for (size_t x = 0; x < n; ++x) out[x + 1] = static_cast<uint8_t>(row[x] - (up[x] >> 1));
+      for (size_t x = n; x < row_bytes; ++x) {
+        out[x + 1] = static_cast<uint8_t>(row[x] - ((row[x - n] + up[x]) >> 1));
+      }
+    }
+    up = row;
   }
 
   std::string png(kSignature, sizeof(kSignature));
