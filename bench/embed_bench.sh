@@ -8,7 +8,7 @@
 # only runs the network on tensors already in memory, so the ratio is conservative. Both hold
 # BATCH images at a time: the peer runs them as one batch on all cores with PyTorch's intra-op
 # threads, ours as chunks of 16, one chunk per core (its features do not depend on the thread
-# count). Both get the tuned malloc (lib/cli/tensor_malloc.h: embed calls mallopt itself, the
+# count). Both get the tuned malloc (lib/cli/malloc_tuning.h: embed calls mallopt itself, the
 # peer gets the same settings through GLIBC_TUNABLES) and the same system BLAS.
 # Ratio = ours / peer images/s, goal >= 1.0. GFLOP/s counts 2 FLOP per multiply-add of the
 # convolutions (published MAC counts at 224, scaled by area).

@@ -1,6 +1,4 @@
 // dcm2png: DICOM mammograms to PNG, one file or a whole CBIS-DDSM download to records.
-#include <malloc.h>
-
 #include <iostream>
 #include <string>
 #include <vector>
@@ -11,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
 #include "lib/cli/cli.h"
+#include "lib/cli/malloc_tuning.h"
 #include "tools/dcm2png/dcm2png_lib.h"
 
 ABSL_FLAG(bool, clahe, false,
@@ -91,15 +90,7 @@ std::vector<char*> JoinRepeatedCsv(int argc, char** argv, std::string* joined) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Each image allocates and frees buffers of tens of MB (pixels, PNG bytes, records). With
-  // glibc's defaults each is a fresh mmap whose pages fault in and are cleared again; keeping
-  // them in the heap (32 MiB is glibc's largest mmap threshold) saves that kernel time.
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  // One arena for all threads: a thread's own arena grows in 64 MiB heaps that are unmapped
-  // again when they empty, so its buffers would fault in anew for every image. The workers
-  // allocate a few large blocks per image, so sharing the arena's lock costs nothing.
-  mallopt(M_ARENA_MAX, 1);
+  mammo::cli::KeepLargeBuffersInHeap();
   std::string joined_csv;
   std::vector<char*> joined_argv = JoinRepeatedCsv(argc, argv, &joined_csv);
   std::vector<std::string> args = mammo::cli::ParseCommandLine(

@@ -6,7 +6,7 @@
 
 #include "absl/flags/flag.h"
 #include "lib/cli/cli.h"
-#include "lib/cli/tensor_malloc.h"
+#include "lib/cli/malloc_tuning.h"
 #include "tools/embed/embed_lib.h"
 
 ABSL_FLAG(std::string, model, "", "Backbone name, e.g. vgg16, resnet50, mobilenet_v2 (required).");
@@ -50,7 +50,7 @@ Example:
 }  // namespace
 
 int main(int argc, char** argv) {
-  mammo::cli::TuneMallocForTensors();
+  mammo::cli::KeepLargeBuffersInHeap();
   const std::vector<std::string> args = mammo::cli::ParseCommandLine(argc, argv, kUsage);
   if (!args.empty()) return mammo::cli::UsageError("unexpected argument '" + args[0] + "'");
   mammo::embed::EmbedOptions options;

@@ -7,7 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "lib/cli/cli.h"
-#include "lib/cli/tensor_malloc.h"
+#include "lib/cli/malloc_tuning.h"
 #include "lib/train/training_flags.h"
 #include "lib/train/finetune.h"
 
@@ -83,7 +83,7 @@ Example (the paper's vgg16-10-FT, starting from the vgg16-TL head):
 }  // namespace
 
 int main(int argc, char** argv) {
-  mammo::cli::TuneMallocForTensors();
+  mammo::cli::KeepLargeBuffersInHeap();
   const std::vector<std::string> args = mammo::cli::ParseCommandLine(argc, argv, kUsage);
   if (!args.empty()) return mammo::cli::UsageError("unexpected argument '" + args[0] + "'");
   mammo::train::FineTuneOptions options;

@@ -4,7 +4,7 @@
 
 #include "absl/flags/flag.h"
 #include "lib/cli/cli.h"
-#include "lib/cli/tensor_malloc.h"
+#include "lib/cli/malloc_tuning.h"
 #include "tools/predict/predict_lib.h"
 
 ABSL_FLAG(std::string, run, "",
@@ -36,7 +36,7 @@ Example:
 }  // namespace
 
 int main(int argc, char** argv) {
-  mammo::cli::TuneMallocForTensors();
+  mammo::cli::KeepLargeBuffersInHeap();
   const std::vector<std::string> args = mammo::cli::ParseCommandLine(argc, argv, kUsage);
   if (!args.empty()) return mammo::cli::UsageError("unexpected argument '" + args[0] + "'");
   mammo::predict::Options options;

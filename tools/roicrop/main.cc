@@ -1,5 +1,4 @@
 // roicrop: one 320x320 ROI per (full mammogram, mass mask) record, as in the paper.
-#include <malloc.h>
 
 #include <iostream>
 #include <string>
@@ -8,6 +7,7 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "lib/cli/cli.h"
+#include "lib/cli/malloc_tuning.h"
 #include "tools/roicrop/roicrop_lib.h"
 
 ABSL_FLAG(std::string, input, "", "Records to read: a shard spec DIR/PREFIX@N, a file, a glob or '-'.");
@@ -48,11 +48,7 @@ Examples:
 
 int main(int argc, char** argv) {
   std::ios::sync_with_stdio(false);
-  // Every record allocates and frees full-mammogram buffers (PNG bytes, pixels, mask) of
-  // several MB. With glibc's defaults each is a fresh mmap whose pages fault in again;
-  // keeping them in the heap (32 MiB is glibc's largest mmap threshold) saves that kernel time.
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  mammo::cli::KeepLargeBuffersInHeap();
   std::vector<std::string> args = mammo::cli::ParseCommandLine(argc, argv, kUsage);
   namespace rc = mammo::roicrop;
   if (!args.empty()) return mammo::cli::UsageError(absl::StrCat("unexpected argument '", args[0], "'"));

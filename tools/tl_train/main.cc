@@ -9,7 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "lib/cli/cli.h"
-#include "lib/cli/tensor_malloc.h"
+#include "lib/cli/malloc_tuning.h"
 #include "lib/train/training_flags.h"
 #include "tools/embed/embed_lib.h"
 #include "tools/tl_train/tl_train_lib.h"
@@ -84,7 +84,7 @@ Example:
 }  // namespace
 
 int main(int argc, char** argv) {
-  mammo::cli::TuneMallocForTensors();
+  mammo::cli::KeepLargeBuffersInHeap();
   const std::vector<std::string> args = mammo::cli::ParseCommandLine(argc, argv, kUsage);
   if (!args.empty()) return mammo::cli::UsageError("unexpected argument '" + args[0] + "'");
   mammo::tl_train::Options options;

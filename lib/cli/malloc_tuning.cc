@@ -1,4 +1,4 @@
-#include "lib/cli/tensor_malloc.h"
+#include "lib/cli/malloc_tuning.h"
 
 #include <malloc.h>
 
@@ -6,7 +6,7 @@
 
 namespace mammo::cli {
 
-void TuneMallocForTensors() {
+void KeepLargeBuffersInHeap() {
   mallopt(M_MMAP_THRESHOLD, INT_MAX);
   mallopt(M_TRIM_THRESHOLD, INT_MAX);
   mallopt(M_ARENA_MAX, 1);
