@@ -32,32 +32,9 @@ n_train=$((rois - n_valid))
 bazel build --ui_event_filters=-info,-stdout --noshow_progress //tools/embed //tools/tl_train //tools/shardcat
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-export GLIBC_TUNABLES=glibc.malloc.mmap_threshold=4294967295:glibc.malloc.trim_threshold=4294967295:glibc.malloc.arena_max=1
-# OpenBLAS's pool ignores torch.set_num_threads: ours sets it from --threads
-# (lib/models/compute_threads.h), the peer gets the same count here.
-export OPENBLAS_NUM_THREADS="$threads"
-
-# Grey 8-bit 320x320 ROIs as the pipeline writes them, half of each split malignant.
-/usr/bin/python3 - "$work" "$n_train" "$n_valid" <<'PY'
-import os, sys, numpy as np, cv2
-rng = np.random.default_rng(0)
-work, counts = sys.argv[1], {"train": int(sys.argv[2]), "valid": int(sys.argv[3])}
-for split, n in counts.items():
-    for label in ("malignant", "benign"):
-        os.makedirs(f"{work}/{split}-{label}")
-    for i in range(n):
-        label = "malignant" if i % 2 == 0 else "benign"
-        cv2.imwrite(f"{work}/{split}-{label}/roi_{i:05d}.png",
-                    rng.integers(0, 256, (320, 320), dtype=np.uint8))
-PY
-inputs=""
-for split in train valid; do
-  for label in malignant benign; do
-    (cd "$work/$split-$label" && "$OLDPWD/bazel-bin/tools/shardcat/shardcat" pack --label "$label" \
-       --split "$split" roi_*.png --output "$work/$split-$label@1")
-    inputs="$inputs${inputs:+,}$work/$split-$label@1"
-  done
-done
+source bench/training_bench_setup.sh
+tune_runtime "$threads"
+inputs=$(write_training_rois "$work" "$n_train" "$n_valid")
 
 now() { date +%s.%N; }
 echo "threads: $threads on both sides; machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -17,7 +17,6 @@ our module and compares (max |diff| <= 1e-4 * max |timm|). Exit status 0 when bo
 NASNet-Mobile has no timm model (its weights are Keras's), so it is not compared here.
 """
 import argparse
-import importlib.util
 import os
 import subprocess
 import sys
@@ -28,16 +27,12 @@ import torch
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def load_parity_gen():
-    """lib/models/parity_gen.py's safetensors writer: one writer for every parity flow."""
-    spec = importlib.util.spec_from_file_location(
-        "parity_gen", os.path.join(ROOT, "lib", "models", "parity_gen.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+# lib/models/parity_gen.py's safetensors writer: one writer for every parity flow.
+sys.path.insert(0, os.path.join(ROOT, "lib", "models"))
+import parity_gen  # noqa: E402  (found through the path above)
 
 
-write_safetensors = load_parity_gen().write_safetensors
+write_safetensors = parity_gen.write_safetensors
 
 
 def build(seed, side):

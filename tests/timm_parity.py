@@ -17,7 +17,6 @@ weights through our registry (every key must match, the classifier included) and
 max |ours - timm| <= 1e-4 x max |timm| for features and logits. Exit status: parity_check's.
 """
 import argparse
-import importlib.util
 import os
 import subprocess
 import sys
@@ -39,16 +38,12 @@ FULL_SIZE = {"xception": 299, "inception_resnet_v2": 299}  # the others: 224
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def load_parity_gen():
-    """lib/models/parity_gen.py's safetensors writer: one writer for both parity flows."""
-    spec = importlib.util.spec_from_file_location(
-        "parity_gen", os.path.join(ROOT, "lib", "models", "parity_gen.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+# lib/models/parity_gen.py's safetensors writer: one writer for every parity flow.
+sys.path.insert(0, os.path.join(ROOT, "lib", "models"))
+import parity_gen  # noqa: E402  (found through the path above)
 
 
-def write_model(timm, gen, name, timm_name, side, out_dir):
+def write_model(timm, name, timm_name, side, out_dir):
     torch.manual_seed(0)
     model = timm.create_model(timm_name, pretrained=False)
     bns = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
@@ -67,8 +62,8 @@ def write_model(timm, gen, name, timm_name, side, out_dir):
     with torch.no_grad():
         features = model.forward_features(x).mean((2, 3))
         logits = model(x)
-    gen.write_safetensors(f"{out_dir}/{name}.safetensors", model.state_dict())
-    gen.write_safetensors(f"{out_dir}/{name}.io.safetensors",
+    parity_gen.write_safetensors(f"{out_dir}/{name}.safetensors", model.state_dict())
+    parity_gen.write_safetensors(f"{out_dir}/{name}.io.safetensors",
                           {"input": x, "features": features, "logits": logits})
     print(f"{name}: timm {timm_name} at {side}x{side} written", flush=True)
 
@@ -88,7 +83,6 @@ def main():
         sys.exit("timm_parity.py: timm is not installed here (pip install timm); nothing run")
     if not os.access(args.check, os.X_OK):
         sys.exit(f"timm_parity.py: no {args.check}; run bazel build //lib/models:parity_check")
-    gen = load_parity_gen()
     out_dir = args.out or tempfile.mkdtemp(prefix="timm_parity_")
     os.makedirs(out_dir, exist_ok=True)
     print(f"timm {timm.__version__}, torch {torch.__version__}, files in {out_dir}", flush=True)
@@ -96,7 +90,7 @@ def main():
         timm_name, side = MODELS[name]
         if args.full_size:
             side = FULL_SIZE.get(name, 224)
-        write_model(timm, gen, name, timm_name, side, out_dir)
+        write_model(timm, name, timm_name, side, out_dir)
     return subprocess.call([args.check, out_dir] + args.models)
 
 

@@ -78,8 +78,8 @@ absl::StatusOr<torch::Tensor> FrozenBackbone::Embed(const std::vector<const Reco
       chunks, cpu ? at::get_num_threads() : 1, [&](size_t c) -> absl::StatusOr<torch::Tensor> {
         const size_t begin = c * chunk, end = std::min(records.size(), begin + chunk);
         const auto n = static_cast<int64_t>(end - begin);
-        torch::Tensor input = cpu ? torch::zeros({kCpuChunk, 3, size_, size_})
-                                  : torch::empty({n, 3, size_, size_});
+        torch::Tensor input = torch::empty({cpu ? kCpuChunk : n, 3, size_, size_});
+        input.slice(0, n).zero_();  // the padding of a short chunk
         for (size_t i = begin; i < end; ++i) {
           RETURN_IF_ERROR(PreprocessImage(*records[i], size_, mean_, std_,
                                           input[static_cast<int64_t>(i - begin)].data_ptr<float>()));
