@@ -18,6 +18,9 @@ packages=(
   # Independent references used by tests and benchmarks.
   dcmtk python3-torch python3-torchvision python3-sklearn python3-opencv
   python3-pydicom python3-numpy python3-pil
+  # Keras .h5 weights: the reader links libhdf5; the tests write .h5 files with h5py.
+  libhdf5-dev
+  python3-h5py
   # Pipelines and benchmarks.
   make time bc
 )
