@@ -34,7 +34,7 @@ done
 
 if ((${#missing[@]} == 0)); then
   echo "setup: all ${#packages[@]} packages present"
-  exit 0
+  exec "$(dirname "${BASH_SOURCE[0]}")/setup_npm.sh"  # npm packages and converted models
 fi
 
 sudo=()
@@ -44,3 +44,4 @@ export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -qq
 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "setup: done"
+exec "$(dirname "${BASH_SOURCE[0]}")/setup_npm.sh"  # npm packages and converted models
