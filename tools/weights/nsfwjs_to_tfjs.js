@@ -37,8 +37,16 @@ function weightBytes(model, w) {
   return n * BYTES[dtype];
 }
 
+// Evaluates a bundle as CommonJS whatever the nearest package.json's "type" says (nsfwjs marks
+// dist/models as commonjs, but a copied folder may not be).
+function loadCommonJs(file) {
+  const m = { exports: {} };
+  new Function("module", "exports", "require", fs.readFileSync(file, "utf8"))(m, m.exports, require);
+  return m.exports;
+}
+
 function decodeShard(model, file) {
-  let text = require(file);
+  let text = loadCommonJs(file);
   if (text && typeof text === "object" && typeof text.default === "string") text = text.default;
   if (typeof text !== "string") fail(`${model}: ${path.basename(file)} does not export a string`);
   text = text.replace(/\s+/g, "");
@@ -82,7 +90,7 @@ function main(argv) {
   const topFile = path.join(modelDir, "model.min.js");
   if (!fs.existsSync(topFile)) fail(`${model}: no ${topFile}`);
 
-  let top = require(topFile);
+  let top = loadCommonJs(topFile);
   if (top && top.default && top.default.modelTopology) top = top.default;
   if (!top || !top.modelTopology || !Array.isArray(top.weightsManifest)) {
     fail(`${model}: model.min.js does not export {modelTopology, weightsManifest}`);

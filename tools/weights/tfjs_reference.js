@@ -122,6 +122,12 @@ async function main() {
     fail(`--shape ${a.shape}: expected N,H,W,3`);
   }
   const [n, h, w] = shape;
+  const want = model.inputs[0].shape;  // [null, H, W, 3]: nsfwjs's heads Flatten a fixed-size pool
+  for (let d = 1; d < 4; d++) {
+    if (want[d] != null && want[d] !== shape[d]) {
+      fail(`--shape ${a.shape} does not fit the model's input ${JSON.stringify(want)}`);
+    }
+  }
   const bytes = fs.readFileSync(a.input);
   if (bytes.length !== n * h * w * 3 * 4) {
     fail(`${a.input} has ${bytes.length} bytes, --shape ${a.shape} needs ${n * h * w * 3 * 4}`);
