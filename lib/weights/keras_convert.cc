@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cstring>
 #include <optional>
 #include <set>
@@ -63,7 +64,9 @@ std::string Renumber(const std::string& name, Numbering from, Numbering to) {
   const auto a = AutoName(name);
   if (!a) return name;
   // Position from 0 in creation order.
-  const int position = from == Numbering::kFromBare ? a->second + 1 : a->second - 1;
+  // bare = 0, _1 = 1, ... (tf.keras); _1 = 0, _2 = 1, ... (Keras 2.2).
+  const int position = from == Numbering::kFromBare ? std::max(a->second, 0) : a->second - 1;
+  if (from == Numbering::kFromOne && a->second < 0) return name;
   if (position < 0) return name;  // "conv2d_0" in a from-one file: leave it unmatched
   if (to == Numbering::kFromBare) {
     return position == 0 ? a->first : absl::StrCat(a->first, "_", position);
