@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -13,8 +14,10 @@
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 
 namespace mammo::cli {
 namespace {
@@ -139,6 +142,22 @@ int ResolveThreads(int requested) {
   if (requested > 0) return requested;
   const unsigned cores = std::thread::hardware_concurrency();
   return cores == 0 ? 1 : static_cast<int>(cores);
+}
+
+absl::StatusOr<std::array<float, 3>> ParseTriple(const std::string& text) {
+  const std::vector<std::string> parts = absl::StrSplit(text, ',');
+  std::array<float, 3> values;
+  if (parts.size() != 3) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", text, "': want three numbers, as in 0.5,0.5,0.5"));
+  }
+  for (int i = 0; i < 3; ++i) {
+    if (!absl::SimpleAtof(parts[i], &values[i]) || !std::isfinite(values[i])) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("'", text, "': '", parts[i], "' is not a number"));
+    }
+  }
+  return values;
 }
 
 }  // namespace mammo::cli

@@ -17,10 +17,12 @@
 #ifndef MAMMO_LIB_CLI_CLI_H_
 #define MAMMO_LIB_CLI_CLI_H_
 
+#include <array>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
 namespace mammo::cli {
@@ -58,6 +60,10 @@ int UsageError(absl::string_view message);
 
 // 0 means "all cores".
 int ResolveThreads(int requested);
+
+// "0.485,0.456,0.406" -> {0.485, 0.456, 0.406}, for per-channel flags and run.json fields;
+// InvalidArgument quoting the text unless it is three finite numbers.
+absl::StatusOr<std::array<float, 3>> ParseTriple(const std::string& text);
 
 }  // namespace mammo::cli
 

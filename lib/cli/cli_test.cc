@@ -36,5 +36,14 @@ TEST(CliTest, ResolveThreads) {
   EXPECT_GE(ResolveThreads(0), 1);
 }
 
+TEST(ParseTripleTest, ThreeFiniteNumbersOrAnError) {
+  const absl::StatusOr<std::array<float, 3>> v = ParseTriple("0.5,0.25,1");
+  ASSERT_TRUE(v.ok());
+  EXPECT_FLOAT_EQ((*v)[1], 0.25f);
+  EXPECT_FALSE(ParseTriple("0.5,0.5").ok());
+  EXPECT_FALSE(ParseTriple("0.5,x,0.5").ok());
+  EXPECT_FALSE(ParseTriple("0.5,nan,0.5").ok());
+}
+
 }  // namespace
 }  // namespace mammo::cli

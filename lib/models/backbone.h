@@ -49,6 +49,35 @@ class BackboneImpl : public torch::nn::Module {
 // (N, C, h, w) -> (N, C).
 inline torch::Tensor GlobalAveragePool(const torch::Tensor& x) { return x.mean({2, 3}); }
 
+// Which framework's arithmetic a backbone reproduces. Both have the same modules, names and
+// weight shapes, so one weights file layout serves both; they differ only where Keras computes
+// otherwise than timm/torchvision, so that weights converted from Keras (tools/weights) give
+// Keras's outputs:
+// - inception_v3: average pools inside the blocks leave the padding out of the mean;
+// - mobilenet_v2: stride-2 convolutions pad as TensorFlow's 'same' (more at the bottom/right);
+// - resnet50/101/152: a block's stride sits on its first 1x1 convolution (ResNet v1, not v1.5);
+// - xception: the blocks' stride-2 max-pools pad as TensorFlow's 'same'.
+// Other models are the same in both (vgg16, vgg19) or have no Keras variant yet.
+enum class Variant { kTimm, kKeras };
+
+// TensorFlow's 'same' padding of a `kernel` window at `stride` (NCHW): out = ceil(in / stride),
+// total = max((out - 1) * stride + kernel - in, 0) per side pair, the odd pixel at the
+// bottom/right. `value` fills the border (-infinity before a max-pool).
+torch::Tensor PadSameAsTensorFlow(const torch::Tensor& x, int64_t kernel, int64_t stride,
+                                  double value = 0);
+
+// A max-pool with TensorFlow's 'same' padding (padded pixels never win), as a module so that
+// it can sit in a Sequential where timm has its MaxPool2d.
+class SameMaxPool2dImpl : public torch::nn::Module {
+ public:
+  SameMaxPool2dImpl(int64_t kernel, int64_t stride) : kernel_(kernel), stride_(stride) {}
+  torch::Tensor forward(const torch::Tensor& x);
+
+ private:
+  int64_t kernel_, stride_;
+};
+TORCH_MODULE(SameMaxPool2d);
+
 // A convolution without bias (every backbone here follows it with BatchNorm) unless asked.
 inline torch::nn::Conv2d Conv(int64_t in, int64_t out, torch::ExpandingArray<2> kernel,
                               int64_t stride = 1, torch::ExpandingArray<2> padding = 0,

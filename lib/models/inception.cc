@@ -24,7 +24,8 @@ torch::Tensor InceptionModuleImpl::Run(const std::string& name, const torch::Ten
   return named_children()[name]->as<BasicConv2d>()->forward(x);
 }
 
-InceptionModuleImpl::InceptionModuleImpl(Kind kind, int64_t in, int64_t extra) : kind_(kind) {
+InceptionModuleImpl::InceptionModuleImpl(Kind kind, int64_t in, int64_t extra, Variant variant)
+    : kind_(kind), pool_counts_padding_(variant == Variant::kTimm) {
   // Kernel shapes (rows, columns) and paddings follow torchvision's inception.py.
   switch (kind) {
     case Kind::kA:
@@ -77,8 +78,11 @@ InceptionModuleImpl::InceptionModuleImpl(Kind kind, int64_t in, int64_t extra) :
 }
 
 torch::Tensor InceptionModuleImpl::forward(const torch::Tensor& x) {
-  // Average pools count the zero padding, as torchvision's F.avg_pool2d does by default.
-  auto avg_pool = [](const torch::Tensor& t) { return torch::avg_pool2d(t, 3, 1, 1); };
+  // torchvision's F.avg_pool2d counts the zero padding; Keras's AveragePooling2D('same')
+  // divides by the pixels inside the image.
+  auto avg_pool = [this](const torch::Tensor& t) {
+    return torch::avg_pool2d(t, 3, 1, 1, /*ceil_mode=*/false, pool_counts_padding_);
+  };
   switch (kind_) {
     case Kind::kA:
       return torch::cat(
@@ -119,7 +123,7 @@ torch::Tensor InceptionModuleImpl::forward(const torch::Tensor& x) {
   return {};  // unreachable: every Kind returns above
 }
 
-InceptionV3Impl::InceptionV3Impl() {
+InceptionV3Impl::InceptionV3Impl(Variant variant) {
   auto stem = [this](const std::string& name, BasicConv2d conv) {
     stem_.push_back(register_module(name, conv));
   };
@@ -137,7 +141,7 @@ InceptionV3Impl::InceptionV3Impl() {
       {"Mixed_7a", Kind::kD, 768, 0},   {"Mixed_7b", Kind::kE, 1280, 0},
       {"Mixed_7c", Kind::kE, 2048, 0}};
   for (const auto& [name, kind, in, extra] : mixed) {
-    mixed_.push_back(register_module(name, InceptionModule(kind, in, extra)));
+    mixed_.push_back(register_module(name, InceptionModule(kind, in, extra, variant)));
   }
   fc_ = register_module("fc", torch::nn::Linear(2048, 1000));
 }

@@ -1,7 +1,8 @@
 // Inception V3 (Szegedy et al. 2016) with torchvision's module names (`Conv2d_1a_3x3.conv`,
 // `Mixed_5b.branch1x1.bn`, ..., `fc`), without the auxiliary classifier: timm drops it, and
 // torchvision's `AuxLogits.*` keys are among the classifier keys a loader may skip.
-// Expects input scaled to [-1, 1] (see model_info.cc).
+// Expects input scaled to [-1, 1] (see model_info.cc). Variant::kKeras is Keras's
+// InceptionV3 (keras/applications/inception_v3.py), whose block average pools exclude padding.
 #ifndef MAMMO_LIB_MODELS_INCEPTION_H_
 #define MAMMO_LIB_MODELS_INCEPTION_H_
 
@@ -31,8 +32,9 @@ TORCH_MODULE(BasicConv2d);
 class InceptionModuleImpl : public torch::nn::Module {
  public:
   enum class Kind { kA, kB, kC, kD, kE };
-  // `extra` is A's pool_features or C's channels_7x7; unused by B, D and E.
-  InceptionModuleImpl(Kind kind, int64_t in, int64_t extra = 0);
+  // `extra` is A's pool_features or C's channels_7x7; unused by B, D and E. Keras's average
+  // pools leave the zero padding out of the mean; torchvision's count it.
+  InceptionModuleImpl(Kind kind, int64_t in, int64_t extra = 0, Variant variant = Variant::kTimm);
   torch::Tensor forward(const torch::Tensor& x);
 
  private:
@@ -42,12 +44,13 @@ class InceptionModuleImpl : public torch::nn::Module {
   torch::Tensor Run(const std::string& name, const torch::Tensor& x);
 
   Kind kind_;
+  bool pool_counts_padding_;
 };
 TORCH_MODULE(InceptionModule);
 
 class InceptionV3Impl : public BackboneImpl {
  public:
-  InceptionV3Impl();
+  explicit InceptionV3Impl(Variant variant = Variant::kTimm);
   torch::Tensor Features(const torch::Tensor& x) override;  // Mixed_7c: 2048 channels
   torch::Tensor Logits(const torch::Tensor& x) override;
   // Each stem convolution (with the max-pool after Conv2d_2b_3x3 and Conv2d_4a_3x3), then

@@ -20,29 +20,39 @@ void AddBlockUnits(const torch::nn::Sequential& blocks, std::vector<ForwardUnit>
   }
 }
 
+// Keras pads a stride-2 3x3 convolution itself (TensorFlow's 'same'); timm's pads 1 all round.
+torch::nn::Conv2d Conv3x3(int64_t in, int64_t out, int64_t stride, int64_t groups, bool pad_same) {
+  return Conv(in, out, 3, stride, pad_same ? 0 : 1, groups);
+}
+
+torch::Tensor PadIf(bool pad, const torch::Tensor& x) {
+  return pad ? PadSameAsTensorFlow(x, 3, 2) : x;
+}
+
 }  // namespace
 
 DepthwiseSeparableImpl::DepthwiseSeparableImpl(int64_t in, int64_t out, int64_t stride,
-                                               bool pw_act)
-    : pw_act_(pw_act) {
-  conv_dw_ = register_module("conv_dw", Conv(in, in, 3, stride, 1, /*groups=*/in));
+                                               bool pw_act, Variant variant)
+    : pw_act_(pw_act), pad_same_(variant == Variant::kKeras && stride == 2) {
+  conv_dw_ = register_module("conv_dw", Conv3x3(in, in, stride, /*groups=*/in, pad_same_));
   bn1_ = register_module("bn1", BatchNorm(in));
   conv_pw_ = register_module("conv_pw", Conv(in, out, 1));
   bn2_ = register_module("bn2", BatchNorm(out));
 }
 
 torch::Tensor DepthwiseSeparableImpl::forward(const torch::Tensor& x) {
-  torch::Tensor y = bn2_(conv_pw_(Relu6(bn1_(conv_dw_(x)))));
+  torch::Tensor y = bn2_(conv_pw_(Relu6(bn1_(conv_dw_(PadIf(pad_same_, x))))));
   return pw_act_ ? Relu6(y) : y;
 }
 
 InvertedResidualImpl::InvertedResidualImpl(int64_t in, int64_t out, int64_t stride,
-                                           int64_t expansion)
-    : residual_(stride == 1 && in == out) {
+                                           int64_t expansion, Variant variant)
+    : residual_(stride == 1 && in == out),
+      pad_same_(variant == Variant::kKeras && stride == 2) {
   const int64_t hidden = in * expansion;
   conv_pw_ = register_module("conv_pw", Conv(in, hidden, 1));
   bn1_ = register_module("bn1", BatchNorm(hidden));
-  conv_dw_ = register_module("conv_dw", Conv(hidden, hidden, 3, stride, 1, /*groups=*/hidden));
+  conv_dw_ = register_module("conv_dw", Conv3x3(hidden, hidden, stride, /*groups=*/hidden, pad_same_));
   bn2_ = register_module("bn2", BatchNorm(hidden));
   conv_pwl_ = register_module("conv_pwl", Conv(hidden, out, 1));
   bn3_ = register_module("bn3", BatchNorm(out));
@@ -50,7 +60,7 @@ InvertedResidualImpl::InvertedResidualImpl(int64_t in, int64_t out, int64_t stri
 
 torch::Tensor InvertedResidualImpl::forward(const torch::Tensor& x) {
   torch::Tensor y = Relu6(bn1_(conv_pw_(x)));
-  y = Relu6(bn2_(conv_dw_(y)));
+  y = Relu6(bn2_(conv_dw_(PadIf(pad_same_, y))));
   y = bn3_(conv_pwl_(y));
   if (residual_) y += x;
   return y;
@@ -92,8 +102,8 @@ torch::Tensor MobileNetV1Impl::Logits(const torch::Tensor& x) {
   return classifier_(GlobalAveragePool(Features(x)));
 }
 
-MobileNetV2Impl::MobileNetV2Impl() {
-  conv_stem_ = register_module("conv_stem", Conv(3, 32, 3, 2, 1));
+MobileNetV2Impl::MobileNetV2Impl(Variant variant) : pad_same_(variant == Variant::kKeras) {
+  conv_stem_ = register_module("conv_stem", Conv3x3(3, 32, 2, 1, pad_same_));
   bn1_ = register_module("bn1", BatchNorm(32));
   struct Stage {
     int64_t expansion, channels;
@@ -109,9 +119,9 @@ MobileNetV2Impl::MobileNetV2Impl() {
     for (int b = 0; b < s.blocks; ++b) {
       const int64_t stride = b == 0 ? s.stride : 1;
       if (s.expansion == 1) {
-        stage->push_back(DepthwiseSeparable(in, s.channels, stride, /*pw_act=*/false));
+        stage->push_back(DepthwiseSeparable(in, s.channels, stride, /*pw_act=*/false, variant));
       } else {
-        stage->push_back(InvertedResidual(in, s.channels, stride, s.expansion));
+        stage->push_back(InvertedResidual(in, s.channels, stride, s.expansion, variant));
       }
       in = s.channels;
     }
@@ -123,15 +133,18 @@ MobileNetV2Impl::MobileNetV2Impl() {
   classifier_ = register_module("classifier", torch::nn::Linear(1280, 1000));
 }
 
+torch::Tensor MobileNetV2Impl::Stem(const torch::Tensor& x) {
+  return Relu6(bn1_(conv_stem_(PadIf(pad_same_, x))));
+}
+
 torch::Tensor MobileNetV2Impl::Features(const torch::Tensor& x) {
-  torch::Tensor y = blocks_->forward(Relu6(bn1_(conv_stem_(x))));
+  torch::Tensor y = blocks_->forward(Stem(x));
   return Relu6(bn2_(conv_head_(y)));
 }
 
 std::vector<ForwardUnit> MobileNetV2Impl::Units() {
-  std::vector<ForwardUnit> units = {{{"conv_stem", "bn1"}, [this](const torch::Tensor& x) {
-                                       return Relu6(bn1_(conv_stem_(x)));
-                                     }}};
+  std::vector<ForwardUnit> units = {
+      {{"conv_stem", "bn1"}, [this](const torch::Tensor& x) { return Stem(x); }}};
   AddBlockUnits(blocks_, &units);
   units.push_back({{"conv_head", "bn2"},
                    [this](const torch::Tensor& x) { return Relu6(bn2_(conv_head_(x))); }});

@@ -7,12 +7,13 @@ namespace mammo::models {
 constexpr int64_t kExpansion = 4;
 
 BottleneckImpl::BottleneckImpl(int64_t in, int64_t planes, int64_t stride, int64_t groups,
-                               int64_t width_per_group) {
+                               int64_t width_per_group, Variant variant) {
+  const bool keras = variant == Variant::kKeras;
   const int64_t width = planes * width_per_group / 64 * groups;
   const int64_t out = planes * kExpansion;
-  conv1_ = register_module("conv1", Conv(in, width, 1));
+  conv1_ = register_module("conv1", Conv(in, width, 1, keras ? stride : 1));
   bn1_ = register_module("bn1", BatchNorm(width));
-  conv2_ = register_module("conv2", Conv(width, width, 3, stride, 1, groups));
+  conv2_ = register_module("conv2", Conv(width, width, 3, keras ? 1 : stride, 1, groups));
   bn2_ = register_module("bn2", BatchNorm(width));
   conv3_ = register_module("conv3", Conv(width, out, 1));
   bn3_ = register_module("bn3", BatchNorm(out));
@@ -33,7 +34,7 @@ torch::Tensor BottleneckImpl::forward(const torch::Tensor& x) {
 }
 
 ResNetImpl::ResNetImpl(const std::vector<int>& blocks_per_stage, int64_t groups,
-                       int64_t width_per_group) {
+                       int64_t width_per_group, Variant variant) {
   conv1_ = register_module("conv1", Conv(3, 64, 7, 2, 3));
   bn1_ = register_module("bn1", BatchNorm(64));
   int64_t in = 64;
@@ -42,7 +43,7 @@ ResNetImpl::ResNetImpl(const std::vector<int>& blocks_per_stage, int64_t groups,
     torch::nn::Sequential stage;
     for (int b = 0; b < blocks_per_stage[s]; ++b) {
       const int64_t stride = (b == 0 && s > 0) ? 2 : 1;
-      stage->push_back(Bottleneck(in, planes, stride, groups, width_per_group));
+      stage->push_back(Bottleneck(in, planes, stride, groups, width_per_group, variant));
       in = planes * kExpansion;
     }
     layers_.push_back(register_module("layer" + std::to_string(s + 1), stage));

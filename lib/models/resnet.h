@@ -12,9 +12,10 @@ namespace mammo::models {
 
 class BottleneckImpl : public torch::nn::Module {
  public:
-  // `planes` is the stage's base width; the block outputs 4 * planes channels.
+  // `planes` is the stage's base width; the block outputs 4 * planes channels. torchvision
+  // (v1.5) strides the 3x3 convolution, Keras (v1, Variant::kKeras) the first 1x1.
   BottleneckImpl(int64_t in, int64_t planes, int64_t stride, int64_t groups,
-                 int64_t width_per_group);
+                 int64_t width_per_group, Variant variant = Variant::kTimm);
   torch::Tensor forward(const torch::Tensor& x);
 
  private:
@@ -28,7 +29,7 @@ class ResNetImpl : public BackboneImpl {
  public:
   // {3, 4, 6, 3} blocks is ResNet50; groups 32 with width_per_group 4 makes it ResNeXt50_32x4d.
   explicit ResNetImpl(const std::vector<int>& blocks_per_stage, int64_t groups = 1,
-                      int64_t width_per_group = 64);
+                      int64_t width_per_group = 64, Variant variant = Variant::kTimm);
   torch::Tensor Features(const torch::Tensor& x) override;  // the output of layer4
   torch::Tensor Logits(const torch::Tensor& x) override;
   // The stem (conv1, bn1, ReLU, max-pool), then one unit per bottleneck block.

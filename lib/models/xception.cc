@@ -14,7 +14,7 @@ torch::Tensor SeparableConv2dImpl::forward(const torch::Tensor& x) {
 }
 
 XceptionBlockImpl::XceptionBlockImpl(int64_t in, int64_t out, int reps, int64_t stride,
-                                     bool start_with_relu, bool grow_first) {
+                                     bool start_with_relu, bool grow_first, Variant variant) {
   if (out != in || stride != 1) {
     skip_ = register_module("skip", Conv(in, out, 1, stride));
     skipbn_ = register_module("skipbn", BatchNorm(out));
@@ -32,7 +32,9 @@ XceptionBlockImpl::XceptionBlockImpl(int64_t in, int64_t out, int reps, int64_t 
     rep_->push_back(SeparableConv2d(conv_in, conv_out));
     rep_->push_back(BatchNorm(conv_out));
   }
-  if (stride != 1) {
+  if (stride != 1 && variant == Variant::kKeras) {
+    rep_->push_back(SameMaxPool2d(3, stride));
+  } else if (stride != 1) {
     rep_->push_back(torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(3).stride(stride).padding(1)));
   }
   register_module("rep", rep_);
@@ -44,7 +46,7 @@ torch::Tensor XceptionBlockImpl::forward(const torch::Tensor& x) {
   return y;
 }
 
-XceptionImpl::XceptionImpl() {
+XceptionImpl::XceptionImpl(Variant variant) {
   conv1_ = register_module("conv1", Conv(3, 32, 3, 2));
   bn1_ = register_module("bn1", BatchNorm(32));
   conv2_ = register_module("conv2", Conv(32, 64, 3));
@@ -64,7 +66,7 @@ XceptionImpl::XceptionImpl() {
     const Spec& s = specs[i];
     blocks_.push_back(register_module(
         "block" + std::to_string(i + 1),
-        XceptionBlock(s.in, s.out, s.reps, s.stride, s.start_with_relu, s.grow_first)));
+        XceptionBlock(s.in, s.out, s.reps, s.stride, s.start_with_relu, s.grow_first, variant)));
   }
   conv3_ = register_module("conv3", SeparableConv2d(1024, 1536));
   bn3_ = register_module("bn3", BatchNorm(1536));

@@ -32,8 +32,10 @@ TORCH_MODULE(SeparableConv2d);
 // grow_first: the first convolution widens to `out`; otherwise the last one does.
 class XceptionBlockImpl : public torch::nn::Module {
  public:
+  // Keras (Variant::kKeras) pads the stride-2 max-pool as TensorFlow's 'same'; timm pads 1
+  // on every side.
   XceptionBlockImpl(int64_t in, int64_t out, int reps, int64_t stride, bool start_with_relu,
-                    bool grow_first);
+                    bool grow_first, Variant variant = Variant::kTimm);
   torch::Tensor forward(const torch::Tensor& x);
 
  private:
@@ -45,7 +47,7 @@ TORCH_MODULE(XceptionBlock);
 
 class XceptionImpl : public BackboneImpl {
  public:
-  XceptionImpl();
+  explicit XceptionImpl(Variant variant = Variant::kTimm);
   torch::Tensor Features(const torch::Tensor& x) override;  // after bn4 and ReLU: 2048 channels
   torch::Tensor Logits(const torch::Tensor& x) override;
   // conv1+bn1, conv2+bn2, block1 ... block12, conv3+bn3, conv4+bn4 (each with its ReLU).

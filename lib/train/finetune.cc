@@ -6,9 +6,11 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "lib/cli/cli.h"
 #include "lib/image/preprocess.h"
 #include "lib/models/compute_threads.h"
+#include "lib/models/keras_units.h"
 #include "lib/models/model_info.h"
 #include "lib/models/parallel_batches.h"
 #include "lib/models/registry.h"
@@ -19,28 +21,6 @@
 
 namespace mammo::train {
 namespace {
-
-// The forward unit holding each Keras layer's weights; nullopt for a layer without weights.
-absl::StatusOr<std::vector<std::optional<size_t>>> PlaceLayers(
-    const std::string& model, const std::vector<models::KerasLayer>& layers,
-    const std::vector<models::ForwardUnit>& units) {
-  std::vector<std::optional<size_t>> places;
-  for (const models::KerasLayer& layer : layers) {
-    if (layer.module.empty()) {
-      places.push_back(std::nullopt);
-      continue;
-    }
-    size_t unit = 0;
-    while (unit < units.size() && !models::UnitHolds(units[unit], layer.module)) ++unit;
-    if (unit == units.size()) {
-      return absl::InternalError(absl::StrCat("Keras layer ", layer.name, " of ", model,
-                                              " is placed in ", layer.module,
-                                              ", which no forward unit holds"));
-    }
-    places.push_back(unit);
-  }
-  return places;
-}
 
 // A split's records, images kept encoded until a batch needs them.
 struct ImageSet {
@@ -176,21 +156,32 @@ absl::StatusOr<FineTuneModel> FineTuneModel::Create(const FineTuneSpec& spec) {
   }
   auto impl = std::make_shared<FineTuneModelImpl>();
   impl->spec_ = spec;
-  impl->spec_.head.in_features = info->feature_width;
-  ASSIGN_OR_RETURN(impl->net_, models::CreateBackbone(spec.model));
-  if (spec.weights != "none") {
-    const absl::Status loaded =
-        models::LoadPretrained(spec.weights, *info, /*skip_classifier=*/true, *impl->net_);
-    // A file that does not fit the model is bad input data, not a usage error.
-    if (loaded.code() == absl::StatusCode::kInvalidArgument) {
-      return absl::FailedPreconditionError(loaded.message());
-    }
-    RETURN_IF_ERROR(loaded);
-  }
+  ASSIGN_OR_RETURN(models::PretrainedBackbone pretrained,
+                   models::CreatePretrained(*info, spec.weights, spec.variant));
+  impl->net_ = pretrained.net;
+  impl->convention_ = pretrained.convention;
+  impl->spec_.variant = pretrained.convention.variant;
   impl->units_ = impl->net_->Units();
   ASSIGN_OR_RETURN(std::vector<std::optional<size_t>> places,
-                   PlaceLayers(spec.model, *layers, impl->units_));
-
+                   models::PlaceLayers(spec.model, *layers, impl->units_));
+  // With a cut, the layers after it are neither run nor trained.
+  int last_layer = static_cast<int>(layers->size()) - 1;
+  impl->spec_.head.in_features = info->feature_width;
+  if (!spec.layer.empty()) {
+    ASSIGN_OR_RETURN(size_t n, models::UnitsThroughLayer(spec.model, *layers, impl->units_,
+                                                         spec.layer));
+    ASSIGN_OR_RETURN(last_layer, GammaOfLayer(spec.model, spec.layer));
+    if (spec.gamma > last_layer) {
+      return absl::InvalidArgumentError(absl::StrCat("gamma ", spec.gamma, " lies after --layer ",
+                                                     spec.layer, " (layer ", last_layer, ")"));
+    }
+    impl->units_.resize(n);
+    torch::NoGradGuard no_grad;
+    impl->net_->eval();  // BatchNorm on one zero image: no batch statistics to take
+    torch::Tensor probe = torch::zeros({1, 3, info->input_size, info->input_size});
+    for (const models::ForwardUnit& unit : impl->units_) probe = unit.forward(probe);
+    impl->spec_.head.in_features = probe.size(1);
+  }
   // The backbone's modules without its ImageNet classifier, whose weights are freed: they
   // would only fill checkpoints (VGG16's are 470 MB).
   auto backbone = std::make_shared<torch::nn::Module>("Backbone");
@@ -213,7 +204,7 @@ absl::StatusOr<FineTuneModel> FineTuneModel::Create(const FineTuneSpec& spec) {
   impl->first_trainable_unit_ = impl->units_.size();
   for (size_t k = 0; k < places.size(); ++k) {
     if (!places[k].has_value()) continue;
-    if (static_cast<int>(k) < spec.gamma) {
+    if (static_cast<int>(k) < spec.gamma || static_cast<int>(k) > last_layer) {
       frozen_paths.push_back((*layers)[k].module);
     } else {
       impl->first_trainable_unit_ = std::min(impl->first_trainable_unit_, *places[k]);
@@ -224,7 +215,7 @@ absl::StatusOr<FineTuneModel> FineTuneModel::Create(const FineTuneSpec& spec) {
     for (const models::KerasLayer& layer : *layers) {
       if (layer.module.empty() || !absl::StartsWith(p.key(), layer.module + ".")) continue;
       known = true;
-      frozen = layer.index < spec.gamma;
+      frozen = layer.index < spec.gamma || layer.index > last_layer;
     }
     if (!known) return absl::InternalError(absl::StrCat(p.key(), " belongs to no Keras layer"));
     if (frozen) {
@@ -287,22 +278,27 @@ absl::Status FineTune(FineTuneOptions options) {
                                                    "'; known models: ", models::ModelNames()));
   }
   if (options.image_size < 0) return absl::InvalidArgumentError("--image_size must be positive");
-  Preprocessing p;
-  p.size = options.image_size > 0 ? options.image_size : info->input_size;
-  p.mean = info->mean;
-  p.std = info->std;
   if (!options.init_head.empty()) {
-    ASSIGN_OR_RETURN(RunConfig tl, ReadRunConfig(options.init_head + "/run.json"));
-    if (tl.head.in_features != info->feature_width || tl.head.hidden != options.spec.head.hidden) {
-      HeadOptions wanted = options.spec.head;
-      wanted.in_features = info->feature_width;
-      return absl::FailedPreconditionError(absl::StrCat(
-          options.init_head, ": its head is ", tl.head.ToString(), ", this run's ",
-          wanted.ToString(), "; set --hidden to match or leave out --init_head"));
-    }
     // The head's standardisation statistics travel with its weights.
+    ASSIGN_OR_RETURN(RunConfig tl, ReadRunConfig(options.init_head + "/run.json"));
     options.spec.head.standardize = tl.head.standardize;
   }
+  torch::manual_seed(options.training.seed);
+  ASSIGN_OR_RETURN(FineTuneModel model, FineTuneModel::Create(options.spec));
+  if (!options.init_head.empty()) {
+    ASSIGN_OR_RETURN(RunConfig tl, ReadRunConfig(options.init_head + "/run.json"));
+    const HeadOptions& wanted = model->head()->options();
+    if (tl.head.in_features != wanted.in_features || tl.head.hidden != wanted.hidden) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          options.init_head, ": its head is ", tl.head.ToString(), ", this run's ",
+          wanted.ToString(), "; set --hidden to match (and --layer) or leave out --init_head"));
+    }
+    RETURN_IF_ERROR(LoadModelWeights(options.init_head + "/best.pt", *model->head()));
+  }
+  Preprocessing p;
+  p.size = options.image_size > 0 ? options.image_size : info->input_size;
+  p.mean = model->convention().mean.value_or(info->mean);
+  p.std = model->convention().std.value_or(info->std);
   ASSIGN_OR_RETURN(auto sets, LoadImages(options.inputs, p));
   const ImageSet& train_set = sets.first;
   const ImageSet& valid_set = sets.second;
@@ -316,11 +312,6 @@ absl::Status FineTune(FineTuneOptions options) {
     options.run_name = absl::StrCat(options.spec.model, "-", options.spec.gamma, "-FT");
   }
 
-  torch::manual_seed(options.training.seed);
-  ASSIGN_OR_RETURN(FineTuneModel model, FineTuneModel::Create(options.spec));
-  if (!options.init_head.empty()) {
-    RETURN_IF_ERROR(LoadModelWeights(options.init_head + "/best.pt", *model->head()));
-  }
   const TrainOptions& t = options.training;
   model->to(t.device);
   std::fprintf(stderr, "%s: %s, %zu train and %zu valid images at %d px, %zu of %zu weight "
@@ -355,9 +346,10 @@ absl::Status FineTune(FineTuneOptions options) {
   RunConfig config;
   config.run_name = options.run_name;
   config.stage = "ft_train";
-  config.features_source = absl::StrCat("ft_train: ", options.spec.model, " gamma ",
-                                        options.spec.gamma, " at ", p.size, " px, weights ",
-                                        options.spec.weights);
+  config.features_source = absl::StrCat(
+      "ft_train: ", options.spec.model, " gamma ", options.spec.gamma,
+      options.spec.layer.empty() ? "" : " to layer " + options.spec.layer, " at ", p.size,
+      " px, weights ", options.spec.weights);
   config.head = model->head()->options();
   config.learning_rate = t.learning_rate;
   config.batch_size = t.batch_size;
@@ -368,6 +360,11 @@ absl::Status FineTune(FineTuneOptions options) {
   config.model = options.spec.model;
   config.gamma = options.spec.gamma;
   config.image_size = p.size;
+  config.layer = options.spec.layer;
+  config.variant = models::VariantName(*model->spec().variant);
+  config.weights = options.spec.weights;
+  config.mean = absl::StrJoin(p.mean, ",");
+  config.std = absl::StrJoin(p.std, ",");
   RETURN_IF_ERROR(WriteRunConfig(absl::StrCat(options.output, "/run.json"), config));
   const EpochRecord& best = result->history[result->best_epoch - 1];
   std::fprintf(stderr,
@@ -390,7 +387,13 @@ absl::StatusOr<ImagePredictions> PredictImages(const std::string& run_dir,
         absl::StrCat(run_dir, ": not an ft_train run (its run.json names no model)"));
   }
   // The checkpoint holds every backbone weight, so the random start is overwritten.
-  FineTuneSpec spec{config.model, "none", config.gamma, false, config.head};
+  FineTuneSpec spec;
+  spec.model = config.model;
+  spec.weights = "none";
+  spec.gamma = config.gamma;
+  spec.layer = config.layer;
+  spec.variant = config.variant == "keras" ? models::Variant::kKeras : models::Variant::kTimm;
+  spec.head = config.head;
   ASSIGN_OR_RETURN(FineTuneModel model, FineTuneModel::Create(spec));
   RETURN_IF_ERROR(LoadModelWeights(absl::StrCat(run_dir, "/", checkpoint), *model));
   model->eval();
@@ -399,6 +402,13 @@ absl::StatusOr<ImagePredictions> PredictImages(const std::string& run_dir,
   p.size = config.image_size;
   p.mean = info->mean;
   p.std = info->std;
+  // Runs written before run.json kept ft_train's normalisation used the model's.
+  if (!config.mean.empty()) {
+    ASSIGN_OR_RETURN(p.mean, cli::ParseTriple(config.mean));
+  }
+  if (!config.std.empty()) {
+    ASSIGN_OR_RETURN(p.std, cli::ParseTriple(config.std));
+  }
 
   ASSIGN_OR_RETURN(std::unique_ptr<ShardReader> reader, ShardReader::Open(inputs));
   ImagePredictions predictions;

@@ -25,12 +25,14 @@
 
 #include <array>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "data_formats/record.pb.h"
 #include "lib/models/backbone.h"
+#include "lib/models/registry.h"
 #include "lib/train/head.h"
 #include "lib/train/trainer.h"
 
@@ -46,6 +48,11 @@ struct FineTuneSpec {
   int gamma = 0;         // Keras layers with index < gamma are frozen
   bool freeze_bn_stats = false;  // every backbone BatchNorm in inference mode
   HeadOptions head;      // in_features is set from the model
+  // The Keras layer the head sits on (GAP of its output; models::UnitsThroughLayer); empty:
+  // the last. Layers after it are neither run nor trained.
+  std::string layer;
+  // The architecture variant; unset: what the weights file says (timm for "none").
+  std::optional<models::Variant> variant;
 };
 
 class FineTuneModelImpl : public torch::nn::Module {
@@ -59,6 +66,8 @@ class FineTuneModelImpl : public torch::nn::Module {
   void train(bool on = true) override;
 
   const FineTuneSpec& spec() const { return spec_; }
+  // The weights file's variant and normalisation (models::ReadWeightsConvention).
+  const models::WeightsConvention& convention() const { return convention_; }
   // The trainable parameters: the backbone from gamma on and the head.
   std::vector<torch::Tensor> TrainableParameters() const;
   // State-dict style names ("backbone.features.0.weight", "head.logit.bias") of the backbone
@@ -70,6 +79,7 @@ class FineTuneModelImpl : public torch::nn::Module {
  private:
   friend class FineTuneModel;
   FineTuneSpec spec_;
+  models::WeightsConvention convention_;
   std::shared_ptr<models::BackboneImpl> net_;  // owns the modules; its classifier is dropped
   std::vector<models::ForwardUnit> units_;  // the backbone's, run frozen or with autograd
   size_t first_trainable_unit_ = 0;  // units before it run under NoGradGuard

@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "lib/cli/cli.h"
 #include "lib/image/preprocess.h"
+#include "lib/models/keras_units.h"
 #include "lib/models/parallel_batches.h"
 #include "lib/models/registry.h"
 #include "lib/status/status_macros.h"
@@ -29,37 +30,50 @@ absl::StatusOr<std::unique_ptr<FrozenBackbone>> FrozenBackbone::Create(
     return absl::InvalidArgumentError("--mixed_precision needs --device cuda");
   }
   std::unique_ptr<FrozenBackbone> backbone(new FrozenBackbone());
+  // With --weights none the random model must be the same on every run and in every tool.
+  torch::manual_seed(0);
+  ASSIGN_OR_RETURN(models::PretrainedBackbone pretrained,
+                   models::CreatePretrained(*info, spec.weights));
   backbone->info_ = info;
+  backbone->net_ = pretrained.net;
+  backbone->variant_ = pretrained.convention.variant;
   backbone->weights_ = spec.weights;
+  backbone->layer_ = spec.layer;
   backbone->size_ = spec.image_size > 0 ? spec.image_size : info->input_size;
-  backbone->mean_ = spec.mean.value_or(info->mean);
-  backbone->std_ = spec.std.value_or(info->std);
+  backbone->mean_ = spec.mean.value_or(pretrained.convention.mean.value_or(info->mean));
+  backbone->std_ = spec.std.value_or(pretrained.convention.std.value_or(info->std));
   backbone->device_ = spec.device;
   backbone->mixed_precision_ = spec.mixed_precision;
   for (float s : backbone->std_) {
     if (!(s > 0)) return absl::InvalidArgumentError("--std values must be positive");
   }
-
-  // With --weights none the random model must be the same on every run and in every tool.
-  torch::manual_seed(0);
-  ASSIGN_OR_RETURN(backbone->net_, models::CreateBackbone(info->name));
   if (spec.weights == "none") {
     std::cerr << cli::ToolName() << ": WARNING: --weights none: " << info->name
               << " has RANDOM weights; its features are meaningless except for testing\n";
-  } else {
-    const absl::Status loaded =
-        models::LoadPretrained(spec.weights, *info, /*skip_classifier=*/true, *backbone->net_);
-    // A file whose keys or shapes do not fit the model is bad input data (exit 2), not a
-    // usage error, although lib/weights reports it as InvalidArgument.
-    if (loaded.code() == absl::StatusCode::kInvalidArgument) {
-      return absl::FailedPreconditionError(loaded.message());
-    }
-    RETURN_IF_ERROR(loaded);
   }
   backbone->net_->eval();
   for (const torch::Tensor& p : backbone->net_->parameters()) p.set_requires_grad(false);
+  backbone->width_ = info->feature_width;
+  if (!spec.layer.empty()) {
+    ASSIGN_OR_RETURN(std::vector<models::KerasLayer> layers, models::KerasLayers(info->name));
+    std::vector<models::ForwardUnit> units = backbone->net_->Units();
+    ASSIGN_OR_RETURN(size_t n, models::UnitsThroughLayer(info->name, layers, units, spec.layer));
+    units.resize(n);
+    backbone->units_ = std::move(units);
+    // The channel count of a layer inside the network: one small image through the prefix.
+    torch::InferenceMode inference;
+    backbone->width_ =
+        backbone->Features(torch::zeros({1, 3, backbone->size_, backbone->size_})).size(1);
+  }
   backbone->net_->to(spec.device);
   return backbone;
+}
+
+torch::Tensor FrozenBackbone::Features(const torch::Tensor& images) {
+  if (layer_.empty()) return net_->Features(images);
+  torch::Tensor x = images;
+  for (const models::ForwardUnit& unit : units_) x = unit.forward(x);
+  return x;
 }
 
 absl::StatusOr<torch::Tensor> FrozenBackbone::Embed(const std::vector<const Record*>& records) {
@@ -87,7 +101,7 @@ absl::StatusOr<torch::Tensor> FrozenBackbone::Embed(const std::vector<const Reco
         try {
           torch::InferenceMode inference;
           CudaAutocast autocast(mixed_precision_);
-          return models::GlobalAveragePool(net_->Features(input.to(device_)))
+          return models::GlobalAveragePool(Features(input.to(device_)))
               .slice(0, 0, n)
               .to(torch::kFloat32)
               .contiguous();
@@ -111,11 +125,17 @@ size_t FrozenBackbone::BatchForAllThreads() const {
 }
 
 std::vector<std::pair<std::string, std::string>> FrozenBackbone::Parameters() const {
-  return {{"model", info_->name},
-          {"weights", weights_},
-          {"image_size", absl::StrCat(size_)},
-          {"mean", absl::StrJoin(mean_, ",")},
-          {"std", absl::StrJoin(std_, ",")}};
+  std::vector<std::pair<std::string, std::string>> parameters = {
+      {"model", info_->name},
+      {"weights", weights_},
+      {"image_size", absl::StrCat(size_)},
+      {"mean", absl::StrJoin(mean_, ",")},
+      {"std", absl::StrJoin(std_, ",")}};
+  if (!layer_.empty()) parameters.push_back({"layer", layer_});
+  if (variant_ != models::Variant::kTimm) {
+    parameters.push_back({"variant", models::VariantName(variant_)});
+  }
+  return parameters;
 }
 
 }  // namespace mammo::train

@@ -7,6 +7,10 @@
 //   ASSIGN_OR_RETURN(std::unique_ptr<FrozenBackbone> net, FrozenBackbone::Create(spec));
 //   ASSIGN_OR_RETURN(torch::Tensor features, net->Embed(records));   // [B, D] float32
 //
+// A weights file converted from Keras (tools/weights) brings its variant and normalisation
+// (models::ReadWeightsConvention); `layer` takes the features from inside the network, e.g.
+// InceptionV3's "mixed5", running only the units up to it.
+//
 // With weights "none" the backbone has random weights drawn after torch::manual_seed(0), so
 // every tool that creates it gets the same one. Create reseeds LibTorch's generator: seed
 // anything else that needs it (a head) afterwards.
@@ -33,7 +37,9 @@ struct FrozenBackboneSpec {
   std::string model;    // a name from lib/models/model_info.h
   std::string weights;  // a safetensors file (classifier keys ignored), or "none": random
   int image_size = 0;   // square side the images are resized to; 0: the model's default
-  // Per RGB channel, for pixels scaled to [0, 1]; unset: the model's (its weights' convention).
+  // A Keras layer name (models::UnitsThroughLayer) whose output is pooled; empty: the last.
+  std::string layer;
+  // Per RGB channel, for pixels scaled to [0, 1]; unset: the weights file's, else the model's.
   std::optional<std::array<float, 3>> mean;
   std::optional<std::array<float, 3>> std;
   torch::Device device = torch::kCPU;
@@ -61,19 +67,29 @@ class FrozenBackbone {
   size_t BatchForAllThreads() const;
 
   const models::ModelInfo& info() const { return *info_; }
-  int64_t width() const { return info_->feature_width; }
+  int64_t width() const { return width_; }
+  const std::string& layer() const { return layer_; }  // empty: the last convolutional block
+  models::Variant variant() const { return variant_; }
   int image_size() const { return size_; }
   const std::array<float, 3>& mean() const { return mean_; }
   const std::array<float, 3>& std() const { return std_; }
   const std::string& weights() const { return weights_; }
-  // What `embed` writes into each record's provenance: model, weights, image_size, mean, std.
+  // What `embed` writes into each record's provenance: model, weights, image_size, mean, std,
+  // and layer and variant where they are not the defaults.
   std::vector<std::pair<std::string, std::string>> Parameters() const;
 
  private:
   FrozenBackbone() = default;
   const models::ModelInfo* info_ = nullptr;
+  // The features of [N, 3, size, size] images, before pooling.
+  torch::Tensor Features(const torch::Tensor& images);
+
   std::shared_ptr<models::BackboneImpl> net_;
+  std::vector<models::ForwardUnit> units_;  // with a layer: the units up to it
   std::string weights_;
+  std::string layer_;
+  models::Variant variant_ = models::Variant::kTimm;
+  int64_t width_ = 0;
   int size_ = 0;
   std::array<float, 3> mean_{}, std_{};
   torch::Device device_ = torch::kCPU;

@@ -30,6 +30,8 @@ absl::Status WriteRunConfig(const std::string& path, const RunConfig& config) {
     j["model"] = config.model;
     if (config.stage != "tl_train") j["gamma"] = config.gamma;
     j["image_size"] = config.image_size;
+    if (!config.layer.empty()) j["layer"] = config.layer;
+    if (!config.variant.empty()) j["variant"] = config.variant;
     if (!config.weights.empty()) {
       j["weights"] = config.weights;
       j["mean"] = config.mean;
@@ -65,6 +67,8 @@ absl::StatusOr<RunConfig> ReadRunConfig(const std::string& path) {
     config.model = j.value("model", "");
     config.gamma = j.value("gamma", 0);
     config.image_size = j.value("image_size", 0);
+    config.layer = j.value("layer", "");
+    config.variant = j.value("variant", "");
     config.weights = j.value("weights", "");
     config.mean = j.value("mean", "");
     config.std = j.value("std", "");

@@ -31,10 +31,14 @@ struct RunConfig {
   std::string model;
   int gamma = 0;
   int image_size = 0;
-  // tl_train only, when the features' backbone is known (image records, or features whose
-  // embed provenance names it): the frozen backbone's weights file ("none": random, seed 0)
-  // and normalisation ("0.485,0.456,0.406"), so that `predict` can run it on images. The
-  // checkpoints hold the head only.
+  // Both: the Keras layer whose pooled output feeds the head (empty: the last block), and
+  // the backbone's architecture variant ("timm", or "keras" for weights converted from Keras).
+  std::string layer;
+  std::string variant;
+  // tl_train, when the features' backbone is known (image records, or features whose embed
+  // provenance names it): the frozen backbone's weights file ("none": random, seed 0) and
+  // normalisation ("0.485,0.456,0.406"), so that `predict` can run it on images (the
+  // checkpoints hold the head only). ft_train: its weights file and normalisation.
   std::string weights;
   std::string mean;
   std::string std;

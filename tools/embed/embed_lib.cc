@@ -18,20 +18,6 @@
 #include "lib/train/frozen_backbone.h"
 
 namespace mammo::embed {
-absl::StatusOr<std::array<float, 3>> ParseTriple(const std::string& text) {
-  const std::vector<std::string> parts = absl::StrSplit(text, ',');
-  std::array<float, 3> values;
-  if (parts.size() != 3) {
-    return absl::InvalidArgumentError(absl::StrCat("'", text, "': want three numbers, as in 0.5,0.5,0.5"));
-  }
-  for (int i = 0; i < 3; ++i) {
-    if (!absl::SimpleAtof(parts[i], &values[i])) {
-      return absl::InvalidArgumentError(absl::StrCat("'", text, "': '", parts[i], "' is not a number"));
-    }
-  }
-  return values;
-}
-
 absl::Status Embed(const EmbedOptions& options) {
   if (options.batch < 0) return absl::InvalidArgumentError("--batch must be 0 or more");
   models::SetComputeThreads(options.threads);
@@ -39,6 +25,7 @@ absl::Status Embed(const EmbedOptions& options) {
   spec.model = options.model;
   spec.weights = options.weights;
   spec.image_size = options.image_size;
+  spec.layer = options.layer;
   spec.mean = options.mean;
   spec.std = options.std;
   if (options.cuda && !torch::cuda::is_available()) {

@@ -32,6 +32,7 @@ struct EmbedOptions {
   std::vector<std::string> inputs;
   std::string output;   // shard spec DIR/PREFIX@N or "-"
   int image_size = 0;   // square side the images are resized to; 0: the model's default
+  std::string layer;    // a Keras layer whose output is pooled (e.g. "mixed5"); empty: the last
   int batch = 0;        // records per Embed call; 0: FrozenBackbone::BatchForAllThreads()
   int threads = 0;      // 0: all cores
   // Per RGB channel, for pixels scaled to [0, 1]; unset: the model's (its weights' convention).
@@ -42,9 +43,6 @@ struct EmbedOptions {
 };
 
 absl::Status Embed(const EmbedOptions& options);
-
-// "0.485,0.456,0.406" -> {0.485, 0.456, 0.406}; InvalidArgument unless three numbers.
-absl::StatusOr<std::array<float, 3>> ParseTriple(const std::string& text);
 
 }  // namespace mammo::embed
 

@@ -172,13 +172,5 @@ TEST_F(EmbedTest, BadOptionsAreRefused) {
   EXPECT_NE(missing.message().find("no_such.safetensors"), std::string::npos) << missing;
 }
 
-TEST(ParseTripleTest, ThreeNumbersOrAnError) {
-  const absl::StatusOr<std::array<float, 3>> v = ParseTriple("0.5,0.25,1");
-  ASSERT_TRUE(v.ok());
-  EXPECT_FLOAT_EQ((*v)[1], 0.25f);
-  EXPECT_FALSE(ParseTriple("0.5,0.5").ok());
-  EXPECT_FALSE(ParseTriple("0.5,x,0.5").ok());
-}
-
 }  // namespace
 }  // namespace mammo::embed

@@ -12,7 +12,14 @@
 ABSL_FLAG(std::string, model, "", "Backbone name, e.g. vgg16, resnet50, mobilenet_v2 (required).");
 ABSL_FLAG(std::string, weights, "",
           "Pretrained weights: a safetensors file with timm or torchvision keys (the ImageNet "
-          "classifier is ignored), or 'none' for random weights (testing only). Required.");
+          "classifier is ignored), or one that `weights convert` made from a Keras or TF.js "
+          "model (it brings its Keras variant and normalisation), or 'none' for random weights "
+          "(testing only). Required.");
+ABSL_FLAG(std::string, layer, "",
+          "Pool the output of this Keras layer (tf.keras 2.x names, e.g. mixed5 for "
+          "inception_v3, block_12_add for mobilenet_v2, conv4_block6_out for resnet50) instead of the last "
+          "convolutional block; only the network up to it runs. It must be a block boundary: "
+          "the error lists the layers that are.");
 ABSL_FLAG(std::vector<std::string>, input, {}, "Input shard specs, comma-separated (required).");
 ABSL_FLAG(std::string, output, "", "Output shard spec DIR/PREFIX@N or '-' (required).");
 ABSL_FLAG(int, image_size, 0,
@@ -43,9 +50,11 @@ record's image and writes the records with their feature vector (images
 dropped, ids, labels, splits and provenance kept, one provenance entry added).
 Grey images are replicated to 3 channels. Progress and images/s on stderr.
 
-Example:
+Examples:
   embed --model vgg16 --weights vgg16.safetensors --input out/rois@8 \
-    --output out/feats@8 --image_size 320)";
+    --output out/feats@8 --image_size 320
+  embed --model inception_v3 --weights out/weights/inception_v3.safetensors \
+    --layer mixed5 --input out/rois@8 --output out/feats@8)";
 
 }  // namespace
 
@@ -59,6 +68,7 @@ int main(int argc, char** argv) {
   options.inputs = absl::GetFlag(FLAGS_input);
   options.output = absl::GetFlag(FLAGS_output);
   options.image_size = absl::GetFlag(FLAGS_image_size);
+  options.layer = absl::GetFlag(FLAGS_layer);
   options.batch = absl::GetFlag(FLAGS_batch);
   options.threads = absl::GetFlag(FLAGS_threads);
   const std::string device = absl::GetFlag(FLAGS_device);
@@ -75,7 +85,7 @@ int main(int argc, char** argv) {
        {std::pair{absl::GetFlag(FLAGS_mean), &options.mean},
         std::pair{absl::GetFlag(FLAGS_std), &options.std}}) {
     if (flag.empty()) continue;
-    absl::StatusOr<std::array<float, 3>> values = mammo::embed::ParseTriple(flag);
+    absl::StatusOr<std::array<float, 3>> values = mammo::cli::ParseTriple(flag);
     if (!values.ok()) return mammo::cli::UsageError(values.status().message());
     *target = *values;
   }

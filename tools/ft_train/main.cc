@@ -22,12 +22,17 @@ ABSL_FLAG(std::string, model, "vgg16",
           "densenet121/169/201, mobilenet_v1, mobilenet_v2, inception_v3, xception; each has "
           "its Keras layer list for --gamma.");
 ABSL_FLAG(std::string, weights, "",
-          "The backbone's ImageNet weights (timm/torchvision safetensors), or none (random "
-          "weights, for tests only).");
+          "The backbone's pretrained weights: a timm/torchvision safetensors file, or one that "
+          "`weights convert` made from a Keras or TF.js model (its variant and normalisation "
+          "come with it), or none (random weights, for tests only).");
 ABSL_FLAG(int, gamma, -1,
           "Fine tune from Keras layer gamma on (index 0 = input, include_top=False, tf.keras "
           "2.x order; ResNeXt from keras_applications); layers before it stay frozen.");
 ABSL_FLAG(std::string, from_layer, "", "The Keras layer name to fine tune from, instead of --gamma.");
+ABSL_FLAG(std::string, layer, "",
+          "The Keras layer the head sits on (global average pooling of its output), e.g. "
+          "mixed5 for inception_v3; layers after it are neither run nor trained. Default: the "
+          "last convolutional block. Must be a block boundary (the error lists them).");
 ABSL_FLAG(bool, freeze_bn_stats, false,
           "Keep every BatchNorm in inference mode, also in the fine-tuned blocks (frozen ones "
           "always are).");
@@ -115,6 +120,7 @@ int main(int argc, char** argv) {
     spec.gamma = *named;
   }
   spec.freeze_bn_stats = absl::GetFlag(FLAGS_freeze_bn_stats);
+  spec.layer = absl::GetFlag(FLAGS_layer);
   const mammo::train::TrainingFlags training_flags{
       absl::GetFlag(FLAGS_hidden),     absl::GetFlag(FLAGS_dropout),
       absl::GetFlag(FLAGS_lr),         absl::GetFlag(FLAGS_rho),

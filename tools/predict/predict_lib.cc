@@ -13,7 +13,7 @@
 #include "lib/train/frozen_backbone.h"
 #include "lib/train/run_config.h"
 #include "lib/train/trainer.h"
-#include "tools/embed/embed_lib.h"
+#include "lib/cli/cli.h"
 
 namespace mammo::predict {
 namespace {
@@ -56,8 +56,9 @@ absl::Status PredictTlImages(const Options& options, const train::RunConfig& con
   spec.model = config.model;
   spec.weights = config.weights;
   spec.image_size = config.image_size;
-  ASSIGN_OR_RETURN(spec.mean, embed::ParseTriple(config.mean));
-  ASSIGN_OR_RETURN(spec.std, embed::ParseTriple(config.std));
+  spec.layer = config.layer;
+  ASSIGN_OR_RETURN(spec.mean, cli::ParseTriple(config.mean));
+  ASSIGN_OR_RETURN(spec.std, cli::ParseTriple(config.std));
   absl::StatusOr<std::unique_ptr<train::FrozenBackbone>> created = train::FrozenBackbone::Create(spec);
   if (!created.ok()) {
     return absl::Status(created.status().code(),

@@ -11,7 +11,6 @@
 #include "lib/cli/cli.h"
 #include "lib/cli/malloc_tuning.h"
 #include "lib/train/training_flags.h"
-#include "tools/embed/embed_lib.h"
 #include "tools/tl_train/tl_train_lib.h"
 
 ABSL_FLAG(std::vector<std::string>, input, {},
@@ -49,6 +48,9 @@ ABSL_FLAG(std::string, weights, "",
           "Image records only (required then): the backbone's safetensors file, or none "
           "(random weights, the same as embed's; testing only).");
 ABSL_FLAG(int, image_size, 0, "Image records only: embed's --image_size (0: the model's).");
+ABSL_FLAG(std::string, layer, "",
+          "Image records only: embed's --layer, the Keras layer whose pooled output is the "
+          "features (default: the last convolutional block).");
 ABSL_FLAG(std::string, mean, "", "Image records only: embed's --mean (default: the model's).");
 ABSL_FLAG(std::string, std, "", "Image records only: embed's --std (default: the model's).");
 
@@ -112,11 +114,12 @@ int main(int argc, char** argv) {
   options.model = absl::GetFlag(FLAGS_model);
   options.weights = absl::GetFlag(FLAGS_weights);
   options.image_size = absl::GetFlag(FLAGS_image_size);
+  options.layer = absl::GetFlag(FLAGS_layer);
   for (const auto& [flag, target] :
        {std::pair{absl::GetFlag(FLAGS_mean), &options.mean},
         std::pair{absl::GetFlag(FLAGS_std), &options.std}}) {
     if (flag.empty()) continue;
-    absl::StatusOr<std::array<float, 3>> values = mammo::embed::ParseTriple(flag);
+    absl::StatusOr<std::array<float, 3>> values = mammo::cli::ParseTriple(flag);
     if (!values.ok()) return mammo::cli::UsageError(values.status().message());
     *target = *values;
   }

@@ -105,6 +105,8 @@ void SetBackbone(const std::vector<std::pair<std::string, std::string>>& paramet
     if (name == "image_size" && !absl::SimpleAtoi(value, &config->image_size)) config->image_size = 0;
     if (name == "mean") config->mean = value;
     if (name == "std") config->std = value;
+    if (name == "layer") config->layer = value;
+    if (name == "variant") config->variant = value;
   }
   // Without every piece predict could not rebuild the backbone: record none of it.
   if (config->model.empty() || config->weights.empty() || config->image_size <= 0 ||
@@ -144,10 +146,10 @@ absl::Status Finish(const Options& options, const std::string& source,
 
 absl::Status RunOnFeatures(Options options) {
   if (!options.model.empty() || !options.weights.empty() || options.image_size != 0 ||
-      options.mean.has_value() || options.std.has_value()) {
+      !options.layer.empty() || options.mean.has_value() || options.std.has_value()) {
     return absl::InvalidArgumentError(
-        "--model, --weights, --image_size, --mean and --std are for image records; these "
-        "records hold features (embed already ran the backbone)");
+        "--model, --weights, --image_size, --layer, --mean and --std are for image records; "
+        "these records hold features (embed already ran the backbone)");
   }
   ASSIGN_OR_RETURN(train::FeatureSet all, train::LoadFeatureSet(options.inputs));
   const train::FeatureSet train_set = all.Select(TRAIN);
@@ -180,6 +182,7 @@ absl::Status RunOnImages(Options options) {
   spec.model = options.model;
   spec.weights = options.weights;
   spec.image_size = options.image_size;
+  spec.layer = options.layer;
   spec.mean = options.mean;
   spec.std = options.std;
   spec.device = options.training.device;

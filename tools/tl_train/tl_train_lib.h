@@ -31,6 +31,7 @@ struct Options {
   std::string model;
   std::string weights;              // a safetensors file or "none"
   int image_size = 0;
+  std::string layer;                // a Keras layer whose pooled output is the features
   std::optional<std::array<float, 3>> mean;
   std::optional<std::array<float, 3>> std;
   bool mixed_precision = false;     // CUDA only: the backbone under autocast; the head float32
