@@ -3,7 +3,8 @@
 `weights convert --from keras_h5` and checks, independently of the C++ code, that every tensor
 landed at its key with the right transposition and folding.
 
-Usage: keras_h5_check.py WEIGHTS_BINARY WORKDIR   (run with Debian's /usr/bin/python3)
+Usage: keras_h5_check.py WEIGHTS_BINARY WORKDIR convert|convert_2|reader
+(run with Debian's /usr/bin/python3; the three parts are three tests, each under a minute)
 
 Files: vgg16 and resnet50 weights-only (*_notop.h5, Keras 2.3+ layer names, as
 keras.applications' downloads) and full-model files (/model_weights + model_config, with a
@@ -19,7 +20,7 @@ import sys
 import h5py
 import numpy as np
 
-BINARY, WORK = sys.argv[1], sys.argv[2]
+BINARY, WORK, PART = sys.argv[1], sys.argv[2], sys.argv[3]
 rng = np.random.default_rng(7)
 
 
@@ -346,33 +347,125 @@ def run_failure(model, filename, layers, expected_words, **kwargs):
 
 os.makedirs(WORK, exist_ok=True)
 vgg = vgg_layers()
-run_case("vgg16", "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5", vgg, False,
-         expect_vgg(vgg, []), None)
-vgg_full = vgg + [plain("flatten", "Flatten", ["block5_pool"]),
-                  dense("fc1", 7 * 7 * 512, 8, ["flatten"], "relu"),
-                  plain("dropout", "Dropout", ["fc1"], rate=0.5),
-                  dense("predictions", 8, 3, ["dropout"], "softmax")]
-run_case("vgg16", "vgg16_full.h5", vgg_full, True, expect_vgg(vgg_full, ["fc1", "predictions"]),
-         "relu,softmax")
-resnet = resnet50_layers()
-run_case("resnet50", "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5", resnet, False,
-         expect_resnet(resnet, []), None)
-resnet_full = resnet + [plain("avg_pool", "GlobalAveragePooling2D", ["conv5_block3_out"]),
-                        dense("predictions", 2048, 4, ["avg_pool"], "softmax")]
-run_case("resnet50", "resnet50_full.h5", resnet_full, True,
-         expect_resnet(resnet_full, ["predictions"]), "softmax")
-run_failure("resnet50", "resnet50_no_layer.h5", resnet, ["conv3_block2_2_conv"],
-            drop="conv3_block2_2_conv")
-run_failure("resnet50", "resnet50_nan.h5", resnet, ["conv2_block1_1_conv", "NaN"],
-            nan_in="conv2_block1_1_conv")
-vgg19 = vgg_layers([2, 2, 4, 4, 4])
-run_case("vgg19", "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5", vgg19, False,
-         expect_vgg(vgg19, [], [2, 2, 4, 4, 4]), None)
-xception = xception_layers()
-run_case("xception", "xception_weights_tf_dim_ordering_tf_kernels_notop.h5", xception, False,
-         expect_xception(xception), None, preprocessing="tf")
-# Another architecture's file: one line naming a layer.
-run_failure("vgg19", "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5", None, ["block3_conv4"])
-run_failure("vgg16", "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5", None, ["block3_conv4"])
-run_failure("xception", "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5", None, ["layer"])
+def convert_part():
+    run_case("vgg16", "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5", vgg, False,
+             expect_vgg(vgg, []), None)
+    vgg_full = vgg + [plain("flatten", "Flatten", ["block5_pool"]),
+                      dense("fc1", 7 * 7 * 512, 8, ["flatten"], "relu"),
+                      plain("dropout", "Dropout", ["fc1"], rate=0.5),
+                      dense("predictions", 8, 3, ["dropout"], "softmax")]
+    run_case("vgg16", "vgg16_full.h5", vgg_full, True, expect_vgg(vgg_full, ["fc1", "predictions"]),
+             "relu,softmax")
+    resnet = resnet50_layers()
+    run_case("resnet50", "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5", resnet, False,
+             expect_resnet(resnet, []), None)
+    resnet_full = resnet + [plain("avg_pool", "GlobalAveragePooling2D", ["conv5_block3_out"]),
+                            dense("predictions", 2048, 4, ["avg_pool"], "softmax")]
+    run_case("resnet50", "resnet50_full.h5", resnet_full, True,
+             expect_resnet(resnet_full, ["predictions"]), "softmax")
+    run_failure("resnet50", "resnet50_no_layer.h5", resnet, ["conv3_block2_2_conv"],
+                drop="conv3_block2_2_conv")
+    run_failure("resnet50", "resnet50_nan.h5", resnet, ["conv2_block1_1_conv", "NaN"],
+                nan_in="conv2_block1_1_conv")
+    # Another architecture's file: one line naming a layer.
+    run_failure("vgg19", "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5", None, ["block3_conv4"])
+
+
+def convert_part_2():
+    vgg19 = vgg_layers([2, 2, 4, 4, 4])
+    run_case("vgg19", "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5", vgg19, False,
+             expect_vgg(vgg19, [], [2, 2, 4, 4, 4]), None)
+    xception = xception_layers()
+    run_case("xception", "xception_weights_tf_dim_ordering_tf_kernels_notop.h5", xception, False,
+             expect_xception(xception), None, preprocessing="tf")
+    run_failure("vgg16", "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5", None, ["block3_conv4"])
+    run_failure("resnet50", "xception_weights_tf_dim_ordering_tf_kernels_notop.h5", None, ["layer"])
+
+
+
+if PART in ("convert", "convert_2"):
+    (convert_part if PART == "convert" else convert_part_2)()
+    print("PASS")
+    sys.exit(0)
+
+
+# ---- The reader: float64 and float16 datasets are converted; every broken field fails. ----
+def inspect(path):
+    return subprocess.run([BINARY, "inspect", path], capture_output=True, text=True)
+
+
+mixed = vgg_layers()
+mixed[1][4]["kernel"] = mixed[1][4]["kernel"].astype(np.float64)   # block1_conv1
+mixed[2][4]["bias"] = mixed[2][4]["bias"].astype(np.float16)       # block1_conv2
+run_case("vgg16", "vgg16_float64_float16.h5", mixed, False,
+         expect_vgg([(n, c, cfg, i, {k: v.astype(np.float32) for k, v in p.items()})
+                     for n, c, cfg, i, p in mixed], []), None)
+listing = inspect(os.path.join(WORK, "vgg16_float64_float16.h5")).stdout
+if "block1_conv1/kernel:0\tfloat64\t[3,3,3,64]" not in listing or \
+        "block1_conv2/bias:0\tfloat16\t[64]" not in listing:
+    fail("inspect does not show the stored dtypes: " + listing[:500])
+
+small = vgg_layers()[:4]  # input_1, block1_conv1, block1_conv2, block1_pool
+
+
+def broken(filename, edit, words, code=2):
+    path = os.path.join(WORK, filename)
+    write_h5(path, small, True)
+    with h5py.File(path, "r+") as f:
+        edit(f)
+    result = inspect(path)
+    if result.returncode != code or len(result.stderr.splitlines()) != 1 or \
+            not all(w in result.stderr for w in [filename] + words):
+        fail(f"{filename}: exit {result.returncode}, want {code} and one line naming {words}: "
+             f"{result.stderr!r}")
+    print(f"ok {filename}: {result.stderr.strip()}")
+
+
+broken("no_layer_names.h5", lambda f: f["model_weights"].attrs.__delitem__("layer_names"),
+       ["layer_names"])
+broken("no_layer_group.h5", lambda f: f["model_weights"].__delitem__("block1_conv2"),
+       ["block1_conv2"])
+broken("no_weight_names.h5",
+       lambda f: f["model_weights/block1_conv1"].attrs.__delitem__("weight_names"),
+       ["block1_conv1", "weight_names"])
+broken("no_dataset.h5",
+       lambda f: f["model_weights/block1_conv1/block1_conv1"].__delitem__("bias:0"),
+       ["block1_conv1/bias:0", "missing"])
+
+
+def int_dataset(f):
+    g = f["model_weights/block1_conv1/block1_conv1"]
+    del g["bias:0"]
+    g.create_dataset("bias:0", data=np.arange(64, dtype=np.int32))
+
+
+broken("int_dataset.h5", int_dataset, ["block1_conv1/bias:0", "not float"])
+broken("bad_model_config.h5", lambda f: f.attrs.__setitem__("model_config", b"{not json"),
+       ["model_config"])
+
+
+def inf_dataset(f):
+    g = f["model_weights/block1_conv2/block1_conv2"]
+    value = g["kernel:0"][...].astype(np.float64)
+    value[0, 0, 0, 3] = 1e300
+    del g["kernel:0"]
+    g.create_dataset("kernel:0", data=value.astype(np.float64))
+
+
+broken("float64_overflow.h5", inf_dataset, ["block1_conv2/kernel:0", "element 3 is infinite"])
+not_h5 = os.path.join(WORK, "not_hdf5.h5")
+with open(not_h5, "wb") as f:
+    f.write(b"\x89HDF\r\n\x1a\n" + b"\0" * 100)
+result = inspect(not_h5)
+if result.returncode != 2 or "not_hdf5.h5" not in result.stderr:
+    fail(f"a corrupt HDF5 file: exit {result.returncode}: {result.stderr!r}")
+truncated = os.path.join(WORK, "truncated.h5")
+with open(os.path.join(WORK, "vgg16_float64_float16.h5"), "rb") as f:
+    data = f.read()
+with open(truncated, "wb") as f:
+    f.write(data[:len(data) // 2])
+result = inspect(truncated)
+if result.returncode != 2 or "truncated.h5" not in result.stderr or len(result.stderr.splitlines()) != 1:
+    fail(f"a truncated file: exit {result.returncode}: {result.stderr!r}")
+print(f"ok truncated.h5: {result.stderr.strip()}")
 print("PASS")
