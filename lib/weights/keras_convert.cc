@@ -398,7 +398,12 @@ absl::Status Converter::MapTop(const std::vector<const KerasLayerInfo*>& top) {
 absl::StatusOr<KerasConversion> Converter::Run() {
   ASSIGN_OR_RETURN(const std::vector<models::KerasLayer> keras_layers,
                    models::KerasLayers(info_.name));
-  ASSIGN_OR_RETURN(std::shared_ptr<models::BackboneImpl> net, models::CreateBackbone(info_.name));
+  // The Keras variant where the model has one (the network that will load the file; same keys
+  // and shapes as timm's), else the one variant there is.
+  absl::StatusOr<std::shared_ptr<models::BackboneImpl>> created =
+      models::CreateBackbone(info_.name, models::Variant::kKeras);
+  if (!created.ok()) created = models::CreateBackbone(info_.name);
+  ASSIGN_OR_RETURN(std::shared_ptr<models::BackboneImpl> net, std::move(created));
   const auto skipped = [this](const std::string& key) {
     if (absl::EndsWith(key, "num_batches_tracked")) return true;
     for (const std::string& prefix : info_.classifier_prefixes) {
