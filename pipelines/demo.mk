@@ -2,16 +2,23 @@
 #
 #   make -f pipelines/demo.mk                 # everything; ends by printing the headline numbers
 #   make -f pipelines/demo.mk roicrop         # rerun one stage (and nothing downstream)
-#   make -f pipelines/demo.mk CASES=400 SAMPLES=4000 MODEL=resnet50
+#   make -f pipelines/demo.mk WEIGHTS=none    # the same with a random backbone, for comparison
+#   make -f pipelines/demo.mk MODEL=resnet50 LAYER= WEIGHTS=resnet50.safetensors FT_FROM=conv5_block1_1_conv
 #
-# Stages: synth -> dcm2png -> roicrop -> augment -> embed -> tl_train -> predict -> score.
+# Stages: synth -> dcm2png -> roicrop -> augment -> weights -> embed -> tl_train -> predict
+#         -> ft_train -> ft_predict -> score.
 # Each stage's output is a shard set whose manifest is written last (or a stamp), so an
 # interrupted run resumes at the stage it was in; a stage reruns when its parameters or its
 # inputs change, and nothing upstream does.
 #
-# There are no ImageNet weights offline: the backbone runs with random weights (WEIGHTS=none,
-# with a warning) unless WEIGHTS names a safetensors file. Fine tuning (ft_train) is not in the
-# demo yet.
+# Trained weights: by default the backbone is the InceptionV3 of the npm package nsfwjs 4.4.0
+# (MIT), which tools/setup.sh fetches: every layer up to mixed5 kept Keras's ImageNet weights
+# (the layers after it were retrained on natural photos and are not used here). The `weights`
+# stage converts its TF.js model (tools/weights) once; the demo takes features at mixed5
+# (LAYER), as Keras preprocesses (x / 127.5 - 1). Both of the paper's methods run: transfer
+# learning on the frozen features (tl_train) and fine tuning of the mixed5 block from the
+# transfer-learning head on (ft_train), and one report compares them. WEIGHTS=none runs the
+# same with random weights; WEIGHTS=FILE takes any safetensors file that fits MODEL.
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DELETE_ON_ERROR:
@@ -19,26 +26,39 @@ SHELL := bash
 MAKEFLAGS += --no-builtin-rules
 
 THIS := $(lastword $(MAKEFILE_LIST))
+comma := ,
 OUT ?= out/demo
 BIN ?= bazel-bin/tools
 SEED ?= 42
 CASES ?= 500
 LAYOUT ?= nbia
 SAMPLES ?= 3000
-MODEL ?= mobilenet_v2
-WEIGHTS ?= none
-IMAGE_SIZE ?= 128
+VALID_FRACTION ?= 0.25
+MODEL ?= inception_v3
+LAYER ?= mixed5
+# nsfwjs: the converted nsfwjs model of MODEL; none: random weights; else a safetensors file.
+WEIGHTS ?= nsfwjs
+NPM_DIR ?= $(or $(MAMMO_NPM_DIR),/var/cache/mammo/npm)
+IMAGE_SIZE ?= 160
 EPOCHS ?= 300
 PATIENCE ?= 30
 LR ?= 1e-4
+# Fine tuning: from the Keras layer FT_FROM on (mixed4 is the concatenation before the mixed5
+# block: the block itself and the head train), starting from the transfer-learning head.
+FT_FROM ?= mixed4
+FT_EPOCHS ?= 3
+FT_LR ?= 1e-5
 THREADS ?= 0
 SHARDS ?= 4
 DENOISE ?= yes
-RUN := $(OUT)/runs/$(MODEL)-TL
+CUT := $(if $(LAYER),-$(LAYER),)
+RUN := $(OUT)/runs/$(MODEL)$(CUT)-TL
+FT_RUN := $(OUT)/runs/$(MODEL)$(CUT)-$(FT_FROM)-FT
+WEIGHTS_FILE := $(if $(filter nsfwjs,$(WEIGHTS)),$(OUT)/weights/$(MODEL).safetensors,$(WEIGHTS))
 
-TOOLS := synth dcm2png roicrop augment embed tl_train predict score shardcat
+TOOLS := synth dcm2png roicrop augment weights embed tl_train ft_train predict score shardcat
 
-.PHONY: all build report $(filter-out shardcat,$(TOOLS)) clean FORCE
+.PHONY: all build report $(filter-out shardcat,$(TOOLS)) ft_predict clean FORCE
 
 all: build
 	@$(MAKE) --no-print-directory -f $(THIS) report
@@ -48,17 +68,23 @@ include $(dir $(THIS))common.mk
 SYNTH_FLAGS := --cases $(CASES) --layout $(LAYOUT) --seed $(SEED) --threads $(THREADS)
 DCM2PNG_FLAGS := --clahe --threads $(THREADS)
 ROICROP_FLAGS := --threads $(THREADS) $(if $(filter no,$(DENOISE)),--no_denoise,)
-AUGMENT_FLAGS := --samples $(SAMPLES) --protocol patient --seed $(SEED) --shards $(SHARDS) --threads $(THREADS)
-EMBED_FLAGS := --model $(MODEL) --weights $(WEIGHTS) --image_size $(IMAGE_SIZE) --threads $(THREADS)
+AUGMENT_FLAGS := --samples $(SAMPLES) --protocol patient --valid_fraction $(VALID_FRACTION) \
+  --seed $(SEED) --shards $(SHARDS) --threads $(THREADS)
+BACKBONE_FLAGS := --model $(MODEL) --weights $(WEIGHTS_FILE) --image_size $(IMAGE_SIZE) \
+  $(if $(LAYER),--layer $(LAYER),) --threads $(THREADS)
+EMBED_FLAGS := $(BACKBONE_FLAGS)
 # Random backbone weights give features about 1e-8 in size: standardise them for the head.
 STANDARDIZE := $(if $(filter none,$(WEIGHTS)),--standardize,)
 TL_FLAGS := --max_epochs $(EPOCHS) --patience $(PATIENCE) --lr $(LR) --seed $(SEED) --threads $(THREADS) $(STANDARDIZE)
+FT_FLAGS := $(BACKBONE_FLAGS) --from_layer $(FT_FROM) --init_head $(RUN) --hidden 4096 \
+  --max_epochs $(FT_EPOCHS) --patience $(PATIENCE) --lr $(FT_LR) --seed $(SEED)
 $(eval $(call params,synth,$(SYNTH_FLAGS)))
 $(eval $(call params,dcm2png,$(DCM2PNG_FLAGS)))
 $(eval $(call params,roicrop,$(ROICROP_FLAGS)))
 $(eval $(call params,augment,$(AUGMENT_FLAGS)))
 $(eval $(call params,embed,$(EMBED_FLAGS)))
 $(eval $(call params,tl_train,$(TL_FLAGS)))
+$(eval $(call params,ft_train,$(FT_FLAGS)))
 
 CBIS := $(OUT)/cbis
 CSVS := $(CBIS)/mass_case_description_train_set.csv $(CBIS)/mass_case_description_test_set.csv
@@ -84,44 +110,80 @@ $(OUT)/augment.stamp: $(OUT)/rois.manifest.json $(call tool,augment) $(OUT)/para
 	$(call tool,augment) --output $(OUT)/aug $(AUGMENT_FLAGS) --progress=always $(OUT)/rois
 	touch $@
 
-$(OUT)/feats.manifest.json: $(OUT)/augment.stamp $(call tool,embed) $(OUT)/params/embed.txt
-	@echo "== embed: $(MODEL) pooled features (weights: $(WEIGHTS))"
-	$(call tool,embed) --input $(OUT)/aug_train,$(OUT)/aug_valid,$(OUT)/aug_test \
-	  --output $(OUT)/feats@$(SHARDS) $(EMBED_FLAGS) --progress=always
+# The nsfwjs model as tools/setup.sh left it (standard TF.js), converted once.
+$(OUT)/weights/$(MODEL).safetensors: $(call tool,weights)
+	@echo "== weights: nsfwjs 4.4.0's $(MODEL) (Keras ImageNet weights up to mixed5) -> $@"
+	@[[ -f $(NPM_DIR)/nsfwjs-tfjs/$(MODEL)/model.json ]] || { echo "no $(NPM_DIR)/nsfwjs-tfjs/$(MODEL)/model.json: run tools/setup.sh (nsfwjs has inception_v3 and mobilenet_v2), or give WEIGHTS=FILE or WEIGHTS=none" >&2; exit 2; }
+	mkdir -p $(@D)
+	$(call tool,weights) convert --from tfjs --model $(MODEL) $(NPM_DIR)/nsfwjs-tfjs/$(MODEL)/model.json $@
+
+WEIGHTS_DEP := $(filter-out none,$(WEIGHTS_FILE))
+
+# Training features and evaluation features (valid + test) apart, so that both methods are
+# scored on the same records.
+$(OUT)/feats.stamp: $(OUT)/augment.stamp $(WEIGHTS_DEP) $(call tool,embed) $(OUT)/params/embed.txt
+	@echo "== embed: $(MODEL) pooled features$(if $(LAYER), at $(LAYER),) (weights: $(WEIGHTS))"
+	$(call tool,embed) --input $(OUT)/aug_train --output $(OUT)/feats_train@$(SHARDS) \
+	  $(EMBED_FLAGS) --progress=always
+	$(call tool,embed) --input $(OUT)/aug_valid,$(OUT)/aug_test --output $(OUT)/feats_eval@1 \
+	  $(EMBED_FLAGS) --progress=always
+	touch $@
 
 # --resume: an interrupted training continues from its last checkpoint.
-$(RUN)/run.json: $(OUT)/feats.manifest.json $(call tool,tl_train) $(OUT)/params/tl_train.txt
-	@echo "== tl_train: $(MODEL)-TL"
+$(RUN)/run.json: $(OUT)/feats.stamp $(call tool,tl_train) $(OUT)/params/tl_train.txt
+	@echo "== tl_train: $(notdir $(RUN))"
 	@if [[ -f $(RUN)/last.pt && $(OUT)/params/tl_train.txt -nt $(RUN)/last.pt ]] \
-	    || [[ -f $(RUN)/last.pt && $(OUT)/feats.manifest.json -nt $(RUN)/last.pt ]]; then \
+	    || [[ -f $(RUN)/last.pt && $(OUT)/feats.stamp -nt $(RUN)/last.pt ]]; then \
 	  rm -rf $(RUN); fi
-	$(call tool,tl_train) --input $(OUT)/feats --output $(RUN) $(TL_FLAGS) --resume
+	$(call tool,tl_train) --input $(OUT)/feats_train,$(OUT)/feats_eval --output $(RUN) \
+	  --run_name $(notdir $(RUN)) $(TL_FLAGS) --resume
 
 $(RUN)/predictions.csv: $(RUN)/run.json $(call tool,predict)
-	@echo "== predict"
-	$(call tool,predict) --run $(RUN) --input $(OUT)/feats --output $@
+	@echo "== predict: $(notdir $(RUN)) on valid and test"
+	$(call tool,predict) --run $(RUN) --input $(OUT)/feats_eval --output $@
 
-$(OUT)/report/report.md: $(RUN)/predictions.csv $(call tool,score)
+$(FT_RUN)/run.json: $(RUN)/run.json $(WEIGHTS_DEP) $(call tool,ft_train) $(OUT)/params/ft_train.txt
+	@echo "== ft_train: $(notdir $(FT_RUN))"
+	@if [[ -f $(FT_RUN)/last.pt && $(OUT)/params/ft_train.txt -nt $(FT_RUN)/last.pt ]] \
+	    || [[ -f $(FT_RUN)/last.pt && $(RUN)/run.json -nt $(FT_RUN)/last.pt ]]; then \
+	  rm -rf $(FT_RUN); fi
+	$(call tool,ft_train) --input $(OUT)/aug_train,$(OUT)/aug_valid --output $(FT_RUN) \
+	  --run_name $(notdir $(FT_RUN)) $(FT_FLAGS) --resume
+
+$(FT_RUN)/predictions.csv: $(FT_RUN)/run.json $(call tool,predict)
+	@echo "== ft_predict: $(notdir $(FT_RUN)) on valid and test"
+	$(call tool,predict) --run $(FT_RUN) --input $(OUT)/aug_valid,$(OUT)/aug_test --output $@
+
+$(OUT)/report/report.md: $(RUN)/predictions.csv $(FT_RUN)/predictions.csv $(call tool,score)
 	@echo "== score"
 	mkdir -p $(OUT)/report
-	$(call tool,score) --runs $(RUN) --figures $(OUT)/report --report $@.tmp
+	$(call tool,score) --runs $(RUN) $(FT_RUN) --figures $(OUT)/report --report $@.tmp
+	$(call tool,score) --compare $(RUN)/predictions.csv $(FT_RUN)/predictions.csv > $(OUT)/report/compare.txt
 	mv $@.tmp $@
 
 report: $(OUT)/report/report.md
 	@$(call tool,score) --leakage $(OUT)/aug_train $(OUT)/aug_valid $(OUT)/aug_test > /dev/null
-	@$(call tool,score) $(RUN) | tee $(OUT)/report/scores.txt
+	@cat $(OUT)/report/report.md
 	@echo
-	@awk '$$1 == "test" { print "Headline, test split (patients never seen in training): ROC AUC " $$5 " " $$6 " " $$7 " (DeLong 95% CI); the paper'"'"'s single-threshold AUC " $$8 }' $(OUT)/report/scores.txt
-	@echo "Report: $(OUT)/report/report.md (figures in $(OUT)/report/$(MODEL)-TL/)"
+	@for run in $(RUN) $(FT_RUN); do \
+	  $(call tool,score) $$run > $$run/scores.txt; \
+	  awk -v run=$$(basename $$run) '$$1 == "test" { print "Headline, test split (patients never seen in training), " run ": ROC AUC " $$5 " " $$6 " " $$7 " (DeLong 95% CI); the paper'"'"'s single-threshold AUC " $$8 }' $$run/scores.txt; \
+	done
+	@awk '$$1 == "test" { print "TL - FT on the test split (DeLong, paired): " $$5 " " $$6 " " $$7 " (95% CI), p = " $$9 }' $(OUT)/report/compare.txt
+	@echo "Backbone: $(MODEL)$(if $(LAYER),$(comma) cut at $(LAYER),), weights $(WEIGHTS)$(if $(filter nsfwjs,$(WEIGHTS)), (nsfwjs 4.4.0: Keras ImageNet weights up to mixed5),)"
+	@echo "Report: $(OUT)/report/report.md (figures in $(OUT)/report/)"
 
 # Phony aliases: rerun exactly one stage.
 synth: ; rm -f $(OUT)/synth.stamp && $(MAKE) --no-print-directory -f $(THIS) $(OUT)/synth.stamp
 dcm2png: ; rm -f $(OUT)/full.manifest.json && $(MAKE) --no-print-directory -f $(THIS) $(OUT)/full.manifest.json
 roicrop: ; rm -f $(OUT)/rois.manifest.json && $(MAKE) --no-print-directory -f $(THIS) $(OUT)/rois.manifest.json
 augment: ; rm -f $(OUT)/augment.stamp && $(MAKE) --no-print-directory -f $(THIS) $(OUT)/augment.stamp
-embed: ; rm -f $(OUT)/feats.manifest.json && $(MAKE) --no-print-directory -f $(THIS) $(OUT)/feats.manifest.json
+weights: ; rm -f $(OUT)/weights/$(MODEL).safetensors && $(MAKE) --no-print-directory -f $(THIS) $(OUT)/weights/$(MODEL).safetensors
+embed: ; rm -f $(OUT)/feats.stamp && $(MAKE) --no-print-directory -f $(THIS) $(OUT)/feats.stamp
 tl_train: ; rm -rf $(RUN) && $(MAKE) --no-print-directory -f $(THIS) $(RUN)/run.json
 predict: ; rm -f $(RUN)/predictions.csv && $(MAKE) --no-print-directory -f $(THIS) $(RUN)/predictions.csv
+ft_train: ; rm -rf $(FT_RUN) && $(MAKE) --no-print-directory -f $(THIS) $(FT_RUN)/run.json
+ft_predict: ; rm -f $(FT_RUN)/predictions.csv && $(MAKE) --no-print-directory -f $(THIS) $(FT_RUN)/predictions.csv
 score: ; rm -f $(OUT)/report/report.md && $(MAKE) --no-print-directory -f $(THIS) $(OUT)/report/report.md
 
 clean:

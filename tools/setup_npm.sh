@@ -24,6 +24,14 @@ models=(inception_v3 mobilenet_v2)
 
 fail() { echo "setup_npm: $*" >&2; exit 1; }
 
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  # This machine kind ships Node.js 20 with npm; elsewhere Debian 12's Node.js 18 serves.
+  sudo=()
+  if ((EUID != 0)); then sudo=(sudo); fi
+  echo "setup_npm: installing Debian's nodejs and npm"
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
+    nodejs npm >/dev/null || fail "cannot install nodejs and npm with apt-get"
+fi
 command -v node >/dev/null || fail "node not found on PATH (install Node.js >= 18 with npm)"
 command -v npm >/dev/null || fail "npm not found on PATH (install Node.js >= 18 with npm)"
 mkdir -p "$dir" || fail "cannot create $dir (set MAMMO_NPM_DIR to a writable folder)"

@@ -10,7 +10,8 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
 bazel test //... --test_summary=short "$@" 2>&1 | tee "$log" || status=$?
-bazel test --config=asan //lib/records/... //lib/weights/... --test_summary=short "$@" 2>&1 \
+bazel test --config=asan --build_tests_only //lib/records/... //lib/weights/... \
+  --test_summary=short "$@" 2>&1 \
   | tee -a "$log" || status=$?
 passed=$(grep -cE '^//[^ ]+ +(\(cached\) )?PASSED' "$log" || true)
 failed=$(grep -cE '^//[^ ]+ +(\(cached\) )?(FAILED|TIMEOUT|NO STATUS|INCOMPLETE|FLAKY)' "$log" || true)
