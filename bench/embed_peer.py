@@ -2,23 +2,49 @@
 model, random weights, inference mode, global average pooling) on random images.
 
 Usage: embed_peer.py MODEL SIZE IMAGES BATCH
+MODEL inception_v3:Mixed_6c (bench/embed_cut_bench.sh) runs torchvision's inception_v3 up to
+Mixed_6c (Keras's mixed5: the stem with its two max pools, Mixed_5b..Mixed_6c) with the block
+average pools excluding padding (count_include_pad=False), as Keras's and embed's do.
 Prints "images/s: X". Like embed's own figure, the timing covers every batch, the first
 one (oneDNN set-up) included.
 """
 import os
 import sys
 import time
+import types
 
 import torch
 import torchvision.models as tvm
+import torchvision.models.inception as tv_inception
+
+
+def inception_v3_cut(last):
+    """torchvision's inception_v3 run up to its child `last`, Keras's block average pools."""
+    # Its blocks call F.avg_pool2d(x, 3, stride=1, padding=1), counting the zero padding; give
+    # that module (only) an avg_pool2d that does not, as Keras's AveragePooling2D('same').
+    functional = torch.nn.functional
+    tv_inception.F = types.SimpleNamespace(
+        **{name: getattr(functional, name) for name in dir(functional) if not name.startswith("__")})
+    tv_inception.F.avg_pool2d = lambda *args, **kwargs: functional.avg_pool2d(
+        *args, **kwargs, count_include_pad=False)
+    model = tvm.inception_v3(weights=None, aux_logits=False, init_weights=True).eval()
+    children = []
+    for name, child in model.named_children():  # in forward's order up to Mixed_7a
+        children.append(child)
+        if name == last:
+            return torch.nn.Sequential(*children)
+    raise SystemExit(f"no {last} in inception_v3")
 
 
 def main(model_name, size, images, batch):
     torch.set_num_threads(os.cpu_count())
     torch.manual_seed(0)
-    model = getattr(tvm, model_name)(weights=None).eval()
-    body = model.features if model_name.startswith(("vgg", "mobilenet")) else torch.nn.Sequential(
-        *list(model.children())[:-2])  # resnet: everything before avgpool and fc
+    if model_name.startswith("inception_v3:"):
+        body = inception_v3_cut(model_name.split(":", 1)[1])
+    elif model_name.startswith(("vgg", "mobilenet")):
+        body = getattr(tvm, model_name)(weights=None).eval().features
+    else:  # resnet: everything before avgpool and fc
+        body = torch.nn.Sequential(*list(getattr(tvm, model_name)(weights=None).eval().children())[:-2])
     inputs = torch.randn(batch, 3, size, size)
     start = time.perf_counter()
     done = 0
