@@ -19,6 +19,10 @@ for target in "${benchmarks[@]}"; do
 done
 # embed against PyTorch Python (a script: the peer is a Python process).
 bench/embed_bench.sh
+# A trained TF.js model (nsfwjs's InceptionV3): `weights convert` against TensorFlow.js in Node
+# loading it, then embed cut at mixed5 against torchvision's inception_v3 cut after Mixed_6c.
+bench/weights_bench.sh
+bench/embed_cut_bench.sh
 # tl_train (embed + 100 epochs on features) and ft_train against PyTorch Python (scripts, as
 # embed's); the tl_train peer's 100 epochs are extrapolated from 2 measured ones.
 bench/tl_train_bench.sh
