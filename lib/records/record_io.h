@@ -30,7 +30,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "lib/records/byte_io.h"
+#include "lib/io/byte_io.h"
 
 namespace mammo {
 

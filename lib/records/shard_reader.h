@@ -24,7 +24,7 @@
 #include "absl/status/statusor.h"
 #include "data_formats/manifest.pb.h"
 #include "data_formats/record.pb.h"
-#include "lib/records/byte_io.h"
+#include "lib/io/byte_io.h"
 #include "lib/records/record_io.h"
 #include "lib/records/shard_spec.h"
 

@@ -9,7 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "lib/records/byte_io.h"
+#include "lib/io/byte_io.h"
 
 namespace mammo {
 namespace {

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
-#include "lib/records/byte_io.h"
+#include "lib/io/byte_io.h"
 #include "lib/status/status_macros.h"
 
 namespace mammo::train {

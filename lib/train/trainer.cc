@@ -15,7 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
-#include "lib/records/byte_io.h"
+#include "lib/io/byte_io.h"
 #include "lib/status/status_macros.h"
 #include "lib/train/rmsprop_step.h"
 

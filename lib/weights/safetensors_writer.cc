@@ -3,7 +3,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
-#include "lib/records/byte_io.h"
+#include "lib/io/byte_io.h"
 #include "lib/status/status_macros.h"
 #include "lib/weights/safetensors.h"
 #include "nlohmann/json.hpp"

@@ -23,7 +23,7 @@
 #include "lib/cli/progress.h"
 #include "lib/image/normalize.h"
 #include "lib/image/png_write.h"
-#include "lib/records/byte_io.h"
+#include "lib/io/byte_io.h"
 #include "lib/records/shard_spec.h"
 #include "lib/records/shard_writer.h"
 #include "lib/status/status_macros.h"

@@ -5,7 +5,7 @@
 #include "absl/strings/str_format.h"
 #include "data_formats/record.pb.h"
 #include "lib/image/preprocess.h"
-#include "lib/records/byte_io.h"
+#include "lib/io/byte_io.h"
 #include "lib/records/shard_reader.h"
 #include "lib/status/status_macros.h"
 #include "lib/train/feature_set.h"

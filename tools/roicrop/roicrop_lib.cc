@@ -18,7 +18,7 @@
 #include "lib/cli/progress.h"
 #include "lib/image/codec.h"
 #include "lib/image/png_rows.h"
-#include "lib/records/byte_io.h"
+#include "lib/io/byte_io.h"
 #include "lib/records/shard_reader.h"
 #include "lib/status/status_macros.h"
 

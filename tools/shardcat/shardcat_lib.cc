@@ -16,7 +16,7 @@
 #include "lib/cli/cli.h"
 #include "lib/cli/progress.h"
 #include "lib/image/codec.h"
-#include "lib/records/byte_io.h"
+#include "lib/io/byte_io.h"
 #include "lib/records/shard_reader.h"
 #include "lib/records/shard_spec.h"
 #include "lib/records/shard_writer.h"

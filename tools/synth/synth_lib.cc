@@ -12,7 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "lib/cli/cli.h"
 #include "lib/cli/progress.h"
-#include "lib/records/byte_io.h"
+#include "lib/io/byte_io.h"
 #include "lib/status/status_macros.h"
 #include "tools/synth/synth_render.h"
 

@@ -11,8 +11,8 @@
 // A file writer writes to PATH.tmp and renames it to PATH only in a successful Close(), so a
 // process killed halfway never leaves a file that looks complete. Destroying an unclosed
 // writer removes the temporary file. Errors name the file.
-#ifndef MAMMO_LIB_RECORDS_BYTE_IO_H_
-#define MAMMO_LIB_RECORDS_BYTE_IO_H_
+#ifndef MAMMO_LIB_IO_BYTE_IO_H_
+#define MAMMO_LIB_IO_BYTE_IO_H_
 
 #include <cstdint>
 #include <memory>
@@ -96,4 +96,4 @@ inline constexpr absl::string_view kTempSuffix = ".tmp";
 
 }  // namespace mammo
 
-#endif  // MAMMO_LIB_RECORDS_BYTE_IO_H_
+#endif  // MAMMO_LIB_IO_BYTE_IO_H_

@@ -1,4 +1,4 @@
-#include "lib/records/byte_io.h"
+#include "lib/io/byte_io.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
