@@ -5,11 +5,13 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "lib/status/status_macros.h"
 
 namespace mammo {
 namespace {
@@ -37,6 +39,28 @@ absl::Status ErrnoError(const std::string& what, const std::string& name, int er
     default:
       return absl::UnavailableError(message);
   }
+}
+
+// The folder that holds `path`, which names a file.
+std::string ParentFolder(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+// fsync, where the file system can (EINVAL: it cannot for this kind of file).
+bool Sync(int fd) { return ::fsync(fd) == 0 || errno == EINVAL; }
+
+// Makes a rename into `path`'s folder survive a crash of the machine.
+absl::Status SyncFolder(const std::string& path) {
+  const std::string folder = ParentFolder(path);
+  const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return ErrnoError("cannot open the folder to sync it", folder, errno);
+  absl::Status status;
+  if (!Sync(fd)) status = ErrnoError("cannot sync the folder", folder, errno);
+  ::close(fd);
+  return status;
 }
 
 }  // namespace
@@ -193,12 +217,57 @@ absl::Status ByteWriter::Close() {
   absl::Status status = Flush();
   closed_ = true;
   if (temp_path_.empty()) return status;
+  if (status.ok() && !Sync(fd_)) status = ErrnoError("cannot sync", temp_path_, errno);
   if (::close(fd_) != 0 && status.ok()) status = ErrnoError("close failed", temp_path_, errno);
   if (status.ok() && ::rename(temp_path_.c_str(), name_.c_str()) != 0) {
     status = ErrnoError("cannot rename " + temp_path_ + " to", name_, errno);
   }
-  if (!status.ok()) ::unlink(temp_path_.c_str());
-  return status;
+  if (!status.ok()) {
+    ::unlink(temp_path_.c_str());
+    return status;
+  }
+  return SyncFolder(name_);
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  ASSIGN_OR_RETURN(std::unique_ptr<ByteReader> in, ByteReader::Open(path));
+  constexpr size_t kChunk = 1 << 20;
+  // A regular file is read in one piece (one byte more than its size, to see its end).
+  size_t chunk = in->size().has_value() ? static_cast<size_t>(*in->size()) + 1 : kChunk;
+  std::string bytes;
+  while (true) {
+    const size_t old_size = bytes.size();
+    bytes.resize(old_size + chunk);
+    ASSIGN_OR_RETURN(size_t got, in->Read(bytes.data() + old_size, chunk));
+    bytes.resize(old_size + got);
+    if (got < chunk) return bytes;
+    chunk = kChunk;
+  }
+}
+
+absl::Status WriteFileAtomically(const std::string& path, absl::string_view bytes) {
+  ASSIGN_OR_RETURN(std::unique_ptr<ByteWriter> out, ByteWriter::Create(path));
+  RETURN_IF_ERROR(out->Write(bytes));
+  return out->Close();  // an unclosed writer removes its temporary file
+}
+
+absl::Status SyncAndRename(const std::string& temp_path, const std::string& path) {
+  absl::Status status;
+  const int fd = ::open(temp_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    status = ErrnoError("cannot open to sync", temp_path, errno);
+  } else {
+    if (!Sync(fd)) status = ErrnoError("cannot sync", temp_path, errno);
+    ::close(fd);
+  }
+  if (status.ok() && ::rename(temp_path.c_str(), path.c_str()) != 0) {
+    status = ErrnoError("cannot rename " + temp_path + " to", path, errno);
+  }
+  if (!status.ok()) {
+    ::unlink(temp_path.c_str());
+    return status;
+  }
+  return SyncFolder(path);
 }
 
 }  // namespace mammo

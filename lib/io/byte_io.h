@@ -1,4 +1,5 @@
-// Bytes layer: buffered sequential reading and writing of files, stdin and stdout.
+// Bytes layer: buffered sequential reading and writing of files, stdin and stdout, and whole
+// files read or written at once.
 //
 //   ASSIGN_OR_RETURN(std::unique_ptr<ByteReader> in, ByteReader::Open("shard.rec"));  // "-" = stdin
 //   char buf[4096];
@@ -8,9 +9,14 @@
 //   RETURN_IF_ERROR(out->Write("bytes"));
 //   RETURN_IF_ERROR(out->Close());   // renames out.rec.tmp to out.rec
 //
+//   RETURN_IF_ERROR(WriteFileAtomically("run.json", text));   // all of it, or nothing
+//   ASSIGN_OR_RETURN(std::string text, ReadFile("run.json"));
+//
 // A file writer writes to PATH.tmp and renames it to PATH only in a successful Close(), so a
-// process killed halfway never leaves a file that looks complete. Destroying an unclosed
-// writer removes the temporary file. Errors name the file.
+// process killed halfway never leaves a file that looks complete. Close() syncs the file to
+// disk before the rename and the folder after it, so that a crash of the machine leaves either
+// the old PATH or the new one, whole. Destroying an unclosed writer removes the temporary file.
+// Errors name the file and carry the system's reason.
 #ifndef MAMMO_LIB_IO_BYTE_IO_H_
 #define MAMMO_LIB_IO_BYTE_IO_H_
 
@@ -93,6 +99,18 @@ class ByteWriter {
 
 // The suffix of a file being written.
 inline constexpr absl::string_view kTempSuffix = ".tmp";
+
+// The whole of a file, or of stdin for "-".
+absl::StatusOr<std::string> ReadFile(const std::string& path);
+
+// Writes `bytes` to PATH.tmp, syncs it, renames it to `path` and syncs the folder: `path` then
+// holds exactly `bytes`, and a failure at any step leaves no PATH.tmp and an existing `path`
+// untouched. "-" writes to stdout.
+absl::Status WriteFileAtomically(const std::string& path, absl::string_view bytes);
+
+// For files that another library writes by name (LibTorch's archives): syncs `temp_path`,
+// renames it to `path` and syncs the folder. `temp_path` is removed if this fails.
+absl::Status SyncAndRename(const std::string& temp_path, const std::string& path);
 
 }  // namespace mammo
 
