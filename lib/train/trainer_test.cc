@@ -1,8 +1,16 @@
 #include "lib/train/trainer.h"
 
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
+#include <functional>
 #include <random>
+#include <utility>
+
+#include <ATen/Parallel.h>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -14,22 +22,23 @@ namespace {
 
 using ::testing::HasSubstr;
 
-// Two Gaussian clusters in 16 dimensions whose means differ by `separation` along every axis.
-FeatureSet Clusters(int n, double separation, uint64_t seed, Split split) {
+// Two Gaussian clusters in `dims` dimensions whose means differ by `separation` along every
+// axis.
+FeatureSet Clusters(int n, double separation, uint64_t seed, Split split, int dims = 16) {
   std::mt19937_64 rng(seed);
   std::normal_distribution<float> noise(0.0f, 1.0f);
   FeatureSet set;
   std::vector<float> x, y;
   for (int i = 0; i < n; ++i) {
     const bool malignant = i % 2 == 0;
-    for (int d = 0; d < 16; ++d) x.push_back(noise(rng) + (malignant ? separation / 2 : -separation / 2));
+    for (int d = 0; d < dims; ++d) x.push_back(noise(rng) + (malignant ? separation / 2 : -separation / 2));
     y.push_back(malignant ? 1.0f : 0.0f);
     set.ids.push_back(absl::StrCat("r", i));
     set.patient_ids.push_back(absl::StrCat("P", i));
     set.lesion_ids.push_back(absl::StrCat("L", i));
     set.splits.push_back(split);
   }
-  set.features = torch::tensor(x).reshape({n, 16});
+  set.features = torch::tensor(x).reshape({n, dims});
   set.labels = torch::tensor(y);
   return set;
 }
@@ -159,23 +168,103 @@ TEST(TrainerTest, ResumedRunEndsWithTheSameWeights) {
   EXPECT_TRUE(torch::equal(FlatWeights(resumed), FlatWeights(uninterrupted)));
 }
 
+// Restores LibTorch's intra-op thread count when it goes out of scope, also when an ASSERT
+// returns early, so that later tests run with the count they started with.
+class NumThreadsGuard {
+ public:
+  NumThreadsGuard() : saved_(at::get_num_threads()) {}
+  ~NumThreadsGuard() { at::set_num_threads(saved_); }
+  NumThreadsGuard(const NumThreadsGuard&) = delete;
+  NumThreadsGuard& operator=(const NumThreadsGuard&) = delete;
+
+ private:
+  const int saved_;
+};
+
+// Nanoseconds on the CPU of this process's threads (/proc/self/task/*/schedstat): those of the
+// calling thread and those of all the others.
+std::pair<int64_t, int64_t> CpuNanosSelfAndOthers() {
+  const std::string self = std::to_string(static_cast<long>(syscall(SYS_gettid)));
+  int64_t mine = 0, others = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream in(entry.path() / "schedstat");
+    int64_t ns = 0;
+    if (!(in >> ns)) continue;  // a thread that just ended
+    (entry.path().filename() == self ? mine : others) += ns;
+  }
+  return {mine, others};
+}
+
+// The share of the CPU time of `op` spent on threads other than the calling one: about 1/2
+// when LibTorch's kernels split the work between two threads, about 0 when they do not.
+// (at::parallel_for called from this file would not tell: the project compiles without
+// -fopenmp, so the header's parallel_for runs inline; LibTorch's own kernels use OpenMP.)
+double ShareOnOtherThreads(const std::function<void()>& op) {
+  const auto [mine0, others0] = CpuNanosSelfAndOthers();
+  op();
+  const auto [mine1, others1] = CpuNanosSelfAndOthers();
+  const double total = static_cast<double>((mine1 - mine0) + (others1 - others0));
+  return total > 0 ? static_cast<double>(others1 - others0) / total : 0.0;
+}
+
+std::string Bytes(const torch::Tensor& t) {
+  const torch::Tensor c = t.contiguous();
+  return std::string(static_cast<const char*>(c.data_ptr()), c.numel() * c.element_size());
+}
+
 TEST(TrainerTest, SameSeedSameWeightsWithOneOrTwoThreads) {
-  const FeatureSet train = Clusters(256, 1.0, 7, TRAIN);
-  const FeatureSet valid = Clusters(64, 1.0, 8, VALID);
-  std::vector<torch::Tensor> weights;
+  // A head the size of the real ones (features of a few thousand values, a wide hidden layer):
+  // its hidden weight (2048 x 2048) and the activations of a batch (32 x 2048, inputs and
+  // hidden) are above LibTorch's grain size (at::internal::GRAIN_SIZE, 32768 elements; an
+  // elementwise kernel splits only above it), so with two threads the elementwise work (ReLU,
+  // gradient zeroing and accumulation) is really split; checked below.
+  constexpr int kDims = 2048;
+  const FeatureSet train = Clusters(256, 0.2, 7, TRAIN, kDims);
+  const FeatureSet valid = Clusters(64, 0.2, 8, VALID, kDims);
+  HeadOptions head_options;
+  head_options.in_features = kDims;
+  head_options.hidden = {kDims};
+  head_options.dropout = 0.2;
+
+  NumThreadsGuard restore_threads;
+  std::vector<std::string> best, last;
+  std::string initial;
   for (int threads : {1, 2}) {
-    torch::set_num_threads(threads);
+    at::set_num_threads(threads);
+    ASSERT_EQ(at::get_num_threads(), threads);
+    if (threads == 2) {
+      // A batch's activations (32 x 2048 = 2 grain sizes) are split between the threads by
+      // an elementwise kernel the head runs (ReLU), and so is the hidden weight's gradient.
+      const torch::Tensor activations = torch::randn({32, kDims});
+      const torch::Tensor gradient = torch::randn({kDims, kDims});
+      EXPECT_GT(ShareOnOtherThreads([&] {
+                  for (int i = 0; i < 3000; ++i) torch::relu(activations);
+                }),
+                0.2);
+      EXPECT_GT(ShareOnOtherThreads([&] {
+                  torch::Tensor g = torch::zeros_like(gradient);
+                  for (int i = 0; i < 20; ++i) g.add_(gradient);
+                }),
+                0.2);
+    }
     torch::manual_seed(0);
-    HeadOptions head_options = SmallHead();
-    head_options.hidden = {256};
     Head head(head_options);
+    if (initial.empty()) initial = Bytes(FlatWeights(head));
     TrainOptions options;
     options.run_dir = RunDir(absl::StrCat("threads", threads));
+    options.learning_rate = 1e-4;
     options.max_epochs = 3;
-    ASSERT_TRUE(TrainHead(head, train, valid, options).ok());
-    weights.push_back(FlatWeights(head));
+    auto result = TrainHead(head, train, valid, options);
+    ASSERT_TRUE(result.ok()) << result.status();
+    ASSERT_EQ(result->history.size(), 3u);
+    best.push_back(Bytes(FlatWeights(head)));  // the best epoch's, restored by TrainHead
+    ASSERT_TRUE(LoadHeadWeights(options.run_dir + "/last.pt", head).ok());
+    last.push_back(Bytes(FlatWeights(head)));
   }
-  EXPECT_TRUE(torch::equal(weights[0], weights[1]));
+  EXPECT_NE(last[0], initial) << "training did not move the weights";
+  // Byte for byte: EXPECT_EQ on the strings would print megabytes, hence the bools.
+  EXPECT_TRUE(last[0] == last[1]) << "the last epoch's weights depend on the thread count";
+  EXPECT_TRUE(best[0] == best[1]) << "the best epoch's weights depend on the thread count";
 }
 
 TEST(TrainerTest, BadInputsGiveClearErrors) {
