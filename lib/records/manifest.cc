@@ -64,9 +64,7 @@ std::string ManifestToJson(const ShardManifest& manifest) {
 }
 
 absl::Status WriteManifest(const std::string& path, const ShardManifest& manifest) {
-  ASSIGN_OR_RETURN(std::unique_ptr<ByteWriter> out, ByteWriter::Create(path));
-  RETURN_IF_ERROR(out->Write(ManifestToJson(manifest)));
-  return out->Close();
+  return WriteFileAtomically(path, ManifestToJson(manifest));
 }
 
 void ManifestTally::Add(const Record& record) {

@@ -33,12 +33,6 @@ namespace {
 
 constexpr char kTool[] = "dcm2png";
 
-absl::Status WriteFileAtomically(const std::string& path, const std::string& bytes) {
-  ASSIGN_OR_RETURN(std::unique_ptr<ByteWriter> out, ByteWriter::Create(path));
-  RETURN_IF_ERROR(out->Write(bytes));
-  return out->Close();
-}
-
 std::string SizeText(cv::Size size) { return absl::StrCat(size.width, "x", size.height); }
 
 // One pass without temporaries: masks are as large as the image.

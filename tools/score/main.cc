@@ -3,7 +3,6 @@
 // comparison of two models and a leakage check of the splits.
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -14,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "lib/cli/cli.h"
+#include "lib/io/byte_io.h"
 #include "tools/score/figures.h"
 #include "tools/score/history.h"
 #include "tools/score/leakage.h"
@@ -192,12 +192,10 @@ int Runs(const std::vector<std::string>& dirs, const mammo::score::ScoreOptions&
     std::cout << markdown;
     std::cout.flush();
   } else {
-    std::ofstream out(report_path);
-    out << markdown;
-    out.close();
-    if (!out) {
+    const absl::Status written = mammo::WriteFileAtomically(report_path, markdown);
+    if (!written.ok()) {
       return mammo::cli::Finish(
-          absl::PermissionDeniedError(absl::StrCat(report_path, ": cannot write (--report)")));
+          absl::Status(written.code(), absl::StrCat(written.message(), " (--report)")));
     }
   }
   return mammo::cli::Finish(absl::OkStatus());

@@ -74,25 +74,6 @@ std::string SafeFileName(const std::string& id) {
   return name;
 }
 
-absl::Status WriteWholeFile(const std::string& path, const std::string& bytes) {
-  ASSIGN_OR_RETURN(std::unique_ptr<ByteWriter> out, ByteWriter::Create(path));
-  RETURN_IF_ERROR(out->Write(bytes));
-  return out->Close();
-}
-
-absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
-  ASSIGN_OR_RETURN(std::unique_ptr<ByteReader> in, ByteReader::Open(path));
-  std::string bytes;
-  constexpr size_t kChunk = 1 << 20;
-  while (true) {
-    const size_t old_size = bytes.size();
-    bytes.resize(old_size + kChunk);
-    ASSIGN_OR_RETURN(size_t got, in->Read(bytes.data() + old_size, kChunk));
-    bytes.resize(old_size + got);
-    if (got < kChunk) return bytes;
-  }
-}
-
 std::string Stem(const std::string& path) {
   std::string name = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
   const size_t dot = name.rfind('.');
@@ -226,7 +207,7 @@ absl::StatusOr<uint64_t> Extract(const std::vector<std::string>& inputs, const s
         return absl::DataLossError(absl::StrCat(reader.Position(), ": record '", r.id(),
                                                 "': ", png.status().message()));
       }
-      return WriteWholeFile(path, *png);
+      return WriteFileAtomically(path, *png);
     };
     if (r.image().data().empty()) return absl::OkStatus();  // e.g. feature records
     RETURN_IF_ERROR(write_png(r.image(), base + ".png"));
@@ -261,7 +242,7 @@ absl::Status Pack(const std::vector<std::string>& image_files, const PackOptions
   ASSIGN_OR_RETURN(std::unique_ptr<ShardWriter> writer, ShardWriter::Open(options.output, stage));
   cli::Progress progress("images", image_files.size());
   for (const std::string& file : image_files) {
-    ASSIGN_OR_RETURN(std::string bytes, ReadWholeFile(file));
+    ASSIGN_OR_RETURN(std::string bytes, ReadFile(file));
     ASSIGN_OR_RETURN(cv::Mat pixels, DecodeImageFile(bytes, file));
     Record record;
     record.set_id(Stem(file));

@@ -30,12 +30,6 @@ absl::Status Put(DcmDataset& dataset, const DcmTagKey& key, const std::string& v
   return absl::OkStatus();
 }
 
-absl::Status WriteText(const std::string& path, const std::string& text) {
-  ASSIGN_OR_RETURN(std::unique_ptr<ByteWriter> out, ByteWriter::Create(path));
-  RETURN_IF_ERROR(out->Write(text));
-  return out->Close();
-}
-
 // Where a file of this run goes; stale copies of files a trap leaves out are removed, so
 // that "missing" means missing even in a reused folder.
 absl::StatusOr<std::string> Prepare(const std::string& root, const std::string& relative) {
@@ -227,14 +221,14 @@ absl::Status Synthesize(const SynthOptions& options) {
   const fs::path root(options.output);
   for (const Kind kind : {Kind::kMass, Kind::kCalc}) {
     for (const bool train : {true, false}) {
-      RETURN_IF_ERROR(WriteText((root / CaseDescriptionFileName(kind, train)).string(),
+      RETURN_IF_ERROR(WriteFileAtomically((root / CaseDescriptionFileName(kind, train)).string(),
                                 CaseDescriptionCsv(plan, kind, train)));
     }
   }
   if (options.layout == Layout::kNbia) {
-    RETURN_IF_ERROR(WriteText((root / "metadata.csv").string(), NbiaMetadataCsv(plan)));
+    RETURN_IF_ERROR(WriteFileAtomically((root / "metadata.csv").string(), NbiaMetadataCsv(plan)));
   }
-  return WriteText((root / "synth_truth.csv").string(), TruthCsv(plan, boxes, options.layout));
+  return WriteFileAtomically((root / "synth_truth.csv").string(), TruthCsv(plan, boxes, options.layout));
 }
 
 }  // namespace mammo::synth
