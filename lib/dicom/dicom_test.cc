@@ -9,6 +9,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/dicom/dicom_testing.h"
+#include "lib/testing/files.h"
 
 namespace mammo {
 namespace {
@@ -19,7 +20,7 @@ using testing::WriteTestDicom;
 
 constexpr uint64_t kMaxPixels = 1'000'000;
 
-std::string TempPath(const std::string& name) { return ::testing::TempDir() + "/" + name; }
+using testing::TempPath;
 
 bool Same(const cv::Mat& a, const cv::Mat& b) {
   return a.size() == b.size() && a.type() == b.type() && cv::countNonZero(a != b) == 0;

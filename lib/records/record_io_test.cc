@@ -10,24 +10,16 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/records/crc32c.h"
+#include "lib/testing/files.h"
 
 namespace mammo {
 namespace {
 
 using ::testing::HasSubstr;
 
-std::string TempPath(const std::string& name) { return ::testing::TempDir() + "/" + name; }
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void WriteFile(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary) << bytes;
-}
+using testing::ReadWholeFile;
+using testing::TempPath;
+using testing::WriteWholeFile;
 
 void WriteRecords(const std::string& path, const std::vector<std::string>& records) {
   auto out = ByteWriter::Create(path);
@@ -61,7 +53,7 @@ uint32_t LittleEndian32(const std::string& s, size_t at) {
 TEST(RecordIoTest, ByteLayoutIsTfRecord) {
   const std::string path = TempPath("layout.rec");
   WriteRecords(path, {"abc"});
-  const std::string bytes = ReadFile(path);
+  const std::string bytes = ReadWholeFile(path);
   ASSERT_EQ(bytes.size(), 8u + 4u + 3u + 4u);
   EXPECT_EQ(bytes.substr(0, 8), std::string("\x03\0\0\0\0\0\0\0", 8));
   EXPECT_EQ(LittleEndian32(bytes, 8), crc32c::Mask(crc32c::Value(bytes.data(), 8)));
@@ -83,7 +75,7 @@ TEST(RecordIoTest, RoundTripsEmptySmallAndLargeRecords) {
 
 TEST(RecordIoTest, EmptyFileIsACleanEndOfFile) {
   const std::string path = TempPath("empty.rec");
-  WriteFile(path, "");
+  WriteWholeFile(path, "");
   auto [read, status] = ReadAll(path);
   EXPECT_TRUE(status.ok());
   EXPECT_TRUE(read.empty());
@@ -113,10 +105,10 @@ class CorruptFieldTest : public ::testing::TestWithParam<Corruption> {};
 TEST_P(CorruptFieldTest, NamesFileOffsetAndField) {
   const std::string path = TempPath(std::string("corrupt_") + GetParam().field + ".rec");
   WriteRecords(path, {"first", "second"});
-  std::string bytes = ReadFile(path);
+  std::string bytes = ReadWholeFile(path);
   const size_t second = 12 + 5 + 4;
   bytes[second + GetParam().offset_in_record] ^= 0x40;
-  WriteFile(path, bytes);
+  WriteWholeFile(path, bytes);
   auto [read, status] = ReadAll(path);
   ASSERT_EQ(read.size(), 1u);
   EXPECT_TRUE(absl::IsDataLoss(status)) << status;
@@ -136,11 +128,11 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(RecordIoTest, TruncationAtEveryByteIsDataLossNamingTheOffset) {
   const std::string path = TempPath("full.rec");
   WriteRecords(path, {"first", "second"});
-  const std::string bytes = ReadFile(path);
+  const std::string bytes = ReadWholeFile(path);
   const size_t second = 12 + 5 + 4;
   for (size_t cut = second + 1; cut < bytes.size(); ++cut) {
     const std::string truncated = TempPath("truncated.rec");
-    WriteFile(truncated, bytes.substr(0, cut));
+    WriteWholeFile(truncated, bytes.substr(0, cut));
     auto [read, status] = ReadAll(truncated);
     EXPECT_EQ(read.size(), 1u) << cut;
     EXPECT_TRUE(absl::IsDataLoss(status)) << cut << " " << status;
@@ -156,7 +148,7 @@ TEST(RecordIoTest, HugeLengthWithValidCrcIsRefusedWithoutAllocating) {
   const uint32_t crc = crc32c::Mask(crc32c::Value(header.data(), 8));
   for (int i = 0; i < 4; ++i) header.push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
   const std::string path = TempPath("huge.rec");
-  WriteFile(path, header + "tail");
+  WriteWholeFile(path, header + "tail");
   auto [read, status] = ReadAll(path);
   EXPECT_TRUE(absl::IsDataLoss(status));
   EXPECT_THAT(std::string(status.message()), HasSubstr("exceeds the limit"));
@@ -167,7 +159,7 @@ TEST(RecordIoTest, HugeLengthWithValidCrcIsRefusedWithoutAllocating) {
 TEST(RecordIoTest, RandomBytesNeverCrash) {
   const std::string valid_path = TempPath("valid.rec");
   WriteRecords(valid_path, {"alpha", std::string(300, 'b'), "", "gamma"});
-  const std::string valid = ReadFile(valid_path);
+  const std::string valid = ReadWholeFile(valid_path);
   std::mt19937 rng(12345);
   const std::string path = TempPath("random.rec");
   for (int round = 0; round < 2000; ++round) {
@@ -181,7 +173,7 @@ TEST(RecordIoTest, RandomBytesNeverCrash) {
       for (int i = 0; i < flips; ++i) bytes[rng() % bytes.size()] ^= static_cast<char>(1 + rng() % 255);
       if (rng() % 3 == 0) bytes.resize(rng() % bytes.size());
     }
-    WriteFile(path, bytes);
+    WriteWholeFile(path, bytes);
     auto [read, status] = ReadAll(path);
     EXPECT_TRUE(status.ok() || absl::IsDataLoss(status)) << status;
     size_t total = 0;

@@ -14,27 +14,16 @@
 #include "lib/records/shard_reader.h"
 #include "lib/records/shard_spec.h"
 #include "lib/records/shard_writer.h"
+#include "lib/testing/files.h"
 
 namespace mammo {
 namespace {
 
 using ::testing::HasSubstr;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void WriteFile(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary) << bytes;
-}
-
-bool Exists(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0;
-}
+using testing::PathExists;
+using testing::ReadWholeFile;
+using testing::WriteWholeFile;
 
 Record MakeRecord(int i) {
   Record r;
@@ -113,7 +102,7 @@ TEST_F(ShardsTest, ManifestReadAcrossChunksAndRefusedAbove64MiB) {
   WriteSet("big", 1, 3);
   const std::string path = dir_ + "/big.manifest.json";
   // Leading whitespace pushes the JSON across the reader's 64 KiB chunks.
-  const std::string json = std::string(200000, ' ') + ReadFile(path);
+  const std::string json = std::string(200000, ' ') + ReadWholeFile(path);
   std::ofstream(path, std::ios::trunc) << json;
   auto manifest = ReadManifest(path);
   ASSERT_TRUE(manifest.ok()) << manifest.status();
@@ -133,7 +122,7 @@ TEST_F(ShardsTest, ManifestCountsAndShards) {
   EXPECT_EQ(manifest->shards(0).records(), 4u);
   EXPECT_EQ(manifest->shards(2).records(), 3u);
   EXPECT_EQ(manifest->shards(1).file(), "m-00001-of-00003.rec");
-  EXPECT_EQ(manifest->shards(1).bytes(), ReadFile(dir_ + "/m-00001-of-00003.rec").size());
+  EXPECT_EQ(manifest->shards(1).bytes(), ReadWholeFile(dir_ + "/m-00001-of-00003.rec").size());
   // Records 0, 3, 6, 9 are malignant; 0 and 5 are test.
   ASSERT_EQ(manifest->label_counts_size(), 2);
   EXPECT_EQ(manifest->label_counts(0).key(), "BENIGN");
@@ -182,8 +171,8 @@ TEST_F(ShardsTest, MissingShardIsRefusedBeforeAnyRecord) {
 TEST_F(ShardsTest, TruncatedShardIsRefused) {
   const std::string spec = WriteSet("trunc", 2, 6);
   const std::string shard = dir_ + "/trunc-00000-of-00002.rec";
-  const std::string bytes = ReadFile(shard);
-  WriteFile(shard, bytes.substr(0, bytes.size() - 3));
+  const std::string bytes = ReadWholeFile(shard);
+  WriteWholeFile(shard, bytes.substr(0, bytes.size() - 3));
   auto status = ReadIds({spec}).status();
   EXPECT_TRUE(absl::IsFailedPrecondition(status)) << status;
   EXPECT_THAT(std::string(status.message()), HasSubstr("bytes, the manifest says"));
@@ -196,14 +185,14 @@ TEST_F(ShardsTest, TruncatedShardIsRefused) {
 TEST_F(ShardsTest, ManifestCountMismatchIsRefused) {
   const std::string spec = WriteSet("count", 2, 6);
   const std::string path = dir_ + "/count.manifest.json";
-  std::string json = ReadFile(path);
+  std::string json = ReadWholeFile(path);
   // Shard 1 holds 3 records; claim 4 there and 7 in total, keeping the sizes.
   json = absl::StrReplaceAll(json, {{"\"total_records\": \"6\"", "\"total_records\": \"7\""}});
   const size_t shard1 = json.find("count-00001-of-00002.rec");
   const size_t records = json.find("\"records\": \"3\"", shard1);
   ASSERT_NE(records, std::string::npos);
   json.replace(records, 14, "\"records\": \"4\"");
-  WriteFile(path, json);
+  WriteWholeFile(path, json);
   auto status = ReadIds({spec}).status();
   EXPECT_TRUE(absl::IsFailedPrecondition(status)) << status;
   EXPECT_THAT(std::string(status.message()), HasSubstr("holds 3 records, its manifest lists 4"));
@@ -211,7 +200,7 @@ TEST_F(ShardsTest, ManifestCountMismatchIsRefused) {
 
 TEST_F(ShardsTest, CorruptManifestIsDataLoss) {
   const std::string spec = WriteSet("badjson", 1, 2);
-  WriteFile(dir_ + "/badjson.manifest.json", "{\"num_shards\": ");
+  WriteWholeFile(dir_ + "/badjson.manifest.json", "{\"num_shards\": ");
   auto status = ReadIds({spec}).status();
   EXPECT_TRUE(absl::IsDataLoss(status)) << status;
   EXPECT_THAT(std::string(status.message()), HasSubstr("badjson.manifest.json: not a valid manifest"));
@@ -220,9 +209,9 @@ TEST_F(ShardsTest, CorruptManifestIsDataLoss) {
 TEST_F(ShardsTest, CorruptRecordNamesShardAndOffset) {
   const std::string spec = WriteSet("crc", 1, 3);
   const std::string shard = dir_ + "/crc-00000-of-00001.rec";
-  std::string bytes = ReadFile(shard);
+  std::string bytes = ReadWholeFile(shard);
   bytes[bytes.size() - 6] ^= 1;  // inside the last record's data
-  WriteFile(shard, bytes);
+  WriteWholeFile(shard, bytes);
   auto status = ReadIds({spec}).status();
   EXPECT_TRUE(absl::IsDataLoss(status)) << status;
   EXPECT_THAT(std::string(status.message()), HasSubstr(shard + ": byte offset "));
@@ -237,16 +226,16 @@ TEST_F(ShardsTest, AbandonedRerunLeavesASetThatReadersRefuse) {
     ASSERT_TRUE((*writer)->Write(MakeRecord(0)).ok());
     // Destroyed without Close, as when a stage fails halfway.
   }
-  EXPECT_FALSE(Exists(dir_ + "/rerun.manifest.json"));
-  EXPECT_FALSE(Exists(dir_ + "/rerun-00000-of-00002.rec"));
-  EXPECT_FALSE(Exists(dir_ + "/rerun-00000-of-00002.rec.tmp"));
+  EXPECT_FALSE(PathExists(dir_ + "/rerun.manifest.json"));
+  EXPECT_FALSE(PathExists(dir_ + "/rerun-00000-of-00002.rec"));
+  EXPECT_FALSE(PathExists(dir_ + "/rerun-00000-of-00002.rec.tmp"));
   EXPECT_FALSE(ReadIds({spec}).ok());
 }
 
 TEST_F(ShardsTest, RewritingWithFewerShardsRemovesTheOldOnes) {
   WriteSet("shrink", 4, 8);
   WriteSet("shrink", 2, 8);
-  EXPECT_FALSE(Exists(dir_ + "/shrink-00003-of-00004.rec"));
+  EXPECT_FALSE(PathExists(dir_ + "/shrink-00003-of-00004.rec"));
   auto ids = ReadIds({dir_ + "/shrink-*.rec"});
   ASSERT_TRUE(ids.ok());
   EXPECT_EQ(ids->size(), 8u);

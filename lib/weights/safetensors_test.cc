@@ -1,3 +1,4 @@
+#include "lib/testing/files.h"
 #include "lib/weights/safetensors.h"
 
 #include <algorithm>
@@ -24,18 +25,9 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-std::string TempPath(const std::string& name) { return ::testing::TempDir() + "/" + name; }
-
-void WriteFile(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary) << bytes;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using testing::ReadWholeFile;
+using testing::TempPath;
+using testing::WriteWholeFile;
 
 std::string LengthPrefix(uint64_t n) {
   std::string bytes(8, '\0');
@@ -56,7 +48,7 @@ std::string BytesOf(const std::vector<T>& values) {
 absl::StatusOr<std::unique_ptr<SafetensorsFile>> OpenBytes(const std::string& name,
                                                            const std::string& bytes) {
   const std::string path = TempPath(name);
-  WriteFile(path, bytes);
+  WriteWholeFile(path, bytes);
   return SafetensorsFile::Open(path);
 }
 
@@ -304,7 +296,7 @@ TEST(SafetensorsHostile, TruncatedFile) {
   const std::string path = TempPath("whole.safetensors");
   ASSERT_TRUE(
       WriteSafetensors(path, {{"w", DType::kF32, {4}, BytesOf<float>({1, 2, 3, 4})}}, {}).ok());
-  const std::string whole = ReadFile(path);
+  const std::string whole = ReadWholeFile(path);
   ExpectDataLoss("cut_buffer.st", whole.substr(0, whole.size() - 1),
                  "tensor 'w': field 'data_offsets' [0, 16] is outside the 15-byte buffer");
   ExpectDataLoss("cut_header.st", whole.substr(0, 20), "runs past the end of the 20-byte file");
@@ -322,7 +314,7 @@ TEST(SafetensorsHostile, RandomMutationsNeverCrash) {
                                 {"d", DType::kF32, {}, BytesOf<float>({0.5f})}},
                                {{"format", "pt"}})
                   .ok());
-  const std::string original = ReadFile(path);
+  const std::string original = ReadWholeFile(path);
   uint64_t header_end = 8;
   for (int i = 0; i < 8; ++i) header_end += uint64_t{static_cast<uint8_t>(original[i])} << (8 * i);
   std::mt19937 random(20200611);

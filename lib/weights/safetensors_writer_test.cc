@@ -1,3 +1,4 @@
+#include "lib/testing/files.h"
 #include "lib/weights/safetensors_writer.h"
 
 #include <unistd.h>
@@ -16,14 +17,8 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::string TempPath(const std::string& name) { return ::testing::TempDir() + "/" + name; }
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using testing::ReadWholeFile;
+using testing::TempPath;
 
 TEST(WriteSafetensors, PadsHeaderAndLaysOutTensorsInNameOrder) {
   const std::string path = TempPath("layout.safetensors");
@@ -33,7 +28,7 @@ TEST(WriteSafetensors, PadsHeaderAndLaysOutTensorsInNameOrder) {
                                 {"m", DType::kI16, {1}, "mm"}},
                                {{"format", "pt"}})
                   .ok());
-  const std::string bytes = ReadFile(path);
+  const std::string bytes = ReadWholeFile(path);
   ASSERT_GE(bytes.size(), 8u);
   uint64_t n = 0;
   for (int i = 0; i < 8; ++i) n |= static_cast<uint64_t>(static_cast<uint8_t>(bytes[i])) << (8 * i);
@@ -55,7 +50,7 @@ TEST(WriteSafetensors, PadsHeaderAndLaysOutTensorsInNameOrder) {
 TEST(WriteSafetensors, OmitsEmptyMetadata) {
   const std::string path = TempPath("no_meta.safetensors");
   ASSERT_TRUE(WriteSafetensors(path, {}, {}).ok());
-  EXPECT_EQ(ReadFile(path), std::string("\x08\0\0\0\0\0\0\0{}      ", 16));
+  EXPECT_EQ(ReadWholeFile(path), std::string("\x08\0\0\0\0\0\0\0{}      ", 16));
 }
 
 void ExpectInvalid(const std::vector<TensorToWrite>& tensors,
