@@ -38,9 +38,7 @@ absl::Status WriteRunConfig(const std::string& path, const RunConfig& config) {
       j["std"] = config.std;
     }
   }
-  ASSIGN_OR_RETURN(std::unique_ptr<ByteWriter> out, ByteWriter::Create(path));
-  RETURN_IF_ERROR(out->Write(j.dump(2) + "\n"));
-  return out->Close();
+  return WriteFileAtomically(path, j.dump(2) + "\n");
 }
 
 absl::StatusOr<RunConfig> ReadRunConfig(const std::string& path) {

@@ -5,8 +5,10 @@
 #include <charconv>
 #include <chrono>
 #include <filesystem>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -58,13 +60,6 @@ std::vector<int64_t> Permutation(int64_t n, uint64_t seed) {
     std::swap(order[i], order[r % bound]);
   }
   return order;
-}
-
-absl::Status AtomicRename(const std::string& from, const std::string& to) {
-  if (std::rename(from.c_str(), to.c_str()) != 0) {
-    return absl::UnavailableError(absl::StrCat(to, ": cannot rename ", from, " to it"));
-  }
-  return absl::OkStatus();
 }
 
 // LibTorch's Optimizer::save keys each parameter's state by the address of its TensorImpl,
@@ -127,13 +122,21 @@ absl::Status SaveCheckpoint(const std::string& path, torch::nn::Module& model,
                                           state->finished ? 1.0 : 0.0, state->loss_scale},
                                          torch::kFloat64));
   }
-  const std::string temp = path + ".tmp";
+  // LibTorch writes the file itself (its zip entries are named after the file), so the bytes
+  // stay those of save_to(PATH.tmp); lib/io syncs and renames it.
+  const std::string temp = absl::StrCat(path, kTempSuffix);
+  errno = 0;
   try {
     archive.save_to(temp);
   } catch (const c10::Error& e) {
-    return absl::UnavailableError(absl::StrCat(temp, ": cannot write the checkpoint"));
+    const int error = errno;  // LibTorch's message omits the system's reason
+    std::remove(temp.c_str());
+    std::string message = absl::StrCat(temp, ": cannot write the checkpoint: ",
+                                       e.what_without_backtrace());
+    if (error != 0) absl::StrAppend(&message, " (", std::strerror(error), ")");
+    return absl::UnavailableError(message);
   }
-  return AtomicRename(temp, path);
+  return SyncAndRename(temp, path);
 }
 
 absl::Status LoadCheckpoint(const std::string& path, torch::nn::Module& model,
@@ -189,9 +192,7 @@ std::string HistoryCsv(const std::vector<EpochRecord>& history) {
 }
 
 absl::Status WriteHistory(const std::string& path, const std::vector<EpochRecord>& history) {
-  ASSIGN_OR_RETURN(std::unique_ptr<ByteWriter> out, ByteWriter::Create(path));
-  RETURN_IF_ERROR(out->Write(HistoryCsv(history)));
-  return out->Close();
+  return WriteFileAtomically(path, HistoryCsv(history));
 }
 
 absl::StatusOr<std::vector<EpochRecord>> ReadHistory(const std::string& path, int epochs) {

@@ -37,12 +37,6 @@ void AppendLine(const std::string& id, const std::string& patient_id, const std:
                         malignant ? 1 : 0, probability);
 }
 
-absl::Status WriteCsv(const std::string& path, const std::string& csv) {
-  ASSIGN_OR_RETURN(std::unique_ptr<ByteWriter> out, ByteWriter::Create(path));
-  RETURN_IF_ERROR(out->Write(csv));
-  return out->Close();
-}
-
 // A tl_train run on image records: its frozen backbone (named in run.json; the checkpoint
 // holds the head only) gives each image's features, then the head its probability.
 absl::Status PredictTlImages(const Options& options, const train::RunConfig& config,
@@ -141,12 +135,12 @@ absl::Status Run(const Options& options) {
       AppendLine(r.id(), r.patient_id(), r.lesion_id(), r.split(), r.label() == MALIGNANT,
                  predictions.probabilities[i], &csv);
     }
-    return WriteCsv(options.output, csv);
+    return WriteFileAtomically(options.output, csv);
   }
   ASSIGN_OR_RETURN(train::InputKind kind, train::DetectInputKind(options.inputs));
   if (kind == train::InputKind::kImages) {
     RETURN_IF_ERROR(PredictTlImages(options, config, &csv));
-    return WriteCsv(options.output, csv);
+    return WriteFileAtomically(options.output, csv);
   }
   ASSIGN_OR_RETURN(train::FeatureSet set, train::LoadFeatureSet(options.inputs));
   if (set.width() != config.head.in_features) {
@@ -166,7 +160,7 @@ absl::Status Run(const Options& options) {
     AppendLine(set.ids[i], set.patient_ids[i], set.lesion_ids[i], set.splits[i],
                set.labels[i].item<float>() > 0.5f, p[i], &csv);
   }
-  return WriteCsv(options.output, csv);
+  return WriteFileAtomically(options.output, csv);
 }
 
 }  // namespace mammo::predict
