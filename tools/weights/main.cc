@@ -45,8 +45,7 @@ Example:
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::vector<std::string> args = mammo::cli::ParseCommandLine(
-      argc, argv, std::string(kUsage) + "\n\n" + std::string(mammo::cli::kExitCodeHelp));
+  const std::vector<std::string> args = mammo::cli::ParseCommandLine(argc, argv, kUsage);
   if (args.empty()) return mammo::cli::UsageError("a command is required: convert or inspect");
   const std::string& command = args[0];
   if (command == "inspect") {
