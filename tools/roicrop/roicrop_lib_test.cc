@@ -1,5 +1,7 @@
 #include "tools/roicrop/roicrop_lib.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -113,26 +115,138 @@ TEST(InterpolationTest, CubicWhenNoSideShrinksAreaOtherwise) {
   EXPECT_EQ(ChooseInterpolation(cv::Size(329, 10), 328), cv::INTER_AREA);
 }
 
-// The pixels of the stretched, centre-cropped ROI, computed step by step here.
-cv::Mat Expected(const cv::Mat& image, const cv::Rect& box, int interpolation) {
-  cv::Mat normalised, resized;
-  cv::normalize(image(box), normalised, 0, 255, cv::NORM_MINMAX, CV_8U);
-  cv::resize(normalised, resized, cv::Size(328, 328), 0, 0, interpolation);
-  return resized(cv::Rect(4, 4, 320, 320)).clone();
+// Independent references for the resize step, written from the definitions with plain
+// loops (no OpenCV call), for crops whose min-max stretch is the identity (they hold both 0
+// and 255, checked by FullRange).
+bool FullRange(const cv::Mat& crop) {
+  double lo = 0, hi = 0;
+  cv::minMaxLoc(crop, &lo, &hi);
+  return lo == 0 && hi == 255;
+}
+
+// Keys' cubic convolution with a = -0.75 (OpenCV's), pixel centres aligned
+// (source x = (x + 0.5) * scale - 0.5), edges replicated, rounded and clipped to 0..255.
+double Cubic(double t) {
+  constexpr double a = -0.75;
+  t = std::fabs(t);
+  if (t <= 1) return ((a + 2) * t - (a + 3)) * t * t + 1;
+  if (t < 2) return ((a * t - 5 * a) * t + 8 * a) * t - 4 * a;
+  return 0;
+}
+
+cv::Mat CubicResize(const cv::Mat& src, int side) {
+  const double sx = static_cast<double>(src.cols) / side, sy = static_cast<double>(src.rows) / side;
+  cv::Mat out(side, side, CV_8U);
+  for (int oy = 0; oy < side; ++oy) {
+    const double fy = (oy + 0.5) * sy - 0.5;
+    const int y0 = static_cast<int>(std::floor(fy));
+    for (int ox = 0; ox < side; ++ox) {
+      const double fx = (ox + 0.5) * sx - 0.5;
+      const int x0 = static_cast<int>(std::floor(fx));
+      double sum = 0;
+      for (int j = -1; j <= 2; ++j) {
+        const int y = std::clamp(y0 + j, 0, src.rows - 1);
+        for (int i = -1; i <= 2; ++i) {
+          const int x = std::clamp(x0 + i, 0, src.cols - 1);
+          sum += Cubic(fy - (y0 + j)) * Cubic(fx - (x0 + i)) * src.at<uint8_t>(y, x);
+        }
+      }
+      out.at<uint8_t>(oy, ox) = static_cast<uint8_t>(std::clamp(std::lround(sum), 0L, 255L));
+    }
+  }
+  return out;
+}
+
+// Area averaging by an integer factor k: each output pixel the mean of a k x k block,
+// rounded half up.
+cv::Mat AreaShrink(const cv::Mat& src, int k) {
+  cv::Mat out(src.rows / k, src.cols / k, CV_8U);
+  for (int oy = 0; oy < out.rows; ++oy) {
+    for (int ox = 0; ox < out.cols; ++ox) {
+      int sum = 0;
+      for (int j = 0; j < k; ++j) {
+        for (int i = 0; i < k; ++i) sum += src.at<uint8_t>(oy * k + j, ox * k + i);
+      }
+      out.at<uint8_t>(oy, ox) = static_cast<uint8_t>((sum + k * k / 2) / (k * k));
+    }
+  }
+  return out;
+}
+
+double MaxDiff(const cv::Mat& a, const cv::Mat& b) { return cv::norm(a, b, cv::NORM_INF); }
+
+TEST(InterpolationTest, AreaReferenceWorkedByHand) {
+  // 2x2 blocks: (0 + 1 + 2 + 3 + 2) / 4 = 2; (10 + 10 + 11 + 11 + 2) / 4 = 11 (10.5 rounds up).
+  const cv::Mat src = (cv::Mat_<uint8_t>(2, 4) << 0, 1, 10, 11, 2, 3, 10, 11);
+  const cv::Mat out = AreaShrink(src, 2);
+  EXPECT_EQ(out.at<uint8_t>(0, 0), 2);
+  EXPECT_EQ(out.at<uint8_t>(0, 1), 11);
+}
+
+TEST(InterpolationTest, CubicReferenceWorkedByHand) {
+  // Keys' kernel with a = -0.75 at distances 0.25 and 0.75 (the taps of a 2x enlargement):
+  // W(0.25) = 1.25 * 0.25^3 - 2.25 * 0.25^2 + 1 = 0.87890625,
+  // W(0.75) = 1.25 * 0.75^3 - 2.25 * 0.75^2 + 1 = 0.26171875,
+  // W(1.25) = -0.75 * 1.25^3 + 3.75 * 1.25^2 - 6 * 1.25 + 3 = -0.10546875,
+  // W(1.75) = -0.75 * 1.75^3 + 3.75 * 1.75^2 - 6 * 1.75 + 3 = -0.03515625. They sum to 1.
+  EXPECT_EQ(Cubic(0.25), 0.87890625);
+  EXPECT_EQ(Cubic(0.75), 0.26171875);
+  EXPECT_EQ(Cubic(1.25), -0.10546875);
+  EXPECT_EQ(Cubic(1.75), -0.03515625);
+  // Rows 0 0 100 100 enlarged to 8: output 3 sits at source 1.25, between 0 at 1 and 100 at
+  // 2; its taps are sources 0..3 at distances 1.25, 0.25, 0.75, 1.75:
+  // 100 * (0.26171875 - 0.03515625) = 22.65625 -> 23. Output 4 (source 1.75, distances 1.75,
+  // 0.75, 0.25, 1.25): 100 * (0.87890625 - 0.10546875) = 77.34375 -> 77. Output 2 (source
+  // 0.75, taps -1 -> 0, 0, 1, 2 at 1.75, 0.75, 0.25, 1.25): 100 * -0.10546875 -> clipped to 0.
+  const cv::Mat row = (cv::Mat_<uint8_t>(4, 4) << 0, 0, 100, 100, 0, 0, 100, 100, 0, 0, 100,
+                       100, 0, 0, 100, 100);
+  const cv::Mat out = CubicResize(row, 8);
+  EXPECT_EQ(out.at<uint8_t>(0, 3), 23);
+  EXPECT_EQ(out.at<uint8_t>(0, 4), 77);
+  EXPECT_EQ(out.at<uint8_t>(0, 2), 0);
 }
 
 TEST(InterpolationTest, ExtractRoiUsesTheChosenOne) {
-  const cv::Mat image = Ramp(cv::Size(900, 800));
-  const cv::Rect up(100, 80, 60, 50), down(150, 200, 500, 400), mixed(300, 100, 200, 400);
-  for (const auto& [box, interpolation] :
-       {std::pair<cv::Rect, int>{up, cv::INTER_CUBIC}, {down, cv::INTER_AREA}, {mixed, cv::INTER_AREA}}) {
-    Roi roi = ExtractRoi(image, MaskWith(image.size(), box), NoDenoise());
+  const cv::Mat image = Ramp(cv::Size(900, 900));
+  {
+    // 60x50 grows to 328x328: cubic. OpenCV's 8-bit cubic resize works in fixed point
+    // (11-bit weights), so it may differ from the exact reference by 1; area averaging, the
+    // other choice, differs by much more.
+    const cv::Rect up(100, 80, 60, 50);
+    ASSERT_TRUE(FullRange(image(up)));
+    Roi roi = ExtractRoi(image, MaskWith(image.size(), up), NoDenoise());
     ASSERT_EQ(roi.reject, "");
-    EXPECT_EQ(roi.interpolation, interpolation);
-    EXPECT_EQ(roi.crop_box, box);
-    EXPECT_EQ(cv::norm(roi.pixels, Expected(image, box, interpolation), cv::NORM_INF), 0);
-    const int other = interpolation == cv::INTER_CUBIC ? cv::INTER_AREA : cv::INTER_CUBIC;
-    EXPECT_GT(cv::norm(roi.pixels, Expected(image, box, other), cv::NORM_INF), 0);
+    EXPECT_EQ(roi.interpolation, cv::INTER_CUBIC);
+    EXPECT_EQ(roi.crop_box, up);
+    const cv::Mat expected = CubicResize(image(up), 328)(cv::Rect(4, 4, 320, 320));
+    EXPECT_LE(MaxDiff(roi.pixels, expected), 1);
+    // Nearest neighbour (what area averaging amounts to away from block edges when
+    // enlarging) is far from it: the ramp's steps are smoothed by the cubic.
+    cv::Mat nearest(328, 328, CV_8U);
+    for (int y = 0; y < 328; ++y) {
+      for (int x = 0; x < 328; ++x) nearest.at<uint8_t>(y, x) = image(up).at<uint8_t>(y * 50 / 328, x * 60 / 328);
+    }
+    EXPECT_GT(MaxDiff(roi.pixels, nearest(cv::Rect(4, 4, 320, 320))), 10);
+  }
+  {
+    // 656x656 shrinks by exactly 2: area averaging of 2x2 blocks, to the bit.
+    const cv::Rect down(150, 200, 656, 656);
+    ASSERT_TRUE(FullRange(image(down)));
+    Roi roi = ExtractRoi(image, MaskWith(image.size(), down), NoDenoise());
+    ASSERT_EQ(roi.reject, "");
+    EXPECT_EQ(roi.interpolation, cv::INTER_AREA);
+    EXPECT_EQ(roi.crop_box, down);
+    EXPECT_EQ(MaxDiff(roi.pixels, AreaShrink(image(down), 2)(cv::Rect(4, 4, 320, 320))), 0);
+    EXPECT_GT(MaxDiff(roi.pixels, CubicResize(image(down), 328)(cv::Rect(4, 4, 320, 320))), 1);
+  }
+  {
+    // One side grows, the other shrinks: area (its pixels are checked against the Python
+    // reference by roicrop_reference_test's "mixed" case).
+    const cv::Rect mixed(300, 100, 200, 400);
+    Roi roi = ExtractRoi(image, MaskWith(image.size(), mixed), NoDenoise());
+    ASSERT_EQ(roi.reject, "");
+    EXPECT_EQ(roi.interpolation, cv::INTER_AREA);
+    EXPECT_EQ(roi.pixels.size(), cv::Size(320, 320));
   }
 }
 
@@ -149,23 +263,34 @@ TEST(CentreCropTest, ExactOffsets) {
 }
 
 TEST(CentreCropTest, DefaultsCropFourPixelsOffEachSide) {
-  // A 328x328 box needs no resizing: the ROI is the box's pixels (4, 4) to (323, 323).
+  // A 328x328 box needs no resizing, and it holds every value 0..255, so the stretch leaves
+  // it alone: the ROI is the box's pixels (4, 4) to (323, 323).
   const cv::Mat image = Ramp(cv::Size(400, 400));
   const cv::Rect box(10, 20, 328, 328);
-  cv::Mat normalised;
-  cv::normalize(image(box), normalised, 0, 255, cv::NORM_MINMAX, CV_8U);
+  ASSERT_TRUE(FullRange(image(box)));
   Roi roi = ExtractRoi(image, MaskWith(image.size(), box), NoDenoise());
   ASSERT_EQ(roi.pixels.size(), cv::Size(320, 320));
-  EXPECT_EQ(cv::norm(roi.pixels, normalised(cv::Rect(4, 4, 320, 320)), cv::NORM_INF), 0);
-  // --size 10 --pad 3: resized to 16x16, cropped at offset 3.
+  EXPECT_EQ(MaxDiff(roi.pixels, image(cv::Rect(14, 24, 320, 320))), 0);
+  // --size 10 --pad 3: resized to 16x16 (a copy), cropped at offset 3. The box holds
+  // 100 + x + 2 y (x, y in 0..15, so 100..145): the stretch maps v to
+  // (v - 100) * 255 / 45, e.g. 103 -> 17, 145 -> 255; the crop's (0, 0) is the box's (3, 3).
+  cv::Mat small_image(30, 30, CV_8U, cv::Scalar(0));
+  for (int y = 0; y < 16; ++y) {
+    for (int x = 0; x < 16; ++x) small_image.at<uint8_t>(5 + y, 7 + x) = static_cast<uint8_t>(100 + x + 2 * y);
+  }
   Options small = NoDenoise();
   small.size = 10;
   small.pad = 3;
-  const cv::Rect box16(30, 40, 16, 16);
-  cv::normalize(image(box16), normalised, 0, 255, cv::NORM_MINMAX, CV_8U);
-  roi = ExtractRoi(image, MaskWith(image.size(), box16), small);
+  roi = ExtractRoi(small_image, MaskWith(small_image.size(), cv::Rect(7, 5, 16, 16)), small);
+  ASSERT_EQ(roi.reject, "");
   ASSERT_EQ(roi.pixels.size(), cv::Size(10, 10));
-  EXPECT_EQ(cv::norm(roi.pixels, normalised(cv::Rect(3, 3, 10, 10)), cv::NORM_INF), 0);
+  for (int y = 0; y < 10; ++y) {
+    for (int x = 0; x < 10; ++x) {
+      const int v = 100 + (x + 3) + 2 * (y + 3);
+      EXPECT_EQ(roi.pixels.at<uint8_t>(y, x), std::lround((v - 100) * 255.0 / 45)) << x << "," << y;
+    }
+  }
+  EXPECT_EQ(roi.pixels.at<uint8_t>(0, 0), 51);  // v = 109: 9 * 255 / 45 = 51
 }
 
 TEST(KeepAspectTest, PadsTheShorterSideCentred) {
