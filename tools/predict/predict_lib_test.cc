@@ -1,0 +1,158 @@
+#include "tools/predict/predict_lib.h"
+
+#include <sys/stat.h>
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "lib/records/shard_writer.h"
+#include "lib/train/head.h"
+#include "lib/train/run_config.h"
+#include "lib/train/trainer.h"
+
+namespace mammo::predict {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string Temp(const std::string& name) { return absl::StrCat(::testing::TempDir(), "/", name); }
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+constexpr int kWidth = 3;
+
+float Feature(int i, int d) { return static_cast<float>((i * 7 + d * 3) % 11) / 5.0f - 1.0f; }
+
+// Five feature records: TRAIN, VALID, TEST and two without a split, alternating labels.
+std::string WriteFeatures(const std::string& name) {
+  const std::string spec = Temp(name + "@1");
+  auto writer = ShardWriter::Open(spec, StageInfo{"embed", "test", "0", {}}).value();
+  const Split splits[] = {TRAIN, VALID, TEST, SPLIT_NONE, SPLIT_NONE};
+  for (int i = 0; i < 5; ++i) {
+    Record record;
+    record.set_id(absl::StrCat("r", i));
+    record.set_patient_id(absl::StrCat("P", i));
+    record.set_lesion_id(absl::StrCat("L", i));
+    record.set_label(i % 2 == 0 ? MALIGNANT : BENIGN);
+    record.set_split(splits[i]);
+    for (int d = 0; d < kWidth; ++d) record.add_features(Feature(i, d));
+    EXPECT_TRUE(writer->Write(record).ok());
+  }
+  EXPECT_TRUE(writer->Close().ok());
+  return spec;
+}
+
+// A run folder as tl_train leaves it: run.json and a head checkpoint with seeded weights.
+train::HeadOptions WriteRun(const std::string& dir) {
+  mkdir(dir.c_str(), 0755);
+  train::HeadOptions head_options;
+  head_options.in_features = kWidth;
+  head_options.hidden = {4};
+  head_options.dropout = 0.5;  // must be off in predict
+  torch::manual_seed(11);
+  train::Head head(head_options);
+  train::FeatureSet set;
+  set.features = torch::zeros({2, kWidth});
+  set.labels = torch::tensor({0.0f, 1.0f});
+  set.ids = {"a", "b"};
+  set.patient_ids = {"a", "b"};
+  set.lesion_ids = {"a", "b"};
+  set.splits = {TRAIN, VALID};
+  train::TrainOptions training;
+  training.run_dir = dir;
+  training.max_epochs = 1;
+  training.learning_rate = 0.1;
+  EXPECT_TRUE(train::TrainHead(head, set, set, training).ok());
+  train::RunConfig config;
+  config.run_name = "test-TL";
+  config.stage = "tl_train";
+  config.features_source = "embed: test";
+  config.head = head_options;
+  EXPECT_TRUE(train::WriteRunConfig(dir + "/run.json", config).ok());
+  return head_options;
+}
+
+// The head's output for one record, from its parameters with plain arithmetic in double:
+// sigmoid(w2 . relu(W1 x + b1) + b2).
+double HeadProbability(const std::vector<torch::Tensor>& p, int i) {
+  const torch::Tensor w1 = p[0].to(torch::kFloat64), b1 = p[1].to(torch::kFloat64);
+  const torch::Tensor w2 = p[2].to(torch::kFloat64), b2 = p[3].to(torch::kFloat64);
+  double logit = b2[0].item<double>();
+  for (int h = 0; h < w1.size(0); ++h) {
+    double z = b1[h].item<double>();
+    for (int d = 0; d < kWidth; ++d) z += w1[h][d].item<double>() * Feature(i, d);
+    logit += w2[0][h].item<double>() * std::max(0.0, z);
+  }
+  return 1.0 / (1.0 + std::exp(-logit));
+}
+
+TEST(PredictLibTest, CsvColumnsRowsAndTheHeadsProbabilities) {
+  const std::string run = Temp("run");
+  const train::HeadOptions head_options = WriteRun(run);
+  Options options;
+  options.run_dir = run;
+  options.checkpoint = "last.pt";
+  options.inputs = {WriteFeatures("feats")};
+  options.output = Temp("predictions.csv");
+  const absl::Status status = predict::Run(options);
+  ASSERT_TRUE(status.ok()) << status;
+
+  train::Head head(head_options);
+  ASSERT_TRUE(train::LoadHeadWeights(run + "/last.pt", head).ok());
+  std::vector<torch::Tensor> parameters;
+  for (const auto& p : head->named_parameters()) parameters.push_back(p.value().detach());
+  ASSERT_EQ(parameters.size(), 4u);  // dense1 weight and bias, logit weight and bias
+
+  const std::vector<std::string> lines =
+      absl::StrSplit(Slurp(options.output), '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 6u);  // the header and five records
+  EXPECT_EQ(lines[0], "id,patient_id,lesion_id,split,label,probability");
+  const char* splits[] = {"train", "valid", "test", "none", "none"};
+  std::vector<double> probabilities;
+  for (int i = 0; i < 5; ++i) {
+    const std::vector<std::string> f = absl::StrSplit(lines[i + 1], ',');
+    ASSERT_EQ(f.size(), 6u) << lines[i + 1];
+    EXPECT_EQ(f[0], absl::StrCat("r", i));
+    EXPECT_EQ(f[1], absl::StrCat("P", i));
+    EXPECT_EQ(f[2], absl::StrCat("L", i));
+    EXPECT_EQ(f[3], splits[i]);
+    EXPECT_EQ(f[4], i % 2 == 0 ? "1" : "0");
+    double p = 0;
+    ASSERT_TRUE(absl::SimpleAtod(f[5], &p)) << f[5];
+    // float32 arithmetic in the head against double here, printed to 9 digits.
+    EXPECT_NEAR(p, HeadProbability(parameters, i), 1e-6) << lines[i + 1];
+    probabilities.push_back(p);
+  }
+  // Different records, different probabilities: the head is not a constant.
+  EXPECT_NE(probabilities[0], probabilities[1]);
+}
+
+TEST(PredictLibTest, RefusesAFolderWithoutRunJson) {
+  const std::string dir = Temp("not_a_run");
+  mkdir(dir.c_str(), 0755);
+  Options options;
+  options.run_dir = dir;
+  options.inputs = {WriteFeatures("feats2")};
+  options.output = Temp("never.csv");
+  const absl::Status status = predict::Run(options);
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(status.message(), HasSubstr("not_a_run/run.json: missing (is this a run folder?)"));
+  struct stat st;
+  EXPECT_NE(stat(options.output.c_str(), &st), 0) << "no CSV may be written";
+}
+
+}  // namespace
+}  // namespace mammo::predict
