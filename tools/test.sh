@@ -10,7 +10,7 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
 bazel test //... --test_summary=short "$@" 2>&1 | tee "$log" || status=$?
-bazel test --config=asan --build_tests_only //lib/records/... //lib/weights/... \
+bazel test --config=asan --build_tests_only //lib/io/... //lib/records/... //lib/weights/... \
   --test_summary=short "$@" 2>&1 \
   | tee -a "$log" || status=$?
 passed=$(grep -cE '^//[^ ]+ +(\(cached\) )?PASSED' "$log" || true)
