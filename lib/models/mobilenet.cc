@@ -52,7 +52,8 @@ InvertedResidualImpl::InvertedResidualImpl(int64_t in, int64_t out, int64_t stri
   const int64_t hidden = in * expansion;
   conv_pw_ = register_module("conv_pw", Conv(in, hidden, 1));
   bn1_ = register_module("bn1", BatchNorm(hidden));
-  conv_dw_ = register_module("conv_dw", Conv3x3(hidden, hidden, stride, /*groups=*/hidden, pad_same_));
+  conv_dw_ =
+      register_module("conv_dw", Conv3x3(hidden, hidden, stride, /*groups=*/hidden, pad_same_));
   bn2_ = register_module("bn2", BatchNorm(hidden));
   conv_pwl_ = register_module("conv_pwl", Conv(hidden, out, 1));
   bn3_ = register_module("bn3", BatchNorm(out));

@@ -45,9 +45,12 @@ absl::StatusOr<std::shared_ptr<BackboneImpl>> CreateBackbone(absl::string_view n
   if (variant == Variant::kKeras) {
     // Only where Keras computes otherwise (backbone.h); VGG is the same in both.
     if (name == "vgg16" || name == "vgg19") return CreateBackbone(name, Variant::kTimm);
-    if (name == "resnet50") return std::make_shared<ResNetImpl>(std::vector<int>{3, 4, 6, 3}, 1, 64, variant);
-    if (name == "resnet101") return std::make_shared<ResNetImpl>(std::vector<int>{3, 4, 23, 3}, 1, 64, variant);
-    if (name == "resnet152") return std::make_shared<ResNetImpl>(std::vector<int>{3, 8, 36, 3}, 1, 64, variant);
+    const auto resnet = [variant](std::vector<int> blocks_per_stage) {
+      return std::make_shared<ResNetImpl>(blocks_per_stage, 1, 64, variant);
+    };
+    if (name == "resnet50") return resnet({3, 4, 6, 3});
+    if (name == "resnet101") return resnet({3, 4, 23, 3});
+    if (name == "resnet152") return resnet({3, 8, 36, 3});
     if (name == "mobilenet_v2") return std::make_shared<MobileNetV2Impl>(variant);
     if (name == "inception_v3") return std::make_shared<InceptionV3Impl>(variant);
     if (name == "xception") return std::make_shared<XceptionImpl>(variant);
@@ -136,7 +139,6 @@ absl::StatusOr<WeightsConvention> ReadWeightsConvention(const std::string& path,
       }
     }
   }
-  convention.preprocessing = get("mammo.preprocessing");
   return convention;
 }
 

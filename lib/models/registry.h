@@ -30,15 +30,13 @@ absl::StatusOr<std::shared_ptr<BackboneImpl>> CreateBackbone(absl::string_view n
                                                              Variant variant = Variant::kTimm);
 
 // What a weights file says about the network it fits, from the safetensors metadata that
-// `weights convert` writes ("mammo.model", "mammo.variant", "mammo.mean", "mammo.std",
-// "mammo.preprocessing"). A timm or torchvision file says nothing: timm's variant, the
-// model's own normalisation.
+// `weights convert` writes ("mammo.model", "mammo.variant", "mammo.mean", "mammo.std"). A timm
+// or torchvision file says nothing: timm's variant, the model's own normalisation.
 struct WeightsConvention {
   std::string model;  // empty when the file does not say
   Variant variant = Variant::kTimm;
   // For RGB pixels in [0, 1]; unset: the model's ModelInfo.
   std::optional<std::array<float, 3>> mean, std;
-  std::string preprocessing;  // "tf" (x / 127.5 - 1), "caffe", or empty
 };
 
 // The convention of `path` ("none": the defaults). DataLoss for an unreadable file,

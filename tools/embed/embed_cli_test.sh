@@ -17,7 +17,19 @@ grep -q "images/s" "$work/stderr" || fail "no images/s on stderr"
 [[ "$("$shardcat" --count "$work/feats@1")" == 2 ]] || fail "want 2 feature records"
 [[ "$("$shardcat" "$work/feats@1")" == *'"num_features":1280'* ]] || fail "want 1280 features"
 
+# --layer: features from inside the network (InceptionV3's mixed5: 768 channels), recorded in
+# the provenance.
+"$embed" --model inception_v3 --weights none --layer mixed5 --input "$work/rois@2" \
+  --output "$work/cut@1" --image_size 80 --threads 1 2>/dev/null
+cut_json=$("$shardcat" "$work/cut@1")
+[[ "$cut_json" == *'"num_features":768'* ]] || fail "want 768 features at mixed5"
+[[ "$cut_json" == *'"layer"'*'"mixed5"'* ]] || fail "the provenance does not name the layer"
+
 set +e
+"$embed" --model inception_v3 --weights none --layer conv2d_20 --input "$work/rois@2" \
+  --output "$work/x@1" --image_size 80 2> "$work/stderr"
+[[ $? == 1 ]] || fail "a layer inside a block must exit 1"
+grep -q "inside a block.*mixed5" "$work/stderr" || fail "the error must list the cut points"
 "$embed" --model mobilenet_v2 --input "$work/rois@2" --output "$work/x@1" 2>/dev/null
 [[ $? == 1 ]] || fail "missing --weights must exit 1"
 "$embed" --model alexnet --weights none --input "$work/rois@2" --output "$work/x@1" 2>/dev/null

@@ -66,7 +66,8 @@ torch::Tensor KerasTop(const SafetensorsFile& file, torch::Tensor x) {
   const std::vector<std::string> activations = absl::StrSplit(it->second, ',');
   for (size_t i = 0; i < activations.size(); ++i) {
     const std::string prefix = "keras_top." + std::to_string(i) + ".";
-    x = torch::nn::functional::linear(x, Read(file, prefix + "weight"), Read(file, prefix + "bias"));
+    x = torch::nn::functional::linear(x, Read(file, prefix + "weight"),
+                                      Read(file, prefix + "bias"));
     if (activations[i] == "relu") x = x.relu();
     if (activations[i] == "softmax") x = x.softmax(1);
   }
