@@ -7,6 +7,7 @@
 
 #include "absl/flags/flag.h"
 #include "lib/cli/cli.h"
+#include "lib/cli/malloc_tuning.h"
 #include "lib/models/model_info.h"
 #include "tools/weights/weights_lib.h"
 
@@ -45,6 +46,7 @@ Example:
 }  // namespace
 
 int main(int argc, char** argv) {
+  mammo::cli::KeepLargeBuffersInHeap();
   const std::vector<std::string> args = mammo::cli::ParseCommandLine(argc, argv, kUsage);
   if (args.empty()) return mammo::cli::UsageError("a command is required: convert or inspect");
   const std::string& command = args[0];
