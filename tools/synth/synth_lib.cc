@@ -2,17 +2,15 @@
 
 #include <dcmtk/dcmdata/dctk.h>
 
-#include <atomic>
 #include <filesystem>
-#include <mutex>
 #include <system_error>
-#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "lib/cli/cli.h"
 #include "lib/cli/progress.h"
 #include "lib/io/byte_io.h"
+#include "lib/parallel/ordered_map.h"
 #include "lib/status/status_macros.h"
 #include "tools/synth/synth_render.h"
 
@@ -198,25 +196,22 @@ absl::Status Synthesize(const SynthOptions& options) {
   const Plan plan = BuildPlan(options.plan);
   const size_t n = plan.images.size();
   Boxes boxes(n);
-  std::vector<absl::Status> statuses(n);
-  std::atomic<size_t> next{0};
-  std::mutex progress_mutex;
   cli::Progress progress("images", n);
-  auto work = [&] {
-    for (size_t i = next++; i < n; i = next++) {
-      statuses[i] = WriteImage(options, plan.images[i], boxes[i]);
-      std::lock_guard<std::mutex> lock(progress_mutex);
-      progress.Add(1);
-    }
-  };
-  const size_t threads = std::min(n, static_cast<size_t>(cli::ResolveThreads(options.threads)));
-  std::vector<std::thread> pool;
-  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (std::thread& thread : pool) thread.join();
+  // Images are independent files; the first failure in plan order is the one reported, so the
+  // message does not depend on thread timing.
+  RETURN_IF_ERROR(OrderedMapIndices<std::vector<cv::Rect>>(
+      {cli::ResolveThreads(options.threads)}, n,
+      [&](size_t i) -> absl::StatusOr<std::vector<cv::Rect>> {
+        std::vector<cv::Rect> image_boxes;
+        RETURN_IF_ERROR(WriteImage(options, plan.images[i], image_boxes));
+        return image_boxes;
+      },
+      [&](size_t i, std::vector<cv::Rect> image_boxes) {
+        boxes[i] = std::move(image_boxes);
+        progress.Add(1);
+        return absl::OkStatus();
+      }));
   progress.Finish();
-  // The first failure in plan order, so the message does not depend on thread timing.
-  for (const absl::Status& status : statuses) RETURN_IF_ERROR(status);
 
   const fs::path root(options.output);
   for (const Kind kind : {Kind::kMass, Kind::kCalc}) {
