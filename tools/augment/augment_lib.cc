@@ -1,12 +1,10 @@
 #include "tools/augment/augment_lib.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <map>
 #include <memory>
 #include <set>
-#include <thread>
 #include <utility>
 
 #include <opencv2/core.hpp>
@@ -19,6 +17,7 @@
 #include "lib/cli/progress.h"
 #include "lib/image/codec.h"
 #include "lib/image/png_write.h"
+#include "lib/parallel/ordered_map.h"
 #include "lib/records/shard_reader.h"
 #include "lib/records/shard_writer.h"
 #include "lib/status/status_macros.h"
@@ -28,7 +27,6 @@ namespace {
 
 // Rng streams apart from the samples' (indices 0..N-1) for the split decisions.
 constexpr uint64_t kSplitStream = ~0ULL;
-constexpr int kBatchPerThread = 64;
 
 struct Source {
   Record record;   // complete for pass-through sources; without image and masks otherwise
@@ -277,32 +275,20 @@ absl::StatusOr<Report> Run(const Options& options) {
     progress.Add();
   }
 
-  // Batches computed in parallel, written in sample order: the bytes do not depend on the
-  // thread count, and at most one batch of outputs is resident.
-  const int threads = std::max(1, options.threads);
-  const uint64_t batch = static_cast<uint64_t>(threads) * kBatchPerThread;
-  std::vector<absl::StatusOr<Record>> results(batch);
-  for (uint64_t begin = 0; begin < n; begin += batch) {
-    const uint64_t end = std::min(n, begin + batch);
-    std::atomic<uint64_t> next{begin};
-    auto work = [&] {
-      for (uint64_t i = next++; i < end; i = next++) {
-        const SetIndex set = sample_set.empty() ? kTrain : static_cast<SetIndex>(sample_set[i]);
-        results[i - begin] = MakeSample(options, sources, pool, i, kSplitOf[set]);
-      }
-    };
-    std::vector<std::thread> workers;
-    for (int t = 1; t < threads; ++t) workers.emplace_back(work);
-    work();
-    for (std::thread& w : workers) w.join();
-    for (uint64_t i = begin; i < end; ++i) {
-      RETURN_IF_ERROR(results[i - begin].status());
-      const SetIndex set = sample_set.empty() ? kTrain : static_cast<SetIndex>(sample_set[i]);
-      RETURN_IF_ERROR(writers[set]->Write(*results[i - begin]));
-      sides.Add(*results[i - begin], set);
-      progress.Add();
-    }
-  }
+  // Samples computed in parallel, written in sample order: the bytes do not depend on the
+  // thread count, and at most a window of 4 samples per thread is resident.
+  auto set_of = [&](uint64_t i) {
+    return sample_set.empty() ? kTrain : static_cast<SetIndex>(sample_set[i]);
+  };
+  RETURN_IF_ERROR(OrderedMapIndices<Record>(
+      {std::max(1, options.threads)}, n,
+      [&](size_t i) { return MakeSample(options, sources, pool, i, kSplitOf[set_of(i)]); },
+      [&](size_t i, Record record) -> absl::Status {
+        RETURN_IF_ERROR(writers[set_of(i)]->Write(record));
+        sides.Add(record, set_of(i));
+        progress.Add();
+        return absl::OkStatus();
+      }));
   for (auto& w : writers) RETURN_IF_ERROR(w->Close());
   progress.Finish();
   report.train = writers[kTrain]->records_written();
