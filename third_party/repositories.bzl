@@ -82,7 +82,11 @@ def _libtorch_repository_impl(ctx):
     if config.exists and "_GLIBCXX_USE_CXX11_ABI=0" in ctx.read(config):
         fail("LIBTORCH_DIR=%s was built with the pre-C++11 string ABI; " % root +
              "this project links Debian's libraries (C++11 ABI): use a cxx11-abi LibTorch")
-    ctx.symlink(root + "/include", "include")
+    # Every header folder but google/: a PyTorch installation carries its own, older protobuf
+    # headers there, which would shadow Debian's that our generated .pb.h files need.
+    for entry in ctx.path(root + "/include").readdir():
+        if entry.basename != "google":
+            ctx.symlink(entry, "include/" + entry.basename)
     lib = root + "/lib"
     linkopts = ["-L" + lib, "-Wl,-rpath," + lib, "-ltorch", "-ltorch_cpu", "-lc10"]
     if ctx.path(lib + "/libtorch_cuda.so").exists:

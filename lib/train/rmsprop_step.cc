@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <memory>
+#include <sstream>
 
 namespace mammo::train {
 namespace {
@@ -58,10 +59,22 @@ bool Fusable(torch::optim::RMSprop& optimizer, const torch::optim::RMSpropOption
   return IsDenseCpuFloat(square_avg) && square_avg.numel() == p.numel();
 }
 
+// A template, so that only the branch of this LibTorch's key type is compiled.
+template <typename Key>
+Key StateKeyOf(c10::TensorImpl* impl) {
+  if constexpr (std::is_same_v<Key, std::string>) {
+    std::ostringstream key;  // as LibTorch 1.x's c10::guts::to_string(impl)
+    key << impl;
+    return key.str();
+  } else {
+    return impl;
+  }
+}
+
 }  // namespace
 
-std::string OptimizerStateKey(const torch::Tensor& parameter) {
-  return c10::guts::to_string(parameter.unsafeGetTensorImpl());  // LibTorch's own key
+OptimizerStateKeyType OptimizerStateKey(const torch::Tensor& parameter) {
+  return StateKeyOf<OptimizerStateKeyType>(parameter.unsafeGetTensorImpl());
 }
 
 void StepRmsprop(torch::optim::RMSprop& optimizer) {

@@ -15,6 +15,8 @@
 #include <torch/torch.h>
 
 #include <string>
+#include <type_traits>
+#include <utility>
 
 namespace mammo::train {
 
@@ -24,8 +26,13 @@ namespace mammo::train {
 // goes through optimizer.step().
 void StepRmsprop(torch::optim::RMSprop& optimizer);
 
+// The key type of a LibTorch optimizer's state(): the parameter's TensorImpl address, printed
+// as a string before LibTorch 2, the pointer itself since.
+using OptimizerStateKeyType = typename std::decay_t<
+    decltype(std::declval<torch::optim::Optimizer&>().state())>::key_type;
+
 // The key of a parameter's entry in a LibTorch optimizer's state().
-std::string OptimizerStateKey(const torch::Tensor& parameter);
+OptimizerStateKeyType OptimizerStateKey(const torch::Tensor& parameter);
 
 }  // namespace mammo::train
 
