@@ -6,6 +6,12 @@ For each model NAME it writes NAME.safetensors (the state_dict; VGG's without it
 classifier, which parity_check skips) and NAME.io.safetensors (input, pooled features of the
 last convolutional block, and logits). safetensors is written by hand (struct + json) so that
 the test needs no extra package.
+
+With --cuda (on a GPU machine, for tools/gpu/cuda_check.sh) it also writes torchvision's outputs
+on the GPU: NAME_cuda in float32 with PyTorch's default settings (TF32 convolutions) and
+NAME_cuda_amp under torch.autocast("cuda") (float16), as `parity_check --device cuda` expects.
+
+Usage: parity_gen.py [--cuda] OUT_DIR
 """
 import json
 import struct
@@ -58,7 +64,21 @@ def last_block(model, name):
     return model.layer4
 
 
-def main(out_dir):
+def run(model, name, x):
+    """Pooled features of the last convolutional block, and the logits."""
+    captured = {}
+    hook = last_block(model, name).register_forward_hook(
+        lambda module, inputs, output: captured.update(maps=output))
+    with torch.no_grad():
+        logits = model(x)
+    hook.remove()
+    maps = captured["maps"]
+    if name.startswith("densenet"):
+        maps = F.relu(maps)  # torchvision applies it after `features`, before pooling
+    return maps.mean((2, 3)).float().cpu(), logits.float().cpu()
+
+
+def main(out_dir, cuda):
     for name, side in MODELS:
         torch.manual_seed(0)
         model = build(name)
@@ -76,24 +96,29 @@ def main(out_dir):
                 bn.momentum = 0.1
         model.eval()
         x = torch.randn(2, 3, side, side)
-        captured = {}
-        last_block(model, name).register_forward_hook(
-            lambda module, inputs, output: captured.update(maps=output))
-        with torch.no_grad():
-            logits = model(x)
-        maps = captured["maps"]
-        if name.startswith("densenet"):
-            maps = F.relu(maps)  # torchvision applies it after `features`, before pooling
-        io = {"input": x, "features": maps.mean((2, 3))}
+        features, logits = run(model, name, x)
+        io = {"input": x, "features": features}
         state = model.state_dict()
         if name.startswith("vgg"):
             state = {k: v for k, v in state.items() if not k.startswith("classifier.")}
         else:
             io["logits"] = logits
+        if cuda:
+            model.cuda()
+            io["features_cuda"], io["logits_cuda"] = run(model, name, x.cuda())
+            with torch.autocast("cuda"):
+                io["features_cuda_amp"], io["logits_cuda_amp"] = run(model, name, x.cuda())
+            if name.startswith("vgg"):
+                del io["logits_cuda"], io["logits_cuda_amp"]
+            model.cpu()
         write_safetensors(f"{out_dir}/{name}.safetensors", state)
         write_safetensors(f"{out_dir}/{name}.io.safetensors", io)
         print(name, "written", flush=True)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    args = sys.argv[1:]
+    cuda = args[:1] == ["--cuda"]
+    if len(args) != 1 + cuda:
+        sys.exit(__doc__)
+    main(args[-1], cuda)
