@@ -1,7 +1,11 @@
 """The PyTorch peer of `embed` for bench/embed_bench.sh: the same forward pass (torchvision
 model, random weights, inference mode, global average pooling) on random images.
 
-Usage: embed_peer.py MODEL SIZE IMAGES BATCH
+Usage: embed_peer.py MODEL SIZE IMAGES BATCH [DEVICE]
+DEVICE: cpu (the default); cuda (torch.autocast float16, as embed --device cuda runs); or
+cuda_channels_last (the same in channels-last memory format with cudnn.benchmark, what a
+demanding PyTorch user runs on a GPU). On the GPU the images are made there, so the peer skips
+the decoding and copying that embed's figure includes.
 MODEL inception_v3:Mixed_6c (bench/embed_cut_bench.sh) runs torchvision's inception_v3 up to
 Mixed_6c (Keras's mixed5: the stem with its two max pools, Mixed_5b..Mixed_6c) with the block
 average pools excluding padding (count_include_pad=False), as Keras's and embed's do.
@@ -36,7 +40,7 @@ def inception_v3_cut(last):
     raise SystemExit(f"no {last} in inception_v3")
 
 
-def main(model_name, size, images, batch):
+def main(model_name, size, images, batch, device="cpu"):
     torch.set_num_threads(os.cpu_count())
     torch.manual_seed(0)
     if model_name.startswith("inception_v3:"):
@@ -46,15 +50,23 @@ def main(model_name, size, images, batch):
     else:  # resnet: everything before avgpool and fc
         body = torch.nn.Sequential(*list(getattr(tvm, model_name)(weights=None).eval().children())[:-2])
     inputs = torch.randn(batch, 3, size, size)
+    cuda = device.startswith("cuda")
+    if cuda:
+        body, inputs = body.cuda(), inputs.cuda()
+        if device == "cuda_channels_last":
+            torch.backends.cudnn.benchmark = True
+            body, inputs = body.to(memory_format=torch.channels_last), inputs.contiguous(
+                memory_format=torch.channels_last)
     start = time.perf_counter()
     done = 0
-    with torch.inference_mode():
+    with torch.inference_mode(), torch.autocast("cuda", enabled=cuda):
         while done < images:
             n = min(batch, images - done)
-            body(inputs[:n]).mean((2, 3))
+            body(inputs[:n]).mean((2, 3)).float().cpu()  # embed copies each batch's features back
             done += n
     print(f"images/s: {images / (time.perf_counter() - start):.3f}")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
+    main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]),
+         *(sys.argv[5:6] or ["cpu"]))

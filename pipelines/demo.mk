@@ -4,6 +4,8 @@
 #   make -f pipelines/demo.mk roicrop         # rerun one stage (and nothing downstream)
 #   make -f pipelines/demo.mk WEIGHTS=none    # the same with a random backbone, for comparison
 #   make -f pipelines/demo.mk MODEL=resnet50 LAYER= WEIGHTS=resnet50.safetensors FT_FROM=conv5_block1_1_conv
+#   make -f pipelines/demo.mk DEVICE=cuda     # embed, tl_train and ft_train on the GPU (a CUDA
+#                                             # LibTorch build), float16 autocast
 #
 # Stages: synth -> dcm2png -> roicrop -> augment -> weights -> embed -> tl_train -> predict
 #         -> ft_train -> ft_predict -> score.
@@ -49,6 +51,8 @@ FT_FROM ?= mixed4
 FT_EPOCHS ?= 3
 FT_LR ?= 1e-5
 THREADS ?= 0
+# cpu, or cuda for embed, tl_train and ft_train (mixed precision by default there).
+DEVICE ?= cpu
 SHARDS ?= 4
 DENOISE ?= yes
 CUT := $(if $(LAYER),-$(LAYER),)
@@ -71,11 +75,12 @@ ROICROP_FLAGS := --threads $(THREADS) $(if $(filter no,$(DENOISE)),--no_denoise,
 AUGMENT_FLAGS := --samples $(SAMPLES) --protocol patient --valid_fraction $(VALID_FRACTION) \
   --seed $(SEED) --shards $(SHARDS) --threads $(THREADS)
 BACKBONE_FLAGS := --model $(MODEL) --weights $(WEIGHTS_FILE) --image_size $(IMAGE_SIZE) \
-  $(if $(LAYER),--layer $(LAYER),) --threads $(THREADS)
+  $(if $(LAYER),--layer $(LAYER),) --threads $(THREADS) --device $(DEVICE)
 EMBED_FLAGS := $(BACKBONE_FLAGS)
 # Random backbone weights give features about 1e-8 in size: standardise them for the head.
 STANDARDIZE := $(if $(filter none,$(WEIGHTS)),--standardize,)
-TL_FLAGS := --max_epochs $(EPOCHS) --patience $(PATIENCE) --lr $(LR) --seed $(SEED) --threads $(THREADS) $(STANDARDIZE)
+TL_FLAGS := --max_epochs $(EPOCHS) --patience $(PATIENCE) --lr $(LR) --seed $(SEED) --threads $(THREADS) \
+  --device $(DEVICE) $(STANDARDIZE)
 FT_FLAGS := $(BACKBONE_FLAGS) --from_layer $(FT_FROM) --init_head $(RUN) --hidden 4096 \
   --max_epochs $(FT_EPOCHS) --patience $(PATIENCE) --lr $(FT_LR) --seed $(SEED)
 $(eval $(call params,synth,$(SYNTH_FLAGS)))

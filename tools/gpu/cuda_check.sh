@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# The CUDA path, checked on a GPU machine against PyTorch on the same GPU. Run from the
+# repository root there; tools/gpu/README.md says how the bundle is made here.
+#
+#   tools/gpu/cuda_check.sh BUNDLE NPM_DIR OUTDIR
+#
+# BUNDLE: what tools/gpu/bundle.py wrote (bin/NAME/NAME and lib/), the LibTorch tools built
+# against that machine's PyTorch. NPM_DIR holds nsfwjs-tfjs/inception_v3 (tools/setup.sh).
+#   1. Model outputs: our modules on the GPU, float32 and autocast, against torchvision's.
+#   2. The demo pipeline with DEVICE=cuda: embed, tl_train and ft_train on the GPU.
+#   3. embed's GPU features (float16 autocast) against its CPU features, record by record.
+#   4. embed's images/s against PyTorch's on the same GPU.
+# Everything it prints is also in OUTDIR/cuda_check.log.
+set -euo pipefail
+if [[ $# -ne 3 ]]; then
+  sed -n '2,13p' "$0" >&2
+  exit 1
+fi
+bundle=$(realpath "$1") npm=$(realpath "$2") out=$3
+mkdir -p "$out"
+out=$(realpath "$out")
+exec > >(tee "$out/cuda_check.log") 2>&1
+torch_lib=$(python3 -c 'import os, torch; print(os.path.join(os.path.dirname(torch.__file__), "lib"))')
+export LD_LIBRARY_PATH="$bundle/lib:$torch_lib"
+export PATH="$bundle/extra:$PATH"
+bin=$bundle/bin
+echo "== machine"
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
+python3 -c 'import torch, torchvision; print("PyTorch", torch.__version__, "torchvision", torchvision.__version__)'
+grep -m1 "model name" /proc/cpuinfo
+echo "CPU cores: $(nproc)"
+
+echo "== 1. model outputs against torchvision on the same GPU"
+python3 lib/models/parity_gen.py --cuda "$out/parity" > /dev/null
+status=0
+"$bin/parity_check/parity_check" --device cuda "$out/parity" vgg16 vgg19 resnet50 resnet101 \
+  resnet152 resnext50_32x4d resnext101_32x8d densenet121 densenet169 densenet201 mobilenet_v2 \
+  inception_v3 || status=1
+
+echo "== 2. the demo pipeline, DEVICE=cuda"
+demo=$out/demo
+SECONDS=0
+make -f pipelines/demo.mk report BIN="$bin" OUT="$demo" NPM_DIR="$npm" DEVICE=cuda || status=1
+echo "demo pipeline: ${SECONDS} s"
+for run in "$demo"/runs/*; do
+  echo "-- $(basename "$run") history (last 3 epochs)"
+  tail -n 3 "$run/history.csv" || true
+done
+
+echo "== 3. embed on the GPU (autocast) against embed on the CPU (float32), same records"
+backbone=(--model inception_v3 --weights "$demo/weights/inception_v3.safetensors" --layer mixed5
+          --image_size 160)
+eval_flags=("${backbone[@]}" --input "$demo/aug_valid,$demo/aug_test" --progress never)
+"$bin/embed/embed" "${eval_flags[@]}" --device cpu --output "$out/feats_cpu@1"
+"$bin/embed/embed" "${eval_flags[@]}" --device cuda --output "$out/feats_cuda@1"
+"$bin/embed/embed" "${eval_flags[@]}" --device cuda --mixed_precision=false --output "$out/feats_cuda32@1"
+for f in cpu cuda cuda32; do "$bin/shardcat/shardcat" --features "$out/feats_$f@1" > "$out/feats_$f.jsonl"; done
+python3 - "$out" <<'EOF' || status=1
+import json, sys
+import numpy as np
+
+def load(path):
+    rows = [json.loads(line) for line in open(path)]
+    return {r["id"]: np.array(r["features"], dtype=np.float64) for r in rows}
+
+out = sys.argv[1]
+cpu = load(f"{out}/feats_cpu.jsonl")
+ok = True
+for name, tolerance in (("cuda32", 1e-3), ("cuda", 2e-2)):
+    gpu = load(f"{out}/feats_{name}.jsonl")
+    assert gpu.keys() == cpu.keys(), f"{name}: other records than the CPU run"
+    worst = max(np.abs(gpu[k] - cpu[k]).max() / np.abs(cpu[k]).max() for k in cpu)
+    cosine = min(gpu[k] @ cpu[k] / np.linalg.norm(gpu[k]) / np.linalg.norm(cpu[k]) for k in cpu)
+    passed = worst <= tolerance
+    ok &= passed
+    print(f"{name} vs cpu: {len(cpu)} records, worst max|diff|/max|cpu| {worst:.2e} "
+          f"(tolerance {tolerance:g}), lowest cosine {cosine:.6f} {'ok' if passed else 'FAIL'}")
+sys.exit(0 if ok else 1)
+EOF
+
+echo "== 4. embed images/s against PyTorch on the same GPU (inception_v3 to mixed5, 160x160, batch 32)"
+images=$("$bin/shardcat/shardcat" --count "$demo/aug_train")
+for round in 1 2 3; do
+  "$bin/embed/embed" "${backbone[@]}" --device cuda --batch 32 --input "$demo/aug_train" \
+    --output "$out/feats_bench@1" --progress never 2>&1 \
+    | grep -o "[0-9.]* images/s" | sed "s/^/round $round ours (records decoded on the CPU): /"
+  for peer in cuda cuda_channels_last; do
+    echo "round $round PyTorch $peer (random tensors on the GPU): $(python3 bench/embed_peer.py \
+      inception_v3:Mixed_6c 160 "$images" 32 $peer)"
+  done
+done
+exit $status

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Builds here, for a GPU machine, everything tools/gpu/cuda_check.sh runs there, into .gpu/
+# (git-ignored; name it in the device run's `carry`).
+#
+#   tools/gpu/prepare.sh EXPORT_DIR
+#
+# EXPORT_DIR holds what tools/gpu/export_libtorch.sh wrote on that machine. This:
+#   1. makes a LIBTORCH_DIR of its headers and link stubs of its libraries
+#      (/var/cache/mammo/libtorch-VERSION);
+#   2. builds the LibTorch tools against it in their own output base (bazel-cuda-bin/), and the
+#      others as usual (bazel-bin/);
+#   3. packs both with their libraries (tools/gpu/bundle.py), and GNU make, into
+#      .gpu/bundle.tar.xz, and copies nsfwjs's InceptionV3 into .gpu/npm (about 35 MB in all:
+#      the device tool carries at most 64 MiB).
+set -euo pipefail
+if [[ $# -ne 1 ]]; then
+  sed -n '2,14p' "$0" >&2
+  exit 1
+fi
+export_dir=$1
+version=$(cat "$export_dir/libtorch_version.txt")
+libtorch=/var/cache/mammo/libtorch-$version
+if [[ ! -f $libtorch/complete ]]; then
+  echo "== LIBTORCH_DIR $libtorch: headers and link stubs of LibTorch $version"
+  rm -rf "$libtorch"
+  mkdir -p "$libtorch/lib"
+  xz -dc "$export_dir/libtorch_include.tar.xz" | tar -C "$libtorch" -xf -
+  xz -dc "$export_dir/libtorch_symbols.txt.xz" > "$libtorch/symbols.txt"
+  python3 tools/gpu/link_stubs.py make "$libtorch/symbols.txt" "$libtorch/lib"
+  touch "$libtorch/complete"
+fi
+
+host_tools=(synth dcm2png roicrop augment score shardcat)
+torch_tools=(weights embed tl_train ft_train predict)
+echo "== building"
+bazel build --noshow_progress "${host_tools[@]/#///tools/}"
+LIBTORCH_DIR=$libtorch bazel --output_base=/var/cache/mammo/bazel-libtorch-"$version" build \
+  --noshow_progress --symlink_prefix=bazel-cuda- "${torch_tools[@]/#///tools/}" //lib/models:parity_check
+
+echo "== packing .gpu/"
+rm -rf .gpu
+binaries=()
+for t in "${host_tools[@]}"; do binaries+=("bazel-bin/tools/$t/$t"); done
+for t in "${torch_tools[@]}"; do binaries+=("bazel-cuda-bin/tools/$t/$t"); done
+binaries+=(bazel-cuda-bin/lib/models/parity_check)
+bundle=$(mktemp -d)
+python3 tools/gpu/bundle.py "$bundle" "${binaries[@]}"
+mkdir -p "$bundle/extra" .gpu/npm/nsfwjs-tfjs
+cp /usr/bin/make "$bundle/extra/"
+tar -C "$bundle" -cf - . | xz -T0 -6 > .gpu/bundle.tar.xz
+rm -rf "$bundle"
+cp -r "${MAMMO_NPM_DIR:-/var/cache/mammo/npm}/nsfwjs-tfjs/inception_v3" .gpu/npm/nsfwjs-tfjs/
+du -sh .gpu
