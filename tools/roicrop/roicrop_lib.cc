@@ -2,11 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <condition_variable>
-#include <deque>
 #include <memory>
-#include <mutex>
-#include <thread>
+#include <optional>
+#include <utility>
 
 #include <opencv2/imgproc.hpp>
 #include <opencv2/photo.hpp>
@@ -19,6 +17,7 @@
 #include "lib/image/codec.h"
 #include "lib/image/png_rows.h"
 #include "lib/io/byte_io.h"
+#include "lib/parallel/ordered_map.h"
 #include "lib/records/shard_reader.h"
 #include "lib/status/status_macros.h"
 
@@ -283,89 +282,16 @@ std::string FormatSummary(const Summary& s) {
 
 namespace {
 
-// Records in flight, oldest first. The reading thread appends and writes the front when it
-// is done; workers take the oldest record nobody has started. Results are written in input
-// order, so the output does not depend on which worker finished first.
-class Pipeline {
- public:
-  struct Slot {
-    Record record;
-    std::string id;        // kept: the worker clears `record` when done
-    std::string position;  // where the record was read, for error messages
-    absl::StatusOr<Outcome> outcome = Outcome{};
-    bool started = false;
-    bool done = false;
-  };
+// A record read, with where it was read for error messages.
+struct ReadRecord {
+  Record record;
+  std::string position;
+};
 
-  Pipeline(const Options& options, int threads) : options_(options) {
-    for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { Work(); });
-  }
-  ~Pipeline() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
-    }
-    work_ready_.notify_all();
-    for (std::thread& t : workers_) t.join();
-  }
-
-  size_t in_flight() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return slots_.size();
-  }
-
-  void Add(std::unique_ptr<Slot> slot) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      slots_.push_back(std::move(slot));
-    }
-    work_ready_.notify_one();
-  }
-
-  // Waits for the oldest record and hands it over; nullptr when none is in flight.
-  std::unique_ptr<Slot> TakeOldest() {
-    std::unique_lock<std::mutex> lock(mu_);
-    if (slots_.empty()) return nullptr;
-    front_done_.wait(lock, [this] { return slots_.front()->done; });
-    std::unique_ptr<Slot> slot = std::move(slots_.front());
-    slots_.pop_front();
-    return slot;
-  }
-
- private:
-  void Work() {
-    std::unique_lock<std::mutex> lock(mu_);
-    while (true) {
-      Slot* slot = nullptr;
-      work_ready_.wait(lock, [&] {
-        if (stop_) return true;
-        for (const std::unique_ptr<Slot>& s : slots_) {
-          if (!s->started) {
-            slot = s.get();
-            return true;
-          }
-        }
-        return false;
-      });
-      if (slot == nullptr) return;  // stopping
-      slot->started = true;
-      lock.unlock();
-      // Slots are heap-allocated and only removed once done, so `slot` stays valid.
-      slot->outcome = ProcessRecord(slot->record, options_);
-      slot->record.Clear();  // free the full image's bytes early
-      lock.lock();
-      slot->done = true;
-      front_done_.notify_one();
-    }
-  }
-
-  const Options options_;
-  std::mutex mu_;
-  std::condition_variable work_ready_;
-  std::condition_variable front_done_;
-  std::deque<std::unique_ptr<Slot>> slots_;
-  bool stop_ = false;
-  std::vector<std::thread> workers_;
+// A record's outcome, with the id kept: the record itself is freed once processed.
+struct Processed {
+  std::string id;
+  Outcome outcome;
 };
 
 }  // namespace
@@ -393,38 +319,43 @@ absl::StatusOr<Summary> Run(const std::vector<std::string>& inputs, const std::s
 
   Summary summary;
   cli::Progress progress("records", reader->ExpectedRecords());
-  Pipeline pipeline(options, threads);
-  const size_t window = 4 * static_cast<size_t>(threads);
-  bool more = true;
-  while (true) {
-    while (more && pipeline.in_flight() < window) {
-      auto slot = std::make_unique<Pipeline::Slot>();
-      ASSIGN_OR_RETURN(more, reader->Next(&slot->record));
-      if (!more) break;
-      slot->id = slot->record.id();
-      slot->position = reader->Position();
-      pipeline.Add(std::move(slot));
-    }
-    std::unique_ptr<Pipeline::Slot> slot = pipeline.TakeOldest();
-    if (slot == nullptr) break;
-    ++summary.read;
-    if (!slot->outcome.ok()) {
-      return absl::Status(slot->outcome.status().code(),
-                          absl::StrCat(slot->position, ": ", slot->outcome.status().message()));
-    }
-    Outcome& outcome = *slot->outcome;
-    if (outcome.roi) {
-      RETURN_IF_ERROR(writer->Write(*outcome.roi));
-      ++summary.written;
-    } else {
-      ++summary.rejected[outcome.reject];
-      if (rejects) {
-        RETURN_IF_ERROR(
-            rejects->Write(absl::StrCat(slot->id, "\t", outcome.reject, "\t", outcome.detail, "\n")));
-      }
-    }
-    progress.Add();
-  }
+  // Records processed in parallel (at most 4 per thread in flight), written in input order: the
+  // output does not depend on the thread count, and the first failing record in input order
+  // is the error reported.
+  const absl::Status mapped = OrderedMap<ReadRecord, Processed>(
+      {threads},
+      [&]() -> absl::StatusOr<std::optional<ReadRecord>> {
+        ReadRecord read;
+        ASSIGN_OR_RETURN(bool more, reader->Next(&read.record));
+        if (!more) return std::optional<ReadRecord>();
+        read.position = reader->Position();
+        return std::optional<ReadRecord>(std::move(read));
+      },
+      [&](ReadRecord read) -> absl::StatusOr<Processed> {
+        absl::StatusOr<Outcome> outcome = ProcessRecord(read.record, options);
+        if (!outcome.ok()) {
+          return absl::Status(outcome.status().code(),
+                              absl::StrCat(read.position, ": ", outcome.status().message()));
+        }
+        return Processed{read.record.id(), *std::move(outcome)};
+      },
+      [&](Processed processed) -> absl::Status {
+        ++summary.read;
+        const Outcome& outcome = processed.outcome;
+        if (outcome.roi) {
+          RETURN_IF_ERROR(writer->Write(*outcome.roi));
+          ++summary.written;
+        } else {
+          ++summary.rejected[outcome.reject];
+          if (rejects) {
+            RETURN_IF_ERROR(rejects->Write(
+                absl::StrCat(processed.id, "\t", outcome.reject, "\t", outcome.detail, "\n")));
+          }
+        }
+        progress.Add();
+        return absl::OkStatus();
+      });
+  RETURN_IF_ERROR(mapped);
   progress.Finish();
   RETURN_IF_ERROR(writer->Close());
   if (rejects) RETURN_IF_ERROR(rejects->Close());
