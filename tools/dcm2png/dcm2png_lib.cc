@@ -1,13 +1,10 @@
 #include "tools/dcm2png/dcm2png_lib.h"
 
 #include <algorithm>
-#include <condition_variable>
 #include <filesystem>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
-#include <thread>
 #include <utility>
 
 #include <opencv2/imgproc.hpp>
@@ -24,6 +21,7 @@
 #include "lib/image/normalize.h"
 #include "lib/image/png_write.h"
 #include "lib/io/byte_io.h"
+#include "lib/parallel/ordered_map.h"
 #include "lib/records/shard_spec.h"
 #include "lib/records/shard_writer.h"
 #include "lib/status/status_macros.h"
@@ -294,6 +292,80 @@ class CaseConverter {
   const cbis::DicomIndex& index_;
 };
 
+// --rejects, else "<output prefix>.rejects.tsv"; the output's folder is created then, since a
+// long run should not fail at the end for want of it.
+absl::StatusOr<std::string> RejectsPath(const DatasetOptions& options) {
+  if (!options.rejects.empty()) return options.rejects;
+  if (options.output == kStdioName) {
+    return absl::InvalidArgumentError("--rejects is required when --output is -");
+  }
+  absl::StatusOr<ShardSetSpec> spec = ParseShardSetSpec(options.output);
+  if (!spec.ok()) return absl::InvalidArgumentError(absl::StrCat("--output: ", spec.status().message()));
+  const std::filesystem::path folder = std::filesystem::path(spec->prefix).parent_path();
+  std::error_code error;
+  if (!folder.empty() && !std::filesystem::create_directories(folder, error) && error) {
+    return absl::PermissionDeniedError(absl::StrCat("--output: cannot create ", folder.string(), ": ", error.message()));
+  }
+  return spec->prefix + ".rejects.tsv";
+}
+
+absl::StatusOr<std::vector<cbis::CaseRow>> ReadRows(const std::vector<std::string>& csv_files) {
+  std::vector<cbis::CaseRow> rows;
+  for (const std::string& csv : csv_files) {
+    ASSIGN_OR_RETURN(std::vector<cbis::CaseRow> file_rows, cbis::ReadCaseCsv(csv));
+    for (cbis::CaseRow& row : file_rows) rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+// The unit of work is a run of consecutive rows that name the same image file (an image's
+// abnormalities are consecutive rows in CBIS-DDSM), so that the image is processed once.
+// Returns each unit's first row, then rows.size().
+std::vector<size_t> UnitStarts(const std::vector<cbis::CaseRow>& rows, const CaseConverter& converter) {
+  std::vector<size_t> starts;
+  std::optional<std::string> previous_file;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    std::optional<std::string> file = converter.ImageFile(rows[i]);
+    if (i == 0 || !file.has_value() || file != previous_file) starts.push_back(i);
+    previous_file = std::move(file);
+  }
+  starts.push_back(rows.size());
+  return starts;
+}
+
+// Takes the outcomes in row order: writes the records, rejects repeated ids, logs warnings
+// and collects the rejects file's lines.
+class OutcomeWriter {
+ public:
+  OutcomeWriter(ShardWriter& writer, DatasetSummary& summary, std::ostream& log)
+      : writer_(writer), summary_(summary), log_(log) {}
+
+  absl::Status Take(Outcome outcome, const cbis::CaseRow& row) {
+    if (outcome.record.has_value() && !ids_.insert(outcome.id).second) {
+      outcome = Reject(outcome.id, "duplicate_id", absl::StrCat(row.csv_name, ":", row.row, " repeats the id"));
+    }
+    if (!outcome.warning.empty()) log_ << kTool << ": warning: " << outcome.warning << "\n";
+    if (outcome.record.has_value()) {
+      RETURN_IF_ERROR(writer_.Write(*outcome.record));
+      ++summary_.written;
+    } else {
+      ++summary_.rejected[outcome.reason];
+      const std::string detail = absl::StrReplaceAll(outcome.detail, {{"\t", " "}, {"\n", " "}, {"\r", " "}});
+      absl::StrAppend(&rejects_, outcome.id, "\t", outcome.reason, ": ", detail, "\n");
+    }
+    return absl::OkStatus();
+  }
+
+  const std::string& rejects() const { return rejects_; }
+
+ private:
+  ShardWriter& writer_;
+  DatasetSummary& summary_;
+  std::ostream& log_;
+  std::set<std::string> ids_;
+  std::string rejects_ = "id\treason\n";
+};
+
 }  // namespace
 
 absl::Status ValidateProcessOptions(const ProcessOptions& options) {
@@ -368,27 +440,8 @@ absl::StatusOr<DatasetSummary> ConvertDataset(const DatasetOptions& options, std
   if (options.root.empty()) return absl::InvalidArgumentError("--root is required in dataset mode");
   if (options.output.empty()) return absl::InvalidArgumentError("--output is required in dataset mode");
   DatasetSummary summary;
-  summary.rejects_path = options.rejects;
-  if (summary.rejects_path.empty()) {
-    if (options.output == kStdioName) {
-      return absl::InvalidArgumentError("--rejects is required when --output is -");
-    }
-    absl::StatusOr<ShardSetSpec> spec = ParseShardSetSpec(options.output);
-    if (!spec.ok()) return absl::InvalidArgumentError(absl::StrCat("--output: ", spec.status().message()));
-    summary.rejects_path = spec->prefix + ".rejects.tsv";
-    // A long run should not fail at the end for want of its output folder.
-    const std::filesystem::path folder = std::filesystem::path(spec->prefix).parent_path();
-    std::error_code error;
-    if (!folder.empty() && !std::filesystem::create_directories(folder, error) && error) {
-      return absl::PermissionDeniedError(absl::StrCat("--output: cannot create ", folder.string(), ": ", error.message()));
-    }
-  }
-
-  std::vector<cbis::CaseRow> rows;
-  for (const std::string& csv : options.csv_files) {
-    ASSIGN_OR_RETURN(std::vector<cbis::CaseRow> file_rows, cbis::ReadCaseCsv(csv));
-    for (cbis::CaseRow& row : file_rows) rows.push_back(std::move(row));
-  }
+  ASSIGN_OR_RETURN(summary.rejects_path, RejectsPath(options));
+  ASSIGN_OR_RETURN(const std::vector<cbis::CaseRow> rows, ReadRows(options.csv_files));
   const int threads = std::max(1, options.threads);
   ASSIGN_OR_RETURN(cbis::DicomIndex index, cbis::DicomIndex::Build(options.root, threads));
   summary.unreadable_files = index.unreadable().size();
@@ -396,93 +449,33 @@ absl::StatusOr<DatasetSummary> ConvertDataset(const DatasetOptions& options, std
   StageInfo stage{kTool, kTool, std::string(cli::kVersion), CaseConverter::StageParameters(options)};
   ASSIGN_OR_RETURN(std::unique_ptr<ShardWriter> writer, ShardWriter::Open(options.output, stage));
   const CaseConverter converter(options, index);
+  const std::vector<size_t> unit_starts = UnitStarts(rows, converter);
 
-  // The unit of work is a run of consecutive rows that name the same image file (an image's
-  // abnormalities are consecutive rows in CBIS-DDSM), so that the image is processed once.
-  std::vector<size_t> unit_starts;
-  std::optional<std::string> previous_file;
-  for (size_t i = 0; i < rows.size(); ++i) {
-    std::optional<std::string> file = converter.ImageFile(rows[i]);
-    if (i == 0 || !file.has_value() || file != previous_file) unit_starts.push_back(i);
-    previous_file = std::move(file);
-  }
-  unit_starts.push_back(rows.size());
-  const size_t units = unit_starts.size() - 1;
-
-  // Workers convert units ahead of the writer by at most `window` units; the writer takes the
-  // outcomes in row order, so the output does not depend on the thread count and at most
-  // `window` decoded images are held at once.
-  const size_t window = 2 * static_cast<size_t>(threads);
-  std::mutex mu;
-  std::condition_variable changed;
-  std::map<size_t, std::vector<Outcome>> ready;
-  size_t next_unit = 0;
-  size_t next_write = 0;
-  bool stop = false;
-  auto work = [&] {
-    while (true) {
-      size_t u;
-      {
-        std::unique_lock<std::mutex> lock(mu);
-        changed.wait(lock, [&] { return stop || next_unit >= units || next_unit < next_write + window; });
-        if (stop || next_unit >= units) return;
-        u = next_unit++;
-      }
-      std::vector<Outcome> outcomes;
-      SharedImage image;
-      for (size_t i = unit_starts[u]; i < unit_starts[u + 1]; ++i) {
-        outcomes.push_back(converter.Convert(rows[i], image));
-      }
-      std::lock_guard<std::mutex> lock(mu);
-      ready.emplace(u, std::move(outcomes));
-      changed.notify_all();
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) pool.emplace_back(work);
-
+  // Units converted in parallel, at most 2 per thread ahead of the writer, and taken in row
+  // order: the output does not depend on the thread count, and at most that many decoded
+  // images are held at once.
   cli::Progress progress("cases", rows.size());
-  std::set<std::string> ids;
-  std::string rejects = "id\treason\n";
-  absl::Status status;
-  for (size_t u = 0; u < units && status.ok(); ++u) {
-    std::vector<Outcome> outcomes;
-    {
-      std::unique_lock<std::mutex> lock(mu);
-      changed.wait(lock, [&] { return ready.count(u) > 0; });
-      outcomes = std::move(ready.at(u));
-      ready.erase(u);
-      next_write = u + 1;
-      changed.notify_all();
-    }
-    for (size_t k = 0; k < outcomes.size() && status.ok(); ++k) {
-      Outcome& outcome = outcomes[k];
-      const cbis::CaseRow& row = rows[unit_starts[u] + k];
-      if (outcome.record.has_value() && !ids.insert(outcome.id).second) {
-        outcome = Reject(outcome.id, "duplicate_id", absl::StrCat(row.csv_name, ":", row.row, " repeats the id"));
-      }
-      if (!outcome.warning.empty()) log << kTool << ": warning: " << outcome.warning << "\n";
-      if (outcome.record.has_value()) {
-        status = writer->Write(*outcome.record);
-        ++summary.written;
-      } else {
-        ++summary.rejected[outcome.reason];
-        const std::string detail = absl::StrReplaceAll(outcome.detail, {{"\t", " "}, {"\n", " "}, {"\r", " "}});
-        absl::StrAppend(&rejects, outcome.id, "\t", outcome.reason, ": ", detail, "\n");
-      }
-      progress.Add(1);
-    }
-  }
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    stop = true;
-    changed.notify_all();
-  }
-  for (std::thread& t : pool) t.join();
-  RETURN_IF_ERROR(status);
+  OutcomeWriter outcomes(*writer, summary, log);
+  RETURN_IF_ERROR(OrderedMapIndices<std::vector<Outcome>>(
+      {threads, 2 * static_cast<size_t>(threads)}, unit_starts.size() - 1,
+      [&](size_t u) -> absl::StatusOr<std::vector<Outcome>> {
+        std::vector<Outcome> unit;
+        SharedImage image;
+        for (size_t i = unit_starts[u]; i < unit_starts[u + 1]; ++i) {
+          unit.push_back(converter.Convert(rows[i], image));
+        }
+        return unit;
+      },
+      [&](size_t u, std::vector<Outcome> unit) -> absl::Status {
+        for (size_t k = 0; k < unit.size(); ++k) {
+          RETURN_IF_ERROR(outcomes.Take(std::move(unit[k]), rows[unit_starts[u] + k]));
+          progress.Add(1);
+        }
+        return absl::OkStatus();
+      }));
   progress.Finish();
   RETURN_IF_ERROR(writer->Close());
-  RETURN_IF_ERROR(WriteFileAtomically(summary.rejects_path, rejects));
+  RETURN_IF_ERROR(WriteFileAtomically(summary.rejects_path, outcomes.rejects()));
   log << kTool << ": " << SummaryLine(summary, options.output) << "\n";
   uint64_t rejected = 0;
   for (const auto& entry : summary.rejected) rejected += entry.second;
