@@ -65,7 +65,7 @@ bool CheckCuda(const std::string& name, mammo::models::BackboneImpl& net,
   for (const bool autocast : {false, true}) {
     const std::string suffix = autocast ? "_cuda_amp" : "_cuda";
     const double tolerance = autocast ? kFloat16Tolerance : kTf32Tolerance;
-    mammo::train::CudaAutocast scope(autocast);
+    mammo::train::Autocast scope(c10::DeviceType::CUDA, autocast);
     const torch::Tensor features = Read(io, "features" + suffix);
     if (!features.defined()) {
       std::cout << name << ": no features" << suffix << " (run parity_gen.py --cuda) FAIL\n";

@@ -1,12 +1,14 @@
-// Mixed precision on CUDA with LibTorch's autocast (ATen/autocast_mode.h), which has no C++
-// RAII guard of its own: inside a CudaAutocast scope with `on` true, CUDA convolutions and
-// matrix products run in float16 and precision-sensitive ops (losses, reductions, softmax)
-// in float32, as torch.autocast("cuda") does in Python. With `on` false it does nothing, so
-// CPU code paths are unchanged.
+// Mixed precision with LibTorch's autocast (ATen/autocast_mode.h), which has no C++ RAII guard
+// of its own. Inside an Autocast scope with `on` true, convolutions and matrix products run in
+// a 16-bit type and precision-sensitive ops (losses, reductions, softmax) in float32, as
+// torch.autocast does in Python: float16 on CUDA (--mixed_precision), bfloat16 on the CPU
+// (--precision bf16, fast where the CPU has AVX512-BF16 or AMX). With `on` false it does
+// nothing, so float32 code paths are unchanged. The state is per thread: open the scope on the
+// thread that runs the model (inside a RunBatchesInParallel worker, for example).
 //
 //   {
-//     CudaAutocast autocast(options.mixed_precision);
-//     logits = model->forward(images);          // float16 activations
+//     Autocast autocast(device.type(), options.mixed_precision);
+//     logits = model->forward(images);          // 16-bit activations
 //   }
 //   loss = bce(logits.to(torch::kFloat32), y);  // the loss in float32
 //
@@ -16,38 +18,51 @@
 #define MAMMO_LIB_TRAIN_AUTOCAST_H_
 
 #include <ATen/autocast_mode.h>
+#include <c10/core/DeviceType.h>
 #include <torch/version.h>
 
 namespace mammo::train {
 
-class CudaAutocast {
+class Autocast {
  public:
-  explicit CudaAutocast(bool on) : on_(on) {
+  Autocast(c10::DeviceType device, bool on) : cpu_(device == c10::DeviceType::CPU), on_(on) {
     if (!on_) return;
     previous_ = IsEnabled();
     SetEnabled(true);
     at::autocast::increment_nesting();
   }
-  ~CudaAutocast() {
+  ~Autocast() {
     if (!on_) return;
-    // As torch.autocast's __exit__: the cache of float16 weight copies lives for the
-    // outermost region only.
+    // As torch.autocast's __exit__: the cache of 16-bit weight copies lives for the outermost
+    // region only.
     if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
     SetEnabled(previous_);
   }
-  CudaAutocast(const CudaAutocast&) = delete;
-  CudaAutocast& operator=(const CudaAutocast&) = delete;
+  Autocast(const Autocast&) = delete;
+  Autocast& operator=(const Autocast&) = delete;
 
  private:
-  // LibTorch 2.4 deprecated the CUDA-only calls in favour of ones that take the device type.
+  // LibTorch 2.4 deprecated the per-device calls in favour of ones that take the device type.
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-  static bool IsEnabled() { return at::autocast::is_autocast_enabled(at::kCUDA); }
-  static void SetEnabled(bool on) { at::autocast::set_autocast_enabled(at::kCUDA, on); }
+  bool IsEnabled() const {
+    return at::autocast::is_autocast_enabled(cpu_ ? at::kCPU : at::kCUDA);
+  }
+  void SetEnabled(bool on) const {
+    if (cpu_) at::autocast::set_autocast_dtype(at::kCPU, at::kBFloat16);
+    at::autocast::set_autocast_enabled(cpu_ ? at::kCPU : at::kCUDA, on);
+  }
 #else
-  static bool IsEnabled() { return at::autocast::is_enabled(); }
-  static void SetEnabled(bool on) { at::autocast::set_enabled(on); }
+  bool IsEnabled() const {
+    return cpu_ ? at::autocast::is_cpu_enabled() : at::autocast::is_enabled();
+  }
+  void SetEnabled(bool on) const {
+    if (!cpu_) return at::autocast::set_enabled(on);
+    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+    at::autocast::set_cpu_enabled(on);
+  }
 #endif
 
+  bool cpu_;
   bool on_;
   bool previous_ = false;
 };

@@ -111,7 +111,7 @@ std::pair<double, double> EvaluateImages(FineTuneModelImpl& model, const ImageSe
         const int64_t begin = static_cast<int64_t>(i) * batch_size;
         const torch::Tensor rows = torch::arange(begin, std::min<int64_t>(begin + batch_size, n));
         try {
-          CudaAutocast autocast(mixed_precision);
+          Autocast autocast(device.type(), mixed_precision);
           return model.forward(DecodeBatch(set, rows, p).to(device))
               .to(torch::kCPU, torch::kFloat32);
         } catch (const c10::Error& e) {  // must not escape a worker thread
@@ -327,7 +327,7 @@ absl::Status FineTune(FineTuneOptions options) {
   task.train_logits = [&](const torch::Tensor& rows) {
     // Mixed precision (CUDA): float16 activations under autocast; TrainLoop takes the loss
     // in float32 and scales it.
-    CudaAutocast autocast(t.mixed_precision);
+    Autocast autocast(t.device.type(), t.mixed_precision);
     return model->forward(DecodeBatch(train_set, rows, p).to(t.device));
   };
   task.evaluate = [&] {

@@ -29,6 +29,11 @@ absl::StatusOr<std::unique_ptr<FrozenBackbone>> FrozenBackbone::Create(
   if (spec.mixed_precision && !spec.device.is_cuda()) {
     return absl::InvalidArgumentError("--mixed_precision needs --device cuda");
   }
+  const bool bfloat16 = spec.precision == Precision::kBFloat16;
+  if (bfloat16 && !spec.device.is_cpu()) {
+    return absl::InvalidArgumentError(
+        "--precision bf16 is for the CPU; on CUDA, --mixed_precision runs float16");
+  }
   std::unique_ptr<FrozenBackbone> backbone(new FrozenBackbone());
   // With --weights none the random model must be the same on every run and in every tool.
   torch::manual_seed(0);
@@ -44,6 +49,7 @@ absl::StatusOr<std::unique_ptr<FrozenBackbone>> FrozenBackbone::Create(
   backbone->std_ = spec.std.value_or(pretrained.convention.std.value_or(info->std));
   backbone->device_ = spec.device;
   backbone->mixed_precision_ = spec.mixed_precision;
+  backbone->precision_ = spec.precision;
   for (float s : backbone->std_) {
     if (!(s > 0)) return absl::InvalidArgumentError("--std values must be positive");
   }
@@ -66,6 +72,12 @@ absl::StatusOr<std::unique_ptr<FrozenBackbone>> FrozenBackbone::Create(
         backbone->Features(torch::zeros({1, 3, backbone->size_, backbone->size_})).size(1);
   }
   backbone->net_->to(spec.device);
+  if (bfloat16) {
+    // oneDNN's bfloat16 convolutions want NHWC: weights reordered once here, not per call.
+    for (torch::Tensor p : backbone->net_->parameters()) {
+      if (p.dim() == 4) p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
+    }
+  }
   return backbone;
 }
 
@@ -100,7 +112,9 @@ absl::StatusOr<torch::Tensor> FrozenBackbone::Embed(const std::vector<const Reco
         }
         try {
           torch::InferenceMode inference;
-          CudaAutocast autocast(mixed_precision_);
+          const bool bfloat16 = precision_ == Precision::kBFloat16;
+          Autocast autocast(device_.type(), mixed_precision_ || bfloat16);
+          if (bfloat16) input = input.contiguous(torch::MemoryFormat::ChannelsLast);
           return models::GlobalAveragePool(Features(input.to(device_)))
               .slice(0, 0, n)
               .to(torch::kFloat32)
@@ -134,6 +148,9 @@ std::vector<std::pair<std::string, std::string>> FrozenBackbone::Parameters() co
   if (!layer_.empty()) parameters.push_back({"layer", layer_});
   if (variant_ != models::Variant::kTimm) {
     parameters.push_back({"variant", models::VariantName(variant_)});
+  }
+  if (precision_ != Precision::kFloat32) {
+    parameters.push_back({"precision", std::string(PrecisionName(precision_))});
   }
   return parameters;
 }

@@ -30,6 +30,7 @@
 #include "data_formats/record.pb.h"
 #include "lib/models/backbone.h"
 #include "lib/models/model_info.h"
+#include "lib/train/precision.h"
 
 namespace mammo::train {
 
@@ -44,8 +45,11 @@ struct FrozenBackboneSpec {
   std::optional<std::array<float, 3>> std;
   torch::Device device = torch::kCPU;
   // CUDA only: the backbone runs under autocast (float16 convolutions); features come back
-  // as float32. Ignored on the CPU, where Create refuses it.
+  // as float32. Create refuses it on the CPU.
   bool mixed_precision = false;
+  // CPU only: kBFloat16 runs the backbone under bfloat16 autocast with channels-last
+  // activations and weights (oneDNN's fast layout for it); features come back as float32.
+  Precision precision = Precision::kFloat32;
 };
 
 class FrozenBackbone {
@@ -74,8 +78,9 @@ class FrozenBackbone {
   const std::array<float, 3>& mean() const { return mean_; }
   const std::array<float, 3>& std() const { return std_; }
   const std::string& weights() const { return weights_; }
+  Precision precision() const { return precision_; }
   // What `embed` writes into each record's provenance: model, weights, image_size, mean, std,
-  // and layer and variant where they are not the defaults.
+  // and layer, variant and precision where they are not the defaults.
   std::vector<std::pair<std::string, std::string>> Parameters() const;
 
  private:
@@ -94,6 +99,7 @@ class FrozenBackbone {
   std::array<float, 3> mean_{}, std_{};
   torch::Device device_ = torch::kCPU;
   bool mixed_precision_ = false;
+  Precision precision_ = Precision::kFloat32;
 };
 
 }  // namespace mammo::train

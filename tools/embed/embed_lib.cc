@@ -35,6 +35,7 @@ absl::Status Embed(const EmbedOptions& options) {
   }
   spec.device = options.cuda ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
   spec.mixed_precision = options.mixed_precision;
+  spec.precision = options.precision;
   ASSIGN_OR_RETURN(std::unique_ptr<train::FrozenBackbone> net, train::FrozenBackbone::Create(spec));
   const int size = net->image_size();
   const size_t batch_size = options.batch > 0 ? options.batch : net->BatchForAllThreads();

@@ -23,6 +23,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "lib/train/precision.h"
 
 namespace mammo::embed {
 
@@ -40,6 +41,8 @@ struct EmbedOptions {
   std::optional<std::array<float, 3>> std;
   bool cuda = false;             // run the backbone on the GPU (a CUDA LibTorch is needed)
   bool mixed_precision = false;  // CUDA only: autocast (float16 convolutions), float32 features
+  // CPU only: bfloat16 autocast, channels-last (lib/train/frozen_backbone.h); float32 features.
+  train::Precision precision = train::Precision::kFloat32;
 };
 
 absl::Status Embed(const EmbedOptions& options);

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include <opencv2/core.hpp>
@@ -74,6 +75,40 @@ class EmbedTest : public ::testing::Test {
     return records;
   }
 
+  // 35 records: with --batch 0 and 3 threads, two full chunks and a padded one of 3 run at
+  // once; against one record per batch on one thread. At 96 pixels LibTorch's own intra-op
+  // threads change the sums in the last bits: this failed before workers ran whole chunks on
+  // one thread each.
+  void ExpectThreadCountAndBatchDoNotChangeTheBytes(train::Precision precision) {
+    auto writer = ShardWriter::Open(dir_ + "/many@1", StageInfo{"roicrop", "test", "0", {}});
+    ASSERT_TRUE(writer.ok()) << writer.status();
+    for (int i = 0; i < 35; ++i) {
+      ASSERT_TRUE((*writer)
+                      ->Write(MakeRecord(absl::StrCat("r", i), Pattern(40, 40, CV_8UC1, 256),
+                                         i % 2 ? BENIGN : MALIGNANT, TRAIN))
+                      .ok());
+    }
+    ASSERT_TRUE((*writer)->Close().ok());
+    EmbedOptions one = Options("one@1");
+    one.inputs = {dir_ + "/many@1"};
+    one.batch = 1;
+    one.image_size = 96;
+    one.precision = precision;
+    EmbedOptions three = one;
+    three.output = dir_ + "/three@1";
+    three.batch = 0;
+    three.threads = 3;
+    ASSERT_TRUE(Embed(one).ok());
+    ASSERT_TRUE(Embed(three).ok());
+    const std::vector<Record> a = ReadAll("one@1");
+    const std::vector<Record> b = ReadAll("three@1");
+    ASSERT_EQ(a.size(), 35u);
+    ASSERT_EQ(b.size(), 35u);
+    for (size_t i = 0; i < a.size(); ++i) {
+      EXPECT_EQ(a[i].SerializeAsString(), b[i].SerializeAsString()) << a[i].id();
+    }
+  }
+
   std::string dir_;
   std::vector<Record> records_;
 };
@@ -126,35 +161,51 @@ TEST_F(EmbedTest, SameOptionsGiveSameBytes) {
 }
 
 TEST_F(EmbedTest, ThreadCountAndBatchDoNotChangeTheBytes) {
-  // 35 records: with --batch 0 and 3 threads, two full chunks and a padded one of 3 run at
-  // once; against one record per batch on one thread. At 96 pixels LibTorch's own intra-op
-  // threads change the sums in the last bits: this failed before workers ran whole chunks on
-  // one thread each.
-  auto writer = ShardWriter::Open(dir_ + "/many@1", StageInfo{"roicrop", "test", "0", {}});
-  ASSERT_TRUE(writer.ok()) << writer.status();
-  for (int i = 0; i < 35; ++i) {
-    ASSERT_TRUE((*writer)
-                    ->Write(MakeRecord(absl::StrCat("r", i), Pattern(40, 40, CV_8UC1, 256),
-                                       i % 2 ? BENIGN : MALIGNANT, TRAIN))
-                    .ok());
-  }
-  ASSERT_TRUE((*writer)->Close().ok());
-  EmbedOptions one = Options("one@1");
-  one.inputs = {dir_ + "/many@1"};
-  one.batch = 1;
-  one.image_size = 96;
-  EmbedOptions three = one;
-  three.output = dir_ + "/three@1";
-  three.batch = 0;
-  three.threads = 3;
-  ASSERT_TRUE(Embed(one).ok());
-  ASSERT_TRUE(Embed(three).ok());
-  const std::vector<Record> a = ReadAll("one@1");
-  const std::vector<Record> b = ReadAll("three@1");
-  ASSERT_EQ(a.size(), 35u);
-  ASSERT_EQ(b.size(), 35u);
+  ExpectThreadCountAndBatchDoNotChangeTheBytes(train::Precision::kFloat32);
+}
+
+TEST_F(EmbedTest, ThreadCountAndBatchDoNotChangeTheBytesInBfloat16) {
+  ExpectThreadCountAndBatchDoNotChangeTheBytes(train::Precision::kBFloat16);
+}
+
+// bfloat16 keeps 8 bits of mantissa (float32: 24): each convolution's output is off by up to
+// ~0.4%, and the errors add up through the network's depth. The tolerance, 3% of the largest
+// feature, is what that allows through mobilenet_v2's 52 convolutions; the direction of each
+// feature vector (cosine) must hardly move.
+TEST_F(EmbedTest, Bfloat16FeaturesAreCloseToFloat32AndRecorded) {
+  EmbedOptions fp32 = Options("fp32@1");
+  fp32.image_size = 64;
+  EmbedOptions bf16 = fp32;
+  bf16.output = dir_ + "/bf16@1";
+  bf16.precision = train::Precision::kBFloat16;
+  ASSERT_TRUE(Embed(fp32).ok());
+  ASSERT_TRUE(Embed(bf16).ok());
+  const std::vector<Record> a = ReadAll("fp32@1");
+  const std::vector<Record> b = ReadAll("bf16@1");
+  ASSERT_EQ(a.size(), b.size());
+  auto precision_of = [](const Record& r) -> std::string {
+    for (const Parameter& p : r.provenance(r.provenance_size() - 1).parameters()) {
+      if (p.name() == "precision") return p.value();
+    }
+    return "(none)";
+  };
   for (size_t i = 0; i < a.size(); ++i) {
-    EXPECT_EQ(a[i].SerializeAsString(), b[i].SerializeAsString()) << a[i].id();
+    SCOPED_TRACE(a[i].id());
+    EXPECT_EQ(precision_of(a[i]), "(none)");  // float32 provenance stays as before
+    EXPECT_EQ(precision_of(b[i]), "bf16");
+    ASSERT_EQ(a[i].features_size(), b[i].features_size());
+    double largest = 0, worst = 0, dot = 0, norm_a = 0, norm_b = 0;
+    for (int j = 0; j < a[i].features_size(); ++j) {
+      const double x = a[i].features(j), y = b[i].features(j);
+      largest = std::max(largest, std::abs(x));
+      worst = std::max(worst, std::abs(x - y));
+      dot += x * y;
+      norm_a += x * x;
+      norm_b += y * y;
+    }
+    EXPECT_GT(worst, 0) << "bf16 gave float32's exact features: was it applied?";
+    EXPECT_LE(worst, 0.03 * largest);
+    EXPECT_GE(dot / std::sqrt(norm_a * norm_b), 0.999);
   }
 }
 
