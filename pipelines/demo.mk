@@ -53,6 +53,9 @@ FT_LR ?= 1e-5
 THREADS ?= 0
 # cpu, or cuda for embed, tl_train and ft_train (mixed precision by default there).
 DEVICE ?= cpu
+# embed's CPU arithmetic: fp32 (byte-reproducible), bf16 (about 2x faster on a CPU with
+# AVX512-BF16 or AMX) or auto (bf16 where the CPU has it).
+PRECISION ?= fp32
 SHARDS ?= 4
 DENOISE ?= yes
 CUT := $(if $(LAYER),-$(LAYER),)
@@ -76,7 +79,7 @@ AUGMENT_FLAGS := --samples $(SAMPLES) --protocol patient --valid_fraction $(VALI
   --seed $(SEED) --shards $(SHARDS) --threads $(THREADS)
 BACKBONE_FLAGS := --model $(MODEL) --weights $(WEIGHTS_FILE) --image_size $(IMAGE_SIZE) \
   $(if $(LAYER),--layer $(LAYER),) --threads $(THREADS) --device $(DEVICE)
-EMBED_FLAGS := $(BACKBONE_FLAGS)
+EMBED_FLAGS := $(BACKBONE_FLAGS) --precision $(PRECISION)
 # Random backbone weights give features about 1e-8 in size: standardise them for the head.
 STANDARDIZE := $(if $(filter none,$(WEIGHTS)),--standardize,)
 TL_FLAGS := --max_epochs $(EPOCHS) --patience $(PATIENCE) --lr $(LR) --seed $(SEED) --threads $(THREADS) \

@@ -26,6 +26,8 @@ absl::Status WriteRunConfig(const std::string& path, const RunConfig& config) {
   j["epochs_run"] = config.epochs_run;
   j["best_epoch"] = config.best_epoch;
   j["stopped_early"] = config.stopped_early;
+  // The features' precision matters to predict even where their backbone is unknown.
+  if (!config.precision.empty()) j["precision"] = config.precision;
   if (!config.model.empty()) {
     j["model"] = config.model;
     if (config.stage != "tl_train") j["gamma"] = config.gamma;
@@ -67,6 +69,7 @@ absl::StatusOr<RunConfig> ReadRunConfig(const std::string& path) {
     config.image_size = j.value("image_size", 0);
     config.layer = j.value("layer", "");
     config.variant = j.value("variant", "");
+    config.precision = j.value("precision", "");
     config.weights = j.value("weights", "");
     config.mean = j.value("mean", "");
     config.std = j.value("std", "");

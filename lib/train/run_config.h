@@ -42,6 +42,8 @@ struct RunConfig {
   std::string weights;
   std::string mean;
   std::string std;
+  // The frozen backbone's CPU arithmetic (lib/train/precision.h): "bf16", or empty for fp32.
+  std::string precision;
 };
 
 absl::Status WriteRunConfig(const std::string& path, const RunConfig& config);

@@ -14,6 +14,10 @@ ABSL_FLAG(std::vector<std::string>, input, {},
           "Feature shards for a tl_train run (or ROI image shards when its run.json names the "
           "backbone), ROI image shards for an ft_train run (comma-separated specs).");
 ABSL_FLAG(std::string, output, "-", "The predictions CSV, or - for stdout.");
+ABSL_FLAG(bool, allow_precision_mismatch, false,
+          "Accept feature records embedded at another --precision (fp32 or bf16) than the "
+          "run's training features; refused by default, since bf16's rounding moves the "
+          "probabilities.");
 
 namespace {
 
@@ -44,6 +48,7 @@ int main(int argc, char** argv) {
   options.checkpoint = absl::GetFlag(FLAGS_checkpoint);
   options.inputs = absl::GetFlag(FLAGS_input);
   options.output = absl::GetFlag(FLAGS_output);
+  options.allow_precision_mismatch = absl::GetFlag(FLAGS_allow_precision_mismatch);
   if (options.run_dir.empty()) return mammo::cli::UsageError("--run is required");
   if (options.inputs.empty()) return mammo::cli::UsageError("--input is required");
   return mammo::cli::Finish(mammo::predict::Run(options));

@@ -11,6 +11,7 @@
 #include "lib/train/feature_set.h"
 #include "lib/train/finetune.h"
 #include "lib/train/frozen_backbone.h"
+#include "lib/train/precision.h"
 #include "lib/train/run_config.h"
 #include "lib/train/trainer.h"
 #include "lib/cli/cli.h"
@@ -53,6 +54,9 @@ absl::Status PredictTlImages(const Options& options, const train::RunConfig& con
   spec.layer = config.layer;
   ASSIGN_OR_RETURN(spec.mean, cli::ParseTriple(config.mean));
   ASSIGN_OR_RETURN(spec.std, cli::ParseTriple(config.std));
+  if (!config.precision.empty()) {
+    ASSIGN_OR_RETURN(spec.precision, train::ParsePrecision(config.precision));
+  }
   absl::StatusOr<std::unique_ptr<train::FrozenBackbone>> created = train::FrozenBackbone::Create(spec);
   if (!created.ok()) {
     return absl::Status(created.status().code(),
@@ -121,6 +125,22 @@ absl::Status PredictTlImages(const Options& options, const train::RunConfig& con
   return absl::OkStatus();
 }
 
+// The head learnt features of one precision; bf16's rounding (about 1% of a feature) moves
+// the probabilities of features of the other.
+absl::Status CheckPrecision(const Options& options, const train::RunConfig& config,
+                            const train::FeatureSet& set) {
+  std::string features = "fp32";
+  for (const auto& [name, value] : set.embed_parameters) {
+    if (name == "precision") features = value;
+  }
+  const std::string trained = config.precision.empty() ? "fp32" : config.precision;
+  if (features == trained || options.allow_precision_mismatch) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "the inputs' features were embedded in ", features, ", run ", config.run_name,
+      " was trained on ", trained, " features: embed them with --precision ", trained,
+      ", or pass --allow_precision_mismatch"));
+}
+
 }  // namespace
 
 absl::Status Run(const Options& options) {
@@ -143,6 +163,7 @@ absl::Status Run(const Options& options) {
     return WriteFileAtomically(options.output, csv);
   }
   ASSIGN_OR_RETURN(train::FeatureSet set, train::LoadFeatureSet(options.inputs));
+  RETURN_IF_ERROR(CheckPrecision(options, config, set));
   if (set.width() != config.head.in_features) {
     return absl::FailedPreconditionError(absl::StrCat(
         "the inputs have ", set.width(), " features per record, run ", config.run_name,

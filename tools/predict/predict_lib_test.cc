@@ -37,7 +37,8 @@ constexpr int kWidth = 3;
 float Feature(int i, int d) { return static_cast<float>((i * 7 + d * 3) % 11) / 5.0f - 1.0f; }
 
 // Five feature records: TRAIN, VALID, TEST and two without a split, alternating labels.
-std::string WriteFeatures(const std::string& name) {
+// A non-empty `precision` goes into each record's embed provenance, as embed writes bf16.
+std::string WriteFeatures(const std::string& name, const std::string& precision = "") {
   const std::string spec = Temp(name + "@1");
   auto writer = ShardWriter::Open(spec, StageInfo{"embed", "test", "0", {}}).value();
   const Split splits[] = {TRAIN, VALID, TEST, SPLIT_NONE, SPLIT_NONE};
@@ -49,6 +50,16 @@ std::string WriteFeatures(const std::string& name) {
     record.set_label(i % 2 == 0 ? MALIGNANT : BENIGN);
     record.set_split(splits[i]);
     for (int d = 0; d < kWidth; ++d) record.add_features(Feature(i, d));
+    Provenance* step = record.add_provenance();
+    step->set_stage("embed");
+    Parameter* model = step->add_parameters();
+    model->set_name("model");
+    model->set_value("test");
+    if (!precision.empty()) {
+      Parameter* p = step->add_parameters();
+      p->set_name("precision");
+      p->set_value(precision);
+    }
     EXPECT_TRUE(writer->Write(record).ok());
   }
   EXPECT_TRUE(writer->Close().ok());
@@ -56,7 +67,7 @@ std::string WriteFeatures(const std::string& name) {
 }
 
 // A run folder as tl_train leaves it: run.json and a head checkpoint with seeded weights.
-train::HeadOptions WriteRun(const std::string& dir) {
+train::HeadOptions WriteRun(const std::string& dir, const std::string& precision = "") {
   mkdir(dir.c_str(), 0755);
   train::HeadOptions head_options;
   head_options.in_features = kWidth;
@@ -81,6 +92,7 @@ train::HeadOptions WriteRun(const std::string& dir) {
   config.stage = "tl_train";
   config.features_source = "embed: test";
   config.head = head_options;
+  config.precision = precision;
   EXPECT_TRUE(train::WriteRunConfig(dir + "/run.json", config).ok());
   return head_options;
 }
@@ -138,6 +150,33 @@ TEST(PredictLibTest, CsvColumnsRowsAndTheHeadsProbabilities) {
   }
   // Different records, different probabilities: the head is not a constant.
   EXPECT_NE(probabilities[0], probabilities[1]);
+}
+
+TEST(PredictLibTest, RefusesFeaturesOfAnotherPrecisionUnlessAllowed) {
+  for (const auto& [trained, embedded] : {std::pair{"", "bf16"}, std::pair{"bf16", ""}}) {
+    SCOPED_TRACE(absl::StrCat("trained '", trained, "', embedded '", embedded, "'"));
+    const std::string run = Temp(absl::StrCat("run_", trained, "_", embedded));
+    WriteRun(run, trained);
+    Options options;
+    options.run_dir = run;
+    options.checkpoint = "last.pt";
+    options.inputs = {WriteFeatures(absl::StrCat("feats_", trained, "_", embedded), embedded)};
+    options.output = Temp("mismatch.csv");
+    const absl::Status refused = predict::Run(options);
+    EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_THAT(refused.message(), HasSubstr("--allow_precision_mismatch"));
+    options.allow_precision_mismatch = true;
+    EXPECT_TRUE(predict::Run(options).ok());
+  }
+  // The same precision on both sides needs no flag.
+  const std::string run = Temp("run_bf16_bf16");
+  WriteRun(run, "bf16");
+  Options options;
+  options.run_dir = run;
+  options.checkpoint = "last.pt";
+  options.inputs = {WriteFeatures("feats_bf16_bf16", "bf16")};
+  options.output = Temp("match.csv");
+  EXPECT_TRUE(predict::Run(options).ok());
 }
 
 TEST(PredictLibTest, RefusesAFolderWithoutRunJson) {

@@ -107,6 +107,7 @@ void SetBackbone(const std::vector<std::pair<std::string, std::string>>& paramet
     if (name == "std") config->std = value;
     if (name == "layer") config->layer = value;
     if (name == "variant") config->variant = value;
+    if (name == "precision") config->precision = value;
   }
   // Without every piece predict could not rebuild the backbone: record none of it.
   if (config->model.empty() || config->weights.empty() || config->image_size <= 0 ||
@@ -145,6 +146,8 @@ absl::Status Finish(const Options& options, const std::string& source,
 }
 
 absl::Status RunOnFeatures(Options options) {
+  // --precision is not among them: `auto` must work in a pipeline whatever the records hold,
+  // and embed already chose (and recorded) the features' precision.
   if (!options.model.empty() || !options.weights.empty() || options.image_size != 0 ||
       !options.layer.empty() || options.mean.has_value() || options.std.has_value()) {
     return absl::InvalidArgumentError(
@@ -187,6 +190,7 @@ absl::Status RunOnImages(Options options) {
   spec.std = options.std;
   spec.device = options.training.device;
   spec.mixed_precision = options.mixed_precision;
+  spec.precision = options.precision;
   // Before the head: Create reseeds LibTorch's generator (the random backbone of --weights
   // none is embed's), and the head must start from the seed as on the feature path.
   ASSIGN_OR_RETURN(std::unique_ptr<train::FrozenBackbone> net, train::FrozenBackbone::Create(spec));

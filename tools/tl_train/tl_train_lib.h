@@ -15,6 +15,7 @@
 
 #include "absl/status/status.h"
 #include "lib/train/head.h"
+#include "lib/train/precision.h"
 #include "lib/train/trainer.h"
 
 namespace mammo::tl_train {
@@ -35,6 +36,8 @@ struct Options {
   std::optional<std::array<float, 3>> mean;
   std::optional<std::array<float, 3>> std;
   bool mixed_precision = false;     // CUDA only: the backbone under autocast; the head float32
+  // CPU only: the backbone in bfloat16 (lib/train/precision.h); the head stays float32.
+  train::Precision precision = train::Precision::kFloat32;
 };
 
 absl::Status Run(Options options);
