@@ -59,6 +59,11 @@ links=$(grep -o '](\.\./figs_runs/[^)]*)' <<<"$report" | sed 's/^](\(.*\))$/\1/'
 [[ $(wc -l <<<"$links") == 12 ]] || fail "12 figures linked: $links"
 (cd "$tmp/out" && "${check_png[@]}" $links)
 
+# A report named without a folder goes to the current one, its links relative to it.
+(cd "$tmp/out" && "$score" --runs --report here.md --figures ../figs_here ../runs/a)
+[[ "$(cat "$tmp/out/here.md")" == *"[roc_test](../figs_here/vgg16-TL/roc_test.png)"* ]] \
+  || fail "links of a report in the current folder: $(cat "$tmp/out/here.md")"
+
 # To stdout without --figures: no figures column.
 [[ "$("$score" --runs "$tmp/runs/a")" != *"figures"* ]] || fail "figures column without --figures"
 

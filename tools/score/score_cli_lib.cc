@@ -99,9 +99,10 @@ absl::Status ScoreRuns(const CliOptions& options, const ScoreOptions& score_opti
                        std::ostream& out) {
   std::vector<Run> runs;
   std::vector<std::vector<std::string>> links;
-  const std::filesystem::path report_dir = std::filesystem::absolute(
-      options.report.empty() ? std::filesystem::path(".")
-                             : std::filesystem::path(options.report).parent_path());
+  // A bare file name has an empty parent, which std::filesystem::absolute throws on.
+  const std::filesystem::path report_parent = std::filesystem::path(options.report).parent_path();
+  const std::filesystem::path report_dir =
+      std::filesystem::absolute(report_parent.empty() ? "." : report_parent);
   for (const std::string& dir : options.inputs) {
     ASSIGN_OR_RETURN(Run run, LoadRun(dir, score_options));
     if (!options.figures.empty()) {
