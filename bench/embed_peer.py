@@ -2,7 +2,8 @@
 model, random weights, inference mode, global average pooling) on random images.
 
 Usage: embed_peer.py MODEL SIZE IMAGES BATCH [DEVICE]
-DEVICE: cpu (the default); cuda (torch.autocast float16, as embed --device cuda runs); or
+DEVICE: cpu (the default); cpu_bf16_channels_last (torch.autocast("cpu", torch.bfloat16) in
+channels-last memory format: the fastest a PyTorch user gets on a CPU with AVX512-BF16); cuda (torch.autocast float16, as embed --device cuda runs); or
 cuda_channels_last (the same in channels-last memory format with cudnn.benchmark, what a
 demanding PyTorch user runs on a GPU). On the GPU the images are made there, so the peer skips
 the decoding and copying that embed's figure includes.
@@ -51,6 +52,10 @@ def main(model_name, size, images, batch, device="cpu"):
         body = torch.nn.Sequential(*list(getattr(tvm, model_name)(weights=None).eval().children())[:-2])
     inputs = torch.randn(batch, 3, size, size)
     cuda = device.startswith("cuda")
+    cpu_bf16 = device == "cpu_bf16_channels_last"
+    if cpu_bf16:
+        body, inputs = body.to(memory_format=torch.channels_last), inputs.contiguous(
+            memory_format=torch.channels_last)
     if cuda:
         body, inputs = body.cuda(), inputs.cuda()
         if device == "cuda_channels_last":
@@ -59,7 +64,8 @@ def main(model_name, size, images, batch, device="cpu"):
                 memory_format=torch.channels_last)
     start = time.perf_counter()
     done = 0
-    with torch.inference_mode(), torch.autocast("cuda", enabled=cuda):
+    with torch.inference_mode(), torch.autocast("cuda", enabled=cuda), \
+            torch.autocast("cpu", dtype=torch.bfloat16, enabled=cpu_bf16):
         while done < images:
             n = min(batch, images - done)
             body(inputs[:n]).mean((2, 3)).float().cpu()  # embed copies each batch's features back
