@@ -53,8 +53,8 @@ FT_LR ?= 1e-5
 THREADS ?= 0
 # cpu, or cuda for embed, tl_train and ft_train (mixed precision by default there).
 DEVICE ?= cpu
-# embed's CPU arithmetic: fp32 (byte-reproducible), bf16 (about 2x faster on a CPU with
-# AVX512-BF16 or AMX) or auto (bf16 where the CPU has it).
+# embed's and ft_train's CPU arithmetic: fp32 (byte-reproducible), bf16 (about 2x faster on a
+# CPU with AVX512-BF16 or AMX) or auto (bf16 where the CPU has it).
 PRECISION ?= fp32
 SHARDS ?= 4
 DENOISE ?= yes
@@ -85,7 +85,7 @@ STANDARDIZE := $(if $(filter none,$(WEIGHTS)),--standardize,)
 TL_FLAGS := --max_epochs $(EPOCHS) --patience $(PATIENCE) --lr $(LR) --seed $(SEED) --threads $(THREADS) \
   --device $(DEVICE) $(STANDARDIZE)
 FT_FLAGS := $(BACKBONE_FLAGS) --from_layer $(FT_FROM) --init_head $(RUN) --hidden 4096 \
-  --max_epochs $(FT_EPOCHS) --patience $(PATIENCE) --lr $(FT_LR) --seed $(SEED)
+  --max_epochs $(FT_EPOCHS) --patience $(PATIENCE) --lr $(FT_LR) --seed $(SEED) --precision $(PRECISION)
 $(eval $(call params,synth,$(SYNTH_FLAGS)))
 $(eval $(call params,dcm2png,$(DCM2PNG_FLAGS)))
 $(eval $(call params,roicrop,$(ROICROP_FLAGS)))

@@ -31,8 +31,9 @@ SAMPLES ?= 60000
 IMAGE_SIZE ?= 320
 PROTOCOLS ?= patient paper
 THREADS ?= 0
-# embed's CPU arithmetic: fp32 (byte-reproducible), bf16 (about 2x faster on a CPU with
-# AVX512-BF16 or AMX) or auto (bf16 where the CPU has it).
+# embed's and ft_train's CPU arithmetic: fp32 (byte-reproducible), bf16 (about 2x faster on a
+# CPU with AVX512-BF16 or AMX; mobilenet_v2 cannot train in it with Debian's LibTorch) or auto
+# (bf16 where the CPU has it).
 PRECISION ?= fp32
 SHARDS ?= 8
 # The paper's transfer-learning settings (section 4.3.3).
@@ -135,7 +136,7 @@ endef
 define finetune
 FT_FLAGS_$(1)_$(3) := --model $(word 1,$(subst :, ,$(2))) --gamma $(word 2,$(subst :, ,$(2))) \
   --weights $(WEIGHTS)/$(word 1,$(subst :, ,$(2))).safetensors --image_size $(IMAGE_SIZE) \
-  --threads $(THREADS) $(call ft_hidden,$(2)) $(FT_FLAGS)
+  --threads $(THREADS) --precision $(PRECISION) $(call ft_hidden,$(2)) $(FT_FLAGS)
 $$(eval $$(call params,ft_$(1)_$(3),$$(FT_FLAGS_$(1)_$(3))))
 
 $(OUT)/$(1)/runs/$(3)/run.json: $(OUT)/$(1)/augment.stamp $(call tool,ft_train) $(OUT)/params/ft_$(1)_$(3).txt

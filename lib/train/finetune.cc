@@ -132,6 +132,25 @@ std::pair<double, double> EvaluateImages(FineTuneModelImpl& model, const ImageSe
 
 }  // namespace
 
+// LibTorch lacks some bfloat16 kernels on the CPU (1.13: ReLU6's backward, which MobileNetV2
+// needs): one image through the model and back, in inference mode so that no BatchNorm
+// statistic moves, finds out before the first epoch instead of failing inside it.
+absl::Status CheckBfloat16Training(FineTuneModelImpl& model, int size) {
+  model.eval();
+  try {
+    Autocast autocast(c10::DeviceType::CPU, true);
+    model.forward(torch::zeros({1, 3, size, size})).sum().backward();
+  } catch (const c10::Error& e) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "--precision bf16: this LibTorch cannot train ", model.spec().model,
+        " in bfloat16 on the CPU (", e.what_without_backtrace(), "); use --precision fp32"));
+  }
+  for (torch::Tensor& p : model.parameters()) {
+    if (p.grad().defined()) p.mutable_grad() = torch::Tensor();
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<int> GammaOfLayer(const std::string& model, const std::string& layer_name) {
   ASSIGN_OR_RETURN(std::vector<models::KerasLayer> layers, models::KerasLayers(model));
   for (const models::KerasLayer& layer : layers) {
@@ -313,7 +332,15 @@ absl::Status FineTune(FineTuneOptions options) {
   }
 
   const TrainOptions& t = options.training;
+  const bool bfloat16 = options.precision == Precision::kBFloat16;
+  if (bfloat16 && !t.device.is_cpu()) {
+    return absl::InvalidArgumentError(
+        "--precision bf16 is for the CPU; on CUDA, --mixed_precision runs float16");
+  }
+  // The 16-bit autocast of each device: float16 with loss scaling on CUDA, bfloat16 on the CPU.
+  const bool autocast = t.mixed_precision || bfloat16;
   model->to(t.device);
+  if (bfloat16) RETURN_IF_ERROR(CheckBfloat16Training(*model, p.size));
   std::fprintf(stderr, "%s: %s, %zu train and %zu valid images at %d px, %zu of %zu weight "
                "tensors frozen, head %s\n",
                cli::ToolName().c_str(), options.run_name.c_str(), train_set.records.size(),
@@ -325,13 +352,13 @@ absl::Status FineTune(FineTuneOptions options) {
   task.parameters = model->TrainableParameters();
   task.train_labels = train_set.labels;
   task.train_logits = [&](const torch::Tensor& rows) {
-    // Mixed precision (CUDA): float16 activations under autocast; TrainLoop takes the loss
-    // in float32 and scales it.
-    Autocast autocast(t.device.type(), t.mixed_precision);
+    // Mixed precision: 16-bit activations under autocast; TrainLoop takes the loss in
+    // float32 (and scales it for CUDA's float16).
+    Autocast scope(t.device.type(), autocast);
     return model->forward(DecodeBatch(train_set, rows, p).to(t.device));
   };
   task.evaluate = [&] {
-    return EvaluateImages(*model, valid_set, p, t.batch_size, t.device, t.mixed_precision);
+    return EvaluateImages(*model, valid_set, p, t.batch_size, t.device, autocast);
   };
   TrainOptions training = t;
   training.run_dir = options.output;
@@ -365,6 +392,7 @@ absl::Status FineTune(FineTuneOptions options) {
   config.weights = options.spec.weights;
   config.mean = absl::StrJoin(p.mean, ",");
   config.std = absl::StrJoin(p.std, ",");
+  if (bfloat16) config.precision = std::string(PrecisionName(options.precision));
   RETURN_IF_ERROR(WriteRunConfig(absl::StrCat(options.output, "/run.json"), config));
   const EpochRecord& best = result->history[result->best_epoch - 1];
   std::fprintf(stderr,
@@ -398,6 +426,10 @@ absl::StatusOr<ImagePredictions> PredictImages(const std::string& run_dir,
   RETURN_IF_ERROR(LoadModelWeights(absl::StrCat(run_dir, "/", checkpoint), *model));
   model->eval();
   torch::NoGradGuard no_grad;
+  ASSIGN_OR_RETURN(const Precision precision,
+                   ParsePrecision(config.precision.empty() ? "fp32" : config.precision));
+  // As the run was validated: its checkpoint was chosen on bfloat16 forward passes.
+  Autocast autocast(c10::DeviceType::CPU, precision == Precision::kBFloat16);
   Preprocessing p;
   p.size = config.image_size;
   p.mean = info->mean;

@@ -34,6 +34,7 @@
 #include "lib/models/backbone.h"
 #include "lib/models/registry.h"
 #include "lib/train/head.h"
+#include "lib/train/precision.h"
 #include "lib/train/trainer.h"
 
 namespace mammo::train {
@@ -105,6 +106,11 @@ struct FineTuneOptions {
   int image_size = 0;               // 0: the model's default (224 for VGG and ResNet)
   TrainOptions training;            // run_dir comes from `output`
   int threads = 0;                  // 0: all cores
+  // CPU only: kBFloat16 runs the model's forward (and so its backward) under bfloat16
+  // autocast; the loss, the gradients' float32 master weights and RMSprop's state stay float32,
+  // and bfloat16's float32 exponent range needs no loss scaling. Recorded in run.json, and
+  // PredictImages runs the model so too.
+  Precision precision = Precision::kFloat32;
 };
 
 // Reads the records (images kept as encoded bytes, decoded a batch at a time), trains, and

@@ -1,5 +1,8 @@
 #include "lib/train/finetune.h"
 
+#include <sys/stat.h>
+
+#include <cmath>
 #include <map>
 
 #include <opencv2/core.hpp>
@@ -10,6 +13,7 @@
 #include "lib/image/codec.h"
 #include "lib/models/registry.h"
 #include "lib/records/shard_writer.h"
+#include "lib/train/autocast.h"
 #include "lib/train/run_config.h"
 
 namespace mammo::train {
@@ -325,6 +329,60 @@ TEST(FineTuneTest, StartsFromATransferLearningHead) {
 
   options.spec.head.hidden = {4096};
   EXPECT_THAT(std::string(FineTune(options).message()), HasSubstr("set --hidden to match"));
+}
+
+// bfloat16 autocast changes each step's gradients by its rounding (about 0.4% per operation),
+// not their direction: over one epoch the weights must move as float32's do (cosine of the
+// two updates >= 0.9), yet not identically (bf16 was applied), and run.json says bf16.
+TEST(FineTuneTest, Bfloat16MovesTheWeightsAsFloat32DoesAndIsRecorded) {
+  FineTuneOptions fp32 = Options("resnet50", 160, "bf16-reference");
+  FineTuneOptions bf16 = Options("resnet50", 160, "bf16");
+  bf16.precision = Precision::kBFloat16;
+  FineTuneModel start{nullptr};
+  auto [before, after_fp32] = RunAndLoad(fp32, &start);
+  auto after_bf16 = RunAndLoad(bf16, &start).second;
+  double dot = 0, norm_fp32 = 0, norm_bf16 = 0, differ = 0;
+  for (const auto& [name, value] : before) {
+    const torch::Tensor a = (after_fp32[name] - value).to(torch::kFloat64);
+    const torch::Tensor b = (after_bf16[name] - value).to(torch::kFloat64);
+    dot += (a * b).sum().item<double>();
+    norm_fp32 += (a * a).sum().item<double>();
+    norm_bf16 += (b * b).sum().item<double>();
+    differ += (a - b).abs().sum().item<double>();
+  }
+  ASSERT_GT(norm_fp32, 0);
+  EXPECT_GT(differ, 0) << "bf16 trained exactly as fp32: was it applied?";
+  EXPECT_GE(dot / std::sqrt(norm_fp32 * norm_bf16), 0.9);
+  EXPECT_EQ(ReadRunConfig(bf16.output + "/run.json")->precision, "bf16");
+  EXPECT_EQ(ReadRunConfig(fp32.output + "/run.json")->precision, "");
+
+  // predict's path runs the run's precision: its probabilities are finite and in (0, 1).
+  const absl::StatusOr<ImagePredictions> predicted =
+      PredictImages(bf16.output, "last.pt", bf16.inputs);
+  ASSERT_TRUE(predicted.ok()) << predicted.status();
+  ASSERT_EQ(predicted->probabilities.size(), 12u);
+  for (double p : predicted->probabilities) EXPECT_TRUE(p > 0 && p < 1) << p;
+}
+
+// Where LibTorch lacks a bfloat16 kernel the model needs (1.13: ReLU6's backward in
+// MobileNetV2), the run is refused before its first epoch, naming the model and the way out.
+TEST(FineTuneTest, Bfloat16RefusedUpFrontWhereLibTorchCannotTrainTheModel) {
+  FineTuneOptions options = Options("mobilenet_v2", 116, "bf16-mobilenet");
+  options.precision = Precision::kBFloat16;
+  torch::manual_seed(0);
+  FineTuneModel model = FineTuneModel::Create(options.spec).value();
+  try {
+    Autocast autocast(c10::DeviceType::CPU, true);
+    model->forward(torch::zeros({1, 3, 32, 32})).sum().backward();
+    GTEST_SKIP() << "this LibTorch trains mobilenet_v2 in bfloat16: nothing to refuse";
+  } catch (const c10::Error&) {
+  }
+  const absl::Status status = FineTune(options);
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("mobilenet_v2"));
+  EXPECT_THAT(std::string(status.message()), HasSubstr("--precision fp32"));
+  struct stat st;
+  EXPECT_NE(stat((options.output + "/run.json").c_str(), &st), 0) << "no run may be left";
 }
 
 TEST(FineTuneTest, RejectsFeatureRecords) {

@@ -10,6 +10,7 @@
 #include "lib/cli/malloc_tuning.h"
 #include "lib/train/training_flags.h"
 #include "lib/train/finetune.h"
+#include "lib/train/precision.h"
 
 ABSL_FLAG(std::vector<std::string>, input, {},
           "ROI image shards (comma-separated specs); TRAIN records train, VALID records drive "
@@ -61,6 +62,11 @@ ABSL_FLAG(std::optional<bool>, mixed_precision, std::nullopt,
           "under autocast (float16 convolutions), the loss in float32 with dynamic loss "
           "scaling, weights and RMSprop state in float32. Not exercised on this project's "
           "CPU-only test machine.");
+ABSL_FLAG(std::string, precision, "fp32",
+          "CPU arithmetic: fp32, bf16 (the model's forward and backward under bfloat16 "
+          "autocast; loss, weights and RMSprop state float32; faster where the CPU has "
+          "AVX512-BF16 or AMX) or auto (bf16 where the CPU has it). Recorded in run.json; "
+          "predict runs the model so too.");
 
 namespace {
 
@@ -134,5 +140,9 @@ int main(int argc, char** argv) {
       !status.ok()) {
     return mammo::cli::UsageError(status.message());
   }
+  absl::StatusOr<mammo::train::Precision> precision = mammo::train::PrecisionFlag(
+      absl::GetFlag(FLAGS_precision), options.training.device.is_cuda());
+  if (!precision.ok()) return mammo::cli::UsageError(precision.status().message());
+  options.precision = *precision;
   return mammo::cli::Finish(mammo::train::FineTune(options));
 }
