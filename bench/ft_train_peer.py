@@ -8,7 +8,9 @@ RMSprop lr 2e-7 (alpha 0.9, eps 1e-7) on the trainable parameters; then a valida
 Favouring the peer: images decoded and resized before the clock starts (ours decodes PNG
 records per batch).
 
-Usage: ft_train_peer.py SIZE TRAIN VALID BATCH THREADS
+Usage: ft_train_peer.py SIZE TRAIN VALID BATCH THREADS [PRECISION]
+PRECISION bf16: the forward passes under torch.autocast("cpu", torch.bfloat16), model and
+images in channels-last (what a PyTorch user runs on a CPU with AVX512-BF16); default fp32.
 Prints "images_per_second: X" over one epoch (TRAIN + VALID images / its seconds), the
 figure ft_train's history.csv gives.
 """
@@ -19,7 +21,7 @@ import torch
 import torchvision.models as tvm
 
 
-def main(size, n_train, n_valid, batch, threads):
+def main(size, n_train, n_valid, batch, threads, precision="fp32"):
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     features = tvm.vgg16(weights=None).features
@@ -35,10 +37,17 @@ def main(size, n_train, n_valid, batch, threads):
     x_valid = torch.rand(n_valid, 1, size, size).expand(-1, 3, -1, -1).contiguous()
     y_valid = (torch.arange(n_valid) % 2).float()
 
+    bf16 = precision == "bf16"
+    if bf16:
+        features = features.to(memory_format=torch.channels_last)
+        x_train = x_train.contiguous(memory_format=torch.channels_last)
+        x_valid = x_valid.contiguous(memory_format=torch.channels_last)
+
     def forward(x):
-        with torch.no_grad():
-            x = frozen(x)
-        return head(trainable(x).mean((2, 3))).squeeze(1)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            with torch.no_grad():
+                x = frozen(x)
+            return head(trainable(x).mean((2, 3))).squeeze(1).float()
 
     start = time.perf_counter()
     frozen.eval()
@@ -61,4 +70,4 @@ def main(size, n_train, n_valid, batch, threads):
 
 
 if __name__ == "__main__":
-    main(*(int(a) for a in sys.argv[1:6]))
+    main(*(int(a) for a in sys.argv[1:6]), *sys.argv[6:7])

@@ -255,13 +255,21 @@ absl::StatusOr<FineTuneModel> FineTuneModel::Create(const FineTuneSpec& spec) {
 }
 
 torch::Tensor FineTuneModelImpl::forward(const torch::Tensor& images) {
-  torch::Tensor x = images;
+  torch::Tensor x = channels_last_ ? images.contiguous(torch::MemoryFormat::ChannelsLast) : images;
   {
     torch::NoGradGuard no_grad;
     for (size_t i = 0; i < first_trainable_unit_; ++i) x = units_[i].forward(x);
   }
   for (size_t i = first_trainable_unit_; i < units_.size(); ++i) x = units_[i].forward(x);
   return head_->forward(models::GlobalAveragePool(x));
+}
+
+void FineTuneModelImpl::UseChannelsLast() {
+  torch::NoGradGuard no_grad;
+  for (torch::Tensor p : parameters()) {
+    if (p.dim() == 4) p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
+  }
+  channels_last_ = true;
 }
 
 torch::Tensor FineTuneModelImpl::Features(const torch::Tensor& images) {
@@ -340,7 +348,10 @@ absl::Status FineTune(FineTuneOptions options) {
   // The 16-bit autocast of each device: float16 with loss scaling on CUDA, bfloat16 on the CPU.
   const bool autocast = t.mixed_precision || bfloat16;
   model->to(t.device);
-  if (bfloat16) RETURN_IF_ERROR(CheckBfloat16Training(*model, p.size));
+  if (bfloat16) {
+    model->UseChannelsLast();
+    RETURN_IF_ERROR(CheckBfloat16Training(*model, p.size));
+  }
   std::fprintf(stderr, "%s: %s, %zu train and %zu valid images at %d px, %zu of %zu weight "
                "tensors frozen, head %s\n",
                cli::ToolName().c_str(), options.run_name.c_str(), train_set.records.size(),
@@ -430,6 +441,7 @@ absl::StatusOr<ImagePredictions> PredictImages(const std::string& run_dir,
                    ParsePrecision(config.precision.empty() ? "fp32" : config.precision));
   // As the run was validated: its checkpoint was chosen on bfloat16 forward passes.
   Autocast autocast(c10::DeviceType::CPU, precision == Precision::kBFloat16);
+  if (precision == Precision::kBFloat16) model->UseChannelsLast();
   Preprocessing p;
   p.size = config.image_size;
   p.mean = info->mean;

@@ -65,6 +65,9 @@ class FineTuneModelImpl : public torch::nn::Module {
   torch::Tensor Features(const torch::Tensor& images);
   // Keeps the frozen BatchNorm layers in inference mode whatever `on` is.
   void train(bool on = true) override;
+  // Convolution weights and inputs in channels-last memory format from now on: oneDNN's
+  // layout for bfloat16 convolutions (fine tuning vgg16 1.3x faster here). Values unchanged.
+  void UseChannelsLast();
 
   const FineTuneSpec& spec() const { return spec_; }
   // The weights file's variant and normalisation (models::ReadWeightsConvention).
@@ -84,6 +87,7 @@ class FineTuneModelImpl : public torch::nn::Module {
   std::shared_ptr<models::BackboneImpl> net_;  // owns the modules; its classifier is dropped
   std::vector<models::ForwardUnit> units_;  // the backbone's, run frozen or with autograd
   size_t first_trainable_unit_ = 0;  // units before it run under NoGradGuard
+  bool channels_last_ = false;
   std::vector<std::string> frozen_parameters_;
   std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>> fixed_batchnorms_;
   std::shared_ptr<HeadImpl> head_;
