@@ -27,10 +27,12 @@ std::string& MutableToolName() {
   return *name;
 }
 
-// --help lists the flags defined in tools' main files and in lib/cli (shared flags such as
-// --progress), not Abseil's own.
+// --help lists the flags defined in tools' main files, in lib/cli (shared flags such as
+// --progress) and in files named *_flags.cc that several tools share (for example
+// lib/train/shared_training_flags.cc), not Abseil's own.
 bool IsToolFlagFile(absl::string_view file) {
-  return absl::StrContains(file, "tools/") || absl::StrContains(file, "lib/cli/");
+  return absl::StrContains(file, "tools/") || absl::StrContains(file, "lib/cli/") ||
+         absl::EndsWith(file, "_flags.cc");
 }
 
 void PrintHelp(std::ostream& out) {

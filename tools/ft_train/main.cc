@@ -8,9 +8,8 @@
 #include "absl/strings/str_split.h"
 #include "lib/cli/cli.h"
 #include "lib/cli/malloc_tuning.h"
-#include "lib/train/training_flags.h"
 #include "lib/train/finetune.h"
-#include "lib/train/precision.h"
+#include "lib/train/shared_training_flags.h"
 
 ABSL_FLAG(std::vector<std::string>, input, {},
           "ROI image shards (comma-separated specs); TRAIN records train, VALID records drive "
@@ -47,26 +46,6 @@ ABSL_FLAG(int, image_size, 0,
           "Square input side in pixels (0: the model's, 224; 299 for inception_v3 and "
           "xception).");
 ABSL_FLAG(double, lr, 2e-7, "RMSprop learning rate (the paper: 2e-7).");
-ABSL_FLAG(double, rho, 0.9, "RMSprop rho, Keras's default (LibTorch's alpha).");
-ABSL_FLAG(double, epsilon, 1e-7, "RMSprop epsilon, Keras's default (LibTorch's eps).");
-ABSL_FLAG(int, batch_size, 32, "Mini-batch size.");
-ABSL_FLAG(int, max_epochs, 1000, "Upper bound on epochs.");
-ABSL_FLAG(int, patience, 50, "Early stopping: epochs without improvement.");
-ABSL_FLAG(std::string, monitor, "val_loss", "Early stopping monitors val_loss or val_acc.");
-ABSL_FLAG(uint64_t, seed, 42, "Seed of the head's initial weights, shuffling and dropout.");
-ABSL_FLAG(int, threads, 0, "CPU threads (0: all cores).");
-ABSL_FLAG(bool, resume, false, "Continue the run in --output from its last checkpoint.");
-ABSL_FLAG(std::string, device, "cpu", "cpu or cuda (when LibTorch was built with CUDA).");
-ABSL_FLAG(std::optional<bool>, mixed_precision, std::nullopt,
-          "true or false; default: true with --device cuda, refused with cpu. The model runs "
-          "under autocast (float16 convolutions), the loss in float32 with dynamic loss "
-          "scaling, weights and RMSprop state in float32. Not exercised on this project's "
-          "CPU-only test machine.");
-ABSL_FLAG(std::string, precision, "fp32",
-          "CPU arithmetic: fp32, bf16 (the model's forward and backward under bfloat16 "
-          "autocast; loss, weights and RMSprop state float32; faster where the CPU has "
-          "AVX512-BF16 or AMX) or auto (bf16 where the CPU has it). Recorded in run.json; "
-          "predict runs the model so too.");
 
 namespace {
 
@@ -105,7 +84,7 @@ int main(int argc, char** argv) {
   options.run_name = absl::GetFlag(FLAGS_run_name);
   options.init_head = absl::GetFlag(FLAGS_init_head);
   options.image_size = absl::GetFlag(FLAGS_image_size);
-  options.threads = absl::GetFlag(FLAGS_threads);
+  options.threads = mammo::train::SharedThreadsFlag();
 
   mammo::train::FineTuneSpec& spec = options.spec;
   spec.model = absl::GetFlag(FLAGS_model);
@@ -127,21 +106,17 @@ int main(int argc, char** argv) {
   }
   spec.freeze_bn_stats = absl::GetFlag(FLAGS_freeze_bn_stats);
   spec.layer = absl::GetFlag(FLAGS_layer);
-  const mammo::train::TrainingFlags training_flags{
-      absl::GetFlag(FLAGS_hidden),     absl::GetFlag(FLAGS_dropout),
-      absl::GetFlag(FLAGS_lr),         absl::GetFlag(FLAGS_rho),
-      absl::GetFlag(FLAGS_epsilon),    absl::GetFlag(FLAGS_batch_size),
-      absl::GetFlag(FLAGS_max_epochs), absl::GetFlag(FLAGS_patience),
-      absl::GetFlag(FLAGS_seed),       absl::GetFlag(FLAGS_resume),
-      absl::GetFlag(FLAGS_monitor),    absl::GetFlag(FLAGS_device),
-      absl::GetFlag(FLAGS_mixed_precision)};
+  mammo::train::TrainingFlags training_flags = mammo::train::SharedTrainingFlags();
+  training_flags.hidden = absl::GetFlag(FLAGS_hidden);
+  training_flags.dropout = absl::GetFlag(FLAGS_dropout);
+  training_flags.learning_rate = absl::GetFlag(FLAGS_lr);
   if (absl::Status status =
           mammo::train::ApplyTrainingFlags(training_flags, &spec.head, &options.training);
       !status.ok()) {
     return mammo::cli::UsageError(status.message());
   }
-  absl::StatusOr<mammo::train::Precision> precision = mammo::train::PrecisionFlag(
-      absl::GetFlag(FLAGS_precision), options.training.device.is_cuda());
+  absl::StatusOr<mammo::train::Precision> precision =
+      mammo::train::SharedPrecisionFlag(options.training.device.is_cuda());
   if (!precision.ok()) return mammo::cli::UsageError(precision.status().message());
   options.precision = *precision;
   return mammo::cli::Finish(mammo::train::FineTune(options));

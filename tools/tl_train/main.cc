@@ -10,8 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "lib/cli/cli.h"
 #include "lib/cli/malloc_tuning.h"
-#include "lib/train/precision.h"
-#include "lib/train/training_flags.h"
+#include "lib/train/shared_training_flags.h"
 #include "tools/tl_train/tl_train_lib.h"
 
 ABSL_FLAG(std::vector<std::string>, input, {},
@@ -29,25 +28,6 @@ ABSL_FLAG(bool, standardize, false,
           "(not in the paper; for badly scaled features, e.g. from a backbone with random "
           "weights). predict applies the same statistics.");
 ABSL_FLAG(double, lr, 1e-5, "RMSprop learning rate (the paper: 1e-5).");
-ABSL_FLAG(double, rho, 0.9, "RMSprop rho, Keras's default (LibTorch's alpha).");
-ABSL_FLAG(double, epsilon, 1e-7, "RMSprop epsilon, Keras's default (LibTorch's eps).");
-ABSL_FLAG(int, batch_size, 32, "Mini-batch size (Keras's default).");
-ABSL_FLAG(int, max_epochs, 1000, "Upper bound on epochs (the paper: 1000).");
-ABSL_FLAG(int, patience, 50, "Early stopping: epochs without improvement (the paper: 50).");
-ABSL_FLAG(std::string, monitor, "val_loss", "Early stopping monitors val_loss or val_acc.");
-ABSL_FLAG(uint64_t, seed, 42, "Seed of initial weights, shuffling and dropout.");
-ABSL_FLAG(int, threads, 0, "CPU threads (0: all cores).");
-ABSL_FLAG(bool, resume, false, "Continue the run in --output from its last checkpoint.");
-ABSL_FLAG(std::string, device, "cpu", "cpu or cuda (when LibTorch was built with CUDA).");
-ABSL_FLAG(std::optional<bool>, mixed_precision, std::nullopt,
-          "true or false; default: true with --device cuda, refused with cpu. Image records "
-          "only: the frozen backbone runs under autocast (float16), the head in float32. Not "
-          "exercised on this project's CPU-only test machine.");
-ABSL_FLAG(std::string, precision, "fp32",
-          "Image records only: the frozen backbone's CPU arithmetic, fp32, bf16 (bfloat16 "
-          "autocast, about 2x faster where the CPU has AVX512-BF16 or AMX; the head stays "
-          "float32) or auto (bf16 where the CPU has it). Recorded in run.json. Feature "
-          "records: ignored (embed chose theirs).");
 ABSL_FLAG(std::string, model, "",
           "Image records only (required then): the frozen backbone, as embed's --model.");
 ABSL_FLAG(std::string, weights, "",
@@ -101,16 +81,12 @@ int main(int argc, char** argv) {
   if (options.inputs.empty()) return mammo::cli::UsageError("--input is required");
   if (options.output.empty()) return mammo::cli::UsageError("--output (the run folder) is required");
   options.run_name = absl::GetFlag(FLAGS_run_name);
-  options.threads = absl::GetFlag(FLAGS_threads);
+  options.threads = mammo::train::SharedThreadsFlag();
 
-  const mammo::train::TrainingFlags training_flags{
-      absl::GetFlag(FLAGS_hidden),     absl::GetFlag(FLAGS_dropout),
-      absl::GetFlag(FLAGS_lr),         absl::GetFlag(FLAGS_rho),
-      absl::GetFlag(FLAGS_epsilon),    absl::GetFlag(FLAGS_batch_size),
-      absl::GetFlag(FLAGS_max_epochs), absl::GetFlag(FLAGS_patience),
-      absl::GetFlag(FLAGS_seed),       absl::GetFlag(FLAGS_resume),
-      absl::GetFlag(FLAGS_monitor),    absl::GetFlag(FLAGS_device),
-      absl::GetFlag(FLAGS_mixed_precision)};
+  mammo::train::TrainingFlags training_flags = mammo::train::SharedTrainingFlags();
+  training_flags.hidden = absl::GetFlag(FLAGS_hidden);
+  training_flags.dropout = absl::GetFlag(FLAGS_dropout);
+  training_flags.learning_rate = absl::GetFlag(FLAGS_lr);
   if (absl::Status status =
           mammo::train::ApplyTrainingFlags(training_flags, &options.head, &options.training);
       !status.ok()) {
@@ -129,8 +105,8 @@ int main(int argc, char** argv) {
     if (!values.ok()) return mammo::cli::UsageError(values.status().message());
     *target = *values;
   }
-  absl::StatusOr<mammo::train::Precision> precision = mammo::train::PrecisionFlag(
-      absl::GetFlag(FLAGS_precision), options.training.device.is_cuda());
+  absl::StatusOr<mammo::train::Precision> precision =
+      mammo::train::SharedPrecisionFlag(options.training.device.is_cuda());
   if (!precision.ok()) return mammo::cli::UsageError(precision.status().message());
   options.precision = *precision;
   // The backbone's autocast; the head (float32) needs no loss scaling.

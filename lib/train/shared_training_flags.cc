@@ -1,0 +1,55 @@
+#include "lib/train/shared_training_flags.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/flags/flag.h"
+
+ABSL_FLAG(double, rho, 0.9, "RMSprop rho, Keras's default (LibTorch's alpha).");
+ABSL_FLAG(double, epsilon, 1e-7, "RMSprop epsilon, Keras's default (LibTorch's eps).");
+ABSL_FLAG(int, batch_size, 32, "Mini-batch size (Keras's default).");
+ABSL_FLAG(int, max_epochs, 1000, "Upper bound on epochs (the paper: 1000).");
+ABSL_FLAG(int, patience, 50, "Early stopping: epochs without improvement (the paper: 50).");
+ABSL_FLAG(std::string, monitor, "val_loss", "Early stopping monitors val_loss or val_acc.");
+ABSL_FLAG(uint64_t, seed, 42, "Seed of the head's initial weights, shuffling and dropout.");
+ABSL_FLAG(int, threads, 0, "CPU threads (0: all cores).");
+ABSL_FLAG(bool, resume, false, "Continue the run in --output from its last checkpoint.");
+ABSL_FLAG(std::string, device, "cpu", "cpu or cuda (when LibTorch was built with CUDA).");
+ABSL_FLAG(std::optional<bool>, mixed_precision, std::nullopt,
+          "true or false; default: true with --device cuda, refused with cpu. The model "
+          "(tl_train: the frozen backbone on image records) runs under autocast (float16 "
+          "convolutions); the loss is float32, scaled dynamically where gradients flow through "
+          "float16; weights and RMSprop state stay float32. Not exercised on this project's "
+          "CPU-only test machine.");
+ABSL_FLAG(std::string, precision, "fp32",
+          "CPU arithmetic of the model (tl_train: the frozen backbone on image records; "
+          "feature records keep what embed chose): fp32; bf16 (bfloat16 autocast in "
+          "channels-last, about 2x faster where the CPU has AVX512-BF16 or AMX; heads, loss, "
+          "weights and RMSprop state stay float32); or auto (bf16 where the CPU has it, and "
+          "says which). Recorded in run.json; predict runs the model so too.");
+
+namespace mammo::train {
+
+TrainingFlags SharedTrainingFlags() {
+  TrainingFlags flags;
+  flags.rho = absl::GetFlag(FLAGS_rho);
+  flags.epsilon = absl::GetFlag(FLAGS_epsilon);
+  flags.batch_size = absl::GetFlag(FLAGS_batch_size);
+  flags.max_epochs = absl::GetFlag(FLAGS_max_epochs);
+  flags.patience = absl::GetFlag(FLAGS_patience);
+  flags.seed = absl::GetFlag(FLAGS_seed);
+  flags.resume = absl::GetFlag(FLAGS_resume);
+  flags.monitor = absl::GetFlag(FLAGS_monitor);
+  flags.device = absl::GetFlag(FLAGS_device);
+  flags.mixed_precision = absl::GetFlag(FLAGS_mixed_precision);
+  return flags;
+}
+
+int SharedThreadsFlag() { return absl::GetFlag(FLAGS_threads); }
+
+absl::StatusOr<Precision> SharedPrecisionFlag(bool cuda) {
+  return PrecisionFlag(absl::GetFlag(FLAGS_precision), cuda);
+}
+
+}  // namespace mammo::train
