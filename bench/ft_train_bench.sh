@@ -8,8 +8,11 @@
 #   seconds (ours: history.csv, which leaves out start-up as the peer's clock does).
 # Both get the same thread count (THREADS, default 1; see tl_train_bench.sh for why on a busy
 # 2-core machine) and the tuned malloc; random weights (timing only).
-#   bench/ft_train_bench.sh [--quick] [ROUNDS [TRAIN [VALID [BATCH [SIZE [THREADS [PRECISION]]]]]]]
-#   bench/ft_train_bench.sh 3 32 16 16 64 1 fp32    (the defaults)
+#   bench/ft_train_bench.sh [--quick] [ROUNDS [TRAIN [VALID [BATCH [SIZE [THREADS [PRECISION [EPOCHS]]]]]]]]
+#   bench/ft_train_bench.sh 3 32 16 16 64 1 fp32 1    (the defaults)
+# EPOCHS > 1 shows the frozen-prefix cache (ft_train --cache_budget, on by default; set
+# FT_CACHE_BUDGET=0 to turn it off): ours = EPOCHS x images over the epochs' seconds plus the
+# cache's build time, against the peer's EPOCHS epochs.
 # PRECISION bf16: ft_train --precision bf16 against the peer under bfloat16 autocast in
 # channels-last (issue 20's per-step goal on an AVX512-BF16 CPU: >= 1.0).
 #   bench/ft_train_bench.sh --quick            (smoke test: 1 round, 8 + 4 images at 32 px)
@@ -27,6 +30,7 @@ batch=${4:-16}
 size=${5:-64}
 threads=${6:-1}
 precision=${7:-fp32}
+epochs=${8:-1}
 
 bazel build --ui_event_filters=-info,-stdout --noshow_progress //tools/ft_train //tools/shardcat
 work=$(mktemp -d)
@@ -40,11 +44,13 @@ ours=() peer=() ratios=()
 for ((r = 0; r < rounds; r++)); do
   rm -rf "$work/run"
   bazel-bin/tools/ft_train/ft_train --model vgg16 --weights none --gamma 10 --input "$inputs" \
-    --output "$work/run" --image_size "$size" --batch_size "$batch" --max_epochs 1 --threads "$threads" --precision "$precision" 2> "$work/ft.log" \
+    --output "$work/run" --image_size "$size" --batch_size "$batch" --max_epochs "$epochs" --threads "$threads" --precision "$precision" \
+    --cache_budget "${FT_CACHE_BUDGET:-4096}" 2> "$work/ft.log" \
     || { cat "$work/ft.log" >&2; exit 1; }
-  seconds=$(sed -n '2p' "$work/run/history.csv" | cut -d, -f8)
-  o=$(echo "($n_train + $n_valid) / $seconds" | bc -l)
-  p=$(/usr/bin/python3 bench/ft_train_peer.py "$size" "$n_train" "$n_valid" "$batch" "$threads" "$precision" \
+  cache=$(sed -n 's/.*frozen prefix cached: .*, \([0-9.]*\) s$/\1/p' "$work/ft.log")
+  seconds=$(tail -n +2 "$work/run/history.csv" | cut -d, -f8 | awk -v c="${cache:-0}" '{s += $1} END {print s + c}')
+  o=$(echo "$epochs * ($n_train + $n_valid) / $seconds" | bc -l)
+  p=$(/usr/bin/python3 bench/ft_train_peer.py "$size" "$n_train" "$n_valid" "$batch" "$threads" "$precision" "$epochs" \
       | sed -n 's/^images_per_second: //p')
   printf 'round %d: ours %.2f images/s, peer %.2f images/s, ratio %.2f\n' "$((r + 1))" "$o" "$p" \
     "$(echo "$o / $p" | bc -l)"
@@ -52,5 +58,5 @@ for ((r = 0; r < rounds; r++)); do
 done
 range() { printf '%s\n' "$@" | sort -g | awk 'NR==1 {lo=$1} {hi=$1} END {printf (lo==hi) ? "%.2f" : "%.2f-%.2f", lo, hi}'; }
 printf '%-58s | ours %s images/s | peer %s images/s | ratio %s | goal >= 1.0\n' \
-  "ft_train vgg16 gamma 10, ${precision}, ${size}px, batch ${batch}, ${n_train}+${n_valid} images, ${threads} thread(s)" \
+  "ft_train vgg16 gamma 10, ${precision}, ${epochs} epoch(s), cache budget ${FT_CACHE_BUDGET:-4096} MiB, ${size}px, batch ${batch}, ${n_train}+${n_valid} images, ${threads} thread(s)" \
   "$(range "${ours[@]}")" "$(range "${peer[@]}")" "$(range "${ratios[@]}")"

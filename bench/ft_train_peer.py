@@ -8,11 +8,11 @@ RMSprop lr 2e-7 (alpha 0.9, eps 1e-7) on the trainable parameters; then a valida
 Favouring the peer: images decoded and resized before the clock starts (ours decodes PNG
 records per batch).
 
-Usage: ft_train_peer.py SIZE TRAIN VALID BATCH THREADS [PRECISION]
+Usage: ft_train_peer.py SIZE TRAIN VALID BATCH THREADS [PRECISION [EPOCHS]]
 PRECISION bf16: the forward passes under torch.autocast("cpu", torch.bfloat16), model and
 images in channels-last (what a PyTorch user runs on a CPU with AVX512-BF16); default fp32.
-Prints "images_per_second: X" over one epoch (TRAIN + VALID images / its seconds), the
-figure ft_train's history.csv gives.
+Prints "images_per_second: X" over EPOCHS epochs (default 1): EPOCHS x (TRAIN + VALID) images
+over their seconds, the figure ft_train's history.csv (and prefix-cache line) give.
 """
 import sys
 import time
@@ -21,7 +21,7 @@ import torch
 import torchvision.models as tvm
 
 
-def main(size, n_train, n_valid, batch, threads, precision="fp32"):
+def main(size, n_train, n_valid, batch, threads, precision="fp32", epochs="1"):
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     features = tvm.vgg16(weights=None).features
@@ -50,24 +50,25 @@ def main(size, n_train, n_valid, batch, threads, precision="fp32"):
             return head(trainable(x).mean((2, 3))).squeeze(1).float()
 
     start = time.perf_counter()
-    frozen.eval()
-    trainable.train()
-    head.train()
-    order = torch.randperm(n_train)
-    for begin in range(0, n_train, batch):
-        rows = order[begin:begin + batch]
-        optimizer.zero_grad()
-        loss = loss_fn(forward(x_train[rows]), y_train[rows])
-        loss.backward()
-        optimizer.step()
-    trainable.eval()
-    head.eval()
-    with torch.no_grad():
-        logits = torch.cat([forward(x_valid[b:b + batch]) for b in range(0, n_valid, batch)])
-        loss_fn(logits, y_valid).item()
+    for _ in range(int(epochs)):
+        frozen.eval()
+        trainable.train()
+        head.train()
+        order = torch.randperm(n_train)
+        for begin in range(0, n_train, batch):
+            rows = order[begin:begin + batch]
+            optimizer.zero_grad()
+            loss = loss_fn(forward(x_train[rows]), y_train[rows])
+            loss.backward()
+            optimizer.step()
+        trainable.eval()
+        head.eval()
+        with torch.no_grad():
+            logits = torch.cat([forward(x_valid[b:b + batch]) for b in range(0, n_valid, batch)])
+            loss_fn(logits, y_valid).item()
     seconds = time.perf_counter() - start
-    print(f"images_per_second: {(n_train + n_valid) / seconds:.3f}")
+    print(f"images_per_second: {int(epochs) * (n_train + n_valid) / seconds:.3f}")
 
 
 if __name__ == "__main__":
-    main(*(int(a) for a in sys.argv[1:6]), *sys.argv[6:7])
+    main(*(int(a) for a in sys.argv[1:6]), *sys.argv[6:8])

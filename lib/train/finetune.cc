@@ -1,6 +1,7 @@
 #include "lib/train/finetune.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <optional>
 
@@ -98,9 +99,11 @@ absl::StatusOr<std::pair<ImageSet, ImageSet>> LoadImages(const std::vector<std::
 // (loss, accuracy) of the model in inference mode, as Evaluate computes them for a head. On
 // the CPU whole batches run in parallel on one LibTorch thread each, so that the numbers
 // (and the checkpoint chosen by them) do not depend on the thread count.
+// With `cached` (the set's prefix outputs, PrefixOutputs) only the suffix runs.
 std::pair<double, double> EvaluateImages(FineTuneModelImpl& model, const ImageSet& set,
                                          const Preprocessing& p, int batch_size,
-                                         torch::Device device, bool mixed_precision) {
+                                         torch::Device device, bool mixed_precision,
+                                         const torch::Tensor& cached = {}) {
   model.eval();
   const int64_t n = set.labels.numel();
   const size_t batches = static_cast<size_t>((n + batch_size - 1) / batch_size);
@@ -112,8 +115,10 @@ std::pair<double, double> EvaluateImages(FineTuneModelImpl& model, const ImageSe
         const torch::Tensor rows = torch::arange(begin, std::min<int64_t>(begin + batch_size, n));
         try {
           Autocast autocast(device.type(), mixed_precision);
-          return model.forward(DecodeBatch(set, rows, p).to(device))
-              .to(torch::kCPU, torch::kFloat32);
+          const torch::Tensor logits =
+              cached.defined() ? model.Suffix(cached.index_select(0, rows).to(device))
+                               : model.forward(DecodeBatch(set, rows, p).to(device));
+          return logits.to(torch::kCPU, torch::kFloat32);
         } catch (const c10::Error& e) {  // must not escape a worker thread
           return absl::InternalError(e.what_without_backtrace());
         }
@@ -128,6 +133,66 @@ std::pair<double, double> EvaluateImages(FineTuneModelImpl& model, const ImageSe
   const double accuracy =
       (all.gt(0).to(torch::kFloat32) == set.labels).to(torch::kFloat64).mean().item<double>();
   return {loss, accuracy};
+}
+
+// The frozen prefix's output for every image of `set`, [N, C, H, W] on the CPU (bfloat16 under
+// bfloat16 autocast), computed in batches of `batch_size`, each on one thread as
+// EvaluateImages runs them, so the values do not depend on the thread count.
+torch::Tensor PrefixOutputs(FineTuneModelImpl& model, const ImageSet& set, const Preprocessing& p,
+                            int batch_size, torch::Device device, bool autocast) {
+  const int64_t n = set.labels.numel();
+  const size_t batches = static_cast<size_t>((n + batch_size - 1) / batch_size);
+  const std::vector<absl::StatusOr<torch::Tensor>> parts = models::RunBatchesInParallel(
+      batches, device.is_cpu() ? at::get_num_threads() : 1,
+      [&](size_t i) -> absl::StatusOr<torch::Tensor> {
+        const int64_t begin = static_cast<int64_t>(i) * batch_size;
+        const torch::Tensor rows = torch::arange(begin, std::min<int64_t>(begin + batch_size, n));
+        try {
+          Autocast scope(device.type(), autocast);
+          return model.Prefix(DecodeBatch(set, rows, p).to(device)).to(torch::kCPU);
+        } catch (const c10::Error& e) {  // must not escape a worker thread
+          return absl::InternalError(e.what_without_backtrace());
+        }
+      });
+  std::vector<torch::Tensor> outputs;
+  for (const absl::StatusOr<torch::Tensor>& part : parts) {
+    TORCH_CHECK(part.ok(), part.status().ToString());
+    outputs.push_back(*part);
+  }
+  return torch::cat(outputs);
+}
+
+struct PrefixCache {
+  torch::Tensor train, valid;  // undefined: not cached
+};
+
+// PrefixOutputs of both sets when they fit in `budget_mib` (sized from one image first), and
+// says on stderr what it did; an empty cache otherwise.
+PrefixCache BuildPrefixCache(FineTuneModelImpl& model, const ImageSet& train_set,
+                             const ImageSet& valid_set, const Preprocessing& p, int batch_size,
+                             torch::Device device, bool autocast, int64_t budget_mib) {
+  if (budget_mib <= 0 || !model.HasFrozenPrefix()) return {};
+  torch::Tensor one;
+  {
+    Autocast scope(device.type(), autocast);
+    one = model.Prefix(DecodeBatch(train_set, torch::zeros({1}, torch::kInt64), p).to(device));
+  }
+  const double image_mib = static_cast<double>(one.numel() * one.element_size()) / (1 << 20);
+  const double needed_mib =
+      image_mib * static_cast<double>(train_set.records.size() + valid_set.records.size());
+  if (needed_mib > static_cast<double>(budget_mib)) {
+    std::fprintf(stderr, "%s: frozen prefix not cached: it needs %.0f MiB, --cache_budget is %lld MiB\n",
+                 cli::ToolName().c_str(), needed_mib, static_cast<long long>(budget_mib));
+    return {};
+  }
+  const auto start = std::chrono::steady_clock::now();
+  PrefixCache cache{PrefixOutputs(model, train_set, p, batch_size, device, autocast),
+                    PrefixOutputs(model, valid_set, p, batch_size, device, autocast)};
+  std::fprintf(stderr, "%s: frozen prefix cached: %zu images, %.0f MiB, %.1f s\n",
+               cli::ToolName().c_str(), train_set.records.size() + valid_set.records.size(),
+               needed_mib,
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  return cache;
 }
 
 }  // namespace
@@ -255,11 +320,18 @@ absl::StatusOr<FineTuneModel> FineTuneModel::Create(const FineTuneSpec& spec) {
 }
 
 torch::Tensor FineTuneModelImpl::forward(const torch::Tensor& images) {
+  return Suffix(Prefix(images));
+}
+
+torch::Tensor FineTuneModelImpl::Prefix(const torch::Tensor& images) {
   torch::Tensor x = channels_last_ ? images.contiguous(torch::MemoryFormat::ChannelsLast) : images;
-  {
-    torch::NoGradGuard no_grad;
-    for (size_t i = 0; i < first_trainable_unit_; ++i) x = units_[i].forward(x);
-  }
+  torch::NoGradGuard no_grad;
+  for (size_t i = 0; i < first_trainable_unit_; ++i) x = units_[i].forward(x);
+  return x;
+}
+
+torch::Tensor FineTuneModelImpl::Suffix(const torch::Tensor& prefix) {
+  torch::Tensor x = prefix;
   for (size_t i = first_trainable_unit_; i < units_.size(); ++i) x = units_[i].forward(x);
   return head_->forward(models::GlobalAveragePool(x));
 }
@@ -362,14 +434,17 @@ absl::Status FineTune(FineTuneOptions options) {
   task.model = model.ptr().get();
   task.parameters = model->TrainableParameters();
   task.train_labels = train_set.labels;
+  const PrefixCache cache = BuildPrefixCache(*model, train_set, valid_set, p, t.batch_size,
+                                             t.device, autocast, options.cache_budget_mib);
   task.train_logits = [&](const torch::Tensor& rows) {
     // Mixed precision: 16-bit activations under autocast; TrainLoop takes the loss in
     // float32 (and scales it for CUDA's float16).
     Autocast scope(t.device.type(), autocast);
+    if (cache.train.defined()) return model->Suffix(cache.train.index_select(0, rows).to(t.device));
     return model->forward(DecodeBatch(train_set, rows, p).to(t.device));
   };
   task.evaluate = [&] {
-    return EvaluateImages(*model, valid_set, p, t.batch_size, t.device, autocast);
+    return EvaluateImages(*model, valid_set, p, t.batch_size, t.device, autocast, cache.valid);
   };
   TrainOptions training = t;
   training.run_dir = options.output;

@@ -58,8 +58,16 @@ struct FineTuneSpec {
 
 class FineTuneModelImpl : public torch::nn::Module {
  public:
-  // [N, 3, H, W] normalised RGB -> logits [N].
+  // [N, 3, H, W] normalised RGB -> logits [N]; Suffix(Prefix(images)).
   torch::Tensor forward(const torch::Tensor& images);
+  // The frozen units (before the first one holding a trainable layer), without autograd.
+  // Every layer in it is frozen and its BatchNorm in inference mode, so an image's output
+  // is the same in every epoch: ft_train computes it once (the prefix cache).
+  torch::Tensor Prefix(const torch::Tensor& images);
+  // The rest: the trainable units with autograd, global average pooling and the head.
+  torch::Tensor Suffix(const torch::Tensor& prefix);
+  // Whether Prefix runs anything (false when gamma falls in the first unit).
+  bool HasFrozenPrefix() const { return first_trainable_unit_ > 0; }
   // The backbone's last convolutional block through the units, all with autograd: what
   // BackboneImpl::Features computes, for checking the units against it.
   torch::Tensor Features(const torch::Tensor& images);
@@ -110,6 +118,11 @@ struct FineTuneOptions {
   int image_size = 0;               // 0: the model's default (224 for VGG and ResNet)
   TrainOptions training;            // run_dir comes from `output`
   int threads = 0;                  // 0: all cores
+  // The frozen prefix's outputs of every TRAIN and VALID image, computed once and kept in
+  // memory when they fit in this many MiB (0: never): each epoch then runs the trainable
+  // suffix only, on no decoded images. Otherwise images are decoded and the prefix run for
+  // every batch of every epoch.
+  int64_t cache_budget_mib = 4096;
   // CPU only: kBFloat16 runs the model's forward (and so its backward) under bfloat16
   // autocast; the loss, the gradients' float32 master weights and RMSprop's state stay float32,
   // and bfloat16's float32 exponent range needs no loss scaling. Recorded in run.json, and

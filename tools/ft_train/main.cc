@@ -46,6 +46,10 @@ ABSL_FLAG(int, image_size, 0,
           "Square input side in pixels (0: the model's, 224; 299 for inception_v3 and "
           "xception).");
 ABSL_FLAG(double, lr, 2e-7, "RMSprop learning rate (the paper: 2e-7).");
+ABSL_FLAG(int64_t, cache_budget, 4096,
+          "MiB for the frozen prefix's outputs of every image, computed once so that each "
+          "epoch runs only the layers that train (same weights bit for bit); above it, or 0, "
+          "the prefix runs on decoded images every batch.");
 
 namespace {
 
@@ -85,6 +89,8 @@ int main(int argc, char** argv) {
   options.init_head = absl::GetFlag(FLAGS_init_head);
   options.image_size = absl::GetFlag(FLAGS_image_size);
   options.threads = mammo::train::SharedThreadsFlag();
+  options.cache_budget_mib = absl::GetFlag(FLAGS_cache_budget);
+  if (options.cache_budget_mib < 0) return mammo::cli::UsageError("--cache_budget must be 0 or more");
 
   mammo::train::FineTuneSpec& spec = options.spec;
   spec.model = absl::GetFlag(FLAGS_model);
