@@ -7,8 +7,9 @@
 # EXPORT_DIR holds what tools/gpu/export_libtorch.sh wrote on that machine. This:
 #   1. makes a LIBTORCH_DIR of its headers and link stubs of its libraries
 #      (/var/cache/mammo/libtorch-VERSION);
-#   2. builds the LibTorch tools against it in their own output base (bazel-cuda-bin/), and the
-#      others as usual (bazel-bin/);
+#   2. builds the LibTorch tools against it in their own output base, without convenience links
+#      (a link into another output base would put its external/ under //...), and the others as
+#      usual (bazel-bin/);
 #   3. packs both with their libraries (tools/gpu/bundle.py), and GNU make, into
 #      .gpu/bundle.tar.xz, and copies nsfwjs's InceptionV3 into .gpu/npm (about 35 MB in all:
 #      the device tool carries at most 64 MiB).
@@ -34,15 +35,17 @@ host_tools=(synth dcm2png roicrop augment score shardcat)
 torch_tools=(weights embed tl_train ft_train predict)
 echo "== building"
 bazel build --noshow_progress "${host_tools[@]/#///tools/}"
-LIBTORCH_DIR=$libtorch bazel --output_base=/var/cache/mammo/bazel-libtorch-"$version" build \
-  --noshow_progress --symlink_prefix=bazel-cuda- "${torch_tools[@]/#///tools/}" //lib/models:parity_check
+torch_bazel=(env LIBTORCH_DIR="$libtorch" bazel --output_base=/var/cache/mammo/bazel-libtorch-"$version")
+"${torch_bazel[@]}" build --noshow_progress --symlink_prefix=/ "${torch_tools[@]/#///tools/}" \
+  //lib/models:parity_check
+torch_bin=$("${torch_bazel[@]}" info bazel-bin 2>/dev/null)
 
 echo "== packing .gpu/"
 rm -rf .gpu
 binaries=()
 for t in "${host_tools[@]}"; do binaries+=("bazel-bin/tools/$t/$t"); done
-for t in "${torch_tools[@]}"; do binaries+=("bazel-cuda-bin/tools/$t/$t"); done
-binaries+=(bazel-cuda-bin/lib/models/parity_check)
+for t in "${torch_tools[@]}"; do binaries+=("$torch_bin/tools/$t/$t"); done
+binaries+=("$torch_bin/lib/models/parity_check")
 bundle=$(mktemp -d)
 python3 tools/gpu/bundle.py "$bundle" "${binaries[@]}"
 mkdir -p "$bundle/extra" .gpu/npm/nsfwjs-tfjs
