@@ -195,8 +195,6 @@ PrefixCache BuildPrefixCache(FineTuneModelImpl& model, const ImageSet& train_set
   return cache;
 }
 
-}  // namespace
-
 // LibTorch lacks some bfloat16 kernels on the CPU (1.13: ReLU6's backward, which MobileNetV2
 // needs): one image through the model and back, in inference mode so that no BatchNorm
 // statistic moves, finds out before the first epoch instead of failing inside it.
@@ -215,6 +213,8 @@ absl::Status CheckBfloat16Training(FineTuneModelImpl& model, int size) {
   }
   return absl::OkStatus();
 }
+
+}  // namespace
 
 absl::StatusOr<int> GammaOfLayer(const std::string& model, const std::string& layer_name) {
   ASSIGN_OR_RETURN(std::vector<models::KerasLayer> layers, models::KerasLayers(model));
