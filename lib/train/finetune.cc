@@ -226,6 +226,14 @@ absl::StatusOr<int> GammaOfLayer(const std::string& model, const std::string& la
                                           layers.back().name, ")"));
 }
 
+absl::StatusOr<int> ResolveGamma(const std::string& model, int gamma, const std::string& from_layer) {
+  if ((gamma >= 0) == !from_layer.empty()) {
+    return absl::InvalidArgumentError("give exactly one of --gamma and --from_layer");
+  }
+  if (from_layer.empty()) return gamma;
+  return GammaOfLayer(model, from_layer);
+}
+
 absl::StatusOr<FineTuneModel> FineTuneModel::Create(const FineTuneSpec& spec) {
   const models::ModelInfo* info = models::FindModel(spec.model);
   if (info == nullptr) {

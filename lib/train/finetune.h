@@ -43,6 +43,10 @@ namespace mammo::train {
 // model's first and last layers for an unknown name.
 absl::StatusOr<int> GammaOfLayer(const std::string& model, const std::string& layer_name);
 
+// ft_train's gamma from exactly one of --gamma (>= 0; negative: not given) and --from_layer (a
+// Keras layer name, GammaOfLayer); InvalidArgument when both or neither are given.
+absl::StatusOr<int> ResolveGamma(const std::string& model, int gamma, const std::string& from_layer);
+
 struct FineTuneSpec {
   std::string model;     // a model with a Keras layer list (models::KerasLayers)
   std::string weights;   // a safetensors file (classifier keys ignored), or "none": random

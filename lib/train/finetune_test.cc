@@ -88,6 +88,16 @@ TEST(GammaTest, NamesTheKerasLayer) {
               HasSubstr("not a Keras layer of vgg16"));
 }
 
+TEST(GammaTest, ResolvesExactlyOneOfGammaAndFromLayer) {
+  EXPECT_EQ(*ResolveGamma("vgg16", 10, ""), 10);
+  EXPECT_EQ(*ResolveGamma("vgg16", -1, "block3_pool"), 10);
+  for (const auto& [gamma, layer] : {std::pair{-1, ""}, std::pair{10, "block3_pool"}}) {
+    const absl::StatusOr<int> refused = ResolveGamma("vgg16", gamma, layer);
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(refused.status().message()), HasSubstr("exactly one of --gamma"));
+  }
+}
+
 TEST(FineTuneModelTest, UnitsComputeTheBackboneFeatures) {
   const torch::Tensor x = torch::randn({2, 3, 32, 32});
   for (const char* name :

@@ -1,11 +1,8 @@
 // ft_train: the paper's fine tuning of a backbone and head on ROI images.
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_split.h"
 #include "lib/cli/cli.h"
 #include "lib/cli/malloc_tuning.h"
 #include "lib/train/finetune.h"
@@ -98,18 +95,10 @@ int main(int argc, char** argv) {
   if (spec.weights.empty()) {
     return mammo::cli::UsageError("--weights is required (a safetensors file, or none)");
   }
-  const int gamma = absl::GetFlag(FLAGS_gamma);
-  const std::string from_layer = absl::GetFlag(FLAGS_from_layer);
-  if ((gamma >= 0) == !from_layer.empty()) {
-    return mammo::cli::UsageError("give exactly one of --gamma and --from_layer");
-  }
-  if (from_layer.empty()) {
-    spec.gamma = gamma;
-  } else {
-    absl::StatusOr<int> named = mammo::train::GammaOfLayer(spec.model, from_layer);
-    if (!named.ok()) return mammo::cli::UsageError(named.status().message());
-    spec.gamma = *named;
-  }
+  const absl::StatusOr<int> gamma = mammo::train::ResolveGamma(
+      spec.model, absl::GetFlag(FLAGS_gamma), absl::GetFlag(FLAGS_from_layer));
+  if (!gamma.ok()) return mammo::cli::UsageError(gamma.status().message());
+  spec.gamma = *gamma;
   spec.freeze_bn_stats = absl::GetFlag(FLAGS_freeze_bn_stats);
   spec.layer = absl::GetFlag(FLAGS_layer);
   mammo::train::TrainingFlags training_flags = mammo::train::SharedTrainingFlags();
