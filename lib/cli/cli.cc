@@ -146,6 +146,26 @@ int ResolveThreads(int requested) {
   return cores == 0 ? 1 : static_cast<int>(cores);
 }
 
+std::vector<std::string> RepeatedFlagValues(int argc, char** argv, absl::string_view name) {
+  std::vector<std::string> values;
+  for (int i = 1; i < argc; ++i) {
+    const absl::string_view arg = argv[i];
+    if (arg == "--") break;
+    for (const absl::string_view dashes : {"--", "-"}) {
+      const std::string bare = absl::StrCat(dashes, name);
+      if (arg == bare && i + 1 < argc) {
+        values.push_back(argv[++i]);
+        break;
+      }
+      if (absl::StartsWith(arg, bare + "=")) {
+        values.emplace_back(arg.substr(bare.size() + 1));
+        break;
+      }
+    }
+  }
+  return values;
+}
+
 absl::StatusOr<std::array<float, 3>> ParseTriple(const std::string& text) {
   const std::vector<std::string> parts = absl::StrSplit(text, ',');
   std::array<float, 3> values;

@@ -61,6 +61,11 @@ int UsageError(absl::string_view message);
 // 0 means "all cores".
 int ResolveThreads(int requested);
 
+// Every value of a flag given several times, --NAME=V or --NAME V (also with one dash), in
+// order, up to "--". Abseil keeps only the last occurrence; flags meant to be repeated
+// (augment's --op, dcm2png's --csv) read them all here, before ParseCommandLine.
+std::vector<std::string> RepeatedFlagValues(int argc, char** argv, absl::string_view name);
+
 // "0.485,0.456,0.406" -> {0.485, 0.456, 0.406}, for per-channel flags and run.json fields;
 // InvalidArgument quoting the text unless it is three finite numbers.
 absl::StatusOr<std::array<float, 3>> ParseTriple(const std::string& text);

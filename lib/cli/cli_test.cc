@@ -36,6 +36,13 @@ TEST(CliTest, ResolveThreads) {
   EXPECT_GE(ResolveThreads(0), 1);
 }
 
+TEST(RepeatedFlagValuesTest, AllValuesInOrderUpToDoubleDash) {
+  const char* argv[] = {"augment", "--op=rotate:p=1", "--seed", "3", "--op", "flip",
+                        "-op=zoom", "in", "--opt=x", "--", "--op=late"};
+  const std::vector<std::string> got = RepeatedFlagValues(11, const_cast<char**>(argv), "op");
+  EXPECT_EQ(got, (std::vector<std::string>{"rotate:p=1", "flip", "zoom"}));
+}
+
 TEST(ParseTripleTest, ThreeFiniteNumbersOrAnError) {
   const absl::StatusOr<std::array<float, 3>> v = ParseTriple("0.5,0.25,1");
   ASSERT_TRUE(v.ok());

@@ -308,24 +308,4 @@ std::string FormatReport(const Report& r) {
       r.train_valid.patients, r.train_valid.lesions, r.valid_test.patients, r.valid_test.lesions);
 }
 
-std::vector<std::string> CollectRepeatedFlag(int argc, char** argv, const std::string& name) {
-  std::vector<std::string> values;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--") break;
-    for (const std::string& dashes : {std::string("--"), std::string("-")}) {
-      const std::string bare = dashes + name;
-      if (arg == bare && i + 1 < argc) {
-        values.push_back(argv[++i]);
-        break;
-      }
-      if (arg.rfind(bare + "=", 0) == 0) {
-        values.push_back(arg.substr(bare.size() + 1));
-        break;
-      }
-    }
-  }
-  return values;
-}
-
 }  // namespace mammo::augment

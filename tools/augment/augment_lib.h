@@ -54,10 +54,6 @@ absl::StatusOr<Report> Run(const Options& options);
 // "train 54000, valid ..., overlap train/test: 12 patients, 14 lesions; ..." (one line).
 std::string FormatReport(const Report& report);
 
-// Every value of a repeated flag --NAME=V / --NAME V (also one dash), in order, up to "--".
-// Abseil keeps only the last one; --op needs them all.
-std::vector<std::string> CollectRepeatedFlag(int argc, char** argv, const std::string& name);
-
 }  // namespace mammo::augment
 
 #endif  // MAMMO_TOOLS_AUGMENT_AUGMENT_LIB_H_

@@ -224,13 +224,5 @@ TEST(Errors, NamesTheRecord) {
       << report.status();
 }
 
-TEST(CollectRepeatedFlag, AllValuesInOrder) {
-  const char* argv[] = {"augment", "--op=rotate:p=1", "--seed", "3", "--op", "flip",
-                        "-op=zoom", "in", "--", "--op=late"};
-  const std::vector<std::string> got =
-      CollectRepeatedFlag(10, const_cast<char**>(argv), "op");
-  EXPECT_EQ(got, (std::vector<std::string>{"rotate:p=1", "flip", "zoom"}));
-}
-
 }  // namespace
 }  // namespace mammo::augment

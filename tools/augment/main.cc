@@ -71,7 +71,7 @@ Examples:
 
 int main(int argc, char** argv) {
   namespace ag = mammo::augment;
-  const std::vector<std::string> op_texts = ag::CollectRepeatedFlag(argc, argv, "op");
+  const std::vector<std::string> op_texts = mammo::cli::RepeatedFlagValues(argc, argv, "op");
   std::vector<std::string> args = mammo::cli::ParseCommandLine(argc, argv, kUsage);
   if (args.empty()) return mammo::cli::UsageError("no input given (a shard spec, file, glob or -)");
   ag::Options options;

@@ -6,8 +6,7 @@
 #include <opencv2/core.hpp>
 
 #include "absl/flags/flag.h"
-#include "absl/strings/match.h"
-#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "lib/cli/cli.h"
 #include "lib/cli/malloc_tuning.h"
 #include "tools/dcm2png/dcm2png_lib.h"
@@ -61,40 +60,18 @@ Examples:
   dcm2png --clahe --csv mass_case_description_train_set.csv \
     --csv mass_case_description_test_set.csv --root CBIS-DDSM --output out/full@8)";
 
-// absl keeps only the last value of a repeated flag, but --csv is meant to be repeated (the
-// train and the test file), so its occurrences are joined into one comma-separated value.
-std::vector<char*> JoinRepeatedCsv(int argc, char** argv, std::string* joined) {
-  std::vector<std::string> values;
-  std::vector<char*> rest = {argv[0]};
-  for (int i = 1; i < argc; ++i) {
-    const absl::string_view arg = argv[i];
-    if (arg == "--") {
-      rest.insert(rest.end(), argv + i, argv + argc);
-      break;
-    }
-    if ((arg == "--csv" || arg == "-csv") && i + 1 < argc) {
-      values.push_back(argv[++i]);
-    } else if (absl::StartsWith(arg, "--csv=") || absl::StartsWith(arg, "-csv=")) {
-      values.emplace_back(arg.substr(arg.find('=') + 1));
-    } else {
-      rest.push_back(argv[i]);
-    }
-  }
-  if (!values.empty()) {
-    *joined = "--csv=" + absl::StrJoin(values, ",");
-    rest.insert(rest.begin() + 1, joined->data());
-  }
-  return rest;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   mammo::cli::KeepLargeBuffersInHeap();
-  std::string joined_csv;
-  std::vector<char*> joined_argv = JoinRepeatedCsv(argc, argv, &joined_csv);
-  std::vector<std::string> args = mammo::cli::ParseCommandLine(
-      static_cast<int>(joined_argv.size()), joined_argv.data(), kUsage);
+  // --csv is meant to be repeated (the train and the test file), and each may be a list.
+  std::vector<std::string> csv_files;
+  for (const std::string& value : mammo::cli::RepeatedFlagValues(argc, argv, "csv")) {
+    for (absl::string_view file : absl::StrSplit(value, ',', absl::SkipEmpty())) {
+      csv_files.emplace_back(file);
+    }
+  }
+  std::vector<std::string> args = mammo::cli::ParseCommandLine(argc, argv, kUsage);
   namespace d = mammo::dcm2png;
   d::ProcessOptions process;
   process.clahe = absl::GetFlag(FLAGS_clahe);
@@ -102,7 +79,7 @@ int main(int argc, char** argv) {
   process.clahe_tiles = absl::GetFlag(FLAGS_clahe_tiles);
   process.max_pixels = absl::GetFlag(FLAGS_max_pixels);
 
-  const bool dataset = !absl::GetFlag(FLAGS_csv).empty() || !absl::GetFlag(FLAGS_root).empty() ||
+  const bool dataset = !csv_files.empty() || !absl::GetFlag(FLAGS_root).empty() ||
                        !absl::GetFlag(FLAGS_output).empty();
   if (!dataset) {
     if (args.size() != 2) return mammo::cli::UsageError("one-file mode takes IN.dcm OUT.png");
@@ -119,7 +96,7 @@ int main(int argc, char** argv) {
   absl::StatusOr<d::MaskMismatch> mismatch = d::ParseMaskMismatch(absl::GetFlag(FLAGS_mask_mismatch));
   if (!mismatch.ok()) return mammo::cli::UsageError(mismatch.status().message());
   d::DatasetOptions options;
-  options.csv_files = absl::GetFlag(FLAGS_csv);
+  options.csv_files = csv_files;
   options.root = absl::GetFlag(FLAGS_root);
   options.output = absl::GetFlag(FLAGS_output);
   options.rejects = absl::GetFlag(FLAGS_rejects);
