@@ -11,7 +11,9 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "data_formats/record.pb.h"
 #include "lib/cli/cli.h"
 #include "lib/cli/progress.h"
@@ -300,12 +302,28 @@ absl::StatusOr<Report> Run(const Options& options) {
   return report;
 }
 
-std::string FormatReport(const Report& r) {
-  return absl::StrFormat(
+std::string FormatReport(const Report& r, Protocol protocol) {
+  std::string text = absl::StrFormat(
       "%d sources -> train %d, valid %d, test %d records; patients/lesions on both sides: "
-      "train&test %d/%d, train&valid %d/%d, valid&test %d/%d",
+      "train&test %d/%d, train&valid %d/%d, valid&test %d/%d\n",
       r.sources, r.train, r.valid, r.test, r.train_test.patients, r.train_test.lesions,
       r.train_valid.patients, r.train_valid.lesions, r.valid_test.patients, r.valid_test.lesions);
+  if (protocol == Protocol::kPaper) {
+    absl::StrAppend(&text, "augment: WARNING: LEAKAGE: ", r.train_test.patients, " patients and ",
+                    r.train_test.lesions, " lesions are in both train and test.\n");
+  }
+  return text;
+}
+
+absl::Status ParsePaperSplit(const std::string& text, Options* options) {
+  const std::vector<std::string> shares = absl::StrSplit(text, ',');
+  if (shares.size() != 2 || !absl::SimpleAtod(shares[0], &options->paper_train) ||
+      !absl::SimpleAtod(shares[1], &options->paper_valid) || options->paper_train <= 0 ||
+      options->paper_valid < 0 || options->paper_train + options->paper_valid > 1) {
+    return absl::InvalidArgumentError(
+        "--paper_split must be TRAIN,VALID with shares summing to at most 1");
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace mammo::augment

@@ -51,8 +51,19 @@ struct Report {
 
 absl::StatusOr<Report> Run(const Options& options);
 
-// "train 54000, valid ..., overlap train/test: 12 patients, 14 lesions; ..." (one line).
-std::string FormatReport(const Report& report);
+// "train 54000, valid ..., overlap train/test: 12 patients, 14 lesions; ..." (one line, with
+// its newline), and under the paper's protocol a second line warning of the leakage it counts.
+std::string FormatReport(const Report& report, Protocol protocol = Protocol::kPatient);
+
+// Said before a run under the paper's protocol (one line, with its newline).
+inline constexpr char kPaperProtocolWarning[] =
+    "augment: WARNING: --protocol paper pools train and test and splits by augmented image: "
+    "copies of the same lesion land in train and test, so test scores are optimistic "
+    "(leakage). Use it only to reproduce the paper.\n";
+
+// --paper_split "TRAIN,VALID" (shares of the pooled images, summing to at most 1) into
+// options->paper_train and paper_valid; InvalidArgument naming the flag otherwise.
+absl::Status ParsePaperSplit(const std::string& text, Options* options);
 
 }  // namespace mammo::augment
 

@@ -224,5 +224,27 @@ TEST(Errors, NamesTheRecord) {
       << report.status();
 }
 
+TEST(ParsePaperSplit, SharesOrAnErrorNamingTheFlag) {
+  Options options;
+  ASSERT_TRUE(ParsePaperSplit("0.7,0.1", &options).ok());
+  EXPECT_EQ(options.paper_train, 0.7);
+  EXPECT_EQ(options.paper_valid, 0.1);
+  for (const char* bad : {"0.7", "0.7,0.4", "0,0.1", "a,b", "0.7,-0.1", "0.5,0.1,0.1"}) {
+    const absl::Status status = ParsePaperSplit(bad, &options);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(status.message().find("--paper_split"), std::string::npos) << bad;
+  }
+}
+
+TEST(FormatReport, WarnsOfLeakageUnderThePapersProtocolOnly) {
+  Report report;
+  report.train_test.patients = 3;
+  report.train_test.lesions = 4;
+  EXPECT_EQ(FormatReport(report).find("LEAKAGE"), std::string::npos);
+  EXPECT_NE(FormatReport(report, Protocol::kPaper)
+                .find("LEAKAGE: 3 patients and 4 lesions are in both train and test."),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace mammo::augment

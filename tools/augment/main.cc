@@ -6,8 +6,6 @@
 #include <opencv2/core.hpp>
 
 #include "absl/flags/flag.h"
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_split.h"
 #include "lib/cli/cli.h"
 #include "tools/augment/augment_lib.h"
 #include "tools/augment/ops.h"
@@ -105,11 +103,9 @@ int main(int argc, char** argv) {
   if (!(options.valid_fraction >= 0 && options.valid_fraction < 1)) {
     return mammo::cli::UsageError("--valid_fraction must be in [0, 1)");
   }
-  const std::vector<std::string> shares = absl::StrSplit(absl::GetFlag(FLAGS_paper_split), ',');
-  if (shares.size() != 2 || !absl::SimpleAtod(shares[0], &options.paper_train) ||
-      !absl::SimpleAtod(shares[1], &options.paper_valid) || options.paper_train <= 0 ||
-      options.paper_valid < 0 || options.paper_train + options.paper_valid > 1) {
-    return mammo::cli::UsageError("--paper_split must be TRAIN,VALID with shares summing to at most 1");
+  if (absl::Status split = ag::ParsePaperSplit(absl::GetFlag(FLAGS_paper_split), &options);
+      !split.ok()) {
+    return mammo::cli::UsageError(split.message());
   }
   const std::string encoding = absl::GetFlag(FLAGS_encoding);
   if (encoding == "raw") {
@@ -123,19 +119,8 @@ int main(int argc, char** argv) {
   // compete with them.
   cv::setNumThreads(1);
 
-  if (options.protocol == ag::Protocol::kPaper) {
-    std::cerr << "augment: WARNING: --protocol paper pools train and test and splits by "
-                 "augmented image: copies of the same lesion land in train and test, so test "
-                 "scores are optimistic (leakage). Use it only to reproduce the paper.\n";
-  }
+  if (options.protocol == ag::Protocol::kPaper) std::cerr << ag::kPaperProtocolWarning;
   absl::StatusOr<ag::Report> report = ag::Run(options);
-  if (report.ok()) {
-    std::cerr << "augment: " << ag::FormatReport(*report) << "\n";
-    if (options.protocol == ag::Protocol::kPaper) {
-      std::cerr << "augment: WARNING: LEAKAGE: " << report->train_test.patients
-                << " patients and " << report->train_test.lesions
-                << " lesions are in both train and test.\n";
-    }
-  }
+  if (report.ok()) std::cerr << "augment: " << ag::FormatReport(*report, options.protocol);
   return mammo::cli::Finish(report.status());
 }
