@@ -1,6 +1,7 @@
 // augment: Augmentor-faithful augmentation of ROI records into train/valid/test shard sets.
 #include <iostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -78,13 +79,10 @@ int main(int argc, char** argv) {
   if (options.output.empty()) return mammo::cli::UsageError("--output is required");
   options.shards = absl::GetFlag(FLAGS_shards);
   if (options.shards < 1) return mammo::cli::UsageError("--shards must be at least 1");
-  if (!op_texts.empty()) {
-    options.ops.clear();
-    for (const std::string& text : op_texts) {
-      absl::StatusOr<ag::OpSpec> op = ag::ParseOp(text);
-      if (!op.ok()) return mammo::cli::UsageError(op.status().message());
-      options.ops.push_back(*op);
-    }
+  if (!op_texts.empty()) {  // else the paper's Table 5 pipeline, Options' default
+    absl::StatusOr<std::vector<ag::OpSpec>> ops = ag::ParseOps(op_texts);
+    if (!ops.ok()) return mammo::cli::UsageError(ops.status().message());
+    options.ops = *std::move(ops);
   }
   options.compat = absl::GetFlag(FLAGS_augmentor_compat);
   options.samples = absl::GetFlag(FLAGS_samples);

@@ -75,6 +75,16 @@ int64_t Rng::Int(int64_t lo, int64_t hi) {
   return lo + static_cast<int64_t>(x % range);
 }
 
+absl::StatusOr<std::vector<OpSpec>> ParseOps(const std::vector<std::string>& texts) {
+  std::vector<OpSpec> ops;
+  for (const std::string& text : texts) {
+    absl::StatusOr<OpSpec> op = ParseOp(text);
+    if (!op.ok()) return op.status();
+    ops.push_back(*op);
+  }
+  return ops;
+}
+
 absl::StatusOr<OpSpec> ParseOp(const std::string& text) {
   const std::pair<std::string, std::string> name_args =
       absl::StrSplit(text, absl::MaxSplits(':', 1));

@@ -64,6 +64,8 @@ struct OpSpec {
 // "flip:p=0.7", "brightness:p=0.8,min=0.6,max=1.2", "zoom:p=1,min=1,max=1.2". Keys left out
 // take Table 5's values. Errors name the text and the key.
 absl::StatusOr<OpSpec> ParseOp(const std::string& text);
+// ParseOp of each --op value, in order; the first error.
+absl::StatusOr<std::vector<OpSpec>> ParseOps(const std::vector<std::string>& texts);
 // The paper's Table 5, in its order.
 std::vector<OpSpec> Table5();
 // "rotate:p=0.95,max=15;shear:..." for manifests.

@@ -137,6 +137,15 @@ TEST(Brightness, TruncatesAndClips) {
   EXPECT_EQ(bright[250], 255);
 }
 
+TEST(ParseOps, InOrderOrTheFirstError) {
+  const absl::StatusOr<std::vector<OpSpec>> ops = ParseOps({"flip:p=0.5", "rotate:p=1,max=10"});
+  ASSERT_TRUE(ops.ok()) << ops.status();
+  ASSERT_EQ(ops->size(), 2u);
+  EXPECT_EQ((*ops)[0].p, 0.5);
+  EXPECT_EQ((*ops)[1].p, 1.0);
+  EXPECT_FALSE(ParseOps({"flip:p=0.5", "nonsense"}).ok());
+}
+
 TEST(ParseOp, GrammarAndDefaults) {
   auto rotate = ParseOp("rotate:p=1,max=10");
   ASSERT_TRUE(rotate.ok()) << rotate.status();

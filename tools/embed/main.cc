@@ -43,7 +43,7 @@ ABSL_FLAG(std::optional<bool>, mixed_precision, std::nullopt,
           "Not exercised on this project's CPU-only test machine.");
 ABSL_FLAG(std::string, precision, "fp32",
           "CPU arithmetic: fp32; bf16 (bfloat16 autocast with channels-last, about 2x faster "
-          "where the CPU has AVX512-BF16 or AMX, features within about 1% of fp32's; recorded in "
+          "where the CPU has AVX512-BF16 or AMX, features within a few percent of fp32's; recorded in "
           "the provenance); or auto (bf16 where the CPU has it, else fp32, and says which).");
 
 namespace {
