@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <optional>
 
 #include "absl/strings/match.h"
@@ -96,39 +97,50 @@ absl::StatusOr<std::pair<ImageSet, ImageSet>> LoadImages(const std::vector<std::
   return std::make_pair(std::move(train), std::move(valid));
 }
 
-// (loss, accuracy) of the model in inference mode, as Evaluate computes them for a head. On
-// the CPU whole batches run in parallel on one LibTorch thread each, so that the numbers
-// (and the checkpoint chosen by them) do not depend on the thread count.
-// With `cached` (the set's prefix outputs, PrefixOutputs) only the suffix runs.
-std::pair<double, double> EvaluateImages(FineTuneModelImpl& model, const ImageSet& set,
-                                         const Preprocessing& p, int batch_size,
-                                         torch::Device device, bool mixed_precision,
-                                         const torch::Tensor& cached = {}) {
-  model.eval();
-  const int64_t n = set.labels.numel();
+// run(rows) for rows 0..n-1 in batches of `batch_size`, without autograd and under the device's
+// autocast when `autocast`, concatenated on the CPU. On the CPU whole batches run in parallel
+// on one LibTorch thread each, so that the results do not depend on the thread count.
+torch::Tensor MapRowBatches(int64_t n, int batch_size, torch::Device device, bool autocast,
+                            const std::function<torch::Tensor(const torch::Tensor&)>& run) {
   const size_t batches = static_cast<size_t>((n + batch_size - 1) / batch_size);
-  const std::vector<absl::StatusOr<torch::Tensor>> logits = models::RunBatchesInParallel(
+  const std::vector<absl::StatusOr<torch::Tensor>> parts = models::RunBatchesInParallel(
       batches, device.is_cpu() ? at::get_num_threads() : 1,
       [&](size_t i) -> absl::StatusOr<torch::Tensor> {
         torch::NoGradGuard no_grad;
         const int64_t begin = static_cast<int64_t>(i) * batch_size;
         const torch::Tensor rows = torch::arange(begin, std::min<int64_t>(begin + batch_size, n));
         try {
-          Autocast autocast(device.type(), mixed_precision);
-          const torch::Tensor logits =
-              cached.defined() ? model.Suffix(cached.index_select(0, rows).to(device))
-                               : model.forward(DecodeBatch(set, rows, p).to(device));
-          return logits.to(torch::kCPU, torch::kFloat32);
+          Autocast scope(device.type(), autocast);
+          return run(rows).to(torch::kCPU);
         } catch (const c10::Error& e) {  // must not escape a worker thread
           return absl::InternalError(e.what_without_backtrace());
         }
       });
-  std::vector<torch::Tensor> parts;
-  for (const absl::StatusOr<torch::Tensor>& part : logits) {
+  std::vector<torch::Tensor> outputs;
+  for (const absl::StatusOr<torch::Tensor>& part : parts) {
     TORCH_CHECK(part.ok(), part.status().ToString());  // as a failure on this thread would
-    parts.push_back(*part);
+    outputs.push_back(*part);
   }
-  const torch::Tensor all = torch::cat(parts);
+  return torch::cat(outputs);
+}
+
+// (loss, accuracy) of the model in inference mode, as Evaluate computes them for a head, in
+// MapRowBatches' batches, so that they (and the checkpoint chosen by them) do not depend on
+// the thread count. With `cached` (the set's prefix outputs, PrefixOutputs) only the suffix
+// runs.
+std::pair<double, double> EvaluateImages(FineTuneModelImpl& model, const ImageSet& set,
+                                         const Preprocessing& p, int batch_size,
+                                         torch::Device device, bool mixed_precision,
+                                         const torch::Tensor& cached = {}) {
+  model.eval();
+  const torch::Tensor all =
+      MapRowBatches(set.labels.numel(), batch_size, device, mixed_precision,
+                    [&](const torch::Tensor& rows) {
+                      return cached.defined()
+                                 ? model.Suffix(cached.index_select(0, rows).to(device))
+                                 : model.forward(DecodeBatch(set, rows, p).to(device));
+                    })
+          .to(torch::kFloat32);
   const double loss = torch::binary_cross_entropy_with_logits(all, set.labels).item<double>();
   const double accuracy =
       (all.gt(0).to(torch::kFloat32) == set.labels).to(torch::kFloat64).mean().item<double>();
@@ -136,30 +148,13 @@ std::pair<double, double> EvaluateImages(FineTuneModelImpl& model, const ImageSe
 }
 
 // The frozen prefix's output for every image of `set`, [N, C, H, W] on the CPU (bfloat16 under
-// bfloat16 autocast), computed in batches of `batch_size`, each on one thread as
-// EvaluateImages runs them, so the values do not depend on the thread count.
+// bfloat16 autocast), in MapRowBatches' batches as EvaluateImages runs them.
 torch::Tensor PrefixOutputs(FineTuneModelImpl& model, const ImageSet& set, const Preprocessing& p,
                             int batch_size, torch::Device device, bool autocast) {
-  const int64_t n = set.labels.numel();
-  const size_t batches = static_cast<size_t>((n + batch_size - 1) / batch_size);
-  const std::vector<absl::StatusOr<torch::Tensor>> parts = models::RunBatchesInParallel(
-      batches, device.is_cpu() ? at::get_num_threads() : 1,
-      [&](size_t i) -> absl::StatusOr<torch::Tensor> {
-        const int64_t begin = static_cast<int64_t>(i) * batch_size;
-        const torch::Tensor rows = torch::arange(begin, std::min<int64_t>(begin + batch_size, n));
-        try {
-          Autocast scope(device.type(), autocast);
-          return model.Prefix(DecodeBatch(set, rows, p).to(device)).to(torch::kCPU);
-        } catch (const c10::Error& e) {  // must not escape a worker thread
-          return absl::InternalError(e.what_without_backtrace());
-        }
-      });
-  std::vector<torch::Tensor> outputs;
-  for (const absl::StatusOr<torch::Tensor>& part : parts) {
-    TORCH_CHECK(part.ok(), part.status().ToString());
-    outputs.push_back(*part);
-  }
-  return torch::cat(outputs);
+  return MapRowBatches(set.labels.numel(), batch_size, device, autocast,
+                       [&](const torch::Tensor& rows) {
+                         return model.Prefix(DecodeBatch(set, rows, p).to(device));
+                       });
 }
 
 struct PrefixCache {
@@ -420,11 +415,8 @@ absl::Status FineTune(FineTuneOptions options) {
   }
 
   const TrainOptions& t = options.training;
+  RETURN_IF_ERROR(CheckPrecisionDevice(options.precision, !t.device.is_cpu()));
   const bool bfloat16 = options.precision == Precision::kBFloat16;
-  if (bfloat16 && !t.device.is_cpu()) {
-    return absl::InvalidArgumentError(
-        "--precision bf16 is for the CPU; on CUDA, --mixed_precision runs float16");
-  }
   // The 16-bit autocast of each device: float16 with loss scaling on CUDA, bfloat16 on the CPU.
   const bool autocast = t.mixed_precision || bfloat16;
   model->to(t.device);

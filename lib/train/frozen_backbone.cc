@@ -29,11 +29,8 @@ absl::StatusOr<std::unique_ptr<FrozenBackbone>> FrozenBackbone::Create(
   if (spec.mixed_precision && !spec.device.is_cuda()) {
     return absl::InvalidArgumentError("--mixed_precision needs --device cuda");
   }
+  RETURN_IF_ERROR(CheckPrecisionDevice(spec.precision, !spec.device.is_cpu()));
   const bool bfloat16 = spec.precision == Precision::kBFloat16;
-  if (bfloat16 && !spec.device.is_cpu()) {
-    return absl::InvalidArgumentError(
-        "--precision bf16 is for the CPU; on CUDA, --mixed_precision runs float16");
-  }
   std::unique_ptr<FrozenBackbone> backbone(new FrozenBackbone());
   // With --weights none the random model must be the same on every run and in every tool.
   torch::manual_seed(0);

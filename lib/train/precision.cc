@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "lib/cli/cli.h"
+#include "lib/status/status_macros.h"
 
 namespace mammo::train {
 
@@ -20,13 +21,20 @@ absl::StatusOr<Precision> ParsePrecision(std::string_view value, bool cpu_has_bf
       absl::StrCat("--precision must be fp32, bf16 or auto, not '", std::string(value), "'"));
 }
 
+absl::Status CheckPrecisionDevice(Precision precision, bool cuda) {
+  if (cuda && precision == Precision::kBFloat16) {
+    return absl::InvalidArgumentError(
+        "--precision bf16 is for the CPU; on CUDA, --mixed_precision runs float16");
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Precision> PrecisionFlag(std::string_view value, bool cuda) {
   if (cuda) {
-    if (value == "bf16") {
-      return absl::InvalidArgumentError(
-          "--precision bf16 is for the CPU; on CUDA, --mixed_precision runs float16");
-    }
-    return ParsePrecision(value, /*cpu_has_bfloat16=*/false);
+    // "auto" means fp32 there; an explicit bf16 is refused.
+    absl::StatusOr<Precision> precision = ParsePrecision(value, /*cpu_has_bfloat16=*/false);
+    if (precision.ok()) RETURN_IF_ERROR(CheckPrecisionDevice(*precision, cuda));
+    return precision;
   }
   const bool has_bfloat16 = CpuHasBfloat16();
   absl::StatusOr<Precision> precision = ParsePrecision(value, has_bfloat16);

@@ -30,6 +30,9 @@ absl::StatusOr<Precision> ParsePrecision(std::string_view value,
 // chooses float16) "auto" and "fp32" give kFloat32 and "bf16" is refused.
 absl::StatusOr<Precision> PrecisionFlag(std::string_view value, bool cuda = false);
 
+// InvalidArgument for bf16 on CUDA (where --mixed_precision runs float16), OK otherwise.
+absl::Status CheckPrecisionDevice(Precision precision, bool cuda);
+
 // "fp32" or "bf16", as written in provenance and run.json.
 std::string_view PrecisionName(Precision precision);
 
