@@ -52,7 +52,30 @@ cc_library(
     includes = {includes},
     linkopts = {linkopts},
 )
+
+# How Debian's protobuf is linked (//third_party:system.BUILD's protobuf depends on this): the
+# way this LibTorch needs it.
+cc_library(
+    name = "protobuf_linkage",
+    linkopts = {protobuf_linkopts},
+)
 """
+
+# Debian's LibTorch is itself linked against Debian's libprotobuf.so, so we share that one.
+_SHARED_PROTOBUF = ["-lprotobuf", "-pthread"]
+
+# A PyTorch wheel's libtorch_cpu.so carries its own protobuf. With Debian's
+# libprotobuf.so loaded too, the dynamic linker bound some of libtorch_cpu's protobuf
+# references to Debian's copy (LD_DEBUG=bindings, PyTorch 2.11 wheel): two protobuf runtimes
+# mixed in one process. So with such a LibTorch protobuf goes into our binaries statically,
+# none of its symbols exported, and each side keeps its own.
+_PRIVATE_PROTOBUF = [
+    "-Wl,--push-state,-Bstatic",
+    "-lprotobuf",
+    "-Wl,--pop-state",
+    "-Wl,--exclude-libs,libprotobuf.a",
+    "-pthread",
+]
 
 def _libtorch_repository_impl(ctx):
     """LibTorch: Debian's CPU build by default; $LIBTORCH_DIR selects another one.
@@ -72,6 +95,7 @@ def _libtorch_repository_impl(ctx):
             hdrs_glob = "api_include/**",
             includes = repr(["api_include"]),
             linkopts = repr(["-ltorch", "-ltorch_cpu", "-lc10"]),
+            protobuf_linkopts = repr(_SHARED_PROTOBUF),
         ))
         return
 
@@ -97,6 +121,7 @@ def _libtorch_repository_impl(ctx):
         hdrs_glob = "include/**",
         includes = repr(["include", "include/torch/csrc/api/include"]),
         linkopts = repr(linkopts),
+        protobuf_linkopts = repr(_PRIVATE_PROTOBUF),
     ))
 
 _libtorch_repository = repository_rule(

@@ -21,17 +21,36 @@ mkdir -p "$out"
 out=$(realpath "$out")
 exec > >(tee "$out/cuda_check.log") 2>&1
 torch_lib=$(python3 -c 'import os, torch; print(os.path.join(os.path.dirname(torch.__file__), "lib"))')
+# Our binaries need the bundled Debian libraries; PyTorch must not see them (PyTorch 2.11
+# segfaulted importing torch with them first on the path), so python3 runs without it.
 export LD_LIBRARY_PATH="$bundle/lib:$torch_lib"
 export PATH="$bundle/extra:$PATH"
+export DCMDICTPATH="$bundle/share/dcmtk/dicom.dic:$bundle/share/dcmtk/private.dic"
 bin=$bundle/bin
 echo "== machine"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
-python3 -c 'import torch, torchvision; print("PyTorch", torch.__version__, "torchvision", torchvision.__version__)'
+env -u LD_LIBRARY_PATH python3 -c 'import torch, torchvision; print("PyTorch", torch.__version__, "torchvision", torchvision.__version__)'
 grep -m1 "model name" /proc/cpuinfo
 echo "CPU cores: $(nproc)"
 
+echo "== 0. exit: each LibTorch tool's --help 20 times, plainly and with two load-order variants"
+# On 2026-12-04 (PyTorch 2.11.0+cu130) tl_train, ft_train and predict aborted at exit with
+# "free(): invalid pointer" in about half of all runs, even of --help, and never with ASLR off;
+# embed never did. Those three list OpenCV before LibTorch among their libraries, embed after.
+for tool in embed tl_train ft_train predict; do
+  for variant in plain "LD_PRELOAD=$torch_lib/libtorch_cpu.so" LD_BIND_NOW=1; do
+    aborts=0
+    for _ in $(seq 20); do
+      env $([[ $variant == plain ]] || echo "$variant") "$bin/$tool/$tool" --help > /dev/null 2>&1 \
+        || aborts=$((aborts + 1))
+    done
+    echo "$tool --help, ${variant##*/}: $aborts of 20 runs failed"
+  done
+done
+
 echo "== 1. model outputs against torchvision on the same GPU"
-python3 lib/models/parity_gen.py --cuda "$out/parity" > /dev/null
+mkdir -p "$out/parity"
+env -u LD_LIBRARY_PATH python3 lib/models/parity_gen.py --cuda "$out/parity" > /dev/null
 status=0
 "$bin/parity_check/parity_check" --device cuda "$out/parity" vgg16 vgg19 resnet50 resnet101 \
   resnet152 resnext50_32x4d resnext101_32x8d densenet121 densenet169 densenet201 mobilenet_v2 \
@@ -55,7 +74,7 @@ eval_flags=("${backbone[@]}" --input "$demo/aug_valid,$demo/aug_test" --progress
 "$bin/embed/embed" "${eval_flags[@]}" --device cuda --output "$out/feats_cuda@1"
 "$bin/embed/embed" "${eval_flags[@]}" --device cuda --mixed_precision=false --output "$out/feats_cuda32@1"
 for f in cpu cuda cuda32; do "$bin/shardcat/shardcat" --features "$out/feats_$f@1" > "$out/feats_$f.jsonl"; done
-python3 - "$out" <<'EOF' || status=1
+env -u LD_LIBRARY_PATH python3 - "$out" <<'EOF' || status=1
 import json, sys
 import numpy as np
 
@@ -66,7 +85,9 @@ def load(path):
 out = sys.argv[1]
 cpu = load(f"{out}/feats_cpu.jsonl")
 ok = True
-for name, tolerance in (("cuda32", 1e-3), ("cuda", 2e-2)):
+# float32 on the GPU still runs convolutions in TF32 (cuDNN's default, as in PyTorch), about
+# 1e-3 relative; torchvision's own GPU and CPU outputs differ by up to 7e-3 in step 1.
+for name, tolerance in (("cuda32", 5e-3), ("cuda", 2e-2)):
     gpu = load(f"{out}/feats_{name}.jsonl")
     assert gpu.keys() == cpu.keys(), f"{name}: other records than the CPU run"
     worst = max(np.abs(gpu[k] - cpu[k]).max() / np.abs(cpu[k]).max() for k in cpu)
@@ -85,7 +106,7 @@ for round in 1 2 3; do
     --output "$out/feats_bench@1" --progress never 2>&1 \
     | grep -o "[0-9.]* images/s" | sed "s/^/round $round ours (records decoded on the CPU): /"
   for peer in cuda cuda_channels_last; do
-    echo "round $round PyTorch $peer (random tensors on the GPU): $(python3 bench/embed_peer.py \
+    echo "round $round PyTorch $peer (random tensors on the GPU): $(env -u LD_LIBRARY_PATH python3 bench/embed_peer.py \
       inception_v3:Mixed_6c 160 "$images" 32 $peer)"
   done
 done

@@ -50,6 +50,9 @@ bundle=$(mktemp -d)
 python3 tools/gpu/bundle.py "$bundle" "${binaries[@]}"
 mkdir -p "$bundle/extra" .gpu/npm/nsfwjs-tfjs
 cp /usr/bin/make "$bundle/extra/"
+# DCMTK looks for its data dictionary where Debian installs it; cuda_check.sh sets DCMDICTPATH.
+mkdir -p "$bundle/share/dcmtk"
+cp /usr/share/libdcmtk17/dicom.dic /usr/share/libdcmtk17/private.dic "$bundle/share/dcmtk/"
 tar -C "$bundle" -cf - . | xz -T0 -6 > .gpu/bundle.tar.xz
 rm -rf "$bundle"
 cp -r "${MAMMO_NPM_DIR:-/var/cache/mammo/npm}/nsfwjs-tfjs/inception_v3" .gpu/npm/nsfwjs-tfjs/
