@@ -15,10 +15,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <string>
-
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "bench/bench_util.h"
@@ -142,17 +141,19 @@ int main(int argc, char** argv) {
     const b::Comparison c = b::Interleave(
         rounds, [&] { return b::Ours(dir, ours_samples, v.threads, v.encoding); },
         [&] { return b::Peer(dir, peer_samples); });
-    b::PrintComparison(absl::StrCat("augment Table 5 320x320 ", v.encoding == mammo::Image::PNG ? "png" : "raw",
-                                    " shards, ", v.threads, " thr vs PIL 1 thr"),
-                       1 / c.ours_seconds, 1 / c.peer_seconds, "images/s", c.speedup, ">= 20x");
+    b::PrintComparison(
+        absl::StrCat("augment Table 5 320x320 ", v.encoding == mammo::Image::PNG ? "png" : "raw",
+                     " shards, ", v.threads, " thr vs PIL 1 thr"),
+        1 / c.ours_seconds, 1 / c.peer_seconds, "images/s", c.speedup, ">= 20x");
   }
   const uint64_t small = std::max<uint64_t>(1, rss_samples / 10);
   const double rss_small = b::ChildPeakRss(dir, small);
   const double rss_large = b::ChildPeakRss(dir, rss_samples);
-  std::printf("augment peak RSS: %.0f MiB for %llu outputs, %.0f MiB for %llu outputs (goal < 1024 "
-              "MiB for 60000; %d sources held)\n",
-              rss_small, static_cast<unsigned long long>(small), rss_large,
-              static_cast<unsigned long long>(rss_samples), b::kSources);
+  std::printf(
+      "augment peak RSS: %.0f MiB for %llu outputs, %.0f MiB for %llu outputs (goal < 1024 "
+      "MiB for 60000; %d sources held)\n",
+      rss_small, static_cast<unsigned long long>(small), rss_large,
+      static_cast<unsigned long long>(rss_samples), b::kSources);
   std::filesystem::remove_all(dir);
   return 0;
 }

@@ -32,9 +32,9 @@ double Seconds(F&& f) {
 }
 
 struct Comparison {
-  double ours_seconds;   // median
-  double peer_seconds;   // median
-  double speedup;        // median over pairs of peer_seconds / ours_seconds
+  double ours_seconds;  // median
+  double peer_seconds;  // median
+  double speedup;       // median over pairs of peer_seconds / ours_seconds
 };
 
 // Runs ours then peer `rounds` times; each function returns the seconds of one measurement.
@@ -53,8 +53,8 @@ inline Comparison Interleave(int rounds, const std::function<double()>& ours,
 //   what | ours | peer | ratio (goal)
 inline void PrintComparison(const std::string& what, double ours, double peer,
                             const std::string& unit, double ratio, const std::string& goal) {
-  std::printf("%-52s | ours %10.2f %-9s | peer %10.2f %-9s | ratio %6.2f | goal %s\n",
-              what.c_str(), ours, unit.c_str(), peer, unit.c_str(), ratio, goal.c_str());
+  std::printf("%-52s | ours %10.2f %-9s | peer %10.2f %-9s | ratio %6.2f | goal %s\n", what.c_str(),
+              ours, unit.c_str(), peer, unit.c_str(), ratio, goal.c_str());
   std::fflush(stdout);
 }
 

@@ -83,8 +83,9 @@ int main() {
 
   RecordsWriteRead(ours_path, payload);  // warm-up
   RawWriteRead(peer_path, payload);
-  const Comparison io = Interleave(7, [&] { return RecordsWriteRead(ours_path, payload); },
-                                   [&] { return RawWriteRead(peer_path, payload); });
+  const Comparison io = Interleave(
+      7, [&] { return RecordsWriteRead(ours_path, payload); },
+      [&] { return RawWriteRead(peer_path, payload); });
   const double mb = 2.0 * kRecords * kRecordBytes / 1e6;  // written + read
   PrintComparison("records write+read, 100 KB records vs raw file I/O", mb / io.ours_seconds,
                   mb / io.peer_seconds, "MB/s", io.speedup, ">= 0.80");
@@ -106,8 +107,9 @@ int main() {
     std::printf("crc32c: this CPU has no SSE4.2; only the portable path exists\n");
     return 0;
   }
-  const Comparison crc = Interleave(5, [&] { return crc_seconds(&mammo::crc32c::ExtendHardware); },
-                                    [&] { return crc_seconds(&mammo::crc32c::ExtendPortable); });
+  const Comparison crc = Interleave(
+      5, [&] { return crc_seconds(&mammo::crc32c::ExtendHardware); },
+      [&] { return crc_seconds(&mammo::crc32c::ExtendPortable); });
   const double gb = static_cast<double>(kPasses) * buffer.size() / 1e9;
   PrintComparison("crc32c one core, SSE4.2 vs portable slicing-by-8", gb / crc.ours_seconds,
                   gb / crc.peer_seconds, "GB/s", crc.speedup, "ours >= 5 GB/s");

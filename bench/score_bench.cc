@@ -23,11 +23,10 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "bench/bench_util.h"
@@ -160,8 +159,8 @@ int main(int argc, char** argv) {
   std::vector<double> scores;
   MakeData(n, &labels, &scores, &millis);
   const char* tmp = std::getenv("TMPDIR");
-  const std::string csv = std::string(tmp ? tmp : "/tmp") + "/score_bench_" +
-                          std::to_string(::getpid()) + ".csv";
+  const std::string csv =
+      std::string(tmp ? tmp : "/tmp") + "/score_bench_" + std::to_string(::getpid()) + ".csv";
   WriteCsv(csv, labels, millis);
 
   Peer peer(csv);
@@ -169,7 +168,7 @@ int main(int argc, char** argv) {
   Check(delong.ok(), "DelongAucCi");
   CheckAuc(delong->auc, peer.ready_auc(), "DelongAucCi vs roc_auc_score, start-up");
   const std::string cases = n % 1000000 == 0 ? absl::StrCat(n / 1000000, "M")
-                          : n % 1000 == 0    ? absl::StrCat(n / 1000, "k")
+                            : n % 1000 == 0  ? absl::StrCat(n / 1000, "k")
                                              : absl::StrCat(n);
 
   double peer_auc = 0;
@@ -204,9 +203,8 @@ int main(int argc, char** argv) {
         CheckAuc(*auc, peer_auc, "RocAuc vs roc_auc_score");
         return s;
       });
-  PrintComparison("ROC AUC only, " + cases + " (vs roc_auc_score)",
-                  n / auc_only.ours_seconds / 1e6, n / auc_only.peer_seconds / 1e6, "M cases/s",
-                  auc_only.speedup, ">= 5");
+  PrintComparison("ROC AUC only, " + cases + " (vs roc_auc_score)", n / auc_only.ours_seconds / 1e6,
+                  n / auc_only.peer_seconds / 1e6, "M cases/s", auc_only.speedup, ">= 5");
 
   // End to end, whole processes on the CSV.
   const std::string score_binary = "bazel-bin/tools/score/score";
@@ -230,8 +228,8 @@ int main(int argc, char** argv) {
         CheckAuc(ours_e2e_auc, peer_e2e_auc, "score CLI vs Python script");
         return s;
       });
-  PrintComparison("end to end, " + cases + "-row CSV: score CLI vs python script",
-                  e2e.ours_seconds, e2e.peer_seconds, "s", e2e.speedup, "(info)");
+  PrintComparison("end to end, " + cases + "-row CSV: score CLI vs python script", e2e.ours_seconds,
+                  e2e.peer_seconds, "s", e2e.speedup, "(info)");
   std::printf("  AUC %.12f (ours and scikit-learn agree to %g); DeLong 95%% CI [%.6f, %.6f]\n",
               delong->auc, kTolerance, delong->ci_lower, delong->ci_upper);
   ::unlink(csv.c_str());

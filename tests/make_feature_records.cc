@@ -15,9 +15,10 @@
 
 int main(int argc, char** argv) {
   if (argc != 8 && argc != 9) {
-    std::fprintf(stderr,
-                 "Usage: make_feature_records OUTPUT_SPEC N_TRAIN N_VALID N_TEST DIM SEPARATION SEED "
-                 "[NAN_AT]\n");
+    std::fprintf(
+        stderr,
+        "Usage: make_feature_records OUTPUT_SPEC N_TRAIN N_VALID N_TEST DIM SEPARATION SEED "
+        "[NAN_AT]\n");
     return 1;
   }
   const int counts[3] = {std::atoi(argv[2]), std::atoi(argv[3]), std::atoi(argv[4])};
@@ -43,7 +44,8 @@ int main(int argc, char** argv) {
       r.set_label(malignant ? mammo::MALIGNANT : mammo::BENIGN);
       r.set_split(splits[s]);
       for (int d = 0; d < dim; ++d) {
-        r.add_features(noise(rng) + static_cast<float>(malignant ? separation / 2 : -separation / 2));
+        r.add_features(noise(rng) +
+                       static_cast<float>(malignant ? separation / 2 : -separation / 2));
       }
       if (patient == nan_at) r.set_features(0, std::nanf(""));
       mammo::Provenance* p = r.add_provenance();

@@ -8,6 +8,8 @@ packages=(
   # Build system (Debian's Bazel 4.2.3 and the rule sets WORKSPACE points at).
   bazel-bootstrap bazel-rules-java bazel-platforms bazel-skylib
   build-essential pkg-config clang lld libclang-rt-14-dev
+  # C++ formatting, checked by tools/test.sh (tools/check_format.sh, .clang-format).
+  clang-format
   # Libraries linked by the tools.
   libtorch-dev libopencv-dev libdcmtk-dev libabsl-dev
   libprotobuf-dev protobuf-compiler libgtest-dev libgmock-dev

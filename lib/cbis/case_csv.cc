@@ -18,18 +18,38 @@ namespace mammo::cbis {
 namespace {
 
 const std::vector<std::string>& MassHeader() {
-  static const auto* header = new std::vector<std::string>{
-      "patient_id", "breast_density", "left or right breast", "image view", "abnormality id",
-      "abnormality type", "mass shape", "mass margins", "assessment", "pathology", "subtlety",
-      "image file path", "cropped image file path", "ROI mask file path"};
+  static const auto* header = new std::vector<std::string>{"patient_id",
+                                                           "breast_density",
+                                                           "left or right breast",
+                                                           "image view",
+                                                           "abnormality id",
+                                                           "abnormality type",
+                                                           "mass shape",
+                                                           "mass margins",
+                                                           "assessment",
+                                                           "pathology",
+                                                           "subtlety",
+                                                           "image file path",
+                                                           "cropped image file path",
+                                                           "ROI mask file path"};
   return *header;
 }
 
 const std::vector<std::string>& CalcHeader() {
-  static const auto* header = new std::vector<std::string>{
-      "patient_id", "breast density", "left or right breast", "image view", "abnormality id",
-      "abnormality type", "calc type", "calc distribution", "assessment", "pathology", "subtlety",
-      "image file path", "cropped image file path", "ROI mask file path"};
+  static const auto* header = new std::vector<std::string>{"patient_id",
+                                                           "breast density",
+                                                           "left or right breast",
+                                                           "image view",
+                                                           "abnormality id",
+                                                           "abnormality type",
+                                                           "calc type",
+                                                           "calc distribution",
+                                                           "assessment",
+                                                           "pathology",
+                                                           "subtlety",
+                                                           "image file path",
+                                                           "cropped image file path",
+                                                           "ROI mask file path"};
   return *header;
 }
 
@@ -40,8 +60,8 @@ struct ParseState {
 
 void OnField(void* field, size_t length, void* data) {
   auto* state = static_cast<ParseState*>(data);
-  state->current.emplace_back(absl::StripAsciiWhitespace(
-      absl::string_view(static_cast<const char*>(field), length)));
+  state->current.emplace_back(
+      absl::StripAsciiWhitespace(absl::string_view(static_cast<const char*>(field), length)));
 }
 
 void OnRowEnd(int, void* data) {
@@ -64,7 +84,8 @@ absl::StatusOr<std::vector<CaseRow>> ReadCaseCsv(const std::string& path) {
   std::string split;
   if (absl::StrContains(lower, "train")) split = "train";
   if (absl::StrContains(lower, "test")) {
-    if (!split.empty()) return absl::InvalidArgumentError(absl::StrCat(path, ": the name says both train and test"));
+    if (!split.empty())
+      return absl::InvalidArgumentError(absl::StrCat(path, ": the name says both train and test"));
     split = "test";
   }
   if (split.empty()) {
@@ -82,22 +103,25 @@ absl::StatusOr<std::vector<CaseRow>> ReadCaseCsv(const std::string& path) {
   while (!parse_error && in) {
     in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
     const size_t got = static_cast<size_t>(in.gcount());
-    if (got > 0 && csv_parse(&parser, buffer.data(), got, OnField, OnRowEnd, &state) != got) parse_error = true;
+    if (got > 0 && csv_parse(&parser, buffer.data(), got, OnField, OnRowEnd, &state) != got)
+      parse_error = true;
   }
   if (!parse_error && csv_fini(&parser, OnField, OnRowEnd, &state) != 0) parse_error = true;
   const std::string error = parse_error ? csv_strerror(csv_error(&parser)) : "";
   csv_free(&parser);
   if (parse_error) {
     return absl::DataLossError(absl::StrCat(path, ": CSV syntax error after data row ",
-                                            state.rows.empty() ? 0 : state.rows.size() - 1, ": ", error));
+                                            state.rows.empty() ? 0 : state.rows.size() - 1, ": ",
+                                            error));
   }
   if (state.rows.empty()) return absl::DataLossError(absl::StrCat(path, ": empty CSV file"));
 
   const std::vector<std::string>& header = state.rows[0];
   const bool mass = header == MassHeader();
   if (!mass && header != CalcHeader()) {
-    return absl::DataLossError(absl::StrCat(path, ": header is neither the CBIS-DDSM mass nor the calc header: '",
-                                            absl::StrJoin(header, ","), "'"));
+    return absl::DataLossError(
+        absl::StrCat(path, ": header is neither the CBIS-DDSM mass nor the calc header: '",
+                     absl::StrJoin(header, ","), "'"));
   }
   std::vector<CaseRow> rows;
   rows.reserve(state.rows.size() - 1);
@@ -133,7 +157,8 @@ absl::StatusOr<std::vector<CaseRow>> ReadCaseCsv(const std::string& path) {
 absl::StatusOr<CsvPath> ParseCsvPath(const std::string& path) {
   std::vector<std::string> parts = absl::StrSplit(path, '/', absl::SkipEmpty());
   if (parts.size() < 4) {
-    return absl::DataLossError(absl::StrCat("CSV path '", path, "' is not SUBJECT/STUDY/SERIES/FILE"));
+    return absl::DataLossError(
+        absl::StrCat("CSV path '", path, "' is not SUBJECT/STUDY/SERIES/FILE"));
   }
   const size_t n = parts.size();
   return CsvPath{parts[n - 4], parts[n - 3], parts[n - 2]};

@@ -1,6 +1,7 @@
 // The CBIS-DDSM case description CSV files (mass and calc variants; train and test).
 //
-//   ASSIGN_OR_RETURN(std::vector<CaseRow> rows, ReadCaseCsv("mass_case_description_train_set.csv"));
+//   ASSIGN_OR_RETURN(std::vector<CaseRow> rows,
+//   ReadCaseCsv("mass_case_description_train_set.csv"));
 //
 // The header must be exactly the mass or the calc header of the dataset. RFC 4180 quoting
 // (with newlines inside quoted cells) and CRLF line endings are accepted; every cell is

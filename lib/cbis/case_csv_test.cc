@@ -26,9 +26,11 @@ TEST(ReadCaseCsvTest, MassFileWithCrlfQuotedNewlineAndSpaces) {
       "mass_case_description_train_set.csv",
       std::string(kMassHeader) +
           "P_00001, 3 ,LEFT,CC,1,mass,IRREGULAR-ARCHITECTURAL_DISTORTION,SPICULATED,4,MALIGNANT,4,"
-          "Mass-Training_P_00001_LEFT_CC/1.2/1.3/000000.dcm,Mass-Training_P_00001_LEFT_CC_1/1.4/1.5/000000.dcm,"
+          "Mass-Training_P_00001_LEFT_CC/1.2/1.3/000000.dcm,Mass-Training_P_00001_LEFT_CC_1/1.4/"
+          "1.5/000000.dcm,"
           "\"Mass-Training_P_00001_LEFT_CC_1/1.4/1.5/000001.dcm\n\"\r\n"
-          "P_00004,2,RIGHT,MLO,1,mass,OVAL,\"CIRCUMSCRIBED\",3,BENIGN_WITHOUT_CALLBACK,0,a/b/c/d.dcm,e/f/g/h.dcm,i/j/k/l.dcm\r\n");
+          "P_00004,2,RIGHT,MLO,1,mass,OVAL,\"CIRCUMSCRIBED\",3,BENIGN_WITHOUT_CALLBACK,0,a/b/c/"
+          "d.dcm,e/f/g/h.dcm,i/j/k/l.dcm\r\n");
   auto rows = ReadCaseCsv(path);
   ASSERT_TRUE(rows.ok()) << rows.status();
   ASSERT_EQ(rows->size(), 2u);
@@ -54,7 +56,8 @@ TEST(ReadCaseCsvTest, CalcFileAndTestSplit) {
       "patient_id,breast density,left or right breast,image view,abnormality id,abnormality type,"
       "calc type,calc distribution,assessment,pathology,subtlety,image file path,"
       "cropped image file path,ROI mask file path\r\n"
-      "P_00038,2,LEFT,CC,1,calcification,PUNCTATE-PLEOMORPHIC,CLUSTERED,4,BENIGN,2,a/b/c/d,e/f/g/h,i/j/k/l\r\n");
+      "P_00038,2,LEFT,CC,1,calcification,PUNCTATE-PLEOMORPHIC,CLUSTERED,4,BENIGN,2,a/b/c/d,e/f/g/"
+      "h,i/j/k/l\r\n");
   auto rows = ReadCaseCsv(path);
   ASSERT_TRUE(rows.ok()) << rows.status();
   ASSERT_EQ(rows->size(), 1u);

@@ -19,7 +19,9 @@ absl::StatusOr<DicomIndex> DicomIndex::Build(const std::string& root, int thread
     return absl::NotFoundError(absl::StrCat("--root ", root, ": not a folder"));
   }
   std::vector<std::string> paths;
-  for (fs::recursive_directory_iterator it(root, fs::directory_options::follow_directory_symlink, error), end;
+  for (fs::recursive_directory_iterator
+           it(root, fs::directory_options::follow_directory_symlink, error),
+       end;
        !error && it != end; it.increment(error)) {
     if (it->is_regular_file(error) &&
         absl::EndsWith(absl::AsciiStrToLower(it->path().filename().string()), ".dcm")) {
@@ -57,7 +59,8 @@ absl::StatusOr<DicomIndex> DicomIndex::Build(const std::string& root, int thread
 namespace {
 
 std::vector<const IndexedFile*> Lookup(const std::multimap<std::string, size_t>& map,
-                                       const std::vector<IndexedFile>& files, const std::string& key) {
+                                       const std::vector<IndexedFile>& files,
+                                       const std::string& key) {
   std::vector<const IndexedFile*> found;
   auto [begin, end] = map.equal_range(key);
   for (auto it = begin; it != end; ++it) found.push_back(&files[it->second]);

@@ -37,8 +37,9 @@ TEST(CliTest, ResolveThreads) {
 }
 
 TEST(RepeatedFlagValuesTest, AllValuesInOrderUpToDoubleDash) {
-  const char* argv[] = {"augment", "--op=rotate:p=1", "--seed", "3", "--op", "flip",
-                        "-op=zoom", "in", "--opt=x", "--", "--op=late"};
+  const char* argv[] = {"augment",  "--op=rotate:p=1", "--seed", "3",       "--op",
+                        "flip",     "-op=zoom",        "in",     "--opt=x", "--",
+                        "--op=late"};
   const std::vector<std::string> got = RepeatedFlagValues(11, const_cast<char**>(argv), "op");
   EXPECT_EQ(got, (std::vector<std::string>{"rotate:p=1", "flip", "zoom"}));
 }

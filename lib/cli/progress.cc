@@ -39,8 +39,8 @@ void Progress::Add(uint64_t n) {
   done_ += n;
   if (mode_ == Mode::kSilent) return;
   const auto now = std::chrono::steady_clock::now();
-  const auto interval = mode_ == Mode::kTerminal ? std::chrono::milliseconds(200)
-                                                 : std::chrono::milliseconds(5000);
+  const auto interval =
+      mode_ == Mode::kTerminal ? std::chrono::milliseconds(200) : std::chrono::milliseconds(5000);
   if (now - last_print_ < interval) return;
   last_print_ = now;
   Print(false);
@@ -52,13 +52,12 @@ void Progress::Print(bool final_line) {
   const double rate = seconds > 0 ? done_ / seconds : 0.0;
   std::string line;
   if (final_line) {
-    line = absl::StrFormat("%s: %d %s in %.1f s (%.1f %s/s)", ToolName(), done_, unit_,
-                           seconds, rate, unit_);
+    line = absl::StrFormat("%s: %d %s in %.1f s (%.1f %s/s)", ToolName(), done_, unit_, seconds,
+                           rate, unit_);
   } else if (total_.has_value() && *total_ > 0) {
     const double eta = rate > 0 ? (*total_ - std::min(done_, *total_)) / rate : 0.0;
-    line = absl::StrFormat("%s: %d/%d %s (%.1f%%), %.1f %s/s, ETA %s", ToolName(), done_,
-                           *total_, unit_, 100.0 * done_ / *total_, rate, unit_,
-                           FormatDuration(eta));
+    line = absl::StrFormat("%s: %d/%d %s (%.1f%%), %.1f %s/s, ETA %s", ToolName(), done_, *total_,
+                           unit_, 100.0 * done_ / *total_, rate, unit_, FormatDuration(eta));
   } else {
     line = absl::StrFormat("%s: %d %s, %.1f %s/s", ToolName(), done_, unit_, rate, unit_);
   }

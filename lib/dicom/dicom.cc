@@ -1,10 +1,5 @@
 #include "lib/dicom/dicom.h"
 
-#include <cstring>
-#include <filesystem>
-#include <memory>
-#include <mutex>
-
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dcrledrg.h>
 #include <dcmtk/dcmdata/dctk.h>
@@ -12,6 +7,11 @@
 #include <dcmtk/dcmjpeg/djdecode.h>
 #include <dcmtk/dcmjpls/djdecode.h>
 #include <dcmtk/oflog/oflog.h>
+
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <mutex>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -42,7 +42,8 @@ absl::Status LoadError(const std::string& path, const OFCondition& condition) {
   if (!std::filesystem::is_regular_file(path, ignored)) {
     return absl::NotFoundError(absl::StrCat(path, ": no such file"));
   }
-  return absl::DataLossError(absl::StrCat(path, ": not a readable DICOM file (", condition.text(), ")"));
+  return absl::DataLossError(
+      absl::StrCat(path, ": not a readable DICOM file (", condition.text(), ")"));
 }
 
 absl::Status UnsupportedSyntax(const std::string& path, E_TransferSyntax xfer) {
@@ -74,8 +75,10 @@ absl::StatusOr<Loaded> LoadImageFile(const std::string& path, uint64_t max_pixel
     // Pixel data in a syntax DCMTK cannot parse can break the load; the header before it
     // still tells whether the transfer syntax is the reason.
     DcmFileFormat header;
-    if (header.loadFileUntilTag(path.c_str(), EXS_Unknown, EGL_noChange, DCM_MaxReadLength,
-                                ERM_autoDetect, DCM_PixelData).bad() ||
+    if (header
+            .loadFileUntilTag(path.c_str(), EXS_Unknown, EGL_noChange, DCM_MaxReadLength,
+                              ERM_autoDetect, DCM_PixelData)
+            .bad() ||
         IsSupported(header.getDataset()->getOriginalXfer())) {
       return LoadError(path, condition);
     }
@@ -126,8 +129,10 @@ absl::StatusOr<DicomHeader> ReadDicomHeader(const std::string& path) {
   DicomHeader header;
   OFString value;
   if (dataset->findAndGetOFString(DCM_PatientID, value).good()) header.patient_id = value.c_str();
-  if (dataset->findAndGetOFString(DCM_StudyInstanceUID, value).good()) header.study_uid = value.c_str();
-  if (dataset->findAndGetOFString(DCM_SeriesInstanceUID, value).good()) header.series_uid = value.c_str();
+  if (dataset->findAndGetOFString(DCM_StudyInstanceUID, value).good())
+    header.study_uid = value.c_str();
+  if (dataset->findAndGetOFString(DCM_SeriesInstanceUID, value).good())
+    header.series_uid = value.c_str();
   if (dataset->findAndGetOFString(DCM_SeriesDescription, value).good()) {
     header.series_description = value.c_str();
   }
@@ -135,7 +140,8 @@ absl::StatusOr<DicomHeader> ReadDicomHeader(const std::string& path) {
   header.columns = GetUint16(dataset, DCM_Columns, 0);
   header.bits_allocated = GetUint16(dataset, DCM_BitsAllocated, 0);
   if (header.rows == 0 || header.columns == 0 || header.series_uid.empty()) {
-    return absl::DataLossError(absl::StrCat(path, ": no Rows, Columns or SeriesInstanceUID, not an image"));
+    return absl::DataLossError(
+        absl::StrCat(path, ": no Rows, Columns or SeriesInstanceUID, not an image"));
   }
   return header;
 }
@@ -152,9 +158,9 @@ absl::StatusOr<DicomPixels> ReadDicomPixels(const std::string& path, uint64_t ma
   dataset->findAndGetOFString(DCM_PhotometricInterpretation, photometric);
   const bool monochrome1 = photometric == "MONOCHROME1";
   if (samples != 1 || (!monochrome1 && photometric != "MONOCHROME2")) {
-    return absl::UnimplementedError(absl::StrCat(path, ": photometric interpretation '",
-                                                 photometric.c_str(), "' with ", samples,
-                                                 " samples per pixel; only grey images are supported"));
+    return absl::UnimplementedError(
+        absl::StrCat(path, ": photometric interpretation '", photometric.c_str(), "' with ",
+                     samples, " samples per pixel; only grey images are supported"));
   }
   const int allocated = GetUint16(dataset, DCM_BitsAllocated, 0);
   const int stored = GetUint16(dataset, DCM_BitsStored, allocated);
@@ -162,16 +168,17 @@ absl::StatusOr<DicomPixels> ReadDicomPixels(const std::string& path, uint64_t ma
   const bool is_signed = GetUint16(dataset, DCM_PixelRepresentation, 0) == 1;
   if ((allocated != 8 && allocated != 16) || stored < 1 || stored > allocated ||
       high_bit < stored - 1 || high_bit >= allocated) {
-    return absl::UnimplementedError(absl::StrCat(path, ": BitsAllocated ", allocated, ", BitsStored ",
-                                                 stored, ", HighBit ", high_bit, " not supported"));
+    return absl::UnimplementedError(absl::StrCat(path, ": BitsAllocated ", allocated,
+                                                 ", BitsStored ", stored, ", HighBit ", high_bit,
+                                                 " not supported"));
   }
 
   const bool encapsulated = DcmXfer(dataset->getOriginalXfer()).isEncapsulated();
   if (encapsulated) {
     const OFCondition condition = dataset->chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
     if (condition.bad() || !dataset->canWriteXfer(EXS_LittleEndianExplicit)) {
-      return absl::DataLossError(absl::StrCat(path, ": compressed pixel data does not decode (",
-                                              condition.text(), ")"));
+      return absl::DataLossError(
+          absl::StrCat(path, ": compressed pixel data does not decode (", condition.text(), ")"));
     }
   }
   DcmElement* element = nullptr;
@@ -191,8 +198,10 @@ absl::StatusOr<DicomPixels> ReadDicomPixels(const std::string& path, uint64_t ma
     // read straight into the result, as the little-endian sample stream whatever the file's
     // byte order or VR (OB bytes, OW words), without a copy in DCMTK's memory.
     if (element->getLength() < frame_bytes ||
-        element->getPartialValue(result.pixels.data, 0, static_cast<Uint32>(frame_bytes), nullptr,
-                                 EBO_LittleEndian).bad()) {
+        element
+            ->getPartialValue(result.pixels.data, 0, static_cast<Uint32>(frame_bytes), nullptr,
+                              EBO_LittleEndian)
+            .bad()) {
       return truncated();
     }
   } else {
@@ -223,12 +232,14 @@ absl::StatusOr<DicomPixels> ReadDicomPixels(const std::string& path, uint64_t ma
   if (allocated == 8) {
     if (shift != 0 || mask != 0xff || flip != 0) {
       uint8_t* p = result.pixels.ptr<uint8_t>();
-      for (size_t i = 0; i < frame_bytes; ++i) p[i] = static_cast<uint8_t>(((p[i] >> shift) & mask) ^ flip);
+      for (size_t i = 0; i < frame_bytes; ++i)
+        p[i] = static_cast<uint8_t>(((p[i] >> shift) & mask) ^ flip);
     }
   } else if (shift != 0 || mask != 0xffff || flip != 0) {
     uint16_t* p = result.pixels.ptr<uint16_t>();
     const size_t count = frame_bytes / 2;
-    for (size_t i = 0; i < count; ++i) p[i] = static_cast<uint16_t>(((p[i] >> shift) & mask) ^ flip);
+    for (size_t i = 0; i < count; ++i)
+      p[i] = static_cast<uint16_t>(((p[i] >> shift) & mask) ^ flip);
   }
 
   DcmElement* padding = nullptr;

@@ -24,10 +24,9 @@
 #define MAMMO_LIB_DICOM_DICOM_H_
 
 #include <cstdint>
+#include <opencv2/core.hpp>
 #include <optional>
 #include <string>
-
-#include <opencv2/core.hpp>
 
 #include "absl/status/statusor.h"
 

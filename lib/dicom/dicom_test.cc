@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <fstream>
 #include <iterator>
-
 #include <opencv2/core.hpp>
 
 #include "gmock/gmock.h"
@@ -14,8 +13,8 @@
 namespace mammo {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::DicomSpec;
+using ::testing::HasSubstr;
 using testing::WriteTestDicom;
 
 constexpr uint64_t kMaxPixels = 1'000'000;
@@ -28,7 +27,8 @@ bool Same(const cv::Mat& a, const cv::Mat& b) {
 
 cv::Mat Ramp16(int rows, int cols) {
   cv::Mat m(rows, cols, CV_16U);
-  for (int i = 0; i < rows * cols; ++i) m.at<uint16_t>(i / cols, i % cols) = static_cast<uint16_t>(i * 997 % 65536);
+  for (int i = 0; i < rows * cols; ++i)
+    m.at<uint16_t>(i / cols, i % cols) = static_cast<uint16_t>(i * 997 % 65536);
   return m;
 }
 
@@ -72,7 +72,8 @@ TEST(ReadDicomPixelsTest, UncompressedSixteenAndEightBitExact) {
 TEST(ReadDicomPixelsTest, LargePixelDataInEveryUncompressedSyntax) {
   const cv::Mat m16 = Ramp16(90, 70);
   cv::Mat m8(90, 70, CV_8U);
-  for (int i = 0; i < static_cast<int>(m8.total()); ++i) m8.ptr<uint8_t>()[i] = static_cast<uint8_t>(i * 7);
+  for (int i = 0; i < static_cast<int>(m8.total()); ++i)
+    m8.ptr<uint8_t>()[i] = static_cast<uint8_t>(i * 7);
   for (const char* syntax : {"1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2"}) {
     SCOPED_TRACE(syntax);
     DicomSpec spec;
@@ -132,7 +133,8 @@ TEST_P(CompressedTest, DecodesToTheOriginalPixels) {
     // images to their min-max range before encoding.
     in.create(32, 48, CV_8U);
     for (int r = 0; r < in.rows; ++r)
-      for (int x = 0; x < in.cols; ++x) in.at<uint8_t>(r, x) = static_cast<uint8_t>(std::min(255, 4 * (r + x)));
+      for (int x = 0; x < in.cols; ++x)
+        in.at<uint8_t>(r, x) = static_cast<uint8_t>(std::min(255, 4 * (r + x)));
   } else {
     in = Ramp16(17, 23);
   }

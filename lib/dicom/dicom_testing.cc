@@ -1,12 +1,12 @@
 #include "lib/dicom/dicom_testing.h"
 
-#include <mutex>
-
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dcrleerg.h>
 #include <dcmtk/dcmdata/dctk.h>
 #include <dcmtk/dcmjpeg/djencode.h>
 #include <dcmtk/dcmjpls/djencode.h>
+
+#include <mutex>
 
 #include "absl/strings/str_cat.h"
 
@@ -61,12 +61,14 @@ absl::Status WriteTestDicom(const std::string& path, const cv::Mat& pixels, cons
   if (!spec.omit_pixel_data) {
     const cv::Mat dense = pixels.isContinuous() ? pixels : pixels.clone();
     if (allocated == 8) {
-      absl::Status s = Check(ds->putAndInsertUint8Array(DCM_PixelData, dense.ptr<Uint8>(), dense.total()),
-                             "pixel data");
+      absl::Status s =
+          Check(ds->putAndInsertUint8Array(DCM_PixelData, dense.ptr<Uint8>(), dense.total()),
+                "pixel data");
       if (!s.ok()) return s;
     } else {
-      absl::Status s = Check(ds->putAndInsertUint16Array(DCM_PixelData, dense.ptr<Uint16>(), dense.total()),
-                             "pixel data");
+      absl::Status s =
+          Check(ds->putAndInsertUint16Array(DCM_PixelData, dense.ptr<Uint16>(), dense.total()),
+                "pixel data");
       if (!s.ok()) return s;
     }
   }
@@ -81,9 +83,10 @@ absl::Status WriteTestDicom(const std::string& path, const cv::Mat& pixels, cons
   DcmFileFormat reread;
   s = Check(reread.loadFile(path.c_str()), path);
   if (!s.ok()) return s;
-  reread.getMetaInfo()->putAndInsertString(DCM_TransferSyntaxUID, spec.fake_transfer_syntax.c_str());
-  return Check(reread.saveFile(path.c_str(), xfer, EET_ExplicitLength, EGL_recalcGL, EPD_noChange, 0,
-                               0, EWM_dontUpdateMeta),
+  reread.getMetaInfo()->putAndInsertString(DCM_TransferSyntaxUID,
+                                           spec.fake_transfer_syntax.c_str());
+  return Check(reread.saveFile(path.c_str(), xfer, EET_ExplicitLength, EGL_recalcGL, EPD_noChange,
+                               0, 0, EWM_dontUpdateMeta),
                path);
 }
 

@@ -4,10 +4,9 @@
 #define MAMMO_LIB_DICOM_DICOM_TESTING_H_
 
 #include <cstdint>
+#include <opencv2/core.hpp>
 #include <optional>
 #include <string>
-
-#include <opencv2/core.hpp>
 
 #include "absl/status/status.h"
 
@@ -19,10 +18,10 @@ struct DicomSpec {
   std::string series_uid = "1.2.3.4.5";
   std::string series_description = "full mammogram images";
   std::string photometric = "MONOCHROME2";
-  int bits_stored = 0;                // 0: the pixel type's full depth
-  bool is_signed = false;             // pixels are then the two's complement bit patterns
-  std::optional<uint16_t> padding;    // Pixel Padding Value
-  std::optional<std::pair<double, double>> window;  // (center, width)
+  int bits_stored = 0;              // 0: the pixel type's full depth
+  bool is_signed = false;           // pixels are then the two's complement bit patterns
+  std::optional<uint16_t> padding;  // Pixel Padding Value
+  std::optional<std::pair<double, double>> window;      // (center, width)
   std::string transfer_syntax = "1.2.840.10008.1.2.1";  // explicit little endian
   // Written into the meta header after encoding, without re-encoding: fakes an unsupported
   // transfer syntax.

@@ -5,9 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <vector>
-
 #include <opencv2/core.hpp>
+#include <vector>
 
 namespace mammo {
 namespace {
@@ -16,7 +15,9 @@ constexpr int kBins = 256;
 
 // OpenCV's saturate_cast<uchar>(float): round to nearest, ties to even (the SSE conversion
 // under the default rounding mode), then clamp.
-uint8_t RoundToByte(float v) { return static_cast<uint8_t>(std::clamp(_mm_cvtss_si32(_mm_set_ss(v)), 0, 255)); }
+uint8_t RoundToByte(float v) {
+  return static_cast<uint8_t>(std::clamp(_mm_cvtss_si32(_mm_set_ss(v)), 0, 255));
+}
 
 // Where each column of the image falls between two tile centres.
 struct Columns {
@@ -57,8 +58,11 @@ void BlendRow(const uint8_t* src, uint8_t* dst, int cols, const float* top, cons
               const Columns& c, float weight_top, float weight_bottom, int from) {
   for (int x = from; x < cols; ++x) {
     const int v = src[x];
-    const float res = (top[c.left[x] + v] * c.weight_left[x] + top[c.right[x] + v] * c.weight_right[x]) * weight_top +
-                      (bottom[c.left[x] + v] * c.weight_left[x] + bottom[c.right[x] + v] * c.weight_right[x]) * weight_bottom;
+    const float res =
+        (top[c.left[x] + v] * c.weight_left[x] + top[c.right[x] + v] * c.weight_right[x]) *
+            weight_top +
+        (bottom[c.left[x] + v] * c.weight_left[x] + bottom[c.right[x] + v] * c.weight_right[x]) *
+            weight_bottom;
     dst[x] = RoundToByte(res);
   }
 }
@@ -66,23 +70,29 @@ void BlendRow(const uint8_t* src, uint8_t* dst, int cols, const float* top, cons
 // Eight pixels at a time; IEEE single-precision products and sums give the same results in
 // vector lanes as in scalar code. Only "avx2" is enabled, not "fma": a fused multiply-add
 // would round differently.
-__attribute__((target("avx2"))) void BlendRowAvx2(const uint8_t* src, uint8_t* dst, int cols, const float* top,
-                                                  const float* bottom, const Columns& c, float weight_top,
+__attribute__((target("avx2"))) void BlendRowAvx2(const uint8_t* src, uint8_t* dst, int cols,
+                                                  const float* top, const float* bottom,
+                                                  const Columns& c, float weight_top,
                                                   float weight_bottom) {
   const __m256 wt = _mm256_set1_ps(weight_top), wb = _mm256_set1_ps(weight_bottom);
   int x = 0;
   for (; x + 8 <= cols; x += 8) {
-    const __m256i v = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(src + x)));
-    const __m256i left = _mm256_add_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(&c.left[x])), v);
-    const __m256i right = _mm256_add_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(&c.right[x])), v);
+    const __m256i v =
+        _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(src + x)));
+    const __m256i left =
+        _mm256_add_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(&c.left[x])), v);
+    const __m256i right =
+        _mm256_add_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(&c.right[x])), v);
     const __m256 wl = _mm256_loadu_ps(&c.weight_left[x]), wr = _mm256_loadu_ps(&c.weight_right[x]);
     const __m256 upper = _mm256_add_ps(_mm256_mul_ps(_mm256_i32gather_ps(top, left, 4), wl),
                                        _mm256_mul_ps(_mm256_i32gather_ps(top, right, 4), wr));
     const __m256 lower = _mm256_add_ps(_mm256_mul_ps(_mm256_i32gather_ps(bottom, left, 4), wl),
                                        _mm256_mul_ps(_mm256_i32gather_ps(bottom, right, 4), wr));
-    const __m256i rounded = _mm256_cvtps_epi32(_mm256_add_ps(_mm256_mul_ps(upper, wt), _mm256_mul_ps(lower, wb)));
+    const __m256i rounded =
+        _mm256_cvtps_epi32(_mm256_add_ps(_mm256_mul_ps(upper, wt), _mm256_mul_ps(lower, wb)));
     // Saturating packs clamp to 0..255 like saturate_cast.
-    const __m128i words = _mm_packs_epi32(_mm256_castsi256_si128(rounded), _mm256_extracti128_si256(rounded, 1));
+    const __m128i words =
+        _mm_packs_epi32(_mm256_castsi256_si128(rounded), _mm256_extracti128_si256(rounded, 1));
     _mm_storel_epi64(reinterpret_cast<__m128i*>(dst + x), _mm_packus_epi16(words, words));
   }
   BlendRow(src, dst, cols, top, bottom, c, weight_top, weight_bottom, x);
@@ -102,7 +112,8 @@ cv::Mat Clahe(const cv::Mat& grey, double clip_limit, int tiles, bool allow_avx2
   const int tile_w = for_tables.cols / tiles, tile_h = for_tables.rows / tiles;
   const int tile_area = tile_w * tile_h;
   const float scale = static_cast<float>(kBins - 1) / tile_area;
-  const int clip = clip_limit > 0.0 ? std::max(static_cast<int>(clip_limit * tile_area / kBins), 1) : 0;
+  const int clip =
+      clip_limit > 0.0 ? std::max(static_cast<int>(clip_limit * tile_area / kBins), 1) : 0;
 
   // Tables as floats: the blend converts every entry anyway, and AVX2 gathers 32-bit values.
   std::vector<float> tables(static_cast<size_t>(tiles) * tiles * kBins);
@@ -122,7 +133,8 @@ cv::Mat Clahe(const cv::Mat& grey, double clip_limit, int tiles, bool allow_avx2
         for (; x < tile_w; ++x) ++partial[0][row[x]];
       }
       int hist[kBins];
-      for (int i = 0; i < kBins; ++i) hist[i] = partial[0][i] + partial[1][i] + partial[2][i] + partial[3][i];
+      for (int i = 0; i < kBins; ++i)
+        hist[i] = partial[0][i] + partial[1][i] + partial[2][i] + partial[3][i];
       uint8_t table[kBins];
       TileTable(hist, clip, scale, table);
       std::copy(table, table + kBins, &tables[(static_cast<size_t>(ty) * tiles + tx) * kBins]);
@@ -154,9 +166,11 @@ cv::Mat Clahe(const cv::Mat& grey, double clip_limit, int tiles, bool allow_avx2
     const float* top = &tables[static_cast<size_t>(std::max(up, 0)) * tiles * kBins];
     const float* bottom = &tables[static_cast<size_t>(std::min(up + 1, tiles - 1)) * tiles * kBins];
     if (avx2) {
-      BlendRowAvx2(grey.ptr<uint8_t>(y), out.ptr<uint8_t>(y), grey.cols, top, bottom, columns, weight_top, weight_bottom);
+      BlendRowAvx2(grey.ptr<uint8_t>(y), out.ptr<uint8_t>(y), grey.cols, top, bottom, columns,
+                   weight_top, weight_bottom);
     } else {
-      BlendRow(grey.ptr<uint8_t>(y), out.ptr<uint8_t>(y), grey.cols, top, bottom, columns, weight_top, weight_bottom, 0);
+      BlendRow(grey.ptr<uint8_t>(y), out.ptr<uint8_t>(y), grey.cols, top, bottom, columns,
+               weight_top, weight_bottom, 0);
     }
   }
   return out;

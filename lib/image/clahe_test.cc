@@ -36,7 +36,8 @@ TEST(ClaheTest, SameBytesAsOpenCvOnRandomImages) {
     if (k % 3 == 1) rng.fill(grey, cv::RNG::UNIFORM, 100, 112);
     if (k % 3 == 2) {
       for (int y = 0; y < rows; ++y) {
-        for (int x = 0; x < cols; ++x) grey.at<uint8_t>(y, x) = cv::saturate_cast<uint8_t>(x + y / 2 + rng.uniform(-3, 4));
+        for (int x = 0; x < cols; ++x)
+          grey.at<uint8_t>(y, x) = cv::saturate_cast<uint8_t>(x + y / 2 + rng.uniform(-3, 4));
       }
     }
     ExpectSameAsOpenCv(grey, rng.uniform(0.0, 6.0), tiles);
@@ -46,7 +47,8 @@ TEST(ClaheTest, SameBytesAsOpenCvOnRandomImages) {
 TEST(ClaheTest, PaperSettingsFlatImagesAndNoClipping) {
   cv::Mat mammogram(1203, 757, CV_8UC1);  // neither side a multiple of 8
   cv::RNG(3).fill(mammogram, cv::RNG::NORMAL, 90, 30);
-  cv::ellipse(mammogram, cv::Point(200, 600), cv::Size(300, 500), 0, 0, 360, cv::Scalar(200), cv::FILLED);
+  cv::ellipse(mammogram, cv::Point(200, 600), cv::Size(300, 500), 0, 0, 360, cv::Scalar(200),
+              cv::FILLED);
   ExpectSameAsOpenCv(mammogram, 2.0, 8);
   ExpectSameAsOpenCv(mammogram(cv::Rect(0, 0, 752, 1200)), 2.0, 8);  // a multiple of 8, a view
   ExpectSameAsOpenCv(cv::Mat(64, 64, CV_8UC1, cv::Scalar(0)), 2.0, 8);

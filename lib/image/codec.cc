@@ -1,10 +1,9 @@
 #include "lib/image/codec.h"
 
 #include <cstring>
-#include <vector>
-
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 
@@ -40,17 +39,17 @@ absl::StatusOr<cv::Mat> DecodeImage(const Image& image) {
       (image.channels() != 1 && image.channels() != 3) || image.width() == 0 ||
       image.height() == 0 || image.width() > 1 << 16 || image.height() > 1 << 16) {
     return absl::DataLossError(absl::StrCat("image header not supported: ", image.width(), "x",
-                                            image.height(), ", ", image.channels(),
-                                            " channels, ", image.bit_depth(), " bits"));
+                                            image.height(), ", ", image.channels(), " channels, ",
+                                            image.bit_depth(), " bits"));
   }
   const int type = CV_MAKETYPE(depth, static_cast<int>(image.channels()));
   cv::Mat pixels;
   if (image.encoding() == Image::RAW) {
-    const size_t expected = static_cast<size_t>(image.width()) * image.height() *
-                            image.channels() * (image.bit_depth() / 8);
+    const size_t expected = static_cast<size_t>(image.width()) * image.height() * image.channels() *
+                            (image.bit_depth() / 8);
     if (image.data().size() != expected) {
-      return absl::DataLossError(absl::StrCat("raw image holds ", image.data().size(),
-                                              " bytes, ", expected, " expected"));
+      return absl::DataLossError(
+          absl::StrCat("raw image holds ", image.data().size(), " bytes, ", expected, " expected"));
     }
     pixels.create(static_cast<int>(image.height()), static_cast<int>(image.width()), type);
     std::memcpy(pixels.data, image.data().data(), expected);  // x86-64: little-endian

@@ -8,9 +8,8 @@
 #ifndef MAMMO_LIB_IMAGE_CODEC_H_
 #define MAMMO_LIB_IMAGE_CODEC_H_
 
-#include <string>
-
 #include <opencv2/core.hpp>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "data_formats/record.pb.h"

@@ -10,7 +10,8 @@ namespace {
 cv::Mat Gradient16() {
   cv::Mat m(5, 7, CV_16UC1);
   for (int y = 0; y < m.rows; ++y)
-    for (int x = 0; x < m.cols; ++x) m.at<uint16_t>(y, x) = static_cast<uint16_t>(1000 * y + 37 * x + 60000 * (x == 6));
+    for (int x = 0; x < m.cols; ++x)
+      m.at<uint16_t>(y, x) = static_cast<uint16_t>(1000 * y + 37 * x + 60000 * (x == 6));
   return m;
 }
 

@@ -54,9 +54,12 @@ cv::Mat MinMax(const cv::Mat& pixels, std::optional<uint16_t> padding) {
 
 cv::Mat MinMaxTo8Bit(const cv::Mat& pixels, std::optional<uint16_t> padding) {
   CV_Assert(pixels.channels() == 1 && (pixels.depth() == CV_8U || pixels.depth() == CV_16U));
-  return pixels.depth() == CV_8U ? MinMax<uint8_t>(pixels, padding) : MinMax<uint16_t>(pixels, padding);
+  return pixels.depth() == CV_8U ? MinMax<uint8_t>(pixels, padding)
+                                 : MinMax<uint16_t>(pixels, padding);
 }
 
-cv::Mat ApplyClahe(const cv::Mat& grey, double clip_limit, int tiles) { return Clahe(grey, clip_limit, tiles); }
+cv::Mat ApplyClahe(const cv::Mat& grey, double clip_limit, int tiles) {
+  return Clahe(grey, clip_limit, tiles);
+}
 
 }  // namespace mammo

@@ -6,9 +6,8 @@
 #define MAMMO_LIB_IMAGE_NORMALIZE_H_
 
 #include <cstdint>
-#include <optional>
-
 #include <opencv2/core.hpp>
+#include <optional>
 
 namespace mammo {
 

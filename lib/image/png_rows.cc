@@ -116,8 +116,8 @@ absl::StatusOr<cv::Mat> DecodeGreyPngRows(absl::string_view bytes, int rows) {
         if (result == Z_STREAM_END) break;
         if (result != Z_OK) {
           inflateEnd(&z);
-          return absl::DataLossError(absl::StrCat("PNG image data does not inflate (zlib ",
-                                                  result, ")"));
+          return absl::DataLossError(
+              absl::StrCat("PNG image data does not inflate (zlib ", result, ")"));
         }
       }
     }
@@ -125,8 +125,8 @@ absl::StatusOr<cv::Mat> DecodeGreyPngRows(absl::string_view bytes, int rows) {
   }
   inflateEnd(&z);
   if (z.avail_out > 0) {
-    return absl::DataLossError(absl::StrCat("PNG truncated: ", z.total_out / stride, " of ",
-                                            rows, " rows present"));
+    return absl::DataLossError(
+        absl::StrCat("PNG truncated: ", z.total_out / stride, " of ", rows, " rows present"));
   }
 
   cv::Mat pixels(rows, static_cast<int>(width), CV_8UC1);

@@ -11,9 +11,8 @@
 #ifndef MAMMO_LIB_IMAGE_PNG_ROWS_H_
 #define MAMMO_LIB_IMAGE_PNG_ROWS_H_
 
-#include <string>
-
 #include <opencv2/core.hpp>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"

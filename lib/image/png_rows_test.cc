@@ -2,11 +2,10 @@
 
 #include <zlib.h>
 
-#include <string>
-#include <vector>
-
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -45,11 +44,13 @@ TEST(DecodeGreyPngRowsTest, TopRowsEqualOpenCvsFullDecode) {
   const cv::Mat image = TestImage(97, 131);
   // Default settings (adaptive filters), then each fixed filter strategy OpenCV offers.
   for (const std::vector<int>& params :
-       {std::vector<int>{}, {cv::IMWRITE_PNG_STRATEGY, cv::IMWRITE_PNG_STRATEGY_FILTERED},
-        {cv::IMWRITE_PNG_COMPRESSION, 0}, {cv::IMWRITE_PNG_COMPRESSION, 9}}) {
+       {std::vector<int>{},
+        {cv::IMWRITE_PNG_STRATEGY, cv::IMWRITE_PNG_STRATEGY_FILTERED},
+        {cv::IMWRITE_PNG_COMPRESSION, 0},
+        {cv::IMWRITE_PNG_COMPRESSION, 9}}) {
     const std::string png = Encode(image, params);
-    const cv::Mat full = cv::imdecode(std::vector<unsigned char>(png.begin(), png.end()),
-                                      cv::IMREAD_UNCHANGED);
+    const cv::Mat full =
+        cv::imdecode(std::vector<unsigned char>(png.begin(), png.end()), cv::IMREAD_UNCHANGED);
     for (int rows : {1, 2, 50, 96, 97}) {
       SCOPED_TRACE(rows);
       const absl::StatusOr<cv::Mat> top = DecodeGreyPngRows(png, rows);
@@ -66,9 +67,9 @@ TEST(DecodeGreyPngRowsTest, EachFilterByHand) {
   const unsigned char want[3] = {12, 180, 250};
   // Filtered row 1 for each filter type: want[x] - predictor(x), modulo 256.
   const std::vector<std::vector<unsigned char>> stored = {
-      {12, 180, 250},                                // None
+      {12, 180, 250},                                                                     // None
       {12, static_cast<unsigned char>(180 - 12), static_cast<unsigned char>(250 - 180)},  // Sub
-      {2, static_cast<unsigned char>(180 - 200), 220},                                  // Up
+      {2, static_cast<unsigned char>(180 - 200), 220},                                    // Up
       // Average: floor((left + up) / 2): 5, (12 + 200) / 2 = 106, (180 + 30) / 2 = 105.
       {7, 74, 145},
       // Paeth: x=0: a=0,b=10,c=0 -> p=10 -> b=10; x=1: a=12,b=200,c=10 -> p=202 -> b=200;
@@ -77,7 +78,8 @@ TEST(DecodeGreyPngRowsTest, EachFilterByHand) {
   };
   for (int filter = 0; filter < 5; ++filter) {
     SCOPED_TRACE(filter);
-    std::vector<unsigned char> raw = {0, top[0], top[1], top[2], static_cast<unsigned char>(filter)};
+    std::vector<unsigned char> raw = {0, top[0], top[1], top[2],
+                                      static_cast<unsigned char>(filter)};
     raw.insert(raw.end(), stored[filter].begin(), stored[filter].end());
     std::vector<unsigned char> deflated(compressBound(raw.size()));
     uLongf deflated_size = deflated.size();

@@ -42,8 +42,9 @@ size_t BeginChunk(const char type[4], std::string* out) {
 
 absl::StatusOr<std::string> EncodeGreyPng(const cv::Mat& grey, PngFilter filter) {
   if (grey.empty() || (grey.type() != CV_8UC1 && grey.type() != CV_16UC1)) {
-    return absl::InvalidArgumentError(absl::StrCat("EncodeGreyPng: needs a non-empty 8- or 16-bit grey image, got ",
-                                                   grey.cols, "x", grey.rows, " of type ", grey.type()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("EncodeGreyPng: needs a non-empty 8- or 16-bit grey image, got ", grey.cols,
+                     "x", grey.rows, " of type ", grey.type()));
   }
   const bool sixteen = grey.type() == CV_16UC1;
   const size_t bytes_per_pixel = sixteen ? 2 : 1;
@@ -92,8 +93,9 @@ absl::StatusOr<std::string> EncodeGreyPng(const cv::Mat& grey, PngFilter filter)
   chunk = BeginChunk("IDAT", &png);
   AppendRleZlib(filtered, &png);
   if (png.size() - chunk - 8 > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
-    return absl::InvalidArgumentError(absl::StrCat("EncodeGreyPng: ", grey.cols, "x", grey.rows,
-                                                   " image compresses to more than a PNG chunk holds (2 GiB)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("EncodeGreyPng: ", grey.cols, "x", grey.rows,
+                     " image compresses to more than a PNG chunk holds (2 GiB)"));
   }
   EndChunk(chunk, &png);
   EndChunk(BeginChunk("IEND", &png), &png);

@@ -10,9 +10,8 @@
 #ifndef MAMMO_LIB_IMAGE_PNG_WRITE_H_
 #define MAMMO_LIB_IMAGE_PNG_WRITE_H_
 
-#include <string>
-
 #include <opencv2/core.hpp>
+#include <string>
 
 #include "absl/status/statusor.h"
 

@@ -1,11 +1,10 @@
 #include "lib/image/png_write.h"
 
-#include <string>
-#include <vector>
-
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -53,14 +52,16 @@ TEST(EncodeGreyPngTest, MaskGradientAndLargeImage) {
   ExpectSamePixelsBack(mask);
   cv::Mat gradient(256, 257, CV_8UC1);
   for (int y = 0; y < gradient.rows; ++y) {
-    for (int x = 0; x < gradient.cols; ++x) gradient.at<uint8_t>(y, x) = static_cast<uint8_t>(x + 3 * y);
+    for (int x = 0; x < gradient.cols; ++x)
+      gradient.at<uint8_t>(y, x) = static_cast<uint8_t>(x + 3 * y);
   }
   ExpectSamePixelsBack(gradient);
   ExpectSamePixelsBack(Noise(1500, 1003, 5));  // many deflate blocks
 }
 
 TEST(EncodeGreyPngTest, SixteenBit) {
-  for (const cv::Size size : {cv::Size(1, 1), cv::Size(3, 2), cv::Size(127, 33), cv::Size(640, 1)}) {
+  for (const cv::Size size :
+       {cv::Size(1, 1), cv::Size(3, 2), cv::Size(127, 33), cv::Size(640, 1)}) {
     SCOPED_TRACE(testing::Message() << size.width << "x" << size.height);
     ExpectSamePixelsBack(cv::Mat(size, CV_16UC1, cv::Scalar(0)));
     ExpectSamePixelsBack(cv::Mat(size, CV_16UC1, cv::Scalar(65535)));
@@ -87,8 +88,10 @@ TEST(EncodeGreyPngTest, NonContinuousView) {
 
 TEST(EncodeGreyPngTest, RejectsOtherTypes) {
   EXPECT_EQ(EncodeGreyPng(cv::Mat()).status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(EncodeGreyPng(cv::Mat(4, 4, CV_16SC1)).status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(EncodeGreyPng(cv::Mat(4, 4, CV_8UC3)).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(EncodeGreyPng(cv::Mat(4, 4, CV_16SC1)).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(EncodeGreyPng(cv::Mat(4, 4, CV_8UC3)).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

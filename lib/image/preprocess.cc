@@ -1,9 +1,8 @@
 #include "lib/image/preprocess.h"
 
-#include <vector>
-
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "lib/image/codec.h"

@@ -43,7 +43,8 @@ const std::array<uint16_t, kMaxMatch + 1>& LengthSymbols() {
     std::array<uint16_t, kMaxMatch + 1> t{};
     for (int s = 0; s < 29; ++s) {
       const int last = s == 28 ? kMaxMatch : std::min(kLengthBase[s + 1] - 1, kMaxMatch - 1);
-      for (int length = kLengthBase[s]; length <= last; ++length) t[length] = static_cast<uint16_t>(257 + s);
+      for (int length = kLengthBase[s]; length <= last; ++length)
+        t[length] = static_cast<uint16_t>(257 + s);
     }
     return t;
   }();
@@ -55,7 +56,8 @@ const std::array<uint16_t, kMaxMatch + 1>& LengthSymbols() {
 // an incomplete one). Frequencies are halved until the longest code fits.
 std::vector<uint8_t> CodeLengths(std::vector<uint32_t> freq, int max_bits) {
   const int n = static_cast<int>(freq.size());
-  for (int s = 0, used = static_cast<int>(std::count_if(freq.begin(), freq.end(), [](uint32_t f) { return f > 0; }));
+  for (int s = 0, used = static_cast<int>(
+                      std::count_if(freq.begin(), freq.end(), [](uint32_t f) { return f > 0; }));
        used < 2 && s < n; ++s) {
     if (freq[s] == 0) {
       freq[s] = 1;
@@ -117,7 +119,8 @@ std::vector<uint32_t> CanonicalCodes(const std::vector<uint8_t>& lengths) {
   return codes;
 }
 
-static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "BitWriter stores its 64-bit buffer as bytes");
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+              "BitWriter stores its 64-bit buffer as bytes");
 
 // Deflate's bit order: values go in least significant bit first. The bit buffer is stored
 // eight bytes at a time into room made ahead by Reserve, and the position moves by the whole
@@ -146,7 +149,8 @@ class BitWriter {
   // Put(bits_of[t], count_of[t]) for each token t: the hot loop, with the writer's state in
   // locals, since the stores through char* would otherwise make the compiler reload the
   // members on every token.
-  void PutTokens(const uint16_t* tokens, size_t n, const uint32_t* bits_of, const uint8_t* count_of) {
+  void PutTokens(const uint16_t* tokens, size_t n, const uint32_t* bits_of,
+                 const uint8_t* count_of) {
     char* const data = &(*out_)[0];
     size_t pos = pos_;
     uint64_t bits = bits_;
@@ -255,7 +259,8 @@ void WriteBlock(const uint16_t* tokens, size_t count, std::vector<uint32_t> freq
   }
   for (int length = kMinRun; length <= kMaxMatch; ++length) {
     const int s = length_symbol[length];
-    token_bits[256 + length] = codes[s] | (static_cast<uint32_t>(length - kLengthBase[s - 257]) << lengths[s]);
+    token_bits[256 + length] =
+        codes[s] | (static_cast<uint32_t>(length - kLengthBase[s - 257]) << lengths[s]);
     token_count[256 + length] = static_cast<uint8_t>(lengths[s] + kLengthExtra[s - 257] + 1);
   }
   out.PutTokens(tokens, count, token_bits.data(), token_count.data());

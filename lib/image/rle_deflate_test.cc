@@ -42,9 +42,10 @@ std::string Random(size_t size, int alphabet, unsigned seed) {
 }
 
 TEST(RleDeflateTest, TinyInputs) {
-  for (const std::string& input : {std::string(), std::string(1, 'a'), std::string("ab"),
-                                   std::string(3, '\0'), std::string(4, '\0'), std::string(5, 'z'),
-                                   std::string("abbbbb"), std::string("\xff\xff\xff\xff\xff\xff", 6)}) {
+  for (const std::string& input :
+       {std::string(), std::string(1, 'a'), std::string("ab"), std::string(3, '\0'),
+        std::string(4, '\0'), std::string(5, 'z'), std::string("abbbbb"),
+        std::string("\xff\xff\xff\xff\xff\xff", 6)}) {
     SCOPED_TRACE(input.size());
     ExpectRoundTrip(input);
   }

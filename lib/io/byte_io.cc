@@ -139,7 +139,10 @@ absl::StatusOr<size_t> ByteReader::Read(char* dst, size_t n) {
 }
 
 ByteWriter::ByteWriter(int fd, std::string name, std::string temp_path)
-    : fd_(fd), name_(std::move(name)), temp_path_(std::move(temp_path)), buffer_(kWriteBufferBytes) {}
+    : fd_(fd),
+      name_(std::move(name)),
+      temp_path_(std::move(temp_path)),
+      buffer_(kWriteBufferBytes) {}
 
 ByteWriter::~ByteWriter() {
   if (temp_path_.empty()) {
@@ -164,7 +167,8 @@ absl::Status ByteWriter::WriteAll(const char* data, size_t n) {
   while (n > 0) {
     const ssize_t wrote = ::write(fd_, data, n);
     if (wrote < 0 && errno == EINTR) continue;
-    if (wrote < 0) return ErrnoError("write failed", temp_path_.empty() ? name_ : temp_path_, errno);
+    if (wrote < 0)
+      return ErrnoError("write failed", temp_path_.empty() ? name_ : temp_path_, errno);
     data += wrote;
     n -= static_cast<size_t>(wrote);
   }
@@ -197,7 +201,8 @@ absl::Status ByteWriter::Write(absl::string_view data) {
   while (count > 0) {
     const ssize_t wrote = ::writev(fd_, next, count);
     if (wrote < 0 && errno == EINTR) continue;
-    if (wrote < 0) return ErrnoError("write failed", temp_path_.empty() ? name_ : temp_path_, errno);
+    if (wrote < 0)
+      return ErrnoError("write failed", temp_path_.empty() ? name_ : temp_path_, errno);
     size_t left = static_cast<size_t>(wrote);
     while (count > 0 && left >= next->iov_len) {
       left -= next->iov_len;

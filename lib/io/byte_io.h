@@ -1,9 +1,9 @@
 // Bytes layer: buffered sequential reading and writing of files, stdin and stdout, and whole
 // files read or written at once.
 //
-//   ASSIGN_OR_RETURN(std::unique_ptr<ByteReader> in, ByteReader::Open("shard.rec"));  // "-" = stdin
-//   char buf[4096];
-//   ASSIGN_OR_RETURN(size_t got, in->Read(buf, sizeof(buf)));   // < sizeof(buf) only at EOF
+//   ASSIGN_OR_RETURN(std::unique_ptr<ByteReader> in, ByteReader::Open("shard.rec"));  // "-" =
+//   stdin char buf[4096]; ASSIGN_OR_RETURN(size_t got, in->Read(buf, sizeof(buf)));   // <
+//   sizeof(buf) only at EOF
 //
 //   ASSIGN_OR_RETURN(std::unique_ptr<ByteWriter> out, ByteWriter::Create("out.rec"));
 //   RETURN_IF_ERROR(out->Write("bytes"));
@@ -89,8 +89,8 @@ class ByteWriter {
   absl::Status WriteAll(const char* data, size_t n);
 
   int fd_;
-  std::string name_;        // final path, or "stdout"
-  std::string temp_path_;   // empty for stdout
+  std::string name_;       // final path, or "stdout"
+  std::string temp_path_;  // empty for stdout
   std::vector<char> buffer_;
   size_t buffered_ = 0;
   uint64_t offset_ = 0;

@@ -18,8 +18,8 @@ void* Allocate(size_t bytes) {
   const size_t size = RoundUp(bytes);
   if (size < bytes || size + kHugePage < size) throw std::bad_alloc();
   // Map one huge page more than needed and unmap around a huge-page-aligned block.
-  void* mapped = ::mmap(nullptr, size + kHugePage, PROT_READ | PROT_WRITE,
-                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  void* mapped =
+      ::mmap(nullptr, size + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (mapped == MAP_FAILED) throw std::bad_alloc();
   const uintptr_t start = reinterpret_cast<uintptr_t>(mapped);
   const uintptr_t aligned = (start + kHugePage - 1) / kHugePage * kHugePage;

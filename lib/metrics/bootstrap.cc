@@ -65,9 +65,8 @@ absl::StatusOr<BootstrapCi> BootstrapAucCi(absl::Span<const int> labels,
       size_t source;
       if (options.stratified) {
         // The first |positives| slots take positives, the rest negatives.
-        source = k < positives.size()
-                     ? positives[UniformIndex(engine, positives.size())]
-                     : negatives[UniformIndex(engine, negatives.size())];
+        source = k < positives.size() ? positives[UniformIndex(engine, positives.size())]
+                                      : negatives[UniformIndex(engine, negatives.size())];
       } else {
         source = UniformIndex(engine, labels.size());
       }

@@ -1,4 +1,9 @@
 // Percentile bootstrap confidence interval for the ROC AUC.
+//
+//   BootstrapOptions options;
+//   options.seed = 42;  // resamples 2000, 95%, stratified by default
+//   ASSIGN_OR_RETURN(BootstrapCi ci, BootstrapAucCi(labels, scores, options));
+//   // ci.ci_lower, ci.ci_upper; the same seed gives the same interval everywhere
 #ifndef MAMMO_LIB_METRICS_BOOTSTRAP_H_
 #define MAMMO_LIB_METRICS_BOOTSTRAP_H_
 

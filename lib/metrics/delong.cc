@@ -79,9 +79,9 @@ double Covariance(absl::Span<const double> x, absl::Span<const double> y) {
 absl::Status CheckEnoughForVariance(absl::Span<const int> labels) {
   const ClassCounts counts = CountClasses(labels);
   if (counts.positives < 2 || counts.negatives < 2) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "DeLong's variance needs at least two cases of each class (got ", counts.positives,
-        " positive, ", counts.negatives, " negative)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("DeLong's variance needs at least two cases of each class (got ",
+                     counts.positives, " positive, ", counts.negatives, " negative)"));
   }
   return absl::OkStatus();
 }

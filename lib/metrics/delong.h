@@ -1,6 +1,11 @@
 // DeLong, DeLong & Clarke-Pearson (1988): the variance of an AUC and the test of two
 // correlated AUCs (two scores for the same cases), computed with the fast midrank algorithm
 // of Sun & Xu (2014, IEEE Signal Processing Letters 21(11)) in O(n log n).
+//
+//   ASSIGN_OR_RETURN(DelongAuc one, DelongAucCi(labels, scores));
+//   // one.auc, one.ci_lower, one.ci_upper: the 95% interval
+//   ASSIGN_OR_RETURN(DelongComparison two, DelongTest(labels, vgg16_scores, resnet50_scores));
+//   // two.difference, two.p_value: are the two models' AUCs different on these cases?
 #ifndef MAMMO_LIB_METRICS_DELONG_H_
 #define MAMMO_LIB_METRICS_DELONG_H_
 
@@ -30,11 +35,11 @@ absl::StatusOr<DelongAuc> DelongAucCi(absl::Span<const int> labels,
 struct DelongComparison {
   double auc_a = 0;
   double auc_b = 0;
-  double difference = 0;  // auc_a - auc_b
+  double difference = 0;      // auc_a - auc_b
   double standard_error = 0;  // of the difference, with the covariance of the two AUCs
-  double ci_lower = 0;  // difference -/+ kZ975 * standard_error, clipped to [-1, 1]
+  double ci_lower = 0;        // difference -/+ kZ975 * standard_error, clipped to [-1, 1]
   double ci_upper = 0;
-  double z = 0;  // difference / standard_error; 0 when both are 0, +-inf for a zero SE only
+  double z = 0;        // difference / standard_error; 0 when both are 0, +-inf for a zero SE only
   double p_value = 1;  // two-sided, from the standard normal distribution
 };
 

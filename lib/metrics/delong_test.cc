@@ -94,8 +94,7 @@ TEST(DelongAucCiTest, HandComputedTwoPositivesThreeNegativesWithATie) {
   // S10 = (0.25^2 + 0.25^2) / 1 = 0.125; S01 = (0^2 + 0.25^2 + 0.25^2) / 2 = 0.0625.
   // Var = S10 / 2 + S01 / 3 = 1/16 + 1/48 = 1/12; SE = 0.2886751.
   // CI: 0.75 -/+ 1.959964 * 0.2886751 = [0.1842071, 1.3157929], the upper end clipped to 1.
-  const absl::StatusOr<DelongAuc> r =
-      DelongAucCi({1, 0, 1, 0, 0}, {0.9, 0.3, 0.3, 0.1, 0.5});
+  const absl::StatusOr<DelongAuc> r = DelongAucCi({1, 0, 1, 0, 0}, {0.9, 0.3, 0.3, 0.1, 0.5});
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_NEAR(r->auc, 0.75, 1e-15);
   EXPECT_NEAR(r->variance, 1.0 / 12, 1e-15);
@@ -142,8 +141,7 @@ struct Components {
   std::vector<double> v01;  // one per negative, in input order
 };
 
-Components StructuralComponents(const std::vector<int>& labels,
-                                const std::vector<double>& scores) {
+Components StructuralComponents(const std::vector<int>& labels, const std::vector<double>& scores) {
   std::vector<double> x;
   std::vector<double> y;
   for (size_t i = 0; i < labels.size(); ++i) (labels[i] == 1 ? x : y).push_back(scores[i]);
@@ -166,8 +164,7 @@ Components StructuralComponents(const std::vector<int>& labels,
 }
 
 // S_10 or S_01 of DeLong et al.: sum over cases of (V_a - AUC_a)(V_b - AUC_b) / (count - 1).
-double S(const std::vector<double>& va, double auc_a, const std::vector<double>& vb,
-         double auc_b) {
+double S(const std::vector<double>& va, double auc_a, const std::vector<double>& vb, double auc_b) {
   long double sum = 0;
   for (size_t i = 0; i < va.size(); ++i) {
     sum += (static_cast<long double>(va[i]) - auc_a) * (static_cast<long double>(vb[i]) - auc_b);
@@ -204,14 +201,19 @@ std::vector<double> RandomScores(std::mt19937_64& rng, size_t n, int shape) {
   std::vector<double> scores(n);
   for (double& s : scores) {
     switch (shape) {
-      case 0: s = coarse(rng) / 10.0; break;
-      case 1: s = millis(rng) / 1000.0; break;
+      case 0:
+        s = coarse(rng) / 10.0;
+        break;
+      case 1:
+        s = millis(rng) / 1000.0;
+        break;
       case 2: {
         const int k = signed_grid(rng);
         s = k == 0 ? (normal(rng) < 0 ? -0.0 : 0.0) : k * 0.125;
         break;
       }
-      default: s = normal(rng) * 1e3;
+      default:
+        s = normal(rng) * 1e3;
     }
   }
   return scores;

@@ -4,9 +4,8 @@
 #include <cmath>
 #include <fstream>
 #include <iostream>
-#include <vector>
-
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -43,8 +42,10 @@ absl::StatusOr<json> Evaluate(const json& c) {
 
   absl::StatusOr<m::ThresholdMetrics> t = m::MetricsAtThreshold(labels, a, c.at("threshold"));
   if (!t.ok()) return t.status();
-  out["confusion"] = {{"tp", t->confusion.true_positives}, {"fp", t->confusion.false_positives},
-                      {"tn", t->confusion.true_negatives}, {"fn", t->confusion.false_negatives}};
+  out["confusion"] = {{"tp", t->confusion.true_positives},
+                      {"fp", t->confusion.false_positives},
+                      {"tn", t->confusion.true_negatives},
+                      {"fn", t->confusion.false_negatives}};
   out["accuracy"] = t->accuracy;
   out["f1"] = t->f1;
   out["precision"] = t->precision;

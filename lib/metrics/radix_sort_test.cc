@@ -53,10 +53,29 @@ constexpr double kMinNormal = std::numeric_limits<double>::min();
 constexpr double kMinSubnormal = std::numeric_limits<double>::denorm_min();
 
 TEST(OrderedKeyTest, FollowsTheOrderOfDoubles) {
-  const std::vector<double> ascending = {
-      -kInf, -kMax, -1e300, -2.5, -1.0, -kMinNormal, -kMinNormal / 2, -kMinSubnormal * 2,
-      -kMinSubnormal, 0.0, kMinSubnormal, kMinSubnormal * 2, kMinNormal / 2, kMinNormal,
-      1e-300, 0.001, 0.5, 1.0, std::nextafter(1.0, 2.0), 2.5, 1e300, kMax, kInf};
+  const std::vector<double> ascending = {-kInf,
+                                         -kMax,
+                                         -1e300,
+                                         -2.5,
+                                         -1.0,
+                                         -kMinNormal,
+                                         -kMinNormal / 2,
+                                         -kMinSubnormal * 2,
+                                         -kMinSubnormal,
+                                         0.0,
+                                         kMinSubnormal,
+                                         kMinSubnormal * 2,
+                                         kMinNormal / 2,
+                                         kMinNormal,
+                                         1e-300,
+                                         0.001,
+                                         0.5,
+                                         1.0,
+                                         std::nextafter(1.0, 2.0),
+                                         2.5,
+                                         1e300,
+                                         kMax,
+                                         kInf};
   for (size_t i = 0; i + 1 < ascending.size(); ++i) {
     EXPECT_LT(OrderedKey(ascending[i]), OrderedKey(ascending[i + 1]))
         << ascending[i] << " < " << ascending[i + 1];
@@ -91,9 +110,26 @@ TEST(RadixSortByKeyTest, NegativeValuesAndBothZeros) {
 }
 
 TEST(RadixSortByKeyTest, LargeSmallAndSubnormalMagnitudes) {
-  ExpectSameOrder({kMax, -kMax, kInf, -kInf, 1e300, -1e300, 1e-300, -1e-300, kMinNormal,
-                   -kMinNormal, kMinSubnormal, -kMinSubnormal, kMinSubnormal * 3,
-                   kMinNormal / 3, -kMinNormal / 3, 0.0, -0.0, 1.0, -1.0, kMinSubnormal});
+  ExpectSameOrder({kMax,
+                   -kMax,
+                   kInf,
+                   -kInf,
+                   1e300,
+                   -1e300,
+                   1e-300,
+                   -1e-300,
+                   kMinNormal,
+                   -kMinNormal,
+                   kMinSubnormal,
+                   -kMinSubnormal,
+                   kMinSubnormal * 3,
+                   kMinNormal / 3,
+                   -kMinNormal / 3,
+                   0.0,
+                   -0.0,
+                   1.0,
+                   -1.0,
+                   kMinSubnormal});
 }
 
 TEST(RadixSortByKeyTest, RandomDoublesWithTies) {
@@ -119,8 +155,8 @@ TEST(RadixSortByKeyTest, RandomDoublesWithTies) {
           break;
         }
         default:  // probabilities
-          values.push_back(std::round(std::ldexp(static_cast<double>(any_bits(rng) >> 11), -53) *
-                                      1000) / 1000);
+          values.push_back(
+              std::round(std::ldexp(static_cast<double>(any_bits(rng) >> 11), -53) * 1000) / 1000);
       }
     }
     EXPECT_THAT(RadixOrder(values), ElementsAreArray(StableSortOrder(values))) << n;

@@ -1,4 +1,8 @@
 // The area under the ROC curve, exactly, as the Mann-Whitney U statistic over m*n pairs.
+//
+//   const std::vector<int> labels = {0, 0, 1, 1};            // 1 = malignant
+//   const std::vector<double> scores = {0.1, 0.4, 0.35, 0.8};
+//   ASSIGN_OR_RETURN(double auc, RocAuc(labels, scores));    // 0.75
 #ifndef MAMMO_LIB_METRICS_ROC_AUC_H_
 #define MAMMO_LIB_METRICS_ROC_AUC_H_
 

@@ -35,8 +35,8 @@ TEST(RocAucTest, SameDoubleAsThePositivesMidrankSum) {
   std::mt19937_64 rng(7);
   std::uniform_int_distribution<int> grid(-30, 30);
   std::normal_distribution<double> normal(0.0, 1.0);
-  for (const size_t n : {size_t{2}, size_t{50}, size_t{255}, size_t{256}, size_t{5000},
-                         size_t{100000}}) {
+  for (const size_t n :
+       {size_t{2}, size_t{50}, size_t{255}, size_t{256}, size_t{5000}, size_t{100000}}) {
     for (const bool ties : {true, false}) {
       std::vector<int> labels(n);
       std::vector<double> scores(n);

@@ -16,8 +16,7 @@ absl::StatusOr<std::vector<RocPoint>> RocCurve(absl::Span<const int> labels,
   const ClassCounts counts = CountClasses(labels);
   std::vector<size_t> order(scores.size());
   std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(),
-            [&](size_t a, size_t b) { return scores[a] > scores[b]; });
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return scores[a] > scores[b]; });
 
   std::vector<RocPoint> curve;
   curve.push_back({INFINITY, 0.0, 0.0, 0, 0});

@@ -1,4 +1,7 @@
 // ROC curve points, as scikit-learn's roc_curve(..., drop_intermediate=False).
+//
+//   ASSIGN_OR_RETURN(std::vector<RocPoint> curve, RocCurve(labels, scores));
+//   for (const RocPoint& p : curve) plot.Add(p.fpr, p.tpr);  // (0, 0) first, (1, 1) last
 #ifndef MAMMO_LIB_METRICS_ROC_CURVE_H_
 #define MAMMO_LIB_METRICS_ROC_CURVE_H_
 

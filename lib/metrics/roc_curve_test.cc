@@ -10,8 +10,7 @@ namespace {
 
 TEST(RocCurveTest, OnePointPerDistinctScoreTiesTogether) {
   // Descending: 0.8 (P), 0.4 (P and N together), 0.1 (N). Two positives, two negatives.
-  const absl::StatusOr<std::vector<RocPoint>> curve =
-      RocCurve({1, 1, 0, 0}, {0.8, 0.4, 0.4, 0.1});
+  const absl::StatusOr<std::vector<RocPoint>> curve = RocCurve({1, 1, 0, 0}, {0.8, 0.4, 0.4, 0.1});
   ASSERT_TRUE(curve.ok()) << curve.status();
   ASSERT_EQ(curve->size(), 4u);
   EXPECT_TRUE(std::isinf((*curve)[0].threshold));

@@ -1,4 +1,8 @@
 // Metrics of the hard decision "malignant if probability >= threshold".
+//
+//   ASSIGN_OR_RETURN(ThresholdMetrics m, MetricsAtThreshold(labels, probabilities, 0.5));
+//   // m.sensitivity, m.specificity, m.confusion.true_positives, ... and m.paper_auc, the
+//   // paper's single-point "AUC" (balanced accuracy), beside the real ROC AUC (roc_auc.h)
 #ifndef MAMMO_LIB_METRICS_THRESHOLD_METRICS_H_
 #define MAMMO_LIB_METRICS_THRESHOLD_METRICS_H_
 

@@ -11,8 +11,8 @@ namespace mammo::metrics {
 
 absl::Status ValidateBinaryScores(absl::Span<const int> labels, absl::Span<const double> scores) {
   if (labels.size() != scores.size()) {
-    return absl::InvalidArgumentError(absl::StrCat(labels.size(), " labels but ", scores.size(),
-                                                   " scores: lengths must match"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(labels.size(), " labels but ", scores.size(), " scores: lengths must match"));
   }
   if (labels.empty()) return absl::InvalidArgumentError("no cases: labels and scores are empty");
   if (labels.size() > kMaxCases) {
@@ -40,9 +40,9 @@ absl::Status ValidateBinaryScores(absl::Span<const int> labels, absl::Span<const
   }
   const ClassCounts counts = CountClasses(labels);
   if (counts.positives == 0 || counts.negatives == 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "only one class (", counts.positives, " positive, ", counts.negatives,
-        " negative cases): the metric needs both"));
+    return absl::InvalidArgumentError(absl::StrCat("only one class (", counts.positives,
+                                                   " positive, ", counts.negatives,
+                                                   " negative cases): the metric needs both"));
   }
   return absl::OkStatus();
 }

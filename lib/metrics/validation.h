@@ -1,4 +1,7 @@
 // The input check shared by every metric over (label, probability) pairs.
+//
+//   RETURN_IF_ERROR(ValidateBinaryScores(labels, scores));  // lengths, 0/1, both classes, finite
+//   const ClassCounts counts = CountClasses(labels);
 #ifndef MAMMO_LIB_METRICS_VALIDATION_H_
 #define MAMMO_LIB_METRICS_VALIDATION_H_
 

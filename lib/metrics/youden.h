@@ -1,4 +1,8 @@
 // Youden's J = sensitivity + specificity - 1, and the threshold that maximises it.
+//
+//   ASSIGN_OR_RETURN(YoudenPoint best, YoudenThreshold(valid_labels, valid_scores));
+//   // choose on validation, then apply to test:
+//   ASSIGN_OR_RETURN(ThresholdMetrics test, MetricsAtThreshold(labels, scores, best.threshold));
 #ifndef MAMMO_LIB_METRICS_YOUDEN_H_
 #define MAMMO_LIB_METRICS_YOUDEN_H_
 

@@ -30,8 +30,8 @@ torch::Tensor PadSameAsTensorFlow(const torch::Tensor& x, int64_t kernel, int64_
 
 torch::Tensor SameMaxPool2dImpl::forward(const torch::Tensor& x) {
   return torch::max_pool2d(
-      PadSameAsTensorFlow(x, kernel_, stride_, -std::numeric_limits<double>::infinity()),
-      kernel_, stride_);
+      PadSameAsTensorFlow(x, kernel_, stride_, -std::numeric_limits<double>::infinity()), kernel_,
+      stride_);
 }
 
 std::vector<ForwardUnit> BackboneImpl::Units() {

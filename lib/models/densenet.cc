@@ -82,10 +82,10 @@ std::vector<ForwardUnit> DenseNetImpl::Units() {
         std::shared_ptr<DenseLayerImpl> layer = block->layers()[j].ptr();
         // The concatenation of all earlier maps, grown one layer at a time: the same values
         // DenseBlockImpl::forward concatenates at once.
-        units.push_back({{path + ".denselayer" + std::to_string(j + 1)},
-                         [layer](const torch::Tensor& x) {
-                           return torch::cat({x, layer->forward(x)}, 1);
-                         }});
+        units.push_back(
+            {{path + ".denselayer" + std::to_string(j + 1)}, [layer](const torch::Tensor& x) {
+               return torch::cat({x, layer->forward(x)}, 1);
+             }});
       }
     } else if (i + 1 == children.size()) {  // norm5, activated as in Features
       units.push_back({{path}, [features, i](const torch::Tensor& x) {

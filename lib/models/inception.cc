@@ -10,9 +10,7 @@ BasicConv2dImpl::BasicConv2dImpl(int64_t in, int64_t out, torch::ExpandingArray<
   bn_ = register_module("bn", BatchNorm(out, 0.001));
 }
 
-torch::Tensor BasicConv2dImpl::forward(const torch::Tensor& x) {
-  return bn_(conv_(x)).relu_();
-}
+torch::Tensor BasicConv2dImpl::forward(const torch::Tensor& x) { return bn_(conv_(x)).relu_(); }
 
 void InceptionModuleImpl::Add(const std::string& name, int64_t in, int64_t out,
                               torch::ExpandingArray<2> kernel, int64_t stride,
@@ -85,11 +83,10 @@ torch::Tensor InceptionModuleImpl::forward(const torch::Tensor& x) {
   };
   switch (kind_) {
     case Kind::kA:
-      return torch::cat(
-          {Run("branch1x1", x), Run("branch5x5_2", Run("branch5x5_1", x)),
-           Run("branch3x3dbl_3", Run("branch3x3dbl_2", Run("branch3x3dbl_1", x))),
-           Run("branch_pool", avg_pool(x))},
-          1);
+      return torch::cat({Run("branch1x1", x), Run("branch5x5_2", Run("branch5x5_1", x)),
+                         Run("branch3x3dbl_3", Run("branch3x3dbl_2", Run("branch3x3dbl_1", x))),
+                         Run("branch_pool", avg_pool(x))},
+                        1);
     case Kind::kB:
       return torch::cat({Run("branch3x3", x),
                          Run("branch3x3dbl_3", Run("branch3x3dbl_2", Run("branch3x3dbl_1", x))),
@@ -98,8 +95,8 @@ torch::Tensor InceptionModuleImpl::forward(const torch::Tensor& x) {
     case Kind::kC: {
       torch::Tensor b7 = Run("branch7x7_3", Run("branch7x7_2", Run("branch7x7_1", x)));
       torch::Tensor d7 = Run("branch7x7dbl_1", x);
-      for (const char* name : {"branch7x7dbl_2", "branch7x7dbl_3", "branch7x7dbl_4",
-                               "branch7x7dbl_5"}) {
+      for (const char* name :
+           {"branch7x7dbl_2", "branch7x7dbl_3", "branch7x7dbl_4", "branch7x7dbl_5"}) {
         d7 = Run(name, d7);
       }
       return torch::cat({Run("branch1x1", x), b7, d7, Run("branch_pool", avg_pool(x))}, 1);

@@ -38,9 +38,8 @@ class InceptionModuleImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x);
 
  private:
-  void Add(const std::string& name, int64_t in, int64_t out,
-                  torch::ExpandingArray<2> kernel, int64_t stride = 1,
-                  torch::ExpandingArray<2> padding = 0);
+  void Add(const std::string& name, int64_t in, int64_t out, torch::ExpandingArray<2> kernel,
+           int64_t stride = 1, torch::ExpandingArray<2> padding = 0);
   torch::Tensor Run(const std::string& name, const torch::Tensor& x);
 
   Kind kind_;

@@ -81,9 +81,8 @@ absl::StatusOr<size_t> UnitsThroughLayer(const std::string& model,
   const bool known = std::any_of(layers.begin(), layers.end(),
                                  [&](const KerasLayer& l) { return l.name == layer_name; });
   return absl::InvalidArgumentError(absl::StrCat(
-      "--layer ", layer_name, ": ",
-      known ? "a layer inside a block of " : "not a Keras layer of ", model,
-      " (tf.keras 2.x names); features can be taken after: ", absl::StrJoin(allowed, ", ")));
+      "--layer ", layer_name, ": ", known ? "a layer inside a block of " : "not a Keras layer of ",
+      model, " (tf.keras 2.x names); features can be taken after: ", absl::StrJoin(allowed, ", ")));
 }
 
 }  // namespace mammo::models

@@ -40,15 +40,15 @@ absl::Status LoadState(const weights::SafetensorsFile& file, absl::string_view m
     } else if (target.scalar_type() == torch::kLong) {
       const weights::TensorView& view = *file.Find(name);
       if (view.dtype != weights::DType::kI64) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(file.path(), ": key '", name, "': dtype ",
-                         weights::DTypeName(view.dtype), " in the file, I64 in ", model_name));
+        return absl::InvalidArgumentError(absl::StrCat(file.path(), ": key '", name, "': dtype ",
+                                                       weights::DTypeName(view.dtype),
+                                                       " in the file, I64 in ", model_name));
       }
       // The file is little-endian, like every machine LibTorch runs on here.
       std::memcpy(target.data_ptr<int64_t>(), view.bytes.data(), view.bytes.size());
     } else {
-      return absl::InternalError(absl::StrCat("key '", name, "' of ", model_name,
-                                              " has dtype ", toString(target.scalar_type()),
+      return absl::InternalError(absl::StrCat("key '", name, "' of ", model_name, " has dtype ",
+                                              toString(target.scalar_type()),
                                               ", which the loader does not handle"));
     }
   }

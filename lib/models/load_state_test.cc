@@ -41,9 +41,15 @@ Tiny Randomised() {
 TensorToWrite ToWrite(const std::string& name, const torch::Tensor& t, DType dtype) {
   torch::Tensor c;
   switch (dtype) {
-    case DType::kF16: c = t.to(torch::kHalf); break;
-    case DType::kBF16: c = t.to(torch::kBFloat16); break;
-    default: c = t.contiguous(); break;  // F32, and I64 for the counter
+    case DType::kF16:
+      c = t.to(torch::kHalf);
+      break;
+    case DType::kBF16:
+      c = t.to(torch::kBFloat16);
+      break;
+    default:
+      c = t.contiguous();
+      break;  // F32, and I64 for the counter
   }
   c = c.contiguous();
   return {name, dtype, t.sizes().vec(),

@@ -14,8 +14,9 @@ void AddBlockUnits(const torch::nn::Sequential& blocks, std::vector<ForwardUnit>
   for (size_t s = 0; s < blocks->size(); ++s) {
     std::shared_ptr<ChainImpl> stage = blocks->ptr<ChainImpl>(s);
     for (size_t b = 0; b < stage->size(); ++b) {
-      units->push_back({{"blocks." + std::to_string(s) + "." + std::to_string(b)},
-                        [stage, b](const torch::Tensor& x) { return stage->begin()[b].forward(x); }});
+      units->push_back(
+          {{"blocks." + std::to_string(s) + "." + std::to_string(b)},
+           [stage, b](const torch::Tensor& x) { return stage->begin()[b].forward(x); }});
     }
   }
 }
@@ -31,8 +32,8 @@ torch::Tensor PadIf(bool pad, const torch::Tensor& x) {
 
 }  // namespace
 
-DepthwiseSeparableImpl::DepthwiseSeparableImpl(int64_t in, int64_t out, int64_t stride,
-                                               bool pw_act, Variant variant)
+DepthwiseSeparableImpl::DepthwiseSeparableImpl(int64_t in, int64_t out, int64_t stride, bool pw_act,
+                                               Variant variant)
     : pw_act_(pw_act), pad_same_(variant == Variant::kKeras && stride == 2) {
   conv_dw_ = register_module("conv_dw", Conv3x3(in, in, stride, /*groups=*/in, pad_same_));
   bn1_ = register_module("bn1", BatchNorm(in));
@@ -47,8 +48,7 @@ torch::Tensor DepthwiseSeparableImpl::forward(const torch::Tensor& x) {
 
 InvertedResidualImpl::InvertedResidualImpl(int64_t in, int64_t out, int64_t stride,
                                            int64_t expansion, Variant variant)
-    : residual_(stride == 1 && in == out),
-      pad_same_(variant == Variant::kKeras && stride == 2) {
+    : residual_(stride == 1 && in == out), pad_same_(variant == Variant::kKeras && stride == 2) {
   const int64_t hidden = in * expansion;
   conv_pw_ = register_module("conv_pw", Conv(in, hidden, 1));
   bn1_ = register_module("bn1", BatchNorm(hidden));
@@ -112,8 +112,8 @@ MobileNetV2Impl::MobileNetV2Impl(Variant variant) : pad_same_(variant == Variant
     int64_t stride;
   };
   // The paper's Table 2 (t, c, n, s).
-  const std::vector<Stage> stages = {{1, 16, 1, 1},  {6, 24, 2, 2},  {6, 32, 3, 2}, {6, 64, 4, 2},
-                                     {6, 96, 3, 1},  {6, 160, 3, 2}, {6, 320, 1, 1}};
+  const std::vector<Stage> stages = {{1, 16, 1, 1}, {6, 24, 2, 2},  {6, 32, 3, 2}, {6, 64, 4, 2},
+                                     {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
   int64_t in = 32;
   for (const Stage& s : stages) {
     Chain stage;

@@ -241,7 +241,8 @@ std::vector<KerasLayer> MobileNetV1Layers() {
   x = g.Add("conv1_relu", "", {x});
   for (int id = 1; id <= 13; ++id) {
     const std::string ours = BlockModule(blocks_per_stage, id - 1);
-    if (id == 2 || id == 4 || id == 6 || id == 12) x = g.Add(absl::StrCat("conv_pad_", id), "", {x});
+    if (id == 2 || id == 4 || id == 6 || id == 12)
+      x = g.Add(absl::StrCat("conv_pad_", id), "", {x});
     x = g.Add(absl::StrCat("conv_dw_", id), ours + "conv_dw", {x});
     x = g.Add(absl::StrCat("conv_dw_", id, "_bn"), ours + "bn1", {x});
     x = g.Add(absl::StrCat("conv_dw_", id, "_relu"), "", {x});

@@ -25,9 +25,9 @@ inline constexpr std::array<float, 3> kImageNetMean = {0.485f, 0.456f, 0.406f};
 inline constexpr std::array<float, 3> kImageNetStd = {0.229f, 0.224f, 0.225f};
 
 struct ModelInfo {
-  std::string name;         // the registry name, e.g. "resnet50"
-  int feature_width;        // channels of the last convolutional block
-  int input_size;           // default square input side in pixels
+  std::string name;           // the registry name, e.g. "resnet50"
+  int feature_width;          // channels of the last convolutional block
+  int input_size;             // default square input side in pixels
   std::array<float, 3> mean;  // per RGB channel, applied to pixels scaled to [0, 1]
   std::array<float, 3> std;
   // Key prefixes of the ImageNet classifier in both timm's and torchvision's files; these are

@@ -17,10 +17,10 @@ std::vector<KerasLayer> Layers(const std::string& model) {
 }
 
 const std::vector<std::string> kAllWithGamma = {
-    "vgg16",         "vgg19",           "resnet50",         "resnet101",
-    "resnet152",     "resnext50_32x4d", "resnext101_32x4d", "resnext101_32x8d",
-    "densenet121",   "densenet169",     "densenet201",      "mobilenet_v1",
-    "mobilenet_v2",  "inception_v3"};
+    "vgg16",        "vgg19",           "resnet50",         "resnet101",
+    "resnet152",    "resnext50_32x4d", "resnext101_32x4d", "resnext101_32x8d",
+    "densenet121",  "densenet169",     "densenet201",      "mobilenet_v1",
+    "mobilenet_v2", "inception_v3"};
 
 TEST(KerasLayersTest, TotalsMatchKeras) {
   // len(model.layers) with include_top=False. The VGG and ResNet totals are the spec's; the
@@ -30,14 +30,20 @@ TEST(KerasLayersTest, TotalsMatchKeras) {
   // exists only in keras_applications: 7 stem layers, 14 per block with a shortcut
   // convolution, 12 per other block.
   const std::vector<std::pair<std::string, size_t>> totals = {
-      {"vgg16", 19},           {"vgg19", 22},
-      {"resnet50", 175},       {"resnet101", 345},
-      {"resnet152", 515},      {"resnext50_32x4d", 7 + 4 * 14 + 12 * 12},
+      {"vgg16", 19},
+      {"vgg19", 22},
+      {"resnet50", 175},
+      {"resnet101", 345},
+      {"resnet152", 515},
+      {"resnext50_32x4d", 7 + 4 * 14 + 12 * 12},
       {"resnext101_32x4d", 7 + 4 * 14 + 29 * 12},
       {"resnext101_32x8d", 411},
-      {"densenet121", 427},    {"densenet169", 595},
-      {"densenet201", 707},    {"mobilenet_v1", 86},
-      {"mobilenet_v2", 154},   {"inception_v3", 311}};
+      {"densenet121", 427},
+      {"densenet169", 595},
+      {"densenet201", 707},
+      {"mobilenet_v1", 86},
+      {"mobilenet_v2", 154},
+      {"inception_v3", 311}};
   ASSERT_EQ(totals.size(), kAllWithGamma.size());
   for (const auto& [model, total] : totals) EXPECT_EQ(Layers(model).size(), total) << model;
 }
@@ -113,7 +119,7 @@ TEST(KerasLayersTest, ResNeXtHasTheDepthwiseAndConstantGroupConvolutions) {
   ExpectLayer(x50, 7, "conv2_block1_1_conv", "layer1.0.conv1");
   ExpectLayer(x50, 10, "conv2_block1_2_pad", "");
   ExpectLayer(x50, 11, "conv2_block1_2_conv", "layer1.0.conv2");  // DepthwiseConv2D
-  ExpectLayer(x50, 12, "conv2_block1_2_gconv", "");  // its constant, frozen group sum
+  ExpectLayer(x50, 12, "conv2_block1_2_gconv", "");               // its constant, frozen group sum
   // As in ResNet, the shortcut's layers come between the second and third convolutions'.
   ExpectLayer(x50, 15, "conv2_block1_0_conv", "layer1.0.downsample.0");
   ExpectLayer(x50, 16, "conv2_block1_3_conv", "layer1.0.conv3");
@@ -155,8 +161,9 @@ TEST(KerasLayersTest, DenseNetIndices) {
     ExpectLayer(d, 139, "pool3_conv", "features.transition2.conv");  // 53 + 12 * 7 + 2
     ExpectLayer(d, 143, "conv4_block1_1_conv", "features.denseblock3.denselayer1.conv1");
     const int n = static_cast<int>(d.size());
-    ExpectLayer(d, n - 3, std::string(model) == "densenet121" ? "conv5_block16_concat"
-                                                              : "conv5_block32_concat", "");
+    ExpectLayer(
+        d, n - 3,
+        std::string(model) == "densenet121" ? "conv5_block16_concat" : "conv5_block32_concat", "");
     ExpectLayer(d, n - 2, "bn", "features.norm5");
     ExpectLayer(d, n - 1, "relu", "");
   }
@@ -222,7 +229,7 @@ TEST(KerasLayersTest, InceptionV3Indices) {
   // (docs/templates/applications.md, Keras 2.3.1) freezes model.layers[:249] to train "the top
   // 2 inception blocks": mixed8 is layer 248.
   const std::vector<std::pair<int, std::string>> mixed = {
-      {40, "mixed0"}, {63, "mixed1"},  {86, "mixed2"},  {100, "mixed3"},
+      {40, "mixed0"},  {63, "mixed1"},  {86, "mixed2"},  {100, "mixed3"},
       {132, "mixed4"}, {164, "mixed5"}, {196, "mixed6"}, {228, "mixed7"},
       {248, "mixed8"}, {279, "mixed9"}, {310, "mixed10"}};
   for (const auto& [index, name] : mixed) ExpectLayer(inc, index, name, "");

@@ -25,8 +25,8 @@ torch::Tensor AvgPool3x3Half(const torch::Tensor& x) {
 // The pair (prev, x) between units: see NasNetImpl::Units.
 torch::Tensor Pack(const torch::Tensor& prev, const torch::Tensor& x, bool halved) {
   if (!halved) return torch::cat({prev, x}, 1);
-  const torch::Tensor padded = torch::constant_pad_nd(
-      x, {0, prev.size(3) - x.size(3), 0, prev.size(2) - x.size(2)}, 0.0);
+  const torch::Tensor padded =
+      torch::constant_pad_nd(x, {0, prev.size(3) - x.size(3), 0, prev.size(2) - x.size(2)}, 0.0);
   return torch::cat({prev, padded}, 1);
 }
 
@@ -43,8 +43,7 @@ std::pair<torch::Tensor, torch::Tensor> Unpack(const torch::Tensor& state, int64
 
 }  // namespace
 
-torch::Tensor PadLikeTfSame(const torch::Tensor& x, int64_t kernel, int64_t stride,
-                            double value) {
+torch::Tensor PadLikeTfSame(const torch::Tensor& x, int64_t kernel, int64_t stride, double value) {
   const auto total = [kernel, stride](int64_t side) {
     const int64_t out = (side + stride - 1) / stride;
     return std::max<int64_t>((out - 1) * stride + kernel - side, 0);
@@ -66,8 +65,7 @@ torch::Tensor NasConvBnImpl::forward(const torch::Tensor& x) {
   return bn_(conv_(relu_first_ ? torch::relu(x) : x));
 }
 
-NasSeparableConvImpl::NasSeparableConvImpl(int64_t in, int64_t out, int64_t kernel,
-                                           int64_t stride)
+NasSeparableConvImpl::NasSeparableConvImpl(int64_t in, int64_t out, int64_t kernel, int64_t stride)
     : kernel_(kernel), stride_(stride) {
   // Stride 1 with an odd kernel: TF 'SAME' is symmetric, a plain padded convolution (timm's
   // static case). Stride 2: padded in forward() (timm's Conv2dSame).
@@ -114,8 +112,7 @@ NasCellImpl::NasCellImpl(Kind kind, int64_t in_x, int64_t in_prev, int64_t filte
     register_module("path_2", path_2_);
     final_path_bn_ = register_module("final_path_bn", BatchNorm(filters, kBatchNormEps));
   }
-  const auto branch = [this](const std::string& name, int64_t in, int64_t kernel,
-                             int64_t stride) {
+  const auto branch = [this](const std::string& name, int64_t in, int64_t kernel, int64_t stride) {
     branches_.emplace(name, register_module(name, NasBranch(in, filters_, kernel, stride)));
   };
   if (Reduces()) {
@@ -197,8 +194,8 @@ NasNetImpl::NasNetImpl(const NasNetConfig& config) : config_(config) {
   int normal = 0;
   for (int stage = 0; stage < 3; ++stage) {
     if (stage > 0) {
-      AddCell("reduction_cell_" + std::to_string(stage - 1), Kind::kReduction,
-              filters << stage, config.skip_reduction);
+      AddCell("reduction_cell_" + std::to_string(stage - 1), Kind::kReduction, filters << stage,
+              config.skip_reduction);
     }
     for (int b = 0; b < config.num_blocks; ++b) {
       AddCell("cell_" + std::to_string(normal++), b == 0 ? Kind::kFirst : Kind::kNormal,
@@ -243,15 +240,15 @@ std::vector<ForwardUnit> NasNetImpl::Units() {
     const bool first = i == 0, last = i + 1 == steps_.size();
     // Whether the x in this unit's input was halved by the cell that made it.
     const bool halved_input = !first && steps_[i - 1].cell->Reduces();
-    units.push_back({{steps_[i].name}, [this, i, first, last, halved_input](
-                                           const torch::Tensor& state) {
-                       Step& step = steps_[i];
-                       torch::Tensor x = state, prev;
-                       if (!first) std::tie(prev, x) = Unpack(state, step.prev_channels, halved_input);
-                       torch::Tensor y = step.cell(x, prev);
-                       if (last) return torch::relu(y);
-                       return Pack(step.keeps_prev ? prev : x, y, step.cell->Reduces());
-                     }});
+    units.push_back(
+        {{steps_[i].name}, [this, i, first, last, halved_input](const torch::Tensor& state) {
+           Step& step = steps_[i];
+           torch::Tensor x = state, prev;
+           if (!first) std::tie(prev, x) = Unpack(state, step.prev_channels, halved_input);
+           torch::Tensor y = step.cell(x, prev);
+           if (last) return torch::relu(y);
+           return Pack(step.keeps_prev ? prev : x, y, step.cell->Reduces());
+         }});
   }
   return units;
 }

@@ -92,8 +92,7 @@ TORCH_MODULE(NasBranch);
 class NasCellImpl : public torch::nn::Module {
  public:
   enum class Kind { kStem0, kStem1, kFirst, kNormal, kReduction };
-  NasCellImpl(Kind kind, int64_t in_x, int64_t in_prev, int64_t filters,
-              bool zero_padded_max_pool);
+  NasCellImpl(Kind kind, int64_t in_x, int64_t in_prev, int64_t filters, bool zero_padded_max_pool);
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& prev);
   bool Reduces() const { return kind_ != Kind::kFirst && kind_ != Kind::kNormal; }
   int64_t OutChannels() const { return (Reduces() ? 4 : 6) * filters_; }
@@ -119,7 +118,7 @@ struct NasNetConfig {
   // Keras's skip_reduction: the first cell after a reduction takes as its `prev` the output
   // from before the reduction's input (true: NASNet-Large) or the reduction's input (false).
   bool skip_reduction;
-  bool zero_padded_max_pool;    // Keras's stride-2 max pools (see the top of this file)
+  bool zero_padded_max_pool;  // Keras's stride-2 max pools (see the top of this file)
 
   static NasNetConfig Large() { return {96, 4032, 6, true, false}; }
   static NasNetConfig Mobile() { return {32, 1056, 4, false, true}; }
@@ -148,8 +147,7 @@ class NasNetImpl : public BackboneImpl {
     int64_t prev_channels;  // of the `prev` this cell takes (0 for cell_stem_0)
     bool keeps_prev;        // the next cell's `prev` is this one's, not this one's x
   };
-  void AddCell(const std::string& name, NasCellImpl::Kind kind, int64_t filters,
-               bool keeps_prev);
+  void AddCell(const std::string& name, NasCellImpl::Kind kind, int64_t filters, bool keeps_prev);
 
   NasNetConfig config_;
   NasConvBn conv0_{nullptr};

@@ -73,8 +73,7 @@ Shapes StageShapes(const std::string& model, int64_t side) {
   torch::NoGradGuard no_grad;
   Shapes shapes;
   const torch::Tensor features = net->Features(
-      torch::randn({1, 3, side, side}),
-      [&shapes](const std::string& name, const torch::Tensor& y) {
+      torch::randn({1, 3, side, side}), [&shapes](const std::string& name, const torch::Tensor& y) {
         shapes.push_back({name, y.sizes().vec()});
       });
   shapes.push_back({"features", features.sizes().vec()});

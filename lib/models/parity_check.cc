@@ -50,15 +50,16 @@ bool Compare(const std::string& model, const std::string& what, torch::Tensor ou
   const bool ok = diff <= tolerance * scale;
   std::cout << model << " " << what << ": max |diff| " << diff << ", scale " << scale;
   if (cpu_reference.defined()) {
-    std::cout << ", torchvision GPU vs CPU " << (reference - cpu_reference).abs().max().item<double>();
+    std::cout << ", torchvision GPU vs CPU "
+              << (reference - cpu_reference).abs().max().item<double>();
   }
   std::cout << (ok ? " ok" : " FAIL") << "\n";
   return ok;
 }
 
 // Our module on the GPU, in float32 and under autocast, against torchvision's GPU outputs.
-bool CheckCuda(const std::string& name, mammo::models::BackboneImpl& net,
-               const SafetensorsFile& io, const torch::Tensor& input) {
+bool CheckCuda(const std::string& name, mammo::models::BackboneImpl& net, const SafetensorsFile& io,
+               const torch::Tensor& input) {
   net.to(torch::kCUDA);
   const torch::Tensor x = input.to(torch::kCUDA);
   bool ok = true;
@@ -72,10 +73,12 @@ bool CheckCuda(const std::string& name, mammo::models::BackboneImpl& net,
       return false;
     }
     ok = Compare(name, "features" + suffix, mammo::models::GlobalAveragePool(net.Features(x)),
-                 features, tolerance, Read(io, "features")) && ok;
+                 features, tolerance, Read(io, "features")) &&
+         ok;
     const torch::Tensor logits = Read(io, "logits" + suffix);
     if (logits.defined()) {
-      ok = Compare(name, "logits" + suffix, net.Logits(x), logits, tolerance, Read(io, "logits")) && ok;
+      ok = Compare(name, "logits" + suffix, net.Logits(x), logits, tolerance, Read(io, "logits")) &&
+           ok;
     }
   }
   return ok;
@@ -88,18 +91,18 @@ bool Check(const std::string& dir, const std::string& name, bool cuda) {
     return false;
   }
   torch::NoGradGuard no_grad;
-  std::shared_ptr<mammo::models::BackboneImpl> net =
-      mammo::models::CreateBackbone(name).value();
+  std::shared_ptr<mammo::models::BackboneImpl> net = mammo::models::CreateBackbone(name).value();
   // parity_gen.py leaves VGG's classifier out: this also exercises the opt-in skip.
   const bool skip_classifier = absl::StartsWith(name, "vgg");
-  const absl::Status loaded =
-      mammo::models::LoadPretrained(dir + "/" + name + ".safetensors", *info, skip_classifier, *net);
+  const absl::Status loaded = mammo::models::LoadPretrained(dir + "/" + name + ".safetensors",
+                                                            *info, skip_classifier, *net);
   if (!loaded.ok()) {
     std::cout << name << ": " << loaded << " FAIL\n";
     return false;
   }
   net->eval();
-  std::unique_ptr<SafetensorsFile> io = SafetensorsFile::Open(dir + "/" + name + ".io.safetensors").value();
+  std::unique_ptr<SafetensorsFile> io =
+      SafetensorsFile::Open(dir + "/" + name + ".io.safetensors").value();
   const torch::Tensor input = Read(*io, "input");
   if (cuda) return CheckCuda(name, *net, *io, input);
   bool ok = Compare(name, "features", mammo::models::GlobalAveragePool(net->Features(input)),

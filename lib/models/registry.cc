@@ -36,9 +36,7 @@ absl::StatusOr<std::array<float, 3>> MetadataTriple(const std::string& path, con
 
 }  // namespace
 
-std::string VariantName(Variant variant) {
-  return variant == Variant::kKeras ? "keras" : "timm";
-}
+std::string VariantName(Variant variant) { return variant == Variant::kKeras ? "keras" : "timm"; }
 
 absl::StatusOr<std::shared_ptr<BackboneImpl>> CreateBackbone(absl::string_view name,
                                                              Variant variant) {
@@ -54,9 +52,10 @@ absl::StatusOr<std::shared_ptr<BackboneImpl>> CreateBackbone(absl::string_view n
     if (name == "mobilenet_v2") return std::make_shared<MobileNetV2Impl>(variant);
     if (name == "inception_v3") return std::make_shared<InceptionV3Impl>(variant);
     if (name == "xception") return std::make_shared<XceptionImpl>(variant);
-    return absl::InvalidArgumentError(absl::StrCat(
-        "model '", name, "' has no Keras variant; there are: vgg16, vgg19, resnet50, resnet101, "
-        "resnet152, mobilenet_v2, inception_v3, xception"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("model '", name,
+                     "' has no Keras variant; there are: vgg16, vgg19, resnet50, resnet101, "
+                     "resnet152, mobilenet_v2, inception_v3, xception"));
   }
   if (name == "vgg16") return std::make_shared<VggImpl>(std::vector<int>{2, 2, 3, 3, 3});
   if (name == "vgg19") return std::make_shared<VggImpl>(std::vector<int>{2, 2, 4, 4, 4});
@@ -117,8 +116,8 @@ absl::StatusOr<WeightsConvention> ReadWeightsConvention(const std::string& path,
   };
   convention.model = get("mammo.model");
   if (!convention.model.empty() && convention.model != info.name) {
-    return absl::FailedPreconditionError(absl::StrCat(path, ": the weights are for ",
-                                                      convention.model, ", not ", info.name));
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, ": the weights are for ", convention.model, ", not ", info.name));
   }
   const std::string variant = get("mammo.variant");
   if (variant == "keras") {

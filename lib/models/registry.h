@@ -56,9 +56,9 @@ struct PretrainedBackbone {
 // (seed it first) for weights "none", of `variant` (a run rebuilt from its run.json
 // before its checkpoint is loaded). A file that does not fit the model, or whose variant is
 // not `variant`, is a FailedPrecondition naming the file.
-absl::StatusOr<PretrainedBackbone> CreatePretrained(
-    const ModelInfo& info, const std::string& weights,
-    std::optional<Variant> variant = std::nullopt);
+absl::StatusOr<PretrainedBackbone> CreatePretrained(const ModelInfo& info,
+                                                    const std::string& weights,
+                                                    std::optional<Variant> variant = std::nullopt);
 
 // Loads timm's or torchvision's weights (a torchvision MobileNetV2 file is recognised by its
 // `features.0.0.weight` key and renamed through MobileNetV2TorchvisionKey). With

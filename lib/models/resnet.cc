@@ -18,8 +18,8 @@ BottleneckImpl::BottleneckImpl(int64_t in, int64_t planes, int64_t stride, int64
   conv3_ = register_module("conv3", Conv(width, out, 1));
   bn3_ = register_module("bn3", BatchNorm(out));
   if (stride != 1 || in != out) {
-    downsample_ = register_module(
-        "downsample", torch::nn::Sequential(Conv(in, out, 1, stride), BatchNorm(out)));
+    downsample_ = register_module("downsample",
+                                  torch::nn::Sequential(Conv(in, out, 1, stride), BatchNorm(out)));
   }
 }
 
@@ -67,8 +67,9 @@ std::vector<ForwardUnit> ResNetImpl::Units() {
   for (size_t s = 0; s < layers_.size(); ++s) {
     std::shared_ptr<torch::nn::SequentialImpl> stage = layers_[s].ptr();
     for (size_t b = 0; b < stage->size(); ++b) {
-      units.push_back({{"layer" + std::to_string(s + 1) + "." + std::to_string(b)},
-                       [stage, b](const torch::Tensor& x) { return stage->begin()[b].forward(x); }});
+      units.push_back(
+          {{"layer" + std::to_string(s + 1) + "." + std::to_string(b)},
+           [stage, b](const torch::Tensor& x) { return stage->begin()[b].forward(x); }});
     }
   }
   return units;

@@ -30,8 +30,8 @@ int64_t BufferCount(torch::nn::Module& module, const std::string& suffix) {
   int64_t n = 0;
   for (const auto& b : module.named_buffers()) {
     const std::string& key = b.key();
-    if (key.size() >= suffix.size() && key.compare(key.size() - suffix.size(), suffix.size(),
-                                                   suffix) == 0) {
+    if (key.size() >= suffix.size() &&
+        key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0) {
       n += b.value().numel();
     }
   }
@@ -76,9 +76,9 @@ TEST(XceptionTest, ShapeAfterEveryUnitAt299) {
       {128, 74, 74},  {256, 37, 37},  {728, 19, 19},  // entry flow: block1-3
   };
   for (int i = 0; i < 8; ++i) expected.push_back({728, 19, 19});  // middle flow: block4-11
-  expected.push_back({1024, 10, 10});                              // block12
-  expected.push_back({1536, 10, 10});                              // conv3
-  expected.push_back({2048, 10, 10});                              // conv4: timm's pool_size
+  expected.push_back({1024, 10, 10});                             // block12
+  expected.push_back({1536, 10, 10});                             // conv3
+  expected.push_back({2048, 10, 10});                             // conv4: timm's pool_size
   EXPECT_EQ(UnitShapes("xception"), expected);
 }
 
@@ -119,16 +119,14 @@ TEST(ResNetV2Test, ParameterCountsFromTimmAndKeras) {
     EXPECT_EQ(ParameterCount(*net), e.timm);
     int64_t keras_biases = 64 + 256 + 512 + 1024 + 2048;  // conv1_conv and the 0_convs
     for (size_t s = 0; s < e.blocks.size(); ++s) keras_biases += e.blocks[s] * (int64_t{256} << s);
-    const int64_t statistics =
-        BufferCount(*net, "running_mean") + BufferCount(*net, "running_var");
+    const int64_t statistics = BufferCount(*net, "running_mean") + BufferCount(*net, "running_var");
     EXPECT_EQ(e.timm + keras_biases + statistics, e.keras);
   }
 }
 
 TEST(ResNetV2Test, ShapeAfterEveryUnitAt224) {
-  for (const auto& [name, blocks] :
-       std::vector<std::pair<std::string, std::vector<int>>>{{"resnet50v2", {3, 4, 6, 3}},
-                                                             {"resnet152v2", {3, 8, 36, 3}}}) {
+  for (const auto& [name, blocks] : std::vector<std::pair<std::string, std::vector<int>>>{
+           {"resnet50v2", {3, 4, 6, 3}}, {"resnet152v2", {3, 8, 36, 3}}}) {
     SCOPED_TRACE(name);
     std::vector<std::vector<int64_t>> expected = {{64, 56, 56}};  // 7x7 stride 2, max-pool
     for (size_t s = 0; s < blocks.size(); ++s) {
@@ -167,12 +165,12 @@ TEST(InceptionResNetV2Test, ShapeAfterEveryUnitAt299) {
       {80, 73, 73},   {192, 35, 35},                 // conv2d_3b, 4a + maxpool_5a
       {320, 35, 35},                                 // mixed_5b
   };
-  for (int i = 0; i < 10; ++i) expected.push_back({320, 35, 35});    // repeat
-  expected.push_back({1088, 17, 17});                                 // mixed_6a
+  for (int i = 0; i < 10; ++i) expected.push_back({320, 35, 35});   // repeat
+  expected.push_back({1088, 17, 17});                               // mixed_6a
   for (int i = 0; i < 20; ++i) expected.push_back({1088, 17, 17});  // repeat_1
-  expected.push_back({2080, 8, 8});                                   // mixed_7a
+  expected.push_back({2080, 8, 8});                                 // mixed_7a
   for (int i = 0; i < 10; ++i) expected.push_back({2080, 8, 8});    // repeat_2, block8
-  expected.push_back({1536, 8, 8});                                   // conv2d_7b
+  expected.push_back({1536, 8, 8});                                 // conv2d_7b
   EXPECT_EQ(UnitShapes("inception_resnet_v2"), expected);
 }
 

@@ -34,8 +34,9 @@ torch::Tensor VggImpl::Features(const torch::Tensor& x) { return features_->forw
 std::vector<ForwardUnit> VggImpl::Units() {
   std::vector<ForwardUnit> units;
   for (size_t i = 0; i < features_->size(); ++i) {
-    units.push_back({{"features." + std::to_string(i)},
-                     [this, i](const torch::Tensor& x) { return features_->begin()[i].forward(x); }});
+    units.push_back({{"features." + std::to_string(i)}, [this, i](const torch::Tensor& x) {
+                       return features_->begin()[i].forward(x);
+                     }});
   }
   return units;
 }

@@ -9,9 +9,7 @@ SeparableConv2dImpl::SeparableConv2dImpl(int64_t in, int64_t out) {
   pointwise_ = register_module("pointwise", Conv(in, out, 1));
 }
 
-torch::Tensor SeparableConv2dImpl::forward(const torch::Tensor& x) {
-  return pointwise_(conv1_(x));
-}
+torch::Tensor SeparableConv2dImpl::forward(const torch::Tensor& x) { return pointwise_(conv1_(x)); }
 
 XceptionBlockImpl::XceptionBlockImpl(int64_t in, int64_t out, int reps, int64_t stride,
                                      bool start_with_relu, bool grow_first, Variant variant) {
@@ -57,9 +55,8 @@ XceptionImpl::XceptionImpl(Variant variant) {
     int64_t stride;
     bool start_with_relu, grow_first;
   };
-  std::vector<Spec> specs = {{64, 128, 2, 2, false, true},
-                             {128, 256, 2, 2, true, true},
-                             {256, 728, 2, 2, true, true}};
+  std::vector<Spec> specs = {
+      {64, 128, 2, 2, false, true}, {128, 256, 2, 2, true, true}, {256, 728, 2, 2, true, true}};
   for (int i = 0; i < 8; ++i) specs.push_back({728, 728, 3, 1, true, true});  // middle flow
   specs.push_back({728, 1024, 2, 2, true, false});
   for (size_t i = 0; i < specs.size(); ++i) {

@@ -49,8 +49,8 @@
 namespace mammo {
 
 struct OrderedMapOptions {
-  int threads = 1;      // worker threads; <= 1 runs everything on the calling thread
-  size_t window = 0;    // items in flight at most; 0 means 4 * threads
+  int threads = 1;    // worker threads; <= 1 runs everything on the calling thread
+  size_t window = 0;  // items in flight at most; 0 means 4 * threads
 };
 
 // Next: absl::StatusOr<std::optional<Item>>()      called in order until nullopt or an error
@@ -77,18 +77,19 @@ absl::Status OrderedMap(const OrderedMapOptions& options, Next next, Work work, 
     std::optional<absl::StatusOr<Result>> result;  // set when done
   };
   std::mutex mu;
-  std::condition_variable work_ready;   // a slot to start, or stopping
-  std::condition_variable front_done;   // a slot finished
+  std::condition_variable work_ready;       // a slot to start, or stopping
+  std::condition_variable front_done;       // a slot finished
   std::deque<std::unique_ptr<Slot>> slots;  // in flight, oldest first; slots[0] is item `front`
-  size_t front = 0;         // index of slots[0]
-  size_t started = 0;       // items handed to workers: indices < started
+  size_t front = 0;                         // index of slots[0]
+  size_t started = 0;                       // items handed to workers: indices < started
   size_t limit = std::numeric_limits<size_t>::max();  // no item with index >= limit starts
   bool stopping = false;
 
   auto worker = [&] {
     std::unique_lock<std::mutex> lock(mu);
     while (true) {
-      work_ready.wait(lock, [&] { return stopping || (started < front + slots.size() && started < limit); });
+      work_ready.wait(
+          lock, [&] { return stopping || (started < front + slots.size() && started < limit); });
       if (stopping) return;
       const size_t index = started++;
       // Slots are heap-allocated and removed only once done, so `slot` stays valid.
@@ -156,7 +157,8 @@ absl::Status OrderedMap(const OrderedMapOptions& options, Next next, Work work, 
 // OrderedMap over the indices 0..n-1. Work: absl::StatusOr<Result>(size_t);
 // Consume: absl::Status(size_t, Result).
 template <typename Result, typename Work, typename Consume>
-absl::Status OrderedMapIndices(const OrderedMapOptions& options, size_t n, Work work, Consume consume) {
+absl::Status OrderedMapIndices(const OrderedMapOptions& options, size_t n, Work work,
+                               Consume consume) {
   size_t produced = 0;
   size_t consumed = 0;
   return OrderedMap<size_t, Result>(

@@ -47,7 +47,8 @@ TEST(OrderedMapTest, OrderPreservedWithRandomDelaysForAnyThreadCount) {
           });
       ASSERT_TRUE(status.ok()) << status;
       ASSERT_EQ(out.size(), n) << threads << " threads";
-      for (size_t i = 0; i < n; ++i) EXPECT_EQ(out[i], i * i + 1) << threads << " threads, item " << i;
+      for (size_t i = 0; i < n; ++i)
+        EXPECT_EQ(out[i], i * i + 1) << threads << " threads, item " << i;
     }
   }
 }
@@ -58,8 +59,14 @@ TEST(OrderedMapTest, ZeroItems) {
     int consume_calls = 0;
     const absl::Status status = OrderedMapIndices<int>(
         {threads, 0}, 0,
-        [&](size_t) -> absl::StatusOr<int> { ++work_calls; return 0; },
-        [&](size_t, int) { ++consume_calls; return absl::OkStatus(); });
+        [&](size_t) -> absl::StatusOr<int> {
+          ++work_calls;
+          return 0;
+        },
+        [&](size_t, int) {
+          ++consume_calls;
+          return absl::OkStatus();
+        });
     EXPECT_TRUE(status.ok());
     EXPECT_EQ(work_calls, 0);
     EXPECT_EQ(consume_calls, 0);
@@ -71,7 +78,7 @@ TEST(OrderedMapTest, NeverMoreThanTheWindowInFlight) {
   const std::vector<int> delays = Delays(n, 11);
   for (int threads = 2; threads <= 4; ++threads) {
     for (size_t window : {size_t{1}, size_t{2}, size_t{5}}) {
-      std::atomic<size_t> in_flight{0};   // produced, not yet consumed
+      std::atomic<size_t> in_flight{0};  // produced, not yet consumed
       std::atomic<size_t> most{0};
       std::atomic<int> running{0};
       std::atomic<int> most_running{0};
@@ -87,7 +94,8 @@ TEST(OrderedMapTest, NeverMoreThanTheWindowInFlight) {
           [&](size_t i) -> absl::StatusOr<size_t> {
             const int r = ++running;
             int seen = most_running.load();
-            while (r > seen && !most_running.compare_exchange_weak(seen, r)) {}
+            while (r > seen && !most_running.compare_exchange_weak(seen, r)) {
+            }
             SleepMicros(delays[i]);
             --running;
             return i;
@@ -173,7 +181,8 @@ TEST(OrderedMapTest, AConsumerErrorStopsEverything) {
         [&](size_t i) -> absl::StatusOr<size_t> {
           ++started;
           size_t seen = highest_started.load();
-          while (i > seen && !highest_started.compare_exchange_weak(seen, i)) {}
+          while (i > seen && !highest_started.compare_exchange_weak(seen, i)) {
+          }
           SleepMicros(200);
           ++finished;
           return i;
@@ -243,7 +252,8 @@ TEST(OrderedMapTest, MoveOnlyTypes) {
       {3, 2},
       [&]() -> absl::StatusOr<std::optional<std::unique_ptr<int>>> {
         if (produced == 5) return std::optional<std::unique_ptr<int>>();
-        return std::optional<std::unique_ptr<int>>(std::make_unique<int>(static_cast<int>(produced++)));
+        return std::optional<std::unique_ptr<int>>(
+            std::make_unique<int>(static_cast<int>(produced++)));
       },
       [](std::unique_ptr<int> x) -> absl::StatusOr<std::unique_ptr<std::string>> {
         return std::make_unique<std::string>(std::to_string(*x));

@@ -45,9 +45,8 @@ uint32_t ExtendPortable(uint32_t crc, const void* data, size_t n) {
   uint32_t c = ~crc;
   for (; n >= 8; n -= 8, p += 8) {
     const uint64_t v = LoadLittleEndian64(p) ^ c;
-    c = t[7][v & 0xff] ^ t[6][(v >> 8) & 0xff] ^ t[5][(v >> 16) & 0xff] ^
-        t[4][(v >> 24) & 0xff] ^ t[3][(v >> 32) & 0xff] ^ t[2][(v >> 40) & 0xff] ^
-        t[1][(v >> 48) & 0xff] ^ t[0][v >> 56];
+    c = t[7][v & 0xff] ^ t[6][(v >> 8) & 0xff] ^ t[5][(v >> 16) & 0xff] ^ t[4][(v >> 24) & 0xff] ^
+        t[3][(v >> 32) & 0xff] ^ t[2][(v >> 40) & 0xff] ^ t[1][(v >> 48) & 0xff] ^ t[0][v >> 56];
   }
   for (; n > 0; --n, ++p) c = (c >> 8) ^ t[0][(c ^ *p) & 0xff];
   return ~c;

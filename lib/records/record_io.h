@@ -34,8 +34,8 @@
 
 namespace mammo {
 
-inline constexpr size_t kRecordHeaderBytes = 12;   // length + its CRC
-inline constexpr size_t kRecordFooterBytes = 4;    // data CRC
+inline constexpr size_t kRecordHeaderBytes = 12;  // length + its CRC
+inline constexpr size_t kRecordFooterBytes = 4;   // data CRC
 // Larger lengths are refused even with a valid CRC: no record of this project comes close,
 // and it bounds what a hostile file can make a reader allocate.
 inline constexpr uint64_t kMaxRecordBytes = uint64_t{1} << 30;

@@ -117,13 +117,12 @@ TEST_P(CorruptFieldTest, NamesFileOffsetAndField) {
   EXPECT_THAT(std::string(status.message()), HasSubstr(GetParam().message));
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    AllFourFields, CorruptFieldTest,
-    ::testing::Values(Corruption{"length", 0, "length CRC mismatch"},
-                      Corruption{"length_crc", 9, "length CRC mismatch"},
-                      Corruption{"data", 12 + 2, "data CRC mismatch"},
-                      Corruption{"data_crc", 12 + 6 + 1, "data CRC mismatch"}),
-    [](const auto& info) { return std::string(info.param.field); });
+INSTANTIATE_TEST_SUITE_P(AllFourFields, CorruptFieldTest,
+                         ::testing::Values(Corruption{"length", 0, "length CRC mismatch"},
+                                           Corruption{"length_crc", 9, "length CRC mismatch"},
+                                           Corruption{"data", 12 + 2, "data CRC mismatch"},
+                                           Corruption{"data_crc", 12 + 6 + 1, "data CRC mismatch"}),
+                         [](const auto& info) { return std::string(info.param.field); });
 
 TEST(RecordIoTest, TruncationAtEveryByteIsDataLossNamingTheOffset) {
   const std::string path = TempPath("full.rec");
@@ -170,7 +169,8 @@ TEST(RecordIoTest, RandomBytesNeverCrash) {
     } else {
       bytes = valid;
       const int flips = 1 + rng() % 4;
-      for (int i = 0; i < flips; ++i) bytes[rng() % bytes.size()] ^= static_cast<char>(1 + rng() % 255);
+      for (int i = 0; i < flips; ++i)
+        bytes[rng() % bytes.size()] ^= static_cast<char>(1 + rng() % 255);
       if (rng() % 3 == 0) bytes.resize(rng() % bytes.size());
     }
     WriteWholeFile(path, bytes);

@@ -113,15 +113,15 @@ absl::StatusOr<bool> ShardReader::NextPayload(std::string* payload) {
       const bool over = stream.expected_records >= 0 &&
                         static_cast<int64_t>(stream.records_read) >= stream.expected_records;
       if (got && over) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            stream.bytes->name(), ": holds more records than the ", stream.expected_records,
-            " its manifest lists"));
+        return absl::FailedPreconditionError(
+            absl::StrCat(stream.bytes->name(), ": holds more records than the ",
+                         stream.expected_records, " its manifest lists"));
       }
       if (!got) {
         if (stream.expected_records >= 0 && !over) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              stream.bytes->name(), ": holds ", stream.records_read, " records, its manifest lists ",
-              stream.expected_records));
+          return absl::FailedPreconditionError(
+              absl::StrCat(stream.bytes->name(), ": holds ", stream.records_read,
+                           " records, its manifest lists ", stream.expected_records));
         }
         stream.done = true;
         continue;

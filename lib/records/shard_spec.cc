@@ -47,9 +47,9 @@ absl::StatusOr<ShardSetSpec> ParseShardSetSpec(absl::string_view spec) {
     const absl::string_view count = spec.substr(at + 1);
     if (!absl::SimpleAtoi(count, &result.num_shards) || result.num_shards < 1 ||
         result.num_shards > kMaxShards || !absl::c_all_of(count, absl::ascii_isdigit)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "shard spec '", spec, "': the shard count after '@' must be a number from 1 to ",
-          kMaxShards));
+      return absl::InvalidArgumentError(
+          absl::StrCat("shard spec '", spec,
+                       "': the shard count after '@' must be a number from 1 to ", kMaxShards));
     }
   }
   if (result.prefix.empty() || absl::EndsWith(result.prefix, "/")) {
@@ -102,8 +102,8 @@ absl::StatusOr<std::vector<InputSource>> ResolveInputs(const std::vector<std::st
       if (rc == 0) continue;
       return absl::NotFoundError(absl::StrCat("input '", arg, "': the glob matches no file"));
     }
-    return absl::NotFoundError(absl::StrCat(
-        "input '", arg, "': no such file, shard set (", arg, kManifestSuffix, ") or glob"));
+    return absl::NotFoundError(absl::StrCat("input '", arg, "': no such file, shard set (", arg,
+                                            kManifestSuffix, ") or glob"));
   }
   return sources;
 }

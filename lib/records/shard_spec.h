@@ -43,8 +43,8 @@ absl::StatusOr<ShardSetSpec> ParseShardSetSpec(absl::string_view spec);
 struct InputSource {
   enum class Kind { kStdin, kFile, kShardSet };
   Kind kind;
-  std::string path;   // the file, or the set's manifest
-  ShardSetSpec set;   // kShardSet only
+  std::string path;  // the file, or the set's manifest
+  ShardSetSpec set;  // kShardSet only
 };
 
 // Resolves input arguments (in order) to concrete sources. Fails with a message naming the

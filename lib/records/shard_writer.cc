@@ -16,8 +16,8 @@ namespace {
 // Removes the manifest and every shard "PREFIX-?????-of-?????.rec" of an earlier run.
 absl::Status RemoveEarlierSet(const ShardSetSpec& set) {
   std::vector<std::string> doomed = {set.ManifestPath()};
-  const std::string pattern = absl::StrCat(set.prefix, "-[0-9][0-9][0-9][0-9][0-9]-of-",
-                                           "[0-9][0-9][0-9][0-9][0-9].rec");
+  const std::string pattern =
+      absl::StrCat(set.prefix, "-[0-9][0-9][0-9][0-9][0-9]-of-", "[0-9][0-9][0-9][0-9][0-9].rec");
   glob_t matches;
   if (::glob(pattern.c_str(), 0, nullptr, &matches) == 0) {
     for (size_t i = 0; i < matches.gl_pathc; ++i) doomed.emplace_back(matches.gl_pathv[i]);

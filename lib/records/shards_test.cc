@@ -83,8 +83,8 @@ TEST(ShardSpecTest, ParsesAndNames) {
   EXPECT_EQ(spec->ShardFileName(3), "rois-00003-of-00008.rec");
   EXPECT_EQ(spec->ManifestPath(), "out/rois.manifest.json");
   EXPECT_EQ(ParseShardSetSpec("rois")->num_shards, 1);
-  for (const char* bad : {"out/rois@0", "out/rois@x", "out/rois@-2", "@4", "out/@4", "a*@2",
-                          "out/rois@100000"}) {
+  for (const char* bad :
+       {"out/rois@0", "out/rois@x", "out/rois@-2", "@4", "out/@4", "a*@2", "out/rois@100000"}) {
     EXPECT_TRUE(absl::IsInvalidArgument(ParseShardSetSpec(bad).status())) << bad;
   }
 }
@@ -203,7 +203,8 @@ TEST_F(ShardsTest, CorruptManifestIsDataLoss) {
   WriteWholeFile(dir_ + "/badjson.manifest.json", "{\"num_shards\": ");
   auto status = ReadIds({spec}).status();
   EXPECT_TRUE(absl::IsDataLoss(status)) << status;
-  EXPECT_THAT(std::string(status.message()), HasSubstr("badjson.manifest.json: not a valid manifest"));
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("badjson.manifest.json: not a valid manifest"));
 }
 
 TEST_F(ShardsTest, CorruptRecordNamesShardAndOffset) {

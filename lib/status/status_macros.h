@@ -14,9 +14,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
-#define RETURN_IF_ERROR(expr)                                   \
-  do {                                                          \
-    const ::absl::Status mammo_status_ = (expr);                \
+#define RETURN_IF_ERROR(expr)                                          \
+  do {                                                                 \
+    const ::absl::Status mammo_status_ = (expr);                       \
     if (ABSL_PREDICT_FALSE(!mammo_status_.ok())) return mammo_status_; \
   } while (0)
 

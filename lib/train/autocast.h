@@ -44,9 +44,7 @@ class Autocast {
  private:
   // LibTorch 2.4 deprecated the per-device calls in favour of ones that take the device type.
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-  bool IsEnabled() const {
-    return at::autocast::is_autocast_enabled(cpu_ ? at::kCPU : at::kCUDA);
-  }
+  bool IsEnabled() const { return at::autocast::is_autocast_enabled(cpu_ ? at::kCPU : at::kCUDA); }
   void SetEnabled(bool on) const {
     if (cpu_) at::autocast::set_autocast_dtype(at::kCPU, at::kBFloat16);
     at::autocast::set_autocast_enabled(cpu_ ? at::kCPU : at::kCUDA, on);

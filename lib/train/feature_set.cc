@@ -35,12 +35,15 @@ absl::StatusOr<FeatureSet> LoadFeatureSet(const std::vector<std::string>& inputs
   while (true) {
     ASSIGN_OR_RETURN(bool got, reader->Next(&record));
     if (!got) break;
-    const auto where = [&] { return absl::StrCat(reader->Position(), ": record '", record.id(), "'"); };
+    const auto where = [&] {
+      return absl::StrCat(reader->Position(), ": record '", record.id(), "'");
+    };
     if (record.features_size() == 0) {
       if (record.has_image() && !record.image().data().empty() && width > 0) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            where(), " is an image record but earlier records hold features: give either "
-                     "feature shards from `embed` or image shards, not a mix"));
+        return absl::FailedPreconditionError(
+            absl::StrCat(where(),
+                         " is an image record but earlier records hold features: give either "
+                         "feature shards from `embed` or image shards, not a mix"));
       }
       return absl::FailedPreconditionError(
           absl::StrCat(where(), " has no feature vector (run `embed` on the images first)"));

@@ -44,8 +44,8 @@ torch::Tensor DecodeBatch(const ImageSet& set, const torch::Tensor& rows, const 
   std::vector<absl::Status> statuses(n);
   at::parallel_for(0, n, 1, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
-      statuses[i] = PreprocessImage(set.records[index[i]], p.size, p.mean, p.std,
-                                    batch[i].data_ptr<float>());
+      statuses[i] =
+          PreprocessImage(set.records[index[i]], p.size, p.mean, p.std, batch[i].data_ptr<float>());
     }
   });
   for (const absl::Status& status : statuses) TORCH_CHECK(status.ok(), status.ToString());
@@ -176,7 +176,8 @@ PrefixCache BuildPrefixCache(FineTuneModelImpl& model, const ImageSet& train_set
   const double needed_mib =
       image_mib * static_cast<double>(train_set.records.size() + valid_set.records.size());
   if (needed_mib > static_cast<double>(budget_mib)) {
-    std::fprintf(stderr, "%s: frozen prefix not cached: it needs %.0f MiB, --cache_budget is %lld MiB\n",
+    std::fprintf(stderr,
+                 "%s: frozen prefix not cached: it needs %.0f MiB, --cache_budget is %lld MiB\n",
                  cli::ToolName().c_str(), needed_mib, static_cast<long long>(budget_mib));
     return {};
   }
@@ -221,7 +222,8 @@ absl::StatusOr<int> GammaOfLayer(const std::string& model, const std::string& la
                                           layers.back().name, ")"));
 }
 
-absl::StatusOr<int> ResolveGamma(const std::string& model, int gamma, const std::string& from_layer) {
+absl::StatusOr<int> ResolveGamma(const std::string& model, int gamma,
+                                 const std::string& from_layer) {
   if ((gamma >= 0) == !from_layer.empty()) {
     return absl::InvalidArgumentError("give exactly one of --gamma and --from_layer");
   }
@@ -232,14 +234,14 @@ absl::StatusOr<int> ResolveGamma(const std::string& model, int gamma, const std:
 absl::StatusOr<FineTuneModel> FineTuneModel::Create(const FineTuneSpec& spec) {
   const models::ModelInfo* info = models::FindModel(spec.model);
   if (info == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat("unknown model '", spec.model,
-                                                   "'; known models: ", models::ModelNames()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown model '", spec.model, "'; known models: ", models::ModelNames()));
   }
   absl::StatusOr<std::vector<models::KerasLayer>> layers = models::KerasLayers(spec.model);
   if (!layers.ok()) return absl::InvalidArgumentError(layers.status().message());
   if (spec.gamma < 0 || spec.gamma > static_cast<int>(layers->size())) {
-    return absl::InvalidArgumentError(absl::StrCat("gamma ", spec.gamma, " is outside 0..",
-                                                   layers->size(), " for ", spec.model));
+    return absl::InvalidArgumentError(
+        absl::StrCat("gamma ", spec.gamma, " is outside 0..", layers->size(), " for ", spec.model));
   }
   auto impl = std::make_shared<FineTuneModelImpl>();
   impl->spec_ = spec;
@@ -255,8 +257,8 @@ absl::StatusOr<FineTuneModel> FineTuneModel::Create(const FineTuneSpec& spec) {
   int last_layer = static_cast<int>(layers->size()) - 1;
   impl->spec_.head.in_features = info->feature_width;
   if (!spec.layer.empty()) {
-    ASSIGN_OR_RETURN(size_t n, models::UnitsThroughLayer(spec.model, *layers, impl->units_,
-                                                         spec.layer));
+    ASSIGN_OR_RETURN(size_t n,
+                     models::UnitsThroughLayer(spec.model, *layers, impl->units_, spec.layer));
     ASSIGN_OR_RETURN(last_layer, GammaOfLayer(spec.model, spec.layer));
     if (spec.gamma > last_layer) {
       return absl::InvalidArgumentError(absl::StrCat("gamma ", spec.gamma, " lies after --layer ",
@@ -312,8 +314,8 @@ absl::StatusOr<FineTuneModel> FineTuneModel::Create(const FineTuneSpec& spec) {
   }
   for (const auto& m : backbone->named_modules("", /*include_self=*/false)) {
     if (std::dynamic_pointer_cast<torch::nn::BatchNorm2dImpl>(m.value()) == nullptr) continue;
-    const bool frozen = std::find(frozen_paths.begin(), frozen_paths.end(), m.key()) !=
-                        frozen_paths.end();
+    const bool frozen =
+        std::find(frozen_paths.begin(), frozen_paths.end(), m.key()) != frozen_paths.end();
     if (frozen || spec.freeze_bn_stats) {
       impl->fixed_batchnorms_.push_back({"backbone." + m.key(), m.value()});
     }
@@ -424,7 +426,8 @@ absl::Status FineTune(FineTuneOptions options) {
     model->UseChannelsLast();
     RETURN_IF_ERROR(CheckBfloat16Training(*model, p.size));
   }
-  std::fprintf(stderr, "%s: %s, %zu train and %zu valid images at %d px, %zu of %zu weight "
+  std::fprintf(stderr,
+               "%s: %s, %zu train and %zu valid images at %d px, %zu of %zu weight "
                "tensors frozen, head %s\n",
                cli::ToolName().c_str(), options.run_name.c_str(), train_set.records.size(),
                valid_set.records.size(), p.size, model->FrozenParameterNames().size(),
@@ -459,10 +462,10 @@ absl::Status FineTune(FineTuneOptions options) {
   RunConfig config;
   config.run_name = options.run_name;
   config.stage = "ft_train";
-  config.features_source = absl::StrCat(
-      "ft_train: ", options.spec.model, " gamma ", options.spec.gamma,
-      options.spec.layer.empty() ? "" : " to layer " + options.spec.layer, " at ", p.size,
-      " px, weights ", options.spec.weights);
+  config.features_source =
+      absl::StrCat("ft_train: ", options.spec.model, " gamma ", options.spec.gamma,
+                   options.spec.layer.empty() ? "" : " to layer " + options.spec.layer, " at ",
+                   p.size, " px, weights ", options.spec.weights);
   config.head = model->head()->options();
   config.learning_rate = t.learning_rate;
   config.batch_size = t.batch_size;

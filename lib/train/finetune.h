@@ -13,9 +13,9 @@
 // split lies at a boundary of the backbone's ForwardUnits (VGG: one torchvision module;
 // ResNet and ResNeXt: the stem or one bottleneck block; DenseNet: the stem, a dense layer, a
 // transition or norm5; MobileNet: the stem, a block or the head; InceptionV3: a stem
-// convolution or a Mixed block), before the unit holding the first trainable layer, so when gamma falls inside a block that block runs with autograd while its frozen
-// parameters stay frozen. Frozen
-// BatchNorm layers stay in inference mode when the model trains (the paper's ResNet runs
+// convolution or a Mixed block), before the unit holding the first trainable layer, so when gamma
+// falls inside a block that block runs with autograd while its frozen parameters stay frozen.
+// Frozen BatchNorm layers stay in inference mode when the model trains (the paper's ResNet runs
 // lacked this and collapsed to AUC 0.5); `freeze_bn_stats` does the same for every
 // BatchNorm of the backbone.
 #ifndef MAMMO_LIB_TRAIN_FINETUNE_H_
@@ -45,14 +45,15 @@ absl::StatusOr<int> GammaOfLayer(const std::string& model, const std::string& la
 
 // ft_train's gamma from exactly one of --gamma (>= 0; negative: not given) and --from_layer (a
 // Keras layer name, GammaOfLayer); InvalidArgument when both or neither are given.
-absl::StatusOr<int> ResolveGamma(const std::string& model, int gamma, const std::string& from_layer);
+absl::StatusOr<int> ResolveGamma(const std::string& model, int gamma,
+                                 const std::string& from_layer);
 
 struct FineTuneSpec {
-  std::string model;     // a model with a Keras layer list (models::KerasLayers)
-  std::string weights;   // a safetensors file (classifier keys ignored), or "none": random
-  int gamma = 0;         // Keras layers with index < gamma are frozen
+  std::string model;             // a model with a Keras layer list (models::KerasLayers)
+  std::string weights;           // a safetensors file (classifier keys ignored), or "none": random
+  int gamma = 0;                 // Keras layers with index < gamma are frozen
   bool freeze_bn_stats = false;  // every backbone BatchNorm in inference mode
-  HeadOptions head;      // in_features is set from the model
+  HeadOptions head;              // in_features is set from the model
   // The Keras layer the head sits on (GAP of its output; models::UnitsThroughLayer); empty:
   // the last. Layers after it are neither run nor trained.
   std::string layer;
@@ -97,8 +98,8 @@ class FineTuneModelImpl : public torch::nn::Module {
   FineTuneSpec spec_;
   models::WeightsConvention convention_;
   std::shared_ptr<models::BackboneImpl> net_;  // owns the modules; its classifier is dropped
-  std::vector<models::ForwardUnit> units_;  // the backbone's, run frozen or with autograd
-  size_t first_trainable_unit_ = 0;  // units before it run under NoGradGuard
+  std::vector<models::ForwardUnit> units_;     // the backbone's, run frozen or with autograd
+  size_t first_trainable_unit_ = 0;            // units before it run under NoGradGuard
   bool channels_last_ = false;
   std::vector<std::string> frozen_parameters_;
   std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>> fixed_batchnorms_;
@@ -118,10 +119,10 @@ struct FineTuneOptions {
   std::string output;               // the run folder
   std::string run_name;             // empty: "<model>-<gamma>-FT"
   FineTuneSpec spec;
-  std::string init_head;            // a tl_train run folder whose best.pt starts the head
-  int image_size = 0;               // 0: the model's default (224 for VGG and ResNet)
-  TrainOptions training;            // run_dir comes from `output`
-  int threads = 0;                  // 0: all cores
+  std::string init_head;  // a tl_train run folder whose best.pt starts the head
+  int image_size = 0;     // 0: the model's default (224 for VGG and ResNet)
+  TrainOptions training;  // run_dir comes from `output`
+  int threads = 0;        // 0: all cores
   // The frozen prefix's outputs of every TRAIN and VALID image, computed once and kept in
   // memory when they fit in this many MiB (0: never): each epoch then runs the trainable
   // suffix only, on no decoded images. Otherwise images are decoded and the prefix run for

@@ -5,7 +5,6 @@
 #include <cmath>
 #include <fstream>
 #include <map>
-
 #include <opencv2/core.hpp>
 
 #include "absl/strings/str_cat.h"
@@ -19,6 +18,15 @@
 
 namespace mammo::train {
 namespace {
+
+// MODEL with random weights, layers below gamma frozen, the default head.
+FineTuneSpec RandomSpec(const std::string& model, int gamma) {
+  FineTuneSpec spec;
+  spec.model = model;
+  spec.weights = "none";
+  spec.gamma = gamma;
+  return spec;
+}
 
 using ::testing::HasSubstr;
 
@@ -103,7 +111,7 @@ TEST(FineTuneModelTest, UnitsComputeTheBackboneFeatures) {
   for (const char* name :
        {"vgg16", "resnet50", "densenet121", "mobilenet_v2", "xception", "resnet50v2"}) {
     torch::manual_seed(3);
-    FineTuneModel model = FineTuneModel::Create({name, "none", 5, false, {}}).value();
+    FineTuneModel model = FineTuneModel::Create(RandomSpec(name, 5)).value();
     torch::manual_seed(3);
     auto net = models::CreateBackbone(name).value();
     model->eval();
@@ -114,9 +122,9 @@ TEST(FineTuneModelTest, UnitsComputeTheBackboneFeatures) {
 }
 
 TEST(FineTuneModelTest, RejectsGammaOutsideTheModel) {
-  EXPECT_FALSE(FineTuneModel::Create({"vgg16", "none", 20, false, {}}).ok());
-  EXPECT_TRUE(FineTuneModel::Create({"densenet121", "none", 427, false, {}}).ok());
-  EXPECT_FALSE(FineTuneModel::Create({"densenet121", "none", 428, false, {}}).ok());
+  EXPECT_FALSE(FineTuneModel::Create(RandomSpec("vgg16", 20)).ok());
+  EXPECT_TRUE(FineTuneModel::Create(RandomSpec("densenet121", 427)).ok());
+  EXPECT_FALSE(FineTuneModel::Create(RandomSpec("densenet121", 428)).ok());
 }
 
 TEST(FineTuneTest, VggFreezesEverythingBeforeGamma) {
@@ -173,8 +181,8 @@ TEST(FineTuneTest, MobileNetV2FreezesEverythingBeforeGamma) {
   int frozen_unchanged = 0, trained_changed = 0;
   for (const auto& [name, value] : before) {
     bool trainable = name.find("head.") == 0;
-    for (const char* prefix : {"backbone.blocks.5.", "backbone.blocks.6.", "backbone.conv_head.",
-                               "backbone.bn2."}) {
+    for (const char* prefix :
+         {"backbone.blocks.5.", "backbone.blocks.6.", "backbone.conv_head.", "backbone.bn2."}) {
       trainable = trainable || name.find(prefix) == 0;
     }
     const bool is_frozen = std::find(frozen.begin(), frozen.end(), name) != frozen.end();
@@ -213,8 +221,8 @@ TEST(FineTuneTest, XceptionFreezesBeforeTheBlock13Shortcut) {
   int frozen_tensors = 0;
   for (const auto& [name, value] : before) {
     const bool is_frozen = std::find(frozen.begin(), frozen.end(), name) != frozen.end();
-    const bool parameter = name.find("num_batches") == std::string::npos &&
-                           !IsBatchNormStatistic(name);
+    const bool parameter =
+        name.find("num_batches") == std::string::npos && !IsBatchNormStatistic(name);
     EXPECT_EQ(is_frozen, parameter && !trains(name)) << name;
     frozen_tensors += is_frozen ? 1 : 0;
     if (!trains(name)) {
@@ -245,15 +253,15 @@ TEST(FineTuneTest, FreezeBnStatsKeepsEveryStatistic) {
     EXPECT_TRUE(torch::equal(value, after[name])) << name << " changed";
   }
   EXPECT_EQ(statistics, 2 * 53);
-  EXPECT_FALSE(torch::equal(before["backbone.layer4.2.bn3.weight"],
-                            after["backbone.layer4.2.bn3.weight"]));
+  EXPECT_FALSE(
+      torch::equal(before["backbone.layer4.2.bn3.weight"], after["backbone.layer4.2.bn3.weight"]));
 }
 
 // gamma 146 = conv5_block1_2_conv: the block's first conv and BN are frozen, yet the block
 // runs with autograd so that its later layers learn.
 TEST(FineTuneModelTest, GammaInsideABlock) {
   torch::manual_seed(0);
-  FineTuneModel model = FineTuneModel::Create({"resnet50", "none", 146, false, {}}).value();
+  FineTuneModel model = FineTuneModel::Create(RandomSpec("resnet50", 146)).value();
   const auto& frozen = model->FrozenParameterNames();
   const auto has = [](const std::vector<std::string>& names, const std::string& name) {
     return std::find(names.begin(), names.end(), name) != names.end();

@@ -19,8 +19,8 @@ absl::StatusOr<std::unique_ptr<FrozenBackbone>> FrozenBackbone::Create(
     const FrozenBackboneSpec& spec) {
   const models::ModelInfo* info = models::FindModel(spec.model);
   if (info == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat("unknown model '", spec.model,
-                                                   "'; known models: ", models::ModelNames()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown model '", spec.model, "'; known models: ", models::ModelNames()));
   }
   if (spec.weights.empty()) {
     return absl::InvalidArgumentError("--weights is required (a safetensors file, or none)");
@@ -104,8 +104,9 @@ absl::StatusOr<torch::Tensor> FrozenBackbone::Embed(const std::vector<const Reco
         torch::Tensor input = torch::empty({cpu ? kCpuChunk : n, 3, size_, size_});
         input.slice(0, n).zero_();  // the padding of a short chunk
         for (size_t i = begin; i < end; ++i) {
-          RETURN_IF_ERROR(PreprocessImage(*records[i], size_, mean_, std_,
-                                          input[static_cast<int64_t>(i - begin)].data_ptr<float>()));
+          RETURN_IF_ERROR(
+              PreprocessImage(*records[i], size_, mean_, std_,
+                              input[static_cast<int64_t>(i - begin)].data_ptr<float>()));
         }
         try {
           torch::InferenceMode inference;

@@ -32,8 +32,8 @@ HeadImpl::HeadImpl(const HeadOptions& options) : options_(options) {
   }
   int64_t width = options.in_features;
   for (size_t i = 0; i < options.hidden.size(); ++i) {
-    hidden_.push_back(register_module(absl::StrCat("dense", i + 1),
-                                      torch::nn::Linear(width, options.hidden[i])));
+    hidden_.push_back(
+        register_module(absl::StrCat("dense", i + 1), torch::nn::Linear(width, options.hidden[i])));
     KerasDenseInit(hidden_.back());
     width = options.hidden[i];
   }

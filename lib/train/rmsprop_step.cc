@@ -18,8 +18,7 @@ struct Coefficients {
 // parameter += (-lr * grad) / (sqrt(square_avg) + eps)               (sqrt, add_, addcdiv_)
 // The scalars are float, as ATen casts them for float tensors.
 __attribute__((target("avx2,fma"))) void FusedStep(const Coefficients& c, const float* grad,
-                                                   float* square_avg, float* parameter,
-                                                   int64_t n) {
+                                                   float* square_avg, float* parameter, int64_t n) {
   const __m256 alpha = _mm256_set1_ps(c.alpha);
   const __m256 one_minus_alpha = _mm256_set1_ps(c.one_minus_alpha);
   const __m256 eps = _mm256_set1_ps(c.eps);
@@ -94,8 +93,8 @@ void StepRmsprop(torch::optim::RMSprop& optimizer) {
   for (torch::optim::OptimizerParamGroup& group : optimizer.param_groups()) {
     const auto& options = static_cast<const torch::optim::RMSpropOptions&>(group.options());
     const Coefficients c{static_cast<float>(options.alpha()),
-                         static_cast<float>(1 - options.alpha()),
-                         static_cast<float>(options.eps()), static_cast<float>(-options.lr())};
+                         static_cast<float>(1 - options.alpha()), static_cast<float>(options.eps()),
+                         static_cast<float>(-options.lr())};
     for (torch::Tensor& p : group.params()) {
       if (!p.grad().defined()) continue;
       auto& slot = optimizer.state()[OptimizerStateKey(p)];

@@ -28,8 +28,8 @@ void StepRmsprop(torch::optim::RMSprop& optimizer);
 
 // The key type of a LibTorch optimizer's state(): the parameter's TensorImpl address, printed
 // as a string before LibTorch 2, the pointer itself since.
-using OptimizerStateKeyType = typename std::decay_t<
-    decltype(std::declval<torch::optim::Optimizer&>().state())>::key_type;
+using OptimizerStateKeyType =
+    typename std::decay_t<decltype(std::declval<torch::optim::Optimizer&>().state())>::key_type;
 
 // The key of a parameter's entry in a LibTorch optimizer's state().
 OptimizerStateKeyType OptimizerStateKey(const torch::Tensor& parameter);

@@ -33,8 +33,8 @@ void ExpectSameAsLibTorch(const torch::optim::RMSpropOptions& options) {
   for (int step = 0; step < 6; ++step) {
     for (size_t i = 0; i < sizes.size(); ++i) {
       // Gradients of very different scales, zeros among them.
-      const torch::Tensor grad = torch::randn({sizes[i]}) * std::pow(10.0, step - 3) *
-                                 (torch::rand({sizes[i]}) > 0.1);
+      const torch::Tensor grad =
+          torch::randn({sizes[i]}) * std::pow(10.0, step - 3) * (torch::rand({sizes[i]}) > 0.1);
       ours[i].mutable_grad() = grad.clone();
       theirs[i].mutable_grad() = grad.clone();
     }

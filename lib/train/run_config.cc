@@ -1,9 +1,8 @@
 #include "lib/train/run_config.h"
 
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "lib/io/byte_io.h"

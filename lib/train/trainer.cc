@@ -4,12 +4,11 @@
 
 #include <charconv>
 #include <chrono>
-#include <filesystem>
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <memory>
 #include <random>
 #include <sstream>
 
@@ -19,6 +18,8 @@
 #include "absl/strings/str_split.h"
 #include "lib/io/byte_io.h"
 #include "lib/status/status_macros.h"
+#include "lib/train/checkpoint.h"
+#include "lib/train/loss_scaler.h"
 #include "lib/train/rmsprop_step.h"
 
 namespace mammo::train {
@@ -27,16 +28,6 @@ namespace {
 constexpr char kBest[] = "best.pt";
 constexpr char kLast[] = "last.pt";
 constexpr char kHistory[] = "history.csv";
-
-// What, besides weights and optimizer state, a resumed run must know.
-struct LoopState {
-  int epochs_done = 0;
-  int best_epoch = 0;
-  double best_value = 0;
-  int epochs_without_improvement = 0;
-  bool finished = false;
-  double loss_scale = 1;  // mixed precision only
-};
 
 uint64_t EpochSeed(uint64_t seed, int epoch) {
   // SplitMix64 finaliser: nearby (seed, epoch) pairs give unrelated streams.
@@ -56,119 +47,11 @@ std::vector<int64_t> Permutation(int64_t n, uint64_t seed) {
     const uint64_t bound = static_cast<uint64_t>(i) + 1;
     const uint64_t limit = UINT64_MAX - UINT64_MAX % bound;
     uint64_t r;
-    do r = rng(); while (r >= limit);
+    do r = rng();
+    while (r >= limit);
     std::swap(order[i], order[r % bound]);
   }
   return order;
-}
-
-// LibTorch's Optimizer::save keys each parameter's state by the address of its TensorImpl,
-// which changes from run to run; keying it by the parameter's position instead makes last.pt
-// depend only on the training, byte for byte.
-torch::serialize::OutputArchive SaveRmspropState(torch::optim::RMSprop& optimizer) {
-  torch::serialize::OutputArchive archive;
-  const std::vector<torch::Tensor>& parameters = optimizer.param_groups().at(0).params();
-  for (size_t i = 0; i < parameters.size(); ++i) {
-    const auto found = optimizer.state().find(OptimizerStateKey(parameters[i]));
-    if (found == optimizer.state().end()) continue;  // not stepped yet
-    const auto& state = static_cast<const torch::optim::RMSpropParamState&>(*found->second);
-    torch::serialize::OutputArchive one;
-    one.write("step", torch::tensor(state.step(), torch::kInt64));
-    one.write("square_avg", state.square_avg());
-    if (state.momentum_buffer().defined()) one.write("momentum_buffer", state.momentum_buffer());
-    if (state.grad_avg().defined()) one.write("grad_avg", state.grad_avg());
-    archive.write(std::to_string(i), one);
-  }
-  return archive;
-}
-
-// Throws c10::Error on a malformed archive, as LibTorch's loaders do.
-void LoadRmspropState(torch::serialize::InputArchive& archive, torch::optim::RMSprop& optimizer) {
-  const std::vector<torch::Tensor>& parameters = optimizer.param_groups().at(0).params();
-  optimizer.state().clear();
-  for (size_t i = 0; i < parameters.size(); ++i) {
-    torch::serialize::InputArchive one;
-    if (!archive.try_read(std::to_string(i), one)) continue;
-    auto state = std::make_unique<torch::optim::RMSpropParamState>();
-    torch::Tensor step, square_avg, momentum_buffer, grad_avg;
-    one.read("step", step);
-    one.read("square_avg", square_avg);
-    TORCH_CHECK(square_avg.sizes() == parameters[i].sizes(), "optimizer state ", i,
-                " does not fit its parameter");
-    state->step(step.item<int64_t>());
-    state->square_avg(square_avg.to(parameters[i].device()));
-    if (one.try_read("momentum_buffer", momentum_buffer)) {
-      state->momentum_buffer(momentum_buffer.to(parameters[i].device()));
-    }
-    if (one.try_read("grad_avg", grad_avg)) state->grad_avg(grad_avg.to(parameters[i].device()));
-    optimizer.state()[OptimizerStateKey(parameters[i])] = std::move(state);
-  }
-}
-
-absl::Status SaveCheckpoint(const std::string& path, torch::nn::Module& model,
-                            torch::optim::RMSprop* optimizer, const LoopState* state) {
-  torch::serialize::OutputArchive archive;
-  torch::serialize::OutputArchive weights;
-  model.save(weights);
-  archive.write("model", weights);
-  if (optimizer != nullptr) {
-    torch::serialize::OutputArchive optim = SaveRmspropState(*optimizer);
-    archive.write("optimizer", optim);
-  }
-  if (state != nullptr) {
-    archive.write("state", torch::tensor({static_cast<double>(state->epochs_done),
-                                          static_cast<double>(state->best_epoch), state->best_value,
-                                          static_cast<double>(state->epochs_without_improvement),
-                                          state->finished ? 1.0 : 0.0, state->loss_scale},
-                                         torch::kFloat64));
-  }
-  // LibTorch writes the file itself (its zip entries are named after the file), so the bytes
-  // stay those of save_to(PATH.tmp); lib/io syncs and renames it.
-  const std::string temp = absl::StrCat(path, kTempSuffix);
-  errno = 0;
-  try {
-    archive.save_to(temp);
-  } catch (const c10::Error& e) {
-    const int error = errno;  // LibTorch's message omits the system's reason
-    std::remove(temp.c_str());
-    std::string message = absl::StrCat(temp, ": cannot write the checkpoint: ",
-                                       e.what_without_backtrace());
-    if (error != 0) absl::StrAppend(&message, " (", std::strerror(error), ")");
-    return absl::UnavailableError(message);
-  }
-  return SyncAndRename(temp, path);
-}
-
-absl::Status LoadCheckpoint(const std::string& path, torch::nn::Module& model,
-                            torch::optim::RMSprop* optimizer, LoopState* state) {
-  try {
-    torch::serialize::InputArchive archive;
-    archive.load_from(path);
-    torch::serialize::InputArchive weights;
-    archive.read("model", weights);
-    model.load(weights);
-    if (optimizer != nullptr) {
-      torch::serialize::InputArchive optim;
-      archive.read("optimizer", optim);
-      LoadRmspropState(optim, *optimizer);
-    }
-    if (state != nullptr) {
-      torch::Tensor s;
-      archive.read("state", s);
-      const auto v = s.accessor<double, 1>();
-      state->epochs_done = static_cast<int>(v[0]);
-      state->best_epoch = static_cast<int>(v[1]);
-      state->best_value = v[2];
-      state->epochs_without_improvement = static_cast<int>(v[3]);
-      state->finished = v[4] != 0.0;
-      if (s.size(0) > 5) state->loss_scale = v[5];
-    }
-  } catch (const c10::Error& e) {
-    return absl::DataLossError(absl::StrCat(
-        path, ": not a checkpoint of this model (", std::string(e.what_without_backtrace()).substr(0, 200),
-        ")"));
-  }
-  return absl::OkStatus();
 }
 
 // The shortest text that reads back as the same double ("0.4", "1e-05"): a resumed run
@@ -183,10 +66,10 @@ std::string ExactText(double value) {
 std::string HistoryCsv(const std::vector<EpochRecord>& history) {
   std::string csv = absl::StrCat(kHistoryHeader, "\n");
   for (const EpochRecord& r : history) {
-    absl::StrAppend(&csv, r.epoch, ",", ExactText(r.train_loss), ",",
-                    ExactText(r.train_accuracy), ",", ExactText(r.valid_loss), ",",
-                    ExactText(r.valid_accuracy), ",", ExactText(r.beta()), ",",
-                    ExactText(r.learning_rate), ",", absl::StrFormat("%.3f", r.seconds), "\n");
+    absl::StrAppend(&csv, r.epoch, ",", ExactText(r.train_loss), ",", ExactText(r.train_accuracy),
+                    ",", ExactText(r.valid_loss), ",", ExactText(r.valid_accuracy), ",",
+                    ExactText(r.beta()), ",", ExactText(r.learning_rate), ",",
+                    absl::StrFormat("%.3f", r.seconds), "\n");
   }
   return csv;
 }
@@ -204,19 +87,76 @@ absl::StatusOr<std::vector<EpochRecord>> ReadHistory(const std::string& path, in
   while (static_cast<int>(history.size()) < epochs && std::getline(in, line)) {
     const std::vector<std::string> f = absl::StrSplit(line, ',');
     EpochRecord r;
-    if (f.size() != 8 || !absl::SimpleAtoi(f[0], &r.epoch) || !absl::SimpleAtod(f[1], &r.train_loss) ||
-        !absl::SimpleAtod(f[2], &r.train_accuracy) || !absl::SimpleAtod(f[3], &r.valid_loss) ||
-        !absl::SimpleAtod(f[4], &r.valid_accuracy) || !absl::SimpleAtod(f[6], &r.learning_rate) ||
-        !absl::SimpleAtod(f[7], &r.seconds)) {
+    if (f.size() != 8 || !absl::SimpleAtoi(f[0], &r.epoch) ||
+        !absl::SimpleAtod(f[1], &r.train_loss) || !absl::SimpleAtod(f[2], &r.train_accuracy) ||
+        !absl::SimpleAtod(f[3], &r.valid_loss) || !absl::SimpleAtod(f[4], &r.valid_accuracy) ||
+        !absl::SimpleAtod(f[6], &r.learning_rate) || !absl::SimpleAtod(f[7], &r.seconds)) {
       return absl::DataLossError(absl::StrCat(path, ": malformed line '", line, "'"));
     }
     history.push_back(r);
   }
   if (static_cast<int>(history.size()) != epochs) {
-    return absl::DataLossError(absl::StrCat(path, ": holds ", history.size(),
-                                            " epochs, the checkpoint ", epochs));
+    return absl::DataLossError(
+        absl::StrCat(path, ": holds ", history.size(), " epochs, the checkpoint ", epochs));
   }
   return history;
+}
+
+// One epoch's updates: the training rows in `order`, batch by batch. Returns the mean loss
+// and accuracy over the epoch; the loss is not finite if a batch's loss was not (and the
+// epoch stopped there).
+struct EpochTraining {
+  double loss = 0;
+  double accuracy = 0;
+};
+EpochTraining TrainEpoch(const TrainTask& task, const TrainOptions& options,
+                         const torch::Tensor& order, LossScaler* scaler,
+                         torch::optim::RMSprop& optimizer) {
+  const int64_t train_size = task.train_labels.numel();
+  double loss_sum = 0;
+  double correct = 0;
+  for (int64_t begin = 0; begin < train_size; begin += options.batch_size) {
+    const int64_t end = std::min<int64_t>(begin + options.batch_size, train_size);
+    const torch::Tensor rows = order.slice(0, begin, end);
+    const torch::Tensor y = task.train_labels.index_select(0, rows).to(options.device);
+    // Dropped rather than zeroed: backward then hands over its gradient tensors instead of
+    // adding them to zeros, two passes fewer over the head's 8 MB weight per step.
+    for (const torch::Tensor& p : task.parameters) p.mutable_grad().reset();
+    // Under autocast the logits are float16; the loss is float32 either way (a no-op then).
+    const torch::Tensor logits = task.train_logits(rows).to(torch::kFloat32);
+    const torch::Tensor loss = torch::binary_cross_entropy_with_logits(logits, y);
+    const double loss_value = loss.item<double>();
+    if (!std::isfinite(loss_value)) return EpochTraining{loss_value, 0};
+    if (scaler == nullptr) {
+      loss.backward();
+      StepRmsprop(optimizer);
+    } else if (scaler->Backward(loss, task.parameters)) {
+      StepRmsprop(optimizer);
+    }
+    loss_sum += loss_value * static_cast<double>(end - begin);
+    correct += (logits.detach().gt(0).to(torch::kFloat32) == y).sum().item<double>();
+  }
+  return EpochTraining{loss_sum / static_cast<double>(train_size),
+                       correct / static_cast<double>(train_size)};
+}
+
+// Creates the run folder if missing and removes its run.json: run.json marks a finished run
+// (tl_train and ft_train write it last; predict reads it), and a folder being trained into
+// must not look finished, whatever ran in it before.
+absl::Status PrepareRunFolder(const std::string& run_dir) {
+  std::error_code error;
+  std::filesystem::create_directories(run_dir, error);
+  if (error) {
+    return absl::PermissionDeniedError(
+        absl::StrCat(run_dir, ": cannot create the folder: ", error.message()));
+  }
+  const std::string config_path = absl::StrCat(run_dir, "/run.json");
+  std::filesystem::remove(config_path, error);
+  if (error) {
+    return absl::PermissionDeniedError(
+        absl::StrCat(config_path, ": cannot remove the previous run's file: ", error.message()));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status CheckTrainingSet(const FeatureSet& set, const char* name, int64_t width) {
@@ -235,9 +175,9 @@ absl::Status CheckLabels(const torch::Tensor& labels, const char* name) {
   if (n == 0) return absl::FailedPreconditionError(absl::StrCat("the ", name, " set is empty"));
   const double positives = labels.sum().item<double>();
   if (positives == 0 || positives == static_cast<double>(n)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the ", name, " set holds one class only (", n, " records, all ",
-        positives == 0 ? "benign" : "malignant", ")"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("the ", name, " set holds one class only (", n, " records, all ",
+                     positives == 0 ? "benign" : "malignant", ")"));
   }
   return absl::OkStatus();
 }
@@ -246,8 +186,7 @@ std::pair<double, double> Evaluate(Head& head, const FeatureSet& set, torch::Dev
   torch::NoGradGuard no_grad;
   head->eval();
   const torch::Tensor logits = head->forward(set.features.to(device)).to(torch::kCPU);
-  const double loss =
-      torch::binary_cross_entropy_with_logits(logits, set.labels).item<double>();
+  const double loss = torch::binary_cross_entropy_with_logits(logits, set.labels).item<double>();
   const double accuracy =
       (logits.gt(0).to(torch::kFloat32) == set.labels).to(torch::kFloat64).mean().item<double>();
   return {loss, accuracy};
@@ -267,20 +206,7 @@ absl::StatusOr<TrainResult> TrainLoop(const TrainTask& task, const TrainOptions&
   }
   RETURN_IF_ERROR(CheckLabels(task.train_labels, "training"));
   torch::nn::Module& model = *task.model;
-  std::error_code error;
-  std::filesystem::create_directories(options.run_dir, error);
-  if (error) {
-    return absl::PermissionDeniedError(
-        absl::StrCat(options.run_dir, ": cannot create the folder: ", error.message()));
-  }
-  // run.json marks a finished run (tl_train and ft_train write it last; predict reads it): a
-  // folder being trained into must not look finished, whatever ran in it before.
-  const std::string config_path = absl::StrCat(options.run_dir, "/run.json");
-  std::filesystem::remove(config_path, error);
-  if (error) {
-    return absl::PermissionDeniedError(absl::StrCat(config_path, ": cannot remove the previous "
-                                                    "run's file: ", error.message()));
-  }
+  RETURN_IF_ERROR(PrepareRunFolder(options.run_dir));
   const std::string best_path = absl::StrCat(options.run_dir, "/", kBest);
   const std::string last_path = absl::StrCat(options.run_dir, "/", kLast);
   const std::string history_path = absl::StrCat(options.run_dir, "/", kHistory);
@@ -290,14 +216,19 @@ absl::StatusOr<TrainResult> TrainLoop(const TrainTask& task, const TrainOptions&
       torch::optim::RMSpropOptions(options.learning_rate).alpha(options.rho).eps(options.epsilon));
 
   LoopState state;
-  state.loss_scale = options.mixed_precision ? 65536.0 : 1.0;
-  int good_steps = 0;  // since the loss scale last changed
   TrainResult result;
   struct stat st;
   if (options.resume && ::stat(last_path.c_str(), &st) == 0) {
     RETURN_IF_ERROR(LoadCheckpoint(last_path, model, &optimizer, &state));
     ASSIGN_OR_RETURN(result.history, ReadHistory(history_path, state.epochs_done));
-    std::fprintf(stderr, "resuming %s after epoch %d\n", options.run_dir.c_str(), state.epochs_done);
+    std::fprintf(stderr, "resuming %s after epoch %d\n", options.run_dir.c_str(),
+                 state.epochs_done);
+  }
+  std::unique_ptr<LossScaler> scaler;
+  if (options.mixed_precision) {
+    scaler = state.epochs_done > 0
+                 ? std::make_unique<LossScaler>(state.loss_scale, state.good_steps)
+                 : std::make_unique<LossScaler>();
   }
 
   const int64_t train_size = task.train_labels.numel();
@@ -310,58 +241,26 @@ absl::StatusOr<TrainResult> TrainLoop(const TrainTask& task, const TrainOptions&
     const torch::Tensor index = torch::tensor(order, torch::kLong);
 
     model.train();
-    double loss_sum = 0;
-    double correct = 0;
-    for (int64_t begin = 0; begin < train_size; begin += options.batch_size) {
-      const int64_t end = std::min<int64_t>(begin + options.batch_size, train_size);
-      const torch::Tensor rows = index.slice(0, begin, end);
-      const torch::Tensor y = task.train_labels.index_select(0, rows).to(options.device);
-      // Dropped rather than zeroed: backward then hands over its gradient tensors instead of
-      // adding them to zeros, two passes fewer over the head's 8 MB weight per step.
-      for (const torch::Tensor& p : task.parameters) p.mutable_grad().reset();
-      // Under autocast the logits are float16; the loss is float32 either way (a no-op then).
-      const torch::Tensor logits = task.train_logits(rows).to(torch::kFloat32);
-      const torch::Tensor loss = torch::binary_cross_entropy_with_logits(logits, y);
-      const double loss_value = loss.item<double>();
-      if (!std::isfinite(loss_value)) {
-        return absl::FailedPreconditionError(absl::StrFormat(
-            "the training loss became %g at epoch %d; the last good checkpoint is %s (try a "
-            "lower --lr, or check the inputs for NaN)",
-            loss_value, epoch, state.epochs_done > 0 ? last_path : "none"));
-      }
-      if (options.mixed_precision) {
-        (loss * state.loss_scale).backward();
-        bool finite = true;
-        for (const torch::Tensor& p : task.parameters) {
-          if (!p.grad().defined()) continue;
-          p.grad().div_(state.loss_scale);
-          finite = finite && p.grad().isfinite().all().item<bool>();
-        }
-        if (finite) {
-          StepRmsprop(optimizer);
-          if (++good_steps == 2000) {
-            state.loss_scale *= 2;
-            good_steps = 0;
-          }
-        } else {
-          state.loss_scale /= 2;
-          good_steps = 0;
-        }
-      } else {
-        loss.backward();
-        StepRmsprop(optimizer);
-      }
-      loss_sum += loss_value * static_cast<double>(end - begin);
-      correct += (logits.detach().gt(0).to(torch::kFloat32) == y).sum().item<double>();
+    const EpochTraining training = TrainEpoch(task, options, index, scaler.get(), optimizer);
+    if (!std::isfinite(training.loss)) {
+      return absl::FailedPreconditionError(absl::StrFormat(
+          "the training loss became %g at epoch %d; the last good checkpoint is %s (try a "
+          "lower --lr, or check the inputs for NaN)",
+          training.loss, epoch, state.epochs_done > 0 ? last_path : "none"));
+    }
+    if (scaler != nullptr) {
+      state.loss_scale = scaler->scale();
+      state.good_steps = scaler->good_steps();
     }
 
     EpochRecord record;
     record.epoch = epoch;
-    record.train_loss = loss_sum / static_cast<double>(train_size);
-    record.train_accuracy = correct / static_cast<double>(train_size);
+    record.train_loss = training.loss;
+    record.train_accuracy = training.accuracy;
     std::tie(record.valid_loss, record.valid_accuracy) = task.evaluate();
     record.learning_rate = options.learning_rate;
-    record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    record.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     result.history.push_back(record);
 
     const double value = lower_is_better ? record.valid_loss : record.valid_accuracy;
@@ -381,11 +280,11 @@ absl::StatusOr<TrainResult> TrainLoop(const TrainTask& task, const TrainOptions&
     // last.pt, which ReadHistory tolerates (it reads only the checkpoint's epochs).
     RETURN_IF_ERROR(WriteHistory(history_path, result.history));
     RETURN_IF_ERROR(SaveCheckpoint(last_path, model, &optimizer, &state));
-    std::fprintf(stderr,
-                 "epoch %d/%d: loss %.4f acc %.4f | valid loss %.4f acc %.4f | beta %.3f | %.2f s%s\n",
-                 epoch, options.max_epochs, record.train_loss, record.train_accuracy,
-                 record.valid_loss, record.valid_accuracy, record.beta(), record.seconds,
-                 improved ? " | best" : "");
+    std::fprintf(
+        stderr,
+        "epoch %d/%d: loss %.4f acc %.4f | valid loss %.4f acc %.4f | beta %.3f | %.2f s%s\n",
+        epoch, options.max_epochs, record.train_loss, record.train_accuracy, record.valid_loss,
+        record.valid_accuracy, record.beta(), record.seconds, improved ? " | best" : "");
   }
   result.best_epoch = state.best_epoch;
   result.stopped_early = state.epochs_without_improvement >= options.patience;
@@ -394,8 +293,8 @@ absl::StatusOr<TrainResult> TrainLoop(const TrainTask& task, const TrainOptions&
   return result;
 }
 
-absl::StatusOr<TrainResult> TrainHead(Head& head, const FeatureSet& train,
-                                      const FeatureSet& valid, const TrainOptions& options) {
+absl::StatusOr<TrainResult> TrainHead(Head& head, const FeatureSet& train, const FeatureSet& valid,
+                                      const TrainOptions& options) {
   const int64_t width = head->options().in_features;
   RETURN_IF_ERROR(CheckTrainingSet(train, "training", width));
   if (valid.size() == 0) {

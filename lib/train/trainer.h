@@ -33,16 +33,16 @@ namespace mammo::train {
 enum class Monitor { kValidLoss, kValidAccuracy };
 
 struct TrainOptions {
-  std::string run_dir;   // created if missing; holds best.pt, last.pt, history.csv
+  std::string run_dir;  // created if missing; holds best.pt, last.pt, history.csv
   int max_epochs = 1000;
-  int patience = 50;     // epochs without improvement of `monitor` before stopping
+  int patience = 50;  // epochs without improvement of `monitor` before stopping
   Monitor monitor = Monitor::kValidLoss;
   double learning_rate = 1e-5;
   double rho = 0.9;
   double epsilon = 1e-7;
   int batch_size = 32;
   uint64_t seed = 42;
-  bool resume = false;   // continue from run_dir/last.pt when it exists
+  bool resume = false;  // continue from run_dir/last.pt when it exists
   torch::Device device = torch::kCPU;
   // CUDA only (ApplyTrainingFlags refuses it on the CPU): the model's train_logits run under
   // autocast (the caller's business) and TrainLoop scales the float32 loss dynamically, as
@@ -67,8 +67,8 @@ struct TrainResult {
   bool stopped_early = false;
 };
 
-absl::StatusOr<TrainResult> TrainHead(Head& head, const FeatureSet& train,
-                                      const FeatureSet& valid, const TrainOptions& options);
+absl::StatusOr<TrainResult> TrainHead(Head& head, const FeatureSet& train, const FeatureSet& valid,
+                                      const TrainOptions& options);
 
 // The loop behind TrainHead, for any model: feature rows held in memory (TrainHead) and
 // images decoded per batch (fine tuning, finetune.h) differ only in how a batch of rows

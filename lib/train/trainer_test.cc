@@ -1,5 +1,6 @@
 #include "lib/train/trainer.h"
 
+#include <ATen/Parallel.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -9,8 +10,6 @@
 #include <functional>
 #include <random>
 #include <utility>
-
-#include <ATen/Parallel.h>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -31,7 +30,8 @@ FeatureSet Clusters(int n, double separation, uint64_t seed, Split split, int di
   std::vector<float> x, y;
   for (int i = 0; i < n; ++i) {
     const bool malignant = i % 2 == 0;
-    for (int d = 0; d < dims; ++d) x.push_back(noise(rng) + (malignant ? separation / 2 : -separation / 2));
+    for (int d = 0; d < dims; ++d)
+      x.push_back(noise(rng) + (malignant ? separation / 2 : -separation / 2));
     y.push_back(malignant ? 1.0f : 0.0f);
     set.ids.push_back(absl::StrCat("r", i));
     set.patient_ids.push_back(absl::StrCat("P", i));

@@ -27,8 +27,8 @@ struct TrainingFlags {
   int patience = 0;
   uint64_t seed = 0;
   bool resume = false;
-  std::string monitor;  // "val_loss" or "val_acc"
-  std::string device;   // "cpu" or "cuda"
+  std::string monitor;                  // "val_loss" or "val_acc"
+  std::string device;                   // "cpu" or "cuda"
   std::optional<bool> mixed_precision;  // unset: on for cuda, off for cpu
 };
 

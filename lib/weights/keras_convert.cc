@@ -25,10 +25,22 @@ using Shape = std::vector<int64_t>;
 
 // Classes that Keras names automatically (snake case + _N) in the applications' models.
 const char* const kAutoPrefixes[] = {
-    "conv2d",          "batch_normalization", "activation", "average_pooling2d",
-    "max_pooling2d",   "concatenate",         "add",        "zero_padding2d",
-    "depthwise_conv2d", "separable_conv2d",   "dense",      "dropout",
-    "flatten",         "global_average_pooling2d", "re_lu", "multiply",
+    "conv2d",
+    "batch_normalization",
+    "activation",
+    "average_pooling2d",
+    "max_pooling2d",
+    "concatenate",
+    "add",
+    "zero_padding2d",
+    "depthwise_conv2d",
+    "separable_conv2d",
+    "dense",
+    "dropout",
+    "flatten",
+    "global_average_pooling2d",
+    "re_lu",
+    "multiply",
 };
 
 // An automatic name's class prefix and number (-1 for the bare prefix), or nullopt.
@@ -74,7 +86,9 @@ std::string Renumber(const std::string& name, Numbering from, Numbering to) {
   return absl::StrCat(a->first, "_", position + 1);
 }
 
-std::string ShapeText(const Shape& shape) { return absl::StrCat("[", absl::StrJoin(shape, ","), "]"); }
+std::string ShapeText(const Shape& shape) {
+  return absl::StrCat("[", absl::StrJoin(shape, ","), "]");
+}
 
 std::string Basename(const std::string& path) {
   const size_t slash = path.rfind('/');
@@ -210,8 +224,8 @@ absl::Status Converter::MapBatchNorm(const KerasLayerInfo& layer, const std::str
   for (size_t c = 0; c < running_var.size(); ++c) {
     const double v = static_cast<double>(running_var[c]) + eps_keras - eps_ours;
     if (!(v > 0)) {
-      return Fail(absl::StrCat("layer '", layer.name, "' moving_variance[", c, "] = ",
-                               running_var[c], " leaves no positive variance with epsilon ",
+      return Fail(absl::StrCat("layer '", layer.name, "' moving_variance[", c,
+                               "] = ", running_var[c], " leaves no positive variance with epsilon ",
                                eps_keras, " (ours ", eps_ours, ")"));
     }
     running_var[c] = static_cast<float>(v);
@@ -226,7 +240,8 @@ absl::Status Converter::MapBatchNorm(const KerasLayerInfo& layer, const std::str
   RETURN_IF_ERROR(Emit(layer.name, gamma, module + ".weight", gamma.shape, gamma.values));
   RETURN_IF_ERROR(Emit(layer.name, beta, module + ".bias", beta.shape, beta.values));
   RETURN_IF_ERROR(Emit(layer.name, mean, module + ".running_mean", mean.shape, mean.values));
-  RETURN_IF_ERROR(Emit(layer.name, var, module + ".running_var", var.shape, std::move(running_var)));
+  RETURN_IF_ERROR(
+      Emit(layer.name, var, module + ".running_var", var.shape, std::move(running_var)));
   for (const char* p : {"gamma", "beta", "moving_mean", "moving_variance"}) params.erase(p);
   return absl::OkStatus();
 }
@@ -256,22 +271,25 @@ absl::Status Converter::MapBackboneLayer(const KerasLayerInfo& layer, const std:
     const KerasWeight& dw = *params["depthwise_kernel"];
     const KerasWeight& pw = *params["pointwise_kernel"];
     RETURN_IF_ERROR(Emit(layer.name, dw, module + ".conv1.weight",
-                         {dw.shape[2] * dw.shape[3], 1, dw.shape[0], dw.shape[1]}, DepthwiseKernel(dw)));
+                         {dw.shape[2] * dw.shape[3], 1, dw.shape[0], dw.shape[1]},
+                         DepthwiseKernel(dw)));
     RETURN_IF_ERROR(Emit(layer.name, pw, module + ".pointwise.weight",
-                         {pw.shape[3], pw.shape[2], pw.shape[0], pw.shape[1]}, ConvKernel(pw, false)));
+                         {pw.shape[3], pw.shape[2], pw.shape[0], pw.shape[1]},
+                         ConvKernel(pw, false)));
     params.erase("depthwise_kernel");
     params.erase("pointwise_kernel");
     RETURN_IF_ERROR(bias(module + ".pointwise"));
   } else if (shape_is("depthwise_kernel", 4)) {  // DepthwiseConv2D
     const KerasWeight& dw = *params["depthwise_kernel"];
     RETURN_IF_ERROR(Emit(layer.name, dw, module + ".weight",
-                         {dw.shape[2] * dw.shape[3], 1, dw.shape[0], dw.shape[1]}, DepthwiseKernel(dw)));
+                         {dw.shape[2] * dw.shape[3], 1, dw.shape[0], dw.shape[1]},
+                         DepthwiseKernel(dw)));
     params.erase("depthwise_kernel");
     RETURN_IF_ERROR(bias(module));
   } else if (shape_is("kernel", 4)) {  // Conv2D
     const KerasWeight& k = *params["kernel"];
-    const bool reverse = layer.name == first_conv_ && KerasPreprocessing(info_.name) == "caffe" &&
-                         k.shape[2] == 3;
+    const bool reverse =
+        layer.name == first_conv_ && KerasPreprocessing(info_.name) == "caffe" && k.shape[2] == 3;
     RETURN_IF_ERROR(Emit(layer.name, k, module + ".weight",
                          {k.shape[3], k.shape[2], k.shape[0], k.shape[1]}, ConvKernel(k, reverse)));
     params.erase("kernel");
@@ -308,13 +326,13 @@ absl::Status Converter::FoldBiases() {
       consumer = p.layer.substr(0, p.layer.size() - 5) + "_bn";
     }
     const auto module = module_of_.find(Renumber(consumer, file_numbering_, our_numbering_));
-    const auto mean = module == module_of_.end()
-                          ? produced_.end()
-                          : produced_.find(module->second + ".running_mean");
+    const auto mean = module == module_of_.end() ? produced_.end()
+                                                 : produced_.find(module->second + ".running_mean");
     if (consumer.empty() || mean == produced_.end()) {
-      return Fail(absl::StrCat("layer '", p.layer, "' has a bias, which our '", p.module,
-                               "' lacks, and no BatchNormalization of ours follows it to fold it into",
-                               consumer.empty() ? "" : absl::StrCat(" ('", consumer, "')")));
+      return Fail(
+          absl::StrCat("layer '", p.layer, "' has a bias, which our '", p.module,
+                       "' lacks, and no BatchNormalization of ours follows it to fold it into",
+                       consumer.empty() ? "" : absl::StrCat(" ('", consumer, "')")));
     }
     if (mean->second.values.size() != p.bias.size()) {
       return Fail(absl::StrCat("layer '", p.layer, "' bias [", p.bias.size(), "] does not fit '",
@@ -338,17 +356,22 @@ absl::Status Converter::MapTop(const std::vector<const KerasLayerInfo*>& top) {
     const bool dense = cls == "Dense" || (cls.empty() && !weights.empty());
     if (!dense) {
       if (!weights.empty()) {
-        return Fail(absl::StrCat("layer '", layer->name, "' (", cls, ") after the backbone has weights"));
+        return Fail(
+            absl::StrCat("layer '", layer->name, "' (", cls, ") after the backbone has weights"));
       }
-      if (cls == "AveragePooling2D" && layer->config.is_object() && layer->config.contains("pool_size")) {
-        pools.push_back(absl::StrCat(layer->name, ":", absl::StrJoin(layer->config["pool_size"].get<std::vector<int>>(), "x")));
+      if (cls == "AveragePooling2D" && layer->config.is_object() &&
+          layer->config.contains("pool_size")) {
+        pools.push_back(
+            absl::StrCat(layer->name, ":",
+                         absl::StrJoin(layer->config["pool_size"].get<std::vector<int>>(), "x")));
       } else if (cls == "GlobalAveragePooling2D") {
         pools.push_back(layer->name + ":global");
-      } else if (!cls.empty() && cls != "Flatten" && cls != "Dropout" && cls != "AveragePooling2D") {
-        return Fail(absl::StrCat(
-            "layer '", layer->name, "' (", cls, ") is neither a layer of ", info_.name,
-            "'s Keras model nor one a top may have (Dense, Flatten, Dropout, "
-            "GlobalAveragePooling2D, AveragePooling2D)"));
+      } else if (!cls.empty() && cls != "Flatten" && cls != "Dropout" &&
+                 cls != "AveragePooling2D") {
+        return Fail(absl::StrCat("layer '", layer->name, "' (", cls, ") is neither a layer of ",
+                                 info_.name,
+                                 "'s Keras model nor one a top may have (Dense, Flatten, Dropout, "
+                                 "GlobalAveragePooling2D, AveragePooling2D)"));
       }
       continue;
     }
@@ -357,17 +380,18 @@ absl::Status Converter::MapTop(const std::vector<const KerasLayerInfo*>& top) {
     if (params.count("kernel") == 0 || params["kernel"]->shape.size() != 2 ||
         params.size() > 1 + params.count("bias")) {
       const KerasWeight* w = weights.empty() ? nullptr : weights.front();
-      return Fail(absl::StrCat("layer '", layer->name, "' (", cls.empty() ? "unknown class" : cls,
-                               ") after the backbone is not a Dense layer (",
-                               w ? absl::StrCat("weight '", w->param, "' ", ShapeText(w->shape))
-                                 : "no kernel",
-                               "): not a layer of ", info_.name, "'s Keras model either"));
+      return Fail(absl::StrCat(
+          "layer '", layer->name, "' (", cls.empty() ? "unknown class" : cls,
+          ") after the backbone is not a Dense layer (",
+          w ? absl::StrCat("weight '", w->param, "' ", ShapeText(w->shape)) : "no kernel",
+          "): not a layer of ", info_.name, "'s Keras model either"));
     }
     const KerasWeight& k = *params["kernel"];
     const int64_t in = k.shape[0], out = k.shape[1];
     if (previous_out >= 0 && in != previous_out) {
       return Fail(absl::StrCat("layer '", layer->name, "' kernel ", ShapeText(k.shape),
-                               " does not take the previous Dense layer's ", previous_out, " outputs"));
+                               " does not take the previous Dense layer's ", previous_out,
+                               " outputs"));
     }
     previous_out = out;
     const std::string key = absl::StrCat("keras_top.", result_.top_dense_layers);
@@ -483,7 +507,8 @@ absl::StatusOr<KerasConversion> Converter::Run() {
         return Fail(absl::StrCat("layer '", layer.name, "'",
                                  layer.class_name.empty() ? "" : " (" + layer.class_name + ")",
                                  " with weight '", w.param, "' ", ShapeText(w.shape),
-                                 " is not a layer of ", info_.name, "'s Keras model (another architecture?)"));
+                                 " is not a layer of ", info_.name,
+                                 "'s Keras model (another architecture?)"));
       }
       continue;  // a weightless layer our list lacks (Keras 2.2's Conv1_pad)
     }
@@ -540,8 +565,9 @@ absl::StatusOr<KerasConversion> Converter::Run() {
   meta["mammo.source"] = absl::StrCat(Basename(file_.path), " (", file_.format, ")");
   for (const KerasLayerInfo& layer : file_.layers) {
     if (layer.class_name != "InputLayer" || !layer.config.is_object()) continue;
-    const Json& shape = layer.config.contains("batch_input_shape") ? layer.config["batch_input_shape"]
-                                                                   : layer.config["batch_shape"];
+    const Json& shape = layer.config.contains("batch_input_shape")
+                            ? layer.config["batch_input_shape"]
+                            : layer.config["batch_shape"];
     if (shape.is_array() && shape.size() == 4 && shape[1].is_number_integer() &&
         shape[2].is_number_integer()) {
       const int64_t h = shape[1].get<int64_t>(), w = shape[2].get<int64_t>();
@@ -551,7 +577,8 @@ absl::StatusOr<KerasConversion> Converter::Run() {
   }
 
   for (auto& [key, p] : produced_) {
-    std::string bytes(reinterpret_cast<const char*>(p.values.data()), p.values.size() * sizeof(float));
+    std::string bytes(reinterpret_cast<const char*>(p.values.data()),
+                      p.values.size() * sizeof(float));
     result_.tensors.push_back({key, DType::kF32, p.shape, std::move(bytes)});
   }
   return std::move(result_);
@@ -572,8 +599,8 @@ std::string KerasPreprocessing(absl::string_view model_name) {
 absl::StatusOr<KerasConversion> ConvertKeras(const KerasModel& file, absl::string_view model_name) {
   const models::ModelInfo* info = models::FindModel(model_name);
   if (info == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat("unknown model '", model_name,
-                                                   "'; known models: ", models::ModelNames()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown model '", model_name, "'; known models: ", models::ModelNames()));
   }
   Converter converter(file, *info);
   return converter.Run();

@@ -120,7 +120,8 @@ absl::StatusOr<KerasWeight> ReadDataset(const std::string& path, hid_t group,
   SplitWeightName(weight_name, &weight.layer, &weight.param);
   if (weight.layer.empty()) weight.layer = layer;
   const size_t type_size = H5Tget_size(type.get());
-  if (H5Tget_class(type.get()) != H5T_FLOAT || (type_size != 2 && type_size != 4 && type_size != 8)) {
+  if (H5Tget_class(type.get()) != H5T_FLOAT ||
+      (type_size != 2 && type_size != 4 && type_size != 8)) {
     return absl::InvalidArgumentError(where + " is not float16, float32 or float64");
   }
   weight.dtype = absl::StrCat("float", type_size * 8);
@@ -141,14 +142,16 @@ absl::StatusOr<KerasWeight> ReadDataset(const std::string& path, hid_t group,
   weight.values.resize(elements);
   if (elements > 0 && H5Dread(dataset.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT,
                               weight.values.data()) < 0) {
-    return absl::DataLossError(absl::StrCat(where, ": cannot read its data", OffsetText(dataset.get()),
+    return absl::DataLossError(absl::StrCat(where, ": cannot read its data",
+                                            OffsetText(dataset.get()),
                                             " (truncated or corrupt file?)"));
   }
   for (size_t i = 0; i < weight.values.size(); ++i) {
     if (!std::isfinite(weight.values[i])) {
       return absl::DataLossError(absl::StrCat(
           where, " element ", i, " is ", std::isnan(weight.values[i]) ? "NaN" : "infinite",
-          weight.dtype == "float64" ? " (or past float32's range)" : "", OffsetText(dataset.get())));
+          weight.dtype == "float64" ? " (or past float32's range)" : "",
+          OffsetText(dataset.get())));
     }
   }
   return weight;
@@ -167,7 +170,8 @@ absl::StatusOr<KerasModel> ReadKerasH5(const std::string& path) {
     return absl::DataLossError(path + ": not an HDF5 file (a Keras .h5 file was expected)");
   }
   Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
-  if (!file.ok()) return absl::DataLossError(path + ": HDF5 cannot open it (truncated or corrupt?)");
+  if (!file.ok())
+    return absl::DataLossError(path + ": HDF5 cannot open it (truncated or corrupt?)");
   KerasModel model;
   model.path = path;
   model.format = "keras_h5";
@@ -194,13 +198,13 @@ absl::StatusOr<KerasModel> ReadKerasH5(const std::string& path) {
     model.has_config = true;
   }
 
-  ASSIGN_OR_RETURN(auto layer_names, ReadStrings(path, weights_group.get(),
-                                                 full_model ? "/model_weights" : "root",
-                                                 "layer_names"));
+  ASSIGN_OR_RETURN(auto layer_names,
+                   ReadStrings(path, weights_group.get(), full_model ? "/model_weights" : "root",
+                               "layer_names"));
   if (!layer_names) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ": ", full_model ? "/model_weights" : "the root group",
-        " has no 'layer_names' attribute: not a Keras weights file"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": ", full_model ? "/model_weights" : "the root group",
+                     " has no 'layer_names' attribute: not a Keras weights file"));
   }
   if (!model.has_config) {
     for (const std::string& name : *layer_names) model.layers.push_back({name, "", nullptr, {}});
@@ -213,13 +217,15 @@ absl::StatusOr<KerasModel> ReadKerasH5(const std::string& path) {
     }
     Handle group(H5Gopen2(weights_group.get(), layer.c_str(), H5P_DEFAULT), H5Gclose);
     if (!group.ok()) {
-      return absl::DataLossError(absl::StrCat(path, ": layer '", layer, "': ", group_path, " is not a group"));
+      return absl::DataLossError(
+          absl::StrCat(path, ": layer '", layer, "': ", group_path, " is not a group"));
     }
-    ASSIGN_OR_RETURN(auto weight_names,
-                     ReadStrings(path, group.get(), absl::StrCat("layer '", layer, "'"), "weight_names"));
+    ASSIGN_OR_RETURN(
+        auto weight_names,
+        ReadStrings(path, group.get(), absl::StrCat("layer '", layer, "'"), "weight_names"));
     if (!weight_names) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": layer '", layer, "' (", group_path, ") has no 'weight_names' attribute"));
+      return absl::InvalidArgumentError(absl::StrCat(path, ": layer '", layer, "' (", group_path,
+                                                     ") has no 'weight_names' attribute"));
     }
     for (const std::string& weight_name : *weight_names) {
       // Each level of the path must exist before H5Lexists may look at the next one.
@@ -228,9 +234,9 @@ absl::StatusOr<KerasModel> ReadKerasH5(const std::string& path) {
            slash = weight_name.find('/', slash + 1)) {
         prefix = weight_name.substr(0, slash);
         if (H5Lexists(group.get(), prefix.c_str(), H5P_DEFAULT) <= 0) {
-          return absl::DataLossError(absl::StrCat(path, ": layer '", layer, "' weight '", weight_name,
-                                                  "' (dataset ", group_path, "/", weight_name,
-                                                  ") is missing"));
+          return absl::DataLossError(absl::StrCat(path, ": layer '", layer, "' weight '",
+                                                  weight_name, "' (dataset ", group_path, "/",
+                                                  weight_name, ") is missing"));
         }
       }
       ASSIGN_OR_RETURN(KerasWeight weight,

@@ -1,8 +1,9 @@
 // Reading Keras .h5 files as keras.applications (and model.save / save_weights) write them,
 // with libhdf5's C API. No LibTorch here.
 //
-//   ASSIGN_OR_RETURN(KerasModel model, ReadKerasH5("resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5"));
-//   model.weights[0].name == "conv1_conv/kernel:0", .layer == "conv1_conv", .shape {7, 7, 3, 64}
+//   ASSIGN_OR_RETURN(KerasModel model,
+//   ReadKerasH5("resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5")); model.weights[0].name ==
+//   "conv1_conv/kernel:0", .layer == "conv1_conv", .shape {7, 7, 3, 64}
 //
 // Two layouts. Weights-only files (save_weights, the *_notop.h5 downloads): the root group has
 // the attribute `layer_names` (fixed-length byte strings, in model.layers order), each layer

@@ -37,8 +37,8 @@ struct KerasWeight {
 
 struct KerasLayerInfo {
   std::string name;
-  std::string class_name;        // "Conv2D", ...; empty when the file has no model config
-  nlohmann::json config;         // the layer's "config" object; null without a model config
+  std::string class_name;            // "Conv2D", ...; empty when the file has no model config
+  nlohmann::json config;             // the layer's "config" object; null without a model config
   std::vector<std::string> inbound;  // names of the layers feeding it (first call only)
 };
 

@@ -147,9 +147,7 @@ absl::Status ParseMetadata(const std::string& path, const Json& value,
 SafetensorsFile::SafetensorsFile(std::string path, const char* data, size_t size)
     : path_(std::move(path)), data_(data), size_(size) {}
 
-SafetensorsFile::~SafetensorsFile() {
-  ::munmap(const_cast<char*>(data_), size_);
-}
+SafetensorsFile::~SafetensorsFile() { ::munmap(const_cast<char*>(data_), size_); }
 
 absl::StatusOr<std::unique_ptr<SafetensorsFile>> SafetensorsFile::Open(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -291,8 +289,12 @@ absl::StatusOr<std::vector<float>> SafetensorsFile::ToFloat32(absl::string_view 
   for (float& value : values) {
     const uint64_t bits = LoadLittleEndian(p, width);
     switch (tensor->dtype) {
-      case DType::kF16: value = HalfToFloat(static_cast<uint16_t>(bits)); break;
-      case DType::kBF16: value = BFloat16ToFloat(static_cast<uint16_t>(bits)); break;
+      case DType::kF16:
+        value = HalfToFloat(static_cast<uint16_t>(bits));
+        break;
+      case DType::kBF16:
+        value = BFloat16ToFloat(static_cast<uint16_t>(bits));
+        break;
       case DType::kF32: {
         const uint32_t bits32 = static_cast<uint32_t>(bits);
         std::memcpy(&value, &bits32, sizeof(value));

@@ -1,4 +1,3 @@
-#include "lib/testing/files.h"
 #include "lib/weights/safetensors.h"
 
 #include <algorithm>
@@ -17,6 +16,7 @@
 #include "absl/status/status.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lib/testing/files.h"
 #include "lib/weights/safetensors_writer.h"
 
 namespace mammo::weights {

@@ -1,4 +1,3 @@
-#include "lib/testing/files.h"
 #include "lib/weights/safetensors_writer.h"
 
 #include <unistd.h>
@@ -10,6 +9,7 @@
 #include "absl/status/status.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lib/testing/files.h"
 #include "nlohmann/json.hpp"
 
 namespace mammo::weights {

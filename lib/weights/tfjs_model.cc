@@ -28,7 +28,8 @@ constexpr uint64_t kMaxGroupBytes = uint64_t{8} << 30;
 absl::StatusOr<std::string> ReadWholeFile(const std::string& path, const std::string& what) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    const std::string message = absl::StrCat(path, ": cannot open ", what, ": ", std::strerror(errno));
+    const std::string message =
+        absl::StrCat(path, ": cannot open ", what, ": ", std::strerror(errno));
     return errno == ENOENT ? absl::NotFoundError(message) : absl::UnavailableError(message);
   }
   std::stringstream buffer;
@@ -66,7 +67,8 @@ struct Spec {
 
 absl::StatusOr<Spec> ParseWeightSpec(const std::string& path, int group, size_t index,
                                      const Json& entry) {
-  const std::string where = absl::StrCat(path, ": weightsManifest[", group, "].weights[", index, "]");
+  const std::string where =
+      absl::StrCat(path, ": weightsManifest[", group, "].weights[", index, "]");
   if (!entry.is_object()) return absl::InvalidArgumentError(where + " is not an object");
   if (!entry.contains("name") || !entry["name"].is_string()) {
     return absl::InvalidArgumentError(where + " has no name");
@@ -81,13 +83,15 @@ absl::StatusOr<Spec> ParseWeightSpec(const std::string& path, int group, size_t 
   }
   spec.elements = 1;
   for (const Json& dim : entry["shape"]) {
-    if (!dim.is_number_integer() || dim.get<int64_t>() < 0 || dim.get<int64_t>() > (int64_t{1} << 40)) {
+    if (!dim.is_number_integer() || dim.get<int64_t>() < 0 ||
+        dim.get<int64_t>() > (int64_t{1} << 40)) {
       return absl::InvalidArgumentError(absl::StrCat(named, " has a bad dimension ", dim.dump()));
     }
     w.shape.push_back(dim.get<int64_t>());
     spec.elements *= static_cast<uint64_t>(w.shape.back());
     if (spec.elements > kMaxGroupBytes) {
-      return absl::InvalidArgumentError(absl::StrCat(named, " is too large: shape ", entry["shape"].dump()));
+      return absl::InvalidArgumentError(
+          absl::StrCat(named, " is too large: shape ", entry["shape"].dump()));
     }
   }
   if (!entry.contains("dtype") || !entry["dtype"].is_string()) {
@@ -108,10 +112,9 @@ absl::StatusOr<Spec> ParseWeightSpec(const std::string& path, int group, size_t 
     if (w.quantization == "uint8" || w.quantization == "uint16") {
       element_size = w.quantization == "uint8" ? 1 : 2;
       for (const char* field : {"min", "scale"}) {
-        if (!q.contains(field) || !q[field].is_number() ||
-            !std::isfinite(q[field].get<double>())) {
-          return absl::InvalidArgumentError(
-              absl::StrCat(named, ": ", w.quantization, " quantization has no finite '", field, "'"));
+        if (!q.contains(field) || !q[field].is_number() || !std::isfinite(q[field].get<double>())) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              named, ": ", w.quantization, " quantization has no finite '", field, "'"));
         }
       }
       w.quant_min = q["min"].get<double>();
@@ -122,8 +125,9 @@ absl::StatusOr<Spec> ParseWeightSpec(const std::string& path, int group, size_t 
         return absl::InvalidArgumentError(named + ": float16 quantization of an int32 weight");
       }
     } else {
-      return absl::InvalidArgumentError(absl::StrCat(
-          named, ": quantization dtype '", w.quantization, "' (uint8, uint16 or float16 expected)"));
+      return absl::InvalidArgumentError(absl::StrCat(named, ": quantization dtype '",
+                                                     w.quantization,
+                                                     "' (uint8, uint16 or float16 expected)"));
     }
   }
   spec.bytes = spec.elements * element_size;
@@ -159,9 +163,10 @@ absl::Status Decode(const std::string& path, const std::vector<Shard>& shards, c
       }
     }
     if (!std::isfinite(value)) {
-      return absl::DataLossError(absl::StrCat(
-          path, ": weight '", w.name, "' element ", i, " is ", std::isnan(value) ? "NaN" : "infinite",
-          " (", Locate(shards, group_offset + i * element_size), ")"));
+      return absl::DataLossError(absl::StrCat(path, ": weight '", w.name, "' element ", i, " is ",
+                                              std::isnan(value) ? "NaN" : "infinite", " (",
+                                              Locate(shards, group_offset + i * element_size),
+                                              ")"));
     }
     w.values[i] = value;
   }
@@ -177,9 +182,9 @@ absl::StatusOr<KerasModel> ReadTfjsModel(const std::string& path) {
   if (!root.is_object()) return absl::InvalidArgumentError(path + ": not a JSON object");
   if (root.contains("format") && root["format"].is_string() &&
       root["format"].get<std::string>() != "layers-model") {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ": format '", root["format"].get<std::string>(),
-        "' is not a TF.js layers model (graph models hold no Keras layers)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": format '", root["format"].get<std::string>(),
+                     "' is not a TF.js layers model (graph models hold no Keras layers)"));
   }
   KerasModel model;
   model.path = path;
@@ -191,7 +196,8 @@ absl::StatusOr<KerasModel> ReadTfjsModel(const std::string& path) {
   if (topology.contains("keras_version") && topology["keras_version"].is_string()) {
     model.keras_version = topology["keras_version"].get<std::string>();
   }
-  const Json& model_config = topology.contains("model_config") ? topology["model_config"] : topology;
+  const Json& model_config =
+      topology.contains("model_config") ? topology["model_config"] : topology;
   ASSIGN_OR_RETURN(model.layers, ParseKerasModelConfig(path, model_config));
   model.has_config = true;
 
@@ -211,7 +217,8 @@ absl::StatusOr<KerasModel> ReadTfjsModel(const std::string& path) {
     std::vector<Spec> specs;
     uint64_t needed = 0;
     for (size_t i = 0; i < group["weights"].size(); ++i) {
-      ASSIGN_OR_RETURN(Spec spec, ParseWeightSpec(path, static_cast<int>(g), i, group["weights"][i]));
+      ASSIGN_OR_RETURN(Spec spec,
+                       ParseWeightSpec(path, static_cast<int>(g), i, group["weights"][i]));
       if (!names.insert(spec.weight.name).second) {
         return absl::InvalidArgumentError(
             absl::StrCat(path, ": weight '", spec.weight.name, "' is listed twice"));
@@ -238,19 +245,19 @@ absl::StatusOr<KerasModel> ReadTfjsModel(const std::string& path) {
       for (const Spec& spec : specs) {
         if (offset + spec.bytes > data.size()) {
           return absl::DataLossError(absl::StrCat(
-              path, ": shards ", absl::StrJoin(shards, ",", [](std::string* out, const Shard& s) {
-                out->append(s.path);
-              }),
+              path, ": shards ",
+              absl::StrJoin(shards, ",",
+                            [](std::string* out, const Shard& s) { out->append(s.path); }),
               " hold ", data.size(), " bytes but the manifest's weights need ", needed,
               ": weight '", spec.weight.name, "' (", spec.bytes, " bytes at group byte ", offset,
               ") is cut short (truncated or missing shard?)"));
         }
         offset += spec.bytes;
       }
-      return absl::DataLossError(absl::StrCat(
-          path, ": shards of weightsManifest[", g, "] hold ", data.size(),
-          " bytes but the manifest's weights need ", needed, ": ", data.size() - needed,
-          " bytes left over from ", Locate(shards, needed)));
+      return absl::DataLossError(
+          absl::StrCat(path, ": shards of weightsManifest[", g, "] hold ", data.size(),
+                       " bytes but the manifest's weights need ", needed, ": ",
+                       data.size() - needed, " bytes left over from ", Locate(shards, needed)));
     }
     uint64_t offset = 0;
     for (Spec& spec : specs) {

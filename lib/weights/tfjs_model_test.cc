@@ -79,8 +79,11 @@ Fixture Make(const std::string& name) {
 }
 
 absl::StatusOr<KerasModel> Write(const Fixture& f) {
-  Json root = {{"format", "layers-model"}, {"generatedBy", "keras v2.2.4"}, {"convertedBy", "test"},
-               {"modelTopology", Topology()}, {"weightsManifest", f.manifest}};
+  Json root = {{"format", "layers-model"},
+               {"generatedBy", "keras v2.2.4"},
+               {"convertedBy", "test"},
+               {"modelTopology", Topology()},
+               {"weightsManifest", f.manifest}};
   WriteFile(f.model_json, root.dump());
   WriteFile(f.dir + "/group1-shard1of2", f.shard1);
   WriteFile(f.dir + "/group1-shard2of2", f.shard2);
@@ -172,7 +175,8 @@ TEST(TfjsModelTest, NaNAndInfinityNameTheWeightAndByte) {
   g.shard2[5] = 0x7C;
   model = Write(g);
   EXPECT_EQ(model.status().code(), absl::StatusCode::kDataLoss);
-  EXPECT_THAT(model.status().message(), HasSubstr("'batch_normalization_1/gamma' element 0 is infinite"));
+  EXPECT_THAT(model.status().message(),
+              HasSubstr("'batch_normalization_1/gamma' element 0 is infinite"));
   EXPECT_THAT(model.status().message(), HasSubstr("shard 'group1-shard2of2' byte 4"));
 }
 
@@ -185,11 +189,27 @@ TEST(TfjsModelTest, CorruptFieldsAreInvalidArgumentNamingTheWeight) {
   const std::vector<Case> cases = {
       {"dtype", [](Json& w) { w["dtype"] = "float64"; }, "dtype 'float64'"},
       {"no dtype", [](Json& w) { w.erase("dtype"); }, "no dtype"},
-      {"shape", [](Json& w) { w["shape"] = {1, -1, 2, 3}; }, "bad dimension -1"},
+      {"shape",
+       [](Json& w) {
+         w["shape"] = {1, -1, 2, 3};
+       },
+       "bad dimension -1"},
       {"no shape", [](Json& w) { w.erase("shape"); }, "no shape"},
-      {"quant dtype", [](Json& w) { w["quantization"] = {{"dtype", "int4"}}; }, "'int4'"},
-      {"quant min", [](Json& w) { w["quantization"] = {{"dtype", "uint8"}, {"scale", 1}}; }, "'min'"},
-      {"quant scale", [](Json& w) { w["quantization"] = {{"dtype", "uint16"}, {"min", 0}, {"scale", "x"}}; }, "'scale'"},
+      {"quant dtype",
+       [](Json& w) {
+         w["quantization"] = {{"dtype", "int4"}};
+       },
+       "'int4'"},
+      {"quant min",
+       [](Json& w) {
+         w["quantization"] = {{"dtype", "uint8"}, {"scale", 1}};
+       },
+       "'min'"},
+      {"quant scale",
+       [](Json& w) {
+         w["quantization"] = {{"dtype", "uint16"}, {"min", 0}, {"scale", "x"}};
+       },
+       "'scale'"},
   };
   for (const Case& c : cases) {
     Fixture f = Make(std::string("corrupt_") + std::to_string(&c - cases.data()));

@@ -1,11 +1,11 @@
-// Test helper: runs given augmentation steps (Augmentor-compatible mode) on a PNG file with augment's single warp, so that
-// augment_pil_test can compare the result with PIL doing Augmentor's steps one by one.
+// Test helper: runs given augmentation steps (Augmentor-compatible mode) on a PNG file with
+// augment's single warp, so that augment_pil_test can compare the result with PIL doing Augmentor's
+// steps one by one.
 //   apply_steps_main IN.png OUT.png rotate=-7 shear=x:12 equalize=1 ...
 #include <cstdio>
+#include <opencv2/imgcodecs.hpp>
 #include <string>
 #include <vector>
-
-#include <opencv2/imgcodecs.hpp>
 
 #include "tools/augment/ops.h"
 

@@ -4,14 +4,13 @@
 #include <cmath>
 #include <map>
 #include <memory>
+#include <opencv2/core.hpp>
 #include <set>
 #include <utility>
 
-#include <opencv2/core.hpp>
-
 #include "absl/status/status.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "data_formats/record.pb.h"
@@ -45,9 +44,10 @@ absl::StatusOr<Split> OfficialSplit(const Record& record, const std::string& whe
   if (record.split() == SPLIT_NONE && (s == "train" || s == "test")) {
     return s == "train" ? TRAIN : TEST;
   }
-  return absl::FailedPreconditionError(absl::StrCat(
-      where, ": record '", record.id(),
-      "': split must be TRAIN or TEST (the dataset's official split), got ", Split_Name(record.split())));
+  return absl::FailedPreconditionError(
+      absl::StrCat(where, ": record '", record.id(),
+                   "': split must be TRAIN or TEST (the dataset's official split), got ",
+                   Split_Name(record.split())));
 }
 
 absl::StatusOr<std::vector<Source>> ReadSources(const std::vector<std::string>& inputs,
@@ -67,13 +67,14 @@ absl::StatusOr<std::vector<Source>> ReadSources(const std::vector<std::string>& 
     ASSIGN_OR_RETURN(Split split, OfficialSplit(record, where));
     absl::StatusOr<cv::Mat> pixels = DecodeImage(record.image());
     if (!pixels.ok()) {
-      return absl::DataLossError(absl::StrCat(where, ": record '", record.id(), "': ",
-                                              pixels.status().message()));
+      return absl::DataLossError(
+          absl::StrCat(where, ": record '", record.id(), "': ", pixels.status().message()));
     }
     if (pixels->type() != CV_8UC1) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          where, ": record '", record.id(), "': augment needs 8-bit grey images (roicrop's output), got ",
-          pixels->channels(), " channel(s) of ", record.image().bit_depth(), " bits"));
+      return absl::FailedPreconditionError(
+          absl::StrCat(where, ": record '", record.id(),
+                       "': augment needs 8-bit grey images (roicrop's output), got ",
+                       pixels->channels(), " channel(s) of ", record.image().bit_depth(), " bits"));
     }
     official->push_back(split);
     sources.push_back({record, *pixels});
@@ -99,7 +100,8 @@ std::set<std::string> ValidPatients(const std::vector<Source>& sources,
   std::set<std::string> valid;
   for (auto& stratum : strata) {
     for (size_t i = stratum.size(); i > 1; --i) {
-      std::swap(stratum[i - 1], stratum[static_cast<size_t>(rng.Int(0, static_cast<int64_t>(i) - 1))]);
+      std::swap(stratum[i - 1],
+                stratum[static_cast<size_t>(rng.Int(0, static_cast<int64_t>(i) - 1))]);
     }
     const size_t n = static_cast<size_t>(std::llround(fraction * stratum.size()));
     valid.insert(stratum.begin(), stratum.begin() + std::min(n, stratum.size()));
@@ -140,8 +142,9 @@ absl::StatusOr<Record> MakeSample(const Options& options, const std::vector<Sour
                                   const std::vector<size_t>& pool, uint64_t i, Split split) {
   Rng rng(options.seed, i);
   const size_t source_index =
-      options.per_image > 0 ? pool[i / options.per_image]
-                            : pool[static_cast<size_t>(rng.Int(0, static_cast<int64_t>(pool.size()) - 1))];
+      options.per_image > 0
+          ? pool[i / options.per_image]
+          : pool[static_cast<size_t>(rng.Int(0, static_cast<int64_t>(pool.size()) - 1))];
   const Source& source = sources[source_index];
   const Plan plan =
       MakePlan(options.ops, options.compat, source.pixels.cols, source.pixels.rows, rng);
@@ -197,9 +200,10 @@ absl::StatusOr<Report> Run(const Options& options) {
       const std::string& patient = sources[i].record.patient_id();
       auto [it, inserted] = first_split.emplace(patient, official[i]);
       if (!inserted && it->second != official[i]) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "patient '", patient, "' has records in both the official TRAIN and TEST splits (record '",
-            sources[i].record.id(), "'): the patient protocol needs them disjoint"));
+        return absl::FailedPreconditionError(
+            absl::StrCat("patient '", patient,
+                         "' has records in both the official TRAIN and TEST splits (record '",
+                         sources[i].record.id(), "'): the patient protocol needs them disjoint"));
       }
     }
     const std::set<std::string> valid =
@@ -214,7 +218,8 @@ absl::StatusOr<Report> Run(const Options& options) {
       }
     }
   }
-  if (pool.empty()) return absl::FailedPreconditionError("no records left to augment (no TRAIN records?)");
+  if (pool.empty())
+    return absl::FailedPreconditionError("no records left to augment (no TRAIN records?)");
   for (size_t i : pool) {
     sources[i].record.clear_image();
     sources[i].record.clear_masks();  // not warped: an augmented record carries no masks
@@ -231,7 +236,8 @@ absl::StatusOr<Report> Run(const Options& options) {
     std::vector<uint32_t> order(n);
     for (uint64_t i = 0; i < n; ++i) order[i] = static_cast<uint32_t>(i);
     Rng rng(options.seed, kSplitStream);
-    for (uint64_t i = n; i > 1; --i) std::swap(order[i - 1], order[rng.Int(0, static_cast<int64_t>(i) - 1)]);
+    for (uint64_t i = n; i > 1; --i)
+      std::swap(order[i - 1], order[rng.Int(0, static_cast<int64_t>(i) - 1)]);
     const uint64_t n_train = static_cast<uint64_t>(std::llround(options.paper_train * n));
     const uint64_t n_valid =
         std::min(n - n_train, static_cast<uint64_t>(std::llround(options.paper_valid * n)));
@@ -241,7 +247,9 @@ absl::StatusOr<Report> Run(const Options& options) {
     }
   }
 
-  StageInfo stage{"augment", "augment", std::string(cli::kVersion),
+  StageInfo stage{"augment",
+                  "augment",
+                  std::string(cli::kVersion),
                   {{"augmentor_compat", options.compat ? "true" : "false"},
                    {"encoding", options.encoding == Image::RAW ? "raw" : "png"},
                    {"ops", DescribeOps(options.ops)},
@@ -253,7 +261,8 @@ absl::StatusOr<Report> Run(const Options& options) {
     stage.parameters.push_back({"samples", absl::StrCat(options.samples)});
   }
   if (options.protocol == Protocol::kPaper) {
-    stage.parameters.push_back({"split", absl::StrCat(options.paper_train, ",", options.paper_valid)});
+    stage.parameters.push_back(
+        {"split", absl::StrCat(options.paper_train, ",", options.paper_valid)});
   } else {
     stage.parameters.push_back({"valid_fraction", absl::StrCat(options.valid_fraction)});
   }
@@ -261,7 +270,9 @@ absl::StatusOr<Report> Run(const Options& options) {
   std::unique_ptr<ShardWriter> writers[3];
   const char* names[] = {"_train@", "_valid@", "_test@"};
   for (int s = 0; s < 3; ++s) {
-    ASSIGN_OR_RETURN(writers[s], ShardWriter::Open(absl::StrCat(options.output, names[s], options.shards), stage));
+    ASSIGN_OR_RETURN(
+        writers[s],
+        ShardWriter::Open(absl::StrCat(options.output, names[s], options.shards), stage));
   }
 
   Report report;

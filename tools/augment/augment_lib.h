@@ -27,10 +27,10 @@ struct Options {
   int shards = 8;
   std::vector<OpSpec> ops = Table5();
   bool compat = true;
-  uint64_t samples = 0;   // augmented images drawn with replacement; or
-  uint64_t per_image = 0; // each augmented source this many times
+  uint64_t samples = 0;    // augmented images drawn with replacement; or
+  uint64_t per_image = 0;  // each augmented source this many times
   Protocol protocol = Protocol::kPatient;
-  double valid_fraction = 0.1;                // patient: share of train patients per label
+  double valid_fraction = 0.1;                  // patient: share of train patients per label
   double paper_train = 0.8, paper_valid = 0.1;  // paper: shares of the augmented images
   uint64_t seed = 1;
   int threads = 1;

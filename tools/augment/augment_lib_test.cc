@@ -4,10 +4,9 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <opencv2/core.hpp>
 #include <set>
 #include <sstream>
-
-#include <opencv2/core.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "data_formats/record.pb.h"

@@ -1,10 +1,9 @@
 // augment: Augmentor-faithful augmentation of ROI records into train/valid/test shard sets.
 #include <iostream>
+#include <opencv2/core.hpp>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <opencv2/core.hpp>
 
 #include "absl/flags/flag.h"
 #include "lib/cli/cli.h"
@@ -42,7 +41,8 @@ ABSL_FLAG(std::string, encoding, "png",
 
 namespace {
 
-constexpr char kUsage[] = R"(Usage: augment --output PREFIX (--samples N | --per_image K) [OPTION]... SPEC...
+constexpr char kUsage[] =
+    R"(Usage: augment --output PREFIX (--samples N | --per_image K) [OPTION]... SPEC...
 
 Augments ROI records (8-bit grey, as roicrop writes them; split TRAIN or TEST as the
 dataset gives it) the way the paper did with Augmentor, and writes three shard sets

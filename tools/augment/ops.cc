@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-
 #include <opencv2/imgproc.hpp>
 
 #include "absl/status/status.h"
@@ -35,12 +34,18 @@ double Round15(double x) { return std::nearbyint(x * 1e15) / 1e15; }
 
 const char* KindName(OpKind kind) {
   switch (kind) {
-    case OpKind::kRotate: return "rotate";
-    case OpKind::kShear: return "shear";
-    case OpKind::kEqualize: return "equalize";
-    case OpKind::kFlip: return "flip";
-    case OpKind::kBrightness: return "brightness";
-    case OpKind::kZoom: return "zoom";
+    case OpKind::kRotate:
+      return "rotate";
+    case OpKind::kShear:
+      return "shear";
+    case OpKind::kEqualize:
+      return "equalize";
+    case OpKind::kFlip:
+      return "flip";
+    case OpKind::kBrightness:
+      return "brightness";
+    case OpKind::kZoom:
+      return "zoom";
   }
   return "?";
 }
@@ -110,8 +115,7 @@ absl::StatusOr<OpSpec> ParseOp(const std::string& text) {
     spec = {OpKind::kZoom, 1.0, 1.0, 1.2};
   } else {
     return absl::InvalidArgumentError(absl::StrCat(
-        "--op '", text,
-        "': unknown operation (rotate, shear, equalize, flip, brightness, zoom)"));
+        "--op '", text, "': unknown operation (rotate, shear, equalize, flip, brightness, zoom)"));
   }
   if (!name_args.second.empty()) {
     for (absl::string_view item : absl::StrSplit(name_args.second, ',')) {
@@ -139,21 +143,23 @@ absl::StatusOr<OpSpec> ParseOp(const std::string& text) {
   if ((spec.kind == OpKind::kRotate && (spec.hi < 0 || spec.hi >= 45)) ||
       (spec.kind == OpKind::kShear && (spec.hi < 0 || spec.hi >= 60))) {
     // Beyond these the crops that Augmentor derives from the angle become empty.
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--op '", text, "': max must be in [0, 45) for rotate, [0, 60) for shear"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--op '", text, "': max must be in [0, 45) for rotate, [0, 60) for shear"));
   }
   if ((spec.kind == OpKind::kBrightness || spec.kind == OpKind::kZoom) &&
       (spec.lo <= 0 || spec.lo > spec.hi)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--op '", text, "': need 0 < min <= max"));
+    return absl::InvalidArgumentError(absl::StrCat("--op '", text, "': need 0 < min <= max"));
   }
   return spec;
 }
 
 std::vector<OpSpec> Table5() {
-  return {{OpKind::kRotate, 0.95, 0, 15},     {OpKind::kShear, 0.6, 0, 25},
-          {OpKind::kEqualize, 0.6},           {OpKind::kFlip, 0.7},
-          {OpKind::kBrightness, 0.8, 0.6, 1.2}, {OpKind::kZoom, 1.0, 1.0, 1.2}};
+  return {{OpKind::kRotate, 0.95, 0, 15},
+          {OpKind::kShear, 0.6, 0, 25},
+          {OpKind::kEqualize, 0.6},
+          {OpKind::kFlip, 0.7},
+          {OpKind::kBrightness, 0.8, 0.6, 1.2},
+          {OpKind::kZoom, 1.0, 1.0, 1.2}};
 }
 
 std::string DescribeOps(const std::vector<OpSpec>& ops) {
@@ -225,8 +231,8 @@ Affine Identity() { return Affine(1, 0, 0, 0, 1, 0); }
 Affine Compose(const Affine& first, const Affine& second) {
   // in = first(second(out)): the second's output is mapped into its input, which is the
   // first's output, then into the first's input.
-  const cv::Matx33d f(first(0, 0), first(0, 1), first(0, 2), first(1, 0), first(1, 1),
-                      first(1, 2), 0, 0, 1);
+  const cv::Matx33d f(first(0, 0), first(0, 1), first(0, 2), first(1, 0), first(1, 1), first(1, 2),
+                      0, 0, 1);
   const cv::Matx33d s(second(0, 0), second(0, 1), second(0, 2), second(1, 0), second(1, 1),
                       second(1, 2), 0, 0, 1);
   const cv::Matx33d m = f * s;
@@ -246,7 +252,8 @@ Affine RotateMap(int w, int h, double angle_deg, bool compat) {
     inner = CropResize(AugmentorRotateCrop(w, h, angle_deg), w, h);
   } else {
     // The largest centred rectangle of the input's aspect inside the rotated image.
-    const double ca = std::cos(Radians(std::abs(angle_deg))), sa = std::sin(Radians(std::abs(angle_deg)));
+    const double ca = std::cos(Radians(std::abs(angle_deg))),
+                 sa = std::sin(Radians(std::abs(angle_deg)));
     const double k = std::min(w / (w * ca + h * sa), h / (w * sa + h * ca));
     inner = CentredScale(w, h, 1 / k);
   }
@@ -274,16 +281,19 @@ Affine ShearMap(int w, int h, double angle_deg, char direction, bool compat) {
   // stretch back to w x h.
   if (direction == 'x') {
     const Affine transform(1, phi, -offset, 0, 1, 0);
-    return Compose(transform, CropResize({shift, 0, static_cast<double>(w), static_cast<double>(h)}, w, h));
+    return Compose(transform,
+                   CropResize({shift, 0, static_cast<double>(w), static_cast<double>(h)}, w, h));
   }
   const Affine transform(1, 0, 0, phi, 1, -offset);
-  return Compose(transform, CropResize({0, shift, static_cast<double>(w), static_cast<double>(h)}, w, h));
+  return Compose(transform,
+                 CropResize({0, shift, static_cast<double>(w), static_cast<double>(h)}, w, h));
 }
 
 Affine FlipMap(int w) { return Affine(-1, 0, w, 0, 1, 0); }
 
 cv::Size ZoomedSize(int w, int h, double factor) {
-  return {static_cast<int>(std::nearbyint(w * factor)), static_cast<int>(std::nearbyint(h * factor))};
+  return {static_cast<int>(std::nearbyint(w * factor)),
+          static_cast<int>(std::nearbyint(h * factor))};
 }
 
 Affine ZoomMap(int w, int h, double factor, bool compat) {
@@ -352,12 +362,17 @@ std::pair<std::string, std::string> DescribeStep(const Step& step) {
 
 Affine StepMap(const Step& step, int w, int h, bool compat) {
   switch (step.kind) {
-    case OpKind::kRotate: return RotateMap(w, h, step.value, compat);
-    case OpKind::kShear: return ShearMap(w, h, step.value, step.direction, compat);
-    case OpKind::kFlip: return FlipMap(w);
-    case OpKind::kZoom: return ZoomMap(w, h, step.value, compat);
+    case OpKind::kRotate:
+      return RotateMap(w, h, step.value, compat);
+    case OpKind::kShear:
+      return ShearMap(w, h, step.value, step.direction, compat);
+    case OpKind::kFlip:
+      return FlipMap(w);
+    case OpKind::kZoom:
+      return ZoomMap(w, h, step.value, compat);
     case OpKind::kEqualize:
-    case OpKind::kBrightness: break;
+    case OpKind::kBrightness:
+      break;
   }
   return Identity();
 }
@@ -383,7 +398,8 @@ absl::StatusOr<Step> ParseStep(const std::string& text) {
   std::string value = kv.second;
   if (step.kind == OpKind::kShear) {
     if (value.size() < 2 || (value[0] != 'x' && value[0] != 'y') || value[1] != ':') {
-      return absl::InvalidArgumentError(absl::StrCat("step '", text, "': want shear=x:ANGLE or y:ANGLE"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("step '", text, "': want shear=x:ANGLE or y:ANGLE"));
     }
     step.direction = value[0];
     value = value.substr(2);
@@ -439,7 +455,8 @@ cv::Mat Apply(const Plan& plan, const cv::Mat& image) {
     }
     return h;
   };
-  cv::Mat out = plan.geometric ? WarpBicubic(image, ToOpenCv(plan.map), image.size()) : image.clone();
+  cv::Mat out =
+      plan.geometric ? WarpBicubic(image, ToOpenCv(plan.map), image.size()) : image.clone();
   // Fold the pointwise steps into one table. Equalise needs the histogram of the image as the
   // steps before it left it: the histogram of the image its map gives, pushed through the
   // table so far. That image is only counted, so a bilinear warp (4x faster than bicubic)
@@ -451,9 +468,9 @@ cv::Mat Apply(const Plan& plan, const cv::Mat& image) {
   for (const Step& step : plan.steps) {
     if (step.kind == OpKind::kEqualize) {
       const Affine& map = plan.equalize_maps[equalize_index++];
-      const std::array<uint64_t, 256> before =
-          map == plan.map ? histogram(out) : map == Identity() ? histogram(image)
-                                                     : histogram(bilinear(map));
+      const std::array<uint64_t, 256> before = map == plan.map     ? histogram(out)
+                                               : map == Identity() ? histogram(image)
+                                                                   : histogram(bilinear(map));
       std::array<uint64_t, 256> now{};
       for (int v = 0; v < 256; ++v) now[lut[v]] += before[v];
       const Lut eq = EqualizeLut(now);

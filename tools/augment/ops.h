@@ -13,12 +13,11 @@
 
 #include <array>
 #include <cstdint>
+#include <opencv2/core.hpp>
 #include <random>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <opencv2/core.hpp>
 
 #include "absl/status/statusor.h"
 

@@ -1,9 +1,8 @@
 #include "tools/augment/ops.h"
 
 #include <cmath>
-#include <set>
-
 #include <opencv2/imgproc.hpp>
+#include <set>
 
 #include "gtest/gtest.h"
 #include "tools/augment/warp.h"
@@ -28,8 +27,8 @@ TEST(Rng, SameSeedAndIndexSameNumbers) {
 // Binomial standard deviation over 100,000 draws is at most 0.0016: 0.006 is almost 4 sigma,
 // and the draws are seeded, so the test is not flaky.
 TEST(Applies, CompatEffectiveProbabilities) {
-  const std::pair<double, double> cases[] = {
-      {0.6, 0.65}, {0.7, 0.75}, {0.8, 0.85}, {0.95, 0.95}, {1.0, 1.0}, {0.0, 0.05}};
+  const std::pair<double, double> cases[] = {{0.6, 0.65},  {0.7, 0.75}, {0.8, 0.85},
+                                             {0.95, 0.95}, {1.0, 1.0},  {0.0, 0.05}};
   for (const auto& [p, effective] : cases) {
     Rng rng(1, 0);
     int hits = 0;
@@ -183,9 +182,11 @@ cv::Mat TestImage(int w, int h) {
   cv::Mat img(h, w, CV_8U);
   for (int y = 0; y < h; ++y) {
     for (int x = 0; x < w; ++x) {
-      const double b = 120 * std::exp(-((x - 0.4 * w) * (x - 0.4 * w) + (y - 0.6 * h) * (y - 0.6 * h)) /
-                                      (0.05 * w * h));
-      img.at<uint8_t>(y, x) = cv::saturate_cast<uint8_t>(40 + 0.3 * x + b + 0.5 * (noise.at<uint8_t>(y, x) - 128) * 3);
+      const double b =
+          120 * std::exp(-((x - 0.4 * w) * (x - 0.4 * w) + (y - 0.6 * h) * (y - 0.6 * h)) /
+                         (0.05 * w * h));
+      img.at<uint8_t>(y, x) =
+          cv::saturate_cast<uint8_t>(40 + 0.3 * x + b + 0.5 * (noise.at<uint8_t>(y, x) - 128) * 3);
     }
   }
   return img;
@@ -203,8 +204,8 @@ cv::Mat StepByStep(const Plan& plan, cv::Mat img) {
   };
   auto crop_resize = [&](const cv::Mat& in, const Box& b) {
     cv::Mat out;
-    cv::resize(in(cv::Rect(static_cast<int>(b.x0), static_cast<int>(b.y0), static_cast<int>(b.x1 - b.x0),
-                           static_cast<int>(b.y1 - b.y0))),
+    cv::resize(in(cv::Rect(static_cast<int>(b.x0), static_cast<int>(b.y0),
+                           static_cast<int>(b.x1 - b.x0), static_cast<int>(b.y1 - b.y0))),
                out, cv::Size(w, h), 0, 0, cv::INTER_CUBIC);
     return out;
   };
@@ -216,8 +217,9 @@ cv::Mat StepByStep(const Plan& plan, cv::Mat img) {
         const double a = -step.value * M_PI / 180, c = std::cos(a), s = std::sin(a);
         const double X = canvas.width / 2, Y = canvas.height / 2;
         const Affine m(c, s, w / 2.0 - c * X - s * Y, -s, c, h / 2.0 + s * X - c * Y);
-        img = crop_resize(warp(img, m, cv::Size(static_cast<int>(canvas.width), static_cast<int>(canvas.height))),
-                          AugmentorRotateCrop(w, h, step.value));
+        img = crop_resize(
+            warp(img, m, cv::Size(static_cast<int>(canvas.width), static_cast<int>(canvas.height))),
+            AugmentorRotateCrop(w, h, step.value));
         break;
       }
       case OpKind::kShear: {
@@ -308,7 +310,8 @@ TEST(Composed, GeometryMatchesStepByStep) {
     const Plan plan = MakePlan(ops, /*compat=*/true, 320, 320, rng);
     const Difference d = Compare(Apply(plan, image), StepByStep(plan, image));
     std::string what;
-    for (const Step& s : plan.steps) what += DescribeStep(s).first + "=" + DescribeStep(s).second + " ";
+    for (const Step& s : plan.steps)
+      what += DescribeStep(s).first + "=" + DescribeStep(s).second + " ";
     EXPECT_LT(d.mean, 1.0) << what;
     EXPECT_LE(d.p99, 3) << what;
   }
@@ -317,10 +320,10 @@ TEST(Composed, GeometryMatchesStepByStep) {
 // Each geometric operation alone, at its extreme draws.
 TEST(Composed, SingleOperationsMatchStepByStep) {
   const cv::Mat image = TestImage(300, 260);
-  const std::vector<Step> steps = {{OpKind::kRotate, 15},       {OpKind::kRotate, -15},
-                                   {OpKind::kShear, 26, 'x'},   {OpKind::kShear, -24, 'x'},
-                                   {OpKind::kShear, 26, 'y'},   {OpKind::kShear, -1, 'y'},
-                                   {OpKind::kZoom, 1.2},         {OpKind::kZoom, 1.07}};
+  const std::vector<Step> steps = {{OpKind::kRotate, 15},     {OpKind::kRotate, -15},
+                                   {OpKind::kShear, 26, 'x'}, {OpKind::kShear, -24, 'x'},
+                                   {OpKind::kShear, 26, 'y'}, {OpKind::kShear, -1, 'y'},
+                                   {OpKind::kZoom, 1.2},      {OpKind::kZoom, 1.07}};
   for (const Step& step : steps) {
     const Plan plan = PlanFromSteps({step}, /*compat=*/true, 300, 260);
     const Difference d = Compare(Apply(plan, image), StepByStep(plan, image));
@@ -340,7 +343,8 @@ TEST(Composed, Table5MatchesStepByStep) {
     const Plan plan = MakePlan(Table5(), /*compat=*/true, 320, 320, rng);
     const Difference d = Compare(Apply(plan, image), StepByStep(plan, image));
     std::string what;
-    for (const Step& s : plan.steps) what += DescribeStep(s).first + "=" + DescribeStep(s).second + " ";
+    for (const Step& s : plan.steps)
+      what += DescribeStep(s).first + "=" + DescribeStep(s).second + " ";
     EXPECT_LT(d.mean, 2.0) << what;
     EXPECT_LE(d.p99, 8) << what;
   }
@@ -361,8 +365,10 @@ TEST(WarpBicubic, VectorEqualsScalarAndNearOpenCv) {
   const cv::Mat image = TestImage(320, 300);
   for (uint64_t i = 0; i < 30; ++i) {
     Rng rng(13, i);
-    const Plan plan = MakePlan({{OpKind::kRotate, 1, 0, 15}, {OpKind::kShear, 1, 0, 25},
-                                {OpKind::kFlip, 0.5}, {OpKind::kZoom, 1, 1.0, 1.2}},
+    const Plan plan = MakePlan({{OpKind::kRotate, 1, 0, 15},
+                                {OpKind::kShear, 1, 0, 25},
+                                {OpKind::kFlip, 0.5},
+                                {OpKind::kZoom, 1, 1.0, 1.2}},
                                /*compat=*/i % 2 == 0, 320, 300, rng);
     const Affine m = ToOpenCv(i == 0 ? RotateMap(320, 300, 40, true) : plan.map);
     const cv::Mat fast = WarpBicubic(image, m, image.size());

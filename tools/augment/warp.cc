@@ -65,10 +65,14 @@ __attribute__((target("avx2"), always_inline)) inline void Weights8(__m256 t, __
   const __m256 a2 = _mm256_set1_ps(kA + 2.0f), a3 = _mm256_set1_ps(kA + 3.0f);
   const __m256 t1 = _mm256_add_ps(t, one), u = _mm256_sub_ps(one, t);
   w[0] = _mm256_sub_ps(
-      _mm256_mul_ps(_mm256_add_ps(_mm256_mul_ps(_mm256_sub_ps(_mm256_mul_ps(a, t1), five_a), t1), eight_a), t1),
+      _mm256_mul_ps(
+          _mm256_add_ps(_mm256_mul_ps(_mm256_sub_ps(_mm256_mul_ps(a, t1), five_a), t1), eight_a),
+          t1),
       four_a);
-  w[1] = _mm256_add_ps(_mm256_mul_ps(_mm256_mul_ps(_mm256_sub_ps(_mm256_mul_ps(a2, t), a3), t), t), one);
-  w[2] = _mm256_add_ps(_mm256_mul_ps(_mm256_mul_ps(_mm256_sub_ps(_mm256_mul_ps(a2, u), a3), u), u), one);
+  w[1] = _mm256_add_ps(_mm256_mul_ps(_mm256_mul_ps(_mm256_sub_ps(_mm256_mul_ps(a2, t), a3), t), t),
+                       one);
+  w[2] = _mm256_add_ps(_mm256_mul_ps(_mm256_mul_ps(_mm256_sub_ps(_mm256_mul_ps(a2, u), a3), u), u),
+                       one);
   w[3] = _mm256_sub_ps(_mm256_sub_ps(_mm256_sub_ps(one, w[0]), w[1]), w[2]);
 }
 
@@ -76,18 +80,18 @@ __attribute__((target("avx2"), always_inline)) inline void Weights8(__m256 t, __
 // (checked by the caller). Returns false, writing nothing, when some are not.
 __attribute__((target("avx2"))) bool Eight(const cv::Mat& src, const RowMap& r, int x,
                                            uint8_t* out) {
-  const __m256 xs = _mm256_add_ps(_mm256_set1_ps(static_cast<float>(x)),
-                                  _mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7));
+  const __m256 xs =
+      _mm256_add_ps(_mm256_set1_ps(static_cast<float>(x)), _mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7));
   const __m256 fxs = _mm256_add_ps(_mm256_set1_ps(r.bx), _mm256_mul_ps(xs, _mm256_set1_ps(r.sx)));
   const __m256 fys = _mm256_add_ps(_mm256_set1_ps(r.by), _mm256_mul_ps(xs, _mm256_set1_ps(r.sy)));
   const __m256 fx0 = _mm256_floor_ps(fxs), fy0 = _mm256_floor_ps(fys);
   // Inside: 1 <= x0 <= cols - 3 and 1 <= y0 <= rows - 3 (compared in float: no overflow).
   const __m256 lo = _mm256_set1_ps(1.0f);
-  const __m256 inside = _mm256_and_ps(
-      _mm256_and_ps(_mm256_cmp_ps(fx0, lo, _CMP_GE_OQ),
-                    _mm256_cmp_ps(fx0, _mm256_set1_ps(src.cols - 3.0f), _CMP_LE_OQ)),
-      _mm256_and_ps(_mm256_cmp_ps(fy0, lo, _CMP_GE_OQ),
-                    _mm256_cmp_ps(fy0, _mm256_set1_ps(src.rows - 3.0f), _CMP_LE_OQ)));
+  const __m256 inside =
+      _mm256_and_ps(_mm256_and_ps(_mm256_cmp_ps(fx0, lo, _CMP_GE_OQ),
+                                  _mm256_cmp_ps(fx0, _mm256_set1_ps(src.cols - 3.0f), _CMP_LE_OQ)),
+                    _mm256_and_ps(_mm256_cmp_ps(fy0, lo, _CMP_GE_OQ),
+                                  _mm256_cmp_ps(fy0, _mm256_set1_ps(src.rows - 3.0f), _CMP_LE_OQ)));
   if (_mm256_movemask_ps(inside) != 0xff) return false;
   __m256 wx[4], wy[4];
   Weights8(_mm256_sub_ps(fxs, fx0), wx);
@@ -95,9 +99,9 @@ __attribute__((target("avx2"))) bool Eight(const cv::Mat& src, const RowMap& r, 
   const __m256i ix = _mm256_cvttps_epi32(fx0), iy = _mm256_cvttps_epi32(fy0);
   const __m256i stride = _mm256_set1_epi32(static_cast<int>(src.step[0]));
   // Byte offset of (ix - 1, iy - 1): each lane's four neighbours in a row are one 4-byte load.
-  const __m256i offset = _mm256_add_epi32(
-      _mm256_mullo_epi32(_mm256_sub_epi32(iy, _mm256_set1_epi32(1)), stride),
-      _mm256_sub_epi32(ix, _mm256_set1_epi32(1)));
+  const __m256i offset =
+      _mm256_add_epi32(_mm256_mullo_epi32(_mm256_sub_epi32(iy, _mm256_set1_epi32(1)), stride),
+                       _mm256_sub_epi32(ix, _mm256_set1_epi32(1)));
   alignas(32) int32_t offsets[8];
   _mm256_store_si256(reinterpret_cast<__m256i*>(offsets), offset);
   const __m256i byte = _mm256_set1_epi32(0xff);

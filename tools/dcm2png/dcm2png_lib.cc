@@ -3,11 +3,10 @@
 #include <algorithm>
 #include <filesystem>
 #include <memory>
+#include <opencv2/imgproc.hpp>
 #include <optional>
 #include <set>
 #include <utility>
-
-#include <opencv2/imgproc.hpp>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -84,10 +83,14 @@ Outcome Reject(std::string id, std::string reason, std::string detail) {
 // The reject reason for a decoding error.
 std::string ReasonFor(const absl::Status& status, const std::string& missing_reason) {
   switch (status.code()) {
-    case absl::StatusCode::kNotFound: return missing_reason;
-    case absl::StatusCode::kUnimplemented: return "unsupported_dicom";
-    case absl::StatusCode::kResourceExhausted: return "too_large";
-    default: return "corrupt_dicom";
+    case absl::StatusCode::kNotFound:
+      return missing_reason;
+    case absl::StatusCode::kUnimplemented:
+      return "unsupported_dicom";
+    case absl::StatusCode::kResourceExhausted:
+      return "too_large";
+    default:
+      return "corrupt_dicom";
   }
 }
 
@@ -143,23 +146,29 @@ class CaseConverter {
   Outcome Convert(const cbis::CaseRow& row, SharedImage& image) const {
     const std::string where = absl::StrCat(row.csv_name, ":", row.row);
     absl::StatusOr<cbis::CsvPath> image_path = cbis::ParseCsvPath(row.image_path);
-    if (!image_path.ok()) return Reject(where, "bad_csv_row", std::string(image_path.status().message()));
+    if (!image_path.ok())
+      return Reject(where, "bad_csv_row", std::string(image_path.status().message()));
     const std::string image_id = image_path->subject;
     const std::string id = absl::StrCat(image_id, "_", row.abnormality_id);
     Label label = LABEL_UNSPECIFIED;
     if (row.pathology == "BENIGN" || row.pathology == "BENIGN_WITHOUT_CALLBACK") label = BENIGN;
     if (row.pathology == "MALIGNANT") label = MALIGNANT;
     if (label == LABEL_UNSPECIFIED) {
-      return Reject(id, "bad_csv_row", absl::StrCat(where, ": unknown pathology '", row.pathology, "'"));
+      return Reject(id, "bad_csv_row",
+                    absl::StrCat(where, ": unknown pathology '", row.pathology, "'"));
     }
 
     std::optional<std::string> image_file = FindImage(*image_path, row.image_path);
     if (!image_file) {
-      return Reject(id, "image_not_found", absl::StrCat("no DICOM with series UID ", image_path->series_uid,
-                                                        " or PatientID ", image_id, " under --root"));
+      return Reject(id, "image_not_found",
+                    absl::StrCat("no DICOM with series UID ", image_path->series_uid,
+                                 " or PatientID ", image_id, " under --root"));
     }
-    const absl::StatusOr<DicomPixels>& decoded = image.Decode(*image_file, options_.process.max_pixels);
-    if (!decoded.ok()) return Reject(id, ReasonFor(decoded.status(), "image_not_found"), std::string(decoded.status().message()));
+    const absl::StatusOr<DicomPixels>& decoded =
+        image.Decode(*image_file, options_.process.max_pixels);
+    if (!decoded.ok())
+      return Reject(id, ReasonFor(decoded.status(), "image_not_found"),
+                    std::string(decoded.status().message()));
 
     Outcome outcome;
     outcome.id = id;
@@ -167,8 +176,10 @@ class CaseConverter {
     if (!mask.ok()) return Reject(id, "mask_not_found", std::string(mask.status().message()));
     std::string rescaled;
     if (mask->size() != image.size()) {
-      const std::string sizes = absl::StrCat("mask ", SizeText(mask->size()), ", image ", SizeText(image.size()));
-      if (options_.mask_mismatch == MaskMismatch::kSkip) return Reject(id, "mask_size_mismatch", sizes);
+      const std::string sizes =
+          absl::StrCat("mask ", SizeText(mask->size()), ", image ", SizeText(image.size()));
+      if (options_.mask_mismatch == MaskMismatch::kSkip)
+        return Reject(id, "mask_size_mismatch", sizes);
       cv::Mat resized;
       cv::resize(*mask, resized, image.size(), 0, 0, cv::INTER_NEAREST);
       *mask = std::move(resized);
@@ -188,7 +199,8 @@ class CaseConverter {
     if (!png.ok()) return Reject(id, "encode_failed", std::string(png.status().message()));
     *record.mutable_image() = *png;
     absl::StatusOr<Image> mask_png = GreyPngImage(*mask);
-    if (!mask_png.ok()) return Reject(id, "encode_failed", std::string(mask_png.status().message()));
+    if (!mask_png.ok())
+      return Reject(id, "encode_failed", std::string(mask_png.status().message()));
     *record.add_masks() = *std::move(mask_png);
 
     Attributes* a = record.mutable_attributes();
@@ -244,7 +256,8 @@ class CaseConverter {
   // The full image: its series, else the files whose PatientID is the image folder, else the
   // CSV path as written (which reaches files whose header did not read, so that their error
   // is reported rather than "not found").
-  std::optional<std::string> FindImage(const cbis::CsvPath& hint, const std::string& csv_path) const {
+  std::optional<std::string> FindImage(const cbis::CsvPath& hint,
+                                       const std::string& csv_path) const {
     std::vector<const cbis::IndexedFile*> found;
     for (const cbis::IndexedFile* f : index_.BySeries(hint.series_uid)) {
       if (f->header.patient_id == hint.subject) found.push_back(f);
@@ -300,11 +313,13 @@ absl::StatusOr<std::string> RejectsPath(const DatasetOptions& options) {
     return absl::InvalidArgumentError("--rejects is required when --output is -");
   }
   absl::StatusOr<ShardSetSpec> spec = ParseShardSetSpec(options.output);
-  if (!spec.ok()) return absl::InvalidArgumentError(absl::StrCat("--output: ", spec.status().message()));
+  if (!spec.ok())
+    return absl::InvalidArgumentError(absl::StrCat("--output: ", spec.status().message()));
   const std::filesystem::path folder = std::filesystem::path(spec->prefix).parent_path();
   std::error_code error;
   if (!folder.empty() && !std::filesystem::create_directories(folder, error) && error) {
-    return absl::PermissionDeniedError(absl::StrCat("--output: cannot create ", folder.string(), ": ", error.message()));
+    return absl::PermissionDeniedError(
+        absl::StrCat("--output: cannot create ", folder.string(), ": ", error.message()));
   }
   return spec->prefix + ".rejects.tsv";
 }
@@ -321,7 +336,8 @@ absl::StatusOr<std::vector<cbis::CaseRow>> ReadRows(const std::vector<std::strin
 // The unit of work is a run of consecutive rows that name the same image file (an image's
 // abnormalities are consecutive rows in CBIS-DDSM), so that the image is processed once.
 // Returns each unit's first row, then rows.size().
-std::vector<size_t> UnitStarts(const std::vector<cbis::CaseRow>& rows, const CaseConverter& converter) {
+std::vector<size_t> UnitStarts(const std::vector<cbis::CaseRow>& rows,
+                               const CaseConverter& converter) {
   std::vector<size_t> starts;
   std::optional<std::string> previous_file;
   for (size_t i = 0; i < rows.size(); ++i) {
@@ -342,7 +358,8 @@ class OutcomeWriter {
 
   absl::Status Take(Outcome outcome, const cbis::CaseRow& row) {
     if (outcome.record.has_value() && !ids_.insert(outcome.id).second) {
-      outcome = Reject(outcome.id, "duplicate_id", absl::StrCat(row.csv_name, ":", row.row, " repeats the id"));
+      outcome = Reject(outcome.id, "duplicate_id",
+                       absl::StrCat(row.csv_name, ":", row.row, " repeats the id"));
     }
     if (!outcome.warning.empty()) log_ << kTool << ": warning: " << outcome.warning << "\n";
     if (outcome.record.has_value()) {
@@ -350,7 +367,8 @@ class OutcomeWriter {
       ++summary_.written;
     } else {
       ++summary_.rejected[outcome.reason];
-      const std::string detail = absl::StrReplaceAll(outcome.detail, {{"\t", " "}, {"\n", " "}, {"\r", " "}});
+      const std::string detail =
+          absl::StrReplaceAll(outcome.detail, {{"\t", " "}, {"\n", " "}, {"\r", " "}});
       absl::StrAppend(&rejects_, outcome.id, "\t", outcome.reason, ": ", detail, "\n");
     }
     return absl::OkStatus();
@@ -385,13 +403,16 @@ cv::Mat ProcessPixels(const DicomPixels& image, const ProcessOptions& options) {
 absl::Status ConvertFile(const std::string& input, const std::string& output,
                          const FileOptions& options, std::ostream& log) {
   RETURN_IF_ERROR(ValidateProcessOptions(options.process));
-  if (options.bits != 8 && options.bits != 16) return absl::InvalidArgumentError("--bits must be 8 or 16");
+  if (options.bits != 8 && options.bits != 16)
+    return absl::InvalidArgumentError("--bits must be 8 or 16");
   if (options.bits == 16 && (options.process.clahe || options.voi)) {
-    return absl::InvalidArgumentError("--bits=16 writes the stored values and cannot go with --clahe or --voi");
+    return absl::InvalidArgumentError(
+        "--bits=16 writes the stored values and cannot go with --clahe or --voi");
   }
   cv::Mat out;
   if (options.voi) {
-    ASSIGN_OR_RETURN(std::optional<cv::Mat> windowed, ReadDicomVoi(input, options.process.max_pixels));
+    ASSIGN_OR_RETURN(std::optional<cv::Mat> windowed,
+                     ReadDicomVoi(input, options.process.max_pixels));
     if (windowed.has_value()) {
       out = options.process.clahe
                 ? ApplyClahe(*windowed, options.process.clahe_clip, options.process.clahe_tiles)
@@ -415,7 +436,8 @@ absl::Status ConvertFile(const std::string& input, const std::string& output,
 absl::StatusOr<MaskMismatch> ParseMaskMismatch(const std::string& text) {
   if (text == "rescale") return MaskMismatch::kRescale;
   if (text == "skip") return MaskMismatch::kSkip;
-  return absl::InvalidArgumentError(absl::StrCat("--mask_mismatch must be rescale or skip, not '", text, "'"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("--mask_mismatch must be rescale or skip, not '", text, "'"));
 }
 
 std::string SummaryLine(const DatasetSummary& summary, const std::string& output) {
@@ -425,7 +447,8 @@ std::string SummaryLine(const DatasetSummary& summary, const std::string& output
     rejected += count;
     reasons.push_back(absl::StrCat(reason, " ", count));
   }
-  std::string line = absl::StrCat("wrote ", summary.written, " records to ", output, "; rejected ", rejected);
+  std::string line =
+      absl::StrCat("wrote ", summary.written, " records to ", output, "; rejected ", rejected);
   if (!reasons.empty()) absl::StrAppend(&line, " (", absl::StrJoin(reasons, ", "), ")");
   if (summary.unreadable_files > 0) {
     absl::StrAppend(&line, "; ", summary.unreadable_files, " unreadable files under --root");
@@ -436,9 +459,11 @@ std::string SummaryLine(const DatasetSummary& summary, const std::string& output
 
 absl::StatusOr<DatasetSummary> ConvertDataset(const DatasetOptions& options, std::ostream& log) {
   RETURN_IF_ERROR(ValidateProcessOptions(options.process));
-  if (options.csv_files.empty()) return absl::InvalidArgumentError("--csv is required in dataset mode");
+  if (options.csv_files.empty())
+    return absl::InvalidArgumentError("--csv is required in dataset mode");
   if (options.root.empty()) return absl::InvalidArgumentError("--root is required in dataset mode");
-  if (options.output.empty()) return absl::InvalidArgumentError("--output is required in dataset mode");
+  if (options.output.empty())
+    return absl::InvalidArgumentError("--output is required in dataset mode");
   DatasetSummary summary;
   ASSIGN_OR_RETURN(summary.rejects_path, RejectsPath(options));
   ASSIGN_OR_RETURN(const std::vector<cbis::CaseRow> rows, ReadRows(options.csv_files));
@@ -446,7 +471,8 @@ absl::StatusOr<DatasetSummary> ConvertDataset(const DatasetOptions& options, std
   ASSIGN_OR_RETURN(cbis::DicomIndex index, cbis::DicomIndex::Build(options.root, threads));
   summary.unreadable_files = index.unreadable().size();
 
-  StageInfo stage{kTool, kTool, std::string(cli::kVersion), CaseConverter::StageParameters(options)};
+  StageInfo stage{kTool, kTool, std::string(cli::kVersion),
+                  CaseConverter::StageParameters(options)};
   ASSIGN_OR_RETURN(std::unique_ptr<ShardWriter> writer, ShardWriter::Open(options.output, stage));
   const CaseConverter converter(options, index);
   const std::vector<size_t> unit_starts = UnitStarts(rows, converter);
@@ -480,8 +506,8 @@ absl::StatusOr<DatasetSummary> ConvertDataset(const DatasetOptions& options, std
   uint64_t rejected = 0;
   for (const auto& entry : summary.rejected) rejected += entry.second;
   if (options.strict && rejected > 0) {
-    return absl::DataLossError(absl::StrCat(rejected, " cases rejected and --strict is set; see ",
-                                            summary.rejects_path));
+    return absl::DataLossError(
+        absl::StrCat(rejected, " cases rejected and --strict is set; see ", summary.rejects_path));
   }
   return summary;
 }

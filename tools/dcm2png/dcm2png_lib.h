@@ -31,11 +31,10 @@
 
 #include <cstdint>
 #include <map>
+#include <opencv2/core.hpp>
 #include <ostream>
 #include <string>
 #include <vector>
-
-#include <opencv2/core.hpp>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -88,7 +87,8 @@ struct DatasetSummary {
   std::string rejects_path;
 };
 
-// "wrote N records to SPEC; rejected M (reason K, ...); U unreadable files under --root; rejects in PATH"
+// "wrote N records to SPEC; rejected M (reason K, ...); U unreadable files under --root; rejects in
+// PATH"
 std::string SummaryLine(const DatasetSummary& summary, const std::string& output);
 
 // Dataset mode. Warnings (rescaled masks) and, at the end, the summary line go to `log`.

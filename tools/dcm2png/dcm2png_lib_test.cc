@@ -4,10 +4,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <sstream>
-
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
+#include <sstream>
 
 #include "data_formats/record.pb.h"
 #include "gmock/gmock.h"
@@ -20,8 +19,8 @@ namespace mammo::dcm2png {
 namespace {
 
 namespace fs = std::filesystem;
-using ::testing::HasSubstr;
 using testing::DicomSpec;
+using ::testing::HasSubstr;
 using testing::WriteTestDicom;
 
 std::string ReadAll(const std::string& path) {
@@ -40,14 +39,16 @@ cv::Mat HandMinMax(const cv::Mat& in) {
   cv::Mat out(in.size(), CV_8U);
   for (int r = 0; r < in.rows; ++r)
     for (int c = 0; c < in.cols; ++c)
-      out.at<uint8_t>(r, c) = static_cast<uint8_t>(std::floor(255.0 * (in.at<uint16_t>(r, c) - lo) / (hi - lo) + 0.5));
+      out.at<uint8_t>(r, c) =
+          static_cast<uint8_t>(std::floor(255.0 * (in.at<uint16_t>(r, c) - lo) / (hi - lo) + 0.5));
   return out;
 }
 
 cv::Mat Full(int seed) {
   cv::Mat m(30, 40, CV_16U);
   for (int r = 0; r < m.rows; ++r)
-    for (int c = 0; c < m.cols; ++c) m.at<uint16_t>(r, c) = static_cast<uint16_t>(1000 + seed * 7 + (r * 40 + c) * 10);
+    for (int c = 0; c < m.cols; ++c)
+      m.at<uint16_t>(r, c) = static_cast<uint16_t>(1000 + seed * 7 + (r * 40 + c) * 10);
   return m;
 }
 
@@ -77,19 +78,30 @@ constexpr char kMassHeader[] =
 class TreeTest : public ::testing::Test {
  protected:
   const std::string p1 = "Mass-Training_P_00001_LEFT_CC/1.2.3.100.11111/1.2.3.200.22222/000000.dcm";
-  const std::string p1_1_crop = "Mass-Training_P_00001_LEFT_CC_1/1.2.3.101.33333/1.2.3.201.44444/000000.dcm";
-  const std::string p1_1_mask = "Mass-Training_P_00001_LEFT_CC_1/1.2.3.101.33333/1.2.3.201.44444/000001.dcm";
-  const std::string p1_2_crop = "Mass-Training_P_00001_LEFT_CC_2/1.2.3.102.55555/1.2.3.202.66666/000000.dcm";
-  const std::string p1_2_mask = "Mass-Training_P_00001_LEFT_CC_2/1.2.3.102.55555/1.2.3.203.77777/000000.dcm";
-  const std::string p4 = "Mass-Training_P_00004_RIGHT_MLO/1.2.3.104.10101/1.2.3.204.20202/000000.dcm";
-  const std::string p4_1_crop = "Mass-Training_P_00004_RIGHT_MLO_1/1.2.3.105.30303/1.2.3.205.40404/000000.dcm";
-  const std::string p4_1_mask = "Mass-Training_P_00004_RIGHT_MLO_1/1.2.3.105.30303/1.2.3.205.40404/000001.dcm";
+  const std::string p1_1_crop =
+      "Mass-Training_P_00001_LEFT_CC_1/1.2.3.101.33333/1.2.3.201.44444/000000.dcm";
+  const std::string p1_1_mask =
+      "Mass-Training_P_00001_LEFT_CC_1/1.2.3.101.33333/1.2.3.201.44444/000001.dcm";
+  const std::string p1_2_crop =
+      "Mass-Training_P_00001_LEFT_CC_2/1.2.3.102.55555/1.2.3.202.66666/000000.dcm";
+  const std::string p1_2_mask =
+      "Mass-Training_P_00001_LEFT_CC_2/1.2.3.102.55555/1.2.3.203.77777/000000.dcm";
+  const std::string p4 =
+      "Mass-Training_P_00004_RIGHT_MLO/1.2.3.104.10101/1.2.3.204.20202/000000.dcm";
+  const std::string p4_1_crop =
+      "Mass-Training_P_00004_RIGHT_MLO_1/1.2.3.105.30303/1.2.3.205.40404/000000.dcm";
+  const std::string p4_1_mask =
+      "Mass-Training_P_00004_RIGHT_MLO_1/1.2.3.105.30303/1.2.3.205.40404/000001.dcm";
   const std::string p5 = "Mass-Training_P_00005_LEFT_CC/1.2.3.106.50505/1.2.3.206.60606/000000.dcm";
-  const std::string p5_1_crop = "Mass-Training_P_00005_LEFT_CC_1/1.2.3.107.70707/1.2.3.207.80808/000000.dcm";
-  const std::string p5_1_mask = "Mass-Training_P_00005_LEFT_CC_1/1.2.3.107.70707/1.2.3.207.80808/000001.dcm";
+  const std::string p5_1_crop =
+      "Mass-Training_P_00005_LEFT_CC_1/1.2.3.107.70707/1.2.3.207.80808/000000.dcm";
+  const std::string p5_1_mask =
+      "Mass-Training_P_00005_LEFT_CC_1/1.2.3.107.70707/1.2.3.207.80808/000001.dcm";
   const std::string t10 = "Mass-Test_P_00010_LEFT_MLO/1.2.3.110.90909/1.2.3.210.12121/000000.dcm";
-  const std::string t10_1_crop = "Mass-Test_P_00010_LEFT_MLO_1/1.2.3.111.13131/1.2.3.211.14141/000000.dcm";
-  const std::string t10_1_mask = "Mass-Test_P_00010_LEFT_MLO_1/1.2.3.111.13131/1.2.3.211.14141/000001.dcm";
+  const std::string t10_1_crop =
+      "Mass-Test_P_00010_LEFT_MLO_1/1.2.3.111.13131/1.2.3.211.14141/000000.dcm";
+  const std::string t10_1_mask =
+      "Mass-Test_P_00010_LEFT_MLO_1/1.2.3.111.13131/1.2.3.211.14141/000001.dcm";
 
   const cv::Mat mask_1_1 = Mask({40, 30}, {5, 5, 10, 8});
   const cv::Mat mask_1_2 = Mask({40, 30}, {20, 10, 6, 6});
@@ -108,7 +120,8 @@ class TreeTest : public ::testing::Test {
         {p4, "full mammogram images", "1-1.dcm", Full(4), "full mammogram images"},
         {p4_1_crop, "ROI mask images", "1-1.dcm", Crop(), "cropped images"},
         {p4_1_mask, "ROI mask images", "1-2.dcm", mask_4_1, "ROI mask images"},
-        {p5, "full mammogram images", "1-1.dcm", Full(5), "full mammogram images", /*truncate=*/true},
+        {p5, "full mammogram images", "1-1.dcm", Full(5), "full mammogram images",
+         /*truncate=*/true},
         {p5_1_crop, "ROI mask images", "1-1.dcm", Crop(), "cropped images"},
         {p5_1_mask, "ROI mask images", "1-2.dcm", mask_5_1, "ROI mask images"},
         {t10, "full mammogram images", "1-1.dcm", Full(10), "full mammogram images"},
@@ -123,17 +136,17 @@ class TreeTest : public ::testing::Test {
     const std::string train = dir + "/mass_case_description_train_set.csv";
     const std::string test = dir + "/mass_case_description_test_set.csv";
     std::ofstream(train, std::ios::binary)
-        << kMassHeader
-        << "P_00001,3,LEFT,CC,1,mass,IRREGULAR,SPICULATED,5,MALIGNANT,4," << p1 << "," << p1_1_crop << ",\""
-        << p1_1_mask << "\n\"\r\n"
-        << "P_00001,3,LEFT,CC,2,mass,OVAL,CIRCUMSCRIBED,3,BENIGN_WITHOUT_CALLBACK,0," << p1 << "," << p1_2_mask
-        << "," << p1_2_crop << "\r\n"
-        << "P_00004,2,RIGHT,MLO,1,mass,ROUND,OBSCURED,4,BENIGN,3," << p4 << "," << p4_1_crop << "," << p4_1_mask << "\r\n"
-        << "P_00005,1,LEFT,CC,1,mass,LOBULATED,ILL_DEFINED,4,MALIGNANT,5," << p5 << "," << p5_1_crop << ","
-        << p5_1_mask << "\r\n";
+        << kMassHeader << "P_00001,3,LEFT,CC,1,mass,IRREGULAR,SPICULATED,5,MALIGNANT,4," << p1
+        << "," << p1_1_crop << ",\"" << p1_1_mask << "\n\"\r\n"
+        << "P_00001,3,LEFT,CC,2,mass,OVAL,CIRCUMSCRIBED,3,BENIGN_WITHOUT_CALLBACK,0," << p1 << ","
+        << p1_2_mask << "," << p1_2_crop << "\r\n"
+        << "P_00004,2,RIGHT,MLO,1,mass,ROUND,OBSCURED,4,BENIGN,3," << p4 << "," << p4_1_crop << ","
+        << p4_1_mask << "\r\n"
+        << "P_00005,1,LEFT,CC,1,mass,LOBULATED,ILL_DEFINED,4,MALIGNANT,5," << p5 << "," << p5_1_crop
+        << "," << p5_1_mask << "\r\n";
     std::ofstream(test, std::ios::binary)
-        << kMassHeader << "P_00010,4,LEFT,MLO,1,mass,OVAL,CIRCUMSCRIBED,2,BENIGN,2," << t10 << "," << t10_1_crop
-        << "," << t10_1_mask << "\r\n";
+        << kMassHeader << "P_00010,4,LEFT,MLO,1,mass,OVAL,CIRCUMSCRIBED,2,BENIGN,2," << t10 << ","
+        << t10_1_crop << "," << t10_1_mask << "\r\n";
     return {train, test};
   }
 
@@ -150,14 +163,16 @@ class TreeTest : public ::testing::Test {
       spec.series_description = f.series_description;
       std::string path = root + "/" + f.csv_path;
       if (nbia) {
-        path = root + "/CBIS-DDSM/" + parts[0] + "/07-20-2016-DDSM-" + parts[1].substr(parts[1].size() - 5) +
-               "/1.000000-" + f.nbia_series_description + "-" + parts[2].substr(parts[2].size() - 5) + "/" + f.nbia_name;
+        path = root + "/CBIS-DDSM/" + parts[0] + "/07-20-2016-DDSM-" +
+               parts[1].substr(parts[1].size() - 5) + "/1.000000-" + f.nbia_series_description +
+               "-" + parts[2].substr(parts[2].size() - 5) + "/" + f.nbia_name;
       }
       fs::create_directories(fs::path(path).parent_path());
       ASSERT_TRUE(WriteTestDicom(path, f.pixels, spec).ok()) << path;
       if (f.truncate) {
         const std::string bytes = ReadAll(path);
-        std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes.substr(0, bytes.size() - 500);
+        std::ofstream(path, std::ios::binary | std::ios::trunc)
+            << bytes.substr(0, bytes.size() - 500);
       }
     }
   }
@@ -196,8 +211,10 @@ TEST_F(TreeTest, CsvLayoutGivesTheDocumentedRecordsAndRejects) {
   ASSERT_TRUE(summary.ok()) << summary.status();
   EXPECT_EQ(summary->written, 4u);
   EXPECT_EQ(summary->rejected, (std::map<std::string, uint64_t>{{"corrupt_dicom", 1}}));
-  EXPECT_THAT(log.str(), HasSubstr("warning: Mass-Training_P_00004_RIGHT_MLO_1: mask 20x15, image 40x30"));
-  EXPECT_THAT(log.str(), HasSubstr("wrote 4 records to " + options.output + "; rejected 1 (corrupt_dicom 1)"));
+  EXPECT_THAT(log.str(),
+              HasSubstr("warning: Mass-Training_P_00004_RIGHT_MLO_1: mask 20x15, image 40x30"));
+  EXPECT_THAT(log.str(),
+              HasSubstr("wrote 4 records to " + options.output + "; rejected 1 (corrupt_dicom 1)"));
   const std::string rejects = ReadAll(::testing::TempDir() + "/csv_out/records.rejects.tsv");
   EXPECT_THAT(rejects, HasSubstr("id\treason\nMass-Training_P_00005_LEFT_CC_1\tcorrupt_dicom: "));
   EXPECT_THAT(rejects, HasSubstr("000000.dcm: not a readable DICOM file"));
@@ -260,7 +277,8 @@ TEST_F(TreeTest, NbiaLayoutGivesIdenticalRecords) {
   std::vector<Record> b = ReadRecords(nbia.output);
   ASSERT_EQ(a.size(), 4u);
   ASSERT_EQ(b.size(), a.size());
-  for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].SerializeAsString(), b[i].SerializeAsString()) << a[i].id();
+  for (size_t i = 0; i < a.size(); ++i)
+    EXPECT_EQ(a[i].SerializeAsString(), b[i].SerializeAsString()) << a[i].id();
 }
 
 TEST_F(TreeTest, ThreadCountDoesNotChangeTheBytes) {
@@ -290,8 +308,10 @@ TEST_F(TreeTest, MaskMismatchSkipAndStrict) {
   EXPECT_EQ(summary->written, 3u);
   EXPECT_EQ(summary->rejected,
             (std::map<std::string, uint64_t>{{"corrupt_dicom", 1}, {"mask_size_mismatch", 1}}));
-  EXPECT_THAT(ReadAll(::testing::TempDir() + "/skip_out/records.rejects.tsv"),
-              HasSubstr("Mass-Training_P_00004_RIGHT_MLO_1\tmask_size_mismatch: mask 20x15, image 40x30\n"));
+  EXPECT_THAT(
+      ReadAll(::testing::TempDir() + "/skip_out/records.rejects.tsv"),
+      HasSubstr(
+          "Mass-Training_P_00004_RIGHT_MLO_1\tmask_size_mismatch: mask 20x15, image 40x30\n"));
 
   options.strict = true;
   summary = ConvertDataset(options, log);
@@ -307,11 +327,13 @@ TEST_F(TreeTest, MissingFilesAreRejectedNotFatal) {
   fs::remove(options.root + "/" + t10_1_mask);
   // A file whose header does not read is not in the index; the CSV path still reaches it,
   // so both of its cases say why.
-  std::ofstream(options.root + "/" + p1, std::ios::binary | std::ios::trunc) << std::string(4000, 'x');
+  std::ofstream(options.root + "/" + p1, std::ios::binary | std::ios::trunc)
+      << std::string(4000, 'x');
   auto summary = ConvertDataset(options, log);
   ASSERT_TRUE(summary.ok()) << summary.status();
-  EXPECT_EQ(summary->rejected, (std::map<std::string, uint64_t>{
-                                   {"corrupt_dicom", 3}, {"image_not_found", 1}, {"mask_not_found", 1}}));
+  EXPECT_EQ(summary->rejected,
+            (std::map<std::string, uint64_t>{
+                {"corrupt_dicom", 3}, {"image_not_found", 1}, {"mask_not_found", 1}}));
   EXPECT_EQ(summary->unreadable_files, 1u);
   EXPECT_EQ(summary->written, 0u);
   EXPECT_THAT(log.str(), HasSubstr("1 unreadable files under --root"));
@@ -338,21 +360,25 @@ TEST(ConvertFileTest, MinMaxBitsSixteenMonochrome1AndFlagChecks) {
   ASSERT_TRUE(WriteTestDicom(dir + "/mono1.dcm", pixels, mono1).ok());
   options.bits = 8;
   ASSERT_TRUE(ConvertFile(dir + "/mono1.dcm", dir + "/mono1.png", options, log).ok());
-  EXPECT_TRUE(Same(*DecodeImageFile(ReadAll(dir + "/mono1.png"), "mono1.png"),
-                   (cv::Mat_<uint8_t>(2, 3) << 255, 128, 0, 191, 255, 0)));  // round(255*(max-v)/range)
+  EXPECT_TRUE(
+      Same(*DecodeImageFile(ReadAll(dir + "/mono1.png"), "mono1.png"),
+           (cv::Mat_<uint8_t>(2, 3) << 255, 128, 0, 191, 255, 0)));  // round(255*(max-v)/range)
 
   options.voi = true;  // no window in the file: min-max, with a note
   ASSERT_TRUE(ConvertFile(dir + "/one.dcm", dir + "/voi.png", options, log).ok());
   EXPECT_THAT(log.str(), HasSubstr("has no VOI window or LUT; using min-max"));
 
   options.bits = 16;
-  EXPECT_EQ(ConvertFile(dir + "/one.dcm", dir + "/x.png", options, log).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ConvertFile(dir + "/one.dcm", dir + "/x.png", options, log).code(),
+            absl::StatusCode::kInvalidArgument);
   options = FileOptions();
   options.process.clahe_tiles = 0;
-  EXPECT_EQ(ConvertFile(dir + "/one.dcm", dir + "/x.png", options, log).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ConvertFile(dir + "/one.dcm", dir + "/x.png", options, log).code(),
+            absl::StatusCode::kInvalidArgument);
   options = FileOptions();
   options.process.max_pixels = 5;
-  EXPECT_EQ(ConvertFile(dir + "/one.dcm", dir + "/x.png", options, log).code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(ConvertFile(dir + "/one.dcm", dir + "/x.png", options, log).code(),
+            absl::StatusCode::kResourceExhausted);
   EXPECT_FALSE(fs::exists(dir + "/x.png"));
 }
 

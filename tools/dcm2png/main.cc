@@ -1,9 +1,8 @@
 // dcm2png: DICOM mammograms to PNG, one file or a whole CBIS-DDSM download to records.
 #include <iostream>
+#include <opencv2/core.hpp>
 #include <string>
 #include <vector>
-
-#include <opencv2/core.hpp>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_split.h"
@@ -11,8 +10,7 @@
 #include "lib/cli/malloc_tuning.h"
 #include "tools/dcm2png/dcm2png_lib.h"
 
-ABSL_FLAG(bool, clahe, false,
-          "After min-max, apply CLAHE (the paper's processing; both modes).");
+ABSL_FLAG(bool, clahe, false, "After min-max, apply CLAHE (the paper's processing; both modes).");
 ABSL_FLAG(double, clahe_clip, 2.0, "CLAHE clip limit, OpenCV's unit (the paper: 2.0).");
 ABSL_FLAG(int, clahe_tiles, 8, "CLAHE grid: the image is cut into N x N tiles (the paper: 8).");
 ABSL_FLAG(uint64_t, max_pixels, 100000000,
@@ -21,8 +19,9 @@ ABSL_FLAG(int, bits, 8, "One-file mode: 8 (min-max) or 16 (the stored values, un
 ABSL_FLAG(bool, voi, false,
           "One-file mode: render through the file's first window or VOI LUT instead of min-max "
           "(min-max, with a note, when it has none).");
-ABSL_FLAG(std::vector<std::string>, csv, {},
-          "Dataset mode: a CBIS-DDSM case description CSV; repeat the flag or separate with commas.");
+ABSL_FLAG(
+    std::vector<std::string>, csv, {},
+    "Dataset mode: a CBIS-DDSM case description CSV; repeat the flag or separate with commas.");
 ABSL_FLAG(std::string, root, "", "Dataset mode: the folder holding the DICOM files (any layout).");
 ABSL_FLAG(std::string, output, "", "Dataset mode: the shard set to write, e.g. out/full@8, or -.");
 ABSL_FLAG(std::string, rejects, "",
@@ -93,7 +92,8 @@ int main(int argc, char** argv) {
   if (absl::GetFlag(FLAGS_bits) != 8 || absl::GetFlag(FLAGS_voi)) {
     return mammo::cli::UsageError("--bits and --voi belong to one-file mode");
   }
-  absl::StatusOr<d::MaskMismatch> mismatch = d::ParseMaskMismatch(absl::GetFlag(FLAGS_mask_mismatch));
+  absl::StatusOr<d::MaskMismatch> mismatch =
+      d::ParseMaskMismatch(absl::GetFlag(FLAGS_mask_mismatch));
   if (!mismatch.ok()) return mammo::cli::UsageError(mismatch.status().message());
   d::DatasetOptions options;
   options.csv_files = csv_files;

@@ -41,10 +41,10 @@ absl::Status Embed(const EmbedOptions& options) {
   const size_t batch_size = options.batch > 0 ? options.batch : net->BatchForAllThreads();
   const std::vector<std::pair<std::string, std::string>> parameters = net->Parameters();
   ASSIGN_OR_RETURN(std::unique_ptr<ShardReader> reader, ShardReader::Open(options.inputs));
-  ASSIGN_OR_RETURN(std::unique_ptr<ShardWriter> writer,
-                   ShardWriter::Open(options.output, StageInfo{"embed", cli::ToolName(),
-                                                               std::string(cli::kVersion),
-                                                               parameters}));
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<ShardWriter> writer,
+      ShardWriter::Open(options.output, StageInfo{"embed", cli::ToolName(),
+                                                  std::string(cli::kVersion), parameters}));
   cli::Progress progress("images", reader->ExpectedRecords());
   const auto start = std::chrono::steady_clock::now();
   uint64_t images = 0;
@@ -92,8 +92,8 @@ absl::Status Embed(const EmbedOptions& options) {
   progress.Finish();
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::cerr << cli::ToolName() << ": " << images << " images, " << net->info().name << " at " << size
-            << "x" << size << ", " << seconds << " s, "
+  std::cerr << cli::ToolName() << ": " << images << " images, " << net->info().name << " at "
+            << size << "x" << size << ", " << seconds << " s, "
             << (seconds > 0 ? images / seconds : 0.0) << " images/s\n";
   return absl::OkStatus();
 }

@@ -31,11 +31,11 @@ struct EmbedOptions {
   std::string model;    // a name from lib/models/model_info.h
   std::string weights;  // a safetensors file (classifier keys ignored), or "none"
   std::vector<std::string> inputs;
-  std::string output;   // shard spec DIR/PREFIX@N or "-"
-  int image_size = 0;   // square side the images are resized to; 0: the model's default
-  std::string layer;    // a Keras layer whose output is pooled (e.g. "mixed5"); empty: the last
-  int batch = 0;        // records per Embed call; 0: FrozenBackbone::BatchForAllThreads()
-  int threads = 0;      // 0: all cores
+  std::string output;  // shard spec DIR/PREFIX@N or "-"
+  int image_size = 0;  // square side the images are resized to; 0: the model's default
+  std::string layer;   // a Keras layer whose output is pooled (e.g. "mixed5"); empty: the last
+  int batch = 0;       // records per Embed call; 0: FrozenBackbone::BatchForAllThreads()
+  int threads = 0;     // 0: all cores
   // Per RGB channel, for pixels scaled to [0, 1]; unset: the model's (its weights' convention).
   std::optional<std::array<float, 3>> mean;
   std::optional<std::array<float, 3>> std;

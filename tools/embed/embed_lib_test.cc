@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-
 #include <opencv2/core.hpp>
 
 #include "absl/strings/str_cat.h"
@@ -133,7 +132,9 @@ TEST_F(EmbedTest, KeepsIdentityAndAddsFeaturesAndProvenance) {
     EXPECT_EQ(out[i].provenance(1).parent_ids(0), out[i].id());
   }
   // Features carry information: not all zero, and different images differ.
-  auto vector = [](const Record& r) { return std::vector<float>(r.features().begin(), r.features().end()); };
+  auto vector = [](const Record& r) {
+    return std::vector<float>(r.features().begin(), r.features().end());
+  };
   EXPECT_NE(vector(out[0]), std::vector<float>(1280, 0.0f));
   EXPECT_NE(vector(out[0]), vector(out[1]));
 }

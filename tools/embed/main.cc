@@ -18,7 +18,8 @@ ABSL_FLAG(std::string, weights, "",
           "(testing only). Required.");
 ABSL_FLAG(std::string, layer, "",
           "Pool the output of this Keras layer (tf.keras 2.x names, e.g. mixed5 for "
-          "inception_v3, block_12_add for mobilenet_v2, conv4_block6_out for resnet50) instead of the last "
+          "inception_v3, block_12_add for mobilenet_v2, conv4_block6_out for resnet50) instead of "
+          "the last "
           "convolutional block; only the network up to it runs. It must be a block boundary: "
           "the error lists the layers that are.");
 ABSL_FLAG(std::vector<std::string>, input, {}, "Input shard specs, comma-separated (required).");
@@ -41,14 +42,16 @@ ABSL_FLAG(std::optional<bool>, mixed_precision, std::nullopt,
           "true or false; default: true with --device cuda. The backbone runs under autocast "
           "(float16 convolutions), features are stored as float32. Refused with --device cpu. "
           "Not exercised on this project's CPU-only test machine.");
-ABSL_FLAG(std::string, precision, "fp32",
-          "CPU arithmetic: fp32; bf16 (bfloat16 autocast with channels-last, about 2x faster "
-          "where the CPU has AVX512-BF16 or AMX, features within a few percent of fp32's; recorded in "
-          "the provenance); or auto (bf16 where the CPU has it, else fp32, and says which).");
+ABSL_FLAG(
+    std::string, precision, "fp32",
+    "CPU arithmetic: fp32; bf16 (bfloat16 autocast with channels-last, about 2x faster "
+    "where the CPU has AVX512-BF16 or AMX, features within a few percent of fp32's; recorded in "
+    "the provenance); or auto (bf16 where the CPU has it, else fp32, and says which).");
 
 namespace {
 
-constexpr char kUsage[] = R"(Usage: embed --model NAME --weights FILE|none --input SPEC --output SPEC [OPTION]...
+constexpr char kUsage[] =
+    R"(Usage: embed --model NAME --weights FILE|none --input SPEC --output SPEC [OPTION]...
 
 Runs a frozen backbone (inference mode) with global average pooling on every
 record's image and writes the records with their feature vector (images
@@ -77,11 +80,13 @@ int main(int argc, char** argv) {
   options.batch = absl::GetFlag(FLAGS_batch);
   options.threads = absl::GetFlag(FLAGS_threads);
   const std::string device = absl::GetFlag(FLAGS_device);
-  if (device != "cpu" && device != "cuda") return mammo::cli::UsageError("--device must be cpu or cuda");
+  if (device != "cpu" && device != "cuda")
+    return mammo::cli::UsageError("--device must be cpu or cuda");
   options.cuda = device == "cuda";
   options.mixed_precision = absl::GetFlag(FLAGS_mixed_precision).value_or(options.cuda);
   if (options.mixed_precision && !options.cuda) {
-    return mammo::cli::UsageError("--mixed_precision needs --device cuda (on the CPU: --precision)");
+    return mammo::cli::UsageError(
+        "--mixed_precision needs --device cuda (on the CPU: --precision)");
   }
   absl::StatusOr<mammo::train::Precision> precision =
       mammo::train::PrecisionFlag(absl::GetFlag(FLAGS_precision), options.cuda);
@@ -90,9 +95,8 @@ int main(int argc, char** argv) {
   if (options.model.empty()) return mammo::cli::UsageError("--model is required");
   if (options.inputs.empty()) return mammo::cli::UsageError("--input is required");
   if (options.output.empty()) return mammo::cli::UsageError("--output is required");
-  for (const auto& [flag, target] :
-       {std::pair{absl::GetFlag(FLAGS_mean), &options.mean},
-        std::pair{absl::GetFlag(FLAGS_std), &options.std}}) {
+  for (const auto& [flag, target] : {std::pair{absl::GetFlag(FLAGS_mean), &options.mean},
+                                     std::pair{absl::GetFlag(FLAGS_std), &options.std}}) {
     if (flag.empty()) continue;
     absl::StatusOr<std::array<float, 3>> values = mammo::cli::ParseTriple(flag);
     if (!values.ok()) return mammo::cli::UsageError(values.status().message());

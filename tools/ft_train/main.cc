@@ -25,7 +25,8 @@ ABSL_FLAG(std::string, weights, "",
 ABSL_FLAG(int, gamma, -1,
           "Fine tune from Keras layer gamma on (index 0 = input, include_top=False, tf.keras "
           "2.x order; ResNeXt from keras_applications); layers before it stay frozen.");
-ABSL_FLAG(std::string, from_layer, "", "The Keras layer name to fine tune from, instead of --gamma.");
+ABSL_FLAG(std::string, from_layer, "",
+          "The Keras layer name to fine tune from, instead of --gamma.");
 ABSL_FLAG(std::string, layer, "",
           "The Keras layer the head sits on (global average pooling of its output), e.g. "
           "mixed5 for inception_v3; layers after it are neither run nor trained. Default: the "
@@ -50,7 +51,8 @@ ABSL_FLAG(int64_t, cache_budget, 4096,
 
 namespace {
 
-constexpr char kUsage[] = R"(Usage: ft_train [OPTION]... --input ROIS --output RUN_DIR --weights FILE --gamma N
+constexpr char kUsage[] =
+    R"(Usage: ft_train [OPTION]... --input ROIS --output RUN_DIR --weights FILE --gamma N
 
 Fine tunes a backbone and the paper's FT head (global average pooling ->
 Dropout 0.2 -> Dense 1 sigmoid) end to end on 8-bit grey ROI images, from the
@@ -81,13 +83,15 @@ int main(int argc, char** argv) {
   options.inputs = absl::GetFlag(FLAGS_input);
   options.output = absl::GetFlag(FLAGS_output);
   if (options.inputs.empty()) return mammo::cli::UsageError("--input is required");
-  if (options.output.empty()) return mammo::cli::UsageError("--output (the run folder) is required");
+  if (options.output.empty())
+    return mammo::cli::UsageError("--output (the run folder) is required");
   options.run_name = absl::GetFlag(FLAGS_run_name);
   options.init_head = absl::GetFlag(FLAGS_init_head);
   options.image_size = absl::GetFlag(FLAGS_image_size);
   options.threads = mammo::train::SharedThreadsFlag();
   options.cache_budget_mib = absl::GetFlag(FLAGS_cache_budget);
-  if (options.cache_budget_mib < 0) return mammo::cli::UsageError("--cache_budget must be 0 or more");
+  if (options.cache_budget_mib < 0)
+    return mammo::cli::UsageError("--cache_budget must be 0 or more");
 
   mammo::train::FineTuneSpec& spec = options.spec;
   spec.model = absl::GetFlag(FLAGS_model);

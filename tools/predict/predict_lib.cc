@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "data_formats/record.pb.h"
+#include "lib/cli/cli.h"
 #include "lib/image/preprocess.h"
 #include "lib/io/byte_io.h"
 #include "lib/records/shard_reader.h"
@@ -14,7 +15,6 @@
 #include "lib/train/precision.h"
 #include "lib/train/run_config.h"
 #include "lib/train/trainer.h"
-#include "lib/cli/cli.h"
 
 namespace mammo::predict {
 namespace {
@@ -57,17 +57,18 @@ absl::Status PredictTlImages(const Options& options, const train::RunConfig& con
   if (!config.precision.empty()) {
     ASSIGN_OR_RETURN(spec.precision, train::ParsePrecision(config.precision));
   }
-  absl::StatusOr<std::unique_ptr<train::FrozenBackbone>> created = train::FrozenBackbone::Create(spec);
+  absl::StatusOr<std::unique_ptr<train::FrozenBackbone>> created =
+      train::FrozenBackbone::Create(spec);
   if (!created.ok()) {
-    return absl::Status(created.status().code(),
-                        absl::StrCat(options.run_dir, "/run.json's backbone: ",
-                                     created.status().message()));
+    return absl::Status(
+        created.status().code(),
+        absl::StrCat(options.run_dir, "/run.json's backbone: ", created.status().message()));
   }
   train::FrozenBackbone& net = **created;
   if (net.width() != config.head.in_features) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        options.run_dir, "/run.json: ", config.model, " gives ", net.width(),
-        " features, the head takes ", config.head.in_features));
+    return absl::FailedPreconditionError(
+        absl::StrCat(options.run_dir, "/run.json: ", config.model, " gives ", net.width(),
+                     " features, the head takes ", config.head.in_features));
   }
   train::Head head(config.head);
   RETURN_IF_ERROR(
@@ -104,7 +105,8 @@ absl::Status PredictTlImages(const Options& options, const train::RunConfig& con
     const absl::Status decoded =
         PreprocessImage(record, net.image_size(), net.mean(), net.std(), scratch.data());
     if (!decoded.ok()) {
-      return absl::Status(decoded.code(), absl::StrCat(reader->Position(), ": ", decoded.message()));
+      return absl::Status(decoded.code(),
+                          absl::StrCat(reader->Position(), ": ", decoded.message()));
     }
     record.clear_masks();
     record.clear_provenance();
@@ -135,10 +137,10 @@ absl::Status CheckPrecision(const Options& options, const train::RunConfig& conf
   }
   const std::string trained = config.precision.empty() ? "fp32" : config.precision;
   if (features == trained || options.allow_precision_mismatch) return absl::OkStatus();
-  return absl::FailedPreconditionError(absl::StrCat(
-      "the inputs' features were embedded in ", features, ", run ", config.run_name,
-      " was trained on ", trained, " features: embed them with --precision ", trained,
-      ", or pass --allow_precision_mismatch"));
+  return absl::FailedPreconditionError(
+      absl::StrCat("the inputs' features were embedded in ", features, ", run ", config.run_name,
+                   " was trained on ", trained, " features: embed them with --precision ", trained,
+                   ", or pass --allow_precision_mismatch"));
 }
 
 }  // namespace

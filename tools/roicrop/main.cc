@@ -10,7 +10,8 @@
 #include "lib/cli/malloc_tuning.h"
 #include "tools/roicrop/roicrop_lib.h"
 
-ABSL_FLAG(std::string, input, "", "Records to read: a shard spec DIR/PREFIX@N, a file, a glob or '-'.");
+ABSL_FLAG(std::string, input, "",
+          "Records to read: a shard spec DIR/PREFIX@N, a file, a glob or '-'.");
 ABSL_FLAG(std::string, output, "", "Where to write the ROI records: DIR/PREFIX@N or '-'.");
 ABSL_FLAG(int, size, 320, "Side of the final square ROI, in pixels.");
 ABSL_FLAG(int, pad, 4, "The ROI is resized to (size + 2*pad) squared, then its centre cropped.");
@@ -51,7 +52,8 @@ int main(int argc, char** argv) {
   mammo::cli::KeepLargeBuffersInHeap();
   std::vector<std::string> args = mammo::cli::ParseCommandLine(argc, argv, kUsage);
   namespace rc = mammo::roicrop;
-  if (!args.empty()) return mammo::cli::UsageError(absl::StrCat("unexpected argument '", args[0], "'"));
+  if (!args.empty())
+    return mammo::cli::UsageError(absl::StrCat("unexpected argument '", args[0], "'"));
   if (absl::GetFlag(FLAGS_input).empty()) return mammo::cli::UsageError("--input is required");
   if (absl::GetFlag(FLAGS_output).empty()) return mammo::cli::UsageError("--output is required");
   absl::StatusOr<rc::Context> context = rc::ParseContext(absl::GetFlag(FLAGS_context));
@@ -73,10 +75,9 @@ int main(int argc, char** argv) {
     return mammo::cli::UsageError(valid.message());
   }
 
-  absl::StatusOr<rc::Summary> summary =
-      rc::Run({absl::GetFlag(FLAGS_input)}, absl::GetFlag(FLAGS_output), options,
-              mammo::cli::ResolveThreads(absl::GetFlag(FLAGS_threads)),
-              absl::GetFlag(FLAGS_rejects));
+  absl::StatusOr<rc::Summary> summary = rc::Run(
+      {absl::GetFlag(FLAGS_input)}, absl::GetFlag(FLAGS_output), options,
+      mammo::cli::ResolveThreads(absl::GetFlag(FLAGS_threads)), absl::GetFlag(FLAGS_rejects));
   if (summary.ok()) std::cerr << rc::FormatSummary(*summary) << "\n";
   return mammo::cli::Finish(summary.status());
 }

@@ -6,11 +6,10 @@
 //   make_cases DIR N          N mammogram-sized cases with random mass boxes (benchmark)
 #include <algorithm>
 #include <memory>
-#include <string>
-#include <vector>
-
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
@@ -51,20 +50,20 @@ struct Case {
 std::vector<Case> EdgeCases() {
   const cv::Size small(400, 300), large(900, 800);
   return {
-      {"up", small, {{100, 80, 60, 50}}},             // both sides grow: cubic
-      {"down", large, {{150, 200, 500, 400}}},        // both sides shrink: area
-      {"mixed", large, {{300, 100, 200, 400}}},       // 200 grows, 400 shrinks: area
+      {"up", small, {{100, 80, 60, 50}}},                       // both sides grow: cubic
+      {"down", large, {{150, 200, 500, 400}}},                  // both sides shrink: area
+      {"mixed", large, {{300, 100, 200, 400}}},                 // 200 grows, 400 shrinks: area
       {"multi", small, {{50, 50, 30, 30}, {100, 90, 40, 40}}},  // box of both components
-      {"border", small, {{0, 200, 90, 100}}},         // touches the left and bottom edges
-      {"r039", small, {{10, 10, 39, 100}}},           // rejected
-      {"r040", small, {{10, 10, 40, 100}}},           // kept
-      {"r150", small, {{10, 10, 150, 100}}},          // kept
-      {"r151", small, {{10, 10, 151, 100}}},          // rejected
-      {"overlap_a", small, {{100, 100, 120, 100}}},   // two masses of one image whose
-      {"overlap_b", small, {{160, 140, 110, 100}}},   // boxes overlap: two ROIs
-      {"empty", small, {}},                           // rejected
+      {"border", small, {{0, 200, 90, 100}}},                   // touches the left and bottom edges
+      {"r039", small, {{10, 10, 39, 100}}},                     // rejected
+      {"r040", small, {{10, 10, 40, 100}}},                     // kept
+      {"r150", small, {{10, 10, 150, 100}}},                    // kept
+      {"r151", small, {{10, 10, 151, 100}}},                    // rejected
+      {"overlap_a", small, {{100, 100, 120, 100}}},             // two masses of one image whose
+      {"overlap_b", small, {{160, 140, 110, 100}}},             // boxes overlap: two ROIs
+      {"empty", small, {}},                                     // rejected
       {"mismatch", small, {{10, 10, 50, 50}}, cv::Size(500, 300)},  // rejected
-      {"nomask", small, {}, cv::Size(0, 0), false},  // rejected
+      {"nomask", small, {}, cv::Size(0, 0), false},                 // rejected
   };
 }
 
@@ -84,14 +83,16 @@ std::vector<Case> BenchCases(int n) {
 }
 
 absl::Status WritePng(const std::string& path, const cv::Mat& pixels) {
-  if (!cv::imwrite(path, pixels)) return absl::PermissionDeniedError(absl::StrCat(path, ": cannot write"));
+  if (!cv::imwrite(path, pixels))
+    return absl::PermissionDeniedError(absl::StrCat(path, ": cannot write"));
   return absl::OkStatus();
 }
 
 absl::Status Write(const std::string& dir, const std::vector<Case>& cases) {
-  ASSIGN_OR_RETURN(std::unique_ptr<ShardWriter> out,
-                   ShardWriter::Open(absl::StrCat(dir, "/cases@1"),
-                                     StageInfo{"cases", "make_cases", std::string(cli::kVersion), {}}));
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<ShardWriter> out,
+      ShardWriter::Open(absl::StrCat(dir, "/cases@1"),
+                        StageInfo{"cases", "make_cases", std::string(cli::kVersion), {}}));
   uint64_t seed = 1;
   for (const Case& c : cases) {
     const cv::Mat image = Texture(c.image, seed++);
@@ -121,9 +122,11 @@ absl::Status Write(const std::string& dir, const std::vector<Case>& cases) {
 
 int main(int argc, char** argv) {
   const std::vector<std::string> args = mammo::cli::ParseCommandLine(
-      argc, argv, "Usage: make_cases DIR [N]\n\nWrites roicrop's edge cases, or N benchmark cases, into DIR.");
+      argc, argv,
+      "Usage: make_cases DIR [N]\n\nWrites roicrop's edge cases, or N benchmark cases, into DIR.");
   int n = 0;
-  if (args.empty() || args.size() > 2 || (args.size() == 2 && (!absl::SimpleAtoi(args[1], &n) || n < 1))) {
+  if (args.empty() || args.size() > 2 ||
+      (args.size() == 2 && (!absl::SimpleAtoi(args[1], &n) || n < 1))) {
     return mammo::cli::UsageError("want DIR and optionally a positive N");
   }
   namespace rc = mammo::roicrop;

@@ -3,11 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
-#include <optional>
-#include <utility>
-
 #include <opencv2/imgproc.hpp>
 #include <opencv2/photo.hpp>
+#include <optional>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -159,9 +158,9 @@ cv::Mat CentreCrop(const cv::Mat& image, int size) {
 Roi ExtractRoi(const cv::Mat& image, const cv::Mat& mask, const Options& options) {
   Roi roi;
   if (mask.size() != image.size()) {
-    return Rejected(std::move(roi), "mask_size_mismatch",
-                    absl::StrCat("mask ", mask.cols, "x", mask.rows, ", image ", image.cols, "x",
-                                 image.rows));
+    return Rejected(
+        std::move(roi), "mask_size_mismatch",
+        absl::StrCat("mask ", mask.cols, "x", mask.rows, ", image ", image.cols, "x", image.rows));
   }
   roi.mask_box = MaskBox(mask);
   if (roi.mask_box.empty()) return Rejected(std::move(roi), "empty_mask", "");
@@ -169,8 +168,7 @@ Roi ExtractRoi(const cv::Mat& image, const cv::Mat& mask, const Options& options
   roi.aspect = static_cast<double>(roi.crop_box.width) / roi.crop_box.height;
   if (std::optional<std::string> reason =
           CheckAspect(roi.crop_box.size(), options.min_aspect, options.max_aspect)) {
-    const std::string detail =
-        absl::StrCat("r=", roi.aspect, " box=", BoxText(roi.crop_box));
+    const std::string detail = absl::StrCat("r=", roi.aspect, " box=", BoxText(roi.crop_box));
     return Rejected(std::move(roi), *reason, detail);
   }
   double lo = 0, hi = 0;
@@ -206,8 +204,8 @@ absl::StatusOr<Outcome> ProcessRecord(const Record& record, const Options& optio
   }
   const std::string what = absl::StrCat("record ", record.id());
   ASSIGN_OR_RETURN(cv::Mat mask, DecodeGrey8(record.masks(0), absl::StrCat(what, ": mask 0")));
-  ASSIGN_OR_RETURN(cv::Mat image, DecodeImageForRoi(record.image(), mask, options,
-                                                    absl::StrCat(what, ": image")));
+  ASSIGN_OR_RETURN(cv::Mat image,
+                   DecodeImageForRoi(record.image(), mask, options, absl::StrCat(what, ": image")));
   Roi roi = ExtractRoi(image, mask, options);
   if (!roi.reject.empty()) {
     outcome.reject = std::move(roi.reject);
@@ -299,7 +297,8 @@ struct Processed {
 absl::StatusOr<Summary> Run(const std::vector<std::string>& inputs, const std::string& output,
                             const Options& options, int threads, const std::string& rejects_path) {
   RETURN_IF_ERROR(ValidateOptions(options));
-  if (threads < 1) return absl::InvalidArgumentError("--threads must be at least 1 (or 0: all cores)");
+  if (threads < 1)
+    return absl::InvalidArgumentError("--threads must be at least 1 (or 0: all cores)");
   // OpenCV's thread count is process-wide: one thread per call, since the parallelism is
   // across ROIs (otherwise each denoising call would spawn its own pool on the same cores).
   cv::setNumThreads(1);

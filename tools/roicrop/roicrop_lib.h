@@ -18,12 +18,11 @@
 
 #include <cstdint>
 #include <map>
+#include <opencv2/core.hpp>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <opencv2/core.hpp>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -79,13 +78,13 @@ cv::Mat CentreCrop(const cv::Mat& image, int size);
 
 // The ROI of one (image, mask) pair, or why there is none.
 struct Roi {
-  cv::Mat pixels;                  // size x size, CV_8U; empty when rejected
-  std::string reject;              // empty when accepted
-  std::string detail;              // for the rejects file, e.g. "r=0.39"
-  cv::Rect mask_box;               // before the context margin
-  cv::Rect crop_box;               // what was cropped from the image (the record's roi_box)
-  double aspect = 0;               // of crop_box
-  int interpolation = -1;          // cv::INTER_CUBIC or cv::INTER_AREA
+  cv::Mat pixels;          // size x size, CV_8U; empty when rejected
+  std::string reject;      // empty when accepted
+  std::string detail;      // for the rejects file, e.g. "r=0.39"
+  cv::Rect mask_box;       // before the context margin
+  cv::Rect crop_box;       // what was cropped from the image (the record's roi_box)
+  double aspect = 0;       // of crop_box
+  int interpolation = -1;  // cv::INTER_CUBIC or cv::INTER_AREA
 };
 
 // Reasons for rejection: "mask_size_mismatch", "empty_mask", "aspect_below_min",

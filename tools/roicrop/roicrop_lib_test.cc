@@ -4,9 +4,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <memory>
-#include <string>
-
 #include <opencv2/imgproc.hpp>
+#include <string>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -22,7 +21,8 @@ using ::testing::HasSubstr;
 cv::Mat Ramp(cv::Size size) {
   cv::Mat m(size, CV_8U);
   for (int y = 0; y < m.rows; ++y) {
-    for (int x = 0; x < m.cols; ++x) m.at<uint8_t>(y, x) = static_cast<uint8_t>((3 * x + 7 * y) % 256);
+    for (int x = 0; x < m.cols; ++x)
+      m.at<uint8_t>(y, x) = static_cast<uint8_t>((3 * x + 7 * y) % 256);
   }
   return m;
 }
@@ -84,9 +84,9 @@ TEST(ContextTest, WidensAndClips) {
 }
 
 TEST(AspectTest, BoundsAreInclusive) {
-  EXPECT_EQ(CheckAspect(cv::Size(39, 100), 0.4, 1.5), "aspect_below_min");  // r = 0.39
-  EXPECT_EQ(CheckAspect(cv::Size(40, 100), 0.4, 1.5), std::nullopt);       // r = 0.4
-  EXPECT_EQ(CheckAspect(cv::Size(150, 100), 0.4, 1.5), std::nullopt);      // r = 1.5
+  EXPECT_EQ(CheckAspect(cv::Size(39, 100), 0.4, 1.5), "aspect_below_min");   // r = 0.39
+  EXPECT_EQ(CheckAspect(cv::Size(40, 100), 0.4, 1.5), std::nullopt);         // r = 0.4
+  EXPECT_EQ(CheckAspect(cv::Size(150, 100), 0.4, 1.5), std::nullopt);        // r = 1.5
   EXPECT_EQ(CheckAspect(cv::Size(151, 100), 0.4, 1.5), "aspect_above_max");  // r = 1.51
   // The same ratios from other sides: 2/5 and 3/2 are exactly the parsed bounds too.
   EXPECT_EQ(CheckAspect(cv::Size(2, 5), 0.4, 1.5), std::nullopt);
@@ -198,8 +198,8 @@ TEST(InterpolationTest, CubicReferenceWorkedByHand) {
   // 100 * (0.26171875 - 0.03515625) = 22.65625 -> 23. Output 4 (source 1.75, distances 1.75,
   // 0.75, 0.25, 1.25): 100 * (0.87890625 - 0.10546875) = 77.34375 -> 77. Output 2 (source
   // 0.75, taps -1 -> 0, 0, 1, 2 at 1.75, 0.75, 0.25, 1.25): 100 * -0.10546875 -> clipped to 0.
-  const cv::Mat row = (cv::Mat_<uint8_t>(4, 4) << 0, 0, 100, 100, 0, 0, 100, 100, 0, 0, 100,
-                       100, 0, 0, 100, 100);
+  const cv::Mat row =
+      (cv::Mat_<uint8_t>(4, 4) << 0, 0, 100, 100, 0, 0, 100, 100, 0, 0, 100, 100, 0, 0, 100, 100);
   const cv::Mat out = CubicResize(row, 8);
   EXPECT_EQ(out.at<uint8_t>(0, 3), 23);
   EXPECT_EQ(out.at<uint8_t>(0, 4), 77);
@@ -224,7 +224,8 @@ TEST(InterpolationTest, ExtractRoiUsesTheChosenOne) {
     // enlarging) is far from it: the ramp's steps are smoothed by the cubic.
     cv::Mat nearest(328, 328, CV_8U);
     for (int y = 0; y < 328; ++y) {
-      for (int x = 0; x < 328; ++x) nearest.at<uint8_t>(y, x) = image(up).at<uint8_t>(y * 50 / 328, x * 60 / 328);
+      for (int x = 0; x < 328; ++x)
+        nearest.at<uint8_t>(y, x) = image(up).at<uint8_t>(y * 50 / 328, x * 60 / 328);
     }
     EXPECT_GT(MaxDiff(roi.pixels, nearest(cv::Rect(4, 4, 320, 320))), 10);
   }
@@ -276,7 +277,8 @@ TEST(CentreCropTest, DefaultsCropFourPixelsOffEachSide) {
   // (v - 100) * 255 / 45, e.g. 103 -> 17, 145 -> 255; the crop's (0, 0) is the box's (3, 3).
   cv::Mat small_image(30, 30, CV_8U, cv::Scalar(0));
   for (int y = 0; y < 16; ++y) {
-    for (int x = 0; x < 16; ++x) small_image.at<uint8_t>(5 + y, 7 + x) = static_cast<uint8_t>(100 + x + 2 * y);
+    for (int x = 0; x < 16; ++x)
+      small_image.at<uint8_t>(5 + y, 7 + x) = static_cast<uint8_t>(100 + x + 2 * y);
   }
   Options small = NoDenoise();
   small.size = 10;
@@ -341,9 +343,8 @@ Record MakeRecord(const std::string& id, const cv::Mat& image, const cv::Mat& ma
 
 TEST(ProcessRecordTest, KeepsIdsAndAppendsProvenance) {
   const cv::Mat image = Ramp(cv::Size(200, 150));
-  absl::StatusOr<Outcome> outcome =
-      ProcessRecord(MakeRecord("rec1", image, MaskWith(image.size(), cv::Rect(20, 30, 60, 50))),
-                    Options{});
+  absl::StatusOr<Outcome> outcome = ProcessRecord(
+      MakeRecord("rec1", image, MaskWith(image.size(), cv::Rect(20, 30, 60, 50))), Options{});
   ASSERT_TRUE(outcome.ok()) << outcome.status();
   ASSERT_TRUE(outcome->roi.has_value());
   const Record& roi = *outcome->roi;
@@ -381,8 +382,8 @@ TEST(ProcessRecordTest, PartialPngDecodeGivesTheFullDecodesRoi) {
   cv::Mat image(300, 200, CV_8UC1);
   cv::randu(image, 0, 256);
   cv::GaussianBlur(image, image, cv::Size(5, 5), 0);
-  for (const cv::Rect& box : {cv::Rect(20, 0, 60, 50), cv::Rect(50, 120, 70, 60),
-                              cv::Rect(100, 240, 60, 60)}) {
+  for (const cv::Rect& box :
+       {cv::Rect(20, 0, 60, 50), cv::Rect(50, 120, 70, 60), cv::Rect(100, 240, 60, 60)}) {
     for (const char* context : {"0", "16", "0.2"}) {
       SCOPED_TRACE(absl::StrCat(box.y, " ", context));
       Options options;
@@ -425,10 +426,10 @@ TEST(RunTest, ErrorsNameTheFileOffsetAndRecord) {
     ASSERT_TRUE((*out)->Close().ok());
   }
   for (int threads : {1, 3}) {
-    absl::StatusOr<Summary> summary = roicrop::Run({dir + "/bad@1"}, dir + "/rois@1", Options{}, threads, "");
+    absl::StatusOr<Summary> summary =
+        roicrop::Run({dir + "/bad@1"}, dir + "/rois@1", Options{}, threads, "");
     EXPECT_EQ(summary.status().code(), absl::StatusCode::kDataLoss);
-    EXPECT_THAT(summary.status().message(),
-                HasSubstr("bad-00000-of-00001.rec: byte offset "));
+    EXPECT_THAT(summary.status().message(), HasSubstr("bad-00000-of-00001.rec: byte offset "));
     EXPECT_THAT(summary.status().message(), HasSubstr("record broken: mask 0: "));
   }
 }

@@ -19,7 +19,9 @@
 // pngcairo driver through libltdl, which keeps its bookkeeping (under 1 KB), and the driver
 // leaves fontconfig's font cache (about 68 KB) allocated until exit. Read only by builds
 // with LeakSanitizer (bazel --config=asan); an unused symbol elsewhere.
-extern "C" const char* __lsan_default_suppressions() { return "leak:libltdl\nleak:libfontconfig\n"; }
+extern "C" const char* __lsan_default_suppressions() {
+  return "leak:libltdl\nleak:libfontconfig\n";
+}
 
 namespace mammo::score {
 namespace {
@@ -68,7 +70,7 @@ absl::Status CheckWritten(const std::string& path) {
 struct LegendEntry {
   std::string text;
   PLINT colour;
-  PLINT style = 1;     // line style, for a line entry
+  PLINT style = 1;               // line style, for a line entry
   const char* symbol = nullptr;  // a symbol entry instead of a line
 };
 
@@ -90,11 +92,11 @@ void Legend(plstream& pls, const std::vector<LegendEntry>& entries) {
   const std::vector<PLINT> symbol_numbers(n, 1);
   PLFLT legend_width, legend_height;
   pls.legend(&legend_width, &legend_height, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
-             PL_POSITION_BOTTOM | PL_POSITION_RIGHT | PL_POSITION_INSIDE, 0.02, 0.02, 0.08,
-             kWhite, kBlack, 1, n, 1, n, options.data(), 1.0, 0.9, 2.0, 0.0,
-             text_colours.data(), text.data(), nullptr, nullptr, nullptr, nullptr,
-             colours.data(), styles.data(), widths.data(), colours.data(), symbol_scales.data(),
-             symbol_numbers.data(), symbols.data());
+             PL_POSITION_BOTTOM | PL_POSITION_RIGHT | PL_POSITION_INSIDE, 0.02, 0.02, 0.08, kWhite,
+             kBlack, 1, n, 1, n, options.data(), 1.0, 0.9, 2.0, 0.0, text_colours.data(),
+             text.data(), nullptr, nullptr, nullptr, nullptr, colours.data(), styles.data(),
+             widths.data(), colours.data(), symbol_scales.data(), symbol_numbers.data(),
+             symbols.data());
 }
 
 void Line(plstream& pls, const std::vector<PLFLT>& x, const std::vector<PLFLT>& y, int colour,
@@ -126,8 +128,8 @@ absl::Status DrawRoc(const std::string& path, const SplitScore& score,
     OpenPlot(pls, path);
     pls.env(0, 1, 0, 1, 1, 0);
     pls.lab("false positive rate (1 - specificity)", "true positive rate (sensitivity)",
-            absl::StrFormat("ROC, %s split: AUC %.3f [%.3f, %.3f] (DeLong 95%% CI)",
-                            score.split, score.auc.auc, score.auc.ci_lower, score.auc.ci_upper)
+            absl::StrFormat("ROC, %s split: AUC %.3f [%.3f, %.3f] (DeLong 95%% CI)", score.split,
+                            score.auc.auc, score.auc.ci_lower, score.auc.ci_upper)
                 .c_str());
     Line(pls, {0, 1}, {0, 1}, kGrey, 2);
     Line(pls, fpr, tpr, kBlue, 1);
@@ -137,8 +139,8 @@ absl::Status DrawRoc(const std::string& path, const SplitScore& score,
     pls.schr(0, 1.0);
     Legend(pls, {{absl::StrFormat("ROC, AUC %.3f", score.auc.auc), kBlue},
                  {"chance", kGrey, 2},
-                 {absl::StrFormat("threshold %.3g: TPR %.2f, FPR %.2f", m.threshold,
-                                  m.sensitivity, 1 - m.specificity),
+                 {absl::StrFormat("threshold %.3g: TPR %.2f, FPR %.2f", m.threshold, m.sensitivity,
+                                  1 - m.specificity),
                   kRed, 1, kDot}});
   }
   return CheckWritten(path);
@@ -265,8 +267,8 @@ absl::StatusOr<std::vector<std::string>> WriteFigures(const std::string& dir,
   std::vector<std::string> written;
   for (const SplitScore& s : report.splits) {
     const std::string roc = absl::StrCat("roc_", SafeName(s.split), ".png");
-    RETURN_IF_ERROR(DrawRoc(absl::StrCat(dir, "/", roc), s, by_split[s.split].first,
-                            by_split[s.split].second));
+    RETURN_IF_ERROR(
+        DrawRoc(absl::StrCat(dir, "/", roc), s, by_split[s.split].first, by_split[s.split].second));
     written.push_back(roc);
     const std::string confusion = absl::StrCat("confusion_", SafeName(s.split), ".png");
     RETURN_IF_ERROR(DrawConfusion(absl::StrCat(dir, "/", confusion), s));

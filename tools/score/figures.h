@@ -23,8 +23,8 @@ std::string SafeName(const std::string& name);
 
 // Writes into `dir` (created if missing), for each split of `report`: roc_SPLIT.png and
 // confusion_SPLIT.png; and, with a non-empty `history`, accuracy.png and loss.png. Returns
-// the names written (SPLIT through SafeName), relative to `dir`. `predictions` are those `report` was scored from.
-// Errors name the file that could not be written.
+// the names written (SPLIT through SafeName), relative to `dir`. `predictions` are those `report`
+// was scored from. Errors name the file that could not be written.
 absl::StatusOr<std::vector<std::string>> WriteFigures(const std::string& dir,
                                                       const std::vector<Prediction>& predictions,
                                                       const ScoreReport& report,

@@ -44,8 +44,8 @@ absl::StatusOr<std::vector<HistoryEpoch>> ReadHistory(const std::string& path) {
                     absl::SimpleAtod(f[column["valid_loss"]], &e.valid_loss) &&
                     absl::SimpleAtod(f[column["valid_accuracy"]], &e.valid_accuracy);
     if (!ok) {
-      return absl::DataLossError(absl::StrCat(path, ":", line_number, ": malformed line '", line,
-                                              "'"));
+      return absl::DataLossError(
+          absl::StrCat(path, ":", line_number, ": malformed line '", line, "'"));
     }
     history.push_back(e);
   }

@@ -1,5 +1,9 @@
 // Training histories (history.csv, as lib/train writes it) and the paper's overfitting ratio
 // beta = train accuracy / validation accuracy, read at the best epoch.
+//
+//   ASSIGN_OR_RETURN(std::vector<HistoryEpoch> history, ReadHistory("runs/vgg16-TL/history.csv"));
+//   ASSIGN_OR_RETURN(TrainingSummary summary, SummarizeHistory(history, best_epoch));
+//   // summary.beta, summary.train_accuracy and summary.valid_accuracy at the best epoch
 #ifndef MAMMO_TOOLS_SCORE_HISTORY_H_
 #define MAMMO_TOOLS_SCORE_HISTORY_H_
 

@@ -1,15 +1,18 @@
 // The leakage check: a patient or a lesion whose cases fall into more than one split lets a
 // model be tested on what it was trained on (CBIS-DDSM has several images per patient and
 // per lesion), so the split must be by patient.
+//
+//   ASSIGN_OR_RETURN(std::vector<CaseKey> cases, ReadCaseKeys({"out/aug_train", "test=t.csv"}));
+//   const LeakageReport report = FindLeakage(cases);
+//   if (report.leaks()) std::cerr << LeakageWarning(report);
 #ifndef MAMMO_TOOLS_SCORE_LEAKAGE_H_
 #define MAMMO_TOOLS_SCORE_LEAKAGE_H_
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/status/statusor.h"
 

@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "data_formats/record.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "data_formats/record.pb.h"
 #include "lib/records/shard_writer.h"
 
 namespace mammo::score {
@@ -43,12 +43,11 @@ std::string WriteShards(const std::string& name, const std::vector<Case>& cases)
 }
 
 TEST(LeakageTest, DisjointSplitsReportNone) {
-  const std::string train = WriteShards("clean_train", {{"P1", "P1_L1", TRAIN},
-                                                        {"P1", "P1_L1", TRAIN},
-                                                        {"P2", "P2_L1", TRAIN}});
+  const std::string train = WriteShards(
+      "clean_train", {{"P1", "P1_L1", TRAIN}, {"P1", "P1_L1", TRAIN}, {"P2", "P2_L1", TRAIN}});
   const std::string valid = WriteShards("clean_valid", {{"P3", "P3_L1", VALID}});
-  const std::string test = WriteShards("clean_test", {{"P4", "P4_L1", TEST},
-                                                      {"P4", "P4_L2", TEST}});
+  const std::string test =
+      WriteShards("clean_test", {{"P4", "P4_L1", TEST}, {"P4", "P4_L2", TEST}});
   const absl::StatusOr<std::vector<CaseKey>> cases = ReadCaseKeys({train, valid, test});
   ASSERT_TRUE(cases.ok()) << cases.status();
   const LeakageReport report = FindLeakage(*cases);
@@ -65,12 +64,11 @@ TEST(LeakageTest, DisjointSplitsReportNone) {
 TEST(LeakageTest, OverlapsAreCountedExactly) {
   // P1 in train (2 cases) and test (1); P2 in train and valid, with lesion P2_L1 in both;
   // P3 only in test.
-  const std::string train = WriteShards("leaky_train", {{"P1", "P1_L1", TRAIN},
-                                                        {"P1", "P1_L2", TRAIN},
-                                                        {"P2", "P2_L1", TRAIN}});
+  const std::string train = WriteShards(
+      "leaky_train", {{"P1", "P1_L1", TRAIN}, {"P1", "P1_L2", TRAIN}, {"P2", "P2_L1", TRAIN}});
   const std::string valid = WriteShards("leaky_valid", {{"P2", "P2_L1", VALID}});
-  const std::string test = WriteShards("leaky_test", {{"P1", "P1_L3", TEST},
-                                                      {"P3", "P3_L1", TEST}});
+  const std::string test =
+      WriteShards("leaky_test", {{"P1", "P1_L3", TEST}, {"P3", "P3_L1", TEST}});
   const absl::StatusOr<std::vector<CaseKey>> cases = ReadCaseKeys({train, valid, test});
   ASSERT_TRUE(cases.ok()) << cases.status();
   const LeakageReport report = FindLeakage(*cases);
@@ -104,8 +102,7 @@ TEST(LeakageTest, NamedSplitsAndPredictionsCsvs) {
   std::ofstream(csv) << "id,patient_id,lesion_id,split,label,probability\n"
                         "a,P9,P9_L2,valid,1,0.5\n"
                         "b,P8,P8_L1,valid,0,0.5\n";
-  const absl::StatusOr<std::vector<CaseKey>> cases =
-      ReadCaseKeys({"train=" + unsplit, csv});
+  const absl::StatusOr<std::vector<CaseKey>> cases = ReadCaseKeys({"train=" + unsplit, csv});
   ASSERT_TRUE(cases.ok()) << cases.status();
   const LeakageReport report = FindLeakage(*cases);
   ASSERT_EQ(report.leaking_patients.size(), 1u);

@@ -3,9 +3,8 @@
 #include <algorithm>
 #include <cstddef>
 #include <fstream>
-#include <numeric>
-
 #include <nlohmann/json.hpp>
+#include <numeric>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -53,8 +52,8 @@ absl::StatusOr<Run> LoadRun(const std::string& dir, const ScoreOptions& options)
   ASSIGN_OR_RETURN(run.report, Score(run.predictions, options));
   absl::StatusOr<TrainingSummary> training = SummarizeHistory(run.history, config.best_epoch);
   if (!training.ok()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        history_path, ": ", training.status().message(), " (run.json's best_epoch)"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(history_path, ": ", training.status().message(), " (run.json's best_epoch)"));
   }
   run.report.training = *training;
   return run;

@@ -51,8 +51,8 @@ absl::Status CompareFiles(const CliOptions& options, std::ostream& out) {
   ASSIGN_OR_RETURN(const std::vector<Prediction> b, ReadPredictions({b_path}));
   absl::StatusOr<std::vector<SplitComparison>> comparisons = Compare(a, b);
   if (!comparisons.ok()) {
-    return absl::Status(comparisons.status().code(), absl::StrCat(a_path, " vs ", b_path, ": ",
-                                                                  comparisons.status().message()));
+    return absl::Status(comparisons.status().code(),
+                        absl::StrCat(a_path, " vs ", b_path, ": ", comparisons.status().message()));
   }
   if (options.json) {
     out << ComparisonToJson(*comparisons, a_path, b_path).dump(2) << "\n";
@@ -107,8 +107,9 @@ absl::Status ScoreRuns(const CliOptions& options, const ScoreOptions& score_opti
     ASSIGN_OR_RETURN(Run run, LoadRun(dir, score_options));
     if (!options.figures.empty()) {
       ASSIGN_OR_RETURN(const std::string folder, FiguresFolder(dir, run, runs));
-      ASSIGN_OR_RETURN(std::vector<std::string> run_links,
-                       WriteRunFigures(absl::StrCat(options.figures, "/", folder), run, report_dir));
+      ASSIGN_OR_RETURN(
+          std::vector<std::string> run_links,
+          WriteRunFigures(absl::StrCat(options.figures, "/", folder), run, report_dir));
       links.push_back(std::move(run_links));
     }
     runs.push_back(std::move(run));
@@ -191,7 +192,8 @@ absl::Status CheckUsage(const CliOptions& options) {
   }
   if (options.leakage) return absl::OkStatus();
   if (options.compare) {
-    if (inputs.size() != 2) return absl::InvalidArgumentError("--compare takes exactly two CSV files");
+    if (inputs.size() != 2)
+      return absl::InvalidArgumentError("--compare takes exactly two CSV files");
     return absl::OkStatus();
   }
   RETURN_IF_ERROR(MakeScoreOptions(options).status());

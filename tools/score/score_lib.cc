@@ -61,16 +61,14 @@ absl::StatusOr<int> ParseLabel(absl::string_view text) {
   const std::string label = absl::AsciiStrToLower(absl::StripAsciiWhitespace(text));
   if (label == "1" || label == "malignant") return 1;
   if (label == "0" || label == "benign") return 0;
-  return absl::DataLossError(
-      absl::StrCat("label '", text, "' is none of 0, 1, benign, malignant"));
+  return absl::DataLossError(absl::StrCat("label '", text, "' is none of 0, 1, benign, malignant"));
 }
 
 absl::StatusOr<double> ParseProbability(absl::string_view text) {
   double p;
   if (!absl::SimpleAtod(absl::StripAsciiWhitespace(text), &p) || !std::isfinite(p) || p < 0 ||
       p > 1) {
-    return absl::DataLossError(
-        absl::StrCat("probability '", text, "' is not a number in [0, 1]"));
+    return absl::DataLossError(absl::StrCat("probability '", text, "' is not a number in [0, 1]"));
   }
   return p;
 }
@@ -118,8 +116,8 @@ absl::StatusOr<std::vector<Prediction>> ParsePredictions(std::istream& in,
   }
   for (const char* required : {"id", "label", "probability"}) {
     if (!column.contains(required)) {
-      return error(absl::DataLossError(absl::StrCat(
-          "the header lacks column '", required, "' (need id, label, probability)")));
+      return error(absl::DataLossError(
+          absl::StrCat("the header lacks column '", required, "' (need id, label, probability)")));
     }
   }
   const size_t id_col = column["id"];
@@ -137,8 +135,8 @@ absl::StatusOr<std::vector<Prediction>> ParsePredictions(std::istream& in,
     absl::StatusOr<std::vector<std::string>> fields = SplitCsvLine(line);
     if (!fields.ok()) return error(fields.status());
     if (fields->size() != header->size()) {
-      return error(absl::DataLossError(absl::StrCat(fields->size(), " fields, but the header has ",
-                                                    header->size())));
+      return error(absl::DataLossError(
+          absl::StrCat(fields->size(), " fields, but the header has ", header->size())));
     }
     Prediction p;
     p.id = (*fields)[id_col];
@@ -278,8 +276,8 @@ std::string FormatTable(const ScoreReport& report) {
                                     absl::StrFormat("%.4f", s.auc.auc),
                                     interval(s.auc.ci_lower, s.auc.ci_upper)};
     if (bootstrap) row.push_back(interval(s.bootstrap->ci_lower, s.bootstrap->ci_upper));
-    for (double value : {m.paper_auc, m.accuracy, m.f1, m.sensitivity, m.specificity,
-                         m.precision}) {
+    for (double value :
+         {m.paper_auc, m.accuracy, m.f1, m.sensitivity, m.specificity, m.precision}) {
       row.push_back(absl::StrFormat("%.4f", value));
     }
     for (int64_t count : {m.confusion.true_positives, m.confusion.false_positives,
@@ -297,8 +295,8 @@ std::string FormatTable(const ScoreReport& report) {
                                           report.threshold, report.youden_j)
                         : absl::StrFormat("threshold %.6g\n", report.threshold);
   if (bootstrap) {
-    absl::StrAppend(&out, "bootstrap: ", report.bootstrap_resamples,
-                    " stratified resamples, seed ", report.seed, "\n");
+    absl::StrAppend(&out, "bootstrap: ", report.bootstrap_resamples, " stratified resamples, seed ",
+                    report.seed, "\n");
   }
   for (const auto& row : rows) {
     std::vector<std::string> cells;
@@ -425,10 +423,9 @@ std::string FormatComparison(const std::vector<SplitComparison>& comparisons,
                         "AUC_B", "A - B", "95% CI of A - B", "z", "p");
   for (const SplitComparison& c : comparisons) {
     const metrics::DelongComparison& d = c.delong;
-    absl::StrAppendFormat(&out, "%-8s %7d %8.4f %8.4f %9.4f %22s %8.3f %10.4g\n", c.split,
-                          c.cases, d.auc_a, d.auc_b, d.difference,
-                          absl::StrFormat("[%.4f, %.4f]", d.ci_lower, d.ci_upper), d.z,
-                          d.p_value);
+    absl::StrAppendFormat(&out, "%-8s %7d %8.4f %8.4f %9.4f %22s %8.3f %10.4g\n", c.split, c.cases,
+                          d.auc_a, d.auc_b, d.difference,
+                          absl::StrFormat("[%.4f, %.4f]", d.ci_lower, d.ci_upper), d.z, d.p_value);
   }
   return out;
 }
@@ -442,16 +439,16 @@ nlohmann::ordered_json ComparisonToJson(const std::vector<SplitComparison>& comp
   for (const SplitComparison& c : comparisons) {
     const metrics::DelongComparison& d = c.delong;
     // JSON has no infinity; a z of +-inf (zero SE, different AUCs) is written as null.
-    out["splits"].push_back({{"split", c.split},
-                             {"cases", c.cases},
-                             {"auc_a", d.auc_a},
-                             {"auc_b", d.auc_b},
-                             {"difference", d.difference},
-                             {"difference_se", d.standard_error},
-                             {"difference_ci95", {d.ci_lower, d.ci_upper}},
-                             {"z", std::isfinite(d.z) ? nlohmann::ordered_json(d.z)
-                                                      : nlohmann::ordered_json(nullptr)},
-                             {"p_value", d.p_value}});
+    out["splits"].push_back(
+        {{"split", c.split},
+         {"cases", c.cases},
+         {"auc_a", d.auc_a},
+         {"auc_b", d.auc_b},
+         {"difference", d.difference},
+         {"difference_se", d.standard_error},
+         {"difference_ci95", {d.ci_lower, d.ci_upper}},
+         {"z", std::isfinite(d.z) ? nlohmann::ordered_json(d.z) : nlohmann::ordered_json(nullptr)},
+         {"p_value", d.p_value}});
   }
   return out;
 }

@@ -1,15 +1,18 @@
 // score: ROC AUC with confidence intervals and threshold metrics per split, from a CSV of
 // predicted probabilities.
+//
+//   ASSIGN_OR_RETURN(std::vector<Prediction> predictions, ReadPredictions({"vgg16-TL.csv"}));
+//   ASSIGN_OR_RETURN(ScoreReport report, Score(predictions, ScoreOptions{}));
+//   std::cout << FormatTable(report);  // or ToJson(report)
 #ifndef MAMMO_TOOLS_SCORE_SCORE_LIB_H_
 #define MAMMO_TOOLS_SCORE_SCORE_LIB_H_
 
 #include <cstdint>
 #include <istream>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -22,11 +25,11 @@ namespace mammo::score {
 
 struct Prediction {
   std::string id;
-  int label = 0;  // 1 = malignant
+  int label = 0;           // 1 = malignant
   double probability = 0;  // of malignancy
   std::string patient_id;  // empty without a patient_id column
-  std::string lesion_id;  // empty without a lesion_id column
-  std::string split;  // "all" without a split column
+  std::string lesion_id;   // empty without a lesion_id column
+  std::string split;       // "all" without a split column
 };
 
 // Reads CSV text with a header naming at least id, label and probability (optionally

@@ -45,8 +45,7 @@ TEST(ReadPredictionsTest, DuplicateIdsAndMissingFilesAreErrors) {
   absl::Status twice = ReadPredictions({kCsv, kCsv}).status();
   EXPECT_EQ(twice.code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(twice.message(), HasSubstr("id 'v1' appears twice"));
-  EXPECT_EQ(ReadPredictions({"/no/such/file.csv"}).status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(ReadPredictions({"/no/such/file.csv"}).status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST(ParsePredictionsTest, WithoutSplitColumnEverythingIsOneSplit) {
@@ -231,8 +230,9 @@ TEST(HistoryTest, BadHistoriesNameTheFileAndLine) {
   EXPECT_THAT(status.message(), HasSubstr("short.csv:1: the header lacks column 'train_accuracy'"));
   status = ReadHistory(WriteTemp("bad.csv", std::string(kHistory) + "4,x,1,1,1,1,1,1\n")).status();
   EXPECT_THAT(status.message(), HasSubstr("bad.csv:5: malformed line"));
-  EXPECT_THAT(ReadHistory(WriteTemp("none.csv", "epoch,train_loss,train_accuracy,valid_loss,"
-                                                "valid_accuracy\n"))
+  EXPECT_THAT(ReadHistory(WriteTemp("none.csv",
+                                    "epoch,train_loss,train_accuracy,valid_loss,"
+                                    "valid_accuracy\n"))
                   .status()
                   .message(),
               HasSubstr("no epochs"));

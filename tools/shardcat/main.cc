@@ -59,7 +59,8 @@ int main(int argc, char** argv) {
   if (!args.empty() && args[0] == "pack") {
     args.erase(args.begin());
     if (args.empty()) return mammo::cli::UsageError("pack: no image files given");
-    if (absl::GetFlag(FLAGS_output).empty()) return mammo::cli::UsageError("pack: --output is required");
+    if (absl::GetFlag(FLAGS_output).empty())
+      return mammo::cli::UsageError("pack: --output is required");
     sc::PackOptions options;
     absl::StatusOr<mammo::Label> label = sc::ParseLabel(absl::GetFlag(FLAGS_label));
     if (!label.ok()) return mammo::cli::UsageError(label.status().message());
@@ -73,12 +74,14 @@ int main(int argc, char** argv) {
     return mammo::cli::Finish(sc::Pack(args, options));
   }
   if (pack_flags_given) {
-    return mammo::cli::UsageError("--output, --label, --patient, --split and --grey belong to 'pack'");
+    return mammo::cli::UsageError(
+        "--output, --label, --patient, --split and --grey belong to 'pack'");
   }
   if (args.empty()) return mammo::cli::UsageError("no input given (a shard spec, file, glob or -)");
   const int modes = absl::GetFlag(FLAGS_count) + absl::GetFlag(FLAGS_stats) +
                     absl::GetFlag(FLAGS_verify) + !absl::GetFlag(FLAGS_extract).empty();
-  if (modes > 1) return mammo::cli::UsageError("choose one of --count, --stats, --verify, --extract");
+  if (modes > 1)
+    return mammo::cli::UsageError("choose one of --count, --stats, --verify, --extract");
 
   if (absl::GetFlag(FLAGS_count)) {
     absl::StatusOr<uint64_t> count = sc::CountRecords(args);
@@ -93,7 +96,9 @@ int main(int argc, char** argv) {
   if (absl::GetFlag(FLAGS_verify)) return mammo::cli::Finish(sc::Verify(args, std::cout));
   if (!absl::GetFlag(FLAGS_extract).empty()) {
     absl::StatusOr<uint64_t> count = sc::Extract(args, absl::GetFlag(FLAGS_extract));
-    if (count.ok()) std::cerr << "shardcat: wrote " << *count << " images to " << absl::GetFlag(FLAGS_extract) << "\n";
+    if (count.ok())
+      std::cerr << "shardcat: wrote " << *count << " images to " << absl::GetFlag(FLAGS_extract)
+                << "\n";
     return mammo::cli::Finish(count.status());
   }
   absl::Status status = sc::PrintRecords(args, absl::GetFlag(FLAGS_features), std::cout);

@@ -1,12 +1,11 @@
 #include "tools/shardcat/shardcat_lib.h"
 
+#include <google/protobuf/util/json_util.h>
 #include <openssl/evp.h>
 #include <sys/stat.h>
 
 #include <map>
 #include <memory>
-
-#include <google/protobuf/util/json_util.h>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -89,10 +88,13 @@ int PngChannels(const std::string& bytes) {
     return 0;
   }
   switch (bytes[kColourTypeOffset]) {
-    case 0: return 1;
+    case 0:
+      return 1;
     case 2:
-    case 3: return 3;
-    default: return 0;
+    case 3:
+      return 3;
+    default:
+      return 0;
   }
 }
 
@@ -172,15 +174,16 @@ absl::Status Verify(const std::vector<std::string>& inputs, std::ostream& report
   for (const std::string& input : inputs) {
     absl::flat_hash_map<std::string, std::string> seen;  // id -> position
     uint64_t count = 0;
-    const absl::Status status = ForEachRecord({input}, [&](const Record& r, const ShardReader& reader) {
-      ++count;
-      auto [it, inserted] = seen.emplace(r.id(), reader.Position());
-      if (!inserted) {
-        return absl::DataLossError(absl::StrCat(reader.Position(), ": duplicate record id '",
-                                                r.id(), "' (first at ", it->second, ")"));
-      }
-      return absl::OkStatus();
-    });
+    const absl::Status status =
+        ForEachRecord({input}, [&](const Record& r, const ShardReader& reader) {
+          ++count;
+          auto [it, inserted] = seen.emplace(r.id(), reader.Position());
+          if (!inserted) {
+            return absl::DataLossError(absl::StrCat(reader.Position(), ": duplicate record id '",
+                                                    r.id(), "' (first at ", it->second, ")"));
+          }
+          return absl::OkStatus();
+        });
     if (status.ok()) {
       report << "OK " << input << ": " << count << " records\n";
       total += count;
@@ -199,24 +202,25 @@ absl::StatusOr<uint64_t> Extract(const std::vector<std::string>& inputs, const s
     return absl::PermissionDeniedError(absl::StrCat(dir, ": cannot create the folder"));
   }
   uint64_t count = 0;
-  RETURN_IF_ERROR(ForEachRecord(inputs, [&](const Record& r, const ShardReader& reader) -> absl::Status {
-    const std::string base = absl::StrCat(dir, "/", SafeFileName(r.id()));
-    const auto write_png = [&](const Image& image, const std::string& path) -> absl::Status {
-      absl::StatusOr<std::string> png = ImageToPngBytes(image);
-      if (!png.ok()) {
-        return absl::DataLossError(absl::StrCat(reader.Position(), ": record '", r.id(),
-                                                "': ", png.status().message()));
-      }
-      return WriteFileAtomically(path, *png);
-    };
-    if (r.image().data().empty()) return absl::OkStatus();  // e.g. feature records
-    RETURN_IF_ERROR(write_png(r.image(), base + ".png"));
-    for (int i = 0; i < r.masks_size(); ++i) {
-      RETURN_IF_ERROR(write_png(r.masks(i), absl::StrCat(base, ".mask", i, ".png")));
-    }
-    ++count;
-    return absl::OkStatus();
-  }));
+  RETURN_IF_ERROR(
+      ForEachRecord(inputs, [&](const Record& r, const ShardReader& reader) -> absl::Status {
+        const std::string base = absl::StrCat(dir, "/", SafeFileName(r.id()));
+        const auto write_png = [&](const Image& image, const std::string& path) -> absl::Status {
+          absl::StatusOr<std::string> png = ImageToPngBytes(image);
+          if (!png.ok()) {
+            return absl::DataLossError(absl::StrCat(reader.Position(), ": record '", r.id(),
+                                                    "': ", png.status().message()));
+          }
+          return WriteFileAtomically(path, *png);
+        };
+        if (r.image().data().empty()) return absl::OkStatus();  // e.g. feature records
+        RETURN_IF_ERROR(write_png(r.image(), base + ".png"));
+        for (int i = 0; i < r.masks_size(); ++i) {
+          RETURN_IF_ERROR(write_png(r.masks(i), absl::StrCat(base, ".mask", i, ".png")));
+        }
+        ++count;
+        return absl::OkStatus();
+      }));
   return count;
 }
 
@@ -230,11 +234,12 @@ absl::Status Pack(const std::vector<std::string>& image_files, const PackOptions
     auto [it, inserted] = ids.emplace(Stem(file), file);
     if (!inserted) {
       return absl::InvalidArgumentError(absl::StrCat("pack: ", file, " and ", it->second,
-                                                     " give the same record id '", it->first,
-                                                     "'"));
+                                                     " give the same record id '", it->first, "'"));
     }
   }
-  const StageInfo stage{"pack", "shardcat", std::string(cli::kVersion),
+  const StageInfo stage{"pack",
+                        "shardcat",
+                        std::string(cli::kVersion),
                         {{"label", Label_Name(options.label)},
                          {"patient_id", options.patient_id},
                          {"split", Split_Name(options.split)},

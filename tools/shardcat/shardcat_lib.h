@@ -40,7 +40,7 @@ struct PackOptions {
   Label label = LABEL_UNSPECIFIED;
   std::string patient_id;
   Split split = SPLIT_NONE;
-  bool grey = false;  // convert colour images to one grey channel
+  bool grey = false;   // convert colour images to one grey channel
   std::string output;  // shard spec or "-"
 };
 

@@ -3,10 +3,9 @@
 #include <sys/stat.h>
 
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -21,8 +20,7 @@ namespace {
 using ::testing::HasSubstr;
 
 // sha256sum tools/shardcat/testdata/grey16.png
-constexpr char kGrey16Sha256[] =
-    "22b969dc3116bebbe7fcf430e49bbefd9ccf82a9f1d940c15d660da96cb61ec1";
+constexpr char kGrey16Sha256[] = "22b969dc3116bebbe7fcf430e49bbefd9ccf82a9f1d940c15d660da96cb61ec1";
 
 std::string TestData(const std::string& name) { return "tools/shardcat/testdata/" + name; }
 
@@ -99,8 +97,8 @@ TEST_F(ShardcatTest, PackRefusesDuplicateIdsAndNonImages) {
   PackOptions options;
   options.label = BENIGN;
   options.output = dir_ + "/dup";
-  EXPECT_TRUE(absl::IsInvalidArgument(
-      Pack({TestData("grey16.png"), TestData("grey16.png")}, options)));
+  EXPECT_TRUE(
+      absl::IsInvalidArgument(Pack({TestData("grey16.png"), TestData("grey16.png")}, options)));
   const std::string not_image = dir_ + "/notes.png";
   std::ofstream(not_image) << "hello";
   const absl::Status status = Pack({not_image}, options);

@@ -7,7 +7,8 @@
 #include "tools/synth/synth_lib.h"
 
 ABSL_FLAG(std::string, output, "", "Folder to write the data set into (created if needed).");
-ABSL_FLAG(int, cases, 200, "Mass abnormalities (CSV rows) over train and test; calc files get a tenth as many.");
+ABSL_FLAG(int, cases, 200,
+          "Mass abnormalities (CSV rows) over train and test; calc files get a tenth as many.");
 ABSL_FLAG(int, width, 600, "Full image width in pixels (ignored with --full_size).");
 ABSL_FLAG(int, height, 1000, "Full image height in pixels (ignored with --full_size).");
 ABSL_FLAG(bool, full_size, false,

@@ -34,19 +34,24 @@ absl::StatusOr<std::string> Prepare(const std::string& root, const std::string& 
   const fs::path path = fs::path(root) / relative;
   std::error_code error;
   fs::create_directories(path.parent_path(), error);
-  if (error) return absl::PermissionDeniedError(absl::StrCat("cannot create ", path.parent_path().string(), ": ", error.message()));
+  if (error)
+    return absl::PermissionDeniedError(
+        absl::StrCat("cannot create ", path.parent_path().string(), ": ", error.message()));
   return path.string();
 }
 
 absl::Status RemoveStale(const std::string& root, const std::string& relative) {
   std::error_code error;
   fs::remove(fs::path(root) / relative, error);
-  if (error) return absl::PermissionDeniedError(absl::StrCat("cannot remove ", relative, ": ", error.message()));
+  if (error)
+    return absl::PermissionDeniedError(
+        absl::StrCat("cannot remove ", relative, ": ", error.message()));
   return absl::OkStatus();
 }
 
 // Renders one image and writes its full image, crops and masks.
-absl::Status WriteImage(const SynthOptions& options, const Image& image, std::vector<cv::Rect>& boxes) {
+absl::Status WriteImage(const SynthOptions& options, const Image& image,
+                        std::vector<cv::Rect>& boxes) {
   const RenderedImage rendered = Render(image);
   for (size_t j = 0; j < image.abnormalities.size(); ++j) {
     const Abnormality& a = image.abnormalities[j];
@@ -58,10 +63,10 @@ absl::Status WriteImage(const SynthOptions& options, const Image& image, std::ve
         RETURN_IF_ERROR(RemoveStale(options.output, paths.image));
       } else {
         ASSIGN_OR_RETURN(const std::string path, Prepare(options.output, paths.image));
-        RETURN_IF_ERROR(WriteDicom(path, rendered.pixels,
-                                   {image.Subject(), image.study_uid, image.series_uid,
-                                    image.sop_uid, kSeriesFull, 1},
-                                   image.corrupt));
+        RETURN_IF_ERROR(WriteDicom(
+            path, rendered.pixels,
+            {image.Subject(), image.study_uid, image.series_uid, image.sop_uid, kSeriesFull, 1},
+            image.corrupt));
       }
     }
     const std::string roi_subject = absl::StrCat(image.Subject(), "_", a.id);
@@ -69,10 +74,10 @@ absl::Status WriteImage(const SynthOptions& options, const Image& image, std::ve
     // where the description does not tell a crop from a mask.
     const char* crop_description = a.mask_in_crop_series ? kSeriesMask : kSeriesCrop;
     ASSIGN_OR_RETURN(const std::string crop_path, Prepare(options.output, paths.crop));
-    RETURN_IF_ERROR(WriteDicom(crop_path, roi.crop,
-                               {roi_subject, a.roi_study_uid, a.crop_series_uid, a.crop_sop_uid,
-                                crop_description, 1},
-                               false));
+    RETURN_IF_ERROR(WriteDicom(
+        crop_path, roi.crop,
+        {roi_subject, a.roi_study_uid, a.crop_series_uid, a.crop_sop_uid, crop_description, 1},
+        false));
     if (a.HasTrap(kTrapMissingMask)) {
       RETURN_IF_ERROR(RemoveStale(options.output, paths.mask));
       continue;
@@ -108,9 +113,11 @@ absl::Status ValidateOptions(const SynthOptions& options) {
     }
   }
   if (!(options.plan.trap_rate >= 0 && options.plan.trap_rate <= kMaxTrapRate)) {
-    return absl::InvalidArgumentError(absl::StrCat("--trap_rate must be between 0 and ", kMaxTrapRate));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--trap_rate must be between 0 and ", kMaxTrapRate));
   }
-  if (options.threads < 0) return absl::InvalidArgumentError("--threads must be 0 (all cores) or more");
+  if (options.threads < 0)
+    return absl::InvalidArgumentError("--threads must be 0 (all cores) or more");
   return absl::OkStatus();
 }
 
@@ -156,7 +163,8 @@ absl::Status WriteDicom(const std::string& path, const cv::Mat& pixels, const Di
   std::error_code error;
   if (truncate) fs::resize_file(temp, fs::file_size(temp) * 6 / 10, error);
   if (!error) fs::rename(temp, path, error);
-  if (error) return absl::PermissionDeniedError(absl::StrCat("cannot write ", path, ": ", error.message()));
+  if (error)
+    return absl::PermissionDeniedError(absl::StrCat("cannot write ", path, ": ", error.message()));
   return absl::OkStatus();
 }
 
@@ -172,13 +180,28 @@ std::string TruthCsv(const Plan& plan, const Boxes& boxes, Layout layout) {
       const cv::Rect& box = boxes[i][j];
       const FilePaths paths = PathsFor(layout, image, a);
       const std::vector<std::string> cells = {
-          image.kind == Kind::kMass ? "mass" : "calcification", image.train ? "train" : "test",
-          image.patient_id, image.Subject(), image.side, image.view, absl::StrCat(a.id),
-          a.pathology, a.Malignant() ? "malignant" : "benign",
-          a.traps.empty() ? "none" : absl::StrJoin(a.traps, ";"), absl::StrCat(image.width),
-          absl::StrCat(image.height), absl::StrCat(box.x), absl::StrCat(box.y),
-          absl::StrCat(box.width), absl::StrCat(box.height), image.sop_uid, a.crop_sop_uid,
-          a.mask_sop_uid, paths.image, paths.crop, paths.mask};
+          image.kind == Kind::kMass ? "mass" : "calcification",
+          image.train ? "train" : "test",
+          image.patient_id,
+          image.Subject(),
+          image.side,
+          image.view,
+          absl::StrCat(a.id),
+          a.pathology,
+          a.Malignant() ? "malignant" : "benign",
+          a.traps.empty() ? "none" : absl::StrJoin(a.traps, ";"),
+          absl::StrCat(image.width),
+          absl::StrCat(image.height),
+          absl::StrCat(box.x),
+          absl::StrCat(box.y),
+          absl::StrCat(box.width),
+          absl::StrCat(box.height),
+          image.sop_uid,
+          a.crop_sop_uid,
+          a.mask_sop_uid,
+          paths.image,
+          paths.crop,
+          paths.mask};
       std::vector<std::string> quoted;
       for (const std::string& cell : cells) quoted.push_back(CsvCell(cell));
       absl::StrAppend(&out, absl::StrJoin(quoted, ","), "\n");
@@ -191,7 +214,9 @@ absl::Status Synthesize(const SynthOptions& options) {
   RETURN_IF_ERROR(ValidateOptions(options));
   std::error_code error;
   fs::create_directories(options.output, error);
-  if (error) return absl::PermissionDeniedError(absl::StrCat("cannot create --output ", options.output, ": ", error.message()));
+  if (error)
+    return absl::PermissionDeniedError(
+        absl::StrCat("cannot create --output ", options.output, ": ", error.message()));
 
   const Plan plan = BuildPlan(options.plan);
   const size_t n = plan.images.size();
@@ -217,13 +242,14 @@ absl::Status Synthesize(const SynthOptions& options) {
   for (const Kind kind : {Kind::kMass, Kind::kCalc}) {
     for (const bool train : {true, false}) {
       RETURN_IF_ERROR(WriteFileAtomically((root / CaseDescriptionFileName(kind, train)).string(),
-                                CaseDescriptionCsv(plan, kind, train)));
+                                          CaseDescriptionCsv(plan, kind, train)));
     }
   }
   if (options.layout == Layout::kNbia) {
     RETURN_IF_ERROR(WriteFileAtomically((root / "metadata.csv").string(), NbiaMetadataCsv(plan)));
   }
-  return WriteFileAtomically((root / "synth_truth.csv").string(), TruthCsv(plan, boxes, options.layout));
+  return WriteFileAtomically((root / "synth_truth.csv").string(),
+                             TruthCsv(plan, boxes, options.layout));
 }
 
 }  // namespace mammo::synth

@@ -4,10 +4,9 @@
 #ifndef MAMMO_TOOLS_SYNTH_SYNTH_LIB_H_
 #define MAMMO_TOOLS_SYNTH_SYNTH_LIB_H_
 
+#include <opencv2/core.hpp>
 #include <string>
 #include <vector>
-
-#include <opencv2/core.hpp>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"

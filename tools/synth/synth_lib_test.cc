@@ -5,11 +5,10 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <opencv2/imgproc.hpp>
 #include <regex>
 #include <set>
 #include <sstream>
-
-#include <opencv2/imgproc.hpp>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -33,9 +32,9 @@ std::string ReadFile(const std::string& path) {
 }
 
 std::string TestDir(const std::string& name) {
-  const std::string dir = absl::StrCat(::testing::TempDir(), "/",
-                                       ::testing::UnitTest::GetInstance()->current_test_info()->name(),
-                                       "_", name);
+  const std::string dir =
+      absl::StrCat(::testing::TempDir(), "/",
+                   ::testing::UnitTest::GetInstance()->current_test_info()->name(), "_", name);
   fs::remove_all(dir);
   return dir;
 }
@@ -51,14 +50,16 @@ PlanOptions SmallPlan(int cases) {
 TEST(PlanTest, MassCsvHasTheExactHeaderCrlfAndAQuotedNewline) {
   const Plan plan = BuildPlan(SmallPlan(40));
   const std::string csv = CaseDescriptionCsv(plan, Kind::kMass, true);
-  EXPECT_THAT(csv, StartsWith(
-      "patient_id,breast_density,left or right breast,image view,abnormality id,abnormality type,"
-      "mass shape,mass margins,assessment,pathology,subtlety,image file path,cropped image file "
-      "path,ROI mask file path\r\n"));
-  EXPECT_THAT(CaseDescriptionCsv(plan, Kind::kCalc, false),
-              StartsWith("patient_id,breast density,left or right breast,image view,abnormality "
-                         "id,abnormality type,calc type,calc distribution,assessment,pathology,"
-                         "subtlety,image file path,cropped image file path,ROI mask file path\r\n"));
+  EXPECT_THAT(csv, StartsWith("patient_id,breast_density,left or right breast,image "
+                              "view,abnormality id,abnormality type,"
+                              "mass shape,mass margins,assessment,pathology,subtlety,image file "
+                              "path,cropped image file "
+                              "path,ROI mask file path\r\n"));
+  EXPECT_THAT(
+      CaseDescriptionCsv(plan, Kind::kCalc, false),
+      StartsWith("patient_id,breast density,left or right breast,image view,abnormality "
+                 "id,abnormality type,calc type,calc distribution,assessment,pathology,"
+                 "subtlety,image file path,cropped image file path,ROI mask file path\r\n"));
   // Every line break outside quotes is CRLF; the ones inside quotes are bare.
   bool quoted = false;
   int quoted_newlines = 0;
@@ -92,7 +93,8 @@ TEST(PlanTest, RowsCountsPathsAndSplitsLookLikeCbisDdsm) {
       labels.insert(a.Malignant() ? "m" : "b");
       pathologies[a.pathology].insert(a.shape_or_type);
       second_abnormality |= a.id == 2;
-      for (const std::string& uid : {a.roi_study_uid, a.crop_series_uid, a.crop_sop_uid, a.mask_sop_uid}) {
+      for (const std::string& uid :
+           {a.roi_study_uid, a.crop_series_uid, a.crop_sop_uid, a.mask_sop_uid}) {
         EXPECT_TRUE(std::regex_match(uid, uid_syntax)) << uid;
         EXPECT_LE(uid.size(), 64u);
       }
@@ -101,10 +103,12 @@ TEST(PlanTest, RowsCountsPathsAndSplitsLookLikeCbisDdsm) {
       const FilePaths csv = CsvPaths(image, a);
       EXPECT_THAT(csv.image, StartsWith(image.Subject() + "/" + image.study_uid + "/"));
       EXPECT_THAT(csv.crop, StartsWith(absl::StrCat(image.Subject(), "_", a.id, "/")));
-      EXPECT_EQ(csv.mask.substr(csv.mask.size() - 10), a.mask_in_crop_series ? "000001.dcm" : "000000.dcm");
+      EXPECT_EQ(csv.mask.substr(csv.mask.size() - 10),
+                a.mask_in_crop_series ? "000001.dcm" : "000000.dcm");
       const FilePaths nbia = NbiaPaths(image, a);
-      EXPECT_THAT(nbia.image, HasSubstr("-DDSM-" + image.study_uid.substr(image.study_uid.size() - 5) +
-                                        "/1.000000-full mammogram images-"));
+      EXPECT_THAT(nbia.image,
+                  HasSubstr("-DDSM-" + image.study_uid.substr(image.study_uid.size() - 5) +
+                            "/1.000000-full mammogram images-"));
       EXPECT_THAT(nbia.image, StartsWith("CBIS-DDSM/" + image.Subject() + "/"));
     }
     mixed_image |= labels.size() == 2;
@@ -127,11 +131,13 @@ TEST(PlanTest, BothViewsShowTheSameLesions) {
   const Plan plan = BuildPlan(SmallPlan(60));
   std::map<std::string, std::vector<const Image*>> by_breast;
   for (const Image& image : plan.images) {
-    by_breast[absl::StrCat(image.kind == Kind::kMass, image.patient_id, image.side)].push_back(&image);
+    by_breast[absl::StrCat(image.kind == Kind::kMass, image.patient_id, image.side)].push_back(
+        &image);
   }
   int pairs = 0;
   for (const auto& [breast, images] : by_breast) {
-    if (images.size() != 2 || images[1]->abnormalities.size() != images[0]->abnormalities.size()) continue;
+    if (images.size() != 2 || images[1]->abnormalities.size() != images[0]->abnormalities.size())
+      continue;
     ++pairs;
     EXPECT_EQ(images[0]->view, "CC");
     EXPECT_EQ(images[1]->view, "MLO");
@@ -172,7 +178,8 @@ TEST(PlanTest, TheSeedDecidesEverything) {
   EXPECT_EQ(CaseDescriptionCsv(a, Kind::kMass, true), CaseDescriptionCsv(b, Kind::kMass, true));
   EXPECT_EQ(NbiaMetadataCsv(a), NbiaMetadataCsv(b));
   options.seed = 43;
-  EXPECT_NE(CaseDescriptionCsv(a, Kind::kMass, true), CaseDescriptionCsv(BuildPlan(options), Kind::kMass, true));
+  EXPECT_NE(CaseDescriptionCsv(a, Kind::kMass, true),
+            CaseDescriptionCsv(BuildPlan(options), Kind::kMass, true));
   EXPECT_EQ(MakeUid(1, "study", 7), MakeUid(1, "study", 7));
   EXPECT_NE(MakeUid(1, "study", 7), MakeUid(1, "series", 7));
 }
@@ -227,7 +234,8 @@ TEST(RenderTest, MasksAreBinaryOfTheImageSizeAndShapesFollowTheLabel) {
       ASSERT_EQ(roi.mask.type(), CV_8U);
       ASSERT_EQ(roi.crop.type(), CV_16U);
       const int binary = cv::countNonZero(roi.mask == 0) + cv::countNonZero(roi.mask == 255);
-      EXPECT_EQ(binary, static_cast<int>(roi.mask.total())) << "mask holds values besides 0 and 255";
+      EXPECT_EQ(binary, static_cast<int>(roi.mask.total()))
+          << "mask holds values besides 0 and 255";
       if (a.HasTrap(kTrapMaskSize)) {
         EXPECT_EQ(roi.mask.cols, static_cast<int>(std::lround(image.width * 0.87)));
         continue;
@@ -260,7 +268,11 @@ TEST(DicomTest, WrittenFilesReadBackWithDcmtk) {
   cv::Mat pixels(5, 7, CV_16U);
   for (int i = 0; i < 35; ++i) pixels.at<uint16_t>(i / 7, i % 7) = static_cast<uint16_t>(i * 1900);
   const std::string path = dir + "/a.dcm";
-  ASSERT_TRUE(WriteDicom(path, pixels, {"Mass-Test_P_00017_RIGHT_MLO", "2.25.1", "2.25.2", "2.25.3", kSeriesFull, 1}, false).ok());
+  ASSERT_TRUE(
+      WriteDicom(path, pixels,
+                 {"Mass-Test_P_00017_RIGHT_MLO", "2.25.1", "2.25.2", "2.25.3", kSeriesFull, 1},
+                 false)
+          .ok());
   EXPECT_FALSE(fs::exists(path + ".tmp"));
   DcmFileFormat file;
   ASSERT_TRUE(file.loadFile(path.c_str()).good());
@@ -290,14 +302,16 @@ TEST(DicomTest, WrittenFilesReadBackWithDcmtk) {
   EXPECT_EQ(data[34], 34 * 1900);
 
   const std::string broken = dir + "/b.dcm";
-  ASSERT_TRUE(WriteDicom(broken, pixels, {"x", "2.25.1", "2.25.2", "2.25.4", kSeriesFull, 1}, true).ok());
+  ASSERT_TRUE(
+      WriteDicom(broken, pixels, {"x", "2.25.1", "2.25.2", "2.25.4", kSeriesFull, 1}, true).ok());
   EXPECT_LT(fs::file_size(broken), fs::file_size(path));
 }
 
 std::map<std::string, std::string> Tree(const std::string& root) {
   std::map<std::string, std::string> files;
   for (const auto& entry : fs::recursive_directory_iterator(root)) {
-    if (entry.is_regular_file()) files[fs::relative(entry.path(), root).string()] = ReadFile(entry.path().string());
+    if (entry.is_regular_file())
+      files[fs::relative(entry.path(), root).string()] = ReadFile(entry.path().string());
   }
   return files;
 }
@@ -314,14 +328,16 @@ TEST(SynthesizeTest, WritesEveryFileTheCsvNamesUnlessATrapRemovesIt) {
       const FilePaths paths = CsvPaths(image, a);
       EXPECT_EQ(fs::exists(options.output + "/" + paths.image), !image.missing) << paths.image;
       EXPECT_TRUE(fs::exists(options.output + "/" + paths.crop)) << paths.crop;
-      EXPECT_EQ(fs::exists(options.output + "/" + paths.mask), !a.HasTrap(kTrapMissingMask)) << paths.mask;
+      EXPECT_EQ(fs::exists(options.output + "/" + paths.mask), !a.HasTrap(kTrapMissingMask))
+          << paths.mask;
     }
   }
   const auto files = Tree(options.output);
   for (const auto& [name, bytes] : files) EXPECT_FALSE(absl::EndsWith(name, ".tmp")) << name;
-  for (const char* name : {"mass_case_description_train_set.csv", "mass_case_description_test_set.csv",
-                           "calc_case_description_train_set.csv", "calc_case_description_test_set.csv",
-                           "synth_truth.csv"}) {
+  for (const char* name :
+       {"mass_case_description_train_set.csv", "mass_case_description_test_set.csv",
+        "calc_case_description_train_set.csv", "calc_case_description_test_set.csv",
+        "synth_truth.csv"}) {
     EXPECT_EQ(files.count(name), 1u) << name;
   }
   EXPECT_EQ(files.count("metadata.csv"), 0u);

@@ -30,8 +30,8 @@ const T& Pick(Rng& rng, const std::vector<T>& values) {
 // Descriptors follow the pathology the way BI-RADS does, with a little overlap, so the
 // columns mean something but do not give the label away.
 void DrawMassDescriptors(Rng& rng, Abnormality& a) {
-  static const std::vector<std::string> kBenignShapes = {"OVAL", "ROUND", "LOBULATED",
-                                                         "LYMPH_NODE", "OVAL-LOBULATED"};
+  static const std::vector<std::string> kBenignShapes = {"OVAL", "ROUND", "LOBULATED", "LYMPH_NODE",
+                                                         "OVAL-LOBULATED"};
   static const std::vector<std::string> kMalignantShapes = {
       "IRREGULAR", "IRREGULAR-ARCHITECTURAL_DISTORTION", "ARCHITECTURAL_DISTORTION", "LOBULATED"};
   static const std::vector<std::string> kBenignMargins = {"CIRCUMSCRIBED", "CIRCUMSCRIBED",
@@ -43,7 +43,8 @@ void DrawMassDescriptors(Rng& rng, Abnormality& a) {
   a.margins_or_distribution = Pick(rng, malignant_look ? kMalignantMargins : kBenignMargins);
   if (rng.Chance(0.01)) a.shape_or_type = "N/A";
   if (a.Malignant()) {
-    a.assessment = rng.Chance(0.7) ? Pick(rng, std::vector<int>{4, 5}) : Pick(rng, std::vector<int>{3, 4});
+    a.assessment =
+        rng.Chance(0.7) ? Pick(rng, std::vector<int>{4, 5}) : Pick(rng, std::vector<int>{3, 4});
   } else if (a.pathology == kBenignWithoutCallback) {
     a.assessment = Pick(rng, std::vector<int>{2, 2, 3});
   } else {
@@ -100,7 +101,8 @@ void AddPatient(const PatientDraw& draw, const PlanOptions& options, Rng& rng, P
     }
     a.subtlety = rng.Int(1, 5);
     a.shape_seed = rng.Next();
-    a.geometry.radius = draw.kind == Kind::kMass ? rng.Uniform(0.035, 0.075) : rng.Uniform(0.03, 0.05);
+    a.geometry.radius =
+        draw.kind == Kind::kMass ? rng.Uniform(0.035, 0.075) : rng.Uniform(0.03, 0.05);
     a.geometry.rotation = rng.Uniform(0, 2 * kPi);
     // Several lesions of one breast sit in different parts of it.
     const double depth = 0.2 + 0.45 * (j + rng.Uniform()) / lesions;
@@ -177,9 +179,12 @@ void AddPatients(Kind kind, int target_rows, std::optional<bool> fixed_split,
 std::vector<std::vector<size_t>> PickTrapped(size_t n, size_t kinds, double rate, Rng& rng) {
   std::vector<size_t> order(n);
   for (size_t i = 0; i < n; ++i) order[i] = i;
-  for (size_t i = n; i > 1; --i) std::swap(order[i - 1], order[static_cast<size_t>(rng.Int(0, static_cast<int>(i) - 1))]);
+  for (size_t i = n; i > 1; --i)
+    std::swap(order[i - 1], order[static_cast<size_t>(rng.Int(0, static_cast<int>(i) - 1))]);
   const size_t per_kind =
-      rate <= 0 ? 0 : std::max<size_t>(1, static_cast<size_t>(std::lround(rate * static_cast<double>(n))));
+      rate <= 0
+          ? 0
+          : std::max<size_t>(1, static_cast<size_t>(std::lround(rate * static_cast<double>(n))));
   std::vector<std::vector<size_t>> picked(kinds);
   size_t next = 0;
   for (size_t k = 0; k < kinds; ++k) {
@@ -295,7 +300,8 @@ Plan BuildPlan(const PlanOptions& options) {
 FilePaths CsvPaths(const Image& image, const Abnormality& a) {
   const std::string roi = absl::StrCat(image.Subject(), "_", a.id, "/", a.roi_study_uid, "/");
   FilePaths paths;
-  paths.image = absl::StrCat(image.Subject(), "/", image.study_uid, "/", image.series_uid, "/000000.dcm");
+  paths.image =
+      absl::StrCat(image.Subject(), "/", image.study_uid, "/", image.series_uid, "/000000.dcm");
   paths.crop = absl::StrCat(roi, a.crop_series_uid, "/000000.dcm");
   paths.mask = a.mask_in_crop_series ? absl::StrCat(roi, a.crop_series_uid, "/000001.dcm")
                                      : absl::StrCat(roi, a.mask_series_uid, "/000000.dcm");
@@ -303,8 +309,9 @@ FilePaths CsvPaths(const Image& image, const Abnormality& a) {
 }
 
 FilePaths NbiaPaths(const Image& image, const Abnormality& a) {
-  const std::string roi = absl::StrCat("CBIS-DDSM/", image.Subject(), "_", a.id, "/",
-                                       a.roi_study_date, "-DDSM-NA-", LastDigits(a.roi_study_uid), "/");
+  const std::string roi =
+      absl::StrCat("CBIS-DDSM/", image.Subject(), "_", a.id, "/", a.roi_study_date, "-DDSM-NA-",
+                   LastDigits(a.roi_study_uid), "/");
   FilePaths paths;
   paths.image = absl::StrCat("CBIS-DDSM/", image.Subject(), "/", image.study_date, "-DDSM-",
                              LastDigits(image.study_uid), "/1.000000-full mammogram images-",
@@ -315,8 +322,10 @@ FilePaths NbiaPaths(const Image& image, const Abnormality& a) {
     paths.crop = series + "1-1.dcm";
     paths.mask = series + "1-2.dcm";
   } else {
-    paths.crop = absl::StrCat(roi, "1.000000-cropped images-", LastDigits(a.crop_series_uid), "/1-1.dcm");
-    paths.mask = absl::StrCat(roi, "1.000000-ROI mask images-", LastDigits(a.mask_series_uid), "/1-1.dcm");
+    paths.crop =
+        absl::StrCat(roi, "1.000000-cropped images-", LastDigits(a.crop_series_uid), "/1-1.dcm");
+    paths.mask =
+        absl::StrCat(roi, "1.000000-ROI mask images-", LastDigits(a.mask_series_uid), "/1-1.dcm");
   }
   return paths;
 }
@@ -355,11 +364,20 @@ std::string CaseDescriptionCsv(const Plan& plan, Kind kind, bool train) {
       // row of every file does, so that no reader gets away without handling it.
       if (a.quoted_newline || first_row) mask += "\n";
       first_row = false;
-      const std::vector<std::string> cells = {
-          image.patient_id, Cell(image.density), image.side, image.view, Cell(a.id),
-          kind == Kind::kMass ? "mass" : "calcification", a.shape_or_type,
-          a.margins_or_distribution, Cell(a.assessment), a.pathology, Cell(a.subtlety),
-          paths.image, crop, mask};
+      const std::vector<std::string> cells = {image.patient_id,
+                                              Cell(image.density),
+                                              image.side,
+                                              image.view,
+                                              Cell(a.id),
+                                              kind == Kind::kMass ? "mass" : "calcification",
+                                              a.shape_or_type,
+                                              a.margins_or_distribution,
+                                              Cell(a.assessment),
+                                              a.pathology,
+                                              Cell(a.subtlety),
+                                              paths.image,
+                                              crop,
+                                              mask};
       std::vector<std::string> quoted;
       for (const std::string& cell : cells) quoted.push_back(CsvCell(cell));
       absl::StrAppend(&out, absl::StrJoin(quoted, ","), "\r\n");
@@ -377,8 +395,9 @@ std::string NbiaMetadataCsv(const Plan& plan) {
                  const std::string& date, const std::string& description, int count,
                  const std::string& file) {
     const std::string folder = "./" + file.substr(0, file.rfind('/'));
-    const std::vector<std::string> cells = {series, "CBIS-DDSM", subject, study, date, description,
-                                            "MG", kSecondaryCapture, Cell(count), folder};
+    const std::vector<std::string> cells = {series,      "CBIS-DDSM", subject, study,
+                                            date,        description, "MG",    kSecondaryCapture,
+                                            Cell(count), folder};
     std::vector<std::string> quoted;
     for (const std::string& cell : cells) quoted.push_back(CsvCell(cell));
     absl::StrAppend(&out, absl::StrJoin(quoted, ","), "\r\n");
@@ -393,8 +412,8 @@ std::string NbiaMetadataCsv(const Plan& plan) {
       }
       const std::string roi_subject = absl::StrCat(image.Subject(), "_", a.id);
       if (a.mask_in_crop_series) {
-        add(a.crop_series_uid, roi_subject, a.roi_study_uid, a.roi_study_date, "ROI mask images",
-            2, paths.crop);
+        add(a.crop_series_uid, roi_subject, a.roi_study_uid, a.roi_study_date, "ROI mask images", 2,
+            paths.crop);
       } else {
         add(a.crop_series_uid, roi_subject, a.roi_study_uid, a.roi_study_date, "cropped images", 1,
             paths.crop);

@@ -17,10 +17,10 @@ class Rng {
  public:
   explicit Rng(uint64_t seed) : state_(seed) {}
   uint64_t Next();
-  double Uniform();                 // [0, 1)
+  double Uniform();  // [0, 1)
   double Uniform(double lo, double hi);
-  int Int(int lo, int hi);          // [lo, hi], both included
-  double Normal();                  // mean 0, deviation 1
+  int Int(int lo, int hi);  // [lo, hi], both included
+  double Normal();          // mean 0, deviation 1
   bool Chance(double p) { return Uniform() < p; }
 
  private:
@@ -63,8 +63,8 @@ struct LesionGeometry {
 struct Abnormality {
   int id = 1;  // 1-based, per image; the same lesion has the same id in CC and MLO
   std::string pathology;
-  std::string shape_or_type;           // mass shape / calc type
-  std::string margins_or_distribution; // mass margins / calc distribution
+  std::string shape_or_type;            // mass shape / calc type
+  std::string margins_or_distribution;  // mass margins / calc distribution
   int assessment = 0;
   int subtlety = 0;
   uint64_t shape_seed = 0;  // the same in both views: the lesion looks alike in CC and MLO

@@ -2,9 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <string>
-
 #include <opencv2/imgproc.hpp>
+#include <string>
 
 namespace mammo::synth {
 namespace {
@@ -54,7 +53,8 @@ cv::Mat Anatomy(const Image& image, const Silhouette& s, Rng& rng) {
       const double r2 = (u * u + v * v) / (edge * edge);
       inside.at<float>(y, x) = u >= -0.01 && r2 < 1.0 ? 1.0f : 0.0f;
       // Compressed tissue thins towards the skin line, so the image darkens there.
-      thickness.at<float>(y, x) = u >= 0 && r2 < 1.0 ? static_cast<float>(std::sqrt(1.0 - r2)) : 0.0f;
+      thickness.at<float>(y, x) =
+          u >= 0 && r2 < 1.0 ? static_cast<float>(std::sqrt(1.0 - r2)) : 0.0f;
     }
   }
   cv::GaussianBlur(inside, inside, cv::Size(0, 0), 1.5);
@@ -72,7 +72,8 @@ cv::Mat Anatomy(const Image& image, const Silhouette& s, Rng& rng) {
   for (int i = 0; i < strands; ++i) {
     double x = s.chest_x + s.dir * s.depth * rng.Uniform(0.5, 0.9);
     double y = s.cy + s.across * rng.Uniform(-0.5, 0.5);
-    double angle = std::atan2(s.cy - y, 0.0) * 0.3 + (s.dir > 0 ? kPi : 0.0) + rng.Uniform(-0.5, 0.5);
+    double angle =
+        std::atan2(s.cy - y, 0.0) * 0.3 + (s.dir > 0 ? kPi : 0.0) + rng.Uniform(-0.5, 0.5);
     const float level = static_cast<float>(rng.Uniform(0.03, 0.09));
     for (int step = 0; step < 8; ++step) {
       const double length = s.depth * rng.Uniform(0.04, 0.1);
@@ -92,7 +93,8 @@ cv::Mat Anatomy(const Image& image, const Silhouette& s, Rng& rng) {
     const cv::Point corner[3] = {
         cv::Point(static_cast<int>(s.chest_x / q), 0),
         cv::Point(static_cast<int>((s.chest_x + s.dir * s.depth * rng.Uniform(0.35, 0.5)) / q), 0),
-        cv::Point(static_cast<int>(s.chest_x / q), static_cast<int>(image.height * rng.Uniform(0.3, 0.45) / q))};
+        cv::Point(static_cast<int>(s.chest_x / q),
+                  static_cast<int>(image.height * rng.Uniform(0.3, 0.45) / q))};
     cv::fillConvexPoly(muscle, corner, 3, cv::Scalar(0.22));
     cv::GaussianBlur(muscle, muscle, cv::Size(0, 0), 3.0);
     anatomy += muscle;
@@ -106,21 +108,27 @@ cv::Mat Anatomy(const Image& image, const Silhouette& s, Rng& rng) {
 // circumscribed masses, ragged for irregular ones, with spikes for spiculated ones.
 std::vector<cv::Point> MassOutline(const Abnormality& a, cv::Point2d centre, double radius) {
   Rng rng(a.shape_seed);
-  const bool irregular = Contains(a.shape_or_type, "IRREGULAR") ||
-                         Contains(a.shape_or_type, "ARCHITECTURAL");
+  const bool irregular =
+      Contains(a.shape_or_type, "IRREGULAR") || Contains(a.shape_or_type, "ARCHITECTURAL");
   const bool lobulated = Contains(a.shape_or_type, "LOBULATED");
   const bool spiculated = Contains(a.margins_or_distribution, "SPICULATED");
   const double aspect = rng.Uniform(0.7, 1.0);
-  struct Harmonic { int k; double amplitude, phase; };
+  struct Harmonic {
+    int k;
+    double amplitude, phase;
+  };
   std::vector<Harmonic> harmonics;
   for (int k = 2; k <= 4; ++k) harmonics.push_back({k, 0.03, rng.Uniform(0, 2 * kPi)});
   if (lobulated) harmonics.push_back({rng.Int(3, 5), 0.1, rng.Uniform(0, 2 * kPi)});
   if (irregular) {
     for (int k = 3; k <= 12; ++k) {
-      harmonics.push_back({k, rng.Uniform(0.3, 1.0) * 0.22 / std::pow(k, 0.6), rng.Uniform(0, 2 * kPi)});
+      harmonics.push_back(
+          {k, rng.Uniform(0.3, 1.0) * 0.22 / std::pow(k, 0.6), rng.Uniform(0, 2 * kPi)});
     }
   }
-  struct Spike { double angle, length; };
+  struct Spike {
+    double angle, length;
+  };
   std::vector<Spike> spikes;
   if (spiculated) {
     const int n = rng.Int(6, 14);
@@ -156,8 +164,10 @@ void CalcDots(const Abnormality& a, cv::Point2d centre, double radius, double sc
     const double phi = rng.Uniform(0, 2 * kPi);
     const cv::Point dot(static_cast<int>(centre.x + rho * std::cos(phi)),
                         static_cast<int>(centre.y + rho * std::sin(phi)));
-    const double dot_radius = scale * (a.Malignant() ? rng.Uniform(0.8, 2.0) : rng.Uniform(2.0, 3.5));
-    cv::circle(dots_layer, dot, std::max(1, static_cast<int>(dot_radius)), cv::Scalar(0.35), -1, cv::LINE_AA);
+    const double dot_radius =
+        scale * (a.Malignant() ? rng.Uniform(0.8, 2.0) : rng.Uniform(2.0, 3.5));
+    cv::circle(dots_layer, dot, std::max(1, static_cast<int>(dot_radius)), cv::Scalar(0.35), -1,
+               cv::LINE_AA);
     for (int k = 0; k < 8; ++k) {
       region.emplace_back(static_cast<int>(dot.x + 0.2 * radius * std::cos(k * kPi / 4)),
                           static_cast<int>(dot.y + 0.2 * radius * std::sin(k * kPi / 4)));
@@ -183,7 +193,8 @@ RenderedImage Render(const Image& image) {
     const double depth = a.geometry.depth;
     const double half_across = s.across * std::sqrt(1.0 - depth * depth);
     const double radius = a.geometry.radius * image.width;
-    cv::Point2d centre(s.chest_x + s.dir * depth * s.depth, s.cy + a.geometry.lateral * half_across);
+    cv::Point2d centre(s.chest_x + s.dir * depth * s.depth,
+                       s.cy + a.geometry.lateral * half_across);
     centre.x = std::clamp(centre.x, radius, image.width - 1 - radius);
     centre.y = std::clamp(centre.y, radius, image.height - 1 - radius);
 
@@ -214,9 +225,9 @@ RenderedImage Render(const Image& image) {
     roi.bbox = cv::boundingRect(mask);
     // Blur only around the lesion: the rest of the layer is zero.
     const int margin = static_cast<int>(3 * blur) + 2;
-    const cv::Rect around =
-        cv::Rect(roi.bbox.x - margin, roi.bbox.y - margin, roi.bbox.width + 2 * margin,
-                 roi.bbox.height + 2 * margin) & cv::Rect(0, 0, image.width, image.height);
+    const cv::Rect around = cv::Rect(roi.bbox.x - margin, roi.bbox.y - margin,
+                                     roi.bbox.width + 2 * margin, roi.bbox.height + 2 * margin) &
+                            cv::Rect(0, 0, image.width, image.height);
     cv::Mat patch = layer(around);
     cv::Mat body, detail;
     cv::GaussianBlur(patch, body, cv::Size(0, 0), blur);
@@ -241,9 +252,9 @@ RenderedImage Render(const Image& image) {
 
   for (RenderedRoi& roi : out.rois) {
     const int margin = std::max(4, std::max(roi.bbox.width, roi.bbox.height) / 10);
-    const cv::Rect crop_rect =
-        cv::Rect(roi.bbox.x - margin, roi.bbox.y - margin, roi.bbox.width + 2 * margin,
-                 roi.bbox.height + 2 * margin) & cv::Rect(0, 0, image.width, image.height);
+    const cv::Rect crop_rect = cv::Rect(roi.bbox.x - margin, roi.bbox.y - margin,
+                                        roi.bbox.width + 2 * margin, roi.bbox.height + 2 * margin) &
+                               cv::Rect(0, 0, image.width, image.height);
     cv::normalize(out.pixels(crop_rect), roi.crop, 0, 65535, cv::NORM_MINMAX, CV_16U);
   }
   return out;

@@ -15,7 +15,8 @@ ABSL_FLAG(std::vector<std::string>, input, {},
           "comma-separated specs. TRAIN records train the head, VALID records drive early "
           "stopping, others are ignored.");
 ABSL_FLAG(std::string, output, "", "The run folder: best.pt, last.pt, history.csv, run.json.");
-ABSL_FLAG(std::string, run_name, "", "Name of the run (default: MODEL-TL, as the paper names runs).");
+ABSL_FLAG(std::string, run_name, "",
+          "Name of the run (default: MODEL-TL, as the paper names runs).");
 ABSL_FLAG(std::string, hidden, "4096",
           "Widths of the hidden Dense+ReLU layers, comma-separated; 'none' for GAP -> dropout -> "
           "classifier.");
@@ -76,7 +77,8 @@ int main(int argc, char** argv) {
   options.inputs = absl::GetFlag(FLAGS_input);
   options.output = absl::GetFlag(FLAGS_output);
   if (options.inputs.empty()) return mammo::cli::UsageError("--input is required");
-  if (options.output.empty()) return mammo::cli::UsageError("--output (the run folder) is required");
+  if (options.output.empty())
+    return mammo::cli::UsageError("--output (the run folder) is required");
   options.run_name = absl::GetFlag(FLAGS_run_name);
   options.threads = mammo::train::SharedThreadsFlag();
 
@@ -94,9 +96,8 @@ int main(int argc, char** argv) {
   options.weights = absl::GetFlag(FLAGS_weights);
   options.image_size = absl::GetFlag(FLAGS_image_size);
   options.layer = absl::GetFlag(FLAGS_layer);
-  for (const auto& [flag, target] :
-       {std::pair{absl::GetFlag(FLAGS_mean), &options.mean},
-        std::pair{absl::GetFlag(FLAGS_std), &options.std}}) {
+  for (const auto& [flag, target] : {std::pair{absl::GetFlag(FLAGS_mean), &options.mean},
+                                     std::pair{absl::GetFlag(FLAGS_std), &options.std}}) {
     if (flag.empty()) continue;
     absl::StatusOr<std::array<float, 3>> values = mammo::cli::ParseTriple(flag);
     if (!values.ok()) return mammo::cli::UsageError(values.status().message());

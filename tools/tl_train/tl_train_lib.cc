@@ -90,7 +90,8 @@ torch::Tensor EmbedAll(train::FrozenBackbone& net, const ImageSplit& split, int 
   const auto n = static_cast<int64_t>(split.records.size());
   std::vector<torch::Tensor> parts;
   for (int64_t begin = 0; begin < n; begin += batch_size) {
-    parts.push_back(EmbedRows(net, split, torch::arange(begin, std::min<int64_t>(begin + batch_size, n))));
+    parts.push_back(
+        EmbedRows(net, split, torch::arange(begin, std::min<int64_t>(begin + batch_size, n))));
   }
   return torch::cat(parts);
 }
@@ -102,7 +103,8 @@ void SetBackbone(const std::vector<std::pair<std::string, std::string>>& paramet
   for (const auto& [name, value] : parameters) {
     if (name == "model") config->model = value;
     if (name == "weights") config->weights = value;
-    if (name == "image_size" && !absl::SimpleAtoi(value, &config->image_size)) config->image_size = 0;
+    if (name == "image_size" && !absl::SimpleAtoi(value, &config->image_size))
+      config->image_size = 0;
     if (name == "mean") config->mean = value;
     if (name == "std") config->std = value;
     if (name == "layer") config->layer = value;
@@ -158,7 +160,8 @@ absl::Status RunOnFeatures(Options options) {
   const train::FeatureSet train_set = all.Select(TRAIN);
   const train::FeatureSet valid_set = all.Select(VALID);
   if (options.run_name.empty()) {
-    const std::string model = absl::StartsWith(all.source, "embed: ") ? all.source.substr(7) : "features";
+    const std::string model =
+        absl::StartsWith(all.source, "embed: ") ? all.source.substr(7) : "features";
     options.run_name = absl::StrCat(model, "-TL");
   }
   options.head.in_features = all.width();

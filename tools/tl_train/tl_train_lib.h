@@ -30,12 +30,12 @@ struct Options {
   // The image path only (an error with feature records): the frozen backbone and its input,
   // with embed's flags and defaults (0 / unset: the model's).
   std::string model;
-  std::string weights;              // a safetensors file or "none"
+  std::string weights;  // a safetensors file or "none"
   int image_size = 0;
-  std::string layer;                // a Keras layer whose pooled output is the features
+  std::string layer;  // a Keras layer whose pooled output is the features
   std::optional<std::array<float, 3>> mean;
   std::optional<std::array<float, 3>> std;
-  bool mixed_precision = false;     // CUDA only: the backbone under autocast; the head float32
+  bool mixed_precision = false;  // CUDA only: the backbone under autocast; the head float32
   // CPU only: the backbone in bfloat16 (lib/train/precision.h); the head stays float32.
   train::Precision precision = train::Precision::kFloat32;
 };

@@ -91,7 +91,8 @@ TEST(TlTrainLibTest, FeatureRecordsRefuseBackboneFlags) {
 }
 
 TEST(TlTrainLibTest, MissingValidSplitIsNamed) {
-  const absl::Status status = tl_train::Run(Small({WriteFeatures("novalid", 16, 0)}, "run_novalid"));
+  const absl::Status status =
+      tl_train::Run(Small({WriteFeatures("novalid", 16, 0)}, "run_novalid"));
   EXPECT_FALSE(status.ok());
   EXPECT_THAT(status.message(), HasSubstr("validation set is empty"));
 }

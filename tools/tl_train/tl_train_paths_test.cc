@@ -10,11 +10,10 @@
 // README, embed) would break this, and this test would say so.
 #include <algorithm>
 #include <fstream>
+#include <opencv2/core.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <opencv2/core.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -83,7 +82,8 @@ std::string Slurp(const std::string& path) {
 // history.csv without its last column (seconds, which differ).
 std::vector<std::string> HistoryWithoutSeconds(const std::string& run) {
   std::vector<std::string> lines;
-  for (absl::string_view line : absl::StrSplit(Slurp(run + "/history.csv"), '\n', absl::SkipEmpty())) {
+  for (absl::string_view line :
+       absl::StrSplit(Slurp(run + "/history.csv"), '\n', absl::SkipEmpty())) {
     lines.emplace_back(line.substr(0, line.rfind(',')));
   }
   return lines;
@@ -128,9 +128,8 @@ TEST(TlTrainPathsTest, FeaturesAndImagesGiveTheSameRun) {
     const auto b = HeadState(Temp("run_images"), checkpoint);
     ASSERT_EQ(a.size(), b.size());
     for (size_t i = 0; i < a.size(); ++i) {
-      EXPECT_TRUE(torch::equal(a[i], b[i]))
-          << checkpoint << " tensor " << i << ": max difference "
-          << (a[i] - b[i]).abs().max().item<double>();
+      EXPECT_TRUE(torch::equal(a[i], b[i])) << checkpoint << " tensor " << i << ": max difference "
+                                            << (a[i] - b[i]).abs().max().item<double>();
     }
   }
   // The head learnt something, so the equality above is not that of two untouched heads.
@@ -144,9 +143,11 @@ TEST(TlTrainPathsTest, FeaturesAndImagesGiveTheSameRun) {
   EXPECT_EQ(config.weights, "none");
   EXPECT_EQ(config.image_size, 64);
   std::vector<std::string> csvs;
-  for (const auto& [run, input] : std::vector<std::pair<std::string, std::string>>{
-           {"run_features", "feats@2"}, {"run_images", "feats@2"},
-           {"run_features", "rois@2"}, {"run_images", "rois@2"}}) {
+  for (const auto& [run, input] :
+       std::vector<std::pair<std::string, std::string>>{{"run_features", "feats@2"},
+                                                        {"run_images", "feats@2"},
+                                                        {"run_features", "rois@2"},
+                                                        {"run_images", "rois@2"}}) {
     predict::Options p;
     p.run_dir = Temp(run);
     p.inputs = {Temp(input)};
@@ -160,7 +161,8 @@ TEST(TlTrainPathsTest, FeaturesAndImagesGiveTheSameRun) {
 }
 
 TEST(TlTrainPathsTest, ImagesNeedTheBackbone) {
-  const absl::Status status = tl_train::Run(TrainOptions({WriteRois("rois_no_model")}, "run_no_model"));
+  const absl::Status status =
+      tl_train::Run(TrainOptions({WriteRois("rois_no_model")}, "run_no_model"));
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(status.message()), HasSubstr("--model and --weights"));
 }

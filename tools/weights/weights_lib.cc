@@ -54,17 +54,17 @@ absl::StatusOr<Kind> Sniff(const std::string& path) {
 
 absl::Status Convert(const ConvertOptions& options) {
   const auto start = std::chrono::steady_clock::now();
-  absl::StatusOr<KerasModel> read = options.from == "tfjs"
-                                        ? weights::ReadTfjsModel(options.input)
-                                        : weights::ReadKerasH5(options.input);
+  absl::StatusOr<KerasModel> read = options.from == "tfjs" ? weights::ReadTfjsModel(options.input)
+                                                           : weights::ReadKerasH5(options.input);
   if (!read.ok()) return AsInputError(read.status());
   const KerasModel& model = *read;
   std::cerr << "weights: read " << model.path << " (" << model.format << ", Keras "
-            << (model.keras_version.empty() ? "version unknown" : model.keras_version) << "): "
-            << model.layers.size() << " layers, " << model.weights.size() << " weights\n";
+            << (model.keras_version.empty() ? "version unknown" : model.keras_version)
+            << "): " << model.layers.size() << " layers, " << model.weights.size() << " weights\n";
   absl::StatusOr<weights::KerasConversion> converted = weights::ConvertKeras(model, options.model);
   if (!converted.ok()) return AsInputError(converted.status());
-  RETURN_IF_ERROR(weights::WriteSafetensors(options.output, converted->tensors, converted->metadata));
+  RETURN_IF_ERROR(
+      weights::WriteSafetensors(options.output, converted->tensors, converted->metadata));
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::cerr << absl::StrFormat(
@@ -86,7 +86,8 @@ absl::Status Inspect(const std::string& path, std::ostream& out) {
       const weights::TensorView& t = *file->Find(name);
       out << name << "\t" << weights::DTypeName(t.dtype) << "\t" << ShapeText(t.shape) << "\n";
     }
-    for (const auto& [key, value] : file->metadata()) out << "metadata\t" << key << "\t" << value << "\n";
+    for (const auto& [key, value] : file->metadata())
+      out << "metadata\t" << key << "\t" << value << "\n";
     return absl::OkStatus();
   }
   absl::StatusOr<KerasModel> read =
@@ -104,8 +105,8 @@ absl::Status Inspect(const std::string& path, std::ostream& out) {
     }
     out << "\n";
   }
-  out << "metadata\tkeras_version\t" << (read->keras_version.empty() ? "unknown" : read->keras_version)
-      << "\n";
+  out << "metadata\tkeras_version\t"
+      << (read->keras_version.empty() ? "unknown" : read->keras_version) << "\n";
   return absl::OkStatus();
 }
 

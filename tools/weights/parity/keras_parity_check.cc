@@ -54,8 +54,8 @@ bool Compare(const std::string& what, const torch::Tensor& ours, const std::stri
   const double scale = reference.abs().max().item<double>();
   const double diff = (ours - reference).abs().max().item<double>();
   const bool ok = diff <= kRelativeTolerance * scale;
-  std::printf("%s: max |ours - tfjs| %.3g, max |tfjs| %.3g, relative %.3g %s\n", what.c_str(),
-              diff, scale, diff / scale, ok ? "ok" : "FAIL");
+  std::printf("%s: max |ours - tfjs| %.3g, max |tfjs| %.3g, relative %.3g %s\n", what.c_str(), diff,
+              scale, diff / scale, ok ? "ok" : "FAIL");
   return ok;
 }
 
