@@ -51,11 +51,12 @@ FT_FROM ?= mixed4
 FT_EPOCHS ?= 3
 FT_LR ?= 1e-5
 THREADS ?= 0
-# cpu, or cuda for embed, tl_train and ft_train (mixed precision by default there).
+# cpu, or cuda for embed, tl_train and ft_train.
 DEVICE ?= cpu
-# embed's and ft_train's CPU arithmetic: fp32 (byte-reproducible), bf16 (about 2x faster on a
-# CPU with AVX512-BF16 or AMX) or auto (bf16 where the CPU has it).
-PRECISION ?= fp32
+# embed's and ft_train's --precision: empty for the device's default (fp32 on the CPU,
+# byte-reproducible; fp16 on CUDA), fp32, bf16 (CPU only, about 2x faster with AVX512-BF16 or
+# AMX), fp16 (CUDA only) or auto (bf16 where the CPU has it, fp16 on CUDA).
+PRECISION ?=
 SHARDS ?= 4
 DENOISE ?= yes
 CUT := $(if $(LAYER),-$(LAYER),)
@@ -79,13 +80,13 @@ AUGMENT_FLAGS := --samples $(SAMPLES) --protocol patient --valid_fraction $(VALI
   --seed $(SEED) --shards $(SHARDS) --threads $(THREADS)
 BACKBONE_FLAGS := --model $(MODEL) --weights $(WEIGHTS_FILE) --image_size $(IMAGE_SIZE) \
   $(if $(LAYER),--layer $(LAYER),) --threads $(THREADS) --device $(DEVICE)
-EMBED_FLAGS := $(BACKBONE_FLAGS) --precision $(PRECISION)
+EMBED_FLAGS := $(BACKBONE_FLAGS) --precision=$(PRECISION)
 # Random backbone weights give features about 1e-8 in size: standardise them for the head.
 STANDARDIZE := $(if $(filter none,$(WEIGHTS)),--standardize,)
 TL_FLAGS := --max_epochs $(EPOCHS) --patience $(PATIENCE) --lr $(LR) --seed $(SEED) --threads $(THREADS) \
   --device $(DEVICE) $(STANDARDIZE)
 FT_FLAGS := $(BACKBONE_FLAGS) --from_layer $(FT_FROM) --init_head $(RUN) --hidden 4096 \
-  --max_epochs $(FT_EPOCHS) --patience $(PATIENCE) --lr $(FT_LR) --seed $(SEED) --precision $(PRECISION)
+  --max_epochs $(FT_EPOCHS) --patience $(PATIENCE) --lr $(FT_LR) --seed $(SEED) --precision=$(PRECISION)
 $(eval $(call params,synth,$(SYNTH_FLAGS)))
 $(eval $(call params,dcm2png,$(DCM2PNG_FLAGS)))
 $(eval $(call params,roicrop,$(ROICROP_FLAGS)))

@@ -31,10 +31,10 @@ SAMPLES ?= 60000
 IMAGE_SIZE ?= 320
 PROTOCOLS ?= patient paper
 THREADS ?= 0
-# embed's and ft_train's CPU arithmetic: fp32 (byte-reproducible), bf16 (about 2x faster on a
-# CPU with AVX512-BF16 or AMX; mobilenet_v2 cannot train in it with Debian's LibTorch) or auto
-# (bf16 where the CPU has it).
-PRECISION ?= fp32
+# embed's and ft_train's --precision: empty for the device's default (fp32 on the CPU,
+# byte-reproducible), fp32, bf16 (about 2x faster on a CPU with AVX512-BF16 or AMX;
+# mobilenet_v2 cannot train in it with Debian's LibTorch), fp16 (CUDA only) or auto.
+PRECISION ?=
 SHARDS ?= 8
 # The paper's transfer-learning settings (section 4.3.3).
 TL_FLAGS ?= --hidden 4096 --dropout 0.2 --lr 1e-5 --patience 50 --max_epochs 1000 --seed $(SEED)
@@ -112,7 +112,7 @@ endef
 
 # One backbone under one protocol.
 define model
-EMBED_FLAGS_$(1)_$(2) := --model $(2) --weights $(WEIGHTS)/$(2).safetensors --image_size $(IMAGE_SIZE) --threads $(THREADS) --precision $(PRECISION) $(EXTRA_EMBED_FLAGS)
+EMBED_FLAGS_$(1)_$(2) := --model $(2) --weights $(WEIGHTS)/$(2).safetensors --image_size $(IMAGE_SIZE) --threads $(THREADS) --precision=$(PRECISION) $(EXTRA_EMBED_FLAGS)
 $$(eval $$(call params,embed_$(1)_$(2),$$(EMBED_FLAGS_$(1)_$(2))))
 $$(eval $$(call params,tl_$(1)_$(2),$(TL_FLAGS)))
 
@@ -136,7 +136,7 @@ endef
 define finetune
 FT_FLAGS_$(1)_$(3) := --model $(word 1,$(subst :, ,$(2))) --gamma $(word 2,$(subst :, ,$(2))) \
   --weights $(WEIGHTS)/$(word 1,$(subst :, ,$(2))).safetensors --image_size $(IMAGE_SIZE) \
-  --threads $(THREADS) --precision $(PRECISION) $(call ft_hidden,$(2)) $(FT_FLAGS)
+  --threads $(THREADS) --precision=$(PRECISION) $(call ft_hidden,$(2)) $(FT_FLAGS)
 $$(eval $$(call params,ft_$(1)_$(3),$$(FT_FLAGS_$(1)_$(3))))
 
 $(OUT)/$(1)/runs/$(3)/run.json: $(OUT)/$(1)/augment.stamp $(call tool,ft_train) $(OUT)/params/ft_$(1)_$(3).txt

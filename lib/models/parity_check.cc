@@ -7,7 +7,7 @@
 // With --device cuda (parity_gen.py --cuda wrote torchvision's outputs on the same GPU) our
 // modules run on the GPU twice, against torchvision's GPU outputs: in float32 with PyTorch's
 // default TF32 convolutions (tolerance 1e-3: cuDNN may pick other algorithms for the two), and
-// under autocast, as embed and the trainers run with --mixed_precision (float16, 2e-2). Each
+// under autocast, as embed and the trainers run with --precision fp16 (2e-2). Each
 // line also gives torchvision's own GPU distance from its CPU float32 output, for scale.
 #include <torch/torch.h>
 

@@ -1,13 +1,13 @@
 // Mixed precision with LibTorch's autocast (ATen/autocast_mode.h), which has no C++ RAII guard
 // of its own. Inside an Autocast scope with `on` true, convolutions and matrix products run in
 // a 16-bit type and precision-sensitive ops (losses, reductions, softmax) in float32, as
-// torch.autocast does in Python: float16 on CUDA (--mixed_precision), bfloat16 on the CPU
+// torch.autocast does in Python: float16 on CUDA (--precision fp16), bfloat16 on the CPU
 // (--precision bf16, fast where the CPU has AVX512-BF16 or AMX). With `on` false it does
 // nothing, so float32 code paths are unchanged. The state is per thread: open the scope on the
 // thread that runs the model (inside a RunBatchesInParallel worker, for example).
 //
 //   {
-//     Autocast autocast(device.type(), options.mixed_precision);
+//     Autocast autocast(device.type(), precision != Precision::kFloat32);
 //     logits = model->forward(images);          // 16-bit activations
 //   }
 //   loss = bce(logits.to(torch::kFloat32), y);  // the loss in float32

@@ -131,7 +131,7 @@ absl::Status LoadCheckpoint(const std::string& path, torch::nn::Module& model,
       state->best_value = v[2];
       state->epochs_without_improvement = static_cast<int>(v[3]);
       state->finished = v[4] != 0.0;
-      // Older checkpoints end before the loss scaler's fields.
+      // Checkpoints of older versions end before the later fields.
       if (s.size(0) > 5) state->loss_scale = v[5];
       if (s.size(0) > 6) state->good_steps = static_cast<int>(v[6]);
     }

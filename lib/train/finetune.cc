@@ -130,11 +130,11 @@ torch::Tensor MapRowBatches(int64_t n, int batch_size, torch::Device device, boo
 // runs.
 std::pair<double, double> EvaluateImages(FineTuneModelImpl& model, const ImageSet& set,
                                          const Preprocessing& p, int batch_size,
-                                         torch::Device device, bool mixed_precision,
+                                         torch::Device device, bool autocast,
                                          const torch::Tensor& cached = {}) {
   model.eval();
   const torch::Tensor all =
-      MapRowBatches(set.labels.numel(), batch_size, device, mixed_precision,
+      MapRowBatches(set.labels.numel(), batch_size, device, autocast,
                     [&](const torch::Tensor& rows) {
                       return cached.defined()
                                  ? model.Suffix(cached.index_select(0, rows).to(device))
@@ -420,7 +420,7 @@ absl::Status FineTune(FineTuneOptions options) {
   RETURN_IF_ERROR(CheckPrecisionDevice(options.precision, !t.device.is_cpu()));
   const bool bfloat16 = options.precision == Precision::kBFloat16;
   // The 16-bit autocast of each device: float16 with loss scaling on CUDA, bfloat16 on the CPU.
-  const bool autocast = t.mixed_precision || bfloat16;
+  const bool autocast = options.precision != Precision::kFloat32;
   model->to(t.device);
   if (bfloat16) {
     model->UseChannelsLast();
@@ -451,6 +451,8 @@ absl::Status FineTune(FineTuneOptions options) {
   };
   TrainOptions training = t;
   training.run_dir = options.output;
+  // float16 gradients underflow without it; bfloat16 has float32's exponent range.
+  training.scale_loss = options.precision == Precision::kFloat16;
   absl::StatusOr<TrainResult> result;
   try {
     result = TrainLoop(task, training);
@@ -481,7 +483,7 @@ absl::Status FineTune(FineTuneOptions options) {
   config.weights = options.spec.weights;
   config.mean = absl::StrJoin(p.mean, ",");
   config.std = absl::StrJoin(p.std, ",");
-  if (bfloat16) config.precision = std::string(PrecisionName(options.precision));
+  if (autocast) config.precision = std::string(PrecisionName(options.precision));
   RETURN_IF_ERROR(WriteRunConfig(absl::StrCat(options.output, "/run.json"), config));
   const EpochRecord& best = result->history[result->best_epoch - 1];
   std::fprintf(stderr,
@@ -515,8 +517,8 @@ absl::StatusOr<ImagePredictions> PredictImages(const std::string& run_dir,
   RETURN_IF_ERROR(LoadModelWeights(absl::StrCat(run_dir, "/", checkpoint), *model));
   model->eval();
   torch::NoGradGuard no_grad;
-  ASSIGN_OR_RETURN(const Precision precision,
-                   ParsePrecision(config.precision.empty() ? "fp32" : config.precision));
+  ASSIGN_OR_RETURN(const Precision recorded, PrecisionFromName(config.precision));
+  const Precision precision = CpuPrecisionFor(recorded);
   // As the run was validated: its checkpoint was chosen on bfloat16 forward passes.
   Autocast autocast(c10::DeviceType::CPU, precision == Precision::kBFloat16);
   if (precision == Precision::kBFloat16) model->UseChannelsLast();

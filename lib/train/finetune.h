@@ -128,10 +128,11 @@ struct FineTuneOptions {
   // suffix only, on no decoded images. Otherwise images are decoded and the prefix run for
   // every batch of every epoch.
   int64_t cache_budget_mib = 4096;
-  // CPU only: kBFloat16 runs the model's forward (and so its backward) under bfloat16
-  // autocast; the loss, the gradients' float32 master weights and RMSprop's state stay float32,
-  // and bfloat16's float32 exponent range needs no loss scaling. Recorded in run.json, and
-  // PredictImages runs the model so too.
+  // kBFloat16 (CPU only) and kFloat16 (CUDA only) run the model's forward (and so its
+  // backward) under autocast; the loss, the float32 master weights and RMSprop's state stay
+  // float32. Float16's gradients get a dynamic loss scale (LossScaler); bfloat16 has float32's
+  // exponent range and needs none. Recorded in run.json; PredictImages runs the model so too
+  // (CpuPrecisionFor: an fp16 run in float32).
   Precision precision = Precision::kFloat32;
 };
 

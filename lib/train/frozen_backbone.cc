@@ -26,9 +26,6 @@ absl::StatusOr<std::unique_ptr<FrozenBackbone>> FrozenBackbone::Create(
     return absl::InvalidArgumentError("--weights is required (a safetensors file, or none)");
   }
   if (spec.image_size < 0) return absl::InvalidArgumentError("--image_size must be positive");
-  if (spec.mixed_precision && !spec.device.is_cuda()) {
-    return absl::InvalidArgumentError("--mixed_precision needs --device cuda");
-  }
   RETURN_IF_ERROR(CheckPrecisionDevice(spec.precision, !spec.device.is_cpu()));
   const bool bfloat16 = spec.precision == Precision::kBFloat16;
   std::unique_ptr<FrozenBackbone> backbone(new FrozenBackbone());
@@ -45,7 +42,6 @@ absl::StatusOr<std::unique_ptr<FrozenBackbone>> FrozenBackbone::Create(
   backbone->mean_ = spec.mean.value_or(pretrained.convention.mean.value_or(info->mean));
   backbone->std_ = spec.std.value_or(pretrained.convention.std.value_or(info->std));
   backbone->device_ = spec.device;
-  backbone->mixed_precision_ = spec.mixed_precision;
   backbone->precision_ = spec.precision;
   for (float s : backbone->std_) {
     if (!(s > 0)) return absl::InvalidArgumentError("--std values must be positive");
@@ -110,9 +106,10 @@ absl::StatusOr<torch::Tensor> FrozenBackbone::Embed(const std::vector<const Reco
         }
         try {
           torch::InferenceMode inference;
-          const bool bfloat16 = precision_ == Precision::kBFloat16;
-          Autocast autocast(device_.type(), mixed_precision_ || bfloat16);
-          if (bfloat16) input = input.contiguous(torch::MemoryFormat::ChannelsLast);
+          Autocast autocast(device_.type(), precision_ != Precision::kFloat32);
+          if (precision_ == Precision::kBFloat16) {
+            input = input.contiguous(torch::MemoryFormat::ChannelsLast);
+          }
           return models::GlobalAveragePool(Features(input.to(device_)))
               .slice(0, 0, n)
               .to(torch::kFloat32)

@@ -44,11 +44,9 @@ struct FrozenBackboneSpec {
   std::optional<std::array<float, 3>> mean;
   std::optional<std::array<float, 3>> std;
   torch::Device device = torch::kCPU;
-  // CUDA only: the backbone runs under autocast (float16 convolutions); features come back
-  // as float32. Create refuses it on the CPU.
-  bool mixed_precision = false;
-  // CPU only: kBFloat16 runs the backbone under bfloat16 autocast with channels-last
-  // activations and weights (oneDNN's fast layout for it); features come back as float32.
+  // kBFloat16 (CPU only) runs the backbone under bfloat16 autocast with channels-last
+  // activations and weights (oneDNN's fast layout for it), kFloat16 (CUDA only) under float16
+  // autocast; features come back as float32. Create refuses either on the other device.
   Precision precision = Precision::kFloat32;
 };
 
@@ -98,7 +96,6 @@ class FrozenBackbone {
   int size_ = 0;
   std::array<float, 3> mean_{}, std_{};
   torch::Device device_ = torch::kCPU;
-  bool mixed_precision_ = false;
   Precision precision_ = Precision::kFloat32;
 };
 

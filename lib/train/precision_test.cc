@@ -9,36 +9,57 @@
 namespace mammo::train {
 namespace {
 
-TEST(ParsePrecision, NamedPrecisions) {
-  EXPECT_EQ(*ParsePrecision("fp32", true), Precision::kFloat32);
-  EXPECT_EQ(*ParsePrecision("bf16", false), Precision::kBFloat16);  // emulated, but allowed
+constexpr bool kCpu = false;
+constexpr bool kCuda = true;
+
+TEST(ResolvePrecision, TheDefaultIsFloat32OnTheCpuAndFloat16OnCuda) {
+  EXPECT_EQ(*ResolvePrecision("", kCpu, /*cpu_has_bfloat16=*/true), Precision::kFloat32);
+  EXPECT_EQ(*ResolvePrecision("", kCuda, true), Precision::kFloat16);
 }
 
-TEST(ParsePrecision, AutoPicksBfloat16OnlyWhereTheCpuHasIt) {
-  EXPECT_EQ(*ParsePrecision("auto", true), Precision::kBFloat16);
-  EXPECT_EQ(*ParsePrecision("auto", false), Precision::kFloat32);
+TEST(ResolvePrecision, NamedPrecisions) {
+  EXPECT_EQ(*ResolvePrecision("fp32", kCpu, true), Precision::kFloat32);
+  EXPECT_EQ(*ResolvePrecision("fp32", kCuda, true), Precision::kFloat32);
+  EXPECT_EQ(*ResolvePrecision("bf16", kCpu, false), Precision::kBFloat16);  // emulated, allowed
+  EXPECT_EQ(*ResolvePrecision("fp16", kCuda, false), Precision::kFloat16);
 }
 
-TEST(ParsePrecision, RejectsOtherValuesNamingTheFlag) {
-  for (const char* bad : {"fp16", "BF16", "", "float32"}) {
-    const absl::StatusOr<Precision> parsed = ParsePrecision(bad, true);
-    ASSERT_FALSE(parsed.ok()) << bad;
-    EXPECT_NE(parsed.status().message().find("--precision"), std::string::npos);
-  }
+TEST(ResolvePrecision, AutoPicksBfloat16OnlyWhereTheCpuHasItAndFloat16OnCuda) {
+  EXPECT_EQ(*ResolvePrecision("auto", kCpu, true), Precision::kBFloat16);
+  EXPECT_EQ(*ResolvePrecision("auto", kCpu, false), Precision::kFloat32);
+  EXPECT_EQ(*ResolvePrecision("auto", kCuda, false), Precision::kFloat16);
 }
 
-TEST(PrecisionFlag, OnCudaAutoIsFloat32AndBfloat16IsRefused) {
-  EXPECT_EQ(*PrecisionFlag("auto", /*cuda=*/true), Precision::kFloat32);
-  EXPECT_EQ(*PrecisionFlag("fp32", /*cuda=*/true), Precision::kFloat32);
-  const absl::StatusOr<Precision> bf16 = PrecisionFlag("bf16", /*cuda=*/true);
+TEST(ResolvePrecision, EachSixteenBitFormatOnlyOnItsDevice) {
+  const absl::StatusOr<Precision> bf16 = ResolvePrecision("bf16", kCuda, true);
   ASSERT_FALSE(bf16.ok());
-  EXPECT_NE(bf16.status().message().find("--mixed_precision"), std::string::npos);
+  EXPECT_NE(bf16.status().message().find("--precision bf16 is for the CPU"), std::string::npos);
+  const absl::StatusOr<Precision> fp16 = ResolvePrecision("fp16", kCpu, true);
+  ASSERT_FALSE(fp16.ok());
+  EXPECT_NE(fp16.status().message().find("--precision fp16 needs --device cuda"),
+            std::string::npos);
 }
 
-TEST(PrecisionName, RoundTrips) {
-  for (Precision p : {Precision::kFloat32, Precision::kBFloat16}) {
-    EXPECT_EQ(*ParsePrecision(PrecisionName(p), false), p);
+TEST(ResolvePrecision, RejectsOtherValuesNamingTheFlag) {
+  for (const char* bad : {"BF16", "float32", "half", "fp64"}) {
+    const absl::StatusOr<Precision> parsed = ResolvePrecision(bad, kCpu, true);
+    ASSERT_FALSE(parsed.ok()) << bad;
+    EXPECT_NE(parsed.status().message().find("--precision must be"), std::string::npos);
   }
+}
+
+TEST(PrecisionName, RoundTripsThroughPrecisionFromName) {
+  for (Precision p : {Precision::kFloat32, Precision::kBFloat16, Precision::kFloat16}) {
+    EXPECT_EQ(*PrecisionFromName(PrecisionName(p)), p);
+  }
+  EXPECT_EQ(*PrecisionFromName(""), Precision::kFloat32);  // runs from before it was recorded
+  EXPECT_FALSE(PrecisionFromName("auto").ok());            // never written to a file
+}
+
+TEST(CpuPrecisionFor, AFloat16RunIsReplayedInFloat32OnTheCpu) {
+  EXPECT_EQ(CpuPrecisionFor(Precision::kFloat16), Precision::kFloat32);
+  EXPECT_EQ(CpuPrecisionFor(Precision::kBFloat16), Precision::kBFloat16);
+  EXPECT_EQ(CpuPrecisionFor(Precision::kFloat32), Precision::kFloat32);
 }
 
 // The run-time check agrees with what the kernel reports for this machine's CPU.

@@ -42,7 +42,8 @@ struct RunConfig {
   std::string weights;
   std::string mean;
   std::string std;
-  // The frozen backbone's CPU arithmetic (lib/train/precision.h): "bf16", or empty for fp32.
+  // The model's arithmetic (lib/train/precision.h's PrecisionName): "bf16" or "fp16", or
+  // empty for fp32.
   std::string precision;
 };
 

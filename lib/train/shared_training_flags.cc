@@ -1,7 +1,6 @@
 #include "lib/train/shared_training_flags.h"
 
 #include <cstdint>
-#include <optional>
 #include <string>
 
 #include "absl/flags/flag.h"
@@ -16,18 +15,14 @@ ABSL_FLAG(uint64_t, seed, 42, "Seed of the head's initial weights, shuffling and
 ABSL_FLAG(int, threads, 0, "CPU threads (0: all cores).");
 ABSL_FLAG(bool, resume, false, "Continue the run in --output from its last checkpoint.");
 ABSL_FLAG(std::string, device, "cpu", "cpu or cuda (when LibTorch was built with CUDA).");
-ABSL_FLAG(std::optional<bool>, mixed_precision, std::nullopt,
-          "true or false; default: true with --device cuda, refused with cpu. The model "
-          "(tl_train: the frozen backbone on image records) runs under autocast (float16 "
-          "convolutions); the loss is float32, scaled dynamically where gradients flow through "
-          "float16; weights and RMSprop state stay float32. Not exercised on this project's "
-          "CPU-only test machine.");
-ABSL_FLAG(std::string, precision, "fp32",
-          "CPU arithmetic of the model (tl_train: the frozen backbone on image records; "
-          "feature records keep what embed chose): fp32; bf16 (bfloat16 autocast in "
-          "channels-last, about 2x faster where the CPU has AVX512-BF16 or AMX; heads, loss, "
-          "weights and RMSprop state stay float32); or auto (bf16 where the CPU has it, and "
-          "says which). Recorded in run.json; predict runs the model so too.");
+ABSL_FLAG(std::string, precision, "",
+          "The model's arithmetic (tl_train: the frozen backbone on image records; feature "
+          "records keep what embed chose). Default: fp32 on the CPU (byte-reproducible), fp16 "
+          "on CUDA. fp32; bf16, CPU only (bfloat16 autocast in channels-last, about 2x faster "
+          "where the CPU has AVX512-BF16 or AMX); fp16, CUDA only (float16 autocast, the loss "
+          "scaled dynamically where gradients flow through float16); or auto (bf16 where the "
+          "CPU has it, fp16 on CUDA, fp32 otherwise; says which). Heads, loss, weights and "
+          "RMSprop state stay float32. Recorded in run.json; predict runs the model so too.");
 
 namespace mammo::train {
 
@@ -42,7 +37,6 @@ TrainingFlags SharedTrainingFlags() {
   flags.resume = absl::GetFlag(FLAGS_resume);
   flags.monitor = absl::GetFlag(FLAGS_monitor);
   flags.device = absl::GetFlag(FLAGS_device);
-  flags.mixed_precision = absl::GetFlag(FLAGS_mixed_precision);
   return flags;
 }
 

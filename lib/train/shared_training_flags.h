@@ -20,13 +20,14 @@
 namespace mammo::train {
 
 // Every field but hidden, dropout and learning_rate, from --rho, --epsilon, --batch_size,
-// --max_epochs, --patience, --seed, --resume, --monitor, --device and --mixed_precision.
+// --max_epochs, --patience, --seed, --resume, --monitor and --device.
 TrainingFlags SharedTrainingFlags();
 
 // --threads (0: all cores).
 int SharedThreadsFlag();
 
-// --precision through PrecisionFlag: fp32, bf16 or auto (which says what it chose).
+// --precision through PrecisionFlag: fp32, bf16, fp16 or auto (which says what it chose);
+// unset: fp32 on the CPU, fp16 on CUDA.
 absl::StatusOr<Precision> SharedPrecisionFlag(bool cuda);
 
 }  // namespace mammo::train

@@ -225,7 +225,7 @@ absl::StatusOr<TrainResult> TrainLoop(const TrainTask& task, const TrainOptions&
                  state.epochs_done);
   }
   std::unique_ptr<LossScaler> scaler;
-  if (options.mixed_precision) {
+  if (options.scale_loss) {
     scaler = state.epochs_done > 0
                  ? std::make_unique<LossScaler>(state.loss_scale, state.good_steps)
                  : std::make_unique<LossScaler>();

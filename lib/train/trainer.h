@@ -44,11 +44,10 @@ struct TrainOptions {
   uint64_t seed = 42;
   bool resume = false;  // continue from run_dir/last.pt when it exists
   torch::Device device = torch::kCPU;
-  // CUDA only (ApplyTrainingFlags refuses it on the CPU): the model's train_logits run under
-  // autocast (the caller's business) and TrainLoop scales the float32 loss dynamically, as
-  // torch.cuda.amp.GradScaler does (start 2^16, halve and skip the step on an inf/NaN
-  // gradient, double after 2000 good steps); weights and RMSprop state stay float32.
-  bool mixed_precision = false;
+  // For float16 training (--precision fp16 on CUDA; train_logits runs under autocast, the
+  // caller's business): TrainLoop scales the float32 loss dynamically as GradScaler does
+  // (lib/train/loss_scaler.h); weights and RMSprop state stay float32.
+  bool scale_loss = false;
 };
 
 struct EpochRecord {

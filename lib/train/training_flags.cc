@@ -50,12 +50,6 @@ absl::Status ApplyTrainingFlags(const TrainingFlags& flags, HeadOptions* head,
   } else {
     return absl::InvalidArgumentError("--device must be cpu or cuda");
   }
-  const bool cuda = training->device.is_cuda();
-  if (flags.mixed_precision.value_or(false) && !cuda) {
-    return absl::InvalidArgumentError(
-        "--mixed_precision needs --device cuda (the CPU runs in float32)");
-  }
-  training->mixed_precision = flags.mixed_precision.value_or(cuda);
   return absl::OkStatus();
 }
 

@@ -7,7 +7,6 @@
 #define MAMMO_LIB_TRAIN_TRAINING_FLAGS_H_
 
 #include <cstdint>
-#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -27,13 +26,12 @@ struct TrainingFlags {
   int patience = 0;
   uint64_t seed = 0;
   bool resume = false;
-  std::string monitor;                  // "val_loss" or "val_acc"
-  std::string device;                   // "cpu" or "cuda"
-  std::optional<bool> mixed_precision;  // unset: on for cuda, off for cpu
+  std::string monitor;  // "val_loss" or "val_acc"
+  std::string device;   // "cpu" or "cuda"
 };
 
 // Fills the head's hidden widths and dropout and the training options; InvalidArgument
-// naming the flag on a bad value (--mixed_precision with --device cpu among them).
+// naming the flag on a bad value.
 absl::Status ApplyTrainingFlags(const TrainingFlags& flags, HeadOptions* head,
                                 TrainOptions* training);
 

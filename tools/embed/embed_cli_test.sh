@@ -39,5 +39,14 @@ grep -q "inside a block.*mixed5" "$work/stderr" || fail "the error must list the
 "$embed" --model vgg16 --weights "$work/feats-00000-of-00001.rec" --input "$work/rois@2" \
   --output "$work/x@1" 2>/dev/null
 [[ $? == 2 ]] || fail "a file that is not safetensors must exit 2"
+# One --precision for both devices; each 16-bit format only where it runs.
+"$embed" --model vgg16 --weights none --precision fp16 --input "$work/rois@2" \
+  --output "$work/x@1" 2> "$work/stderr"
+[[ $? == 1 ]] || fail "fp16 on the CPU must exit 1"
+grep -q -- "--precision fp16 needs --device cuda" "$work/stderr" || fail "fp16 refusal: $(cat "$work/stderr")"
+"$embed" --model vgg16 --weights none --precision half --input "$work/rois@2" \
+  --output "$work/x@1" 2> "$work/stderr"
+[[ $? == 1 ]] || fail "an unknown --precision must exit 1"
+grep -q -- "--precision must be fp32, bf16, fp16 or auto" "$work/stderr" || fail "bad --precision message"
 "$embed" --help > /dev/null || fail "--help must exit 0"
 echo PASS

@@ -34,7 +34,6 @@ absl::Status Embed(const EmbedOptions& options) {
         "LIBTORCH_DIR pointing at a CUDA LibTorch)");
   }
   spec.device = options.cuda ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
-  spec.mixed_precision = options.mixed_precision;
   spec.precision = options.precision;
   ASSIGN_OR_RETURN(std::unique_ptr<train::FrozenBackbone> net, train::FrozenBackbone::Create(spec));
   const int size = net->image_size();

@@ -39,9 +39,8 @@ struct EmbedOptions {
   // Per RGB channel, for pixels scaled to [0, 1]; unset: the model's (its weights' convention).
   std::optional<std::array<float, 3>> mean;
   std::optional<std::array<float, 3>> std;
-  bool cuda = false;             // run the backbone on the GPU (a CUDA LibTorch is needed)
-  bool mixed_precision = false;  // CUDA only: autocast (float16 convolutions), float32 features
-  // CPU only: bfloat16 autocast, channels-last (lib/train/frozen_backbone.h); float32 features.
+  bool cuda = false;  // run the backbone on the GPU (a CUDA LibTorch is needed)
+  // bf16 (CPU) or fp16 (CUDA) autocast (lib/train/frozen_backbone.h); float32 features.
   train::Precision precision = train::Precision::kFloat32;
 };
 

@@ -38,15 +38,13 @@ ABSL_FLAG(std::string, mean, "",
           "inception_resnet_v2 and resnet50v2/101v2/152v2, as timm's weights expect).");
 ABSL_FLAG(std::string, std, "", "Per-channel std R,G,B; default: the weights' convention.");
 ABSL_FLAG(std::string, device, "cpu", "cpu or cuda (when LibTorch was built with CUDA).");
-ABSL_FLAG(std::optional<bool>, mixed_precision, std::nullopt,
-          "true or false; default: true with --device cuda. The backbone runs under autocast "
-          "(float16 convolutions), features are stored as float32. Refused with --device cpu. "
-          "Not exercised on this project's CPU-only test machine.");
-ABSL_FLAG(
-    std::string, precision, "fp32",
-    "CPU arithmetic: fp32; bf16 (bfloat16 autocast with channels-last, about 2x faster "
-    "where the CPU has AVX512-BF16 or AMX, features within a few percent of fp32's; recorded in "
-    "the provenance); or auto (bf16 where the CPU has it, else fp32, and says which).");
+ABSL_FLAG(std::string, precision, "",
+          "The backbone's arithmetic; features are stored as float32 either way. Default: "
+          "fp32 on the CPU (byte-reproducible), fp16 on CUDA. fp32; bf16, CPU only (bfloat16 "
+          "autocast with channels-last, about 2x faster where the CPU has AVX512-BF16 or AMX, "
+          "features within a few percent of fp32's); fp16, CUDA only (float16 autocast); or "
+          "auto (bf16 where the CPU has it, fp16 on CUDA, fp32 otherwise; says which). Other "
+          "than fp32 it is recorded in the provenance.");
 
 namespace {
 
@@ -83,11 +81,6 @@ int main(int argc, char** argv) {
   if (device != "cpu" && device != "cuda")
     return mammo::cli::UsageError("--device must be cpu or cuda");
   options.cuda = device == "cuda";
-  options.mixed_precision = absl::GetFlag(FLAGS_mixed_precision).value_or(options.cuda);
-  if (options.mixed_precision && !options.cuda) {
-    return mammo::cli::UsageError(
-        "--mixed_precision needs --device cuda (on the CPU: --precision)");
-  }
   absl::StatusOr<mammo::train::Precision> precision =
       mammo::train::PrecisionFlag(absl::GetFlag(FLAGS_precision), options.cuda);
   if (!precision.ok()) return mammo::cli::UsageError(precision.status().message());

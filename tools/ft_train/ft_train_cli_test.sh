@@ -42,8 +42,8 @@ set +e
 "$ft_train" --model vgg16 --weights none --gamma 10 --input "$work/train-benign@1" \
   --output "$work/x" --image_size 32 2>/dev/null
 [[ $? == 2 ]] || fail "a single-class training set must exit 2"
-err=$("$ft_train" "${run[@]}" --output "$work/x" --mixed_precision=true 2>&1)
-[[ $? == 1 && "$err" == *"--mixed_precision needs --device cuda"* ]] \
+err=$("$ft_train" "${run[@]}" --output "$work/x" --precision fp16 2>&1)
+[[ $? == 1 && "$err" == *"--precision fp16 needs --device cuda"* ]] \
   || fail "mixed precision on the CPU must be refused: $err"
 "$ft_train" --help > /dev/null || fail "--help must exit 0"
 echo PASS

@@ -72,7 +72,7 @@ backbone=(--model inception_v3 --weights "$demo/weights/inception_v3.safetensors
 eval_flags=("${backbone[@]}" --input "$demo/aug_valid,$demo/aug_test" --progress never)
 "$bin/embed/embed" "${eval_flags[@]}" --device cpu --output "$out/feats_cpu@1"
 "$bin/embed/embed" "${eval_flags[@]}" --device cuda --output "$out/feats_cuda@1"
-"$bin/embed/embed" "${eval_flags[@]}" --device cuda --mixed_precision=false --output "$out/feats_cuda32@1"
+"$bin/embed/embed" "${eval_flags[@]}" --device cuda --precision fp32 --output "$out/feats_cuda32@1"
 for f in cpu cuda cuda32; do "$bin/shardcat/shardcat" --features "$out/feats_$f@1" > "$out/feats_$f.jsonl"; done
 env -u LD_LIBRARY_PATH python3 - "$out" <<'EOF' || status=1
 import json, sys

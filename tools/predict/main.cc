@@ -15,7 +15,7 @@ ABSL_FLAG(std::vector<std::string>, input, {},
           "backbone), ROI image shards for an ft_train run (comma-separated specs).");
 ABSL_FLAG(std::string, output, "-", "The predictions CSV, or - for stdout.");
 ABSL_FLAG(bool, allow_precision_mismatch, false,
-          "Accept feature records embedded at another --precision (fp32 or bf16) than the "
+          "Accept feature records embedded at another --precision (fp32, bf16 or fp16) than the "
           "run's training features; refused by default, since bf16's rounding moves the "
           "probabilities.");
 

@@ -54,9 +54,8 @@ absl::Status PredictTlImages(const Options& options, const train::RunConfig& con
   spec.layer = config.layer;
   ASSIGN_OR_RETURN(spec.mean, cli::ParseTriple(config.mean));
   ASSIGN_OR_RETURN(spec.std, cli::ParseTriple(config.std));
-  if (!config.precision.empty()) {
-    ASSIGN_OR_RETURN(spec.precision, train::ParsePrecision(config.precision));
-  }
+  ASSIGN_OR_RETURN(const train::Precision precision, train::PrecisionFromName(config.precision));
+  spec.precision = train::CpuPrecisionFor(precision);
   absl::StatusOr<std::unique_ptr<train::FrozenBackbone>> created =
       train::FrozenBackbone::Create(spec);
   if (!created.ok()) {

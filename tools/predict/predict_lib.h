@@ -17,8 +17,8 @@ struct Options {
   std::string checkpoint = "best.pt";  // inside run_dir
   std::vector<std::string> inputs;
   std::string output;  // a CSV path or "-"
-  // Feature inputs embedded at another precision than the run's training features (fp32 vs
-  // bf16, lib/train/precision.h) are refused unless this is set.
+  // Feature inputs embedded at another precision than the run's training features (fp32,
+  // bf16 or fp16, lib/train/precision.h) are refused unless this is set.
   bool allow_precision_mismatch = false;
 };
 

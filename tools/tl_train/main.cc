@@ -107,8 +107,5 @@ int main(int argc, char** argv) {
       mammo::train::SharedPrecisionFlag(options.training.device.is_cuda());
   if (!precision.ok()) return mammo::cli::UsageError(precision.status().message());
   options.precision = *precision;
-  // The backbone's autocast; the head (float32) needs no loss scaling.
-  options.mixed_precision = options.training.mixed_precision;
-  options.training.mixed_precision = false;
   return mammo::cli::Finish(mammo::tl_train::Run(options));
 }

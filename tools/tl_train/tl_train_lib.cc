@@ -192,7 +192,6 @@ absl::Status RunOnImages(Options options) {
   spec.mean = options.mean;
   spec.std = options.std;
   spec.device = options.training.device;
-  spec.mixed_precision = options.mixed_precision;
   spec.precision = options.precision;
   // Before the head: Create reseeds LibTorch's generator (the random backbone of --weights
   // none is embed's), and the head must start from the seed as on the feature path.

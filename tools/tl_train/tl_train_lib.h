@@ -35,8 +35,8 @@ struct Options {
   std::string layer;  // a Keras layer whose pooled output is the features
   std::optional<std::array<float, 3>> mean;
   std::optional<std::array<float, 3>> std;
-  bool mixed_precision = false;  // CUDA only: the backbone under autocast; the head float32
-  // CPU only: the backbone in bfloat16 (lib/train/precision.h); the head stays float32.
+  // The frozen backbone's arithmetic on image records (lib/train/precision.h); the head
+  // trains in float32 whatever it is, so its loss needs no scaling.
   train::Precision precision = train::Precision::kFloat32;
 };
 
