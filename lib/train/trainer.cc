@@ -2,20 +2,15 @@
 
 #include <sys/stat.h>
 
-#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <random>
-#include <sstream>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_split.h"
 #include "lib/io/byte_io.h"
 #include "lib/status/status_macros.h"
 #include "lib/train/checkpoint.h"
@@ -54,51 +49,19 @@ std::vector<int64_t> Permutation(int64_t n, uint64_t seed) {
   return order;
 }
 
-// The shortest text that reads back as the same double ("0.4", "1e-05"): a resumed run
-// rebuilds its earlier epochs from history.csv, and their beta must come out as the
-// uninterrupted run's, to the last bit.
-std::string ExactText(double value) {
-  char text[32];
-  const std::to_chars_result end = std::to_chars(text, text + sizeof(text), value);
-  return std::string(text, end.ptr);
-}
-
-std::string HistoryCsv(const std::vector<EpochRecord>& history) {
-  std::string csv = absl::StrCat(kHistoryHeader, "\n");
-  for (const EpochRecord& r : history) {
-    absl::StrAppend(&csv, r.epoch, ",", ExactText(r.train_loss), ",", ExactText(r.train_accuracy),
-                    ",", ExactText(r.valid_loss), ",", ExactText(r.valid_accuracy), ",",
-                    ExactText(r.beta()), ",", ExactText(r.learning_rate), ",",
-                    absl::StrFormat("%.3f", r.seconds), "\n");
-  }
-  return csv;
-}
-
 absl::Status WriteHistory(const std::string& path, const std::vector<EpochRecord>& history) {
   return WriteFileAtomically(path, HistoryCsv(history));
 }
 
-absl::StatusOr<std::vector<EpochRecord>> ReadHistory(const std::string& path, int epochs) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": missing; cannot resume"));
-  std::string line;
-  std::getline(in, line);
-  std::vector<EpochRecord> history;
-  while (static_cast<int>(history.size()) < epochs && std::getline(in, line)) {
-    const std::vector<std::string> f = absl::StrSplit(line, ',');
-    EpochRecord r;
-    if (f.size() != 8 || !absl::SimpleAtoi(f[0], &r.epoch) ||
-        !absl::SimpleAtod(f[1], &r.train_loss) || !absl::SimpleAtod(f[2], &r.train_accuracy) ||
-        !absl::SimpleAtod(f[3], &r.valid_loss) || !absl::SimpleAtod(f[4], &r.valid_accuracy) ||
-        !absl::SimpleAtod(f[6], &r.learning_rate) || !absl::SimpleAtod(f[7], &r.seconds)) {
-      return absl::DataLossError(absl::StrCat(path, ": malformed line '", line, "'"));
-    }
-    history.push_back(r);
+// The first `epochs` rows of history.csv: the epochs that last.pt holds. A kill between the
+// two writes of an epoch leaves history.csv one epoch ahead of last.pt.
+absl::StatusOr<std::vector<EpochRecord>> ReadHistoryForResume(const std::string& path, int epochs) {
+  ASSIGN_OR_RETURN(std::vector<EpochRecord> history, ReadHistory(path));
+  if (static_cast<int>(history.size()) < epochs) {
+    return absl::DataLossError(absl::StrCat(path, ": holds ", history.size(),
+                                            " epochs, the checkpoint ", epochs, "; cannot resume"));
   }
-  if (static_cast<int>(history.size()) != epochs) {
-    return absl::DataLossError(
-        absl::StrCat(path, ": holds ", history.size(), " epochs, the checkpoint ", epochs));
-  }
+  history.resize(epochs);
   return history;
 }
 
@@ -220,7 +183,7 @@ absl::StatusOr<TrainResult> TrainLoop(const TrainTask& task, const TrainOptions&
   struct stat st;
   if (options.resume && ::stat(last_path.c_str(), &st) == 0) {
     RETURN_IF_ERROR(LoadCheckpoint(last_path, model, &optimizer, &state));
-    ASSIGN_OR_RETURN(result.history, ReadHistory(history_path, state.epochs_done));
+    ASSIGN_OR_RETURN(result.history, ReadHistoryForResume(history_path, state.epochs_done));
     std::fprintf(stderr, "resuming %s after epoch %d\n", options.run_dir.c_str(),
                  state.epochs_done);
   }
@@ -277,7 +240,7 @@ absl::StatusOr<TrainResult> TrainLoop(const TrainTask& task, const TrainOptions&
     state.epochs_done = epoch;
     state.finished = state.epochs_without_improvement >= options.patience;
     // History first: a kill between the two writes leaves a history one epoch ahead of
-    // last.pt, which ReadHistory tolerates (it reads only the checkpoint's epochs).
+    // last.pt, which ReadHistoryForResume tolerates (it keeps only the checkpoint's epochs).
     RETURN_IF_ERROR(WriteHistory(history_path, result.history));
     RETURN_IF_ERROR(SaveCheckpoint(last_path, model, &optimizer, &state));
     std::fprintf(

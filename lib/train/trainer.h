@@ -27,6 +27,7 @@
 #include "absl/status/statusor.h"
 #include "lib/train/feature_set.h"
 #include "lib/train/head.h"
+#include "lib/train/history.h"
 
 namespace mammo::train {
 
@@ -48,16 +49,6 @@ struct TrainOptions {
   // caller's business): TrainLoop scales the float32 loss dynamically as GradScaler does
   // (lib/train/loss_scaler.h); weights and RMSprop state stay float32.
   bool scale_loss = false;
-};
-
-struct EpochRecord {
-  int epoch = 0;  // 1-based
-  double train_loss = 0, train_accuracy = 0;
-  double valid_loss = 0, valid_accuracy = 0;
-  double learning_rate = 0;
-  double seconds = 0;
-  // The paper's overfitting ratio beta = train accuracy / validation accuracy.
-  double beta() const { return valid_accuracy > 0 ? train_accuracy / valid_accuracy : 0.0; }
 };
 
 struct TrainResult {
@@ -94,9 +85,6 @@ std::pair<double, double> Evaluate(Head& head, const FeatureSet& set, torch::Dev
 absl::Status LoadHeadWeights(const std::string& path, Head& head);
 // Any model's weights from a checkpoint written by TrainLoop for a model of the same layout.
 absl::Status LoadModelWeights(const std::string& path, torch::nn::Module& model);
-
-inline constexpr char kHistoryHeader[] =
-    "epoch,train_loss,train_accuracy,valid_loss,valid_accuracy,beta,learning_rate,seconds";
 
 }  // namespace mammo::train
 

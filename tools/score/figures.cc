@@ -201,11 +201,11 @@ absl::Status DrawConfusion(const std::string& path, const SplitScore& score) {
 }
 
 // One curve per set against epochs, in the style of the paper's figures 4 to 6.
-absl::Status DrawHistory(const std::string& path, const std::vector<HistoryEpoch>& history,
+absl::Status DrawHistory(const std::string& path, const std::vector<train::EpochRecord>& history,
                          bool loss) {
   RETURN_IF_ERROR(CheckWritable(path));
   std::vector<PLFLT> epochs, train, valid;
-  for (const HistoryEpoch& e : history) {
+  for (const train::EpochRecord& e : history) {
     epochs.push_back(e.epoch);
     train.push_back(loss ? e.train_loss : e.train_accuracy);
     valid.push_back(loss ? e.valid_loss : e.valid_accuracy);
@@ -249,10 +249,9 @@ std::string SafeName(const std::string& name) {
   return safe;
 }
 
-absl::StatusOr<std::vector<std::string>> WriteFigures(const std::string& dir,
-                                                      const std::vector<Prediction>& predictions,
-                                                      const ScoreReport& report,
-                                                      const std::vector<HistoryEpoch>& history) {
+absl::StatusOr<std::vector<std::string>> WriteFigures(
+    const std::string& dir, const std::vector<Prediction>& predictions, const ScoreReport& report,
+    const std::vector<train::EpochRecord>& history) {
   std::error_code error;
   std::filesystem::create_directories(dir, error);
   if (error) {

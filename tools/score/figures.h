@@ -25,10 +25,9 @@ std::string SafeName(const std::string& name);
 // confusion_SPLIT.png; and, with a non-empty `history`, accuracy.png and loss.png. Returns
 // the names written (SPLIT through SafeName), relative to `dir`. `predictions` are those `report`
 // was scored from. Errors name the file that could not be written.
-absl::StatusOr<std::vector<std::string>> WriteFigures(const std::string& dir,
-                                                      const std::vector<Prediction>& predictions,
-                                                      const ScoreReport& report,
-                                                      const std::vector<HistoryEpoch>& history);
+absl::StatusOr<std::vector<std::string>> WriteFigures(
+    const std::string& dir, const std::vector<Prediction>& predictions, const ScoreReport& report,
+    const std::vector<train::EpochRecord>& history);
 
 }  // namespace mammo::score
 

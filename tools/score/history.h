@@ -1,7 +1,8 @@
-// Training histories (history.csv, as lib/train writes it) and the paper's overfitting ratio
-// beta = train accuracy / validation accuracy, read at the best epoch.
+// The paper's overfitting ratio beta = train accuracy / validation accuracy, read from a
+// training history (lib/train/history.h reads history.csv) at the best epoch.
 //
-//   ASSIGN_OR_RETURN(std::vector<HistoryEpoch> history, ReadHistory("runs/vgg16-TL/history.csv"));
+//   ASSIGN_OR_RETURN(std::vector<train::EpochRecord> history,
+//                    train::ReadHistory("runs/vgg16-TL/history.csv"));
 //   ASSIGN_OR_RETURN(TrainingSummary summary, SummarizeHistory(history, best_epoch));
 //   // summary.beta, summary.train_accuracy and summary.valid_accuracy at the best epoch
 #ifndef MAMMO_TOOLS_SCORE_HISTORY_H_
@@ -12,21 +13,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "lib/train/history.h"
 
 namespace mammo::score {
-
-struct HistoryEpoch {
-  int epoch = 0;
-  double train_loss = 0;
-  double train_accuracy = 0;
-  double valid_loss = 0;
-  double valid_accuracy = 0;
-};
-
-// Reads a CSV whose header names at least epoch, train_loss, train_accuracy, valid_loss and
-// valid_accuracy (other columns, such as the trainer's beta, are ignored). Errors are DataLoss
-// "PATH:LINE: ..." or NotFound "PATH: cannot open"; an empty history is an error.
-absl::StatusOr<std::vector<HistoryEpoch>> ReadHistory(const std::string& path);
 
 struct TrainingSummary {
   int epochs = 0;
@@ -42,7 +31,7 @@ struct TrainingSummary {
 
 // Summarises `history` at `best_epoch` (from run.json) or, without one, at the epoch of least
 // valid loss (the earliest on ties). FailedPrecondition when best_epoch is not in the history.
-absl::StatusOr<TrainingSummary> SummarizeHistory(const std::vector<HistoryEpoch>& history,
+absl::StatusOr<TrainingSummary> SummarizeHistory(const std::vector<train::EpochRecord>& history,
                                                  std::optional<int> best_epoch);
 
 }  // namespace mammo::score

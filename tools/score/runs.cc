@@ -47,7 +47,7 @@ absl::StatusOr<Run> LoadRun(const std::string& dir, const ScoreOptions& options)
   ASSIGN_OR_RETURN(const RunJson config, ReadRunJson(absl::StrCat(dir, "/run.json")));
   run.run_name = config.run_name;
   const std::string history_path = absl::StrCat(dir, "/history.csv");
-  ASSIGN_OR_RETURN(run.history, ReadHistory(history_path));
+  ASSIGN_OR_RETURN(run.history, train::ReadHistory(history_path));
   ASSIGN_OR_RETURN(run.predictions, ReadPredictions({absl::StrCat(dir, "/", kRunPredictions)}));
   ASSIGN_OR_RETURN(run.report, Score(run.predictions, options));
   absl::StatusOr<TrainingSummary> training = SummarizeHistory(run.history, config.best_epoch);

