@@ -6,7 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <memory>
+#include <optional>
 #include <random>
 
 #include "absl/strings/str_cat.h"
@@ -122,6 +122,26 @@ absl::Status PrepareRunFolder(const std::string& run_dir) {
   return absl::OkStatus();
 }
 
+// Moves early stopping on by the epoch `record`: the best epoch so far (by options.monitor),
+// the epochs since, and whether patience ran out. Returns whether this epoch is the new best.
+bool AdvanceEarlyStopping(const EpochRecord& record, const TrainOptions& options,
+                          LoopState* state) {
+  const bool lower_is_better = options.monitor == Monitor::kValidLoss;
+  const double value = lower_is_better ? record.valid_loss : record.valid_accuracy;
+  const bool improved = state->best_epoch == 0 ||
+                        (lower_is_better ? value < state->best_value : value > state->best_value);
+  if (improved) {
+    state->best_epoch = record.epoch;
+    state->best_value = value;
+    state->epochs_without_improvement = 0;
+  } else {
+    ++state->epochs_without_improvement;
+  }
+  state->epochs_done = record.epoch;
+  state->finished = state->epochs_without_improvement >= options.patience;
+  return improved;
+}
+
 absl::Status CheckTrainingSet(const FeatureSet& set, const char* name, int64_t width) {
   RETURN_IF_ERROR(CheckLabels(set.labels, name));
   if (set.width() != width) {
@@ -187,15 +207,12 @@ absl::StatusOr<TrainResult> TrainLoop(const TrainTask& task, const TrainOptions&
     std::fprintf(stderr, "resuming %s after epoch %d\n", options.run_dir.c_str(),
                  state.epochs_done);
   }
-  std::unique_ptr<LossScaler> scaler;
+  std::optional<LossScaler> scaler;
   if (options.scale_loss) {
-    scaler = state.epochs_done > 0
-                 ? std::make_unique<LossScaler>(state.loss_scale, state.good_steps)
-                 : std::make_unique<LossScaler>();
+    scaler = state.epochs_done > 0 ? LossScaler(state.loss_scale, state.good_steps) : LossScaler();
   }
 
   const int64_t train_size = task.train_labels.numel();
-  const bool lower_is_better = options.monitor == Monitor::kValidLoss;
   while (!state.finished && state.epochs_done < options.max_epochs) {
     const int epoch = state.epochs_done + 1;
     const auto start = std::chrono::steady_clock::now();
@@ -204,14 +221,15 @@ absl::StatusOr<TrainResult> TrainLoop(const TrainTask& task, const TrainOptions&
     const torch::Tensor index = torch::tensor(order, torch::kLong);
 
     model.train();
-    const EpochTraining training = TrainEpoch(task, options, index, scaler.get(), optimizer);
+    const EpochTraining training =
+        TrainEpoch(task, options, index, scaler ? &*scaler : nullptr, optimizer);
     if (!std::isfinite(training.loss)) {
       return absl::FailedPreconditionError(absl::StrFormat(
           "the training loss became %g at epoch %d; the last good checkpoint is %s (try a "
           "lower --lr, or check the inputs for NaN)",
           training.loss, epoch, state.epochs_done > 0 ? last_path : "none"));
     }
-    if (scaler != nullptr) {
+    if (scaler) {
       state.loss_scale = scaler->scale();
       state.good_steps = scaler->good_steps();
     }
@@ -226,19 +244,8 @@ absl::StatusOr<TrainResult> TrainLoop(const TrainTask& task, const TrainOptions&
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     result.history.push_back(record);
 
-    const double value = lower_is_better ? record.valid_loss : record.valid_accuracy;
-    const bool improved = state.best_epoch == 0 ||
-                          (lower_is_better ? value < state.best_value : value > state.best_value);
-    if (improved) {
-      state.best_epoch = epoch;
-      state.best_value = value;
-      state.epochs_without_improvement = 0;
-      RETURN_IF_ERROR(SaveCheckpoint(best_path, model, nullptr, nullptr));
-    } else {
-      ++state.epochs_without_improvement;
-    }
-    state.epochs_done = epoch;
-    state.finished = state.epochs_without_improvement >= options.patience;
+    const bool improved = AdvanceEarlyStopping(record, options, &state);
+    if (improved) RETURN_IF_ERROR(SaveCheckpoint(best_path, model, nullptr, nullptr));
     // History first: a kill between the two writes leaves a history one epoch ahead of
     // last.pt, which ReadHistoryForResume tolerates (it keeps only the checkpoint's epochs).
     RETURN_IF_ERROR(WriteHistory(history_path, result.history));
