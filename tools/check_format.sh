@@ -14,15 +14,15 @@ if [[ ${1:-} == --fix ]]; then
   clang-format --style=file -i "${files[@]}"
   exit 0
 fi
-unformatted=0
-for file in "${files[@]}"; do
-  if ! clang-format --style=file "$file" | diff -u "$file" - > /dev/null; then
-    clang-format --style=file "$file" | diff -u --label "$file" --label "$file (formatted)" "$file" - || true
-    unformatted=$((unformatted + 1))
-  fi
+# One clang-format process checks every file (a process per file took 30 s); only the files it
+# names get a diff.
+mapfile -t unformatted < <(clang-format --style=file --dry-run "${files[@]}" 2>&1 \
+  | sed -n 's/^\([^:]*\):[0-9]*:[0-9]*: warning: code should be clang-formatted.*/\1/p' | sort -u)
+for file in "${unformatted[@]}"; do
+  clang-format --style=file "$file" | diff -u --label "$file" --label "$file (formatted)" "$file" - || true
 done
-if ((unformatted > 0)); then
-  echo "check_format: ${unformatted} of ${#files[@]} files differ from .clang-format;" \
+if ((${#unformatted[@]} > 0)); then
+  echo "check_format: ${#unformatted[@]} of ${#files[@]} files differ from .clang-format;" \
     "tools/check_format.sh --fix rewrites them" >&2
   exit 1
 fi

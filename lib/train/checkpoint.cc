@@ -109,8 +109,9 @@ absl::Status LoadCheckpoint(const std::string& path, torch::nn::Module& model,
       shapes.emplace_back(item.key(), item.value().sizes().vec());
     }
     model.load(weights);
+    const auto loaded_parameters = model.named_parameters();
     for (const auto& [name, shape] : shapes) {
-      const torch::Tensor loaded = model.named_parameters()[name];
+      const torch::Tensor& loaded = loaded_parameters[name];
       if (loaded.sizes().vec() != shape) {
         return absl::DataLossError(absl::StrCat(path, ": its ", name, " has shape ",
                                                 c10::str(loaded.sizes()), ", the model's is ",
