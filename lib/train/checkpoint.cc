@@ -98,8 +98,11 @@ absl::Status SaveCheckpoint(const std::string& path, torch::nn::Module& model,
 absl::Status LoadCheckpoint(const std::string& path, torch::nn::Module& model,
                             torch::optim::RMSprop* optimizer, LoopState* state) {
   try {
+    // Onto the model's device: a checkpoint written on a GPU must load for predict on the CPU.
+    const std::vector<torch::Tensor> parameters = model.parameters();
+    const torch::Device device = parameters.empty() ? torch::kCPU : parameters.front().device();
     torch::serialize::InputArchive archive;
-    archive.load_from(path);
+    archive.load_from(path, device);
     torch::serialize::InputArchive weights;
     archive.read("model", weights);
     // Module::load replaces each tensor whatever its shape; a checkpoint of another layout
@@ -126,6 +129,7 @@ absl::Status LoadCheckpoint(const std::string& path, torch::nn::Module& model,
     if (state != nullptr) {
       torch::Tensor s;
       archive.read("state", s);
+      s = s.to(torch::kCPU);
       const auto v = s.accessor<double, 1>();
       state->epochs_done = static_cast<int>(v[0]);
       state->best_epoch = static_cast<int>(v[1]);

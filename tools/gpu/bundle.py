@@ -1,6 +1,6 @@
 """Packs our binaries with the shared libraries they need, for a machine without Debian 12's.
 
-Usage: bundle.py OUTDIR BINARY...
+Usage: bundle.py OUTDIR BINARY... [--plugins LIBRARY...]
 
 Writes OUTDIR/bin/NAME/NAME for each binary (bazel-bin/tools' layout, so that the pipelines
 take BIN=OUTDIR/bin) and OUTDIR/lib/ (their libraries), to run there with
@@ -9,7 +9,8 @@ machine's own and are not packed. Every other library the binaries need (their N
 followed through each library packed) is copied when we run its code (KEEP, or any library of
 at most 2 MB), and replaced by a link stub otherwise (see link_stubs.py): OpenCV's image codecs
 need GDAL, OpenEXR and a video stack that no tool here calls and that would not fit the
-transfer limit.
+transfer limit. --plugins names libraries that are loaded at run time (dlopen), not linked,
+such as PLplot's drivers: their libraries are packed too.
 """
 import os
 import re
@@ -39,17 +40,19 @@ def system_libraries():
     return found
 
 
-def main(outdir, binaries):
+def main(outdir, binaries, plugins):
     bin_dir, lib_dir = os.path.join(outdir, "bin"), os.path.join(outdir, "lib")
     os.makedirs(bin_dir, exist_ok=True)
     os.makedirs(lib_dir, exist_ok=True)
     libraries = system_libraries()
-    pending, seen, copied, stubbed = [], set(), 0, 0
+    pending, seen, copied, stubbed = [], set(), 0, []
     for binary in binaries:
         name = os.path.basename(binary)
         os.makedirs(os.path.join(bin_dir, name), exist_ok=True)
         shutil.copy(binary, os.path.join(bin_dir, name, name))
         pending += needed(binary)
+    for plugin in plugins:
+        pending += needed(plugin)
     while pending:
         name = pending.pop()
         if name in seen or THEIRS.match(name):
@@ -63,12 +66,19 @@ def main(outdir, binaries):
             pending += needed(path)
             copied += 1
         else:
-            link_stubs.make(link_stubs.parse(link_stubs.listing(path), path), lib_dir)
-            stubbed += 1
-    print(f"{outdir}: {len(binaries)} binaries, {copied} libraries copied, {stubbed} stubbed")
+            # Without weak symbols: the machine's libraries must never bind to a stub's.
+            link_stubs.make(link_stubs.parse(link_stubs.listing(path), path), lib_dir, weak=False)
+            stubbed.append(name)
+    # The machine may have some of these for real, and other libraries there may need them: a
+    # stub first on the path would answer their calls with garbage (cuda_check.sh removes them).
+    with open(os.path.join(outdir, "STUBBED"), "w") as out:
+        out.write("".join(f"{name}\n" for name in sorted(stubbed)))
+    print(f"{outdir}: {len(binaries)} binaries, {copied} libraries copied, {len(stubbed)} stubbed")
 
 
 if __name__ == "__main__":
     if len(sys.argv) < 3:
         sys.exit(__doc__)
-    main(sys.argv[1], sys.argv[2:])
+    args = sys.argv[2:]
+    split = args.index("--plugins") if "--plugins" in args else len(args)
+    main(sys.argv[1], args[:split], args[split + 1:])

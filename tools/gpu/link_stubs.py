@@ -1,7 +1,7 @@
 """Link-only stand-ins for shared libraries that live on another machine.
 
-Usage: link_stubs.py list LIBRARY... > LISTING      (where the libraries are)
-       link_stubs.py make LISTING OUTDIR            (where we link)
+Usage: link_stubs.py list LIBRARY... > LISTING           (where the libraries are)
+       link_stubs.py make [--no_weak] LISTING OUTDIR     (where we link)
 
 A CUDA LibTorch (the torch/lib of a GPU machine's PyTorch) is gigabytes and cannot be installed
 here, but our tools can be compiled here against its headers and run there against its real
@@ -15,6 +15,12 @@ readelf does). `make` writes OUTDIR/SONAME for each library of a listing: a shar
 the same name and exports (and versions), whose functions only return and whose variables are
 zero-filled and take no room in the file (ICU's data is 30 MB). Nothing linked against the
 stubs runs where they are; at run time the dynamic linker loads the real libraries.
+
+A stub that is loaded at run time (bundle.py's, for libraries no tool calls) needs --no_weak:
+a C++ library exports weak copies of the standard library's inline functions (std::string's
+constructor, shared_ptr's release), and another library may bind to the stub's copy, which only
+returns. PyTorch 2.11's libtorch_nvshmem.so did, and freed a garbage pointer at exit. Weak
+variables stay: the real libraries beside a stub need its classes' typeinfo to load.
 """
 import os
 import re
@@ -24,6 +30,7 @@ import tempfile
 
 FUNCTION_TYPES = {"T", "W", "i"}
 OBJECT_TYPES = {"B", "D", "R", "V", "u"}
+WEAK_FUNCTION = "W"
 VERSION_TYPE = "A"  # a version node (LIBTIFF_4.0): symbols name theirs as NAME@@NODE
 THREAD_LOCAL = "tls"
 
@@ -84,8 +91,10 @@ def version_script(symbols):
                    for node, names in nodes.items())
 
 
-def assembly(symbols):
+def assembly(symbols, weak=True):
     thread_local = {name for name, kind, _ in symbols if kind == THREAD_LOCAL}
+    if not weak:
+        symbols = [(name, kind, size) for name, kind, size in symbols if kind != WEAK_FUNCTION]
     # Only a symbol's default version (NAME@@V) is defined; NAME@V (an old one) is left out.
     symbols = [(split_version(name)[0], kind, size) for name, kind, size in symbols
                if kind not in (THREAD_LOCAL, VERSION_TYPE) and ("@" not in name or "@@" in name)]
@@ -106,14 +115,15 @@ def assembly(symbols):
     return "\n".join(lines) + "\n"
 
 
-def make(libraries, outdir):
-    """Writes OUTDIR/SONAME for each library of a parsed listing."""
+def make(libraries, outdir, weak=True):
+    """Writes OUTDIR/SONAME for each library of a parsed listing; weak=False leaves out its weak
+    functions."""
     os.makedirs(outdir, exist_ok=True)
     with tempfile.TemporaryDirectory() as work:
         for soname, symbols in libraries.items():
             source, script = os.path.join(work, "stub.s"), os.path.join(work, "stub.map")
             with open(source, "w") as f:
-                f.write(assembly(symbols))
+                f.write(assembly(symbols, weak))
             target = os.path.join(outdir, soname)
             command = ["gcc", "-shared", "-nostdlib", f"-Wl,-soname,{soname}", "-o", target + ".tmp", source]
             versions = version_script(symbols)
@@ -129,12 +139,14 @@ def main(args):
     if len(args) >= 2 and args[0] == "list":
         for path in args[1:]:
             sys.stdout.write(listing(path))
-    elif len(args) == 3 and args[0] == "make":
-        with open(args[1]) as f:
-            libraries = parse(f.read(), args[1])
-        make(libraries, args[2])
+    elif args[:1] == ["make"] and len(args) - ("--no_weak" in args) == 3:
+        weak = "--no_weak" not in args
+        listing_path, outdir = [a for a in args[1:] if a != "--no_weak"]
+        with open(listing_path) as f:
+            libraries = parse(f.read(), listing_path)
+        make(libraries, outdir, weak)
         for soname, symbols in libraries.items():
-            print(f"{os.path.join(args[2], soname)}: {len(symbols)} symbols")
+            print(f"{os.path.join(outdir, soname)}: {len(symbols)} symbols")
     else:
         sys.exit(__doc__)
 

@@ -14,6 +14,8 @@ __thread int counter = 5;
 int add(int a, int b) { return a + b; }
 int scaled(int a) { return 3 * a; }
 int bump(void) { return ++counter; }
+__attribute__((weak)) int inline_copy(void) { return 9; }
+__attribute__((weak)) int type_info_like[4] = {1};
 C
 echo 'DEMO_2 { global: scaled; };' > lib.map
 gcc -shared -fPIC -Wl,-soname,libdemo.so.2 -Wl,--version-script=lib.map -o real/libdemo.so.2 lib.c
@@ -41,4 +43,12 @@ objdump -T stub/libdemo.so.2 | grep -q "DEMO_2 *scaled" || { echo "FAIL: the stu
 gcc -no-pie -o main main.c -Lstub -ldemo
 got=$(LD_LIBRARY_PATH=real ./main)
 [[ $got == "5 12 7 42 6" ]] || { echo "FAIL: against the real library: '$got', expected '5 12 7 42 6'"; exit 1; }
+objdump -T stub/libdemo.so.2 | grep -q " inline_copy$" || { echo "FAIL: the link stub lost a weak symbol"; exit 1; }
+# A stub loaded at run time must not offer weak symbols (C++ template copies) to other libraries.
+python3 "$stubs" make --no_weak listing.txt runtime_stub > /dev/null
+objdump -T runtime_stub/libdemo.so.2 | grep -q " inline_copy$" \
+  && { echo "FAIL: --no_weak kept the weak symbol"; exit 1; }
+objdump -T runtime_stub/libdemo.so.2 | grep -q " add$" || { echo "FAIL: --no_weak lost add"; exit 1; }
+objdump -T runtime_stub/libdemo.so.2 | grep -q " type_info_like$" \
+  || { echo "FAIL: --no_weak lost a weak variable (typeinfo that real libraries load against)"; exit 1; }
 echo "PASS: linked against the stub, ran against the real library: $got"

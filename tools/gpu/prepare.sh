@@ -47,9 +47,16 @@ for t in "${host_tools[@]}"; do binaries+=("bazel-bin/tools/$t/$t"); done
 for t in "${torch_tools[@]}"; do binaries+=("$torch_bin/tools/$t/$t"); done
 binaries+=("$torch_bin/lib/models/parity_check")
 bundle=$(mktemp -d)
-python3 tools/gpu/bundle.py "$bundle" "${binaries[@]}"
+# score draws with PLplot's cairo driver, which PLplot loads at run time, with its palettes.
+plplot_drivers=$(echo /usr/lib/x86_64-linux-gnu/plplot*/drivers)
+python3 tools/gpu/bundle.py "$bundle" "${binaries[@]}" --plugins "$plplot_drivers/cairo.so"
+mkdir -p "$bundle/share/plplot/drivers"
+cp "$plplot_drivers"/cairo.* "$bundle/share/plplot/drivers/"
+cp /usr/share/plplot*/*.pal /usr/share/plplot*/*.fnt "$bundle/share/plplot/"
 mkdir -p "$bundle/extra" .gpu/npm/nsfwjs-tfjs
 cp /usr/bin/make "$bundle/extra/"
+# cuda_check.sh preloads it to print the stack of a tool that aborts (the GPU machine has no gdb).
+gcc -O1 -shared -fPIC -o "$bundle/extra/libabort_backtrace.so" tools/gpu/abort_backtrace.c
 # DCMTK looks for its data dictionary where Debian installs it; cuda_check.sh sets DCMDICTPATH.
 mkdir -p "$bundle/share/dcmtk"
 cp /usr/share/libdcmtk17/dicom.dic /usr/share/libdcmtk17/private.dic "$bundle/share/dcmtk/"
