@@ -1,9 +1,6 @@
 #include "lib/cbis/case_csv.h"
 
-#include <csv.h>
-
 #include <filesystem>
-#include <fstream>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -13,6 +10,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "lib/csv/csv.h"
+#include "lib/status/status_macros.h"
 
 namespace mammo::cbis {
 namespace {
@@ -53,23 +52,6 @@ const std::vector<std::string>& CalcHeader() {
   return *header;
 }
 
-struct ParseState {
-  std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> current;
-};
-
-void OnField(void* field, size_t length, void* data) {
-  auto* state = static_cast<ParseState*>(data);
-  state->current.emplace_back(
-      absl::StripAsciiWhitespace(absl::string_view(static_cast<const char*>(field), length)));
-}
-
-void OnRowEnd(int, void* data) {
-  auto* state = static_cast<ParseState*>(data);
-  state->rows.push_back(std::move(state->current));
-  state->current.clear();
-}
-
 std::string CleanPath(const std::string& cell) {
   return absl::StrReplaceAll(cell, {{"\r", ""}, {"\n", ""}});
 }
@@ -77,8 +59,7 @@ std::string CleanPath(const std::string& cell) {
 }  // namespace
 
 absl::StatusOr<std::vector<CaseRow>> ReadCaseCsv(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open the CSV file"));
+  ASSIGN_OR_RETURN(const csv::CsvTable table, csv::ReadCsv(path));
   const std::string name = std::filesystem::path(path).filename().string();
   const std::string lower = absl::AsciiStrToLower(name);
   std::string split;
@@ -93,47 +74,19 @@ absl::StatusOr<std::vector<CaseRow>> ReadCaseCsv(const std::string& path) {
         absl::StrCat(path, ": cannot tell the split from the file name (want *train* or *test*)"));
   }
 
-  csv_parser parser;
-  if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI) != 0) {
-    return absl::InternalError("libcsv: csv_init failed");
-  }
-  ParseState state;
-  std::vector<char> buffer(1 << 16);
-  bool parse_error = false;
-  while (!parse_error && in) {
-    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    const size_t got = static_cast<size_t>(in.gcount());
-    if (got > 0 && csv_parse(&parser, buffer.data(), got, OnField, OnRowEnd, &state) != got)
-      parse_error = true;
-  }
-  if (!parse_error && csv_fini(&parser, OnField, OnRowEnd, &state) != 0) parse_error = true;
-  const std::string error = parse_error ? csv_strerror(csv_error(&parser)) : "";
-  csv_free(&parser);
-  if (parse_error) {
-    return absl::DataLossError(absl::StrCat(path, ": CSV syntax error after data row ",
-                                            state.rows.empty() ? 0 : state.rows.size() - 1, ": ",
-                                            error));
-  }
-  if (state.rows.empty()) return absl::DataLossError(absl::StrCat(path, ": empty CSV file"));
-
-  const std::vector<std::string>& header = state.rows[0];
-  const bool mass = header == MassHeader();
-  if (!mass && header != CalcHeader()) {
+  const bool mass = table.header == MassHeader();
+  if (!mass && table.header != CalcHeader()) {
     return absl::DataLossError(
         absl::StrCat(path, ": header is neither the CBIS-DDSM mass nor the calc header: '",
-                     absl::StrJoin(header, ","), "'"));
+                     absl::StrJoin(table.header, ","), "'"));
   }
   std::vector<CaseRow> rows;
-  rows.reserve(state.rows.size() - 1);
-  for (size_t i = 1; i < state.rows.size(); ++i) {
-    const std::vector<std::string>& cells = state.rows[i];
-    if (cells.size() != header.size()) {
-      return absl::DataLossError(absl::StrCat(path, ": data row ", i, " has ", cells.size(),
-                                              " cells, ", header.size(), " expected"));
-    }
+  rows.reserve(table.rows.size());
+  for (size_t i = 0; i < table.rows.size(); ++i) {
+    const std::vector<std::string>& cells = table.rows[i].cells;
     CaseRow row;
     row.csv_name = name;
-    row.row = static_cast<int>(i);
+    row.row = static_cast<int>(i + 1);
     row.split = split;
     row.patient_id = cells[0];
     row.breast_density = cells[1];

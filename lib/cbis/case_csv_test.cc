@@ -73,7 +73,8 @@ TEST(ReadCaseCsvTest, ErrorsNameTheFile) {
   EXPECT_THAT(rows.status().message(), HasSubstr("mass_train.csv: header is neither"));
 
   rows = ReadCaseCsv(Write("mass_test.csv", std::string(kMassHeader) + "P_1,2,LEFT\r\n"));
-  EXPECT_THAT(rows.status().message(), HasSubstr("data row 1 has 3 cells, 14 expected"));
+  EXPECT_THAT(rows.status().message(),
+              HasSubstr("mass_test.csv:2: 3 fields, but the header has 14"));
 
   rows = ReadCaseCsv(Write("mass_test_quote.csv", std::string(kMassHeader) + "\"P_1,2\r\n"));
   EXPECT_EQ(rows.status().code(), absl::StatusCode::kDataLoss);

@@ -96,8 +96,7 @@ absl::StatusOr<CsvTable> ParseCsv(absl::string_view text, const std::string& sou
   for (size_t i = 1; i < rows.size(); ++i) {
     if (rows[i].cells.size() != table.header.size()) {
       return absl::DataLossError(absl::StrCat(table.Where(rows[i]), ": ", rows[i].cells.size(),
-                                              " fields, but the header has ",
-                                              table.header.size()));
+                                              " fields, but the header has ", table.header.size()));
     }
     table.rows.push_back(std::move(rows[i]));
   }

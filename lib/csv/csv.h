@@ -22,7 +22,8 @@
 namespace mammo::csv {
 
 struct CsvRow {
-  int line = 0;  // 1-based line where the row starts (where its first cell ends, if that spans lines)
+  int line =
+      0;  // 1-based line where the row starts (where its first cell ends, if that spans lines)
   std::vector<std::string> cells;
 };
 

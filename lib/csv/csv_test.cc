@@ -54,7 +54,7 @@ TEST(CsvTest, ErrorsNameTheFileAndLine) {
       {"a,b\n1,2\n3\n", "t.csv:3: 1 fields, but the header has 2"},
       {"a,b\n1,2,3\n", "t.csv:2: 3 fields, but the header has 2"},
       {"a,b,A\n", "t.csv:1: column 'A' appears twice"},
-      {"a,b\n1,\"x\"y\n", "t.csv:2: "},    // text after a closing quote
+      {"a,b\n1,\"x\"y\n", "t.csv:2: "},       // text after a closing quote
       {"a,b\n1,\"open\n2,3\n", "t.csv:3: "},  // a quote never closed
       {"", "t.csv: empty file"},
       {"\n  \n", "t.csv: empty file"},

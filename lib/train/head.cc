@@ -1,7 +1,6 @@
 #include "lib/train/head.h"
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 
 namespace mammo::train {
 namespace {
@@ -17,13 +16,6 @@ void KerasDenseInit(torch::nn::Linear& layer) {
 }
 
 }  // namespace
-
-std::string HeadOptions::ToString() const {
-  std::string layers = absl::StrCat(in_features);
-  for (int64_t width : hidden) absl::StrAppend(&layers, ">", width);
-  return absl::StrFormat("%s>1, dropout %g%s", layers, dropout,
-                         standardize ? ", standardised inputs" : "");
-}
 
 HeadImpl::HeadImpl(const HeadOptions& options) : options_(options) {
   if (options.standardize) {

@@ -2,15 +2,15 @@
 
 #include <charconv>
 #include <cstddef>
-#include <fstream>
-#include <map>
+#include <optional>
 
 #include "absl/status/status.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_split.h"
+#include "absl/strings/str_join.h"
+#include "lib/csv/csv.h"
+#include "lib/status/status_macros.h"
 
 namespace mammo::train {
 namespace {
@@ -36,46 +36,31 @@ std::string HistoryCsv(const std::vector<EpochRecord>& history) {
 }
 
 absl::StatusOr<std::vector<EpochRecord>> ReadHistory(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
-  std::string line;
-  if (!std::getline(in, line)) return absl::DataLossError(absl::StrCat(path, ": empty file"));
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  std::map<std::string, size_t> column;
-  const std::vector<std::string> names = absl::StrSplit(line, ',');
-  for (size_t i = 0; i < names.size(); ++i) {
-    column[absl::AsciiStrToLower(absl::StripAsciiWhitespace(names[i]))] = i;
-  }
-  for (const char* name :
-       {"epoch", "train_loss", "train_accuracy", "valid_loss", "valid_accuracy"}) {
-    if (column.count(name) == 0) {
-      return absl::DataLossError(absl::StrCat(path, ":1: the header lacks column '", name, "'"));
-    }
-  }
-  // Reads the optional column `name` into `value`; true when it is absent.
-  const auto optional = [&](const std::vector<std::string>& fields, const char* name,
-                            double* value) {
-    const auto found = column.find(name);
-    return found == column.end() || absl::SimpleAtod(fields[found->second], value);
-  };
+  ASSIGN_OR_RETURN(const csv::CsvTable table, csv::ReadCsv(path));
+  ASSIGN_OR_RETURN(const size_t epoch, table.RequireColumn("epoch"));
+  ASSIGN_OR_RETURN(const size_t train_loss, table.RequireColumn("train_loss"));
+  ASSIGN_OR_RETURN(const size_t train_accuracy, table.RequireColumn("train_accuracy"));
+  ASSIGN_OR_RETURN(const size_t valid_loss, table.RequireColumn("valid_loss"));
+  ASSIGN_OR_RETURN(const size_t valid_accuracy, table.RequireColumn("valid_accuracy"));
+  const std::optional<size_t> learning_rate = table.FindColumn("learning_rate");
+  const std::optional<size_t> seconds = table.FindColumn("seconds");
   std::vector<EpochRecord> history;
-  int line_number = 1;
-  while (std::getline(in, line)) {
-    ++line_number;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (absl::StripAsciiWhitespace(line).empty()) continue;
-    const std::vector<std::string> f = absl::StrSplit(line, ',');
+  for (const csv::CsvRow& row : table.rows) {
+    const std::vector<std::string>& f = row.cells;
+    // An optional column reads as 0 where it is absent.
+    const auto optional = [&](std::optional<size_t> column, double* value) {
+      return !column.has_value() || absl::SimpleAtod(f[*column], value);
+    };
     EpochRecord e;
-    const bool ok = f.size() == names.size() && absl::SimpleAtoi(f[column["epoch"]], &e.epoch) &&
-                    absl::SimpleAtod(f[column["train_loss"]], &e.train_loss) &&
-                    absl::SimpleAtod(f[column["train_accuracy"]], &e.train_accuracy) &&
-                    absl::SimpleAtod(f[column["valid_loss"]], &e.valid_loss) &&
-                    absl::SimpleAtod(f[column["valid_accuracy"]], &e.valid_accuracy) &&
-                    optional(f, "learning_rate", &e.learning_rate) &&
-                    optional(f, "seconds", &e.seconds);
+    const bool ok = absl::SimpleAtoi(f[epoch], &e.epoch) &&
+                    absl::SimpleAtod(f[train_loss], &e.train_loss) &&
+                    absl::SimpleAtod(f[train_accuracy], &e.train_accuracy) &&
+                    absl::SimpleAtod(f[valid_loss], &e.valid_loss) &&
+                    absl::SimpleAtod(f[valid_accuracy], &e.valid_accuracy) &&
+                    optional(learning_rate, &e.learning_rate) && optional(seconds, &e.seconds);
     if (!ok) {
       return absl::DataLossError(
-          absl::StrCat(path, ":", line_number, ": malformed line '", line, "'"));
+          absl::StrCat(table.Where(row), ": malformed row '", absl::StrJoin(f, ","), "'"));
     }
     history.push_back(e);
   }

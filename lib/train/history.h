@@ -35,8 +35,9 @@ std::string HistoryCsv(const std::vector<EpochRecord>& history);
 
 // Reads a CSV whose header names at least epoch, train_loss, train_accuracy, valid_loss and
 // valid_accuracy, in any order; learning_rate and seconds are read where present (0
-// otherwise), other columns (such as beta, which is computed) ignored. NotFound "PATH: cannot
-// open"; DataLoss "PATH:LINE: ..." for a malformed header or row; DataLoss for no rows.
+// otherwise), other columns (such as beta, which is computed) ignored. Read by lib/csv:
+// NotFound for a missing file; DataLoss "PATH:LINE: ..." for a malformed header or row;
+// DataLoss for no rows.
 absl::StatusOr<std::vector<EpochRecord>> ReadHistory(const std::string& path);
 
 }  // namespace mammo::train

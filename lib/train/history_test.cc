@@ -62,11 +62,11 @@ TEST(HistoryTest, BadHistoriesNameTheFileAndLine) {
   EXPECT_THAT(status.message(), HasSubstr("short.csv:1: the header lacks column 'train_accuracy'"));
   const std::string header = std::string(kHistoryHeader) + "\n";
   status = ReadHistory(Write("bad.csv", header + "1,1,1,1,1,1,1,1\n2,x,1,1,1,1,1,1\n")).status();
-  EXPECT_THAT(status.message(), HasSubstr("bad.csv:3: malformed line"));
+  EXPECT_THAT(status.message(), HasSubstr("bad.csv:3: malformed row '2,x,1,1,1,1,1,1'"));
   status = ReadHistory(Write("lr.csv", header + "1,1,1,1,1,1,fast,1\n")).status();
-  EXPECT_THAT(status.message(), HasSubstr("lr.csv:2: malformed line"));
+  EXPECT_THAT(status.message(), HasSubstr("lr.csv:2: malformed row"));
   status = ReadHistory(Write("ragged.csv", header + "1,1,1,1,1,1,1\n")).status();
-  EXPECT_THAT(status.message(), HasSubstr("ragged.csv:2: malformed line"));
+  EXPECT_THAT(status.message(), HasSubstr("ragged.csv:2: 7 fields, but the header has 8"));
   EXPECT_THAT(ReadHistory(Write("none.csv", header)).status().message(), HasSubstr("no epochs"));
 }
 

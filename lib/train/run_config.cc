@@ -1,8 +1,6 @@
 #include "lib/train/run_config.h"
 
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "lib/io/byte_io.h"
@@ -43,12 +41,13 @@ absl::Status WriteRunConfig(const std::string& path, const RunConfig& config) {
 }
 
 absl::StatusOr<RunConfig> ReadRunConfig(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": missing (is this a run folder?)"));
-  std::stringstream text;
-  text << in.rdbuf();
+  absl::StatusOr<std::string> text = ReadFile(path);
+  if (absl::IsNotFound(text.status())) {
+    return absl::NotFoundError(absl::StrCat(path, ": missing (is this a run folder?)"));
+  }
+  RETURN_IF_ERROR(text.status());
   try {
-    const nlohmann::json j = nlohmann::json::parse(text.str());
+    const nlohmann::json j = nlohmann::json::parse(*text);
     RunConfig config;
     config.run_name = j.at("run_name").get<std::string>();
     config.stage = j.at("stage").get<std::string>();

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "lib/train/head.h"
+#include "lib/train/head_options.h"
 
 namespace mammo::train {
 

@@ -90,7 +90,8 @@ TEST(RunConfigTest, AHeadOnFeaturesWritesNoBackboneFields) {
 TEST(RunConfigTest, AMissingFileAsksWhetherItIsARunFolder) {
   const absl::StatusOr<RunConfig> read = ReadRunConfig(testing::TempPath("nowhere/run.json"));
   EXPECT_TRUE(absl::IsNotFound(read.status()));
-  EXPECT_THAT(read.status().message(), HasSubstr("nowhere/run.json: missing (is this a run folder?)"));
+  EXPECT_THAT(read.status().message(),
+              HasSubstr("nowhere/run.json: missing (is this a run folder?)"));
 }
 
 TEST(RunConfigTest, BrokenFilesAreDataLossNamingTheFile) {

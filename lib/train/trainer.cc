@@ -16,13 +16,10 @@
 #include "lib/train/checkpoint.h"
 #include "lib/train/loss_scaler.h"
 #include "lib/train/rmsprop_step.h"
+#include "lib/train/run_folder.h"
 
 namespace mammo::train {
 namespace {
-
-constexpr char kBest[] = "best.pt";
-constexpr char kLast[] = "last.pt";
-constexpr char kHistory[] = "history.csv";
 
 uint64_t EpochSeed(uint64_t seed, int epoch) {
   // SplitMix64 finaliser: nearby (seed, epoch) pairs give unrelated streams.
@@ -113,7 +110,7 @@ absl::Status PrepareRunFolder(const std::string& run_dir) {
     return absl::PermissionDeniedError(
         absl::StrCat(run_dir, ": cannot create the folder: ", error.message()));
   }
-  const std::string config_path = absl::StrCat(run_dir, "/run.json");
+  const std::string config_path = RunFile(run_dir, kRunConfigFile);
   std::filesystem::remove(config_path, error);
   if (error) {
     return absl::PermissionDeniedError(
@@ -190,9 +187,9 @@ absl::StatusOr<TrainResult> TrainLoop(const TrainTask& task, const TrainOptions&
   RETURN_IF_ERROR(CheckLabels(task.train_labels, "training"));
   torch::nn::Module& model = *task.model;
   RETURN_IF_ERROR(PrepareRunFolder(options.run_dir));
-  const std::string best_path = absl::StrCat(options.run_dir, "/", kBest);
-  const std::string last_path = absl::StrCat(options.run_dir, "/", kLast);
-  const std::string history_path = absl::StrCat(options.run_dir, "/", kHistory);
+  const std::string best_path = RunFile(options.run_dir, kBestCheckpointFile);
+  const std::string last_path = RunFile(options.run_dir, kLastCheckpointFile);
+  const std::string history_path = RunFile(options.run_dir, kHistoryFile);
 
   torch::optim::RMSprop optimizer(
       task.parameters,

@@ -9,7 +9,8 @@
 
 ABSL_FLAG(std::string, run, "",
           "The run folder written by tl_train or ft_train (run.json, best.pt).");
-ABSL_FLAG(std::string, checkpoint, "best.pt", "Which checkpoint of the run: best.pt or last.pt.");
+ABSL_FLAG(std::string, checkpoint, mammo::train::kBestCheckpointFile,
+          "Which checkpoint of the run: best.pt or last.pt.");
 ABSL_FLAG(std::vector<std::string>, input, {},
           "Feature shards for a tl_train run (or ROI image shards when its run.json names the "
           "backbone), ROI image shards for an ft_train run (comma-separated specs).");

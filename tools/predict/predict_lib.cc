@@ -14,6 +14,7 @@
 #include "lib/train/frozen_backbone.h"
 #include "lib/train/precision.h"
 #include "lib/train/run_config.h"
+#include "lib/train/run_folder.h"
 #include "lib/train/trainer.h"
 
 namespace mammo::predict {
@@ -146,7 +147,7 @@ absl::Status CheckPrecision(const Options& options, const train::RunConfig& conf
 
 absl::Status Run(const Options& options) {
   ASSIGN_OR_RETURN(train::RunConfig config,
-                   train::ReadRunConfig(absl::StrCat(options.run_dir, "/run.json")));
+                   train::ReadRunConfig(train::RunFile(options.run_dir, train::kRunConfigFile)));
   std::string csv = "id,patient_id,lesion_id,split,label,probability\n";
   if (config.stage == "ft_train") {  // a fine-tuned backbone: its inputs are images
     ASSIGN_OR_RETURN(train::ImagePredictions predictions,

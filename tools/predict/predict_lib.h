@@ -9,12 +9,13 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "lib/train/run_folder.h"
 
 namespace mammo::predict {
 
 struct Options {
   std::string run_dir;
-  std::string checkpoint = "best.pt";  // inside run_dir
+  std::string checkpoint = train::kBestCheckpointFile;  // inside run_dir
   std::vector<std::string> inputs;
   std::string output;  // a CSV path or "-"
   // Feature inputs embedded at another precision than the run's training features (fp32,

@@ -51,7 +51,7 @@ absl::Status ReadCsv(const std::string& input, const std::string& forced_split,
                      std::vector<CaseKey>* cases) {
   ASSIGN_OR_RETURN(const std::vector<Prediction> predictions, ReadPredictions({input}));
   for (const Prediction& p : predictions) {
-    // ParsePredictions names a CSV without a split column's single split "all".
+    // PredictionsFromCsv names a CSV without a split column's single split "all".
     if (forced_split.empty() && (p.split == "all" || p.split == "none")) {
       return absl::FailedPreconditionError(absl::StrCat(
           input, ": case '", p.id, "' has no train/valid/test split; name it as SPLIT=", input));

@@ -53,11 +53,12 @@ optionally patient_id, lesion_id and split; other columns are ignored. Labels ar
 0/1 or benign/malignant. Without a split column all cases form one split, "all".
 Several files are read as one table; ids must be unique.
 
-A run folder (RUN_DIR) holds run.json (run_name, best_epoch), history.csv (one
-line per epoch) and predictions.csv (predict's output). Given one, score reads
-all three: the table gains the best epoch's train_acc, valid_acc and the
-overfitting ratio beta = train_acc / valid_acc. --history FILE does the same for
-CSV input; without run.json the best epoch is the one of least valid_loss.
+A run folder (RUN_DIR) holds run.json (tl_train's or ft_train's; score uses its
+run_name and best_epoch), history.csv (one line per epoch) and predictions.csv
+(predict's output). Given one, score reads all three: the table gains the best
+epoch's train_acc, valid_acc and the overfitting ratio beta = train_acc /
+valid_acc. --history FILE does the same for CSV input; without run.json the best
+epoch is the one of least valid_loss.
 
 --figures DIR draws PNGs (800x600) with PLplot: DIR/roc_SPLIT.png (the ROC curve,
 its AUC and the operating point at the threshold), DIR/confusion_SPLIT.png, and

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <fstream>
-#include <nlohmann/json.hpp>
 #include <numeric>
 
 #include "absl/status/status.h"
@@ -12,27 +10,11 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "lib/status/status_macros.h"
+#include "lib/train/run_config.h"
+#include "lib/train/run_folder.h"
 
 namespace mammo::score {
 namespace {
-
-struct RunJson {
-  std::string run_name;
-  int best_epoch = 0;
-};
-
-// Only the two fields the report needs: reading run.json through lib/train would pull LibTorch
-// into a metrics tool.
-absl::StatusOr<RunJson> ReadRunJson(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": missing (is this a run folder?)"));
-  try {
-    const nlohmann::json j = nlohmann::json::parse(in);
-    return RunJson{j.at("run_name").get<std::string>(), j.at("best_epoch").get<int>()};
-  } catch (const nlohmann::json::exception& e) {
-    return absl::DataLossError(absl::StrCat(path, ": ", e.what()));
-  }
-}
 
 // A run name is free text; a '|' in it would end its table cell.
 std::string MarkdownCell(const std::string& text) {
@@ -44,11 +26,13 @@ std::string MarkdownCell(const std::string& text) {
 absl::StatusOr<Run> LoadRun(const std::string& dir, const ScoreOptions& options) {
   Run run;
   run.dir = dir;
-  ASSIGN_OR_RETURN(const RunJson config, ReadRunJson(absl::StrCat(dir, "/run.json")));
+  ASSIGN_OR_RETURN(const train::RunConfig config,
+                   train::ReadRunConfig(train::RunFile(dir, train::kRunConfigFile)));
   run.run_name = config.run_name;
-  const std::string history_path = absl::StrCat(dir, "/history.csv");
+  const std::string history_path = train::RunFile(dir, train::kHistoryFile);
   ASSIGN_OR_RETURN(run.history, train::ReadHistory(history_path));
-  ASSIGN_OR_RETURN(run.predictions, ReadPredictions({absl::StrCat(dir, "/", kRunPredictions)}));
+  ASSIGN_OR_RETURN(run.predictions,
+                   ReadPredictions({train::RunFile(dir, train::kPredictionsFile)}));
   ASSIGN_OR_RETURN(run.report, Score(run.predictions, options));
   absl::StatusOr<TrainingSummary> training = SummarizeHistory(run.history, config.best_epoch);
   if (!training.ok()) {

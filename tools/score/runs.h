@@ -1,9 +1,8 @@
 // Run folders and the report across them, in the format of the paper's Table 7.
 //
-// A run folder is what tl_train writes plus what predict writes into it:
-//   DIR/run.json         run_name and best_epoch (lib/train/run_config.h)
-//   DIR/history.csv      one line per epoch (lib/train/trainer.h)
-//   DIR/predictions.csv  predict's output, kRunPredictions
+// A run folder (lib/train/run_folder.h) is what tl_train or ft_train writes plus what
+// predict writes into it; the report reads its run.json (run_name and best_epoch),
+// history.csv and predictions.csv.
 // A folder lacking any of them is an error naming the missing file, never a silent gap in
 // the report.
 #ifndef MAMMO_TOOLS_SCORE_RUNS_H_
@@ -17,8 +16,6 @@
 #include "tools/score/score_lib.h"
 
 namespace mammo::score {
-
-inline constexpr char kRunPredictions[] = "predictions.csv";
 
 struct Run {
   std::string dir;

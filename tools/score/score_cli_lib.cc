@@ -165,7 +165,7 @@ absl::Status ScoreFiles(const CliOptions& options, const ScoreOptions& score_opt
 absl::StatusOr<ScoreOptions> MakeScoreOptions(const CliOptions& options) {
   ScoreOptions score_options;
   ASSIGN_OR_RETURN(score_options.threshold, ParseThreshold(options.threshold));
-  if (options.bootstrap < 0) return absl::InvalidArgumentError("--bootstrap must be >= 0");
+  if (options.bootstrap < 0) return absl::InvalidArgumentError("--bootstrap must be at least 0");
   score_options.bootstrap_resamples = options.bootstrap;
   score_options.seed = options.seed;
   return score_options;

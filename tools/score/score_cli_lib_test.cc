@@ -58,7 +58,7 @@ TEST(CheckUsageTest, ChecksOnlyWhatTheModeUses) {
   ExpectUsageError(compare, "--compare takes exactly two CSV files");
   CliOptions bootstrap = WithInputs({kCsv});
   bootstrap.bootstrap = -1;
-  ExpectUsageError(bootstrap, "--bootstrap must be >= 0");
+  ExpectUsageError(bootstrap, "--bootstrap must be at least 0");
 }
 
 TEST(CheckUsageTest, RejectsAFolderAmongFiles) {

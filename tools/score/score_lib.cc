@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
-#include <fstream>
-#include <iostream>
 #include <map>
 #include <set>
 #include <utility>
@@ -17,45 +15,12 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
+#include "lib/csv/csv.h"
 #include "lib/metrics/youden.h"
 #include "lib/status/status_macros.h"
 
 namespace mammo::score {
 namespace {
-
-// Splits one CSV record. Quoted fields may hold commas and "" for a quote; records spanning
-// lines are not supported (predictions have no multi-line fields).
-absl::StatusOr<std::vector<std::string>> SplitCsvLine(absl::string_view line) {
-  std::vector<std::string> fields;
-  size_t i = 0;
-  while (true) {
-    std::string field;
-    if (i < line.size() && line[i] == '"') {
-      ++i;
-      while (true) {
-        if (i >= line.size()) return absl::DataLossError("unterminated quoted field");
-        if (line[i] == '"') {
-          if (i + 1 < line.size() && line[i + 1] == '"') {
-            field += '"';
-            i += 2;
-            continue;
-          }
-          ++i;
-          break;
-        }
-        field += line[i++];
-      }
-      if (i < line.size() && line[i] != ',') {
-        return absl::DataLossError("text after the closing quote of a field");
-      }
-    } else {
-      while (i < line.size() && line[i] != ',') field += line[i++];
-    }
-    fields.push_back(std::move(field));
-    if (i >= line.size()) return fields;
-    ++i;  // past the comma
-  }
-}
 
 absl::StatusOr<int> ParseLabel(absl::string_view text) {
   const std::string label = absl::AsciiStrToLower(absl::StripAsciiWhitespace(text));
@@ -94,68 +59,34 @@ struct SplitData {
 
 }  // namespace
 
-absl::StatusOr<std::vector<Prediction>> ParsePredictions(std::istream& in,
-                                                         const std::string& source) {
-  std::string line;
-  int line_number = 0;
-  auto error = [&](const absl::Status& status) {
-    return absl::Status(status.code(),
-                        absl::StrCat(source, ":", line_number, ": ", status.message()));
-  };
-  if (!std::getline(in, line)) return absl::DataLossError(absl::StrCat(source, ": empty input"));
-  ++line_number;
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  absl::StatusOr<std::vector<std::string>> header = SplitCsvLine(line);
-  if (!header.ok()) return error(header.status());
-  absl::flat_hash_map<std::string, size_t> column;
-  for (size_t i = 0; i < header->size(); ++i) {
-    const std::string name = absl::AsciiStrToLower(absl::StripAsciiWhitespace((*header)[i]));
-    if (!column.emplace(name, i).second) {
-      return error(absl::DataLossError(absl::StrCat("column '", name, "' appears twice")));
-    }
-  }
-  for (const char* required : {"id", "label", "probability"}) {
-    if (!column.contains(required)) {
-      return error(absl::DataLossError(
-          absl::StrCat("the header lacks column '", required, "' (need id, label, probability)")));
-    }
-  }
-  const size_t id_col = column["id"];
-  const size_t label_col = column["label"];
-  const size_t probability_col = column["probability"];
-  const auto patient_col = column.find("patient_id");
-  const auto lesion_col = column.find("lesion_id");
-  const auto split_col = column.find("split");
-
+absl::StatusOr<std::vector<Prediction>> PredictionsFromCsv(const csv::CsvTable& table) {
+  ASSIGN_OR_RETURN(const size_t id_column, table.RequireColumn("id"));
+  ASSIGN_OR_RETURN(const size_t label_column, table.RequireColumn("label"));
+  ASSIGN_OR_RETURN(const size_t probability_column, table.RequireColumn("probability"));
+  const std::optional<size_t> patient_column = table.FindColumn("patient_id");
+  const std::optional<size_t> lesion_column = table.FindColumn("lesion_id");
+  const std::optional<size_t> split_column = table.FindColumn("split");
   std::vector<Prediction> predictions;
-  while (std::getline(in, line)) {
-    ++line_number;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (absl::StripAsciiWhitespace(line).empty()) continue;
-    absl::StatusOr<std::vector<std::string>> fields = SplitCsvLine(line);
-    if (!fields.ok()) return error(fields.status());
-    if (fields->size() != header->size()) {
-      return error(absl::DataLossError(
-          absl::StrCat(fields->size(), " fields, but the header has ", header->size())));
-    }
+  predictions.reserve(table.rows.size());
+  for (const csv::CsvRow& row : table.rows) {
+    const auto error = [&](const absl::Status& status) {
+      return absl::DataLossError(absl::StrCat(table.Where(row), ": ", status.message()));
+    };
     Prediction p;
-    p.id = (*fields)[id_col];
+    p.id = row.cells[id_column];
     if (p.id.empty()) return error(absl::DataLossError("empty id"));
-    absl::StatusOr<int> label = ParseLabel((*fields)[label_col]);
+    absl::StatusOr<int> label = ParseLabel(row.cells[label_column]);
     if (!label.ok()) return error(label.status());
     p.label = *label;
-    absl::StatusOr<double> probability = ParseProbability((*fields)[probability_col]);
+    absl::StatusOr<double> probability = ParseProbability(row.cells[probability_column]);
     if (!probability.ok()) return error(probability.status());
     p.probability = *probability;
-    if (patient_col != column.end()) p.patient_id = (*fields)[patient_col->second];
-    if (lesion_col != column.end()) p.lesion_id = (*fields)[lesion_col->second];
-    p.split = split_col == column.end()
-                  ? "all"
-                  : absl::AsciiStrToLower(absl::StripAsciiWhitespace((*fields)[split_col->second]));
+    if (patient_column.has_value()) p.patient_id = row.cells[*patient_column];
+    if (lesion_column.has_value()) p.lesion_id = row.cells[*lesion_column];
+    p.split = split_column.has_value() ? absl::AsciiStrToLower(row.cells[*split_column]) : "all";
     if (p.split.empty()) return error(absl::DataLossError("empty split"));
     predictions.push_back(std::move(p));
   }
-  if (in.bad()) return absl::DataLossError(absl::StrCat(source, ": read error"));
   return predictions;
 }
 
@@ -163,14 +94,8 @@ absl::StatusOr<std::vector<Prediction>> ReadPredictions(const std::vector<std::s
   std::vector<Prediction> all;
   absl::flat_hash_set<std::string> ids;
   for (const std::string& path : paths) {
-    std::vector<Prediction> predictions;
-    if (path == "-") {
-      ASSIGN_OR_RETURN(predictions, ParsePredictions(std::cin, "stdin"));
-    } else {
-      std::ifstream in(path);
-      if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
-      ASSIGN_OR_RETURN(predictions, ParsePredictions(in, path));
-    }
+    ASSIGN_OR_RETURN(const csv::CsvTable table, csv::ReadCsv(path));
+    ASSIGN_OR_RETURN(std::vector<Prediction> predictions, PredictionsFromCsv(table));
     for (Prediction& p : predictions) {
       // A case counted twice would weigh twice in every metric.
       if (!ids.insert(p.id).second) {

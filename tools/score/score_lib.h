@@ -8,7 +8,6 @@
 #define MAMMO_TOOLS_SCORE_SCORE_LIB_H_
 
 #include <cstdint>
-#include <istream>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -16,6 +15,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "lib/csv/csv.h"
 #include "lib/metrics/bootstrap.h"
 #include "lib/metrics/delong.h"
 #include "lib/metrics/threshold_metrics.h"
@@ -32,14 +32,13 @@ struct Prediction {
   std::string split;       // "all" without a split column
 };
 
-// Reads CSV text with a header naming at least id, label and probability (optionally
-// patient_id, lesion_id and split; other columns are ignored). Fields may be double-quoted ("" is a
-// quote). Labels are 0/1 or benign/malignant (any case); probabilities lie in [0, 1].
-// `source` names the input in errors, which are DataLoss "SOURCE:LINE: ...".
-absl::StatusOr<std::vector<Prediction>> ParsePredictions(std::istream& in,
-                                                         const std::string& source);
+// Predictions from a CSV table whose header names at least id, label and probability
+// (optionally patient_id, lesion_id and split; other columns are ignored). Labels are 0/1 or
+// benign/malignant (any case); probabilities lie in [0, 1]. Errors are DataLoss
+// "SOURCE:LINE: ...".
+absl::StatusOr<std::vector<Prediction>> PredictionsFromCsv(const csv::CsvTable& table);
 
-// ParsePredictions over each file ("-" is stdin), concatenated; ids must be unique across all.
+// PredictionsFromCsv over each file ("-" is stdin), concatenated; ids must be unique across all.
 absl::StatusOr<std::vector<Prediction>> ReadPredictions(const std::vector<std::string>& paths);
 
 struct ScoreOptions {

@@ -2,13 +2,14 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lib/csv/csv.h"
 #include "lib/metrics/delong.h"
+#include "lib/status/status_macros.h"
 
 namespace mammo::score {
 namespace {
@@ -23,8 +24,8 @@ using ::testing::HasSubstr;
 const char kCsv[] = "tools/score/testdata/predictions.csv";
 
 absl::StatusOr<std::vector<Prediction>> Parse(const std::string& text) {
-  std::istringstream in(text);
-  return ParsePredictions(in, "test.csv");
+  ASSIGN_OR_RETURN(const csv::CsvTable table, csv::ParseCsv(text, "test.csv"));
+  return PredictionsFromCsv(table);
 }
 
 TEST(ReadPredictionsTest, ReadsLabelsInEveryFormAndQuotedFields) {
@@ -48,7 +49,7 @@ TEST(ReadPredictionsTest, DuplicateIdsAndMissingFilesAreErrors) {
   EXPECT_EQ(ReadPredictions({"/no/such/file.csv"}).status().code(), absl::StatusCode::kNotFound);
 }
 
-TEST(ParsePredictionsTest, WithoutSplitColumnEverythingIsOneSplit) {
+TEST(PredictionsFromCsvTest, WithoutSplitColumnEverythingIsOneSplit) {
   const absl::StatusOr<std::vector<Prediction>> p =
       Parse("probability,label,id\r\n0.25,1,a\r\n\r\n0.75,0,b\r\n");
   ASSERT_TRUE(p.ok()) << p.status();
@@ -59,22 +60,22 @@ TEST(ParsePredictionsTest, WithoutSplitColumnEverythingIsOneSplit) {
   EXPECT_EQ((*p)[1].patient_id, "");
 }
 
-TEST(ParsePredictionsTest, BadDataIsDataLossWithTheLine) {
+TEST(PredictionsFromCsvTest, BadDataIsDataLossWithTheLine) {
   struct Case {
     std::string csv;
     std::string message;
   };
   const std::vector<Case> cases = {
-      {"", "empty input"},
-      {"id,label\na,1\n", "lacks column 'probability'"},
+      {"", "test.csv: empty file"},
+      {"id,label\na,1\n", "test.csv:1: the header lacks column 'probability'"},
       {"id,label,probability,label\n", "column 'label' appears twice"},
       {"id,label,probability\na,1,0.5\nb,2,0.5\n", "test.csv:3: label '2'"},
       {"id,label,probability\na,1,nan\n", "test.csv:2: probability 'nan'"},
       {"id,label,probability\na,1,1.5\n", "probability '1.5' is not a number in [0, 1]"},
       {"id,label,probability\na,1,\n", "probability ''"},
-      {"id,label,probability\n\"a,1,0.5\n", "unterminated quoted field"},
-      {"id,label,probability\n\"a\"x,1,0.5\n", "text after the closing quote"},
-      {"id,label,probability\na,1\n", "2 fields, but the header has 3"},
+      {"id,label,probability\n\"a,1,0.5\n", "test.csv:2: "},     // a quote never closed
+      {"id,label,probability\n\"a\"x,1,0.5\n", "test.csv:2: "},  // text after a quote
+      {"id,label,probability\na,1\n", "test.csv:2: 2 fields, but the header has 3"},
       {"id,label,probability\n,1,0.5\n", "empty id"},
   };
   for (const Case& c : cases) {
@@ -179,7 +180,7 @@ TEST(ScoreTest, UnscorableSplitsAreFailedPrecondition) {
   EXPECT_THAT(status.message(), HasSubstr("'valid' split"));
 }
 
-TEST(ParsePredictionsTest, ReadsTheOptionalLesionId) {
+TEST(PredictionsFromCsvTest, ReadsTheOptionalLesionId) {
   const absl::StatusOr<std::vector<Prediction>> p =
       Parse("id,patient_id,lesion_id,split,label,probability\na,P1,L1,test,1,0.5\n");
   ASSERT_TRUE(p.ok()) << p.status();

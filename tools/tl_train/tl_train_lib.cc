@@ -17,6 +17,7 @@
 #include "lib/train/feature_set.h"
 #include "lib/train/frozen_backbone.h"
 #include "lib/train/run_config.h"
+#include "lib/train/run_folder.h"
 
 namespace mammo::tl_train {
 namespace {
@@ -135,7 +136,8 @@ absl::Status Finish(const Options& options, const std::string& source,
   config.best_epoch = result.best_epoch;
   config.stopped_early = result.stopped_early;
   SetBackbone(backbone, &config);
-  RETURN_IF_ERROR(train::WriteRunConfig(absl::StrCat(options.output, "/run.json"), config));
+  RETURN_IF_ERROR(
+      train::WriteRunConfig(train::RunFile(options.output, train::kRunConfigFile), config));
   const train::EpochRecord& best = result.history[result.best_epoch - 1];
   std::fprintf(stderr,
                "%s: %s %s after %d epochs; best epoch %d: valid loss %.4f, valid accuracy %.4f, "
