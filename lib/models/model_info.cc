@@ -7,9 +7,11 @@
 #include <set>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 
 namespace mammo::models {
@@ -25,37 +27,66 @@ std::vector<ModelInfo> MakeModels() {
   const std::vector<std::string> vgg_head = {"classifier.", "pre_logits.", "head."};
   const std::vector<std::string> fc = {"fc."};
   const std::vector<std::string> classifier = {"classifier."};
-  auto imagenet = [](std::string name, int width, std::vector<std::string> head) {
-    return ModelInfo{std::move(name), width, 224, kImageNetMean, kImageNetStd, std::move(head)};
+  auto imagenet = [](std::string name, int width, std::vector<std::string> head,
+                     std::vector<std::string> aliases = {}) {
+    return ModelInfo{std::move(name),   width, 224, kImageNetMean, kImageNetStd, std::move(head),
+                     std::move(aliases)};
   };
   return {
       imagenet("vgg16", 512, vgg_head),
       imagenet("vgg19", 512, vgg_head),
-      imagenet("resnet50", 2048, fc),
-      imagenet("resnet101", 2048, fc),
-      imagenet("resnet152", 2048, fc),
-      imagenet("resnext50_32x4d", 2048, fc),
-      imagenet("resnext101_32x4d", 2048, fc),
+      imagenet("resnet50", 2048, fc, {"resnet-50"}),
+      imagenet("resnet101", 2048, fc, {"resnet-101"}),
+      imagenet("resnet152", 2048, fc, {"resnet-152"}),
+      // Keras's ResNeXt (keras_applications), which the paper ran, is 32x4d.
+      imagenet("resnext50_32x4d", 2048, fc, {"resnext-50", "resnext50"}),
+      imagenet("resnext101_32x4d", 2048, fc, {"resnext-101", "resnext101"}),
       imagenet("resnext101_32x8d", 2048, fc),
-      imagenet("densenet121", 1024, classifier),
-      imagenet("densenet169", 1664, classifier),
-      imagenet("densenet201", 1920, classifier),
-      imagenet("mobilenet_v1", 1024, classifier),
-      imagenet("mobilenet_v2", 1280, classifier),
-      ModelInfo{"inception_v3", 2048, 299, kInceptionMean, kInceptionStd, {"fc.", "AuxLogits."}},
+      imagenet("densenet121", 1024, classifier, {"densenet-121"}),
+      imagenet("densenet169", 1664, classifier, {"densenet-169"}),
+      imagenet("densenet201", 1920, classifier, {"densenet-201"}),
+      imagenet("mobilenet_v1", 1024, classifier, {"mobilenet"}),
+      imagenet("mobilenet_v2", 1280, classifier, {"mobilenet-v2", "mobilenetv2"}),
+      ModelInfo{"inception_v3",
+                2048,
+                299,
+                kInceptionMean,
+                kInceptionStd,
+                {"fc.", "AuxLogits."},
+                {"inception-v3", "inceptionv3"}},
       // timm's legacy_xception.tf_in1k: Keras's weights, 299 px, [-1, 1] input.
-      ModelInfo{"xception", 2048, 299, kInceptionMean, kInceptionStd, fc},
+      ModelInfo{"xception", 2048, 299, kInceptionMean, kInceptionStd, fc, {}},
       // timm's resnetv2_{50,101}.a1h_in1k: 224 px, mean = std = 0.5 (timm's
       // IMAGENET_INCEPTION_MEAN/STD); head.fc is a 1x1 convolution.
-      ModelInfo{"resnet50v2", 2048, 224, kInceptionMean, kInceptionStd, {"head."}},
-      ModelInfo{"resnet101v2", 2048, 224, kInceptionMean, kInceptionStd, {"head."}},
-      ModelInfo{"resnet152v2", 2048, 224, kInceptionMean, kInceptionStd, {"head."}},
+      ModelInfo{"resnet50v2", 2048, 224, kInceptionMean, kInceptionStd, {"head."}, {"resnet-50v2"}},
+      ModelInfo{
+          "resnet101v2", 2048, 224, kInceptionMean, kInceptionStd, {"head."}, {"resnet-101v2"}},
+      ModelInfo{
+          "resnet152v2", 2048, 224, kInceptionMean, kInceptionStd, {"head."}, {"resnet-152v2"}},
       // timm's inception_resnet_v2.tf_in1k: 299 px, [-1, 1] input.
-      ModelInfo{"inception_resnet_v2", 1536, 299, kInceptionMean, kInceptionStd, {"classif."}},
+      ModelInfo{"inception_resnet_v2",
+                1536,
+                299,
+                kInceptionMean,
+                kInceptionStd,
+                {"classif."},
+                {"inception-resnet-v2", "inceptionresnetv2"}},
       // NASNet's weights are TensorFlow's too: [-1, 1] input (timm's nasnetalarge config;
       // Keras's preprocess_input mode 'tf' for NASNetMobile).
-      ModelInfo{"nasnet_large", 4032, 331, kInceptionMean, kInceptionStd, {"last_linear."}},
-      ModelInfo{"nasnet_mobile", 1056, 224, kInceptionMean, kInceptionStd, {"last_linear."}},
+      ModelInfo{"nasnet_large",
+                4032,
+                331,
+                kInceptionMean,
+                kInceptionStd,
+                {"last_linear."},
+                {"nasnet-l", "nasnetlarge"}},
+      ModelInfo{"nasnet_mobile",
+                1056,
+                224,
+                kInceptionMean,
+                kInceptionStd,
+                {"last_linear."},
+                {"nasnet-m", "nasnetmobile"}},
   };
 }
 
@@ -478,9 +509,26 @@ const std::vector<ModelInfo>& AllModels() {
 
 const ModelInfo* FindModel(absl::string_view name) {
   for (const ModelInfo& info : AllModels()) {
-    if (info.name == name) return &info;
+    if (absl::EqualsIgnoreCase(info.name, name)) return &info;
+    for (const std::string& alias : info.aliases) {
+      if (absl::EqualsIgnoreCase(alias, name)) return &info;
+    }
   }
   return nullptr;
+}
+
+absl::StatusOr<const ModelInfo*> RequireModel(absl::string_view name) {
+  const ModelInfo* info = FindModel(name);
+  if (info == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown model '", name, "'; known models: ", ModelNamesWithAliases()));
+  }
+  return info;
+}
+
+std::string CanonicalModelName(absl::string_view name) {
+  const ModelInfo* info = FindModel(name);
+  return info == nullptr ? std::string(name) : info->name;
 }
 
 std::string ModelNames() {
@@ -488,7 +536,21 @@ std::string ModelNames() {
                        [](std::string* out, const ModelInfo& m) { out->append(m.name); });
 }
 
-absl::StatusOr<std::vector<KerasLayer>> KerasLayers(absl::string_view model_name) {
+std::string ModelNamesWithAliases() {
+  return absl::StrJoin(AllModels(), ", ", [](std::string* out, const ModelInfo& m) {
+    std::vector<std::string> other;
+    for (const std::string& alias : m.aliases) {
+      if (!absl::EqualsIgnoreCase(alias, absl::StrReplaceAll(m.name, {{"_", ""}}))) {
+        other.push_back(alias);
+      }
+    }
+    out->append(m.name);
+    if (!other.empty()) absl::StrAppend(out, " (", absl::StrJoin(other, ", "), ")");
+  });
+}
+
+absl::StatusOr<std::vector<KerasLayer>> KerasLayers(absl::string_view name) {
+  const std::string model_name = CanonicalModelName(name);
   if (model_name == "vgg16") return VggLayers({2, 2, 3, 3, 3});
   if (model_name == "vgg19") return VggLayers({2, 2, 4, 4, 4});
   if (model_name == "resnet50") return ResNetLayers({3, 4, 6, 3}, false);

@@ -33,14 +33,25 @@ struct ModelInfo {
   // Key prefixes of the ImageNet classifier in both timm's and torchvision's files; these are
   // the keys skipped when a loader is told to leave the classifier alone.
   std::vector<std::string> classifier_prefixes;
+  // Other spellings that name it, in any case: the paper's ("resnet-50", "nasnet-m") and
+  // Keras's applications ("MobileNetV2", "InceptionResNetV2").
+  std::vector<std::string> aliases;
 };
 
-// Every model, in a fixed order.
+// Every model, in a fixed order: the one table of model names.
 const std::vector<ModelInfo>& AllModels();
-// nullptr for an unknown name.
+// The model called `name` or one of its aliases, in any case; nullptr for an unknown name.
 const ModelInfo* FindModel(absl::string_view name);
+// FindModel, or InvalidArgument "unknown model 'NAME'; known models: ...".
+absl::StatusOr<const ModelInfo*> RequireModel(absl::string_view name);
+// The registry name of `name` (an alias becomes its model's name); an unknown name is returned
+// as it is, for the tool that uses it to refuse. Every --model flag goes through it.
+std::string CanonicalModelName(absl::string_view name);
 // "vgg16, vgg19, ...": for error messages and --help.
 std::string ModelNames();
+// "resnet50 (resnet-50), ...": every name with its aliases that differ from it by more than
+// case, for --help.
+std::string ModelNamesWithAliases();
 
 // One layer of a Keras `applications` model built with include_top=False.
 struct KerasLayer {

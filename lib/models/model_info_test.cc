@@ -1,10 +1,13 @@
 #include "lib/models/model_info.h"
 
+#include <map>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace mammo::models {
@@ -382,6 +385,76 @@ TEST(ModelInfoTest, NasNetConventions) {
   EXPECT_EQ(mobile->input_size, 224);
   EXPECT_FLOAT_EQ(mobile->mean[0], 0.5f);
   EXPECT_EQ(mobile->classifier_prefixes, std::vector<std::string>{"last_linear."});
+}
+
+}  // namespace
+}  // namespace mammo::models
+
+namespace mammo::models {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+TEST(ModelTableTest, ThePapersSpellingsNameOurModels) {
+  const std::vector<std::pair<std::string, std::string>> paper = {
+      {"resnet-50", "resnet50"},
+      {"Resnet-50", "resnet50"},
+      {"resnet-152v2", "resnet152v2"},
+      {"resnext-50", "resnext50_32x4d"},
+      {"resnext-101", "resnext101_32x4d"},  // Keras's ResNeXt101 is 32x4d
+      {"mobilenet", "mobilenet_v1"},
+      {"MobileNet", "mobilenet_v1"},
+      {"mobilenet-v2", "mobilenet_v2"},
+      {"inception-v3", "inception_v3"},
+      {"inception-resnet-v2", "inception_resnet_v2"},
+      {"nasnet-m", "nasnet_mobile"},
+      {"nasnet-l", "nasnet_large"},
+      {"densenet-121", "densenet121"},
+      {"Xception", "xception"},
+      {"VGG16", "vgg16"},
+      {"InceptionResNetV2", "inception_resnet_v2"},
+  };
+  for (const auto& [alias, name] : paper) {
+    const ModelInfo* info = FindModel(alias);
+    ASSERT_NE(info, nullptr) << alias;
+    EXPECT_EQ(info->name, name) << alias;
+    EXPECT_EQ(CanonicalModelName(alias), name);
+  }
+  EXPECT_EQ(CanonicalModelName("resnet-51"), "resnet-51");  // left for the tool to refuse
+  EXPECT_EQ(FindModel("resnet-51"), nullptr);
+}
+
+TEST(ModelTableTest, NoSpellingNamesTwoModels) {
+  std::map<std::string, std::string> owner;
+  for (const ModelInfo& info : AllModels()) {
+    std::vector<std::string> spellings = info.aliases;
+    spellings.push_back(info.name);
+    for (const std::string& spelling : spellings) {
+      const auto [it, inserted] = owner.emplace(absl::AsciiStrToLower(spelling), info.name);
+      EXPECT_TRUE(inserted) << spelling << " names both " << it->second << " and " << info.name;
+    }
+  }
+}
+
+TEST(ModelTableTest, UnknownNamesListEveryNameAndThePapersAliases) {
+  const absl::StatusOr<const ModelInfo*> unknown = RequireModel("resnet-51");
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(unknown.status().message(), HasSubstr("unknown model 'resnet-51'; known models: "));
+  EXPECT_THAT(unknown.status().message(), HasSubstr("resnet50 (resnet-50), "));
+  EXPECT_THAT(unknown.status().message(), HasSubstr("mobilenet_v2 (mobilenet-v2), "));
+  // Spellings that differ only by case or underscores are not listed.
+  EXPECT_THAT(unknown.status().message(), Not(HasSubstr("mobilenetv2")));
+  ASSERT_TRUE(RequireModel("resnet-50").ok());
+  EXPECT_EQ((*RequireModel("resnet-50"))->name, "resnet50");
+}
+
+TEST(ModelTableTest, KerasLayersTakeAliases) {
+  const absl::StatusOr<std::vector<KerasLayer>> alias = KerasLayers("resnet-50");
+  const absl::StatusOr<std::vector<KerasLayer>> name = KerasLayers("resnet50");
+  ASSERT_TRUE(alias.ok() && name.ok());
+  ASSERT_EQ(alias->size(), name->size());
+  EXPECT_EQ((*alias)[143].name, "conv5_block1_1_conv");
 }
 
 }  // namespace

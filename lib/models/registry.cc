@@ -38,8 +38,10 @@ absl::StatusOr<std::array<float, 3>> MetadataTriple(const std::string& path, con
 
 std::string VariantName(Variant variant) { return variant == Variant::kKeras ? "keras" : "timm"; }
 
-absl::StatusOr<std::shared_ptr<BackboneImpl>> CreateBackbone(absl::string_view name,
+absl::StatusOr<std::shared_ptr<BackboneImpl>> CreateBackbone(absl::string_view requested,
                                                              Variant variant) {
+  ASSIGN_OR_RETURN(const ModelInfo* info, RequireModel(requested));
+  const std::string& name = info->name;
   if (variant == Variant::kKeras) {
     // Only where Keras computes otherwise (backbone.h); VGG is the same in both.
     if (name == "vgg16" || name == "vgg19") return CreateBackbone(name, Variant::kTimm);
@@ -84,8 +86,7 @@ absl::StatusOr<std::shared_ptr<BackboneImpl>> CreateBackbone(absl::string_view n
   if (name == "inception_resnet_v2") return std::make_shared<InceptionResNetV2Impl>();
   if (name == "nasnet_large") return std::make_shared<NasNetImpl>(NasNetConfig::Large());
   if (name == "nasnet_mobile") return std::make_shared<NasNetImpl>(NasNetConfig::Mobile());
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown model '", name, "'; known models: ", ModelNames()));
+  return absl::InternalError(absl::StrCat("model_info.cc lists '", name, "', which has no module"));
 }
 
 absl::Status LoadPretrained(const std::string& path, const ModelInfo& info, bool skip_classifier,

@@ -20,6 +20,7 @@
 #include "lib/status/status_macros.h"
 #include "lib/train/autocast.h"
 #include "lib/train/run_config.h"
+#include "lib/train/run_folder.h"
 
 namespace mammo::train {
 namespace {
@@ -232,12 +233,8 @@ absl::StatusOr<int> ResolveGamma(const std::string& model, int gamma,
 }
 
 absl::StatusOr<FineTuneModel> FineTuneModel::Create(const FineTuneSpec& spec) {
-  const models::ModelInfo* info = models::FindModel(spec.model);
-  if (info == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("unknown model '", spec.model, "'; known models: ", models::ModelNames()));
-  }
-  absl::StatusOr<std::vector<models::KerasLayer>> layers = models::KerasLayers(spec.model);
+  ASSIGN_OR_RETURN(const models::ModelInfo* info, models::RequireModel(spec.model));
+  absl::StatusOr<std::vector<models::KerasLayer>> layers = models::KerasLayers(info->name);
   if (!layers.ok()) return absl::InvalidArgumentError(layers.status().message());
   if (spec.gamma < 0 || spec.gamma > static_cast<int>(layers->size())) {
     return absl::InvalidArgumentError(
@@ -376,21 +373,18 @@ std::vector<std::string> FineTuneModelImpl::FixedBatchNormNames() const {
 
 absl::Status FineTune(FineTuneOptions options) {
   models::SetComputeThreads(options.threads);
-  const models::ModelInfo* info = models::FindModel(options.spec.model);
-  if (info == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat("unknown model '", options.spec.model,
-                                                   "'; known models: ", models::ModelNames()));
-  }
+  ASSIGN_OR_RETURN(const models::ModelInfo* info, models::RequireModel(options.spec.model));
+  options.spec.model = info->name;  // an alias such as the paper's "resnet-50" becomes resnet50
   if (options.image_size < 0) return absl::InvalidArgumentError("--image_size must be positive");
   if (!options.init_head.empty()) {
     // The head's standardisation statistics travel with its weights.
-    ASSIGN_OR_RETURN(RunConfig tl, ReadRunConfig(options.init_head + "/run.json"));
+    ASSIGN_OR_RETURN(RunConfig tl, ReadRunConfig(RunFile(options.init_head, kRunConfigFile)));
     options.spec.head.standardize = tl.head.standardize;
   }
   torch::manual_seed(options.training.seed);
   ASSIGN_OR_RETURN(FineTuneModel model, FineTuneModel::Create(options.spec));
   if (!options.init_head.empty()) {
-    ASSIGN_OR_RETURN(RunConfig tl, ReadRunConfig(options.init_head + "/run.json"));
+    ASSIGN_OR_RETURN(RunConfig tl, ReadRunConfig(RunFile(options.init_head, kRunConfigFile)));
     const HeadOptions& wanted = model->head()->options();
     if (tl.head.in_features != wanted.in_features || tl.head.hidden != wanted.hidden) {
       return absl::FailedPreconditionError(absl::StrCat(
@@ -484,7 +478,7 @@ absl::Status FineTune(FineTuneOptions options) {
   config.mean = absl::StrJoin(p.mean, ",");
   config.std = absl::StrJoin(p.std, ",");
   if (autocast) config.precision = std::string(PrecisionName(options.precision));
-  RETURN_IF_ERROR(WriteRunConfig(absl::StrCat(options.output, "/run.json"), config));
+  RETURN_IF_ERROR(WriteRunConfig(RunFile(options.output, kRunConfigFile), config));
   const EpochRecord& best = result->history[result->best_epoch - 1];
   std::fprintf(stderr,
                "%s: %s %s after %d epochs; best epoch %d: valid loss %.4f, valid accuracy %.4f, "
@@ -499,7 +493,7 @@ absl::Status FineTune(FineTuneOptions options) {
 absl::StatusOr<ImagePredictions> PredictImages(const std::string& run_dir,
                                                const std::string& checkpoint,
                                                const std::vector<std::string>& inputs) {
-  ASSIGN_OR_RETURN(RunConfig config, ReadRunConfig(run_dir + "/run.json"));
+  ASSIGN_OR_RETURN(RunConfig config, ReadRunConfig(RunFile(run_dir, kRunConfigFile)));
   const models::ModelInfo* info = models::FindModel(config.model);
   if (config.stage != "ft_train" || info == nullptr || config.image_size <= 0) {
     return absl::FailedPreconditionError(

@@ -17,11 +17,7 @@ namespace mammo::train {
 
 absl::StatusOr<std::unique_ptr<FrozenBackbone>> FrozenBackbone::Create(
     const FrozenBackboneSpec& spec) {
-  const models::ModelInfo* info = models::FindModel(spec.model);
-  if (info == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("unknown model '", spec.model, "'; known models: ", models::ModelNames()));
-  }
+  ASSIGN_OR_RETURN(const models::ModelInfo* info, models::RequireModel(spec.model));
   if (spec.weights.empty()) {
     return absl::InvalidArgumentError("--weights is required (a safetensors file, or none)");
   }

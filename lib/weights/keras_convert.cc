@@ -597,11 +597,7 @@ std::string KerasPreprocessing(absl::string_view model_name) {
 }
 
 absl::StatusOr<KerasConversion> ConvertKeras(const KerasModel& file, absl::string_view model_name) {
-  const models::ModelInfo* info = models::FindModel(model_name);
-  if (info == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("unknown model '", model_name, "'; known models: ", models::ModelNames()));
-  }
+  ASSIGN_OR_RETURN(const models::ModelInfo* info, models::RequireModel(model_name));
   Converter converter(file, *info);
   return converter.Run();
 }

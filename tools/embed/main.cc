@@ -7,6 +7,7 @@
 #include "absl/flags/flag.h"
 #include "lib/cli/cli.h"
 #include "lib/cli/malloc_tuning.h"
+#include "lib/models/model_info.h"
 #include "lib/train/precision.h"
 #include "tools/embed/embed_lib.h"
 
@@ -69,7 +70,7 @@ int main(int argc, char** argv) {
   const std::vector<std::string> args = mammo::cli::ParseCommandLine(argc, argv, kUsage);
   if (!args.empty()) return mammo::cli::UsageError("unexpected argument '" + args[0] + "'");
   mammo::embed::EmbedOptions options;
-  options.model = absl::GetFlag(FLAGS_model);
+  options.model = mammo::models::CanonicalModelName(absl::GetFlag(FLAGS_model));
   options.weights = absl::GetFlag(FLAGS_weights);
   options.inputs = absl::GetFlag(FLAGS_input);
   options.output = absl::GetFlag(FLAGS_output);

@@ -5,6 +5,7 @@
 #include "absl/flags/flag.h"
 #include "lib/cli/cli.h"
 #include "lib/cli/malloc_tuning.h"
+#include "lib/models/model_info.h"
 #include "lib/train/finetune.h"
 #include "lib/train/shared_training_flags.h"
 
@@ -94,7 +95,7 @@ int main(int argc, char** argv) {
     return mammo::cli::UsageError("--cache_budget must be 0 or more");
 
   mammo::train::FineTuneSpec& spec = options.spec;
-  spec.model = absl::GetFlag(FLAGS_model);
+  spec.model = mammo::models::CanonicalModelName(absl::GetFlag(FLAGS_model));
   spec.weights = absl::GetFlag(FLAGS_weights);
   if (spec.weights.empty()) {
     return mammo::cli::UsageError("--weights is required (a safetensors file, or none)");

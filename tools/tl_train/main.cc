@@ -7,6 +7,7 @@
 #include "absl/flags/flag.h"
 #include "lib/cli/cli.h"
 #include "lib/cli/malloc_tuning.h"
+#include "lib/models/model_info.h"
 #include "lib/train/shared_training_flags.h"
 #include "tools/tl_train/tl_train_lib.h"
 
@@ -92,7 +93,7 @@ int main(int argc, char** argv) {
     return mammo::cli::UsageError(status.message());
   }
   options.head.standardize = absl::GetFlag(FLAGS_standardize);
-  options.model = absl::GetFlag(FLAGS_model);
+  options.model = mammo::models::CanonicalModelName(absl::GetFlag(FLAGS_model));
   options.weights = absl::GetFlag(FLAGS_weights);
   options.image_size = absl::GetFlag(FLAGS_image_size);
   options.layer = absl::GetFlag(FLAGS_layer);

@@ -67,10 +67,11 @@ int main(int argc, char** argv) {
     return mammo::cli::UsageError("--from must be tfjs or keras_h5");
   }
   if (options.model.empty()) return mammo::cli::UsageError("--model is required");
-  if (mammo::models::FindModel(options.model) == nullptr) {
-    return mammo::cli::UsageError("unknown --model '" + options.model +
-                                  "'; known models: " + mammo::models::ModelNames());
-  }
+  const absl::StatusOr<const mammo::models::ModelInfo*> model =
+      mammo::models::RequireModel(options.model);
+  if (!model.ok())
+    return mammo::cli::UsageError("--model: " + std::string(model.status().message()));
+  options.model = (*model)->name;
   if (args.size() != 3) return mammo::cli::UsageError("convert takes INPUT and OUTPUT");
   options.input = args[1];
   options.output = args[2];
