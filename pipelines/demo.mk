@@ -116,7 +116,7 @@ $(OUT)/rois.manifest.json: $(OUT)/full.manifest.json $(call tool,roicrop) $(OUT)
 
 $(OUT)/augment.stamp: $(OUT)/rois.manifest.json $(call tool,augment) $(OUT)/params/augment.txt
 	@echo "== augment: Table 5 pipeline, patient-level splits"
-	$(call tool,augment) --output $(OUT)/aug $(AUGMENT_FLAGS) --progress=always $(OUT)/rois
+	$(call tool,augment) --input $(OUT)/rois --output $(OUT)/aug $(AUGMENT_FLAGS) --progress=always
 	touch $@
 
 # The nsfwjs model as tools/setup.sh left it (standard TF.js), converted once.

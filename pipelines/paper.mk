@@ -101,7 +101,8 @@ $$(eval $$(call params,augment_$(1),$$(AUGMENT_FLAGS_$(1))))
 
 $(OUT)/$(1)/augment.stamp: $(OUT)/rois.manifest.json $(call tool,augment) $(OUT)/params/augment_$(1).txt
 	@mkdir -p $(OUT)/$(1)
-	$(call tool,augment) --output $(OUT)/$(1)/aug $$(AUGMENT_FLAGS_$(1)) --progress=always $(OUT)/rois
+	$(call tool,augment) --input $(OUT)/rois --output $(OUT)/$(1)/aug $$(AUGMENT_FLAGS_$(1)) \
+	  --progress=always
 	touch $$@
 
 $(OUT)/$(1)/report.md: $(foreach r,$(RUN_NAMES),$(OUT)/$(1)/runs/$(r)/predictions.csv) $(call tool,score)

@@ -73,8 +73,8 @@ crash_test dcm2png "$work/full" "full" "$dcm2png" --csv "$work/ds/mass_case_desc
   --clahe --threads 2
 crash_test roicrop "$work/rois" "rois" "$roicrop" --input "$work/full/full@2" --output "$work/rois/rois@2" \
   --threads 2
-crash_test augment "$work/aug" "aug_train aug_valid aug_test" "$augment" --output "$work/aug/aug" \
-  --shards 2 --per_image 3 --seed 7 --valid_fraction 0.3 --threads 2 "$work/rois/rois@2"
+crash_test augment "$work/aug" "aug_train aug_valid aug_test" "$augment" --input "$work/rois/rois@2" \
+  --output "$work/aug/aug" --shards 2 --per_image 3 --seed 7 --valid_fraction 0.3 --threads 2
 crash_test embed "$work/feats" "feats" "$embed" --model mobilenet_v2 --weights none --image_size 32 \
   --batch 4 --threads 2 --input "$work/aug/aug_train,$work/aug/aug_valid,$work/aug/aug_test" \
   --output "$work/feats/feats@2"

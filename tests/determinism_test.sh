@@ -29,8 +29,8 @@ pipeline() {  # DIR THREADS
     --output "$dir/full/full@2" --clahe --threads "$threads" 2> /dev/null
   "$roicrop" --input "$dir/full/full@2" --output "$dir/rois/rois@2" \
     --rejects "$dir/rois/rejects.tsv" --threads "$threads" 2> /dev/null
-  "$augment" --output "$dir/aug/aug" --shards 2 --per_image 3 --seed 7 --threads "$threads" \
-    --valid_fraction 0.3 "$dir/rois/rois@2" 2> /dev/null
+  "$augment" --input "$dir/rois/rois@2" --output "$dir/aug/aug" --shards 2 --per_image 3 \
+    --seed 7 --threads "$threads" --valid_fraction 0.3 2> /dev/null
   # Random backbone weights (no download in tests) give tiny features: --standardize.
   local split
   for split in train valid test; do

@@ -33,22 +33,29 @@ help=$("$augment" --help)
 [[ "$help" == *"0.6 acts as 0.65"* && "$help" == *"aspect"* ]] || fail "--help lacks the compat quirks"
 [[ "$help" == *"Exit codes"* ]] || fail "--help lacks the exit codes"
 
-"$augment" --samples 200 --threads 1 --shards 2 --output "$work/t1/aug" "${inputs[@]}" 2>/dev/null
-"$augment" --samples 200 --threads 2 --shards 2 --output "$work/t2/aug" "${inputs[@]}" 2>/dev/null
+input=$(IFS=,; echo "${inputs[*]}")
+"$augment" --samples 200 --threads 1 --shards 2 --input "$input" --output "$work/t1/aug" 2>/dev/null
+# The deprecated form, inputs as arguments, still works and warns.
+err=$("$augment" --samples 200 --threads 2 --shards 2 --output "$work/t2/aug" "${inputs[@]}" 2>&1)
+[[ "$err" == *"inputs as arguments are deprecated"* ]] || fail "positional inputs must warn: $err"
 for f in "$work"/t1/*; do cmp "$f" "$work/t2/$(basename "$f")" || fail "$(basename "$f") differs between --threads 1 and 2"; done
 [[ $(ls "$work/t1" | wc -l) == 9 ]] || fail "want 3 sets of 2 shards and 3 manifests"
 [[ "$("$shardcat" --count "$work/t1/aug_train")" == 200 ]] || fail "train count"
 [[ "$("$shardcat" --count "$work/t1/aug_test")" == 4 ]] || fail "test count"
 
-err=$("$augment" --protocol paper --per_image 5 --op rotate:p=1,max=5 --op flip --output "$work/paper/aug" \
-        "${inputs[@]}" 2>&1 >/dev/null)
+err=$("$augment" --protocol paper --per_image 5 --op rotate:p=1,max=5 --op flip --input "$input" \
+        --output "$work/paper/aug" 2>&1 >/dev/null)
 [[ "$err" == *"WARNING: LEAKAGE"*"lesions are in both train and test"* ]] || fail "paper warning: $err"
 [[ "$("$shardcat" "$work/paper/aug_train" | head -n 1)" == *'"name":"rotate"'* ]] || fail "provenance lacks the draws"
 
 set +e
-"$augment" --output "$work/x" "${inputs[@]}" 2>/dev/null; [[ $? == 1 ]] || fail "no --samples must exit 1"
-"$augment" --samples 5 --op blur --output "$work/x" "${inputs[@]}" 2>/dev/null; [[ $? == 1 ]] || fail "bad --op must exit 1"
-err=$("$augment" --samples 5 --output "$work/x" "$work/nothing@2" 2>&1); [[ $? == 2 ]] || fail "missing input must exit 2"
+"$augment" --input "$input" --output "$work/x" 2>/dev/null; [[ $? == 1 ]] || fail "no --samples must exit 1"
+"$augment" --samples 5 --op blur --input "$input" --output "$work/x" 2>/dev/null; [[ $? == 1 ]] || fail "bad --op must exit 1"
+err=$("$augment" --samples 5 --output "$work/x" 2>&1); [[ $? == 1 ]] || fail "no input must exit 1"
+[[ "$err" == *"--input is required"* ]] || fail "no input message: $err"
+"$augment" --samples 5 --input "$input" --output "$work/x" "${inputs[@]}" 2>/dev/null
+[[ $? == 1 ]] || fail "inputs given both ways must exit 1"
+err=$("$augment" --samples 5 --input "$work/nothing@2" --output "$work/x" 2>&1); [[ $? == 2 ]] || fail "missing input must exit 2"
 [[ "$err" == "augment: "*"nothing.manifest.json"* ]] || fail "missing input message: $err"
 set -e
 echo "augment CLI: all checks passed"

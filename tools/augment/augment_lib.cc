@@ -337,4 +337,20 @@ absl::Status ParsePaperSplit(const std::string& text, Options* options) {
   return absl::OkStatus();
 }
 
+absl::Status ParseSplitFlags(const std::string& protocol, double valid_fraction,
+                             const std::string& paper_split, Options* options) {
+  if (protocol == "paper") {
+    options->protocol = Protocol::kPaper;
+  } else if (protocol == "patient") {
+    options->protocol = Protocol::kPatient;
+  } else {
+    return absl::InvalidArgumentError("--protocol must be patient or paper");
+  }
+  if (!(valid_fraction >= 0 && valid_fraction < 1)) {
+    return absl::InvalidArgumentError("--valid_fraction must be in [0, 1)");
+  }
+  options->valid_fraction = valid_fraction;
+  return ParsePaperSplit(paper_split, options);
+}
+
 }  // namespace mammo::augment

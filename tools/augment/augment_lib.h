@@ -65,6 +65,11 @@ inline constexpr char kPaperProtocolWarning[] =
 // options->paper_train and paper_valid; InvalidArgument naming the flag otherwise.
 absl::Status ParsePaperSplit(const std::string& text, Options* options);
 
+// The split flags: --protocol (patient or paper), --valid_fraction (in [0, 1)) and
+// --paper_split (ParsePaperSplit) into `options`; InvalidArgument naming the flag otherwise.
+absl::Status ParseSplitFlags(const std::string& protocol, double valid_fraction,
+                             const std::string& paper_split, Options* options);
+
 }  // namespace mammo::augment
 
 #endif  // MAMMO_TOOLS_AUGMENT_AUGMENT_LIB_H_

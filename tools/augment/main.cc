@@ -10,6 +10,8 @@
 #include "tools/augment/augment_lib.h"
 #include "tools/augment/ops.h"
 
+ABSL_FLAG(std::vector<std::string>, input, {},
+          "ROI records: shard sets, files, globs or - (stdin), comma-separated (required).");
 ABSL_FLAG(std::string, output, "",
           "PREFIX of the outputs: writes PREFIX_train@N, PREFIX_valid@N and PREFIX_test@N, "
           "each with its manifest (required).");
@@ -42,7 +44,7 @@ ABSL_FLAG(std::string, encoding, "png",
 namespace {
 
 constexpr char kUsage[] =
-    R"(Usage: augment --output PREFIX (--samples N | --per_image K) [OPTION]... SPEC...
+    R"(Usage: augment --input SPEC --output PREFIX (--samples N | --per_image K) [OPTION]...
 
 Augments ROI records (8-bit grey, as roicrop writes them; split TRAIN or TEST as the
 dataset gives it) the way the paper did with Augmentor, and writes three shard sets
@@ -62,9 +64,10 @@ left it. See tools/augment/README.md.
 Augmentor's quirks (kept by default) and the corrected variant: see --augmentor_compat.
 
 Examples:
-  augment --samples 60000 --output out/aug out/rois@8              Table 5, patient protocol
-  augment --protocol paper --samples 60000 --output out/paper out/rois@8
-  augment --per_image 10 --op rotate:p=1,max=10 --op flip:p=0.5 --output out/aug out/rois)";
+  augment --samples 60000 --input out/rois@8 --output out/aug      Table 5, patient protocol
+  augment --protocol paper --samples 60000 --input out/rois@8 --output out/paper
+  augment --per_image 10 --op rotate:p=1,max=10 --op flip:p=0.5 --input out/rois \
+    --output out/aug)";
 
 }  // namespace
 
@@ -72,9 +75,15 @@ int main(int argc, char** argv) {
   namespace ag = mammo::augment;
   const std::vector<std::string> op_texts = mammo::cli::RepeatedFlagValues(argc, argv, "op");
   std::vector<std::string> args = mammo::cli::ParseCommandLine(argc, argv, kUsage);
-  if (args.empty()) return mammo::cli::UsageError("no input given (a shard spec, file, glob or -)");
   ag::Options options;
-  options.inputs = args;
+  options.inputs = absl::GetFlag(FLAGS_input);
+  if (!args.empty()) {  // the old form, kept for one release
+    if (!options.inputs.empty()) return mammo::cli::UsageError("give inputs with --input only");
+    std::cerr << "augment: inputs as arguments are deprecated, and go in the next release: "
+                 "use --input\n";
+    options.inputs = args;
+  }
+  if (options.inputs.empty()) return mammo::cli::UsageError("--input is required");
   options.output = absl::GetFlag(FLAGS_output);
   if (options.output.empty()) return mammo::cli::UsageError("--output is required");
   options.shards = absl::GetFlag(FLAGS_shards);
@@ -91,17 +100,9 @@ int main(int argc, char** argv) {
     return mammo::cli::UsageError("give exactly one of --samples and --per_image");
   }
   if (options.samples > 0xffffffffULL) return mammo::cli::UsageError("--samples is too large");
-  const std::string protocol = absl::GetFlag(FLAGS_protocol);
-  if (protocol == "paper") {
-    options.protocol = ag::Protocol::kPaper;
-  } else if (protocol != "patient") {
-    return mammo::cli::UsageError("--protocol must be patient or paper");
-  }
-  options.valid_fraction = absl::GetFlag(FLAGS_valid_fraction);
-  if (!(options.valid_fraction >= 0 && options.valid_fraction < 1)) {
-    return mammo::cli::UsageError("--valid_fraction must be in [0, 1)");
-  }
-  if (absl::Status split = ag::ParsePaperSplit(absl::GetFlag(FLAGS_paper_split), &options);
+  if (absl::Status split =
+          ag::ParseSplitFlags(absl::GetFlag(FLAGS_protocol), absl::GetFlag(FLAGS_valid_fraction),
+                              absl::GetFlag(FLAGS_paper_split), &options);
       !split.ok()) {
     return mammo::cli::UsageError(split.message());
   }

@@ -58,7 +58,8 @@ int main(int argc, char** argv) {
   if (absl::GetFlag(FLAGS_output).empty()) return mammo::cli::UsageError("--output is required");
   absl::StatusOr<rc::Context> context = rc::ParseContext(absl::GetFlag(FLAGS_context));
   if (!context.ok()) return mammo::cli::UsageError(context.status().message());
-  if (absl::GetFlag(FLAGS_threads) < 0) return mammo::cli::UsageError("--threads must be >= 0");
+  if (absl::GetFlag(FLAGS_threads) < 0)
+    return mammo::cli::UsageError("--threads must be at least 0 (0: all cores)");
 
   rc::Options options;
   options.size = absl::GetFlag(FLAGS_size);

@@ -102,7 +102,7 @@ absl::Status ValidateOptions(const Options& o) {
   if (o.size < 1) return absl::InvalidArgumentError("--size must be at least 1");
   if (o.pad < 0) return absl::InvalidArgumentError("--pad must be at least 0");
   if (!(o.min_aspect > 0) || !(o.max_aspect >= o.min_aspect)) {
-    return absl::InvalidArgumentError("--min_aspect must be > 0 and at most --max_aspect");
+    return absl::InvalidArgumentError("--min_aspect must be positive and at most --max_aspect");
   }
   if (!(o.h >= 0)) return absl::InvalidArgumentError("--h must be at least 0");
   if (o.template_window < 1 || o.template_window % 2 == 0) {
