@@ -536,17 +536,46 @@ std::string ModelNames() {
                        [](std::string* out, const ModelInfo& m) { out->append(m.name); });
 }
 
+namespace {
+
+// "resnet50 (resnet-50)": the aliases that differ from the name by more than case and '_'.
+std::string NameWithAliases(const ModelInfo& model) {
+  std::vector<std::string> other;
+  for (const std::string& alias : model.aliases) {
+    if (!absl::EqualsIgnoreCase(alias, absl::StrReplaceAll(model.name, {{"_", ""}}))) {
+      other.push_back(alias);
+    }
+  }
+  if (other.empty()) return model.name;
+  return absl::StrCat(model.name, " (", absl::StrJoin(other, ", "), ")");
+}
+
+}  // namespace
+
 std::string ModelNamesWithAliases() {
   return absl::StrJoin(AllModels(), ", ", [](std::string* out, const ModelInfo& m) {
-    std::vector<std::string> other;
-    for (const std::string& alias : m.aliases) {
-      if (!absl::EqualsIgnoreCase(alias, absl::StrReplaceAll(m.name, {{"_", ""}}))) {
-        other.push_back(alias);
-      }
-    }
-    out->append(m.name);
-    if (!other.empty()) absl::StrAppend(out, " (", absl::StrJoin(other, ", "), ")");
+    out->append(NameWithAliases(m));
   });
+}
+
+std::string ModelsHelp() {
+  std::string help =
+      "\n\nModels (--model), with the paper's and Keras's spellings in parentheses:\n";
+  std::string line = " ";
+  std::vector<std::string> without_layers;
+  for (const ModelInfo& model : AllModels()) {
+    const std::string item = absl::StrCat(" ", NameWithAliases(model), ",");
+    if (line.size() + item.size() > 80) {
+      absl::StrAppend(&help, line, "\n");
+      line = " ";
+    }
+    line += item;
+    if (!KerasLayers(model.name).ok()) without_layers.push_back(model.name);
+  }
+  line.back() = '.';
+  absl::StrAppend(&help, line, "\nWithout a Keras layer list, so without --gamma:\n  ",
+                  absl::StrJoin(without_layers, ", "), ".");
+  return help;
 }
 
 absl::StatusOr<std::vector<KerasLayer>> KerasLayers(absl::string_view name) {

@@ -52,6 +52,9 @@ std::string ModelNames();
 // "resnet50 (resnet-50), ...": every name with its aliases that differ from it by more than
 // case, for --help.
 std::string ModelNamesWithAliases();
+// The paragraph that ends the --help of every tool with --model: ModelNamesWithAliases,
+// wrapped to 80 columns, and which models have no Keras layer list (no --gamma).
+std::string ModelsHelp();
 
 // One layer of a Keras `applications` model built with include_top=False.
 struct KerasLayer {

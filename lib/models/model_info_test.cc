@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -447,6 +448,15 @@ TEST(ModelTableTest, UnknownNamesListEveryNameAndThePapersAliases) {
   EXPECT_THAT(unknown.status().message(), Not(HasSubstr("mobilenetv2")));
   ASSERT_TRUE(RequireModel("resnet-50").ok());
   EXPECT_EQ((*RequireModel("resnet-50"))->name, "resnet50");
+}
+
+TEST(ModelTableTest, HelpListsEveryModelIn80Columns) {
+  const std::string help = ModelsHelp();
+  for (const ModelInfo& model : AllModels()) EXPECT_THAT(help, HasSubstr(model.name));
+  EXPECT_THAT(help, HasSubstr("nasnet_mobile (nasnet-m)"));
+  EXPECT_THAT(help,
+              HasSubstr("without --gamma:\n  inception_resnet_v2, nasnet_large, nasnet_mobile."));
+  for (absl::string_view line : absl::StrSplit(help, '\n')) EXPECT_LE(line.size(), 80u) << line;
 }
 
 TEST(ModelTableTest, KerasLayersTakeAliases) {

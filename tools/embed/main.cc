@@ -5,13 +5,14 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
 #include "lib/cli/cli.h"
 #include "lib/cli/malloc_tuning.h"
 #include "lib/models/model_info.h"
 #include "lib/train/precision.h"
 #include "tools/embed/embed_lib.h"
 
-ABSL_FLAG(std::string, model, "", "Backbone name, e.g. vgg16, resnet50, mobilenet_v2 (required).");
+ABSL_FLAG(std::string, model, "", "The backbone, one of the Models listed in --help (required).");
 ABSL_FLAG(std::string, weights, "",
           "Pretrained weights: a safetensors file with timm or torchvision keys (the ImageNet "
           "classifier is ignored), or one that `weights convert` made from a Keras or TF.js "
@@ -67,7 +68,8 @@ Examples:
 
 int main(int argc, char** argv) {
   mammo::cli::KeepLargeBuffersInHeap();
-  const std::vector<std::string> args = mammo::cli::ParseCommandLine(argc, argv, kUsage);
+  const std::vector<std::string> args =
+      mammo::cli::ParseCommandLine(argc, argv, absl::StrCat(kUsage, mammo::models::ModelsHelp()));
   if (!args.empty()) return mammo::cli::UsageError("unexpected argument '" + args[0] + "'");
   mammo::embed::EmbedOptions options;
   options.model = mammo::models::CanonicalModelName(absl::GetFlag(FLAGS_model));

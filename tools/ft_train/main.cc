@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
 #include "lib/cli/cli.h"
 #include "lib/cli/malloc_tuning.h"
 #include "lib/models/model_info.h"
@@ -15,10 +16,7 @@ ABSL_FLAG(std::vector<std::string>, input, {},
 ABSL_FLAG(std::string, output, "", "The run folder: best.pt, last.pt, history.csv, run.json.");
 ABSL_FLAG(std::string, run_name, "", "Name of the run (default: MODEL-GAMMA-FT, as the paper's).");
 ABSL_FLAG(std::string, model, "vgg16",
-          "Any embed model but inception_resnet_v2 and the NASNets: vgg16, vgg19, "
-          "resnet50/101/152, resnet50v2/101v2/152v2, resnext50_32x4d, resnext101_32x4d/32x8d, "
-          "densenet121/169/201, mobilenet_v1, mobilenet_v2, inception_v3, xception; each has "
-          "its Keras layer list for --gamma.");
+          "The backbone: one of the Models listed in --help that has a Keras layer list.");
 ABSL_FLAG(std::string, weights, "",
           "The backbone's pretrained weights: a timm/torchvision safetensors file, or one that "
           "`weights convert` made from a Keras or TF.js model (its variant and normalisation "
@@ -78,7 +76,8 @@ Example (the paper's vgg16-10-FT, starting from the vgg16-TL head):
 
 int main(int argc, char** argv) {
   mammo::cli::KeepLargeBuffersInHeap();
-  const std::vector<std::string> args = mammo::cli::ParseCommandLine(argc, argv, kUsage);
+  const std::vector<std::string> args =
+      mammo::cli::ParseCommandLine(argc, argv, absl::StrCat(kUsage, mammo::models::ModelsHelp()));
   if (!args.empty()) return mammo::cli::UsageError("unexpected argument '" + args[0] + "'");
   mammo::train::FineTuneOptions options;
   options.inputs = absl::GetFlag(FLAGS_input);

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
 #include "lib/cli/cli.h"
 #include "lib/cli/malloc_tuning.h"
 #include "lib/models/model_info.h"
@@ -72,7 +73,8 @@ Example:
 
 int main(int argc, char** argv) {
   mammo::cli::KeepLargeBuffersInHeap();
-  const std::vector<std::string> args = mammo::cli::ParseCommandLine(argc, argv, kUsage);
+  const std::vector<std::string> args =
+      mammo::cli::ParseCommandLine(argc, argv, absl::StrCat(kUsage, mammo::models::ModelsHelp()));
   if (!args.empty()) return mammo::cli::UsageError("unexpected argument '" + args[0] + "'");
   mammo::tl_train::Options options;
   options.inputs = absl::GetFlag(FLAGS_input);

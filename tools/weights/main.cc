@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
 #include "lib/cli/cli.h"
 #include "lib/cli/malloc_tuning.h"
 #include "lib/models/model_info.h"
@@ -15,8 +16,7 @@ ABSL_FLAG(std::string, from, "",
           "convert: the input's format, tfjs (model.json with its shards beside it) or "
           "keras_h5 (a Keras .h5 file, weights only or a full model). Required.");
 ABSL_FLAG(std::string, model, "",
-          "convert: our model the weights are for, e.g. inception_v3, mobilenet_v2, vgg16, "
-          "resnet50, xception. Required.");
+          "convert: the model the weights are for, one of the Models listed in --help (required).");
 
 namespace {
 
@@ -47,7 +47,8 @@ Example:
 
 int main(int argc, char** argv) {
   mammo::cli::KeepLargeBuffersInHeap();
-  const std::vector<std::string> args = mammo::cli::ParseCommandLine(argc, argv, kUsage);
+  const std::vector<std::string> args =
+      mammo::cli::ParseCommandLine(argc, argv, absl::StrCat(kUsage, mammo::models::ModelsHelp()));
   if (args.empty()) return mammo::cli::UsageError("a command is required: convert or inspect");
   const std::string& command = args[0];
   if (command == "inspect") {
