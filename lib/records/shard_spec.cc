@@ -28,16 +28,20 @@ bool HasGlobCharacters(absl::string_view s) {
 std::string ShardSetSpec::ShardFileName(int index) const {
   const size_t slash = prefix.rfind('/');
   const std::string base = slash == std::string::npos ? prefix : prefix.substr(slash + 1);
+  if (single_file) return base;
   return absl::StrFormat("%s-%05d-of-%05d.rec", base, index, num_shards);
 }
 
 std::string ShardSetSpec::ShardPath(int index) const {
+  if (single_file) return prefix;
   return absl::StrFormat("%s-%05d-of-%05d.rec", prefix, index, num_shards);
 }
 
 std::string ShardSetSpec::ManifestPath() const { return absl::StrCat(prefix, kManifestSuffix); }
 
-std::string ShardSetSpec::ToString() const { return absl::StrCat(prefix, "@", num_shards); }
+std::string ShardSetSpec::ToString() const {
+  return single_file ? prefix : absl::StrCat(prefix, "@", num_shards);
+}
 
 absl::StatusOr<ShardSetSpec> ParseShardSetSpec(absl::string_view spec) {
   ShardSetSpec result;
@@ -60,6 +64,9 @@ absl::StatusOr<ShardSetSpec> ParseShardSetSpec(absl::string_view spec) {
     return absl::InvalidArgumentError(
         absl::StrCat("shard spec '", spec, "': the prefix may not contain * ? or ["));
   }
+  result.single_file =
+      at == absl::string_view::npos &&
+      (absl::EndsWith(result.prefix, ".rec") || absl::EndsWith(result.prefix, ".tfrecord"));
   return result;
 }
 
@@ -77,7 +84,12 @@ absl::StatusOr<std::vector<InputSource>> ResolveInputs(const std::vector<std::st
       continue;
     }
     if (IsRegularFile(arg)) {
-      sources.push_back({InputSource::Kind::kFile, arg, {}});
+      absl::StatusOr<ShardSetSpec> spec = ParseShardSetSpec(arg);
+      if (spec.ok() && spec->single_file && IsRegularFile(spec->ManifestPath())) {
+        sources.push_back({InputSource::Kind::kShardSet, spec->ManifestPath(), *spec});
+      } else {
+        sources.push_back({InputSource::Kind::kFile, arg, {}});
+      }
       continue;
     }
     if (IsRegularFile(absl::StrCat(arg, kManifestSuffix))) {

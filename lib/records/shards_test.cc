@@ -89,6 +89,49 @@ TEST(ShardSpecTest, ParsesAndNames) {
   }
 }
 
+TEST(ShardSpecTest, ARecFileNameIsThatFile) {
+  for (const char* name : {"out/rois.rec", "out/rois.tfrecord"}) {
+    auto spec = ParseShardSetSpec(name);
+    ASSERT_TRUE(spec.ok());
+    EXPECT_TRUE(spec->single_file);
+    EXPECT_EQ(spec->ShardPath(0), name);
+    EXPECT_EQ(spec->ShardFileName(0), std::string(name).substr(4));
+    EXPECT_EQ(spec->ManifestPath(), absl::StrCat(name, ".manifest.json"));
+    EXPECT_EQ(spec->ToString(), name);
+  }
+  auto sharded = ParseShardSetSpec("out/rois.rec@2");  // @N keeps the shard names
+  ASSERT_TRUE(sharded.ok());
+  EXPECT_FALSE(sharded->single_file);
+  EXPECT_EQ(sharded->ShardPath(1), "out/rois.rec-00001-of-00002.rec");
+  EXPECT_FALSE(ParseShardSetSpec("out/rois")->single_file);
+}
+
+TEST_F(ShardsTest, ARecFileIsWrittenAsNamedAndReadWithItsManifest) {
+  const std::string path = dir_ + "/one.rec";
+  auto writer = ShardWriter::Open(path, StageInfo{"test", "shards_test", "1", {}});
+  ASSERT_TRUE(writer.ok()) << writer.status();
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE((*writer)->Write(MakeRecord(i)).ok());
+  ASSERT_TRUE((*writer)->Close().ok());
+  EXPECT_TRUE(PathExists(path));
+  EXPECT_FALSE(PathExists(dir_ + "/one.rec-00000-of-00001.rec"));
+  auto manifest = ReadManifest(path + ".manifest.json");
+  ASSERT_TRUE(manifest.ok()) << manifest.status();
+  EXPECT_EQ(manifest->shards(0).file(), "one.rec");
+
+  auto sources = ResolveInputs({path});
+  ASSERT_TRUE(sources.ok()) << sources.status();
+  ASSERT_EQ(sources->size(), 1u);
+  EXPECT_EQ((*sources)[0].kind, InputSource::Kind::kShardSet);  // checked against its manifest
+  auto ids = ReadIds({path});
+  ASSERT_TRUE(ids.ok()) << ids.status();
+  EXPECT_EQ(*ids, ExpectedIds(5));
+
+  // A file that no longer matches its manifest is refused, not read short.
+  WriteWholeFile(path, ReadWholeFile(path).substr(0, 40));
+  const absl::Status truncated = ReadIds({path}).status();
+  EXPECT_THAT(truncated.message(), HasSubstr("one.rec: incomplete or mismatched shard set"));
+}
+
 TEST_F(ShardsTest, RoundTripKeepsWriteOrderForAnyShardCount) {
   for (int shards : {1, 3, 8}) {
     const std::string spec = WriteSet(absl::StrCat("set", shards), shards, 20);

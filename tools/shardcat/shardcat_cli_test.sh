@@ -22,6 +22,11 @@ lines=$("$shardcat" "$work/set@3" | wc -l)
 [[ "$("$shardcat" --stats "$work/set")" == *'"TEST": 10'* ]] || fail "stats lack the split count"
 [[ "$("$shardcat" --verify "$work/set@3")" == *"verified 10 records"* ]] || fail "verify of a good set"
 
+# A .rec output name is that very file, its manifest beside it (a TFRecord user's expectation).
+(cd "$work/images" && "$shardcat" pack --label benign img_000*.png --output "$work/one.rec")
+[[ -f "$work/one.rec" && -f "$work/one.rec.manifest.json" ]] || fail "one.rec: $(ls "$work")"
+[[ "$("$shardcat" --verify "$work/one.rec")" == *"verified 10 records"* ]] || fail "verify one.rec"
+
 # Exit codes: 0 for --help, 1 for usage errors, 2 for bad data.
 [[ "$("$shardcat" --help)" == "Usage: shardcat [OPTION]... SPEC..."* ]] || fail "--help text"
 set +e
