@@ -60,7 +60,7 @@ for kind in good zeros ones size; do dataset "$kind" "$work/full/$kind@1" 2> "$w
 # Mask of another size: rescaled with a warning by default, a rejects line with --mask_mismatch skip.
 grep -qF "mask 20x30, image 40x60; mask rescaled" "$work/dcm2png_size.log" || fail "no rescale warning"
 expect 0 "rejected 1 (mask_size_mismatch 1)" dataset size "$work/full/size_skip@1" --mask_mismatch skip
-grep -qP "\tmask_size_mismatch: mask 20x30, image 40x60$" "$work/full/size_skip.rejects.tsv" || fail "mask size rejects line"
+grep -qP "\tmask_size_mismatch\tmask 20x30, image 40x60$" "$work/full/size_skip.rejects.tsv" || fail "mask size rejects line"
 expect 2 "rejected 1" dataset size "$work/full/size_strict@1" --mask_mismatch skip --strict
 
 # Masks all zeros and all ones reach roicrop: all zeros is rejected (empty_mask), all ones is a

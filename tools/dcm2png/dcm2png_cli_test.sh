@@ -163,7 +163,7 @@ set_args=(--csv "$work/set/mass_case_description_train_set.csv" --csv "$work/set
 err=$("$dcm2png" "${set_args[@]}" --output "$work/out/full@2" 2>&1) || fail "dataset mode must exit 0 with rejects: $err"
 [[ "$err" == *"wrote 1 records to $work/out/full@2; rejected 1 (corrupt_dicom 1)"* ]] || fail "summary line: $err"
 [[ -f "$work/out/full.manifest.json" ]] || fail "no manifest written"
-grep -q $'^Mass-Test_P_00002_LEFT_CC_1\tcorrupt_dicom: ' "$work/out/full.rejects.tsv" || fail "rejects file"
+grep -q $'^Mass-Test_P_00002_LEFT_CC_1\tcorrupt_dicom\t' "$work/out/full.rejects.tsv" || fail "rejects file"
 set +e
 "$dcm2png" "${set_args[@]}" --output "$work/out/strict@2" --strict 2>/dev/null; [[ $? == 2 ]] || fail "--strict with rejects must exit 2"
 set -e

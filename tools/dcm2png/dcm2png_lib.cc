@@ -11,7 +11,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_replace.h"
 #include "data_formats/record.pb.h"
 #include "lib/cbis/case_csv.h"
 #include "lib/cbis/dicom_index.h"
@@ -20,6 +19,7 @@
 #include "lib/image/normalize.h"
 #include "lib/image/png_write.h"
 #include "lib/io/byte_io.h"
+#include "lib/io/rejects.h"
 #include "lib/parallel/ordered_map.h"
 #include "lib/records/shard_spec.h"
 #include "lib/records/shard_writer.h"
@@ -367,9 +367,7 @@ class OutcomeWriter {
       ++summary_.written;
     } else {
       ++summary_.rejected[outcome.reason];
-      const std::string detail =
-          absl::StrReplaceAll(outcome.detail, {{"\t", " "}, {"\n", " "}, {"\r", " "}});
-      absl::StrAppend(&rejects_, outcome.id, "\t", outcome.reason, ": ", detail, "\n");
+      absl::StrAppend(&rejects_, RejectsLine(outcome.id, outcome.reason, outcome.detail));
     }
     return absl::OkStatus();
   }
@@ -381,7 +379,7 @@ class OutcomeWriter {
   DatasetSummary& summary_;
   std::ostream& log_;
   std::set<std::string> ids_;
-  std::string rejects_ = "id\treason\n";
+  std::string rejects_ = kRejectsHeader;
 };
 
 }  // namespace

@@ -216,7 +216,8 @@ TEST_F(TreeTest, CsvLayoutGivesTheDocumentedRecordsAndRejects) {
   EXPECT_THAT(log.str(),
               HasSubstr("wrote 4 records to " + options.output + "; rejected 1 (corrupt_dicom 1)"));
   const std::string rejects = ReadAll(::testing::TempDir() + "/csv_out/records.rejects.tsv");
-  EXPECT_THAT(rejects, HasSubstr("id\treason\nMass-Training_P_00005_LEFT_CC_1\tcorrupt_dicom: "));
+  EXPECT_THAT(rejects,
+              HasSubstr("id\treason\tdetail\nMass-Training_P_00005_LEFT_CC_1\tcorrupt_dicom\t"));
   EXPECT_THAT(rejects, HasSubstr("000000.dcm: not a readable DICOM file"));
 
   std::vector<Record> records = ReadRecords(options.output);
@@ -311,7 +312,7 @@ TEST_F(TreeTest, MaskMismatchSkipAndStrict) {
   EXPECT_THAT(
       ReadAll(::testing::TempDir() + "/skip_out/records.rejects.tsv"),
       HasSubstr(
-          "Mass-Training_P_00004_RIGHT_MLO_1\tmask_size_mismatch: mask 20x15, image 40x30\n"));
+          "Mass-Training_P_00004_RIGHT_MLO_1\tmask_size_mismatch\tmask 20x15, image 40x30\n"));
 
   options.strict = true;
   summary = ConvertDataset(options, log);

@@ -50,7 +50,7 @@ download), and writes one record per CSV row (an image and one abnormality): the
 processed 8-bit image, its 0/255 ROI mask (told from the crop by its pixels), label,
 split (from the CSV name), ids and attributes. Cases that cannot be converted (corrupt
 or missing DICOM, no mask, mask size mismatch with --mask_mismatch=skip, ...) go to
-OUTPUT_PREFIX.rejects.tsv (id, reason) and the run goes on; a summary line ends it.
+OUTPUT_PREFIX.rejects.tsv (id, reason, detail) and the run goes on; a summary line ends it.
 Exit status 0 even with rejects, unless --strict (then 2).
 
 Examples:

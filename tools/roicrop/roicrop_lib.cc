@@ -16,6 +16,7 @@
 #include "lib/image/codec.h"
 #include "lib/image/png_rows.h"
 #include "lib/io/byte_io.h"
+#include "lib/io/rejects.h"
 #include "lib/parallel/ordered_map.h"
 #include "lib/records/shard_reader.h"
 #include "lib/status/status_macros.h"
@@ -311,7 +312,7 @@ absl::StatusOr<Summary> Run(const std::vector<std::string>& inputs, const std::s
                           absl::StrCat("--rejects ", rejects_path, ": ", file.status().message()));
     }
     rejects = std::move(*file);
-    RETURN_IF_ERROR(rejects->Write("id\treason\tdetail\n"));
+    RETURN_IF_ERROR(rejects->Write(kRejectsHeader));
   }
   ASSIGN_OR_RETURN(std::unique_ptr<ShardWriter> writer,
                    ShardWriter::Open(output, MakeStageInfo(options)));
@@ -347,8 +348,8 @@ absl::StatusOr<Summary> Run(const std::vector<std::string>& inputs, const std::s
         } else {
           ++summary.rejected[outcome.reject];
           if (rejects) {
-            RETURN_IF_ERROR(rejects->Write(
-                absl::StrCat(processed.id, "\t", outcome.reject, "\t", outcome.detail, "\n")));
+            RETURN_IF_ERROR(
+                rejects->Write(RejectsLine(processed.id, outcome.reject, outcome.detail)));
           }
         }
         progress.Add();
