@@ -375,7 +375,15 @@ absl::Status FineTune(FineTuneOptions options) {
   models::SetComputeThreads(options.threads);
   ASSIGN_OR_RETURN(const models::ModelInfo* info, models::RequireModel(options.spec.model));
   options.spec.model = info->name;  // an alias such as the paper's "resnet-50" becomes resnet50
-  if (options.image_size < 0) return absl::InvalidArgumentError("--image_size must be positive");
+  if (options.image_size < 0) {
+    return absl::InvalidArgumentError("--image_size must be at least 0 (0: the model's)");
+  }
+  if (options.cache_budget_mib < 0) {
+    return absl::InvalidArgumentError("--cache_budget must be at least 0 (0: no cache)");
+  }
+  if (options.spec.weights.empty()) {
+    return absl::InvalidArgumentError("--weights is required (a safetensors file, or none)");
+  }
   if (!options.init_head.empty()) {
     // The head's standardisation statistics travel with its weights.
     ASSIGN_OR_RETURN(RunConfig tl, ReadRunConfig(RunFile(options.init_head, kRunConfigFile)));

@@ -21,7 +21,9 @@ absl::StatusOr<std::unique_ptr<FrozenBackbone>> FrozenBackbone::Create(
   if (spec.weights.empty()) {
     return absl::InvalidArgumentError("--weights is required (a safetensors file, or none)");
   }
-  if (spec.image_size < 0) return absl::InvalidArgumentError("--image_size must be positive");
+  if (spec.image_size < 0) {
+    return absl::InvalidArgumentError("--image_size must be at least 0 (0: the model's)");
+  }
   RETURN_IF_ERROR(CheckPrecisionDevice(spec.precision, !spec.device.is_cpu()));
   const bool bfloat16 = spec.precision == Precision::kBFloat16;
   std::unique_ptr<FrozenBackbone> backbone(new FrozenBackbone());

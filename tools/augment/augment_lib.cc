@@ -337,6 +337,25 @@ absl::Status ParsePaperSplit(const std::string& text, Options* options) {
   return absl::OkStatus();
 }
 
+absl::Status ParseSamplingFlags(uint64_t samples, uint64_t per_image, const std::string& encoding,
+                                Options* options) {
+  if ((samples > 0) == (per_image > 0)) {
+    return absl::InvalidArgumentError("give exactly one of --samples and --per_image");
+  }
+  // The samples are shuffled as 32-bit indices.
+  if (samples > 0xffffffffULL) return absl::InvalidArgumentError("--samples is too large");
+  options->samples = samples;
+  options->per_image = per_image;
+  if (encoding == "raw") {
+    options->encoding = Image::RAW;
+  } else if (encoding == "png") {
+    options->encoding = Image::PNG;
+  } else {
+    return absl::InvalidArgumentError("--encoding must be png or raw");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ParseSplitFlags(const std::string& protocol, double valid_fraction,
                              const std::string& paper_split, Options* options) {
   if (protocol == "paper") {

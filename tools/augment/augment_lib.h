@@ -65,6 +65,11 @@ inline constexpr char kPaperProtocolWarning[] =
 // options->paper_train and paper_valid; InvalidArgument naming the flag otherwise.
 absl::Status ParsePaperSplit(const std::string& text, Options* options);
 
+// --samples and --per_image (exactly one above 0) and --encoding (png or raw) into
+// `options`; InvalidArgument naming the flag otherwise.
+absl::Status ParseSamplingFlags(uint64_t samples, uint64_t per_image, const std::string& encoding,
+                                Options* options);
+
 // The split flags: --protocol (patient or paper), --valid_fraction (in [0, 1)) and
 // --paper_split (ParsePaperSplit) into `options`; InvalidArgument naming the flag otherwise.
 absl::Status ParseSplitFlags(const std::string& protocol, double valid_fraction,

@@ -235,6 +235,32 @@ TEST(ParsePaperSplit, SharesOrAnErrorNamingTheFlag) {
   }
 }
 
+TEST(ParseSamplingFlags, ExactlyOneCountAndAKnownEncoding) {
+  Options options;
+  ASSERT_TRUE(ParseSamplingFlags(0, 4, "raw", &options).ok());
+  EXPECT_EQ(options.per_image, 4u);
+  EXPECT_EQ(options.encoding, Image::RAW);
+  ASSERT_TRUE(ParseSamplingFlags(100, 0, "png", &options).ok());
+  EXPECT_EQ(options.samples, 100u);
+  EXPECT_EQ(options.encoding, Image::PNG);
+  EXPECT_EQ(ParseSamplingFlags(0, 0, "png", &options).message(),
+            "give exactly one of --samples and --per_image");
+  EXPECT_EQ(ParseSamplingFlags(5, 5, "png", &options).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseSamplingFlags(1ull << 32, 0, "png", &options).message(), "--samples is too large");
+  EXPECT_EQ(ParseSamplingFlags(5, 0, "jpeg", &options).message(), "--encoding must be png or raw");
+}
+
+TEST(ParseSplitFlags, ProtocolAndFractions) {
+  Options options;
+  ASSERT_TRUE(ParseSplitFlags("paper", 0.2, "0.8,0.1", &options).ok());
+  EXPECT_EQ(options.protocol, Protocol::kPaper);
+  EXPECT_EQ(options.valid_fraction, 0.2);
+  EXPECT_EQ(ParseSplitFlags("lesion", 0.1, "0.8,0.1", &options).message(),
+            "--protocol must be patient or paper");
+  EXPECT_EQ(ParseSplitFlags("patient", 1.0, "0.8,0.1", &options).message(),
+            "--valid_fraction must be in [0, 1)");
+}
+
 TEST(FormatReport, WarnsOfLeakageUnderThePapersProtocolOnly) {
   Report report;
   report.train_test.patients = 3;

@@ -94,23 +94,17 @@ int main(int argc, char** argv) {
     options.ops = *std::move(ops);
   }
   options.compat = absl::GetFlag(FLAGS_augmentor_compat);
-  options.samples = absl::GetFlag(FLAGS_samples);
-  options.per_image = absl::GetFlag(FLAGS_per_image);
-  if ((options.samples > 0) == (options.per_image > 0)) {
-    return mammo::cli::UsageError("give exactly one of --samples and --per_image");
+  if (absl::Status sampling =
+          ag::ParseSamplingFlags(absl::GetFlag(FLAGS_samples), absl::GetFlag(FLAGS_per_image),
+                                 absl::GetFlag(FLAGS_encoding), &options);
+      !sampling.ok()) {
+    return mammo::cli::UsageError(sampling.message());
   }
-  if (options.samples > 0xffffffffULL) return mammo::cli::UsageError("--samples is too large");
   if (absl::Status split =
           ag::ParseSplitFlags(absl::GetFlag(FLAGS_protocol), absl::GetFlag(FLAGS_valid_fraction),
                               absl::GetFlag(FLAGS_paper_split), &options);
       !split.ok()) {
     return mammo::cli::UsageError(split.message());
-  }
-  const std::string encoding = absl::GetFlag(FLAGS_encoding);
-  if (encoding == "raw") {
-    options.encoding = mammo::Image::RAW;
-  } else if (encoding != "png") {
-    return mammo::cli::UsageError("--encoding must be png or raw");
   }
   options.seed = absl::GetFlag(FLAGS_seed);
   options.threads = mammo::cli::ResolveThreads(absl::GetFlag(FLAGS_threads));

@@ -45,5 +45,9 @@ set +e
 err=$("$ft_train" "${run[@]}" --output "$work/x" --precision fp16 2>&1)
 [[ $? == 1 && "$err" == *"--precision fp16 needs --device cuda"* ]] \
   || fail "mixed precision on the CPU must be refused: $err"
+err=$("$ft_train" --model vgg16 --gamma 10 --input "$inputs" --output "$work/x" 2>&1)
+[[ $? == 1 && "$err" == *"--weights is required"* ]] || fail "no --weights must exit 1: $err"
+err=$("$ft_train" "${run[@]}" --output "$work/x" --cache_budget -1 2>&1)
+[[ $? == 1 && "$err" == *"--cache_budget must be at least 0"* ]] || fail "--cache_budget -1: $err"
 "$ft_train" --help > /dev/null || fail "--help must exit 0"
 echo PASS

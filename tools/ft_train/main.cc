@@ -90,15 +90,10 @@ int main(int argc, char** argv) {
   options.image_size = absl::GetFlag(FLAGS_image_size);
   options.threads = mammo::train::SharedThreadsFlag();
   options.cache_budget_mib = absl::GetFlag(FLAGS_cache_budget);
-  if (options.cache_budget_mib < 0)
-    return mammo::cli::UsageError("--cache_budget must be 0 or more");
 
   mammo::train::FineTuneSpec& spec = options.spec;
   spec.model = mammo::models::CanonicalModelName(absl::GetFlag(FLAGS_model));
   spec.weights = absl::GetFlag(FLAGS_weights);
-  if (spec.weights.empty()) {
-    return mammo::cli::UsageError("--weights is required (a safetensors file, or none)");
-  }
   const absl::StatusOr<int> gamma = mammo::train::ResolveGamma(
       spec.model, absl::GetFlag(FLAGS_gamma), absl::GetFlag(FLAGS_from_layer));
   if (!gamma.ok()) return mammo::cli::UsageError(gamma.status().message());
