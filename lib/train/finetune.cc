@@ -371,10 +371,9 @@ std::vector<std::string> FineTuneModelImpl::FixedBatchNormNames() const {
   return names;
 }
 
-absl::Status FineTune(FineTuneOptions options) {
-  models::SetComputeThreads(options.threads);
-  ASSIGN_OR_RETURN(const models::ModelInfo* info, models::RequireModel(options.spec.model));
-  options.spec.model = info->name;  // an alias such as the paper's "resnet-50" becomes resnet50
+namespace {
+
+absl::Status ValidateFineTuneOptions(const FineTuneOptions& options) {
   if (options.image_size < 0) {
     return absl::InvalidArgumentError("--image_size must be at least 0 (0: the model's)");
   }
@@ -384,36 +383,82 @@ absl::Status FineTune(FineTuneOptions options) {
   if (options.spec.weights.empty()) {
     return absl::InvalidArgumentError("--weights is required (a safetensors file, or none)");
   }
+  return absl::OkStatus();
+}
+
+// --init_head: the weights of a tl_train run's head, which must have this run's shape.
+absl::Status LoadInitialHead(const std::string& run_dir, const RunConfig& run,
+                             FineTuneModelImpl& model) {
+  const HeadOptions& wanted = model.head()->options();
+  if (run.head.in_features != wanted.in_features || run.head.hidden != wanted.hidden) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        run_dir, ": its head is ", run.head.ToString(), ", this run's ", wanted.ToString(),
+        "; set --hidden to match (and --layer) or leave out --init_head"));
+  }
+  return LoadModelWeights(RunFile(run_dir, kBestCheckpointFile), *model.head());
+}
+
+// TRAIN and VALID images, each with both labels: early stopping needs a validation set.
+absl::StatusOr<std::pair<ImageSet, ImageSet>> LoadTrainingImages(
+    const std::vector<std::string>& inputs, const Preprocessing& p) {
+  ASSIGN_OR_RETURN(auto sets, LoadImages(inputs, p));
+  RETURN_IF_ERROR(CheckLabels(sets.first.labels, "training"));
+  if (sets.second.records.empty()) {
+    return absl::FailedPreconditionError(
+        "the validation set is empty: early stopping needs VALID records");
+  }
+  RETURN_IF_ERROR(CheckLabels(sets.second.labels, "validation"));
+  return sets;
+}
+
+// run.json: the training run, and the backbone and input side predict rebuilds it from.
+absl::Status WriteFineTuneRunConfig(const FineTuneOptions& options, FineTuneModelImpl& model,
+                                    const Preprocessing& p, const TrainResult& result) {
+  const FineTuneSpec& spec = options.spec;
+  RunConfig config = TrainedRunConfig(options.run_name, "ft_train", model.head()->options(),
+                                      options.training, result);
+  config.features_source = absl::StrCat("ft_train: ", spec.model, " gamma ", spec.gamma,
+                                        spec.layer.empty() ? "" : " to layer " + spec.layer, " at ",
+                                        p.size, " px, weights ", spec.weights);
+  config.model = spec.model;
+  config.gamma = spec.gamma;
+  config.image_size = p.size;
+  config.layer = spec.layer;
+  config.variant = models::VariantName(*model.spec().variant);
+  config.weights = spec.weights;
+  config.mean = absl::StrJoin(p.mean, ",");
+  config.std = absl::StrJoin(p.std, ",");
+  if (options.precision != Precision::kFloat32) {
+    config.precision = std::string(PrecisionName(options.precision));
+  }
+  return WriteRunConfig(RunFile(options.output, kRunConfigFile), config);
+}
+
+}  // namespace
+
+absl::Status FineTune(FineTuneOptions options) {
+  models::SetComputeThreads(options.threads);
+  ASSIGN_OR_RETURN(const models::ModelInfo* info, models::RequireModel(options.spec.model));
+  options.spec.model = info->name;  // an alias such as the paper's "resnet-50" becomes resnet50
+  RETURN_IF_ERROR(ValidateFineTuneOptions(options));
+  std::optional<RunConfig> init_head;
   if (!options.init_head.empty()) {
+    ASSIGN_OR_RETURN(init_head, ReadRunConfig(RunFile(options.init_head, kRunConfigFile)));
     // The head's standardisation statistics travel with its weights.
-    ASSIGN_OR_RETURN(RunConfig tl, ReadRunConfig(RunFile(options.init_head, kRunConfigFile)));
-    options.spec.head.standardize = tl.head.standardize;
+    options.spec.head.standardize = init_head->head.standardize;
   }
   torch::manual_seed(options.training.seed);
   ASSIGN_OR_RETURN(FineTuneModel model, FineTuneModel::Create(options.spec));
-  if (!options.init_head.empty()) {
-    ASSIGN_OR_RETURN(RunConfig tl, ReadRunConfig(RunFile(options.init_head, kRunConfigFile)));
-    const HeadOptions& wanted = model->head()->options();
-    if (tl.head.in_features != wanted.in_features || tl.head.hidden != wanted.hidden) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          options.init_head, ": its head is ", tl.head.ToString(), ", this run's ",
-          wanted.ToString(), "; set --hidden to match (and --layer) or leave out --init_head"));
-    }
-    RETURN_IF_ERROR(LoadModelWeights(options.init_head + "/best.pt", *model->head()));
+  if (init_head.has_value()) {
+    RETURN_IF_ERROR(LoadInitialHead(options.init_head, *init_head, *model));
   }
   Preprocessing p;
   p.size = options.image_size > 0 ? options.image_size : info->input_size;
   p.mean = model->convention().mean.value_or(info->mean);
   p.std = model->convention().std.value_or(info->std);
-  ASSIGN_OR_RETURN(auto sets, LoadImages(options.inputs, p));
+  ASSIGN_OR_RETURN(auto sets, LoadTrainingImages(options.inputs, p));
   const ImageSet& train_set = sets.first;
   const ImageSet& valid_set = sets.second;
-  RETURN_IF_ERROR(CheckLabels(train_set.labels, "training"));
-  if (valid_set.records.empty()) {
-    return absl::FailedPreconditionError(
-        "the validation set is empty: early stopping needs VALID records");
-  }
-  RETURN_IF_ERROR(CheckLabels(valid_set.labels, "validation"));
   if (options.run_name.empty()) {
     options.run_name = absl::StrCat(options.spec.model, "-", options.spec.gamma, "-FT");
   }
@@ -463,38 +508,8 @@ absl::Status FineTune(FineTuneOptions options) {
   }
   RETURN_IF_ERROR(result.status());
 
-  RunConfig config;
-  config.run_name = options.run_name;
-  config.stage = "ft_train";
-  config.features_source =
-      absl::StrCat("ft_train: ", options.spec.model, " gamma ", options.spec.gamma,
-                   options.spec.layer.empty() ? "" : " to layer " + options.spec.layer, " at ",
-                   p.size, " px, weights ", options.spec.weights);
-  config.head = model->head()->options();
-  config.learning_rate = t.learning_rate;
-  config.batch_size = t.batch_size;
-  config.seed = t.seed;
-  config.epochs_run = static_cast<int>(result->history.size());
-  config.best_epoch = result->best_epoch;
-  config.stopped_early = result->stopped_early;
-  config.model = options.spec.model;
-  config.gamma = options.spec.gamma;
-  config.image_size = p.size;
-  config.layer = options.spec.layer;
-  config.variant = models::VariantName(*model->spec().variant);
-  config.weights = options.spec.weights;
-  config.mean = absl::StrJoin(p.mean, ",");
-  config.std = absl::StrJoin(p.std, ",");
-  if (autocast) config.precision = std::string(PrecisionName(options.precision));
-  RETURN_IF_ERROR(WriteRunConfig(RunFile(options.output, kRunConfigFile), config));
-  const EpochRecord& best = result->history[result->best_epoch - 1];
-  std::fprintf(stderr,
-               "%s: %s %s after %d epochs; best epoch %d: valid loss %.4f, valid accuracy %.4f, "
-               "beta %.3f; weights in %s/best.pt\n",
-               cli::ToolName().c_str(), options.run_name.c_str(),
-               result->stopped_early ? "stopped early" : "finished", config.epochs_run,
-               result->best_epoch, best.valid_loss, best.valid_accuracy, best.beta(),
-               options.output.c_str());
+  RETURN_IF_ERROR(WriteFineTuneRunConfig(options, *model, p, *result));
+  PrintRunSummary(options.run_name, *result, options.output);
   return absl::OkStatus();
 }
 

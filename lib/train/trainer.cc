@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "lib/cli/cli.h"
 #include "lib/io/byte_io.h"
 #include "lib/status/status_macros.h"
 #include "lib/train/checkpoint.h"
@@ -282,6 +283,34 @@ absl::StatusOr<TrainResult> TrainHead(Head& head, const FeatureSet& train, const
   };
   task.evaluate = [&] { return Evaluate(head, valid, options.device); };
   return TrainLoop(task, options);
+}
+
+RunConfig TrainedRunConfig(const std::string& run_name, const std::string& stage,
+                           const HeadOptions& head, const TrainOptions& options,
+                           const TrainResult& result) {
+  RunConfig config;
+  config.run_name = run_name;
+  config.stage = stage;
+  config.head = head;
+  config.learning_rate = options.learning_rate;
+  config.batch_size = options.batch_size;
+  config.seed = options.seed;
+  config.epochs_run = static_cast<int>(result.history.size());
+  config.best_epoch = result.best_epoch;
+  config.stopped_early = result.stopped_early;
+  return config;
+}
+
+void PrintRunSummary(const std::string& run_name, const TrainResult& result,
+                     const std::string& run_dir) {
+  const EpochRecord& best = result.history[result.best_epoch - 1];
+  std::fprintf(stderr,
+               "%s: %s %s after %zu epochs; best epoch %d: valid loss %.4f, valid accuracy %.4f, "
+               "beta %.3f; weights in %s\n",
+               cli::ToolName().c_str(), run_name.c_str(),
+               result.stopped_early ? "stopped early" : "finished", result.history.size(),
+               result.best_epoch, best.valid_loss, best.valid_accuracy, best.beta(),
+               RunFile(run_dir, kBestCheckpointFile).c_str());
 }
 
 }  // namespace mammo::train

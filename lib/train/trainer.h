@@ -28,6 +28,7 @@
 #include "lib/train/feature_set.h"
 #include "lib/train/head.h"
 #include "lib/train/history.h"
+#include "lib/train/run_config.h"
 
 namespace mammo::train {
 
@@ -73,6 +74,17 @@ struct TrainTask {
   std::function<std::pair<double, double>()> evaluate;
 };
 absl::StatusOr<TrainResult> TrainLoop(const TrainTask& task, const TrainOptions& options);
+
+// The run.json fields every training run fills alike (its name, stage, head, training
+// settings and outcome); the caller adds what describes its inputs and backbone.
+RunConfig TrainedRunConfig(const std::string& run_name, const std::string& stage,
+                           const HeadOptions& head, const TrainOptions& options,
+                           const TrainResult& result);
+
+// The last line of a run on stderr: "TOOL: RUN stopped early after 61 epochs; best epoch 31:
+// valid loss 0.2863, valid accuracy 0.9016, beta 0.957; weights in RUN_DIR/best.pt".
+void PrintRunSummary(const std::string& run_name, const TrainResult& result,
+                     const std::string& run_dir);
 
 // FailedPrecondition when `labels` (the `name` set's) are empty or all of one class.
 absl::Status CheckLabels(const torch::Tensor& labels, const char* name);

@@ -124,28 +124,13 @@ void SetBackbone(const std::vector<std::pair<std::string, std::string>>& paramet
 absl::Status Finish(const Options& options, const std::string& source,
                     const std::vector<std::pair<std::string, std::string>>& backbone,
                     const train::TrainResult& result) {
-  train::RunConfig config;
-  config.run_name = options.run_name;
-  config.stage = "tl_train";
+  train::RunConfig config =
+      train::TrainedRunConfig(options.run_name, "tl_train", options.head, options.training, result);
   config.features_source = source;
-  config.head = options.head;
-  config.learning_rate = options.training.learning_rate;
-  config.batch_size = options.training.batch_size;
-  config.seed = options.training.seed;
-  config.epochs_run = static_cast<int>(result.history.size());
-  config.best_epoch = result.best_epoch;
-  config.stopped_early = result.stopped_early;
   SetBackbone(backbone, &config);
   RETURN_IF_ERROR(
       train::WriteRunConfig(train::RunFile(options.output, train::kRunConfigFile), config));
-  const train::EpochRecord& best = result.history[result.best_epoch - 1];
-  std::fprintf(stderr,
-               "%s: %s %s after %d epochs; best epoch %d: valid loss %.4f, valid accuracy %.4f, "
-               "beta %.3f; weights in %s/best.pt\n",
-               cli::ToolName().c_str(), options.run_name.c_str(),
-               result.stopped_early ? "stopped early" : "finished", config.epochs_run,
-               result.best_epoch, best.valid_loss, best.valid_accuracy, best.beta(),
-               options.output.c_str());
+  train::PrintRunSummary(options.run_name, result, options.output);
   return absl::OkStatus();
 }
 
