@@ -180,73 +180,61 @@ class SideTracker {
   std::map<std::string, int> patients_, lesions_;
 };
 
-}  // namespace
-
-absl::StatusOr<Report> Run(const Options& options) {
-  if ((options.samples > 0) == (options.per_image > 0)) {
-    return absl::InvalidArgumentError("give exactly one of --samples and --per_image");
-  }
-  std::vector<Split> official;
-  ASSIGN_OR_RETURN(std::vector<Source> sources, ReadSources(options.inputs, &official));
-
-  // Which sources are augmented (the pool) and which pass through to valid or test.
-  std::vector<size_t> pool;
-  std::vector<std::pair<size_t, SetIndex>> passthrough;
+// Which sources are augmented (the pool) and which pass through to valid or test: the paper
+// protocol pools them all; the patient protocol keeps TEST and a share of the training
+// patients (valid) apart.
+absl::Status AssignSources(const std::vector<Source>& sources, const std::vector<Split>& official,
+                           const Options& options, std::vector<size_t>* pool,
+                           std::vector<std::pair<size_t, SetIndex>>* passthrough) {
   if (options.protocol == Protocol::kPaper) {
-    for (size_t i = 0; i < sources.size(); ++i) pool.push_back(i);
-  } else {
-    std::map<std::string, Split> first_split;
-    for (size_t i = 0; i < sources.size(); ++i) {
-      const std::string& patient = sources[i].record.patient_id();
-      auto [it, inserted] = first_split.emplace(patient, official[i]);
-      if (!inserted && it->second != official[i]) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("patient '", patient,
-                         "' has records in both the official TRAIN and TEST splits (record '",
-                         sources[i].record.id(), "'): the patient protocol needs them disjoint"));
-      }
-    }
-    const std::set<std::string> valid =
-        ValidPatients(sources, official, options.valid_fraction, options.seed);
-    for (size_t i = 0; i < sources.size(); ++i) {
-      if (official[i] == TEST) {
-        passthrough.push_back({i, kTest});
-      } else if (valid.count(sources[i].record.patient_id())) {
-        passthrough.push_back({i, kValid});
-      } else {
-        pool.push_back(i);
-      }
+    for (size_t i = 0; i < sources.size(); ++i) pool->push_back(i);
+    return absl::OkStatus();
+  }
+  std::map<std::string, Split> first_split;
+  for (size_t i = 0; i < sources.size(); ++i) {
+    const std::string& patient = sources[i].record.patient_id();
+    auto [it, inserted] = first_split.emplace(patient, official[i]);
+    if (!inserted && it->second != official[i]) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("patient '", patient,
+                       "' has records in both the official TRAIN and TEST splits (record '",
+                       sources[i].record.id(), "'): the patient protocol needs them disjoint"));
     }
   }
-  if (pool.empty())
-    return absl::FailedPreconditionError("no records left to augment (no TRAIN records?)");
-  for (size_t i : pool) {
-    sources[i].record.clear_image();
-    sources[i].record.clear_masks();  // not warped: an augmented record carries no masks
+  const std::set<std::string> valid =
+      ValidPatients(sources, official, options.valid_fraction, options.seed);
+  for (size_t i = 0; i < sources.size(); ++i) {
+    if (official[i] == TEST) {
+      passthrough->push_back({i, kTest});
+    } else if (valid.count(sources[i].record.patient_id())) {
+      passthrough->push_back({i, kValid});
+    } else {
+      pool->push_back(i);
+    }
   }
-  for (const auto& [i, set] : passthrough) sources[i].pixels.release();
+  return absl::OkStatus();
+}
 
-  const uint64_t n = options.per_image > 0 ? options.per_image * pool.size() : options.samples;
-  if (n > 0xffffffffULL) {
-    return absl::InvalidArgumentError(absl::StrCat(n, " samples: at most 2^32 - 1 per run"));
+// The paper protocol's split by augmented image: the set of each of the n samples, from a
+// seeded permutation.
+std::vector<uint8_t> PaperSampleSets(const Options& options, uint64_t n) {
+  std::vector<uint32_t> order(n);
+  for (uint64_t i = 0; i < n; ++i) order[i] = static_cast<uint32_t>(i);
+  Rng rng(options.seed, kSplitStream);
+  for (uint64_t i = n; i > 1; --i)
+    std::swap(order[i - 1], order[rng.Int(0, static_cast<int64_t>(i) - 1)]);
+  const uint64_t n_train = static_cast<uint64_t>(std::llround(options.paper_train * n));
+  const uint64_t n_valid =
+      std::min(n - n_train, static_cast<uint64_t>(std::llround(options.paper_valid * n)));
+  std::vector<uint8_t> sample_set(n);
+  for (uint64_t k = 0; k < n; ++k) {
+    sample_set[order[k]] = k < n_train ? kTrain : k < n_train + n_valid ? kValid : kTest;
   }
-  // The paper protocol's split by augmented image: a seeded permutation of the samples.
-  std::vector<uint8_t> sample_set;
-  if (options.protocol == Protocol::kPaper) {
-    std::vector<uint32_t> order(n);
-    for (uint64_t i = 0; i < n; ++i) order[i] = static_cast<uint32_t>(i);
-    Rng rng(options.seed, kSplitStream);
-    for (uint64_t i = n; i > 1; --i)
-      std::swap(order[i - 1], order[rng.Int(0, static_cast<int64_t>(i) - 1)]);
-    const uint64_t n_train = static_cast<uint64_t>(std::llround(options.paper_train * n));
-    const uint64_t n_valid =
-        std::min(n - n_train, static_cast<uint64_t>(std::llround(options.paper_valid * n)));
-    sample_set.resize(n);
-    for (uint64_t k = 0; k < n; ++k) {
-      sample_set[order[k]] = k < n_train ? kTrain : k < n_train + n_valid ? kValid : kTest;
-    }
-  }
+  return sample_set;
+}
 
+// The manifests' stage: every option that shapes the output, sorted by name.
+StageInfo AugmentStage(const Options& options) {
   StageInfo stage{"augment",
                   "augment",
                   std::string(cli::kVersion),
@@ -267,6 +255,36 @@ absl::StatusOr<Report> Run(const Options& options) {
     stage.parameters.push_back({"valid_fraction", absl::StrCat(options.valid_fraction)});
   }
   std::sort(stage.parameters.begin(), stage.parameters.end());
+  return stage;
+}
+
+}  // namespace
+
+absl::StatusOr<Report> Run(const Options& options) {
+  if ((options.samples > 0) == (options.per_image > 0)) {
+    return absl::InvalidArgumentError("give exactly one of --samples and --per_image");
+  }
+  std::vector<Split> official;
+  ASSIGN_OR_RETURN(std::vector<Source> sources, ReadSources(options.inputs, &official));
+
+  std::vector<size_t> pool;
+  std::vector<std::pair<size_t, SetIndex>> passthrough;
+  RETURN_IF_ERROR(AssignSources(sources, official, options, &pool, &passthrough));
+  if (pool.empty())
+    return absl::FailedPreconditionError("no records left to augment (no TRAIN records?)");
+  for (size_t i : pool) {
+    sources[i].record.clear_image();
+    sources[i].record.clear_masks();  // not warped: an augmented record carries no masks
+  }
+  for (const auto& [i, set] : passthrough) sources[i].pixels.release();
+
+  const uint64_t n = options.per_image > 0 ? options.per_image * pool.size() : options.samples;
+  if (n > 0xffffffffULL) {
+    return absl::InvalidArgumentError(absl::StrCat(n, " samples: at most 2^32 - 1 per run"));
+  }
+  const std::vector<uint8_t> sample_set =
+      options.protocol == Protocol::kPaper ? PaperSampleSets(options, n) : std::vector<uint8_t>();
+  const StageInfo stage = AugmentStage(options);
   std::unique_ptr<ShardWriter> writers[3];
   const char* names[] = {"_train@", "_valid@", "_test@"};
   for (int s = 0; s < 3; ++s) {
