@@ -120,6 +120,20 @@ class Converter {
   absl::Status FoldBiases();
   absl::Status MapTop(const std::vector<const KerasLayerInfo*>& top);
   double KerasEpsilon(const KerasLayerInfo& layer) const;
+  // The steps of Run, in order.
+  absl::Status CollectOurKeys();
+  void MatchNumbering(const std::vector<models::KerasLayer>& keras_layers);
+  std::string Ours(const std::string& file_name) const {
+    return Renumber(file_name, file_numbering_, our_numbering_);
+  }
+  absl::StatusOr<std::map<std::string, std::vector<const KerasWeight*>>> WeightsByLayer() const;
+  absl::StatusOr<int> BackboneEnd(
+      const std::vector<models::KerasLayer>& keras_layers,
+      const std::map<std::string, std::vector<const KerasWeight*>>& weights_of) const;
+  absl::Status MapBackbone(
+      const std::vector<models::KerasLayer>& keras_layers, int end,
+      const std::map<std::string, std::vector<const KerasWeight*>>& weights_of);
+  void WriteMetadata();
 
   const KerasModel& file_;
   const models::ModelInfo& info_;
@@ -422,8 +436,33 @@ absl::Status Converter::MapTop(const std::vector<const KerasLayerInfo*>& top) {
 absl::StatusOr<KerasConversion> Converter::Run() {
   ASSIGN_OR_RETURN(const std::vector<models::KerasLayer> keras_layers,
                    models::KerasLayers(info_.name));
-  // The Keras variant where the model has one (the network that will load the file; same keys
-  // and shapes as timm's), else the one variant there is.
+  RETURN_IF_ERROR(CollectOurKeys());
+  MatchNumbering(keras_layers);
+  ASSIGN_OR_RETURN(const auto weights_of, WeightsByLayer());
+  ASSIGN_OR_RETURN(const int end, BackboneEnd(keras_layers, weights_of));
+  RETURN_IF_ERROR(MapBackbone(keras_layers, end, weights_of));
+  RETURN_IF_ERROR(FoldBiases());
+  for (const auto& [key, shape] : expected_) {
+    if (produced_.count(key) == 0) {
+      return Fail(absl::StrCat("no weight of the file fills our '", key, "' ", ShapeText(shape)));
+    }
+  }
+  std::vector<const KerasLayerInfo*> top;
+  for (size_t i = end + 1; i < file_.layers.size(); ++i) top.push_back(&file_.layers[i]);
+  RETURN_IF_ERROR(MapTop(top));
+  WriteMetadata();
+  for (auto& [key, p] : produced_) {
+    std::string bytes(reinterpret_cast<const char*>(p.values.data()),
+                      p.values.size() * sizeof(float));
+    result_.tensors.push_back({key, DType::kF32, p.shape, std::move(bytes)});
+  }
+  return std::move(result_);
+}
+
+// The keys and shapes the file must fill, and our BatchNorm epsilons, from the network that
+// will load the file: the Keras variant where the model has one (same keys and shapes as
+// timm's), else the one variant there is.
+absl::Status Converter::CollectOurKeys() {
   absl::StatusOr<std::shared_ptr<models::BackboneImpl>> created =
       models::CreateBackbone(info_.name, models::Variant::kKeras);
   if (!created.ok()) created = models::CreateBackbone(info_.name);
@@ -446,8 +485,11 @@ absl::StatusOr<KerasConversion> Converter::Run() {
       bn_eps_[item.key()] = bn->options.eps();
     }
   }
+  return absl::OkStatus();
+}
 
-  // Numbering of automatic names, ours and the file's.
+// Numbering of automatic names, ours and the file's; module_of_ and first_conv_.
+void Converter::MatchNumbering(const std::vector<models::KerasLayer>& keras_layers) {
   std::vector<std::string> our_names, file_names;
   for (const models::KerasLayer& k : keras_layers) our_names.push_back(k.name);
   for (const KerasLayerInfo& l : file_.layers) file_names.push_back(l.name);
@@ -461,16 +503,16 @@ absl::StatusOr<KerasConversion> Converter::Run() {
     module_of_[k.name] = k.module;
     if (first_conv_.empty() && !k.module.empty()) first_conv_ = k.name;
   }
-  const auto ours = [this](const std::string& file_name) {
-    return Renumber(file_name, file_numbering_, our_numbering_);
-  };
   // first_conv_ in the file's numbering.
   first_conv_ = Renumber(first_conv_, our_numbering_, file_numbering_);
+}
 
-  // Weights by layer; every weight must belong to a listed layer.
+// Weights by layer; every weight must belong to a listed layer.
+absl::StatusOr<std::map<std::string, std::vector<const KerasWeight*>>> Converter::WeightsByLayer()
+    const {
   std::map<std::string, std::vector<const KerasWeight*>> weights_of;
-  std::set<std::string> file_layer_names(file_names.begin(),
-                                         file_names.begin() + file_.layers.size());
+  std::set<std::string> file_layer_names;
+  for (const KerasLayerInfo& l : file_.layers) file_layer_names.insert(l.name);
   for (const KerasWeight& w : file_.weights) {
     if (file_layer_names.count(w.layer) == 0) {
       return Fail(absl::StrCat("weight '", w.name, "' belongs to no layer the file lists ('",
@@ -478,26 +520,38 @@ absl::StatusOr<KerasConversion> Converter::Run() {
     }
     weights_of[w.layer].push_back(&w);
   }
+  return weights_of;
+}
 
-  // The backbone ends at our last Keras layer; later layers are the file's top.
+// The index of the file's last backbone layer: the backbone ends at our last Keras layer, and
+// later layers are the file's top.
+absl::StatusOr<int> Converter::BackboneEnd(
+    const std::vector<models::KerasLayer>& keras_layers,
+    const std::map<std::string, std::vector<const KerasWeight*>>& weights_of) const {
   int end = -1;
   for (size_t i = 0; i < file_.layers.size(); ++i) {
-    if (module_of_.count(ours(file_.layers[i].name)) > 0) end = static_cast<int>(i);
-    if (ours(file_.layers[i].name) == keras_layers.back().name) break;
+    if (module_of_.count(Ours(file_.layers[i].name)) > 0) end = static_cast<int>(i);
+    if (Ours(file_.layers[i].name) == keras_layers.back().name) break;
   }
-  if (end < 0) {
-    for (const KerasLayerInfo& l : file_.layers) {
-      if (weights_of.count(l.name) > 0) {
-        return Fail(absl::StrCat("layer '", l.name, "' is not a layer of ", info_.name,
-                                 "'s Keras model, nor is any other (another architecture?)"));
-      }
+  if (end >= 0) return end;
+  for (const KerasLayerInfo& l : file_.layers) {
+    if (weights_of.count(l.name) > 0) {
+      return Fail(absl::StrCat("layer '", l.name, "' is not a layer of ", info_.name,
+                               "'s Keras model, nor is any other (another architecture?)"));
     }
-    return Fail(absl::StrCat("no layer of ", info_.name, "'s Keras model in the file"));
   }
+  return Fail(absl::StrCat("no layer of ", info_.name, "'s Keras model in the file"));
+}
+
+// Every file layer up to `end` onto our modules; every one of our layers with weights must be
+// filled.
+absl::Status Converter::MapBackbone(
+    const std::vector<models::KerasLayer>& keras_layers, int end,
+    const std::map<std::string, std::vector<const KerasWeight*>>& weights_of) {
   std::set<std::string> seen;
   for (int i = 0; i <= end; ++i) {
     const KerasLayerInfo& layer = file_.layers[i];
-    const std::string name = ours(layer.name);
+    const std::string name = Ours(layer.name);
     const auto weights = weights_of.find(layer.name);
     const bool has_weights = weights != weights_of.end();
     const auto module = module_of_.find(name);
@@ -534,17 +588,11 @@ absl::StatusOr<KerasConversion> Converter::Run() {
                                "' needs its weights)"));
     }
   }
-  RETURN_IF_ERROR(FoldBiases());
-  for (const auto& [key, shape] : expected_) {
-    if (produced_.count(key) == 0) {
-      return Fail(absl::StrCat("no weight of the file fills our '", key, "' ", ShapeText(shape)));
-    }
-  }
-  std::vector<const KerasLayerInfo*> top;
-  for (size_t i = end + 1; i < file_.layers.size(); ++i) top.push_back(&file_.layers[i]);
-  RETURN_IF_ERROR(MapTop(top));
+  return absl::OkStatus();
+}
 
-  // Metadata.
+// The safetensors metadata: the model, its Keras variant and preprocessing, and the source.
+void Converter::WriteMetadata() {
   std::map<std::string, std::string>& meta = result_.metadata;
   meta["format"] = "pt";
   meta["mammo.model"] = info_.name;
@@ -575,13 +623,6 @@ absl::StatusOr<KerasConversion> Converter::Run() {
     }
     break;
   }
-
-  for (auto& [key, p] : produced_) {
-    std::string bytes(reinterpret_cast<const char*>(p.values.data()),
-                      p.values.size() * sizeof(float));
-    result_.tensors.push_back({key, DType::kF32, p.shape, std::move(bytes)});
-  }
-  return std::move(result_);
 }
 
 }  // namespace
