@@ -15,6 +15,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "lib/status/status_macros.h"
 
 namespace mammo {
 namespace {
@@ -146,33 +147,42 @@ absl::StatusOr<DicomHeader> ReadDicomHeader(const std::string& path) {
   return header;
 }
 
-absl::StatusOr<DicomPixels> ReadDicomPixels(const std::string& path, uint64_t max_pixels) {
-  absl::StatusOr<Loaded> loaded = LoadImageFile(path, max_pixels);
-  if (!loaded.ok()) return loaded.status();
-  DcmDataset* dataset = loaded->file->getDataset();
-  const int rows = loaded->rows;
-  const int columns = loaded->columns;
+namespace {
 
+// How the samples are stored: Image Pixel module attributes, checked.
+struct SampleLayout {
+  int allocated = 0, stored = 0, high_bit = 0;
+  bool is_signed = false, monochrome1 = false;
+};
+
+absl::StatusOr<SampleLayout> ReadSampleLayout(DcmDataset* dataset, const std::string& path) {
+  SampleLayout layout;
   const int samples = GetUint16(dataset, DCM_SamplesPerPixel, 1);
   OFString photometric;
   dataset->findAndGetOFString(DCM_PhotometricInterpretation, photometric);
-  const bool monochrome1 = photometric == "MONOCHROME1";
-  if (samples != 1 || (!monochrome1 && photometric != "MONOCHROME2")) {
+  layout.monochrome1 = photometric == "MONOCHROME1";
+  if (samples != 1 || (!layout.monochrome1 && photometric != "MONOCHROME2")) {
     return absl::UnimplementedError(
         absl::StrCat(path, ": photometric interpretation '", photometric.c_str(), "' with ",
                      samples, " samples per pixel; only grey images are supported"));
   }
-  const int allocated = GetUint16(dataset, DCM_BitsAllocated, 0);
-  const int stored = GetUint16(dataset, DCM_BitsStored, allocated);
-  const int high_bit = GetUint16(dataset, DCM_HighBit, stored - 1);
-  const bool is_signed = GetUint16(dataset, DCM_PixelRepresentation, 0) == 1;
-  if ((allocated != 8 && allocated != 16) || stored < 1 || stored > allocated ||
-      high_bit < stored - 1 || high_bit >= allocated) {
-    return absl::UnimplementedError(absl::StrCat(path, ": BitsAllocated ", allocated,
-                                                 ", BitsStored ", stored, ", HighBit ", high_bit,
-                                                 " not supported"));
+  layout.allocated = GetUint16(dataset, DCM_BitsAllocated, 0);
+  layout.stored = GetUint16(dataset, DCM_BitsStored, layout.allocated);
+  layout.high_bit = GetUint16(dataset, DCM_HighBit, layout.stored - 1);
+  layout.is_signed = GetUint16(dataset, DCM_PixelRepresentation, 0) == 1;
+  if ((layout.allocated != 8 && layout.allocated != 16) || layout.stored < 1 ||
+      layout.stored > layout.allocated || layout.high_bit < layout.stored - 1 ||
+      layout.high_bit >= layout.allocated) {
+    return absl::UnimplementedError(absl::StrCat(path, ": BitsAllocated ", layout.allocated,
+                                                 ", BitsStored ", layout.stored, ", HighBit ",
+                                                 layout.high_bit, " not supported"));
   }
+  return layout;
+}
 
+// The frame's little-endian sample stream into `pixels` (already sized), decoding compressed
+// data first.
+absl::Status CopyPixelData(DcmDataset* dataset, const std::string& path, cv::Mat& pixels) {
   const bool encapsulated = DcmXfer(dataset->getOriginalXfer()).isEncapsulated();
   if (encapsulated) {
     const OFCondition condition = dataset->chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
@@ -185,10 +195,7 @@ absl::StatusOr<DicomPixels> ReadDicomPixels(const std::string& path, uint64_t ma
   if (dataset->findAndGetElement(DCM_PixelData, element).bad() || element == nullptr) {
     return absl::DataLossError(absl::StrCat(path, ": no pixel data"));
   }
-  DicomPixels result;
-  result.bits_stored = stored;
-  result.pixels.create(rows, columns, allocated == 8 ? CV_8U : CV_16U);
-  const size_t frame_bytes = static_cast<size_t>(rows) * columns * (allocated / 8);
+  const size_t frame_bytes = pixels.total() * pixels.elemSize();
   auto truncated = [&] {
     return absl::DataLossError(absl::StrCat(path, ": pixel data truncated (", element->getLength(),
                                             " bytes, ", frame_bytes, " expected)"));
@@ -199,45 +206,59 @@ absl::StatusOr<DicomPixels> ReadDicomPixels(const std::string& path, uint64_t ma
     // byte order or VR (OB bytes, OW words), without a copy in DCMTK's memory.
     if (element->getLength() < frame_bytes ||
         element
-            ->getPartialValue(result.pixels.data, 0, static_cast<Uint32>(frame_bytes), nullptr,
+            ->getPartialValue(pixels.data, 0, static_cast<Uint32>(frame_bytes), nullptr,
                               EBO_LittleEndian)
             .bad()) {
       return truncated();
     }
-  } else {
-    // Decompressed data is in memory: OW data as 16-bit words in host (little-endian) order
-    // and OB data as bytes, so either way the little-endian sample stream.
-    const void* data = nullptr;
-    OFCondition access;
-    if (element->getVR() == EVR_OW) {
-      Uint16* words = nullptr;
-      access = element->getUint16Array(words);
-      data = words;
-    } else {
-      Uint8* octets = nullptr;
-      access = element->getUint8Array(octets);
-      data = octets;
-    }
-    if (access.bad() || data == nullptr || element->getLength() < frame_bytes) return truncated();
-    std::memcpy(result.pixels.data, data, frame_bytes);
+    return absl::OkStatus();
   }
+  // Decompressed data is in memory: OW data as 16-bit words in host (little-endian) order
+  // and OB data as bytes, so either way the little-endian sample stream.
+  const void* data = nullptr;
+  OFCondition access;
+  if (element->getVR() == EVR_OW) {
+    Uint16* words = nullptr;
+    access = element->getUint16Array(words);
+    data = words;
+  } else {
+    Uint8* octets = nullptr;
+    access = element->getUint8Array(octets);
+    data = octets;
+  }
+  if (access.bad() || data == nullptr || element->getLength() < frame_bytes) return truncated();
+  std::memcpy(pixels.data, data, frame_bytes);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<DicomPixels> ReadDicomPixels(const std::string& path, uint64_t max_pixels) {
+  absl::StatusOr<Loaded> loaded = LoadImageFile(path, max_pixels);
+  if (!loaded.ok()) return loaded.status();
+  DcmDataset* dataset = loaded->file->getDataset();
+  ASSIGN_OR_RETURN(const SampleLayout layout, ReadSampleLayout(dataset, path));
+  DicomPixels result;
+  result.bits_stored = layout.stored;
+  result.pixels.create(loaded->rows, loaded->columns, layout.allocated == 8 ? CV_8U : CV_16U);
+  RETURN_IF_ERROR(CopyPixelData(dataset, path, result.pixels));
 
   // The stored value (HighBit shift, bits outside BitsStored cleared), then the sign and
   // polarity changes of the header comment, as one shift, mask and xor: for v <= mask,
   // mask - v == v ^ mask. Most mammograms need none of it.
-  const int shift = high_bit + 1 - stored;
-  const uint32_t mask = (1u << stored) - 1;
-  const uint32_t sign_flip = is_signed ? 1u << (stored - 1) : 0;
-  const uint32_t flip = sign_flip ^ (monochrome1 ? mask : 0);
-  if (allocated == 8) {
+  const int shift = layout.high_bit + 1 - layout.stored;
+  const uint32_t mask = (1u << layout.stored) - 1;
+  const uint32_t sign_flip = layout.is_signed ? 1u << (layout.stored - 1) : 0;
+  const uint32_t flip = sign_flip ^ (layout.monochrome1 ? mask : 0);
+  const size_t count = result.pixels.total();
+  if (layout.allocated == 8) {
     if (shift != 0 || mask != 0xff || flip != 0) {
       uint8_t* p = result.pixels.ptr<uint8_t>();
-      for (size_t i = 0; i < frame_bytes; ++i)
+      for (size_t i = 0; i < count; ++i)
         p[i] = static_cast<uint8_t>(((p[i] >> shift) & mask) ^ flip);
     }
   } else if (shift != 0 || mask != 0xffff || flip != 0) {
     uint16_t* p = result.pixels.ptr<uint16_t>();
-    const size_t count = frame_bytes / 2;
     for (size_t i = 0; i < count; ++i)
       p[i] = static_cast<uint16_t>(((p[i] >> shift) & mask) ^ flip);
   }
