@@ -283,42 +283,46 @@ absl::StatusOr<FineTuneModel> FineTuneModel::Create(const FineTuneSpec& spec) {
   }
   impl->register_module("backbone", backbone);
   impl->head_ = impl->register_module("head", std::make_shared<HeadImpl>(impl->spec_.head));
+  RETURN_IF_ERROR(impl->FreezeOutside(*layers, places, last_layer, *backbone));
+  impl->train(true);
+  return FineTuneModel(impl);
+}
 
-  // Freeze the layers before gamma; every backbone weight must belong to some Keras layer,
-  // or a parameter could silently escape freezing.
+absl::Status FineTuneModelImpl::FreezeOutside(const std::vector<models::KerasLayer>& layers,
+                                              const std::vector<std::optional<size_t>>& places,
+                                              int last_layer, torch::nn::Module& backbone) {
+  const auto frozen_index = [&](int index) { return index < spec_.gamma || index > last_layer; };
   std::vector<std::string> frozen_paths;
-  impl->first_trainable_unit_ = impl->units_.size();
+  first_trainable_unit_ = units_.size();
   for (size_t k = 0; k < places.size(); ++k) {
     if (!places[k].has_value()) continue;
-    if (static_cast<int>(k) < spec.gamma || static_cast<int>(k) > last_layer) {
-      frozen_paths.push_back((*layers)[k].module);
+    if (frozen_index(static_cast<int>(k))) {
+      frozen_paths.push_back(layers[k].module);
     } else {
-      impl->first_trainable_unit_ = std::min(impl->first_trainable_unit_, *places[k]);
+      first_trainable_unit_ = std::min(first_trainable_unit_, *places[k]);
     }
   }
-  for (auto& p : backbone->named_parameters()) {
+  for (auto& p : backbone.named_parameters()) {
     bool known = false, frozen = false;
-    for (const models::KerasLayer& layer : *layers) {
+    for (const models::KerasLayer& layer : layers) {
       if (layer.module.empty() || !absl::StartsWith(p.key(), layer.module + ".")) continue;
       known = true;
-      frozen = layer.index < spec.gamma || layer.index > last_layer;
+      frozen = frozen_index(layer.index);
     }
     if (!known) return absl::InternalError(absl::StrCat(p.key(), " belongs to no Keras layer"));
     if (frozen) {
       p.value().set_requires_grad(false);
-      impl->frozen_parameters_.push_back("backbone." + p.key());
+      frozen_parameters_.push_back("backbone." + p.key());
     }
   }
-  for (const auto& m : backbone->named_modules("", /*include_self=*/false)) {
+  for (const auto& m : backbone.named_modules("", /*include_self=*/false)) {
     if (std::dynamic_pointer_cast<torch::nn::BatchNorm2dImpl>(m.value()) == nullptr) continue;
     const bool frozen =
         std::find(frozen_paths.begin(), frozen_paths.end(), m.key()) != frozen_paths.end();
-    if (frozen || spec.freeze_bn_stats) {
-      impl->fixed_batchnorms_.push_back({"backbone." + m.key(), m.value()});
-    }
+    if (frozen || spec_.freeze_bn_stats)
+      fixed_batchnorms_.push_back({"backbone." + m.key(), m.value()});
   }
-  impl->train(true);
-  return FineTuneModel(impl);
+  return absl::OkStatus();
 }
 
 torch::Tensor FineTuneModelImpl::forward(const torch::Tensor& images) {

@@ -95,6 +95,12 @@ class FineTuneModelImpl : public torch::nn::Module {
 
  private:
   friend class FineTuneModel;
+  // Freezes the layers outside gamma..last_layer of `backbone` (its parameters and BatchNorm
+  // statistics); `places` gives each Keras layer's unit. InternalError for a parameter of no
+  // Keras layer, which would silently escape freezing.
+  absl::Status FreezeOutside(const std::vector<models::KerasLayer>& layers,
+                             const std::vector<std::optional<size_t>>& places, int last_layer,
+                             torch::nn::Module& backbone);
   FineTuneSpec spec_;
   models::WeightsConvention convention_;
   std::shared_ptr<models::BackboneImpl> net_;  // owns the modules; its classifier is dropped
