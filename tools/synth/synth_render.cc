@@ -175,6 +175,62 @@ void CalcDots(const Abnormality& a, cv::Point2d centre, double radius, double sc
   }
 }
 
+// Draws abnormality `a` onto `canvas` (lesion intensity, blurred as its margins say) and
+// returns its ROI: the mask (shrunk for the mask-size trap) and its box.
+RenderedRoi DrawAbnormality(const Image& image, const Abnormality& a, const Silhouette& s,
+                            double scale, cv::Mat& canvas) {
+  const double depth = a.geometry.depth;
+  const double half_across = s.across * std::sqrt(1.0 - depth * depth);
+  const double radius = a.geometry.radius * image.width;
+  cv::Point2d centre(s.chest_x + s.dir * depth * s.depth, s.cy + a.geometry.lateral * half_across);
+  centre.x = std::clamp(centre.x, radius, image.width - 1 - radius);
+  centre.y = std::clamp(centre.y, radius, image.height - 1 - radius);
+
+  cv::Mat mask = cv::Mat::zeros(image.height, image.width, CV_8U);
+  cv::Mat layer = cv::Mat::zeros(image.height, image.width, CV_32F);
+  const double contrast = 0.06 + 0.03 * std::max(a.subtlety, 1);
+  double blur;
+  // Part of the lesion that keeps sharp detail (spicules) over the blurred body.
+  double sharp_share = 0;
+  if (image.kind == Kind::kMass) {
+    const std::vector<cv::Point> outline = MassOutline(a, centre, radius);
+    cv::fillPoly(mask, std::vector<std::vector<cv::Point>>{outline}, cv::Scalar(255), cv::LINE_8);
+    mask.convertTo(layer, CV_32F, contrast / 255.0);
+    // Circumscribed margins stay sharp; ill-defined and obscured ones fade into the tissue.
+    const bool ill_defined = Contains(a.margins_or_distribution, "ILL_DEFINED") ||
+                             Contains(a.margins_or_distribution, "OBSCURED");
+    blur = ill_defined ? 0.15 * radius : 1.2 * scale;
+    if (Contains(a.margins_or_distribution, "SPICULATED")) sharp_share = 0.5;
+  } else {
+    std::vector<cv::Point> region;
+    CalcDots(a, centre, radius, scale, layer, region);
+    std::vector<cv::Point> hull;
+    cv::convexHull(region, hull);
+    cv::fillConvexPoly(mask, hull, cv::Scalar(255), cv::LINE_8);
+    blur = 0.7 * scale;
+  }
+  RenderedRoi roi;
+  roi.bbox = cv::boundingRect(mask);
+  // Blur only around the lesion: the rest of the layer is zero.
+  const int margin = static_cast<int>(3 * blur) + 2;
+  const cv::Rect around = cv::Rect(roi.bbox.x - margin, roi.bbox.y - margin,
+                                   roi.bbox.width + 2 * margin, roi.bbox.height + 2 * margin) &
+                          cv::Rect(0, 0, image.width, image.height);
+  cv::Mat patch = layer(around);
+  cv::Mat body, detail;
+  cv::GaussianBlur(patch, body, cv::Size(0, 0), blur);
+  cv::GaussianBlur(patch, detail, cv::Size(0, 0), 0.8 * scale);
+  canvas(around) += (1.0 - sharp_share) * body + sharp_share * detail;
+  if (a.HasTrap(kTrapMaskSize)) {
+    cv::resize(mask, mask,
+               cv::Size(static_cast<int>(std::lround(image.width * kTrappedMaskScale)),
+                        static_cast<int>(std::lround(image.height * kTrappedMaskScale))),
+               0, 0, cv::INTER_NEAREST);
+  }
+  roi.mask = mask;
+  return roi;
+}
+
 }  // namespace
 
 RenderedImage Render(const Image& image) {
@@ -190,57 +246,7 @@ RenderedImage Render(const Image& image) {
   cv::Mat canvas = Anatomy(image, s, rng);
   RenderedImage out;
   for (const Abnormality& a : image.abnormalities) {
-    const double depth = a.geometry.depth;
-    const double half_across = s.across * std::sqrt(1.0 - depth * depth);
-    const double radius = a.geometry.radius * image.width;
-    cv::Point2d centre(s.chest_x + s.dir * depth * s.depth,
-                       s.cy + a.geometry.lateral * half_across);
-    centre.x = std::clamp(centre.x, radius, image.width - 1 - radius);
-    centre.y = std::clamp(centre.y, radius, image.height - 1 - radius);
-
-    cv::Mat mask = cv::Mat::zeros(image.height, image.width, CV_8U);
-    cv::Mat layer = cv::Mat::zeros(image.height, image.width, CV_32F);
-    const double contrast = 0.06 + 0.03 * std::max(a.subtlety, 1);
-    double blur;
-    // Part of the lesion that keeps sharp detail (spicules) over the blurred body.
-    double sharp_share = 0;
-    if (image.kind == Kind::kMass) {
-      const std::vector<cv::Point> outline = MassOutline(a, centre, radius);
-      cv::fillPoly(mask, std::vector<std::vector<cv::Point>>{outline}, cv::Scalar(255), cv::LINE_8);
-      mask.convertTo(layer, CV_32F, contrast / 255.0);
-      // Circumscribed margins stay sharp; ill-defined and obscured ones fade into the tissue.
-      const bool ill_defined = Contains(a.margins_or_distribution, "ILL_DEFINED") ||
-                               Contains(a.margins_or_distribution, "OBSCURED");
-      blur = ill_defined ? 0.15 * radius : 1.2 * scale;
-      if (Contains(a.margins_or_distribution, "SPICULATED")) sharp_share = 0.5;
-    } else {
-      std::vector<cv::Point> region;
-      CalcDots(a, centre, radius, scale, layer, region);
-      std::vector<cv::Point> hull;
-      cv::convexHull(region, hull);
-      cv::fillConvexPoly(mask, hull, cv::Scalar(255), cv::LINE_8);
-      blur = 0.7 * scale;
-    }
-    RenderedRoi roi;
-    roi.bbox = cv::boundingRect(mask);
-    // Blur only around the lesion: the rest of the layer is zero.
-    const int margin = static_cast<int>(3 * blur) + 2;
-    const cv::Rect around = cv::Rect(roi.bbox.x - margin, roi.bbox.y - margin,
-                                     roi.bbox.width + 2 * margin, roi.bbox.height + 2 * margin) &
-                            cv::Rect(0, 0, image.width, image.height);
-    cv::Mat patch = layer(around);
-    cv::Mat body, detail;
-    cv::GaussianBlur(patch, body, cv::Size(0, 0), blur);
-    cv::GaussianBlur(patch, detail, cv::Size(0, 0), 0.8 * scale);
-    canvas(around) += (1.0 - sharp_share) * body + sharp_share * detail;
-    if (a.HasTrap(kTrapMaskSize)) {
-      cv::resize(mask, mask,
-                 cv::Size(static_cast<int>(std::lround(image.width * kTrappedMaskScale)),
-                          static_cast<int>(std::lround(image.height * kTrappedMaskScale))),
-                 0, 0, cv::INTER_NEAREST);
-    }
-    roi.mask = mask;
-    out.rois.push_back(roi);
+    out.rois.push_back(DrawAbnormality(image, a, s, scale, canvas));
   }
 
   // Film grain over everything, background included.
