@@ -142,6 +142,43 @@ absl::Status ParseMetadata(const std::string& path, const Json& value,
   return absl::OkStatus();
 }
 
+// Where a tensor's bytes lie in the data buffer.
+struct TensorExtent {
+  uint64_t begin, end;
+  const std::string* name;
+};
+
+// The tensors must tile the buffer exactly: no overlap, no gap, nothing left at the end.
+absl::Status CheckTiling(const std::string& path, std::vector<TensorExtent> extents,
+                         uint64_t buffer_size) {
+  // Sorting by (begin, end) puts empty tensors before a non-empty one at the same offset, so
+  // they never count as overlapping.
+  std::sort(extents.begin(), extents.end(), [](const TensorExtent& a, const TensorExtent& b) {
+    return std::tie(a.begin, a.end) < std::tie(b.begin, b.end);
+  });
+  uint64_t covered = 0;
+  const std::string* previous = nullptr;
+  for (const TensorExtent& extent : extents) {
+    if (extent.begin < covered) {
+      return absl::DataLossError(absl::StrCat(path, ": tensor '", *extent.name, "' at [",
+                                              extent.begin, ", ", extent.end, ") overlaps tensor '",
+                                              *previous, "' ending at ", covered));
+    }
+    if (extent.begin > covered) {
+      return absl::DataLossError(absl::StrCat(path, ": buffer bytes [", covered, ", ", extent.begin,
+                                              ") before tensor '", *extent.name,
+                                              "' belong to no tensor"));
+    }
+    covered = extent.end;
+    previous = extent.name;
+  }
+  if (covered != buffer_size) {
+    return absl::DataLossError(absl::StrCat(path, ": buffer bytes [", covered, ", ", buffer_size,
+                                            ") at the end belong to no tensor"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 SafetensorsFile::SafetensorsFile(std::string path, const char* data, size_t size)
@@ -220,11 +257,7 @@ absl::Status SafetensorsFile::ParseHeader() {
 
   const uint64_t buffer_size = size_ - kLengthBytes - header_size;
   const char* buffer = header + header_size;
-  struct Extent {
-    uint64_t begin, end;
-    const std::string* name;
-  };
-  std::vector<Extent> extents;
+  std::vector<TensorExtent> extents;
   for (const auto& [key, value] : root.items()) {
     if (key == kMetadataKey) {
       RETURN_IF_ERROR(ParseMetadata(path_, value, &metadata_));
@@ -238,31 +271,7 @@ absl::Status SafetensorsFile::ParseHeader() {
     extents.push_back({begin, end, &inserted.first->first});
   }
 
-  // The tensors must tile the buffer exactly. Sorting by (begin, end) puts empty tensors
-  // before a non-empty one at the same offset, so they never count as overlapping.
-  std::sort(extents.begin(), extents.end(), [](const Extent& a, const Extent& b) {
-    return std::tie(a.begin, a.end) < std::tie(b.begin, b.end);
-  });
-  uint64_t covered = 0;
-  const std::string* previous = nullptr;
-  for (const Extent& extent : extents) {
-    if (extent.begin < covered) {
-      return absl::DataLossError(absl::StrCat(path_, ": tensor '", *extent.name, "' at [",
-                                              extent.begin, ", ", extent.end, ") overlaps tensor '",
-                                              *previous, "' ending at ", covered));
-    }
-    if (extent.begin > covered) {
-      return absl::DataLossError(absl::StrCat(path_, ": buffer bytes [", covered, ", ",
-                                              extent.begin, ") before tensor '", *extent.name,
-                                              "' belong to no tensor"));
-    }
-    covered = extent.end;
-    previous = extent.name;
-  }
-  if (covered != buffer_size) {
-    return absl::DataLossError(absl::StrCat(path_, ": buffer bytes [", covered, ", ", buffer_size,
-                                            ") at the end belong to no tensor"));
-  }
+  RETURN_IF_ERROR(CheckTiling(path_, std::move(extents), buffer_size));
   for (const auto& [name, unused] : tensors_) names_.push_back(name);
   return absl::OkStatus();
 }
