@@ -173,6 +173,69 @@ absl::Status Decode(const std::string& path, const std::vector<Shard>& shards, c
   return absl::OkStatus();
 }
 
+// weightsManifest[g]: its shards read and concatenated, and each of its weights decoded into
+// `model`. `names` holds the weight names seen so far, which must not repeat.
+absl::Status ReadWeightGroup(const std::string& path, size_t g, const Json& group,
+                             std::set<std::string>& names, KerasModel& model) {
+  const std::string dir = Dirname(path);
+  const std::string where = absl::StrCat(path, ": weightsManifest[", g, "]");
+  if (!group.is_object() || !group.contains("paths") || !group["paths"].is_array() ||
+      !group.contains("weights") || !group["weights"].is_array()) {
+    return absl::InvalidArgumentError(where + " needs a 'paths' and a 'weights' list");
+  }
+  std::vector<Spec> specs;
+  uint64_t needed = 0;
+  for (size_t i = 0; i < group["weights"].size(); ++i) {
+    ASSIGN_OR_RETURN(Spec spec, ParseWeightSpec(path, static_cast<int>(g), i, group["weights"][i]));
+    if (!names.insert(spec.weight.name).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": weight '", spec.weight.name, "' is listed twice"));
+    }
+    needed += spec.bytes;
+    if (needed > kMaxGroupBytes) return absl::InvalidArgumentError(where + " is too large");
+    specs.push_back(std::move(spec));
+  }
+  std::vector<Shard> shards;
+  std::string data;
+  for (const Json& shard_name : group["paths"]) {
+    if (!shard_name.is_string() || shard_name.get<std::string>().empty()) {
+      return absl::InvalidArgumentError(where + ": a path is not a file name");
+    }
+    const std::string shard_path = dir + shard_name.get<std::string>();
+    ASSIGN_OR_RETURN(std::string bytes, ReadWholeFile(shard_path, "weight shard"));
+    shards.push_back({shard_name.get<std::string>(), data.size(), bytes.size()});
+    data += bytes;
+    if (data.size() > kMaxGroupBytes) return absl::DataLossError(where + ": shards too large");
+  }
+  if (data.size() != needed) {
+    // Name the first weight that the shards cut short, or say how much is left over.
+    uint64_t offset = 0;
+    for (const Spec& spec : specs) {
+      if (offset + spec.bytes > data.size()) {
+        return absl::DataLossError(absl::StrCat(
+            path, ": shards ",
+            absl::StrJoin(shards, ",",
+                          [](std::string* out, const Shard& s) { out->append(s.path); }),
+            " hold ", data.size(), " bytes but the manifest's weights need ", needed, ": weight '",
+            spec.weight.name, "' (", spec.bytes, " bytes at group byte ", offset,
+            ") is cut short (truncated or missing shard?)"));
+      }
+      offset += spec.bytes;
+    }
+    return absl::DataLossError(absl::StrCat(path, ": shards of weightsManifest[", g, "] hold ",
+                                            data.size(), " bytes but the manifest's weights need ",
+                                            needed, ": ", data.size() - needed,
+                                            " bytes left over from ", Locate(shards, needed)));
+  }
+  uint64_t offset = 0;
+  for (Spec& spec : specs) {
+    RETURN_IF_ERROR(Decode(path, shards, data.data() + offset, offset, spec));
+    offset += spec.bytes;
+    model.weights.push_back(std::move(spec.weight));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<KerasModel> ReadTfjsModel(const std::string& path) {
@@ -204,67 +267,10 @@ absl::StatusOr<KerasModel> ReadTfjsModel(const std::string& path) {
   if (!root.contains("weightsManifest") || !root["weightsManifest"].is_array()) {
     return absl::InvalidArgumentError(path + ": no weightsManifest list");
   }
-  const std::string dir = Dirname(path);
   std::set<std::string> names;
   const Json& manifest = root["weightsManifest"];
   for (size_t g = 0; g < manifest.size(); ++g) {
-    const Json& group = manifest[g];
-    const std::string where = absl::StrCat(path, ": weightsManifest[", g, "]");
-    if (!group.is_object() || !group.contains("paths") || !group["paths"].is_array() ||
-        !group.contains("weights") || !group["weights"].is_array()) {
-      return absl::InvalidArgumentError(where + " needs a 'paths' and a 'weights' list");
-    }
-    std::vector<Spec> specs;
-    uint64_t needed = 0;
-    for (size_t i = 0; i < group["weights"].size(); ++i) {
-      ASSIGN_OR_RETURN(Spec spec,
-                       ParseWeightSpec(path, static_cast<int>(g), i, group["weights"][i]));
-      if (!names.insert(spec.weight.name).second) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(path, ": weight '", spec.weight.name, "' is listed twice"));
-      }
-      needed += spec.bytes;
-      if (needed > kMaxGroupBytes) return absl::InvalidArgumentError(where + " is too large");
-      specs.push_back(std::move(spec));
-    }
-    std::vector<Shard> shards;
-    std::string data;
-    for (const Json& shard_name : group["paths"]) {
-      if (!shard_name.is_string() || shard_name.get<std::string>().empty()) {
-        return absl::InvalidArgumentError(where + ": a path is not a file name");
-      }
-      const std::string shard_path = dir + shard_name.get<std::string>();
-      ASSIGN_OR_RETURN(std::string bytes, ReadWholeFile(shard_path, "weight shard"));
-      shards.push_back({shard_name.get<std::string>(), data.size(), bytes.size()});
-      data += bytes;
-      if (data.size() > kMaxGroupBytes) return absl::DataLossError(where + ": shards too large");
-    }
-    if (data.size() != needed) {
-      // Name the first weight that the shards cut short, or say how much is left over.
-      uint64_t offset = 0;
-      for (const Spec& spec : specs) {
-        if (offset + spec.bytes > data.size()) {
-          return absl::DataLossError(absl::StrCat(
-              path, ": shards ",
-              absl::StrJoin(shards, ",",
-                            [](std::string* out, const Shard& s) { out->append(s.path); }),
-              " hold ", data.size(), " bytes but the manifest's weights need ", needed,
-              ": weight '", spec.weight.name, "' (", spec.bytes, " bytes at group byte ", offset,
-              ") is cut short (truncated or missing shard?)"));
-        }
-        offset += spec.bytes;
-      }
-      return absl::DataLossError(
-          absl::StrCat(path, ": shards of weightsManifest[", g, "] hold ", data.size(),
-                       " bytes but the manifest's weights need ", needed, ": ",
-                       data.size() - needed, " bytes left over from ", Locate(shards, needed)));
-    }
-    uint64_t offset = 0;
-    for (Spec& spec : specs) {
-      RETURN_IF_ERROR(Decode(path, shards, data.data() + offset, offset, spec));
-      offset += spec.bytes;
-      model.weights.push_back(std::move(spec.weight));
-    }
+    RETURN_IF_ERROR(ReadWeightGroup(path, g, manifest[g], names, model));
   }
   return model;
 }
