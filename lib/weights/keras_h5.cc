@@ -157,6 +157,47 @@ absl::StatusOr<KerasWeight> ReadDataset(const std::string& path, hid_t group,
   return weight;
 }
 
+// The weights of layer `layer` (the group WEIGHTS_PATH/LAYER, its 'weight_names' datasets),
+// appended to model.weights in the file's order.
+absl::Status ReadLayerWeights(const std::string& path, hid_t weights_group,
+                              const std::string& weights_path, const std::string& layer,
+                              KerasModel& model) {
+  const std::string group_path = weights_path + "/" + layer;
+  if (layer.empty() || H5Lexists(weights_group, layer.c_str(), H5P_DEFAULT) <= 0) {
+    return absl::DataLossError(
+        absl::StrCat(path, ": layer '", layer, "' is listed but has no group ", group_path));
+  }
+  Handle group(H5Gopen2(weights_group, layer.c_str(), H5P_DEFAULT), H5Gclose);
+  if (!group.ok()) {
+    return absl::DataLossError(
+        absl::StrCat(path, ": layer '", layer, "': ", group_path, " is not a group"));
+  }
+  ASSIGN_OR_RETURN(
+      auto weight_names,
+      ReadStrings(path, group.get(), absl::StrCat("layer '", layer, "'"), "weight_names"));
+  if (!weight_names) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": layer '", layer, "' (", group_path,
+                                                   ") has no 'weight_names' attribute"));
+  }
+  for (const std::string& weight_name : *weight_names) {
+    // Each level of the path must exist before H5Lexists may look at the next one.
+    std::string prefix;
+    for (size_t slash = weight_name.find('/'); slash != std::string::npos;
+         slash = weight_name.find('/', slash + 1)) {
+      prefix = weight_name.substr(0, slash);
+      if (H5Lexists(group.get(), prefix.c_str(), H5P_DEFAULT) <= 0) {
+        return absl::DataLossError(absl::StrCat(path, ": layer '", layer, "' weight '", weight_name,
+                                                "' (dataset ", group_path, "/", weight_name,
+                                                ") is missing"));
+      }
+    }
+    ASSIGN_OR_RETURN(KerasWeight weight,
+                     ReadDataset(path, group.get(), group_path, layer, weight_name));
+    model.weights.push_back(std::move(weight));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<KerasModel> ReadKerasH5(const std::string& path) {
@@ -210,39 +251,7 @@ absl::StatusOr<KerasModel> ReadKerasH5(const std::string& path) {
     for (const std::string& name : *layer_names) model.layers.push_back({name, "", nullptr, {}});
   }
   for (const std::string& layer : *layer_names) {
-    const std::string group_path = weights_path + "/" + layer;
-    if (layer.empty() || H5Lexists(weights_group.get(), layer.c_str(), H5P_DEFAULT) <= 0) {
-      return absl::DataLossError(
-          absl::StrCat(path, ": layer '", layer, "' is listed but has no group ", group_path));
-    }
-    Handle group(H5Gopen2(weights_group.get(), layer.c_str(), H5P_DEFAULT), H5Gclose);
-    if (!group.ok()) {
-      return absl::DataLossError(
-          absl::StrCat(path, ": layer '", layer, "': ", group_path, " is not a group"));
-    }
-    ASSIGN_OR_RETURN(
-        auto weight_names,
-        ReadStrings(path, group.get(), absl::StrCat("layer '", layer, "'"), "weight_names"));
-    if (!weight_names) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ": layer '", layer, "' (", group_path,
-                                                     ") has no 'weight_names' attribute"));
-    }
-    for (const std::string& weight_name : *weight_names) {
-      // Each level of the path must exist before H5Lexists may look at the next one.
-      std::string prefix;
-      for (size_t slash = weight_name.find('/'); slash != std::string::npos;
-           slash = weight_name.find('/', slash + 1)) {
-        prefix = weight_name.substr(0, slash);
-        if (H5Lexists(group.get(), prefix.c_str(), H5P_DEFAULT) <= 0) {
-          return absl::DataLossError(absl::StrCat(path, ": layer '", layer, "' weight '",
-                                                  weight_name, "' (dataset ", group_path, "/",
-                                                  weight_name, ") is missing"));
-        }
-      }
-      ASSIGN_OR_RETURN(KerasWeight weight,
-                       ReadDataset(path, group.get(), group_path, layer, weight_name));
-      model.weights.push_back(std::move(weight));
-    }
+    RETURN_IF_ERROR(ReadLayerWeights(path, weights_group.get(), weights_path, layer, model));
   }
   return model;
 }
