@@ -41,8 +41,9 @@ void AppendLine(const std::string& id, const std::string& patient_id, const std:
 
 // A tl_train run on image records: its frozen backbone (named in run.json; the checkpoint
 // holds the head only) gives each image's features, then the head its probability.
-absl::Status PredictTlImages(const Options& options, const train::RunConfig& config,
-                             std::string* csv) {
+// The frozen backbone that run.json names, checked against its head's width.
+absl::StatusOr<std::unique_ptr<train::FrozenBackbone>> RunBackbone(const Options& options,
+                                                                   const train::RunConfig& config) {
   if (config.model.empty()) {
     return absl::FailedPreconditionError(absl::StrCat(
         options.run_dir, "/run.json names no backbone (run ", config.run_name,
@@ -64,12 +65,18 @@ absl::Status PredictTlImages(const Options& options, const train::RunConfig& con
         created.status().code(),
         absl::StrCat(options.run_dir, "/run.json's backbone: ", created.status().message()));
   }
-  train::FrozenBackbone& net = **created;
-  if (net.width() != config.head.in_features) {
+  if ((*created)->width() != config.head.in_features) {
     return absl::FailedPreconditionError(
-        absl::StrCat(options.run_dir, "/run.json: ", config.model, " gives ", net.width(),
+        absl::StrCat(options.run_dir, "/run.json: ", config.model, " gives ", (*created)->width(),
                      " features, the head takes ", config.head.in_features));
   }
+  return created;
+}
+
+absl::Status PredictTlImages(const Options& options, const train::RunConfig& config,
+                             std::string* csv) {
+  ASSIGN_OR_RETURN(std::unique_ptr<train::FrozenBackbone> backbone, RunBackbone(options, config));
+  train::FrozenBackbone& net = *backbone;
   train::Head head(config.head);
   RETURN_IF_ERROR(
       train::LoadHeadWeights(absl::StrCat(options.run_dir, "/", options.checkpoint), head));
