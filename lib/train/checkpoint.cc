@@ -1,9 +1,7 @@
 #include "lib/train/checkpoint.h"
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -78,21 +76,20 @@ absl::Status SaveCheckpoint(const std::string& path, torch::nn::Module& model,
                                           static_cast<double>(state->good_steps)},
                                          torch::kFloat64));
   }
-  // LibTorch writes the file itself (its zip entries are named after the file), so the bytes
-  // stay those of save_to(PATH.tmp); lib/io syncs and renames it.
-  const std::string temp = absl::StrCat(path, kTempSuffix);
-  errno = 0;
+  // Serialised in memory, then written through lib/io: LibTorch writing the file itself throws
+  // from a destructor when the disk fills, which ends the process instead of failing the call.
+  std::ostringstream bytes;
   try {
-    archive.save_to(temp);
+    archive.save_to(bytes);
   } catch (const c10::Error& e) {
-    const int error = errno;  // LibTorch's message omits the system's reason
-    std::remove(temp.c_str());
-    std::string message =
-        absl::StrCat(temp, ": cannot write the checkpoint: ", e.what_without_backtrace());
-    if (error != 0) absl::StrAppend(&message, " (", std::strerror(error), ")");
-    return absl::UnavailableError(message);
+    return absl::InternalError(
+        absl::StrCat(path, ": cannot serialise the checkpoint: ", e.what_without_backtrace()));
   }
-  return SyncAndRename(temp, path);
+  const absl::Status written = WriteFileAtomically(path, bytes.str());
+  if (!written.ok()) {
+    return absl::UnavailableError(absl::StrCat("cannot write the checkpoint: ", written.message()));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status LoadCheckpoint(const std::string& path, torch::nn::Module& model,
