@@ -531,11 +531,6 @@ std::string CanonicalModelName(absl::string_view name) {
   return info == nullptr ? std::string(name) : info->name;
 }
 
-std::string ModelNames() {
-  return absl::StrJoin(AllModels(), ", ",
-                       [](std::string* out, const ModelInfo& m) { out->append(m.name); });
-}
-
 namespace {
 
 // "resnet50 (resnet-50)": the aliases that differ from the name by more than case and '_'.

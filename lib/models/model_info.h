@@ -47,8 +47,6 @@ absl::StatusOr<const ModelInfo*> RequireModel(absl::string_view name);
 // The registry name of `name` (an alias becomes its model's name); an unknown name is returned
 // as it is, for the tool that uses it to refuse. Every --model flag goes through it.
 std::string CanonicalModelName(absl::string_view name);
-// "vgg16, vgg19, ...": for error messages and --help.
-std::string ModelNames();
 // "resnet50 (resnet-50), ...": every name with its aliases that differ from it by more than
 // case, for --help.
 std::string ModelNamesWithAliases();

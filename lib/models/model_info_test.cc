@@ -351,7 +351,7 @@ TEST(ModelInfoTest, RegistryNamesAndInputConventions) {
   EXPECT_FLOAT_EQ(FindModel("inception_v3")->mean[0], 0.5f);
   EXPECT_FLOAT_EQ(FindModel("resnet50")->std[2], 0.225f);
   EXPECT_EQ(FindModel("resnet"), nullptr);
-  EXPECT_NE(ModelNames().find("mobilenet_v2"), std::string::npos);
+  EXPECT_NE(ModelNamesWithAliases().find("mobilenet_v2"), std::string::npos);
 }
 
 TEST(MobileNetV2KeyMapTest, MapsTimmKeysToTorchvision) {
