@@ -66,11 +66,11 @@ def main(outdir, binaries, plugins):
             pending += needed(path)
             copied += 1
         else:
-            # Without weak symbols: the machine's libraries must never bind to a stub's.
+            # Without weak functions: the machine's libraries must never call a stub's copy.
             link_stubs.make(link_stubs.parse(link_stubs.listing(path), path), lib_dir, weak=False)
             stubbed.append(name)
-    # The machine may have some of these for real, and other libraries there may need them: a
-    # stub first on the path would answer their calls with garbage (cuda_check.sh removes them).
+    # The machine may have some of these for real; cuda_check.sh says which, and lists every
+    # binding of the machine's libraries to a stub.
     with open(os.path.join(outdir, "STUBBED"), "w") as out:
         out.write("".join(f"{name}\n" for name in sorted(stubbed)))
     print(f"{outdir}: {len(binaries)} binaries, {copied} libraries copied, {len(stubbed)} stubbed")
