@@ -4,8 +4,9 @@
 //   ASSIGN_OR_RETURN(FineTuneModel model, FineTuneModel::Create(spec));  // spec.gamma = 10
 //   torch::Tensor logits = model->forward(images);   // [N, 3, H, W] -> [N]
 //
-//   FineTuneOptions options;   // inputs, output, model, weights, gamma, ...
-//   RETURN_IF_ERROR(FineTune(options));   // run folder: best.pt, last.pt, history.csv, run.json
+//   ASSIGN_OR_RETURN(ImagePredictions p, PredictImages("out/runs/vgg16-10-FT", "best.pt", inputs));
+//
+// ft_train trains it (tools/ft_train/ft_train_lib.h).
 //
 // Freezing follows the paper's count of Keras layers (model_info.h, index 0 = the input):
 // every parameter of a layer with index < gamma keeps requires_grad false. The frozen prefix
@@ -119,33 +120,6 @@ class FineTuneModel : public torch::nn::ModuleHolder<FineTuneModelImpl> {
   using torch::nn::ModuleHolder<FineTuneModelImpl>::ModuleHolder;
   static absl::StatusOr<FineTuneModel> Create(const FineTuneSpec& spec);
 };
-
-struct FineTuneOptions {
-  std::vector<std::string> inputs;  // IMAGE records holding TRAIN and VALID splits
-  std::string output;               // the run folder
-  std::string run_name;             // empty: "<model>-<gamma>-FT"
-  FineTuneSpec spec;
-  std::string init_head;  // a tl_train run folder whose best.pt starts the head
-  int image_size = 0;     // 0: the model's default (224 for VGG and ResNet)
-  TrainOptions training;  // run_dir comes from `output`
-  int threads = 0;        // 0: all cores
-  // The frozen prefix's outputs of every TRAIN and VALID image, computed once and kept in
-  // memory when they fit in this many MiB (0: never): each epoch then runs the trainable
-  // suffix only, on no decoded images. Otherwise images are decoded and the prefix run for
-  // every batch of every epoch.
-  int64_t cache_budget_mib = 4096;
-  // kBFloat16 (CPU only) and kFloat16 (CUDA only) run the model's forward (and so its
-  // backward) under autocast; the loss, the float32 master weights and RMSprop's state stay
-  // float32. Float16's gradients get a dynamic loss scale (LossScaler); bfloat16 has float32's
-  // exponent range and needs none. Recorded in run.json; PredictImages runs the model so too
-  // (CpuPrecisionFor: an fp16 run in float32).
-  Precision precision = Precision::kFloat32;
-};
-
-// Reads the records (images kept as encoded bytes, decoded a batch at a time), trains, and
-// writes run.json. Memory: the encoded images of all records plus one decoded batch, e.g.
-// 3,000 grey 8-bit 320x320 PNG ROIs are at most 3,000 x 100 KiB = 300 MiB.
-absl::Status FineTune(FineTuneOptions options);
 
 // An ft_train run's probabilities of malignancy for every record of `inputs` (images, any
 // split), in input order, with the records they belong to (images dropped). `checkpoint` is

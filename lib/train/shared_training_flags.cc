@@ -2,9 +2,20 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
+#include "lib/status/status_macros.h"
+#include "lib/train/training_flags.h"
 
+ABSL_FLAG(std::vector<std::string>, input, {},
+          "Record shards, comma-separated specs (tl_train: feature records from `embed` or ROI "
+          "image records; ft_train: ROI image records). TRAIN records train, VALID records drive "
+          "early stopping, others are ignored.");
+ABSL_FLAG(std::string, output, "", "The run folder: best.pt, last.pt, history.csv, run.json.");
+ABSL_FLAG(std::string, run_name, "",
+          "Name of the run (default, as the paper names runs: MODEL-TL for tl_train, "
+          "MODEL-GAMMA-FT for ft_train).");
 ABSL_FLAG(double, rho, 0.9, "RMSprop rho, Keras's default (LibTorch's alpha).");
 ABSL_FLAG(double, epsilon, 1e-7, "RMSprop epsilon, Keras's default (LibTorch's eps).");
 ABSL_FLAG(int, batch_size, 32, "Mini-batch size (Keras's default).");
@@ -26,8 +37,21 @@ ABSL_FLAG(std::string, precision, "",
 
 namespace mammo::train {
 
-TrainingFlags SharedTrainingFlags() {
+absl::StatusOr<RunRequest> ReadSharedTrainingFlags(const ToolTrainingFlags& own,
+                                                   HeadOptions* head) {
+  RunRequest run;
+  run.inputs = absl::GetFlag(FLAGS_input);
+  run.output = absl::GetFlag(FLAGS_output);
+  if (run.inputs.empty()) return absl::InvalidArgumentError("--input is required");
+  if (run.output.empty()) {
+    return absl::InvalidArgumentError("--output (the run folder) is required");
+  }
+  run.run_name = absl::GetFlag(FLAGS_run_name);
+  run.threads = absl::GetFlag(FLAGS_threads);
   TrainingFlags flags;
+  flags.hidden = own.hidden;
+  flags.dropout = own.dropout;
+  flags.learning_rate = own.learning_rate;
   flags.rho = absl::GetFlag(FLAGS_rho);
   flags.epsilon = absl::GetFlag(FLAGS_epsilon);
   flags.batch_size = absl::GetFlag(FLAGS_batch_size);
@@ -37,13 +61,10 @@ TrainingFlags SharedTrainingFlags() {
   flags.resume = absl::GetFlag(FLAGS_resume);
   flags.monitor = absl::GetFlag(FLAGS_monitor);
   flags.device = absl::GetFlag(FLAGS_device);
-  return flags;
-}
-
-int SharedThreadsFlag() { return absl::GetFlag(FLAGS_threads); }
-
-absl::StatusOr<Precision> SharedPrecisionFlag(bool cuda) {
-  return PrecisionFlag(absl::GetFlag(FLAGS_precision), cuda);
+  RETURN_IF_ERROR(ApplyTrainingFlags(flags, head, &run.training));
+  ASSIGN_OR_RETURN(run.precision,
+                   PrecisionFlag(absl::GetFlag(FLAGS_precision), run.training.device.is_cuda()));
+  return run;
 }
 
 }  // namespace mammo::train

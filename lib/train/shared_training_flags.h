@@ -2,33 +2,37 @@
 // so that both tools take the same names, defaults and help. Link this library into those two
 // mains only: its flags appear in the --help of every binary that links it. Each tool keeps
 // its own --hidden, --dropout and --lr, whose defaults are the paper's different TL and FT
-// settings.
+// settings, and passes their values in.
 //
-//   TrainingFlags flags = SharedTrainingFlags();
-//   flags.hidden = absl::GetFlag(FLAGS_hidden);
-//   flags.dropout = absl::GetFlag(FLAGS_dropout);
-//   flags.learning_rate = absl::GetFlag(FLAGS_lr);
-//   RETURN_IF_ERROR(ApplyTrainingFlags(flags, &head, &training));
-//   ASSIGN_OR_RETURN(Precision precision, SharedPrecisionFlag(training.device.is_cuda()));
+//   ASSIGN_OR_RETURN(options.run,
+//                    ReadSharedTrainingFlags({.hidden = absl::GetFlag(FLAGS_hidden),
+//                                             .dropout = absl::GetFlag(FLAGS_dropout),
+//                                             .learning_rate = absl::GetFlag(FLAGS_lr)},
+//                                            &options.head));
 #ifndef MAMMO_LIB_TRAIN_SHARED_TRAINING_FLAGS_H_
 #define MAMMO_LIB_TRAIN_SHARED_TRAINING_FLAGS_H_
 
+#include <string>
+
 #include "absl/status/statusor.h"
-#include "lib/train/precision.h"
-#include "lib/train/training_flags.h"
+#include "lib/train/head_options.h"
+#include "lib/train/run_request.h"
 
 namespace mammo::train {
 
-// Every field but hidden, dropout and learning_rate, from --rho, --epsilon, --batch_size,
-// --max_epochs, --patience, --seed, --resume, --monitor and --device.
-TrainingFlags SharedTrainingFlags();
+// The values of the flags each tool defines itself.
+struct ToolTrainingFlags {
+  std::string hidden;  // "4096", "1024,256" or "none"
+  double dropout = 0;
+  double learning_rate = 0;
+};
 
-// --threads (0: all cores).
-int SharedThreadsFlag();
-
-// --precision through PrecisionFlag: fp32, bf16, fp16 or auto (which says what it chose);
-// unset: fp32 on the CPU, fp16 on CUDA.
-absl::StatusOr<Precision> SharedPrecisionFlag(bool cuda);
+// Reads --input and --output (both required), --run_name, --threads, --precision (fp32, bf16,
+// fp16 or auto, which says what it chose; unset: fp32 on the CPU, fp16 on CUDA) and the
+// training flags (--rho, --epsilon, --batch_size, --max_epochs, --patience, --seed, --resume,
+// --monitor, --device) with the tool's own; sets the head's hidden widths and dropout.
+// InvalidArgument naming the flag on a bad or missing value.
+absl::StatusOr<RunRequest> ReadSharedTrainingFlags(const ToolTrainingFlags& own, HeadOptions* head);
 
 }  // namespace mammo::train
 

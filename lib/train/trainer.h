@@ -62,8 +62,8 @@ absl::StatusOr<TrainResult> TrainHead(Head& head, const FeatureSet& train, const
                                       const TrainOptions& options);
 
 // The loop behind TrainHead, for any model: feature rows held in memory (TrainHead) and
-// images decoded per batch (fine tuning, finetune.h) differ only in how a batch of rows
-// becomes logits, so they share the epochs, early stopping, checkpoints and resumption.
+// images decoded per batch (fine tuning, tools/ft_train/ft_train_lib.cc) differ only in how a batch
+// of rows becomes logits, so they share the epochs, early stopping, checkpoints and resumption.
 struct TrainTask {
   torch::nn::Module* model = nullptr;     // checkpointed whole; train() each epoch
   std::vector<torch::Tensor> parameters;  // what RMSprop updates

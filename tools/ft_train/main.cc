@@ -1,5 +1,6 @@
 // ft_train: the paper's fine tuning of a backbone and head on ROI images.
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -7,14 +8,9 @@
 #include "lib/cli/cli.h"
 #include "lib/cli/malloc_tuning.h"
 #include "lib/models/model_info.h"
-#include "lib/train/finetune.h"
 #include "lib/train/shared_training_flags.h"
+#include "tools/ft_train/ft_train_lib.h"
 
-ABSL_FLAG(std::vector<std::string>, input, {},
-          "ROI image shards (comma-separated specs); TRAIN records train, VALID records drive "
-          "early stopping, others are ignored.");
-ABSL_FLAG(std::string, output, "", "The run folder: best.pt, last.pt, history.csv, run.json.");
-ABSL_FLAG(std::string, run_name, "", "Name of the run (default: MODEL-GAMMA-FT, as the paper's).");
 ABSL_FLAG(std::string, model, "vgg16",
           "The backbone: one of the Models listed in --help that has a Keras layer list.");
 ABSL_FLAG(std::string, weights, "",
@@ -79,19 +75,18 @@ int main(int argc, char** argv) {
   const std::vector<std::string> args =
       mammo::cli::ParseCommandLine(argc, argv, absl::StrCat(kUsage, mammo::models::ModelsHelp()));
   if (!args.empty()) return mammo::cli::UsageError("unexpected argument '" + args[0] + "'");
-  mammo::train::FineTuneOptions options;
-  options.inputs = absl::GetFlag(FLAGS_input);
-  options.output = absl::GetFlag(FLAGS_output);
-  if (options.inputs.empty()) return mammo::cli::UsageError("--input is required");
-  if (options.output.empty())
-    return mammo::cli::UsageError("--output (the run folder) is required");
-  options.run_name = absl::GetFlag(FLAGS_run_name);
+  mammo::ft_train::Options options;
+  mammo::train::FineTuneSpec& spec = options.spec;
+  absl::StatusOr<mammo::train::RunRequest> run =
+      mammo::train::ReadSharedTrainingFlags({.hidden = absl::GetFlag(FLAGS_hidden),
+                                             .dropout = absl::GetFlag(FLAGS_dropout),
+                                             .learning_rate = absl::GetFlag(FLAGS_lr)},
+                                            &spec.head);
+  if (!run.ok()) return mammo::cli::UsageError(run.status().message());
+  options.run = *std::move(run);
   options.init_head = absl::GetFlag(FLAGS_init_head);
   options.image_size = absl::GetFlag(FLAGS_image_size);
-  options.threads = mammo::train::SharedThreadsFlag();
   options.cache_budget_mib = absl::GetFlag(FLAGS_cache_budget);
-
-  mammo::train::FineTuneSpec& spec = options.spec;
   spec.model = mammo::models::CanonicalModelName(absl::GetFlag(FLAGS_model));
   spec.weights = absl::GetFlag(FLAGS_weights);
   const absl::StatusOr<int> gamma = mammo::train::ResolveGamma(
@@ -100,18 +95,5 @@ int main(int argc, char** argv) {
   spec.gamma = *gamma;
   spec.freeze_bn_stats = absl::GetFlag(FLAGS_freeze_bn_stats);
   spec.layer = absl::GetFlag(FLAGS_layer);
-  mammo::train::TrainingFlags training_flags = mammo::train::SharedTrainingFlags();
-  training_flags.hidden = absl::GetFlag(FLAGS_hidden);
-  training_flags.dropout = absl::GetFlag(FLAGS_dropout);
-  training_flags.learning_rate = absl::GetFlag(FLAGS_lr);
-  if (absl::Status status =
-          mammo::train::ApplyTrainingFlags(training_flags, &spec.head, &options.training);
-      !status.ok()) {
-    return mammo::cli::UsageError(status.message());
-  }
-  absl::StatusOr<mammo::train::Precision> precision =
-      mammo::train::SharedPrecisionFlag(options.training.device.is_cuda());
-  if (!precision.ok()) return mammo::cli::UsageError(precision.status().message());
-  options.precision = *precision;
-  return mammo::cli::Finish(mammo::train::FineTune(options));
+  return mammo::cli::Finish(mammo::ft_train::Run(options));
 }

@@ -12,13 +12,6 @@
 #include "lib/train/shared_training_flags.h"
 #include "tools/tl_train/tl_train_lib.h"
 
-ABSL_FLAG(std::vector<std::string>, input, {},
-          "Feature shards from `embed`, or ROI image shards (then --model and --weights too); "
-          "comma-separated specs. TRAIN records train the head, VALID records drive early "
-          "stopping, others are ignored.");
-ABSL_FLAG(std::string, output, "", "The run folder: best.pt, last.pt, history.csv, run.json.");
-ABSL_FLAG(std::string, run_name, "",
-          "Name of the run (default: MODEL-TL, as the paper names runs).");
 ABSL_FLAG(std::string, hidden, "4096",
           "Widths of the hidden Dense+ReLU layers, comma-separated; 'none' for GAP -> dropout -> "
           "classifier.");
@@ -77,23 +70,13 @@ int main(int argc, char** argv) {
       mammo::cli::ParseCommandLine(argc, argv, absl::StrCat(kUsage, mammo::models::ModelsHelp()));
   if (!args.empty()) return mammo::cli::UsageError("unexpected argument '" + args[0] + "'");
   mammo::tl_train::Options options;
-  options.inputs = absl::GetFlag(FLAGS_input);
-  options.output = absl::GetFlag(FLAGS_output);
-  if (options.inputs.empty()) return mammo::cli::UsageError("--input is required");
-  if (options.output.empty())
-    return mammo::cli::UsageError("--output (the run folder) is required");
-  options.run_name = absl::GetFlag(FLAGS_run_name);
-  options.threads = mammo::train::SharedThreadsFlag();
-
-  mammo::train::TrainingFlags training_flags = mammo::train::SharedTrainingFlags();
-  training_flags.hidden = absl::GetFlag(FLAGS_hidden);
-  training_flags.dropout = absl::GetFlag(FLAGS_dropout);
-  training_flags.learning_rate = absl::GetFlag(FLAGS_lr);
-  if (absl::Status status =
-          mammo::train::ApplyTrainingFlags(training_flags, &options.head, &options.training);
-      !status.ok()) {
-    return mammo::cli::UsageError(status.message());
-  }
+  absl::StatusOr<mammo::train::RunRequest> run =
+      mammo::train::ReadSharedTrainingFlags({.hidden = absl::GetFlag(FLAGS_hidden),
+                                             .dropout = absl::GetFlag(FLAGS_dropout),
+                                             .learning_rate = absl::GetFlag(FLAGS_lr)},
+                                            &options.head);
+  if (!run.ok()) return mammo::cli::UsageError(run.status().message());
+  options.run = *std::move(run);
   options.head.standardize = absl::GetFlag(FLAGS_standardize);
   options.model = mammo::models::CanonicalModelName(absl::GetFlag(FLAGS_model));
   options.weights = absl::GetFlag(FLAGS_weights);
@@ -106,9 +89,5 @@ int main(int argc, char** argv) {
     if (!values.ok()) return mammo::cli::UsageError(values.status().message());
     *target = *values;
   }
-  absl::StatusOr<mammo::train::Precision> precision =
-      mammo::train::SharedPrecisionFlag(options.training.device.is_cuda());
-  if (!precision.ok()) return mammo::cli::UsageError(precision.status().message());
-  options.precision = *precision;
   return mammo::cli::Finish(mammo::tl_train::Run(options));
 }

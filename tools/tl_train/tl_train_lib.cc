@@ -10,73 +10,21 @@
 #include "absl/strings/str_join.h"
 #include "data_formats/record.pb.h"
 #include "lib/cli/cli.h"
-#include "lib/image/preprocess.h"
 #include "lib/models/compute_threads.h"
 #include "lib/records/shard_reader.h"
 #include "lib/status/status_macros.h"
 #include "lib/train/feature_set.h"
 #include "lib/train/frozen_backbone.h"
+#include "lib/train/image_set.h"
 #include "lib/train/run_config.h"
 #include "lib/train/run_folder.h"
 
 namespace mammo::tl_train {
 namespace {
 
-// One split's image records, images kept encoded until a batch needs them.
-struct ImageSplit {
-  std::vector<Record> records;
-  torch::Tensor labels;  // [N] float32 on the CPU, 1 = malignant
-};
-
-// The TRAIN and VALID image records of `inputs`. Every record must hold an image (a feature
-// record among them is a mix of the two paths); images are decoded once here so that a bad
-// one fails before any epoch, naming its record.
-absl::StatusOr<std::pair<ImageSplit, ImageSplit>> LoadImageSplits(
-    const std::vector<std::string>& inputs, const train::FrozenBackbone& net) {
-  ASSIGN_OR_RETURN(std::unique_ptr<ShardReader> reader, ShardReader::Open(inputs));
-  ImageSplit train, valid;
-  std::vector<float> train_labels, valid_labels;
-  std::vector<float> scratch(3 * static_cast<size_t>(net.image_size()) * net.image_size());
-  Record record;
-  while (true) {
-    ASSIGN_OR_RETURN(bool got, reader->Next(&record));
-    if (!got) break;
-    const auto where = [&] {
-      return absl::StrCat(reader->Position(), ": record '", record.id(), "'");
-    };
-    if (!record.has_image() || record.image().data().empty()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          where(), record.features_size() > 0
-                       ? " holds features but earlier records are images: give either feature "
-                         "shards from `embed` or image shards, not a mix"
-                       : " has no image"));
-    }
-    if (record.split() != TRAIN && record.split() != VALID) continue;
-    if (record.label() == LABEL_UNSPECIFIED) {
-      return absl::FailedPreconditionError(absl::StrCat(where(), " has no label"));
-    }
-    const absl::Status decoded =
-        PreprocessImage(record, net.image_size(), net.mean(), net.std(), scratch.data());
-    if (!decoded.ok()) {
-      return absl::Status(decoded.code(), absl::StrCat(where(), ": ", decoded.message()));
-    }
-    // Only the image and label are needed: masks and provenance would waste memory.
-    record.clear_masks();
-    record.clear_provenance();
-    const float label = record.label() == MALIGNANT ? 1.0f : 0.0f;
-    ImageSplit& split = record.split() == TRAIN ? train : valid;
-    (record.split() == TRAIN ? train_labels : valid_labels).push_back(label);
-    split.records.push_back(std::move(record));
-    record = Record();
-  }
-  train.labels = torch::tensor(train_labels, torch::kFloat32);
-  valid.labels = torch::tensor(valid_labels, torch::kFloat32);
-  return std::make_pair(std::move(train), std::move(valid));
-}
-
 // Features [rows, D] of `rows` (int64 on the CPU) of `split`. The images were checked when
 // loaded, so a failure here is internal (thrown, caught around the training loop).
-torch::Tensor EmbedRows(train::FrozenBackbone& net, const ImageSplit& split,
+torch::Tensor EmbedRows(train::FrozenBackbone& net, const train::ImageSet& split,
                         const torch::Tensor& rows) {
   const auto index = rows.accessor<int64_t, 1>();
   std::vector<const Record*> batch;
@@ -87,7 +35,7 @@ torch::Tensor EmbedRows(train::FrozenBackbone& net, const ImageSplit& split,
 }
 
 // Features of the whole split in input order, `batch_size` images per forward pass.
-torch::Tensor EmbedAll(train::FrozenBackbone& net, const ImageSplit& split, int batch_size) {
+torch::Tensor EmbedAll(train::FrozenBackbone& net, const train::ImageSet& split, int batch_size) {
   const auto n = static_cast<int64_t>(split.records.size());
   std::vector<torch::Tensor> parts;
   for (int64_t begin = 0; begin < n; begin += batch_size) {
@@ -124,13 +72,13 @@ void SetBackbone(const std::vector<std::pair<std::string, std::string>>& paramet
 absl::Status Finish(const Options& options, const std::string& source,
                     const std::vector<std::pair<std::string, std::string>>& backbone,
                     const train::TrainResult& result) {
-  train::RunConfig config =
-      train::TrainedRunConfig(options.run_name, "tl_train", options.head, options.training, result);
+  train::RunConfig config = train::TrainedRunConfig(options.run.run_name, "tl_train", options.head,
+                                                    options.run.training, result);
   config.features_source = source;
   SetBackbone(backbone, &config);
   RETURN_IF_ERROR(
-      train::WriteRunConfig(train::RunFile(options.output, train::kRunConfigFile), config));
-  train::PrintRunSummary(options.run_name, result, options.output);
+      train::WriteRunConfig(train::RunFile(options.run.output, train::kRunConfigFile), config));
+  train::PrintRunSummary(options.run.run_name, result, options.run.output);
   return absl::OkStatus();
 }
 
@@ -143,25 +91,25 @@ absl::Status RunOnFeatures(Options options) {
         "--model, --weights, --image_size, --layer, --mean and --std are for image records; "
         "these records hold features (embed already ran the backbone)");
   }
-  ASSIGN_OR_RETURN(train::FeatureSet all, train::LoadFeatureSet(options.inputs));
+  ASSIGN_OR_RETURN(train::FeatureSet all, train::LoadFeatureSet(options.run.inputs));
   const train::FeatureSet train_set = all.Select(TRAIN);
   const train::FeatureSet valid_set = all.Select(VALID);
-  if (options.run_name.empty()) {
+  if (options.run.run_name.empty()) {
     const std::string model =
         absl::StartsWith(all.source, "embed: ") ? all.source.substr(7) : "features";
-    options.run_name = absl::StrCat(model, "-TL");
+    options.run.run_name = absl::StrCat(model, "-TL");
   }
   options.head.in_features = all.width();
-  options.training.run_dir = options.output;
+  options.run.training.run_dir = options.run.output;
   std::fprintf(stderr, "%s: %s, %lld train and %lld valid records, head %s\n",
-               cli::ToolName().c_str(), options.run_name.c_str(),
+               cli::ToolName().c_str(), options.run.run_name.c_str(),
                static_cast<long long>(train_set.size()), static_cast<long long>(valid_set.size()),
                options.head.ToString().c_str());
 
-  torch::manual_seed(options.training.seed);
+  torch::manual_seed(options.run.training.seed);
   train::Head head(options.head);
   ASSIGN_OR_RETURN(train::TrainResult result,
-                   train::TrainHead(head, train_set, valid_set, options.training));
+                   train::TrainHead(head, train_set, valid_set, options.run.training));
   return Finish(options, all.source, all.embed_parameters, result);
 }
 
@@ -178,28 +126,25 @@ absl::Status RunOnImages(Options options) {
   spec.layer = options.layer;
   spec.mean = options.mean;
   spec.std = options.std;
-  spec.device = options.training.device;
-  spec.precision = options.precision;
+  spec.device = options.run.training.device;
+  spec.precision = options.run.precision;
   // Before the head: Create reseeds LibTorch's generator (the random backbone of --weights
   // none is embed's), and the head must start from the seed as on the feature path.
   ASSIGN_OR_RETURN(std::unique_ptr<train::FrozenBackbone> net, train::FrozenBackbone::Create(spec));
-  ASSIGN_OR_RETURN(auto splits, LoadImageSplits(options.inputs, *net));
-  const ImageSplit& train_split = splits.first;
-  const ImageSplit& valid_split = splits.second;
-  RETURN_IF_ERROR(train::CheckLabels(train_split.labels, "training"));
-  if (valid_split.records.empty()) {
-    return absl::FailedPreconditionError(
-        "the validation set is empty: early stopping needs VALID records");
-  }
-  RETURN_IF_ERROR(train::CheckLabels(valid_split.labels, "validation"));
-  if (options.run_name.empty()) options.run_name = absl::StrCat(net->info().name, "-TL");
+  ASSIGN_OR_RETURN(
+      const train::TrainAndValidImages splits,
+      train::LoadTrainAndValidImages(
+          options.run.inputs, {.size = net->image_size(), .mean = net->mean(), .std = net->std()}));
+  const train::ImageSet& train_split = splits.train;
+  const train::ImageSet& valid_split = splits.valid;
+  if (options.run.run_name.empty()) options.run.run_name = absl::StrCat(net->info().name, "-TL");
   options.head.in_features = net->width();
-  options.training.run_dir = options.output;
-  const train::TrainOptions& t = options.training;
+  options.run.training.run_dir = options.run.output;
+  const train::TrainOptions& t = options.run.training;
   std::fprintf(stderr,
                "%s: %s, %zu train and %zu valid images; frozen %s at %d px run on every image "
                "every epoch; head %s\n",
-               cli::ToolName().c_str(), options.run_name.c_str(), train_split.records.size(),
+               cli::ToolName().c_str(), options.run.run_name.c_str(), train_split.records.size(),
                valid_split.records.size(), net->info().name.c_str(), net->image_size(),
                options.head.ToString().c_str());
 
@@ -236,8 +181,8 @@ absl::Status RunOnImages(Options options) {
 }  // namespace
 
 absl::Status Run(Options options) {
-  models::SetComputeThreads(options.threads);
-  ASSIGN_OR_RETURN(train::InputKind kind, train::DetectInputKind(options.inputs));
+  models::SetComputeThreads(options.run.threads);
+  ASSIGN_OR_RETURN(train::InputKind kind, train::DetectInputKind(options.run.inputs));
   return kind == train::InputKind::kFeatures ? RunOnFeatures(std::move(options))
                                              : RunOnImages(std::move(options));
 }

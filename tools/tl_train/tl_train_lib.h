@@ -5,6 +5,11 @@
 //   run on every image every epoch in inference mode, preprocessed exactly as `embed` does
 //   (lib/train/frozen_backbone.h): the paper's Keras way, slow, kept for checking.
 // Which one is decided by the records (features or an image); mixing them is an error.
+//
+//   Options options;
+//   options.run.inputs = {"out/feats"};
+//   options.run.output = "out/runs/vgg16-TL";
+//   RETURN_IF_ERROR(Run(options));  // best.pt, last.pt, history.csv, run.json
 #ifndef MAMMO_TOOLS_TL_TRAIN_TL_TRAIN_LIB_H_
 #define MAMMO_TOOLS_TL_TRAIN_TL_TRAIN_LIB_H_
 
@@ -15,18 +20,16 @@
 
 #include "absl/status/status.h"
 #include "lib/train/head.h"
-#include "lib/train/precision.h"
-#include "lib/train/trainer.h"
+#include "lib/train/run_request.h"
 
 namespace mammo::tl_train {
 
 struct Options {
-  std::vector<std::string> inputs;  // feature or image shards holding TRAIN and VALID records
-  std::string output;               // the run folder
-  std::string run_name;             // empty: "<model>-TL" from the features' provenance
-  train::HeadOptions head;          // in_features comes from the data
-  train::TrainOptions training;     // run_dir comes from `output`
-  int threads = 0;
+  // Feature or image shards; run_name empty: "<model>-TL" from the features' provenance.
+  // run.precision is the frozen backbone's arithmetic on image records (lib/train/precision.h);
+  // the head trains in float32 whatever it is, so its loss needs no scaling.
+  train::RunRequest run;
+  train::HeadOptions head;  // in_features comes from the data
   // The image path only (an error with feature records): the frozen backbone and its input,
   // with embed's flags and defaults (0 / unset: the model's).
   std::string model;
@@ -35,9 +38,6 @@ struct Options {
   std::string layer;  // a Keras layer whose pooled output is the features
   std::optional<std::array<float, 3>> mean;
   std::optional<std::array<float, 3>> std;
-  // The frozen backbone's arithmetic on image records (lib/train/precision.h); the head
-  // trains in float32 whatever it is, so its loss needs no scaling.
-  train::Precision precision = train::Precision::kFloat32;
 };
 
 absl::Status Run(Options options);

@@ -41,16 +41,16 @@ std::string WriteFeatures(const std::string& name, int train, int valid) {
 
 Options Small(const std::vector<std::string>& inputs, const std::string& run) {
   Options options;
-  options.inputs = inputs;
-  options.output = Temp(run);
+  options.run.inputs = inputs;
+  options.run.output = Temp(run);
   options.head.hidden = {8};
   options.head.dropout = 0.0;
-  options.training.learning_rate = 1e-2;
-  options.training.batch_size = 8;
-  options.training.max_epochs = 20;
-  options.training.patience = 100;
-  options.training.seed = 3;
-  options.threads = 1;
+  options.run.training.learning_rate = 1e-2;
+  options.run.training.batch_size = 8;
+  options.run.training.max_epochs = 20;
+  options.run.training.patience = 100;
+  options.run.training.seed = 3;
+  options.run.threads = 1;
   return options;
 }
 

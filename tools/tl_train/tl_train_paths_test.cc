@@ -58,17 +58,17 @@ std::string WriteRois(const std::string& name) {
 
 Options TrainOptions(const std::vector<std::string>& inputs, const std::string& run) {
   Options options;
-  options.inputs = inputs;
-  options.output = Temp(run);
+  options.run.inputs = inputs;
+  options.run.output = Temp(run);
   options.head.hidden = {16};
   options.head.dropout = 0.2;
   options.head.standardize = true;  // random weights give tiny features
-  options.training.learning_rate = 1e-3;
-  options.training.batch_size = 8;
-  options.training.max_epochs = 6;
-  options.training.patience = 50;
-  options.training.seed = 7;
-  options.threads = 2;
+  options.run.training.learning_rate = 1e-3;
+  options.run.training.batch_size = 8;
+  options.run.training.max_epochs = 6;
+  options.run.training.patience = 50;
+  options.run.training.seed = 7;
+  options.run.threads = 2;
   return options;
 }
 

@@ -1,0 +1,32 @@
+// What a trainer is asked to do, whichever model it trains: which records, which run folder,
+// and how. tl_train and ft_train read it from the same flags (shared_training_flags.h) and
+// keep it as the `run` of their options.
+//
+//   RunRequest run;
+//   run.inputs = {"out/aug_train", "out/aug_valid"};
+//   run.output = "out/runs/vgg16-10-FT";
+//   run.training.max_epochs = 3;
+#ifndef MAMMO_LIB_TRAIN_RUN_REQUEST_H_
+#define MAMMO_LIB_TRAIN_RUN_REQUEST_H_
+
+#include <string>
+#include <vector>
+
+#include "lib/train/precision.h"
+#include "lib/train/trainer.h"
+
+namespace mammo::train {
+
+struct RunRequest {
+  std::vector<std::string> inputs;  // record shards holding the TRAIN and VALID splits
+  std::string output;               // the run folder
+  std::string run_name;             // empty: the tool's, as the paper names runs
+  TrainOptions training;            // its run_dir is set from `output`
+  int threads = 0;                  // 0: all cores
+  // The model's arithmetic (precision.h); heads, loss, weights and optimizer state stay float32.
+  Precision precision = Precision::kFloat32;
+};
+
+}  // namespace mammo::train
+
+#endif  // MAMMO_LIB_TRAIN_RUN_REQUEST_H_

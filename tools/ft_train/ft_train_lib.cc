@@ -1,0 +1,243 @@
+#include "tools/ft_train/ft_train_lib.h"
+
+#include <chrono>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "lib/cli/cli.h"
+#include "lib/models/compute_threads.h"
+#include "lib/models/model_info.h"
+#include "lib/status/status_macros.h"
+#include "lib/train/autocast.h"
+#include "lib/train/image_set.h"
+#include "lib/train/run_config.h"
+#include "lib/train/run_folder.h"
+
+namespace mammo::ft_train {
+namespace {
+
+// (loss, accuracy) of the model in inference mode, as Evaluate computes them for a head, in
+// MapRowBatches' batches, so that they (and the checkpoint chosen by them) do not depend on
+// the thread count. With `cached` (the set's prefix outputs, PrefixOutputs) only the suffix
+// runs.
+std::pair<double, double> EvaluateImages(train::FineTuneModelImpl& model,
+                                         const train::ImageSet& set, const train::Preprocessing& p,
+                                         int batch_size, torch::Device device, bool autocast,
+                                         const torch::Tensor& cached = {}) {
+  model.eval();
+  const torch::Tensor all =
+      train::MapRowBatches(
+          set.labels.numel(), batch_size, device, autocast,
+          [&](const torch::Tensor& rows) {
+            return cached.defined() ? model.Suffix(cached.index_select(0, rows).to(device))
+                                    : model.forward(train::DecodeBatch(set, rows, p).to(device));
+          })
+          .to(torch::kFloat32);
+  const double loss = torch::binary_cross_entropy_with_logits(all, set.labels).item<double>();
+  const double accuracy =
+      (all.gt(0).to(torch::kFloat32) == set.labels).to(torch::kFloat64).mean().item<double>();
+  return {loss, accuracy};
+}
+
+// The frozen prefix's output for every image of `set`, [N, C, H, W] on the CPU (bfloat16 under
+// bfloat16 autocast), in MapRowBatches' batches as EvaluateImages runs them.
+torch::Tensor PrefixOutputs(train::FineTuneModelImpl& model, const train::ImageSet& set,
+                            const train::Preprocessing& p, int batch_size, torch::Device device,
+                            bool autocast) {
+  return train::MapRowBatches(set.labels.numel(), batch_size, device, autocast,
+                              [&](const torch::Tensor& rows) {
+                                return model.Prefix(train::DecodeBatch(set, rows, p).to(device));
+                              });
+}
+
+struct PrefixCache {
+  torch::Tensor train, valid;  // undefined: not cached
+};
+
+// PrefixOutputs of both sets when they fit in `budget_mib` (sized from one image first), and
+// says on stderr what it did; an empty cache otherwise.
+PrefixCache BuildPrefixCache(train::FineTuneModelImpl& model, const train::ImageSet& train_set,
+                             const train::ImageSet& valid_set, const train::Preprocessing& p,
+                             int batch_size, torch::Device device, bool autocast,
+                             int64_t budget_mib) {
+  if (budget_mib <= 0 || !model.HasFrozenPrefix()) return {};
+  torch::Tensor one;
+  {
+    train::Autocast scope(device.type(), autocast);
+    one =
+        model.Prefix(train::DecodeBatch(train_set, torch::zeros({1}, torch::kInt64), p).to(device));
+  }
+  const double image_mib = static_cast<double>(one.numel() * one.element_size()) / (1 << 20);
+  const double needed_mib =
+      image_mib * static_cast<double>(train_set.records.size() + valid_set.records.size());
+  if (needed_mib > static_cast<double>(budget_mib)) {
+    std::fprintf(stderr,
+                 "%s: frozen prefix not cached: it needs %.0f MiB, --cache_budget is %lld MiB\n",
+                 cli::ToolName().c_str(), needed_mib, static_cast<long long>(budget_mib));
+    return {};
+  }
+  const auto start = std::chrono::steady_clock::now();
+  PrefixCache cache{PrefixOutputs(model, train_set, p, batch_size, device, autocast),
+                    PrefixOutputs(model, valid_set, p, batch_size, device, autocast)};
+  std::fprintf(stderr, "%s: frozen prefix cached: %zu images, %.0f MiB, %.1f s\n",
+               cli::ToolName().c_str(), train_set.records.size() + valid_set.records.size(),
+               needed_mib,
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  return cache;
+}
+
+// LibTorch lacks some bfloat16 kernels on the CPU (1.13: ReLU6's backward, which MobileNetV2
+// needs): one image through the model and back, in inference mode so that no BatchNorm
+// statistic moves, finds out before the first epoch instead of failing inside it.
+absl::Status CheckBfloat16Training(train::FineTuneModelImpl& model, int size) {
+  model.eval();
+  try {
+    train::Autocast autocast(c10::DeviceType::CPU, true);
+    model.forward(torch::zeros({1, 3, size, size})).sum().backward();
+  } catch (const c10::Error& e) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "--precision bf16: this LibTorch cannot train ", model.spec().model,
+        " in bfloat16 on the CPU (", e.what_without_backtrace(), "); use --precision fp32"));
+  }
+  for (torch::Tensor& p : model.parameters()) {
+    if (p.grad().defined()) p.mutable_grad() = torch::Tensor();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateOptions(const Options& options) {
+  if (options.image_size < 0) {
+    return absl::InvalidArgumentError("--image_size must be at least 0 (0: the model's)");
+  }
+  if (options.cache_budget_mib < 0) {
+    return absl::InvalidArgumentError("--cache_budget must be at least 0 (0: no cache)");
+  }
+  if (options.spec.weights.empty()) {
+    return absl::InvalidArgumentError("--weights is required (a safetensors file, or none)");
+  }
+  return absl::OkStatus();
+}
+
+// --init_head: the weights of a tl_train run's head, which must have this run's shape.
+absl::Status LoadInitialHead(const std::string& run_dir, const train::RunConfig& run,
+                             train::FineTuneModelImpl& model) {
+  const train::HeadOptions& wanted = model.head()->options();
+  if (run.head.in_features != wanted.in_features || run.head.hidden != wanted.hidden) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        run_dir, ": its head is ", run.head.ToString(), ", this run's ", wanted.ToString(),
+        "; set --hidden to match (and --layer) or leave out --init_head"));
+  }
+  return train::LoadModelWeights(train::RunFile(run_dir, train::kBestCheckpointFile),
+                                 *model.head());
+}
+
+// run.json: the training run, and the backbone and input side predict rebuilds it from.
+absl::Status WriteFineTuneRunConfig(const Options& options, train::FineTuneModelImpl& model,
+                                    const train::Preprocessing& p,
+                                    const train::TrainResult& result) {
+  const train::FineTuneSpec& spec = options.spec;
+  train::RunConfig config = train::TrainedRunConfig(
+      options.run.run_name, "ft_train", model.head()->options(), options.run.training, result);
+  config.features_source = absl::StrCat("ft_train: ", spec.model, " gamma ", spec.gamma,
+                                        spec.layer.empty() ? "" : " to layer " + spec.layer, " at ",
+                                        p.size, " px, weights ", spec.weights);
+  config.model = spec.model;
+  config.gamma = spec.gamma;
+  config.image_size = p.size;
+  config.layer = spec.layer;
+  config.variant = models::VariantName(*model.spec().variant);
+  config.weights = spec.weights;
+  config.mean = absl::StrJoin(p.mean, ",");
+  config.std = absl::StrJoin(p.std, ",");
+  if (options.run.precision != train::Precision::kFloat32) {
+    config.precision = std::string(train::PrecisionName(options.run.precision));
+  }
+  return train::WriteRunConfig(train::RunFile(options.run.output, train::kRunConfigFile), config);
+}
+
+}  // namespace
+
+absl::Status Run(Options options) {
+  models::SetComputeThreads(options.run.threads);
+  ASSIGN_OR_RETURN(const models::ModelInfo* info, models::RequireModel(options.spec.model));
+  options.spec.model = info->name;  // an alias such as the paper's "resnet-50" becomes resnet50
+  RETURN_IF_ERROR(ValidateOptions(options));
+  std::optional<train::RunConfig> init_head;
+  if (!options.init_head.empty()) {
+    ASSIGN_OR_RETURN(
+        init_head, train::ReadRunConfig(train::RunFile(options.init_head, train::kRunConfigFile)));
+    // The head's standardisation statistics travel with its weights.
+    options.spec.head.standardize = init_head->head.standardize;
+  }
+  torch::manual_seed(options.run.training.seed);
+  ASSIGN_OR_RETURN(train::FineTuneModel model, train::FineTuneModel::Create(options.spec));
+  if (init_head.has_value()) {
+    RETURN_IF_ERROR(LoadInitialHead(options.init_head, *init_head, *model));
+  }
+  train::Preprocessing p;
+  p.size = options.image_size > 0 ? options.image_size : info->input_size;
+  p.mean = model->convention().mean.value_or(info->mean);
+  p.std = model->convention().std.value_or(info->std);
+  ASSIGN_OR_RETURN(const train::TrainAndValidImages sets,
+                   train::LoadTrainAndValidImages(options.run.inputs, p));
+  const train::ImageSet& train_set = sets.train;
+  const train::ImageSet& valid_set = sets.valid;
+  if (options.run.run_name.empty()) {
+    options.run.run_name = absl::StrCat(options.spec.model, "-", options.spec.gamma, "-FT");
+  }
+
+  const train::TrainOptions& t = options.run.training;
+  RETURN_IF_ERROR(train::CheckPrecisionDevice(options.run.precision, !t.device.is_cpu()));
+  const bool bfloat16 = options.run.precision == train::Precision::kBFloat16;
+  // The 16-bit autocast of each device: float16 with loss scaling on CUDA, bfloat16 on the CPU.
+  const bool autocast = options.run.precision != train::Precision::kFloat32;
+  model->to(t.device);
+  if (bfloat16) {
+    model->UseChannelsLast();
+    RETURN_IF_ERROR(CheckBfloat16Training(*model, p.size));
+  }
+  std::fprintf(stderr,
+               "%s: %s, %zu train and %zu valid images at %d px, %zu of %zu weight "
+               "tensors frozen, head %s\n",
+               cli::ToolName().c_str(), options.run.run_name.c_str(), train_set.records.size(),
+               valid_set.records.size(), p.size, model->FrozenParameterNames().size(),
+               model->parameters().size(), model->head()->options().ToString().c_str());
+
+  train::TrainTask task;
+  task.model = model.ptr().get();
+  task.parameters = model->TrainableParameters();
+  task.train_labels = train_set.labels;
+  const PrefixCache cache = BuildPrefixCache(*model, train_set, valid_set, p, t.batch_size,
+                                             t.device, autocast, options.cache_budget_mib);
+  task.train_logits = [&](const torch::Tensor& rows) {
+    // Mixed precision: 16-bit activations under autocast; TrainLoop takes the loss in
+    // float32 (and scales it for CUDA's float16).
+    train::Autocast scope(t.device.type(), autocast);
+    if (cache.train.defined()) return model->Suffix(cache.train.index_select(0, rows).to(t.device));
+    return model->forward(train::DecodeBatch(train_set, rows, p).to(t.device));
+  };
+  task.evaluate = [&] {
+    return EvaluateImages(*model, valid_set, p, t.batch_size, t.device, autocast, cache.valid);
+  };
+  train::TrainOptions training = t;
+  training.run_dir = options.run.output;
+  // float16 gradients underflow without it; bfloat16 has float32's exponent range.
+  training.scale_loss = options.run.precision == train::Precision::kFloat16;
+  absl::StatusOr<train::TrainResult> result;
+  try {
+    result = train::TrainLoop(task, training);
+  } catch (const c10::Error& e) {
+    return absl::InternalError(std::string(e.what_without_backtrace()).substr(0, 300));
+  }
+  RETURN_IF_ERROR(result.status());
+
+  RETURN_IF_ERROR(WriteFineTuneRunConfig(options, *model, p, *result));
+  train::PrintRunSummary(options.run.run_name, *result, options.run.output);
+  return absl::OkStatus();
+}
+
+}  // namespace mammo::ft_train

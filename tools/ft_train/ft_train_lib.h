@@ -1,0 +1,47 @@
+// ft_train's library: the paper's fine tuning of a backbone and its head on ROI images, from
+// the records to the run folder. The model is lib/train/finetune.h's FineTuneModel; the
+// epochs, early stopping and checkpoints are lib/train/trainer.h's TrainLoop.
+//
+//   Options options;
+//   options.run.inputs = {"out/aug_train", "out/aug_valid"};
+//   options.run.output = "out/runs/vgg16-10-FT";
+//   options.spec.model = "vgg16";
+//   options.spec.weights = "vgg16.safetensors";
+//   options.spec.gamma = 10;
+//   RETURN_IF_ERROR(Run(options));  // best.pt, last.pt, history.csv, run.json
+#ifndef MAMMO_TOOLS_FT_TRAIN_FT_TRAIN_LIB_H_
+#define MAMMO_TOOLS_FT_TRAIN_FT_TRAIN_LIB_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "lib/train/finetune.h"
+#include "lib/train/run_request.h"
+
+namespace mammo::ft_train {
+
+struct Options {
+  // IMAGE records; run_name empty: "<model>-<gamma>-FT". run.precision kBFloat16 (CPU only)
+  // and kFloat16 (CUDA only) run the model's forward (and so its backward) under autocast;
+  // float16's gradients get a dynamic loss scale (LossScaler), bfloat16 has float32's exponent
+  // range and needs none. Recorded in run.json; predict runs the model so too (CpuPrecisionFor:
+  // an fp16 run in float32).
+  train::RunRequest run;
+  train::FineTuneSpec spec;
+  std::string init_head;  // a tl_train run folder whose best.pt starts the head
+  int image_size = 0;     // 0: the model's default (224 for VGG and ResNet)
+  // The frozen prefix's outputs of every TRAIN and VALID image, computed once and kept in
+  // memory when they fit in this many MiB (0: never): each epoch then runs the trainable
+  // suffix only, on no decoded images. Otherwise images are decoded and the prefix run for
+  // every batch of every epoch.
+  int64_t cache_budget_mib = 4096;
+};
+
+// Reads the records (images kept encoded, decoded a batch at a time: lib/train/image_set.h),
+// trains, and writes run.json.
+absl::Status Run(Options options);
+
+}  // namespace mammo::ft_train
+
+#endif  // MAMMO_TOOLS_FT_TRAIN_FT_TRAIN_LIB_H_
