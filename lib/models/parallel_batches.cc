@@ -2,10 +2,8 @@
 
 #include <ATen/Parallel.h>
 
-#include <atomic>
-#include <thread>
-
 #include "lib/models/compute_threads.h"
+#include "lib/parallel/ordered_map.h"
 
 namespace mammo::models {
 
@@ -14,19 +12,27 @@ std::vector<absl::StatusOr<torch::Tensor>> RunBatchesInParallel(
   std::vector<absl::StatusOr<torch::Tensor>> results(count, absl::UnknownError("not run"));
   const int previous_threads = at::get_num_threads();
   SetComputeThreads(1);
-  std::atomic<size_t> next{0};
-  const auto work = [&] {
-    for (size_t i = next++; i < count; i = next++) results[i] = run(i);
-  };
-  std::vector<std::thread> helpers;
-  for (size_t t = 1; t < std::min<size_t>(count, threads < 1 ? 1 : threads); ++t) {
-    helpers.emplace_back([&work] {
-      at::init_num_threads();  // a new thread's OpenMP team size is the machine's, not 1
-      work();
-    });
+  // Every batch may be in flight at once: the results are all kept anyway.
+  const absl::Status first_error = OrderedMapIndices<torch::Tensor>(
+      {.threads = threads, .window = count}, count,
+      [&](size_t i) {
+        // A new thread's OpenMP team size is the machine's, not the 1 set above.
+        at::init_num_threads();
+        return run(i);
+      },
+      [&](size_t i, torch::Tensor result) {
+        results[i] = std::move(result);
+        return absl::OkStatus();
+      });
+  // The batches after a failed one were not run; the first one not ok is the failure.
+  if (!first_error.ok()) {
+    for (absl::StatusOr<torch::Tensor>& result : results) {
+      if (!result.ok()) {
+        result = first_error;
+        break;
+      }
+    }
   }
-  work();
-  for (std::thread& helper : helpers) helper.join();
   SetComputeThreads(previous_threads);
   return results;
 }

@@ -20,11 +20,12 @@
 
 namespace mammo::models {
 
-// Runs run(0) ... run(count - 1) on up to `threads` threads (the caller's among them) and
-// returns the results by index. LibTorch's and OpenBLAS's thread counts are 1 while they run
-// (SetComputeThreads) and are set back to LibTorch's previous count afterwards. `run` is
-// called from other threads: thread-local state such as NoGradGuard or InferenceMode must be
-// set inside it.
+// Runs run(0) ... run(count - 1) on `threads` worker threads (lib/parallel/ordered_map.h; on
+// the caller's thread when threads <= 1) and returns the results by index. LibTorch's and
+// OpenBLAS's thread counts are 1 while they run (SetComputeThreads) and are set back to
+// LibTorch's previous count afterwards. `run` is called from other threads: thread-local state
+// such as NoGradGuard or InferenceMode must be set inside it. When run(k) fails, the batches
+// after k are not started: the first result that is not ok is the failure.
 std::vector<absl::StatusOr<torch::Tensor>> RunBatchesInParallel(
     size_t count, int threads, const std::function<absl::StatusOr<torch::Tensor>(size_t)>& run);
 
