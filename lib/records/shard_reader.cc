@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <tuple>
+
 #include "absl/strings/str_cat.h"
 #include "lib/records/manifest.h"
 #include "lib/status/status_macros.h"
@@ -30,6 +32,7 @@ absl::StatusOr<std::unique_ptr<ShardReader>> ShardReader::Open(
 
 std::optional<uint64_t> ShardReader::ExpectedRecords() const {
   if (!all_have_manifests_) return std::nullopt;
+  if (task_end_ != UINT64_MAX) return task_end_ - task_begin_;
   uint64_t total = 0;
   for (const ShardManifest& m : manifests_) total += m.total_records();
   return total;
@@ -101,7 +104,32 @@ absl::Status ShardReader::OpenNextSource() {
   return absl::OkStatus();
 }
 
+absl::Status ShardReader::SelectTask(const Task& task) {
+  if (task.count == 1) return absl::OkStatus();
+  const std::optional<uint64_t> total = ExpectedRecords();
+  if (!total.has_value()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("--task ", task.ToString(),
+                     ": every input must be a shard set with a manifest (not stdin or a bare "
+                     "file), so that each task knows its slice of the records"));
+  }
+  std::tie(task_begin_, task_end_) = task.Slice(*total);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<bool> ShardReader::NextPayload(std::string* payload) {
+  while (payloads_read_ < task_begin_) {
+    ASSIGN_OR_RETURN(bool got, ReadPayload(payload));
+    if (!got) return false;
+    ++payloads_read_;
+  }
+  if (payloads_read_ >= task_end_) return false;
+  ASSIGN_OR_RETURN(bool got, ReadPayload(payload));
+  if (got) ++payloads_read_;
+  return got;
+}
+
+absl::StatusOr<bool> ShardReader::ReadPayload(std::string* payload) {
   while (true) {
     // Round-robin over the current source's streams, skipping exhausted ones.
     for (size_t tried = 0; tried < streams_.size(); ++tried) {

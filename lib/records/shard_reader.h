@@ -15,6 +15,7 @@
 #ifndef MAMMO_LIB_RECORDS_SHARD_READER_H_
 #define MAMMO_LIB_RECORDS_SHARD_READER_H_
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,6 +28,7 @@
 #include "lib/io/byte_io.h"
 #include "lib/records/record_io.h"
 #include "lib/records/shard_spec.h"
+#include "lib/records/task.h"
 
 namespace mammo {
 
@@ -43,8 +45,14 @@ class ShardReader {
   std::string Position() const;
   // Manifests of the shard sets among the inputs, in input order.
   const std::vector<ShardManifest>& manifests() const { return manifests_; }
-  // Sum of the manifests' total_records, or nullopt when some input has no manifest.
+  // Sum of the manifests' total_records (of the task's slice after SelectTask), or nullopt
+  // when some input has no manifest.
   std::optional<uint64_t> ExpectedRecords() const;
+  // From now on Next returns only the task's slice of the records (Task::Slice of
+  // ExpectedRecords), the records before it read and checked but skipped. Call before the first
+  // Next. FailedPrecondition when an input has no manifest (stdin, a bare file): the slice
+  // needs the total.
+  absl::Status SelectTask(const Task& task);
 
  private:
   struct Stream {
@@ -61,6 +69,8 @@ class ShardReader {
   // Checks the manifest against the files on disk; fills in set->num_shards if 0.
   static absl::Status CheckShardSet(const ShardManifest& manifest, ShardSetSpec* set);
   absl::Status OpenShardSet(const InputSource& source, const ShardManifest& manifest);
+  // The next payload of all the inputs, whatever the task.
+  absl::StatusOr<bool> ReadPayload(std::string* payload);
 
   std::vector<InputSource> sources_;
   size_t next_source_ = 0;
@@ -71,6 +81,10 @@ class ShardReader {
   size_t turn_ = 0;              // the stream whose turn it is (round-robin)
   size_t last_stream_ = 0;       // the stream of the last record returned
   std::string payload_;
+  uint64_t payloads_read_ = 0;
+  // The task's slice [begin, end) of the payloads (SelectTask); all of them by default.
+  uint64_t task_begin_ = 0;
+  uint64_t task_end_ = UINT64_MAX;
 };
 
 }  // namespace mammo

@@ -35,7 +35,8 @@ absl::Status RemoveEarlierSet(const ShardSetSpec& set) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ShardWriter>> ShardWriter::Open(const std::string& spec,
-                                                               const StageInfo& stage) {
+                                                               const StageInfo& stage,
+                                                               const Task& task) {
   std::unique_ptr<ShardWriter> writer(new ShardWriter());
   writer->spec_ = spec;
   ShardManifest& manifest = writer->manifest_;
@@ -49,6 +50,17 @@ absl::StatusOr<std::unique_ptr<ShardWriter>> ShardWriter::Open(const std::string
     Parameter* p = manifest.add_parameters();
     p->set_name(name);
     p->set_value(value);
+  }
+  if (task.count > 1) {
+    if (spec == kStdioName) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--task ", task.ToString(),
+                       ": a task writes a part for `shardcat merge`, not to stdout: give "
+                       "--output a shard set such as out/rois.part",
+                       task.index, "@1"));
+    }
+    manifest.mutable_task()->set_index(task.index);
+    manifest.mutable_task()->set_count(task.count);
   }
 
   if (spec == kStdioName) {

@@ -11,6 +11,8 @@
 // rerun killed halfway leaves a set that readers refuse. Shards are written under temporary
 // names and renamed by Close, which writes the manifest last. Destroying the writer without
 // Close removes the temporary files. "-" writes framed records to stdout (no manifest).
+// A task of an array job (task.h) writes a part, its manifest saying which task it is, for
+// `shardcat merge`.
 #ifndef MAMMO_LIB_RECORDS_SHARD_WRITER_H_
 #define MAMMO_LIB_RECORDS_SHARD_WRITER_H_
 
@@ -27,6 +29,7 @@
 #include "lib/records/manifest.h"
 #include "lib/records/record_io.h"
 #include "lib/records/shard_spec.h"
+#include "lib/records/task.h"
 
 namespace mammo {
 
@@ -41,7 +44,8 @@ struct StageInfo {
 class ShardWriter {
  public:
   static absl::StatusOr<std::unique_ptr<ShardWriter>> Open(const std::string& spec,
-                                                           const StageInfo& stage);
+                                                           const StageInfo& stage,
+                                                           const Task& task = {});
   ~ShardWriter() = default;
 
   absl::Status Write(const Record& record);
