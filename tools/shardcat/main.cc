@@ -6,6 +6,7 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "lib/cli/cli.h"
+#include "tools/shardcat/merge.h"
 #include "tools/shardcat/shardcat_lib.h"
 
 ABSL_FLAG(bool, count, false, "Print the number of records and nothing else.");
@@ -27,6 +28,7 @@ namespace {
 
 constexpr char kUsage[] = R"(Usage: shardcat [OPTION]... SPEC...
        shardcat pack --label benign|malignant --output SPEC [OPTION]... IMAGE...
+       shardcat merge OUTPUT PART...
 
 Prints records as JSON lines (one object per record, every field; image and mask
 bytes as size and sha256), or counts, checks or extracts them.
@@ -37,13 +39,18 @@ DIR/PREFIX.manifest.json exists, a shard file, a quoted glob, or - for stdin.
 'pack' turns PNG, JPEG or TIFF files (for example the Kaggle JPEG export of
 CBIS-DDSM) into records: id = file name without extension.
 
+'merge' joins the parts that the tasks of an array job wrote (a record stage's
+--task INDEX/COUNT) into OUTPUT, the set one process would have written, byte
+for byte; it refuses, writing nothing, when a part is missing or incomplete.
+
 Examples:
   shardcat out/rois@8 | head -n 2        first two records as JSON
   shardcat --stats out/rois              counts per label, split and patient
   shardcat --verify out/rois@8           exit 2 if any shard is damaged
   shardcat --extract /tmp/rois out/rois  the images as PNG files
   shardcat pack --label malignant --patient P_00001 a.png b.jpg --output - \
-    | shardcat --count -)";
+    | shardcat --count -
+  shardcat merge out/rois@8 out/rois.part0@1 out/rois.part1@1)";
 
 }  // namespace
 
@@ -72,6 +79,11 @@ int main(int argc, char** argv) {
     options.grey = absl::GetFlag(FLAGS_grey);
     options.output = absl::GetFlag(FLAGS_output);
     return mammo::cli::Finish(sc::Pack(args, options));
+  }
+  if (!args.empty() && args[0] == "merge") {
+    if (args.size() < 3) return mammo::cli::UsageError("merge: give OUTPUT and the PARTs");
+    return mammo::cli::Finish(
+        sc::Merge(args[1], std::vector<std::string>(args.begin() + 2, args.end())));
   }
   if (pack_flags_given) {
     return mammo::cli::UsageError(

@@ -1,0 +1,109 @@
+#include "tools/shardcat/merge.h"
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "lib/records/shard_reader.h"
+#include "lib/records/shard_writer.h"
+#include "lib/testing/files.h"
+
+namespace mammo::shardcat {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr int kRecords = 23;
+
+Record Numbered(int i) {
+  Record record;
+  record.set_id(absl::StrCat("r", i));
+  record.set_patient_id(absl::StrCat("P_", i % 5));
+  record.set_label(i % 3 ? BENIGN : MALIGNANT);
+  record.set_split(i % 4 ? TRAIN : VALID);
+  record.mutable_image()->set_data(std::string(i, 'x'));
+  return record;
+}
+
+StageInfo Stage(const std::string& size = "320") {
+  return StageInfo{"roicrop", "roicrop", "1.0", {{"size", size}}};
+}
+
+// Task INDEX of COUNT over the kRecords records, as a record stage with --task writes it.
+std::string WritePart(const std::string& name, int index, int count,
+                      const StageInfo& stage = Stage()) {
+  const std::string spec = testing::TempPath(absl::StrCat(name, ".part", index, "@1"));
+  const auto [begin, end] = Task{index, count}.Slice(kRecords);
+  auto writer = ShardWriter::Open(spec, stage, {index, count}).value();
+  for (uint64_t i = begin; i < end; ++i) EXPECT_TRUE(writer->Write(Numbered(i)).ok());
+  EXPECT_TRUE(writer->Close().ok());
+  return spec;
+}
+
+// The shard files and manifest of DIR/PREFIX@3, with the prefix itself taken out of the
+// manifest's file names.
+std::string SetBytes(const std::string& prefix) {
+  std::string bytes;
+  for (int i = 0; i < 3; ++i) {
+    absl::StrAppend(&bytes,
+                    testing::ReadWholeFile(absl::StrCat(prefix, "-0000", i, "-of-00003.rec")), "|");
+  }
+  std::string manifest = testing::ReadWholeFile(prefix + ".manifest.json");
+  const std::string name = prefix.substr(prefix.rfind('/') + 1);
+  for (size_t at; (at = manifest.find(name)) != std::string::npos;)
+    manifest.replace(at, name.size(), "P");
+  return bytes + manifest;
+}
+
+TEST(MergeTest, PartsMergeIntoTheBytesOfOneProcess) {
+  const std::string whole = testing::TempPath("merge_whole");
+  auto writer = ShardWriter::Open(whole + "@3", Stage()).value();
+  for (int i = 0; i < kRecords; ++i) ASSERT_TRUE(writer->Write(Numbered(i)).ok());
+  ASSERT_TRUE(writer->Close().ok());
+  for (int count : {2, 4, 7}) {
+    std::vector<std::string> parts;
+    // Given in reverse: merge orders them by task.
+    for (int index = count - 1; index >= 0; --index) {
+      parts.push_back(WritePart(absl::StrCat("merge", count), index, count));
+    }
+    const std::string merged = testing::TempPath(absl::StrCat("merge_merged", count));
+    const absl::Status status = Merge(merged + "@3", parts);
+    ASSERT_TRUE(status.ok()) << status;
+    EXPECT_EQ(SetBytes(merged), SetBytes(whole)) << count << " tasks";
+  }
+}
+
+TEST(MergeTest, RefusesAnIncompleteOrMismatchedSetOfParts) {
+  const std::string a = WritePart("bad", 0, 3), b = WritePart("bad", 1, 3),
+                    c = WritePart("bad", 2, 3);
+  const std::string out = testing::TempPath("bad_out@1");
+  const auto message = [&](const std::vector<std::string>& parts) {
+    const absl::Status status = Merge(out, parts);
+    EXPECT_FALSE(status.ok());
+    EXPECT_FALSE(testing::PathExists(testing::TempPath("bad_out.manifest.json")));
+    return std::string(status.message());
+  };
+  EXPECT_THAT(message({a, c}), HasSubstr("task(s) 1 of 3 not given"));
+  EXPECT_THAT(message({a, b, b}), HasSubstr("task 1 is given twice"));
+  EXPECT_THAT(message({a, b, WritePart("other", 2, 4)}), HasSubstr("parts of different jobs"));
+  EXPECT_THAT(message({a, b, WritePart("flags", 2, 3, Stage("224"))}), HasSubstr("other flags"));
+  EXPECT_THAT(message({a, b, testing::TempPath("never_written.part2@1")}),
+              HasSubstr("missing or incomplete"));
+  EXPECT_THAT(Merge(a, {a, b, c}).message(), HasSubstr("is the part"));
+
+  // A task killed before its Close left no manifest.
+  ASSERT_EQ(std::remove(testing::TempPath("bad.part1.manifest.json").c_str()), 0);
+  EXPECT_THAT(message({a, b, c}), HasSubstr("part " + b + " is missing or incomplete"));
+
+  // A whole set is not a part.
+  const std::string whole = testing::TempPath("not_a_part@1");
+  auto writer = ShardWriter::Open(whole, Stage()).value();
+  ASSERT_TRUE(writer->Close().ok());
+  EXPECT_THAT(message({a, whole, c}), HasSubstr("not written by a task"));
+}
+
+}  // namespace
+}  // namespace mammo::shardcat
