@@ -40,10 +40,12 @@ absl::Status Embed(const EmbedOptions& options) {
   const size_t batch_size = options.batch > 0 ? options.batch : net->BatchForAllThreads();
   const std::vector<std::pair<std::string, std::string>> parameters = net->Parameters();
   ASSIGN_OR_RETURN(std::unique_ptr<ShardReader> reader, ShardReader::Open(options.inputs));
+  RETURN_IF_ERROR(reader->SelectTask(options.task));
   ASSIGN_OR_RETURN(
       std::unique_ptr<ShardWriter> writer,
-      ShardWriter::Open(options.output, StageInfo{"embed", cli::ToolName(),
-                                                  std::string(cli::kVersion), parameters}));
+      ShardWriter::Open(options.output,
+                        StageInfo{"embed", cli::ToolName(), std::string(cli::kVersion), parameters},
+                        options.task));
   cli::Progress progress("images", reader->ExpectedRecords());
   const auto start = std::chrono::steady_clock::now();
   uint64_t images = 0;

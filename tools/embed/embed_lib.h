@@ -23,6 +23,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "lib/records/task.h"
 #include "lib/train/precision.h"
 
 namespace mammo::embed {
@@ -42,6 +43,10 @@ struct EmbedOptions {
   bool cuda = false;  // run the backbone on the GPU (a CUDA LibTorch is needed)
   // bf16 (CPU) or fp16 (CUDA) autocast (lib/train/frozen_backbone.h); float32 features.
   train::Precision precision = train::Precision::kFloat32;
+  // One task of an array job: only its slice of the records, `output` its part
+  // (lib/records/task.h). A record's features do not depend on the batch it is in, so the
+  // merged parts are the bytes of one process.
+  Task task;
 };
 
 absl::Status Embed(const EmbedOptions& options);

@@ -9,6 +9,7 @@
 #include "lib/cli/cli.h"
 #include "lib/cli/malloc_tuning.h"
 #include "lib/models/model_info.h"
+#include "lib/records/task_flag.h"
 #include "lib/train/precision.h"
 #include "tools/embed/embed_lib.h"
 
@@ -88,6 +89,9 @@ int main(int argc, char** argv) {
       mammo::train::PrecisionFlag(absl::GetFlag(FLAGS_precision), options.cuda);
   if (!precision.ok()) return mammo::cli::UsageError(precision.status().message());
   options.precision = *precision;
+  absl::StatusOr<mammo::Task> task = mammo::TaskFlag();
+  if (!task.ok()) return mammo::cli::UsageError(task.status().message());
+  options.task = *task;
   if (options.model.empty()) return mammo::cli::UsageError("--model is required");
   if (options.inputs.empty()) return mammo::cli::UsageError("--input is required");
   if (options.output.empty()) return mammo::cli::UsageError("--output is required");

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "lib/cli/cli.h"
 #include "lib/cli/malloc_tuning.h"
+#include "lib/records/task_flag.h"
 #include "tools/roicrop/roicrop_lib.h"
 
 ABSL_FLAG(std::string, input, "",
@@ -76,9 +77,12 @@ int main(int argc, char** argv) {
     return mammo::cli::UsageError(valid.message());
   }
 
-  absl::StatusOr<rc::Summary> summary = rc::Run(
-      {absl::GetFlag(FLAGS_input)}, absl::GetFlag(FLAGS_output), options,
-      mammo::cli::ResolveThreads(absl::GetFlag(FLAGS_threads)), absl::GetFlag(FLAGS_rejects));
+  const absl::StatusOr<mammo::Task> task = mammo::TaskFlag();
+  if (!task.ok()) return mammo::cli::UsageError(task.status().message());
+  absl::StatusOr<rc::Summary> summary =
+      rc::Run({absl::GetFlag(FLAGS_input)}, absl::GetFlag(FLAGS_output), options,
+              mammo::cli::ResolveThreads(absl::GetFlag(FLAGS_threads)),
+              absl::GetFlag(FLAGS_rejects), *task);
   if (summary.ok()) std::cerr << rc::FormatSummary(*summary) << "\n";
   return mammo::cli::Finish(summary.status());
 }

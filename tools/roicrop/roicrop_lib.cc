@@ -296,7 +296,8 @@ struct Processed {
 }  // namespace
 
 absl::StatusOr<Summary> Run(const std::vector<std::string>& inputs, const std::string& output,
-                            const Options& options, int threads, const std::string& rejects_path) {
+                            const Options& options, int threads, const std::string& rejects_path,
+                            const Task& task) {
   RETURN_IF_ERROR(ValidateOptions(options));
   if (threads < 1)
     return absl::InvalidArgumentError("--threads must be at least 1 (or 0: all cores)");
@@ -304,6 +305,7 @@ absl::StatusOr<Summary> Run(const std::vector<std::string>& inputs, const std::s
   // across ROIs (otherwise each denoising call would spawn its own pool on the same cores).
   cv::setNumThreads(1);
   ASSIGN_OR_RETURN(std::unique_ptr<ShardReader> reader, ShardReader::Open(inputs));
+  RETURN_IF_ERROR(reader->SelectTask(task));
   std::unique_ptr<ByteWriter> rejects;
   if (!rejects_path.empty()) {
     absl::StatusOr<std::unique_ptr<ByteWriter>> file = ByteWriter::Create(rejects_path);
@@ -315,7 +317,7 @@ absl::StatusOr<Summary> Run(const std::vector<std::string>& inputs, const std::s
     RETURN_IF_ERROR(rejects->Write(kRejectsHeader));
   }
   ASSIGN_OR_RETURN(std::unique_ptr<ShardWriter> writer,
-                   ShardWriter::Open(output, MakeStageInfo(options)));
+                   ShardWriter::Open(output, MakeStageInfo(options), task));
 
   Summary summary;
   cli::Progress progress("records", reader->ExpectedRecords());

@@ -29,6 +29,7 @@
 #include "absl/strings/string_view.h"
 #include "data_formats/record.pb.h"
 #include "lib/records/shard_writer.h"
+#include "lib/records/task.h"
 
 namespace mammo::roicrop {
 
@@ -114,9 +115,11 @@ std::string FormatSummary(const Summary& summary);
 // Reads `inputs`, processes `threads` records at a time (at most 4 * threads read but not yet
 // written) and writes ROIs in input order to `output`: the bytes do not depend on `threads`.
 // When `rejects_path` is not empty, writes "id<TAB>reason<TAB>detail" lines there (with a
-// header line).
+// header line). With a `task` of an array job, only its slice of the input records is
+// processed and `output` is its part (lib/records/task.h), for `shardcat merge`.
 absl::StatusOr<Summary> Run(const std::vector<std::string>& inputs, const std::string& output,
-                            const Options& options, int threads, const std::string& rejects_path);
+                            const Options& options, int threads, const std::string& rejects_path,
+                            const Task& task = {});
 
 }  // namespace mammo::roicrop
 
