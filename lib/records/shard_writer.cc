@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <system_error>
 
 #include "absl/strings/str_cat.h"
 #include "lib/status/status_macros.h"
@@ -70,6 +72,13 @@ absl::StatusOr<std::unique_ptr<ShardWriter>> ShardWriter::Open(const std::string
   } else {
     ASSIGN_OR_RETURN(writer->set_, ParseShardSetSpec(spec));
     writer->spec_ = writer->set_.ToString();
+    // Every stage writes into a folder that may not exist yet, as `make` pipelines expect.
+    const std::filesystem::path folder = std::filesystem::path(writer->set_.prefix).parent_path();
+    std::error_code error;
+    if (!folder.empty() && !std::filesystem::create_directories(folder, error) && error) {
+      return absl::PermissionDeniedError(absl::StrCat(spec, ": cannot create the folder ",
+                                                      folder.string(), ": ", error.message()));
+    }
     RETURN_IF_ERROR(RemoveEarlierSet(writer->set_));
     for (int i = 0; i < writer->set_.num_shards; ++i) {
       ASSIGN_OR_RETURN(std::unique_ptr<ByteWriter> out,

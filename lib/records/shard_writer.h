@@ -7,8 +7,9 @@
 //
 // Record i goes to shard i % N, so reading the set back (ShardReader reads round-robin)
 // gives the records in the order they were written, whatever N is.
-// Open removes the old manifest of the same set (and its old shards, of any count) so that a
-// rerun killed halfway leaves a set that readers refuse. Shards are written under temporary
+// Open creates the set's folder when missing and removes the old manifest of the same set
+// (and its old shards, of any count) so that a rerun killed halfway leaves a set that readers
+// refuse. Shards are written under temporary
 // names and renamed by Close, which writes the manifest last. Destroying the writer without
 // Close removes the temporary files. "-" writes framed records to stdout (no manifest).
 // A task of an array job (task.h) writes a part, its manifest saying which task it is, for

@@ -132,6 +132,20 @@ TEST_F(ShardsTest, ARecFileIsWrittenAsNamedAndReadWithItsManifest) {
   EXPECT_THAT(truncated.message(), HasSubstr("one.rec: incomplete or mismatched shard set"));
 }
 
+TEST_F(ShardsTest, WriterCreatesAMissingFolder) {
+  const std::string spec = testing::TempPath("new_folder/deeper/set@2");
+  auto writer = ShardWriter::Open(spec, StageInfo{"s", "t", "0", {}});
+  ASSERT_TRUE(writer.ok()) << writer.status();
+  ASSERT_TRUE((*writer)->Write(MakeRecord(1)).ok());
+  ASSERT_TRUE((*writer)->Close().ok());
+  EXPECT_TRUE(PathExists(testing::TempPath("new_folder/deeper/set.manifest.json")));
+  // A file where the folder should be: one line naming the spec and the folder.
+  WriteWholeFile(testing::TempPath("a_file"), "x");
+  const auto refused = ShardWriter::Open(testing::TempPath("a_file/set@1"), StageInfo{});
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("cannot create the folder"));
+}
+
 TEST_F(ShardsTest, RoundTripKeepsWriteOrderForAnyShardCount) {
   for (int shards : {1, 3, 8}) {
     const std::string spec = WriteSet(absl::StrCat("set", shards), shards, 20);
