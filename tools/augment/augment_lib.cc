@@ -261,6 +261,9 @@ StageInfo AugmentStage(const Options& options) {
 }  // namespace
 
 absl::StatusOr<Report> Run(const Options& options) {
+  if (options.shards < 1) return absl::InvalidArgumentError("--shards must be at least 1");
+  // Samples run in parallel; OpenCV's own threads inside each warp would only compete with them.
+  cv::setNumThreads(1);
   if ((options.samples > 0) == (options.per_image > 0)) {
     return absl::InvalidArgumentError("give exactly one of --samples and --per_image");
   }
@@ -289,15 +292,21 @@ absl::StatusOr<Report> Run(const Options& options) {
   const char* names[] = {"_train@", "_valid@", "_test@"};
   for (int s = 0; s < 3; ++s) {
     ASSIGN_OR_RETURN(
-        writers[s],
-        ShardWriter::Open(absl::StrCat(options.output, names[s], options.shards), stage));
+        writers[s], ShardWriter::Open(absl::StrCat(options.output, names[s], options.shards), stage,
+                                      options.task));
   }
 
   Report report;
   report.sources = sources.size();
   SideTracker sides;
-  cli::Progress progress("records", n + passthrough.size());
-  for (const auto& [i, set] : passthrough) {
+  // The records in the order they are written: the passed-through ones, then the samples. A
+  // task writes only its slice of them; sample i draws from Rng(seed, i) whoever computes it,
+  // so the parts merge into the bytes of one run.
+  const uint64_t passed = passthrough.size();
+  const auto [begin, end] = options.task.Slice(passed + n);
+  cli::Progress progress("records", end - begin);
+  for (uint64_t k = begin; k < std::min(end, passed); ++k) {
+    const auto& [i, set] = passthrough[k];
     Record record = sources[i].record;
     record.set_split(kSplitOf[set]);
     AppendProvenance(&record, record.id(), {{"augmented", "no"}});
@@ -311,12 +320,16 @@ absl::StatusOr<Report> Run(const Options& options) {
   auto set_of = [&](uint64_t i) {
     return sample_set.empty() ? kTrain : static_cast<SetIndex>(sample_set[i]);
   };
+  const uint64_t first = std::max(begin, passed) - passed;
+  const uint64_t last = std::max(end, passed) - passed;
   RETURN_IF_ERROR(OrderedMapIndices<Record>(
-      {std::max(1, options.threads)}, n,
-      [&](size_t i) { return MakeSample(options, sources, pool, i, kSplitOf[set_of(i)]); },
-      [&](size_t i, Record record) -> absl::Status {
-        RETURN_IF_ERROR(writers[set_of(i)]->Write(record));
-        sides.Add(record, set_of(i));
+      {std::max(1, options.threads)}, last - first,
+      [&](size_t k) {
+        return MakeSample(options, sources, pool, first + k, kSplitOf[set_of(first + k)]);
+      },
+      [&](size_t k, Record record) -> absl::Status {
+        RETURN_IF_ERROR(writers[set_of(first + k)]->Write(record));
+        sides.Add(record, set_of(first + k));
         progress.Add();
         return absl::OkStatus();
       }));

@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "data_formats/record.pb.h"
+#include "lib/records/task.h"
 #include "tools/augment/ops.h"
 
 namespace mammo::augment {
@@ -35,6 +36,10 @@ struct Options {
   uint64_t seed = 1;
   int threads = 1;
   Image::Encoding encoding = Image::PNG;  // of the augmented images (RAW: no compression)
+  // One task of an array job (lib/records/task.h): every task reads all the sources and
+  // writes its slice of the output records (passed-through ones, then samples) as parts of
+  // the three sets, PREFIX_train@N and so on, for `shardcat merge` set by set.
+  Task task;
 };
 
 struct Overlap {

@@ -1,12 +1,12 @@
 // augment: Augmentor-faithful augmentation of ROI records into train/valid/test shard sets.
 #include <iostream>
-#include <opencv2/core.hpp>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "lib/cli/cli.h"
+#include "lib/records/task_flag.h"
 #include "tools/augment/augment_lib.h"
 #include "tools/augment/ops.h"
 
@@ -87,7 +87,6 @@ int main(int argc, char** argv) {
   options.output = absl::GetFlag(FLAGS_output);
   if (options.output.empty()) return mammo::cli::UsageError("--output is required");
   options.shards = absl::GetFlag(FLAGS_shards);
-  if (options.shards < 1) return mammo::cli::UsageError("--shards must be at least 1");
   if (!op_texts.empty()) {  // else the paper's Table 5 pipeline, Options' default
     absl::StatusOr<std::vector<ag::OpSpec>> ops = ag::ParseOps(op_texts);
     if (!ops.ok()) return mammo::cli::UsageError(ops.status().message());
@@ -108,9 +107,9 @@ int main(int argc, char** argv) {
   }
   options.seed = absl::GetFlag(FLAGS_seed);
   options.threads = mammo::cli::ResolveThreads(absl::GetFlag(FLAGS_threads));
-  // augment runs samples in parallel; OpenCV's own threads inside each warp would only
-  // compete with them.
-  cv::setNumThreads(1);
+  absl::StatusOr<mammo::Task> task = mammo::TaskFlag();
+  if (!task.ok()) return mammo::cli::UsageError(task.status().message());
+  options.task = *task;
 
   if (options.protocol == ag::Protocol::kPaper) std::cerr << ag::kPaperProtocolWarning;
   absl::StatusOr<ag::Report> report = ag::Run(options);
