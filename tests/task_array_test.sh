@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Array jobs: roicrop, augment and embed run as 3 tasks (--task INDEX/3, as Slurm's --array=0-2 would
+# Array jobs: dcm2png, roicrop, augment and embed run as 3 tasks (--task INDEX/3, as Slurm's --array=0-2 would
 # run them), `shardcat merge` joins the parts, and the merged sets are byte-identical to one
 # process's (shards and manifest). A task killed before it finished leaves no manifest: merge
 # refuses, naming the part, and rerunning that task alone completes the set.
@@ -21,9 +21,19 @@ same_set() {  # PREFIX_A PREFIX_B: every shard and the manifest (prefix names as
     <(sed "s|$(basename "$b")|P|g" "$b.manifest.json") || fail "$a and $b: manifests differ"
 }
 
-"$synth" --output ds --cases 12 --width 300 --height 500 --seed 3 2> /dev/null
-"$dcm2png" --csv ds/mass_case_description_train_set.csv \
-  --csv ds/mass_case_description_test_set.csv --root ds --output full@2 --clahe 2> /dev/null
+# Traps on: some cases are rejected, so the rejects lists are not empty.
+"$synth" --output ds --cases 12 --width 300 --height 500 --seed 3 --trap_rate 0.2 2> /dev/null
+dcm2png_flags=(--csv ds/mass_case_description_train_set.csv
+  --csv ds/mass_case_description_test_set.csv --root ds --clahe)
+"$dcm2png" "${dcm2png_flags[@]}" --output full@2 2> /dev/null
+for i in 0 1 2; do
+  "$dcm2png" "${dcm2png_flags[@]}" --output "full.part$i@1" --task "$i/3" 2> /dev/null
+done
+"$shardcat" merge merged_full@2 full.part{0,1,2}@1 2> /dev/null
+same_set full merged_full
+# Each task lists its own rejects; together they are one process's (headers aside).
+diff <(tail -q -n +2 full.part{0,1,2}.rejects.tsv) <(tail -n +2 full.rejects.tsv) \
+  || fail "the tasks' rejects differ from one process's"
 "$roicrop" --input full@2 --output rois@3 2> /dev/null
 for i in 0 1 2; do
   "$roicrop" --input full@2 --output "rois.part$i@1" --task "$i/3" 2> /dev/null
@@ -65,4 +75,4 @@ if "$roicrop" --input - --output x@1 --task 0/2 < /dev/null 2> err.txt; then fai
 grep -q "manifest" err.txt || fail "roicrop said: $(cat err.txt)"
 if "$roicrop" --input full@2 --output x@1 --task 2/2 2> err.txt; then fail "--task 2/2 ran"; fi
 grep -q -- "--task '2/2'" err.txt || fail "roicrop said: $(cat err.txt)"
-echo "task arrays: roicrop, augment and embed in 3 tasks merge into one process's bytes"
+echo "task arrays: dcm2png, roicrop, augment and embed in 3 tasks merge into one process's bytes"

@@ -471,28 +471,32 @@ absl::StatusOr<DatasetSummary> ConvertDataset(const DatasetOptions& options, std
 
   StageInfo stage{kTool, kTool, std::string(cli::kVersion),
                   CaseConverter::StageParameters(options)};
-  ASSIGN_OR_RETURN(std::unique_ptr<ShardWriter> writer, ShardWriter::Open(options.output, stage));
+  ASSIGN_OR_RETURN(std::unique_ptr<ShardWriter> writer,
+                   ShardWriter::Open(options.output, stage, options.task));
   const CaseConverter converter(options, index);
   const std::vector<size_t> unit_starts = UnitStarts(rows, converter);
+  // A task converts its slice of the units (lib/records/task.h); a unit's records do not
+  // depend on which task converts it.
+  const auto [first_unit, end_unit] = options.task.Slice(unit_starts.size() - 1);
 
   // Units converted in parallel, at most 2 per thread ahead of the writer, and taken in row
   // order: the output does not depend on the thread count, and at most that many decoded
   // images are held at once.
-  cli::Progress progress("cases", rows.size());
+  cli::Progress progress("cases", unit_starts[end_unit] - unit_starts[first_unit]);
   OutcomeWriter outcomes(*writer, summary, log);
   RETURN_IF_ERROR(OrderedMapIndices<std::vector<Outcome>>(
-      {threads, 2 * static_cast<size_t>(threads)}, unit_starts.size() - 1,
-      [&](size_t u) -> absl::StatusOr<std::vector<Outcome>> {
+      {threads, 2 * static_cast<size_t>(threads)}, end_unit - first_unit,
+      [&](size_t k) -> absl::StatusOr<std::vector<Outcome>> {
         std::vector<Outcome> unit;
         SharedImage image;
-        for (size_t i = unit_starts[u]; i < unit_starts[u + 1]; ++i) {
+        for (size_t i = unit_starts[first_unit + k]; i < unit_starts[first_unit + k + 1]; ++i) {
           unit.push_back(converter.Convert(rows[i], image));
         }
         return unit;
       },
-      [&](size_t u, std::vector<Outcome> unit) -> absl::Status {
-        for (size_t k = 0; k < unit.size(); ++k) {
-          RETURN_IF_ERROR(outcomes.Take(std::move(unit[k]), rows[unit_starts[u] + k]));
+      [&](size_t k, std::vector<Outcome> unit) -> absl::Status {
+        for (size_t j = 0; j < unit.size(); ++j) {
+          RETURN_IF_ERROR(outcomes.Take(std::move(unit[j]), rows[unit_starts[first_unit + k] + j]));
           progress.Add(1);
         }
         return absl::OkStatus();

@@ -39,6 +39,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "lib/dicom/dicom.h"
+#include "lib/records/task.h"
 
 namespace mammo::dcm2png {
 
@@ -78,6 +79,10 @@ struct DatasetOptions {
   MaskMismatch mask_mismatch = MaskMismatch::kRescale;
   bool strict = false;
   ProcessOptions process;
+  // One task of an array job (lib/records/task.h): every task indexes all of --root and
+  // converts its slice of the CSV rows (rows sharing an image stay together); its rejects go
+  // to its own part's rejects.tsv.
+  Task task;
 };
 
 struct DatasetSummary {

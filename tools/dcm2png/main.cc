@@ -8,6 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "lib/cli/cli.h"
 #include "lib/cli/malloc_tuning.h"
+#include "lib/records/task_flag.h"
 #include "tools/dcm2png/dcm2png_lib.h"
 
 ABSL_FLAG(bool, clahe, false, "After min-max, apply CLAHE (the paper's processing; both modes).");
@@ -80,8 +81,11 @@ int main(int argc, char** argv) {
 
   const bool dataset = !csv_files.empty() || !absl::GetFlag(FLAGS_root).empty() ||
                        !absl::GetFlag(FLAGS_output).empty();
+  const absl::StatusOr<mammo::Task> task = mammo::TaskFlag();
+  if (!task.ok()) return mammo::cli::UsageError(task.status().message());
   if (!dataset) {
     if (args.size() != 2) return mammo::cli::UsageError("one-file mode takes IN.dcm OUT.png");
+    if (task->count > 1) return mammo::cli::UsageError("--task belongs to dataset mode");
     d::FileOptions options;
     options.process = process;
     options.bits = absl::GetFlag(FLAGS_bits);
@@ -104,6 +108,7 @@ int main(int argc, char** argv) {
   options.mask_mismatch = *mismatch;
   options.strict = absl::GetFlag(FLAGS_strict);
   options.process = process;
+  options.task = *task;
   // Dataset mode's workers already run one image each; OpenCV's own threads inside each CLAHE
   // only compete with them (7% more CPU in all, measured on the dcm2png benchmark).
   cv::setNumThreads(1);
