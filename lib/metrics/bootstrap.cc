@@ -5,8 +5,11 @@
 #include <cstddef>
 #include <limits>
 #include <random>
+#include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "lib/metrics/roc_auc.h"
 #include "lib/metrics/validation.h"
@@ -34,12 +37,7 @@ double Quantile(const std::vector<double>& sorted, double q) {
   return sorted[below] + fraction * (sorted[above] - sorted[below]);
 }
 
-}  // namespace
-
-absl::StatusOr<BootstrapCi> BootstrapAucCi(absl::Span<const int> labels,
-                                           absl::Span<const double> scores,
-                                           const BootstrapOptions& options) {
-  RETURN_IF_ERROR(ValidateBinaryScores(labels, scores));
+absl::Status ValidateOptions(const BootstrapOptions& options) {
   if (options.resamples < 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("bootstrap resamples must be at least 1, not ", options.resamples));
@@ -48,6 +46,31 @@ absl::StatusOr<BootstrapCi> BootstrapAucCi(absl::Span<const int> labels,
     return absl::InvalidArgumentError(
         absl::StrCat("confidence must lie in (0, 1), not ", options.confidence));
   }
+  return absl::OkStatus();
+}
+
+// The interval from the resamples' AUCs (sorted here).
+absl::Status FinishInterval(std::vector<double> aucs, const BootstrapOptions& options,
+                            const char* remedy, BootstrapCi* result) {
+  if (aucs.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "all ", options.resamples, " bootstrap resamples had a single class; ", remedy));
+  }
+  std::sort(aucs.begin(), aucs.end());
+  result->resamples_used = static_cast<int>(aucs.size());
+  const double alpha = (1 - options.confidence) / 2;
+  result->ci_lower = Quantile(aucs, alpha);
+  result->ci_upper = Quantile(aucs, 1 - alpha);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<BootstrapCi> BootstrapAucCi(absl::Span<const int> labels,
+                                           absl::Span<const double> scores,
+                                           const BootstrapOptions& options) {
+  RETURN_IF_ERROR(ValidateBinaryScores(labels, scores));
+  RETURN_IF_ERROR(ValidateOptions(options));
   std::vector<size_t> positives;
   std::vector<size_t> negatives;
   for (size_t i = 0; i < labels.size(); ++i) (labels[i] == 1 ? positives : negatives).push_back(i);
@@ -80,15 +103,54 @@ absl::StatusOr<BootstrapCi> BootstrapAucCi(absl::Span<const int> labels,
     }
     aucs.push_back(RocAucUnchecked(sample_labels, sample_scores));
   }
-  if (aucs.empty()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "all ", options.resamples, " bootstrap resamples had a single class; stratify them"));
+  RETURN_IF_ERROR(FinishInterval(std::move(aucs), options, "stratify them", &result));
+  return result;
+}
+
+absl::StatusOr<BootstrapCi> ClusterBootstrapAucCi(absl::Span<const int> labels,
+                                                  absl::Span<const double> scores,
+                                                  absl::Span<const std::string> clusters,
+                                                  const BootstrapOptions& options) {
+  RETURN_IF_ERROR(ValidateBinaryScores(labels, scores));
+  RETURN_IF_ERROR(ValidateOptions(options));
+  if (clusters.size() != labels.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(labels.size(), " cases but ", clusters.size(), " cluster names"));
   }
-  std::sort(aucs.begin(), aucs.end());
-  result.resamples_used = static_cast<int>(aucs.size());
-  const double alpha = (1 - options.confidence) / 2;
-  result.ci_lower = Quantile(aucs, alpha);
-  result.ci_upper = Quantile(aucs, 1 - alpha);
+  // Each cluster's cases, clusters in order of first appearance: the same input gives the
+  // same draws.
+  std::vector<std::vector<size_t>> members;
+  absl::flat_hash_map<std::string, size_t> index;
+  for (size_t i = 0; i < clusters.size(); ++i) {
+    const auto [it, added] = index.emplace(clusters[i], members.size());
+    if (added) members.emplace_back();
+    members[it->second].push_back(i);
+  }
+  BootstrapCi result;
+  result.auc = RocAucUnchecked(labels, scores);
+  std::mt19937_64 engine(options.seed);
+  std::vector<int> sample_labels;
+  std::vector<double> sample_scores;
+  std::vector<double> aucs;
+  for (int r = 0; r < options.resamples; ++r) {
+    sample_labels.clear();
+    sample_scores.clear();
+    size_t sample_positives = 0;
+    for (size_t k = 0; k < members.size(); ++k) {
+      for (size_t i : members[UniformIndex(engine, members.size())]) {
+        sample_labels.push_back(labels[i]);
+        sample_scores.push_back(scores[i]);
+        sample_positives += static_cast<size_t>(labels[i]);
+      }
+    }
+    if (sample_positives == 0 || sample_positives == sample_labels.size()) {
+      ++result.resamples_skipped;
+      continue;
+    }
+    aucs.push_back(RocAucUnchecked(sample_labels, sample_scores));
+  }
+  RETURN_IF_ERROR(
+      FinishInterval(std::move(aucs), options, "too few patients of each class", &result));
   return result;
 }
 

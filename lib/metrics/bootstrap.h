@@ -4,10 +4,13 @@
 //   options.seed = 42;  // resamples 2000, 95%, stratified by default
 //   ASSIGN_OR_RETURN(BootstrapCi ci, BootstrapAucCi(labels, scores, options));
 //   // ci.ci_lower, ci.ci_upper; the same seed gives the same interval everywhere
+//   ASSIGN_OR_RETURN(BootstrapCi by_patient,
+//                    ClusterBootstrapAucCi(labels, scores, patient_ids, options));
 #ifndef MAMMO_LIB_METRICS_BOOTSTRAP_H_
 #define MAMMO_LIB_METRICS_BOOTSTRAP_H_
 
 #include <cstdint>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
@@ -41,6 +44,17 @@ struct BootstrapCi {
 absl::StatusOr<BootstrapCi> BootstrapAucCi(absl::Span<const int> labels,
                                            absl::Span<const double> scores,
                                            const BootstrapOptions& options);
+
+// The same interval with patients (or any clusters) as the unit: each resample draws as many
+// clusters as there are, with replacement, and takes all the cases of each. Cases of one
+// patient are not independent, and resampling cases as if they were understates the
+// uncertainty. `clusters[i]` names case i's cluster (e.g. its patient id). Resamples are not
+// stratified (a cluster may hold both classes); single-class ones are skipped. With one case
+// per cluster, in case order, it gives exactly the unstratified case bootstrap's interval.
+absl::StatusOr<BootstrapCi> ClusterBootstrapAucCi(absl::Span<const int> labels,
+                                                  absl::Span<const double> scores,
+                                                  absl::Span<const std::string> clusters,
+                                                  const BootstrapOptions& options);
 
 }  // namespace mammo::metrics
 

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -101,6 +102,72 @@ TEST(BootstrapAucCiTest, RejectsBadOptions) {
   options.confidence = 1.0;
   EXPECT_EQ(BootstrapAucCi({0, 1}, {0.1, 0.9}, options).status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+// One case per patient, patients in case order: the cluster bootstrap draws what the
+// unstratified case bootstrap draws, so the intervals are the same numbers.
+TEST(ClusterBootstrapAucCiTest, OneCasePerPatientIsTheCaseBootstrap) {
+  std::vector<int> labels;
+  std::vector<double> scores;
+  MakeCases(&labels, &scores);
+  std::vector<std::string> patients;
+  for (size_t i = 0; i < labels.size(); ++i) patients.push_back("P_" + std::to_string(i));
+  BootstrapOptions options;
+  options.seed = 11;
+  options.resamples = 300;
+  options.stratified = false;
+  const BootstrapCi cases = BootstrapAucCi(labels, scores, options).value();
+  const BootstrapCi by_patient = ClusterBootstrapAucCi(labels, scores, patients, options).value();
+  EXPECT_EQ(by_patient.ci_lower, cases.ci_lower);
+  EXPECT_EQ(by_patient.ci_upper, cases.ci_upper);
+  EXPECT_EQ(by_patient.resamples_used, cases.resamples_used);
+}
+
+// 60 patients with 8 cases each; a patient's cases share its label and most of its score (a
+// patient effect with variance 1, case noise 0.1). The cases are then about 60 independent
+// observations, not 480: resampling patients must give a clearly wider interval.
+TEST(ClusterBootstrapAucCiTest, WiderWhenCasesOfAPatientAreCorrelated) {
+  std::mt19937_64 engine(3);
+  std::normal_distribution<double> noise(0.0, 1.0);
+  std::vector<int> labels;
+  std::vector<double> scores;
+  std::vector<std::string> patients;
+  for (int p = 0; p < 60; ++p) {
+    const double patient_effect = noise(engine) + (p % 2 == 1 ? 1.0 : 0.0);
+    for (int c = 0; c < 8; ++c) {
+      labels.push_back(p % 2);
+      scores.push_back(patient_effect + 0.1 * noise(engine));
+      patients.push_back("P_" + std::to_string(p));
+    }
+  }
+  BootstrapOptions options;
+  options.seed = 5;
+  options.resamples = 500;
+  const BootstrapCi cases = BootstrapAucCi(labels, scores, options).value();
+  const BootstrapCi by_patient = ClusterBootstrapAucCi(labels, scores, patients, options).value();
+  EXPECT_EQ(by_patient.auc, cases.auc);
+  const double case_width = cases.ci_upper - cases.ci_lower;
+  const double patient_width = by_patient.ci_upper - by_patient.ci_lower;
+  // sqrt(8) ~ 2.8 times wider in theory; at least 2 in this sample.
+  EXPECT_GT(patient_width, 2 * case_width) << case_width << " vs " << patient_width;
+}
+
+TEST(ClusterBootstrapAucCiTest, RefusesMismatchedClustersAndOneClassPatients) {
+  const std::vector<int> labels = {0, 1, 0, 1};
+  const std::vector<double> scores = {0.1, 0.9, 0.2, 0.8};
+  const std::vector<std::string> three = {"a", "b", "c"};
+  EXPECT_EQ(ClusterBootstrapAucCi(labels, scores, three, {}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  // One patient holds every case: every resample is that patient, with both classes.
+  const std::vector<std::string> one = {"a", "a", "a", "a"};
+  EXPECT_TRUE(ClusterBootstrapAucCi(labels, scores, one, {}).ok());
+  // Two single-class patients: half the resamples have one class and are skipped.
+  const std::vector<std::string> split = {"a", "b", "a", "b"};
+  BootstrapOptions options;
+  options.resamples = 200;
+  const BootstrapCi ci = ClusterBootstrapAucCi(labels, scores, split, options).value();
+  EXPECT_GT(ci.resamples_skipped, 50);
+  EXPECT_EQ(ci.resamples_used + ci.resamples_skipped, 200);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "lib/metrics/calibration.h"
 #include "lib/metrics/delong.h"
 #include "lib/metrics/roc_auc.h"
 #include "lib/metrics/roc_curve.h"
@@ -68,6 +69,15 @@ absl::StatusOr<json> Evaluate(const json& c) {
   if (!youden.ok()) return youden.status();
   out["youden_threshold"] = youden->threshold;
   out["youden_j"] = youden->j;
+
+  absl::StatusOr<m::Calibration> calibration = m::Calibrate(labels, a, 10);
+  if (!calibration.ok()) return calibration.status();
+  out["brier"] = calibration->brier;
+  out["ece"] = calibration->ece;
+  for (const m::ReliabilityBin& bin : calibration->bins) {
+    out["reliability_true"].push_back(bin.fraction_positive);
+    out["reliability_pred"].push_back(bin.mean_predicted);
+  }
   return out;
 }
 

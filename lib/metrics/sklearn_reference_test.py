@@ -1,4 +1,4 @@
-"""Checks lib/metrics against scikit-learn and a direct O(m*n) DeLong, to 1e-9.
+"""Checks lib/metrics against scikit-learn and a direct O(m*n) DeLong, to 1e-9 (Brier 1e-12).
 
 Usage: sklearn_reference_test.py METRICS_CASES_BINARY
 
@@ -15,10 +15,12 @@ import tempfile
 
 import numpy as np
 from scipy.stats import norm
-from sklearn.metrics import (accuracy_score, confusion_matrix, f1_score, precision_score,
-                             recall_score, roc_auc_score, roc_curve)
+from sklearn.calibration import calibration_curve
+from sklearn.metrics import (accuracy_score, brier_score_loss, confusion_matrix, f1_score,
+                             precision_score, recall_score, roc_auc_score, roc_curve)
 
 TOLERANCE = 1e-9
+BRIER_TOLERANCE = 1e-12  # issue 21: Brier equal to brier_score_loss to 1e-12
 Z975 = norm.ppf(0.975)
 
 
@@ -86,7 +88,20 @@ def expected(case):
         "roc_thresholds": list(thresholds[1:]),
         "youden_threshold": thresholds[best],
         "youden_j": tpr[best] - fpr[best],
+        **calibration(y, a),
     }
+
+
+def calibration(y, p, bins=10):
+    """Brier, the reliability points and ECE = sum over bins of n_b / n * |true_b - pred_b|."""
+    prob_true, prob_pred = calibration_curve(y, p, n_bins=bins, strategy="uniform")
+    # Each non-empty bin's size, from the bin edges calibration_curve documents.
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    sizes = np.bincount(np.searchsorted(edges[1:-1], p), minlength=bins)
+    sizes = sizes[sizes > 0]
+    ece = float(np.sum(sizes / len(p) * np.abs(prob_true - prob_pred)))
+    return {"brier": brier_score_loss(y, p), "ece": ece,
+            "reliability_true": list(prob_true), "reliability_pred": list(prob_pred)}
 
 
 def make_cases(rng):
@@ -120,7 +135,8 @@ def compare(path, want, got, failures):
         for i, (w, g) in enumerate(zip(want, got)):
             compare(f"{path}[{i}]", w, g, failures)
     elif got is None or not math.isclose(float(want), float(got), rel_tol=0,
-                                         abs_tol=TOLERANCE):
+                                         abs_tol=BRIER_TOLERANCE if path.endswith(".brier")
+                                         else TOLERANCE):
         failures.append(f"{path}: want {want!r}, got {got!r}")
 
 
