@@ -15,7 +15,8 @@ ABSL_FLAG(std::string, threshold, "0.5",
           "Predict malignant when probability >= this number, or 'youden': the threshold "
           "maximising Youden's J on the valid split, applied to every split.");
 ABSL_FLAG(int, bootstrap, 0,
-          "Add a percentile bootstrap 95% CI of the AUC from this many stratified resamples.");
+          "Percentile bootstrap 95% CIs of the AUC from this many resamples of cases "
+          "(stratified), and of patients where every case has a patient_id.");
 ABSL_FLAG(uint64_t, seed, 0, "Seed of the bootstrap: the same seed gives the same interval.");
 ABSL_FLAG(std::string, figures, "",
           "Write PNG figures into this folder: roc_SPLIT.png and confusion_SPLIT.png per split, "
@@ -46,7 +47,10 @@ constexpr char kUsage[] = R"(Usage: score [OPTION]... FILE...
 Scores predicted probabilities of malignancy per split: ROC AUC with its DeLong
 95% CI, paper_auc = (1 + TPR - FPR) / 2 at the threshold (what Falconi et al.
 2020 report as "AUC"), accuracy, F1, sensitivity (TPR), specificity (TNR),
-precision and the confusion matrix.
+precision, the confusion matrix and the Brier score (--json adds the ECE and the
+reliability points: 10 uniform bins, as scikit-learn's). --bootstrap adds an
+interval resampling cases and, where every case has a patient_id, the honest one
+resampling patients (a patient's cases are not independent).
 
 FILE is a CSV (or - for stdin) whose header names id, label and probability, and
 optionally patient_id, lesion_id and split; other columns are ignored. Labels are
@@ -73,9 +77,8 @@ error naming the file. With --figures DIR each run's figures go to DIR/RUN_NAME/
 relative to the report's folder (the current one for stdout; --report must name
 a file in an existing folder).
 
---compare runs DeLong's test for two correlated AUCs: both CSVs must hold the same
-ids with the same labels and splits; prints AUC_A, AUC_B, A - B with its 95% CI,
-z and the two-sided p-value per split.
+--compare: DeLong's test of two correlated AUCs (both CSVs hold the same ids,
+labels and splits): AUC_A, AUC_B, A - B, its 95% CI, z and two-sided p per split.
 
 --leakage reads the patient_id, lesion_id and split of every case in each INPUT
 (a shard set such as out/test@4, a record file, or a predictions CSV) and reports
@@ -92,8 +95,7 @@ Examples:
   score --figures figs out/runs/vgg16-TL      a run folder: beta and all figures
   score --runs --report report.md --figures figs out/runs/*
   score --compare out/runs/vgg16-TL/predictions.csv out/runs/vgg19-TL/predictions.csv
-  score --leakage --strict_leakage out/train@8 out/valid@2 out/test@2
-  score --leakage --json out/runs/vgg16-TL/predictions.csv)";
+  score --leakage --strict_leakage out/train@8 out/valid@2 out/test@2)";
 
 }  // namespace
 

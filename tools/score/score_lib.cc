@@ -54,8 +54,42 @@ int SplitRank(const std::string& split) {
 struct SplitData {
   std::vector<int> labels;
   std::vector<double> probabilities;
-  std::set<std::string> patients;
+  std::vector<std::string> patient_ids;  // per case; empty strings where unknown
+  std::set<std::string> patients;        // the distinct non-empty ones
 };
+
+// scikit-learn's default for calibration_curve.
+constexpr int kCalibrationBins = 10;
+
+// One split's scores at `threshold`.
+absl::StatusOr<SplitScore> ScoreSplit(const std::string& name, const SplitData& data,
+                                      const ScoreOptions& options, double threshold) {
+  SplitScore s;
+  s.split = name;
+  s.cases = static_cast<int64_t>(data.labels.size());
+  s.positives = std::count(data.labels.begin(), data.labels.end(), 1);
+  s.negatives = s.cases - s.positives;
+  s.patients = static_cast<int64_t>(data.patients.size());
+  ASSIGN_OR_RETURN(s.auc, metrics::DelongAucCi(data.labels, data.probabilities));
+  if (options.bootstrap_resamples > 0) {
+    metrics::BootstrapOptions bootstrap;
+    bootstrap.resamples = options.bootstrap_resamples;
+    bootstrap.seed = options.seed;
+    ASSIGN_OR_RETURN(s.bootstrap,
+                     metrics::BootstrapAucCi(data.labels, data.probabilities, bootstrap));
+    // Patients as the unit, where every case names its patient.
+    if (std::count(data.patient_ids.begin(), data.patient_ids.end(), "") == 0) {
+      ASSIGN_OR_RETURN(s.patient_bootstrap,
+                       metrics::ClusterBootstrapAucCi(data.labels, data.probabilities,
+                                                      data.patient_ids, bootstrap));
+    }
+  }
+  ASSIGN_OR_RETURN(s.at_threshold,
+                   metrics::MetricsAtThreshold(data.labels, data.probabilities, threshold));
+  ASSIGN_OR_RETURN(s.calibration,
+                   metrics::Calibrate(data.labels, data.probabilities, kCalibrationBins));
+  return s;
+}
 
 }  // namespace
 
@@ -125,6 +159,7 @@ absl::StatusOr<ScoreReport> Score(const std::vector<Prediction>& predictions,
     SplitData& data = by_split[p.split];
     data.labels.push_back(p.label);
     data.probabilities.push_back(p.probability);
+    data.patient_ids.push_back(p.patient_id);
     if (!p.patient_id.empty()) data.patients.insert(p.patient_id);
   }
   std::vector<std::string> order;
@@ -151,30 +186,9 @@ absl::StatusOr<ScoreReport> Score(const std::vector<Prediction>& predictions,
   }
 
   for (const std::string& name : order) {
-    const SplitData& data = by_split[name];
-    SplitScore s;
-    s.split = name;
-    s.cases = static_cast<int64_t>(data.labels.size());
-    s.positives = std::count(data.labels.begin(), data.labels.end(), 1);
-    s.negatives = s.cases - s.positives;
-    s.patients = static_cast<int64_t>(data.patients.size());
-    absl::StatusOr<metrics::DelongAuc> auc = metrics::DelongAucCi(data.labels, data.probabilities);
-    if (!auc.ok()) return InSplit(name, auc.status());
-    s.auc = *auc;
-    if (options.bootstrap_resamples > 0) {
-      metrics::BootstrapOptions bootstrap;
-      bootstrap.resamples = options.bootstrap_resamples;
-      bootstrap.seed = options.seed;
-      absl::StatusOr<metrics::BootstrapCi> ci =
-          metrics::BootstrapAucCi(data.labels, data.probabilities, bootstrap);
-      if (!ci.ok()) return InSplit(name, ci.status());
-      s.bootstrap = *ci;
-    }
-    absl::StatusOr<metrics::ThresholdMetrics> at =
-        metrics::MetricsAtThreshold(data.labels, data.probabilities, report.threshold);
-    if (!at.ok()) return InSplit(name, at.status());
-    s.at_threshold = *at;
-    report.splits.push_back(std::move(s));
+    absl::StatusOr<SplitScore> s = ScoreSplit(name, by_split[name], options, report.threshold);
+    if (!s.ok()) return InSplit(name, s.status());
+    report.splits.push_back(*std::move(s));
   }
   return report;
 }
@@ -183,9 +197,13 @@ std::string FormatTable(const ScoreReport& report) {
   const bool bootstrap = report.bootstrap_resamples > 0;
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> header = {"split", "cases", "pos", "neg", "AUC", "DeLong 95% CI"};
+  const bool by_patient = std::any_of(report.splits.begin(), report.splits.end(),
+                                      [](const SplitScore& s) { return s.patient_bootstrap; });
   if (bootstrap) header.push_back("bootstrap 95% CI");
+  if (by_patient) header.push_back("patient bootstrap 95% CI");
+  // Brier last: pipelines read the columns before it by position.
   for (const char* name :
-       {"paper_auc", "ACC", "F1", "TPR", "TNR", "precision", "TP", "FP", "TN", "FN"}) {
+       {"paper_auc", "ACC", "F1", "TPR", "TNR", "precision", "TP", "FP", "TN", "FN", "Brier"}) {
     header.push_back(name);
   }
   rows.push_back(header);
@@ -201,6 +219,11 @@ std::string FormatTable(const ScoreReport& report) {
                                     absl::StrFormat("%.4f", s.auc.auc),
                                     interval(s.auc.ci_lower, s.auc.ci_upper)};
     if (bootstrap) row.push_back(interval(s.bootstrap->ci_lower, s.bootstrap->ci_upper));
+    if (by_patient) {
+      row.push_back(s.patient_bootstrap.has_value()
+                        ? interval(s.patient_bootstrap->ci_lower, s.patient_bootstrap->ci_upper)
+                        : "-");
+    }
     for (double value :
          {m.paper_auc, m.accuracy, m.f1, m.sensitivity, m.specificity, m.precision}) {
       row.push_back(absl::StrFormat("%.4f", value));
@@ -209,6 +232,7 @@ std::string FormatTable(const ScoreReport& report) {
                           m.confusion.true_negatives, m.confusion.false_negatives}) {
       row.push_back(absl::StrCat(count));
     }
+    row.push_back(absl::StrFormat("%.4f", s.calibration.brier));
     rows.push_back(std::move(row));
   }
   std::vector<size_t> width(header.size(), 0);
@@ -220,8 +244,10 @@ std::string FormatTable(const ScoreReport& report) {
                                           report.threshold, report.youden_j)
                         : absl::StrFormat("threshold %.6g\n", report.threshold);
   if (bootstrap) {
-    absl::StrAppend(&out, "bootstrap: ", report.bootstrap_resamples, " stratified resamples, seed ",
-                    report.seed, "\n");
+    absl::StrAppend(&out, "bootstrap: ", report.bootstrap_resamples,
+                    " stratified resamples of cases",
+                    by_patient ? " and of patients (for splits where every case has one)" : "",
+                    ", seed ", report.seed, "\n");
   }
   for (const auto& row : rows) {
     std::vector<std::string> cells;
@@ -268,6 +294,12 @@ nlohmann::ordered_json ToJson(const ScoreReport& report) {
       j["bootstrap_used"] = s.bootstrap->resamples_used;
       j["bootstrap_skipped"] = s.bootstrap->resamples_skipped;
     }
+    if (s.patient_bootstrap.has_value()) {
+      j["auc_ci95_patient_bootstrap"] = {s.patient_bootstrap->ci_lower,
+                                         s.patient_bootstrap->ci_upper};
+      j["patient_bootstrap_used"] = s.patient_bootstrap->resamples_used;
+      j["patient_bootstrap_skipped"] = s.patient_bootstrap->resamples_skipped;
+    }
     j["paper_auc"] = m.paper_auc;
     j["accuracy"] = m.accuracy;
     j["f1"] = m.f1;
@@ -278,6 +310,16 @@ nlohmann::ordered_json ToJson(const ScoreReport& report) {
                       {"fp", m.confusion.false_positives},
                       {"tn", m.confusion.true_negatives},
                       {"fn", m.confusion.false_negatives}};
+    j["brier"] = s.calibration.brier;
+    j["ece"] = s.calibration.ece;
+    j["reliability"] = nlohmann::ordered_json::array();
+    for (const metrics::ReliabilityBin& bin : s.calibration.bins) {
+      j["reliability"].push_back({{"lower", bin.lower},
+                                  {"upper", bin.upper},
+                                  {"count", bin.count},
+                                  {"mean_predicted", bin.mean_predicted},
+                                  {"fraction_positive", bin.fraction_positive}});
+    }
     out["splits"].push_back(std::move(j));
   }
   if (report.training.has_value()) {

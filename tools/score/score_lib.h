@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "lib/csv/csv.h"
 #include "lib/metrics/bootstrap.h"
+#include "lib/metrics/calibration.h"
 #include "lib/metrics/delong.h"
 #include "lib/metrics/threshold_metrics.h"
 #include "tools/score/history.h"
@@ -59,7 +60,10 @@ struct SplitScore {
   int64_t patients = 0;  // distinct non-empty patient ids
   metrics::DelongAuc auc;
   std::optional<metrics::BootstrapCi> bootstrap;
+  // Resampling patients, when bootstrapping and every case of the split names its patient.
+  std::optional<metrics::BootstrapCi> patient_bootstrap;
   metrics::ThresholdMetrics at_threshold;
+  metrics::Calibration calibration;  // 10 uniform bins, as scikit-learn's calibration_curve
 };
 
 struct ScoreReport {

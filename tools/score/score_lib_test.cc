@@ -162,6 +162,39 @@ TEST(ScoreTest, BootstrapIsReproducibleAndReported) {
   EXPECT_EQ(ToJson(*a)["bootstrap"]["seed"], 5);
 }
 
+// The test split by hand: (0.2^2 + 0.6^2 + 0.8^2 + 0.5^2 + 0.3^2 + 0.1^2) / 6 = 1.39 / 6.
+TEST(ScoreTest, ReportsCalibrationAndAPatientBootstrap) {
+  const absl::StatusOr<std::vector<Prediction>> p = ReadPredictions({kCsv});
+  ASSERT_TRUE(p.ok()) << p.status();
+  ScoreOptions options;
+  options.bootstrap_resamples = 100;
+  const absl::StatusOr<ScoreReport> report = Score(*p, options);
+  ASSERT_TRUE(report.ok()) << report.status();
+  const nlohmann::ordered_json json = ToJson(*report);
+  const auto& test = json["splits"][1];
+  ASSERT_EQ(test["split"], "test");
+  EXPECT_NEAR(test["brier"].get<double>(), 1.39 / 6, 1e-15);
+  EXPECT_GE(test["ece"].get<double>(), 0);
+  uint64_t binned = 0;
+  for (const auto& bin : test["reliability"]) binned += bin["count"].get<uint64_t>();
+  EXPECT_EQ(binned, 6u);
+  // Every case names its patient: the interval that resamples patients is there.
+  ASSERT_TRUE(report->splits[1].patient_bootstrap.has_value());
+  EXPECT_EQ(test["auc_ci95_patient_bootstrap"].size(), 2u);
+  const std::string table = FormatTable(*report);
+  EXPECT_THAT(table, HasSubstr("patient bootstrap 95% CI"));
+  EXPECT_THAT(table, HasSubstr("Brier"));
+
+  // Without patient ids there is no patient interval.
+  const absl::StatusOr<std::vector<Prediction>> anonymous =
+      Parse("id,label,probability\na,1,0.9\nb,1,0.6\nc,0,0.2\nd,0,0.4\ne,1,0.3\nf,0,0.1\n");
+  ASSERT_TRUE(anonymous.ok());
+  const absl::StatusOr<ScoreReport> without = Score(*anonymous, options);
+  ASSERT_TRUE(without.ok()) << without.status();
+  EXPECT_FALSE(without->splits[0].patient_bootstrap.has_value());
+  EXPECT_FALSE(ToJson(*without)["splits"][0].contains("auc_ci95_patient_bootstrap"));
+}
+
 TEST(ScoreTest, UnscorableSplitsAreFailedPrecondition) {
   const absl::StatusOr<std::vector<Prediction>> one_class =
       Parse("id,label,probability,split\na,1,0.5,train\nb,1,0.7,train\n");
