@@ -49,26 +49,27 @@ absl::Status ValidateOptions(const BootstrapOptions& options) {
   return absl::OkStatus();
 }
 
-// The interval from the resamples' AUCs (sorted here).
-absl::Status FinishInterval(std::vector<double> aucs, const BootstrapOptions& options,
+// The interval from the resamples' values (sorted here).
+absl::Status FinishInterval(std::vector<double> values, const BootstrapOptions& options,
                             const char* remedy, BootstrapCi* result) {
-  if (aucs.empty()) {
+  if (values.empty()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "all ", options.resamples, " bootstrap resamples had a single class; ", remedy));
   }
-  std::sort(aucs.begin(), aucs.end());
-  result->resamples_used = static_cast<int>(aucs.size());
+  std::sort(values.begin(), values.end());
+  result->resamples_used = static_cast<int>(values.size());
   const double alpha = (1 - options.confidence) / 2;
-  result->ci_lower = Quantile(aucs, alpha);
-  result->ci_upper = Quantile(aucs, 1 - alpha);
+  result->ci_lower = Quantile(values, alpha);
+  result->ci_upper = Quantile(values, 1 - alpha);
   return absl::OkStatus();
 }
 
 }  // namespace
 
-absl::StatusOr<BootstrapCi> BootstrapAucCi(absl::Span<const int> labels,
-                                           absl::Span<const double> scores,
-                                           const BootstrapOptions& options) {
+absl::StatusOr<BootstrapCi> BootstrapCiOf(absl::Span<const int> labels,
+                                          absl::Span<const double> scores,
+                                          const BootstrapOptions& options,
+                                          const Statistic& statistic) {
   RETURN_IF_ERROR(ValidateBinaryScores(labels, scores));
   RETURN_IF_ERROR(ValidateOptions(options));
   std::vector<size_t> positives;
@@ -76,12 +77,12 @@ absl::StatusOr<BootstrapCi> BootstrapAucCi(absl::Span<const int> labels,
   for (size_t i = 0; i < labels.size(); ++i) (labels[i] == 1 ? positives : negatives).push_back(i);
 
   BootstrapCi result;
-  result.auc = RocAucUnchecked(labels, scores);
+  result.estimate = statistic(labels, scores);
   std::mt19937_64 engine(options.seed);
   std::vector<int> sample_labels(labels.size());
   std::vector<double> sample_scores(labels.size());
-  std::vector<double> aucs;
-  aucs.reserve(static_cast<size_t>(options.resamples));
+  std::vector<double> values;
+  values.reserve(static_cast<size_t>(options.resamples));
   for (int r = 0; r < options.resamples; ++r) {
     size_t sample_positives = 0;
     for (size_t k = 0; k < labels.size(); ++k) {
@@ -101,16 +102,23 @@ absl::StatusOr<BootstrapCi> BootstrapAucCi(absl::Span<const int> labels,
       ++result.resamples_skipped;
       continue;
     }
-    aucs.push_back(RocAucUnchecked(sample_labels, sample_scores));
+    values.push_back(statistic(sample_labels, sample_scores));
   }
-  RETURN_IF_ERROR(FinishInterval(std::move(aucs), options, "stratify them", &result));
+  RETURN_IF_ERROR(FinishInterval(std::move(values), options, "stratify them", &result));
   return result;
 }
 
-absl::StatusOr<BootstrapCi> ClusterBootstrapAucCi(absl::Span<const int> labels,
-                                                  absl::Span<const double> scores,
-                                                  absl::Span<const std::string> clusters,
-                                                  const BootstrapOptions& options) {
+absl::StatusOr<BootstrapCi> BootstrapAucCi(absl::Span<const int> labels,
+                                           absl::Span<const double> scores,
+                                           const BootstrapOptions& options) {
+  return BootstrapCiOf(labels, scores, options, RocAucUnchecked);
+}
+
+absl::StatusOr<BootstrapCi> ClusterBootstrapCiOf(absl::Span<const int> labels,
+                                                 absl::Span<const double> scores,
+                                                 absl::Span<const std::string> clusters,
+                                                 const BootstrapOptions& options,
+                                                 const Statistic& statistic) {
   RETURN_IF_ERROR(ValidateBinaryScores(labels, scores));
   RETURN_IF_ERROR(ValidateOptions(options));
   if (clusters.size() != labels.size()) {
@@ -127,11 +135,11 @@ absl::StatusOr<BootstrapCi> ClusterBootstrapAucCi(absl::Span<const int> labels,
     members[it->second].push_back(i);
   }
   BootstrapCi result;
-  result.auc = RocAucUnchecked(labels, scores);
+  result.estimate = statistic(labels, scores);
   std::mt19937_64 engine(options.seed);
   std::vector<int> sample_labels;
   std::vector<double> sample_scores;
-  std::vector<double> aucs;
+  std::vector<double> values;
   for (int r = 0; r < options.resamples; ++r) {
     sample_labels.clear();
     sample_scores.clear();
@@ -147,11 +155,18 @@ absl::StatusOr<BootstrapCi> ClusterBootstrapAucCi(absl::Span<const int> labels,
       ++result.resamples_skipped;
       continue;
     }
-    aucs.push_back(RocAucUnchecked(sample_labels, sample_scores));
+    values.push_back(statistic(sample_labels, sample_scores));
   }
   RETURN_IF_ERROR(
-      FinishInterval(std::move(aucs), options, "too few patients of each class", &result));
+      FinishInterval(std::move(values), options, "too few patients of each class", &result));
   return result;
+}
+
+absl::StatusOr<BootstrapCi> ClusterBootstrapAucCi(absl::Span<const int> labels,
+                                                  absl::Span<const double> scores,
+                                                  absl::Span<const std::string> clusters,
+                                                  const BootstrapOptions& options) {
+  return ClusterBootstrapCiOf(labels, scores, clusters, options, RocAucUnchecked);
 }
 
 }  // namespace mammo::metrics

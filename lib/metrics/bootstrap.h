@@ -10,6 +10,7 @@
 #define MAMMO_LIB_METRICS_BOOTSTRAP_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -27,7 +28,7 @@ struct BootstrapOptions {
 };
 
 struct BootstrapCi {
-  double auc = 0;  // on the original sample
+  double estimate = 0;  // the statistic (the AUC) on the original sample
   double ci_lower = 0;
   double ci_upper = 0;
   int resamples_used = 0;
@@ -55,6 +56,23 @@ absl::StatusOr<BootstrapCi> ClusterBootstrapAucCi(absl::Span<const int> labels,
                                                   absl::Span<const double> scores,
                                                   absl::Span<const std::string> clusters,
                                                   const BootstrapOptions& options);
+
+// A statistic of a sample with both classes, such as the AUC or a sensitivity at a fixed
+// specificity (operating_point.h).
+using Statistic =
+    std::function<double(absl::Span<const int> labels, absl::Span<const double> scores)>;
+
+// The same two intervals for any statistic: BootstrapAucCi and ClusterBootstrapAucCi are
+// these with the AUC.
+absl::StatusOr<BootstrapCi> BootstrapCiOf(absl::Span<const int> labels,
+                                          absl::Span<const double> scores,
+                                          const BootstrapOptions& options,
+                                          const Statistic& statistic);
+absl::StatusOr<BootstrapCi> ClusterBootstrapCiOf(absl::Span<const int> labels,
+                                                 absl::Span<const double> scores,
+                                                 absl::Span<const std::string> clusters,
+                                                 const BootstrapOptions& options,
+                                                 const Statistic& statistic);
 
 }  // namespace mammo::metrics
 

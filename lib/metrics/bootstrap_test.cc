@@ -54,9 +54,9 @@ TEST(BootstrapAucCiTest, AgreesWithDelongOnALargeSample) {
   const absl::StatusOr<BootstrapCi> boot = BootstrapAucCi(labels, scores, options);
   const absl::StatusOr<DelongAuc> delong = DelongAucCi(labels, scores);
   ASSERT_TRUE(boot.ok() && delong.ok());
-  EXPECT_DOUBLE_EQ(boot->auc, delong->auc);
-  EXPECT_LT(boot->ci_lower, boot->auc);
-  EXPECT_GT(boot->ci_upper, boot->auc);
+  EXPECT_DOUBLE_EQ(boot->estimate, delong->auc);
+  EXPECT_LT(boot->ci_lower, boot->estimate);
+  EXPECT_GT(boot->ci_upper, boot->estimate);
   EXPECT_NEAR(boot->ci_lower, delong->ci_lower, 0.01);
   EXPECT_NEAR(boot->ci_upper, delong->ci_upper, 0.01);
 }
@@ -145,7 +145,7 @@ TEST(ClusterBootstrapAucCiTest, WiderWhenCasesOfAPatientAreCorrelated) {
   options.resamples = 500;
   const BootstrapCi cases = BootstrapAucCi(labels, scores, options).value();
   const BootstrapCi by_patient = ClusterBootstrapAucCi(labels, scores, patients, options).value();
-  EXPECT_EQ(by_patient.auc, cases.auc);
+  EXPECT_EQ(by_patient.estimate, cases.estimate);
   const double case_width = cases.ci_upper - cases.ci_lower;
   const double patient_width = by_patient.ci_upper - by_patient.ci_lower;
   // sqrt(8) ~ 2.8 times wider in theory; at least 2 in this sample.

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "lib/metrics/calibration.h"
 #include "lib/metrics/delong.h"
+#include "lib/metrics/operating_point.h"
 #include "lib/metrics/roc_auc.h"
 #include "lib/metrics/roc_curve.h"
 #include "lib/metrics/threshold_metrics.h"
@@ -69,6 +70,15 @@ absl::StatusOr<json> Evaluate(const json& c) {
   if (!youden.ok()) return youden.status();
   out["youden_threshold"] = youden->threshold;
   out["youden_j"] = youden->j;
+
+  for (double required : {0.8, 0.9, 0.95}) {
+    absl::StatusOr<m::OperatingPoint> p = m::SensitivityAtSpecificity(labels, a, required);
+    if (!p.ok()) return p.status();
+    out["sensitivity_at_specificity"].push_back({p->sensitivity, p->specificity});
+    absl::StatusOr<m::OperatingPoint> q = m::SpecificityAtSensitivity(labels, a, required);
+    if (!q.ok()) return q.status();
+    out["specificity_at_sensitivity"].push_back({q->sensitivity, q->specificity});
+  }
 
   absl::StatusOr<m::Calibration> calibration = m::Calibrate(labels, a, 10);
   if (!calibration.ok()) return calibration.status();

@@ -89,6 +89,7 @@ def expected(case):
         "youden_threshold": thresholds[best],
         "youden_j": tpr[best] - fpr[best],
         **calibration(y, a),
+        **operating_points(y, a),
     }
 
 
@@ -102,6 +103,26 @@ def calibration(y, p, bins=10):
     ece = float(np.sum(sizes / len(p) * np.abs(prob_true - prob_pred)))
     return {"brier": brier_score_loss(y, p), "ece": ece,
             "reliability_true": list(prob_true), "reliability_pred": list(prob_pred)}
+
+
+def operating_points(y, a):
+    """Every usable threshold (sklearn's roc_curve, its first one meaning "nothing positive"),
+    scored with confusion_matrix; the best one meeting each requirement."""
+    _, _, thresholds = roc_curve(y, a, drop_intermediate=False)
+    points = []  # (sensitivity, specificity), thresholds decreasing
+    for t in thresholds:
+        tn, fp, fn, tp = confusion_matrix(y, [1 if s >= t else 0 for s in a], labels=[0, 1]).ravel()
+        points.append((tp / (tp + fn), tn / (tn + fp)))
+    sens_at_spec, spec_at_sens = [], []
+    for required in (0.8, 0.9, 0.95):
+        # Highest sensitivity with specificity >= required; of ties the largest threshold.
+        meeting = [p for p in points if p[1] >= required]
+        sens_at_spec.append(list(max(meeting, key=lambda p: p[0])))
+        # Highest specificity with sensitivity >= required.
+        meeting = [p for p in points if p[0] >= required]
+        spec_at_sens.append(list(max(meeting, key=lambda p: p[1])))
+    return {"sensitivity_at_specificity": sens_at_spec,
+            "specificity_at_sensitivity": spec_at_sens}
 
 
 def make_cases(rng):
