@@ -12,8 +12,8 @@
 
 ABSL_FLAG(bool, json, false, "Print one JSON object instead of the table.");
 ABSL_FLAG(std::string, threshold, "0.5",
-          "Predict malignant when probability >= this number, or 'youden': the threshold "
-          "maximising Youden's J on the valid split, applied to every split.");
+          "Predict malignant when probability >= this number; or chosen on the valid split, then "
+          "applied to all: 'youden', 'valid:sens=R' or 'valid:spec=R' (that rate at least R).");
 ABSL_FLAG(int, bootstrap, 0,
           "Percentile bootstrap 95% CIs of the AUC from this many resamples of cases "
           "(stratified), and of patients where every case has a patient_id.");
@@ -47,10 +47,10 @@ constexpr char kUsage[] = R"(Usage: score [OPTION]... FILE...
 Scores predicted probabilities of malignancy per split: ROC AUC with its DeLong
 95% CI, paper_auc = (1 + TPR - FPR) / 2 at the threshold (what Falconi et al.
 2020 report as "AUC"), accuracy, F1, sensitivity (TPR), specificity (TNR),
-precision, the confusion matrix and the Brier score (--json adds the ECE and the
-reliability points: 10 uniform bins, as scikit-learn's). --bootstrap adds an
-interval resampling cases and, where every case has a patient_id, the honest one
-resampling patients (a patient's cases are not independent).
+precision, the confusion matrix and the Brier score; --json adds the ECE, the
+reliability points (10 bins, as scikit-learn's) and sensitivity at specificity
+0.8/0.9/0.95 and the reverse at 0.9/0.95. --bootstrap adds CIs resampling cases
+and, where every case has a patient_id, the AUC's resampling patients.
 
 FILE is a CSV (or - for stdin) whose header names id, label and probability, and
 optionally patient_id, lesion_id and split; other columns are ignored. Labels are

@@ -77,7 +77,7 @@ TEST(MakeScoreOptionsTest, TakesTheScoringFlags) {
   options.seed = 7;
   absl::StatusOr<ScoreOptions> score_options = MakeScoreOptions(options);
   ASSERT_TRUE(score_options.ok()) << score_options.status();
-  EXPECT_FALSE(score_options->threshold.has_value());
+  EXPECT_EQ(score_options->threshold.kind, ThresholdRule::Kind::kYouden);
   EXPECT_EQ(score_options->bootstrap_resamples, 100);
   EXPECT_EQ(score_options->seed, 7u);
 }

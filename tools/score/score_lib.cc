@@ -10,6 +10,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -61,6 +62,44 @@ struct SplitData {
 // scikit-learn's default for calibration_curve.
 constexpr int kCalibrationBins = 10;
 
+// Sensitivity at specificity 0.80, 0.90 and 0.95, and specificity at sensitivity 0.90 and
+// 0.95, each with a stratified bootstrap CI when bootstrapping.
+absl::StatusOr<std::vector<OperatingPointScore>> ScoreOperatingPoints(const SplitData& data,
+                                                                      const ScoreOptions& options) {
+  std::vector<OperatingPointScore> points;
+  const std::pair<bool, double> wanted[] = {
+      {true, 0.80}, {true, 0.90}, {true, 0.95}, {false, 0.90}, {false, 0.95}};
+  for (const std::pair<bool, double>& want : wanted) {
+    const bool at_specificity = want.first;
+    const double required = want.second;
+    const auto find = [at_specificity, required](absl::Span<const int> labels,
+                                                 absl::Span<const double> scores) {
+      return at_specificity ? metrics::SensitivityAtSpecificity(labels, scores, required)
+                            : metrics::SpecificityAtSensitivity(labels, scores, required);
+    };
+    OperatingPointScore score;
+    score.measure = at_specificity ? "sensitivity" : "specificity";
+    score.given = at_specificity ? "specificity" : "sensitivity";
+    score.required = required;
+    ASSIGN_OR_RETURN(score.point, find(data.labels, data.probabilities));
+    if (options.bootstrap_resamples > 0) {
+      metrics::BootstrapOptions bootstrap;
+      bootstrap.resamples = options.bootstrap_resamples;
+      bootstrap.seed = options.seed;
+      ASSIGN_OR_RETURN(
+          score.bootstrap,
+          metrics::BootstrapCiOf(data.labels, data.probabilities, bootstrap,
+                                 [&](absl::Span<const int> labels, absl::Span<const double> p) {
+                                   // Resamples hold both classes: the point always exists.
+                                   const metrics::OperatingPoint point = *find(labels, p);
+                                   return at_specificity ? point.sensitivity : point.specificity;
+                                 }));
+    }
+    points.push_back(std::move(score));
+  }
+  return points;
+}
+
 // One split's scores at `threshold`.
 absl::StatusOr<SplitScore> ScoreSplit(const std::string& name, const SplitData& data,
                                       const ScoreOptions& options, double threshold) {
@@ -88,7 +127,35 @@ absl::StatusOr<SplitScore> ScoreSplit(const std::string& name, const SplitData& 
                    metrics::MetricsAtThreshold(data.labels, data.probabilities, threshold));
   ASSIGN_OR_RETURN(s.calibration,
                    metrics::Calibrate(data.labels, data.probabilities, kCalibrationBins));
+  ASSIGN_OR_RETURN(s.operating_points, ScoreOperatingPoints(data, options));
   return s;
+}
+
+// The threshold the rule picks on the valid split, and what the table says of it.
+absl::Status ChooseThreshold(const ThresholdRule& rule, const SplitData& valid,
+                             ScoreReport* report) {
+  if (rule.kind == ThresholdRule::Kind::kYouden) {
+    ASSIGN_OR_RETURN(const metrics::YoudenPoint youden,
+                     metrics::YoudenThreshold(valid.labels, valid.probabilities));
+    report->threshold = youden.threshold;
+    report->youden_j = youden.j;
+    report->threshold_source = "youden_valid";
+    report->threshold_note = absl::StrFormat("Youden's J = %.4f on the valid split", youden.j);
+    return absl::OkStatus();
+  }
+  const bool sensitivity = rule.kind == ThresholdRule::Kind::kSensitivity;
+  ASSIGN_OR_RETURN(
+      const metrics::OperatingPoint point,
+      sensitivity
+          ? metrics::SpecificityAtSensitivity(valid.labels, valid.probabilities, rule.value)
+          : metrics::SensitivityAtSpecificity(valid.labels, valid.probabilities, rule.value));
+  report->threshold = point.threshold;
+  report->threshold_source = absl::StrCat(sensitivity ? "valid:sens=" : "valid:spec=", rule.value);
+  report->threshold_note =
+      absl::StrFormat("%s >= %g on the valid split: sensitivity %.4f, specificity %.4f",
+                      sensitivity ? "sensitivity" : "specificity", rule.value, point.sensitivity,
+                      point.specificity);
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -142,14 +209,30 @@ absl::StatusOr<std::vector<Prediction>> ReadPredictions(const std::vector<std::s
   return all;
 }
 
-absl::StatusOr<std::optional<double>> ParseThreshold(const std::string& text) {
-  if (text == "youden") return std::optional<double>();
-  double value;
-  if (!absl::SimpleAtod(text, &value) || !std::isfinite(value)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--threshold must be a number or 'youden', not '", text, "'"));
+absl::StatusOr<ThresholdRule> ParseThreshold(const std::string& text) {
+  const auto bad = [&] {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--threshold must be a number, 'youden' (or 'valid:youden'), 'valid:sens=R' or "
+        "'valid:spec=R' with R in [0, 1], not '",
+        text, "'"));
+  };
+  ThresholdRule rule;
+  if (text == "youden" || text == "valid:youden") {
+    rule.kind = ThresholdRule::Kind::kYouden;
+    return rule;
   }
-  return std::optional<double>(value);
+  for (const auto& [prefix, kind] : {std::pair{"valid:sens=", ThresholdRule::Kind::kSensitivity},
+                                     std::pair{"valid:spec=", ThresholdRule::Kind::kSpecificity}}) {
+    if (!absl::StartsWith(text, prefix)) continue;
+    rule.kind = kind;
+    if (!absl::SimpleAtod(text.substr(std::string(prefix).size()), &rule.value) ||
+        !(rule.value >= 0 && rule.value <= 1)) {
+      return bad();
+    }
+    return rule;
+  }
+  if (!absl::SimpleAtod(text, &rule.value) || !std::isfinite(rule.value)) return bad();
+  return rule;
 }
 
 absl::StatusOr<ScoreReport> Score(const std::vector<Prediction>& predictions,
@@ -169,20 +252,16 @@ absl::StatusOr<ScoreReport> Score(const std::vector<Prediction>& predictions,
   ScoreReport report;
   report.bootstrap_resamples = options.bootstrap_resamples;
   report.seed = options.seed;
-  if (options.threshold.has_value()) {
-    report.threshold = *options.threshold;
+  if (options.threshold.kind == ThresholdRule::Kind::kFixed) {
+    report.threshold = options.threshold.value;
   } else {
     const auto valid = by_split.find("valid");
     if (valid == by_split.end()) {
       return absl::FailedPreconditionError(
-          "--threshold youden picks the threshold on the 'valid' split, and there is none");
+          "--threshold picks the threshold on the 'valid' split, and there is none");
     }
-    absl::StatusOr<metrics::YoudenPoint> youden =
-        metrics::YoudenThreshold(valid->second.labels, valid->second.probabilities);
-    if (!youden.ok()) return InSplit("valid", youden.status());
-    report.youden = true;
-    report.threshold = youden->threshold;
-    report.youden_j = youden->j;
+    absl::Status chosen = ChooseThreshold(options.threshold, valid->second, &report);
+    if (!chosen.ok()) return InSplit("valid", chosen);
   }
 
   for (const std::string& name : order) {
@@ -239,10 +318,10 @@ std::string FormatTable(const ScoreReport& report) {
   for (const auto& row : rows) {
     for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
   }
-  std::string out = report.youden
-                        ? absl::StrFormat("threshold %.6g (Youden's J = %.4f on the valid split)\n",
-                                          report.threshold, report.youden_j)
-                        : absl::StrFormat("threshold %.6g\n", report.threshold);
+  std::string out =
+      report.threshold_note.empty()
+          ? absl::StrFormat("threshold %.6g\n", report.threshold)
+          : absl::StrFormat("threshold %.6g (%s)\n", report.threshold, report.threshold_note);
   if (bootstrap) {
     absl::StrAppend(&out, "bootstrap: ", report.bootstrap_resamples,
                     " stratified resamples of cases",
@@ -271,9 +350,14 @@ std::string FormatTable(const ScoreReport& report) {
 
 nlohmann::ordered_json ToJson(const ScoreReport& report) {
   nlohmann::ordered_json out;
-  out["threshold"] = report.threshold;
-  out["threshold_source"] = report.youden ? "youden_valid" : "fixed";
-  if (report.youden) out["youden_j_valid"] = report.youden_j;
+  // JSON has no infinity: a threshold above every score ("call nothing malignant") is null.
+  if (std::isfinite(report.threshold)) {
+    out["threshold"] = report.threshold;
+  } else {
+    out["threshold"] = nullptr;
+  }
+  out["threshold_source"] = report.threshold_source;
+  if (report.threshold_source == "youden_valid") out["youden_j_valid"] = report.youden_j;
   if (report.bootstrap_resamples > 0) {
     out["bootstrap"] = {{"resamples", report.bootstrap_resamples}, {"seed", report.seed}};
   }
@@ -319,6 +403,25 @@ nlohmann::ordered_json ToJson(const ScoreReport& report) {
                                   {"count", bin.count},
                                   {"mean_predicted", bin.mean_predicted},
                                   {"fraction_positive", bin.fraction_positive}});
+    }
+    j["operating_points"] = nlohmann::ordered_json::array();
+    for (const OperatingPointScore& o : s.operating_points) {
+      nlohmann::ordered_json point = {
+          {"measure", o.measure},
+          {"given", o.given},
+          {"required", o.required},
+          {"value", o.measure == "sensitivity" ? o.point.sensitivity : o.point.specificity},
+          {"sensitivity", o.point.sensitivity},
+          {"specificity", o.point.specificity}};
+      if (std::isfinite(o.point.threshold)) {
+        point["threshold"] = o.point.threshold;
+      } else {
+        point["threshold"] = nullptr;
+      }
+      if (o.bootstrap.has_value()) {
+        point["ci95_bootstrap"] = {o.bootstrap->ci_lower, o.bootstrap->ci_upper};
+      }
+      j["operating_points"].push_back(std::move(point));
     }
     out["splits"].push_back(std::move(j));
   }

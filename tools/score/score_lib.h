@@ -19,6 +19,7 @@
 #include "lib/metrics/bootstrap.h"
 #include "lib/metrics/calibration.h"
 #include "lib/metrics/delong.h"
+#include "lib/metrics/operating_point.h"
 #include "lib/metrics/threshold_metrics.h"
 #include "tools/score/history.h"
 
@@ -42,15 +43,35 @@ absl::StatusOr<std::vector<Prediction>> PredictionsFromCsv(const csv::CsvTable& 
 // PredictionsFromCsv over each file ("-" is stdin), concatenated; ids must be unique across all.
 absl::StatusOr<std::vector<Prediction>> ReadPredictions(const std::vector<std::string>& paths);
 
+// How the threshold is set: a fixed number, or chosen on the valid split and then applied to
+// every split (a threshold tuned on test would flatter the test result).
+struct ThresholdRule {
+  enum class Kind { kFixed, kYouden, kSensitivity, kSpecificity };
+  Kind kind = Kind::kFixed;
+  // kFixed: the threshold. kSensitivity (kSpecificity): the sensitivity (specificity) the
+  // valid split must reach; of the thresholds that reach it, the one best at the other.
+  double value = 0.5;
+};
+
 struct ScoreOptions {
-  // Fixed threshold, or none for Youden's J picked on the "valid" split.
-  std::optional<double> threshold = 0.5;
+  ThresholdRule threshold;
   int bootstrap_resamples = 0;  // 0: no bootstrap interval
   uint64_t seed = 0;
 };
 
-// "youden" or a finite number; InvalidArgument otherwise.
-absl::StatusOr<std::optional<double>> ParseThreshold(const std::string& text);
+// "0.5" (any finite number), "youden" or "valid:youden", "valid:sens=0.9", "valid:spec=0.95";
+// InvalidArgument naming --threshold otherwise.
+absl::StatusOr<ThresholdRule> ParseThreshold(const std::string& text);
+
+// An operating point of a split: the sensitivity at a required specificity or the reverse,
+// with a stratified bootstrap CI when bootstrapping.
+struct OperatingPointScore {
+  std::string measure;  // "sensitivity" or "specificity"
+  std::string given;    // the other one, required to be at least `required`
+  double required = 0;
+  metrics::OperatingPoint point;
+  std::optional<metrics::BootstrapCi> bootstrap;
+};
 
 struct SplitScore {
   std::string split;
@@ -64,12 +85,18 @@ struct SplitScore {
   std::optional<metrics::BootstrapCi> patient_bootstrap;
   metrics::ThresholdMetrics at_threshold;
   metrics::Calibration calibration;  // 10 uniform bins, as scikit-learn's calibration_curve
+  // Sensitivity at specificity 0.80, 0.90, 0.95; specificity at sensitivity 0.90, 0.95.
+  std::vector<OperatingPointScore> operating_points;
 };
 
 struct ScoreReport {
   double threshold = 0;
-  bool youden = false;  // threshold chosen by Youden's J on the valid split
-  double youden_j = 0;  // on the valid split, when `youden`
+  // "fixed", "youden_valid", "valid:sens=0.9" or "valid:spec=0.95".
+  std::string threshold_source = "fixed";
+  // How the valid split fared at the chosen threshold, for the table: "Youden's J = 0.6667 on
+  // the valid split"; empty for a fixed threshold.
+  std::string threshold_note;
+  double youden_j = 0;  // on the valid split, when chosen by Youden's J
   int bootstrap_resamples = 0;
   uint64_t seed = 0;
   std::vector<SplitScore> splits;  // train, valid, test, then other names sorted

@@ -85,11 +85,16 @@ TEST(PredictionsFromCsvTest, BadDataIsDataLossWithTheLine) {
   }
 }
 
-TEST(ParseThresholdTest, NumberOrYouden) {
-  EXPECT_EQ(**ParseThreshold("0.25"), 0.25);
-  EXPECT_FALSE(ParseThreshold("youden")->has_value());
-  EXPECT_EQ(ParseThreshold("half").status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(ParseThreshold("nan").status().code(), absl::StatusCode::kInvalidArgument);
+TEST(ParseThresholdTest, NumberYoudenOrARateOnValid) {
+  EXPECT_EQ(ParseThreshold("0.25")->kind, ThresholdRule::Kind::kFixed);
+  EXPECT_EQ(ParseThreshold("0.25")->value, 0.25);
+  EXPECT_EQ(ParseThreshold("youden")->kind, ThresholdRule::Kind::kYouden);
+  EXPECT_EQ(ParseThreshold("valid:youden")->kind, ThresholdRule::Kind::kYouden);
+  EXPECT_EQ(ParseThreshold("valid:sens=0.9")->kind, ThresholdRule::Kind::kSensitivity);
+  EXPECT_EQ(ParseThreshold("valid:spec=0.95")->value, 0.95);
+  for (const char* bad : {"half", "nan", "valid:sens=1.5", "valid:spec=", "test:sens=0.9"}) {
+    EXPECT_EQ(ParseThreshold(bad).status().code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
 }
 
 TEST(ScoreTest, FixedThresholdPerSplitInTrainValidTestOrder) {
@@ -98,7 +103,7 @@ TEST(ScoreTest, FixedThresholdPerSplitInTrainValidTestOrder) {
   const absl::StatusOr<ScoreReport> r = Score(*p, ScoreOptions());
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->threshold, 0.5);
-  EXPECT_FALSE(r->youden);
+  EXPECT_EQ(r->threshold_source, "fixed");
   ASSERT_EQ(r->splits.size(), 2u);
   EXPECT_EQ(r->splits[0].split, "valid");
   EXPECT_DOUBLE_EQ(r->splits[0].auc.auc, 7.0 / 9);
@@ -121,10 +126,10 @@ TEST(ScoreTest, YoudenIsPickedOnValidAndAppliedToTest) {
   const absl::StatusOr<std::vector<Prediction>> p = ReadPredictions({kCsv});
   ASSERT_TRUE(p.ok()) << p.status();
   ScoreOptions options;
-  options.threshold = std::nullopt;
+  options.threshold.kind = ThresholdRule::Kind::kYouden;
   const absl::StatusOr<ScoreReport> r = Score(*p, options);
   ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_TRUE(r->youden);
+  EXPECT_EQ(r->threshold_source, "youden_valid");
   EXPECT_EQ(r->threshold, 0.3);
   EXPECT_DOUBLE_EQ(r->youden_j, 2.0 / 3);
   const metrics::ThresholdMetrics& test = r->splits[1].at_threshold;
@@ -195,6 +200,49 @@ TEST(ScoreTest, ReportsCalibrationAndAPatientBootstrap) {
   EXPECT_FALSE(ToJson(*without)["splits"][0].contains("auc_ci95_patient_bootstrap"));
 }
 
+// Valid by hand: malignant {0.9, 0.6, 0.3}, benign {0.7, 0.2, 0.1}. Sensitivity >= 0.9 needs
+// every malignant case: threshold 0.3, specificity 2/3. Specificity >= 0.9 allows no benign
+// case above: threshold 0.9, sensitivity 1/3. Either threshold then scores every split.
+TEST(ScoreTest, ThresholdFromARequiredRateOnValid) {
+  const absl::StatusOr<std::vector<Prediction>> p = ReadPredictions({kCsv});
+  ASSERT_TRUE(p.ok()) << p.status();
+  ScoreOptions options;
+  options.threshold = *ParseThreshold("valid:sens=0.9");
+  absl::StatusOr<ScoreReport> r = Score(*p, options);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->threshold, 0.3);
+  EXPECT_EQ(ToJson(*r)["threshold_source"], "valid:sens=0.9");
+  EXPECT_THAT(FormatTable(*r), HasSubstr("sensitivity 1.0000, specificity 0.6667"));
+  EXPECT_EQ(r->splits[1].at_threshold.confusion.true_positives, 2);  // test at 0.3
+  options.threshold = *ParseThreshold("valid:spec=0.9");
+  r = Score(*p, options);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->threshold, 0.9);
+  EXPECT_EQ(r->splits[1].at_threshold.confusion.true_positives, 0);  // nothing on test >= 0.9
+}
+
+// Test by hand: malignant {0.8, 0.4, 0.2}, benign {0.5, 0.3, 0.1}. Specificity >= 0.8 allows no
+// benign case: sensitivity 1/3 at 0.8. Sensitivity >= 0.9 needs 0.2: specificity 1/3.
+TEST(ScoreTest, OperatingPointsPerSplit) {
+  const absl::StatusOr<std::vector<Prediction>> p = ReadPredictions({kCsv});
+  ASSERT_TRUE(p.ok()) << p.status();
+  ScoreOptions options;
+  options.bootstrap_resamples = 50;
+  const absl::StatusOr<ScoreReport> r = Score(*p, options);
+  ASSERT_TRUE(r.ok()) << r.status();
+  const nlohmann::ordered_json points = ToJson(*r)["splits"][1]["operating_points"];
+  ASSERT_EQ(points.size(), 5u);
+  EXPECT_EQ(points[0]["measure"], "sensitivity");
+  EXPECT_EQ(points[0]["required"], 0.8);
+  EXPECT_DOUBLE_EQ(points[0]["value"].get<double>(), 1.0 / 3);
+  EXPECT_EQ(points[0]["threshold"], 0.8);
+  EXPECT_EQ(points[0]["ci95_bootstrap"].size(), 2u);
+  EXPECT_EQ(points[3]["measure"], "specificity");
+  EXPECT_EQ(points[3]["required"], 0.9);
+  EXPECT_EQ(points[3]["threshold"], 0.2);
+  EXPECT_DOUBLE_EQ(points[3]["value"].get<double>(), 1.0 / 3);
+}
+
 TEST(ScoreTest, UnscorableSplitsAreFailedPrecondition) {
   const absl::StatusOr<std::vector<Prediction>> one_class =
       Parse("id,label,probability,split\na,1,0.5,train\nb,1,0.7,train\n");
@@ -204,7 +252,7 @@ TEST(ScoreTest, UnscorableSplitsAreFailedPrecondition) {
   EXPECT_THAT(status.message(), HasSubstr("split train: only one class"));
 
   ScoreOptions youden;
-  youden.threshold = std::nullopt;
+  youden.threshold.kind = ThresholdRule::Kind::kYouden;
   const absl::StatusOr<std::vector<Prediction>> no_valid =
       Parse("id,label,probability,split\na,1,0.5,test\nb,0,0.7,test\nc,1,0.1,test\nd,0,0,test\n");
   ASSERT_TRUE(no_valid.ok()) << no_valid.status();
