@@ -1,7 +1,10 @@
 #include "tools/shardcat/merge.h"
 
+#include <map>
 #include <memory>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -51,7 +54,7 @@ std::string StageKey(const ShardManifest& m) {
 // The parts by task index; an error naming the odd part, a task given twice, or the missing.
 absl::StatusOr<std::vector<Part>> OrderParts(std::vector<Part> parts) {
   const uint32_t count = parts[0].manifest->task().count();
-  std::vector<Part> by_task(count);
+  std::map<uint32_t, Part> by_task;  // not a vector of `count`: a manifest could say 4 billion
   for (Part& part : parts) {
     const TaskPart& task = part.manifest->task();
     if (task.count() != count || task.index() >= count) {
@@ -60,29 +63,29 @@ absl::StatusOr<std::vector<Part>> OrderParts(std::vector<Part> parts) {
                        parts[0].spec, " is of ", count, " tasks: parts of different jobs"));
     }
     if (StageKey(*part.manifest) != StageKey(*parts[0].manifest)) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("part ", part.spec,
-                       " was written by another stage or with other flags "
-                       "than ",
-                       parts[0].spec, " (compare their manifests)"));
+      return absl::FailedPreconditionError(absl::StrCat(
+          "part ", part.spec, " was written by another stage or with other flags than ",
+          parts[0].spec, " (compare their manifests)"));
     }
-    if (by_task[task.index()].reader != nullptr) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("task ", task.index(), " is given twice: ", by_task[task.index()].spec,
-                       " and ", part.spec));
+    const auto given = by_task.find(task.index());
+    if (given != by_task.end()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "task ", task.index(), " is given twice: ", given->second.spec, " and ", part.spec));
     }
-    by_task[task.index()] = std::move(part);
+    by_task.emplace(task.index(), std::move(part));
   }
-  std::vector<std::string> missing;
-  for (uint32_t i = 0; i < count; ++i) {
-    if (by_task[i].reader == nullptr) missing.push_back(absl::StrCat(i));
+  if (by_task.size() < count) {
+    std::vector<std::string> missing;  // the first ten
+    for (uint32_t i = 0; i < count && missing.size() < 10; ++i) {
+      if (by_task.count(i) == 0) missing.push_back(absl::StrCat(i));
+    }
+    return absl::FailedPreconditionError(absl::StrCat(
+        count - by_task.size(), " of ", count, " tasks not given (", absl::StrJoin(missing, ", "),
+        count - by_task.size() > 10 ? ", ..." : "", "): every part is needed"));
   }
-  if (!missing.empty()) {
-    return absl::FailedPreconditionError(absl::StrCat("task(s) ", absl::StrJoin(missing, ", "),
-                                                      " of ", count,
-                                                      " not given: every part is needed"));
-  }
-  return by_task;
+  std::vector<Part> ordered;
+  for (auto& [index, part] : by_task) ordered.push_back(std::move(part));
+  return ordered;
 }
 
 }  // namespace

@@ -86,13 +86,19 @@ TEST(MergeTest, RefusesAnIncompleteOrMismatchedSetOfParts) {
     EXPECT_FALSE(testing::PathExists(testing::TempPath("bad_out.manifest.json")));
     return std::string(status.message());
   };
-  EXPECT_THAT(message({a, c}), HasSubstr("task(s) 1 of 3 not given"));
+  EXPECT_THAT(message({a, c}), HasSubstr("1 of 3 tasks not given (1)"));
   EXPECT_THAT(message({a, b, b}), HasSubstr("task 1 is given twice"));
   EXPECT_THAT(message({a, b, WritePart("other", 2, 4)}), HasSubstr("parts of different jobs"));
   EXPECT_THAT(message({a, b, WritePart("flags", 2, 3, Stage("224"))}), HasSubstr("other flags"));
   EXPECT_THAT(message({a, b, testing::TempPath("never_written.part2@1")}),
               HasSubstr("missing or incomplete"));
   EXPECT_THAT(Merge(a, {a, b, c}).message(), HasSubstr("is the part"));
+
+  // A part of a job of 2^31 - 1 tasks: refused at once, the first missing ones named.
+  const std::string huge = testing::TempPath("huge.part0@1");
+  auto huge_writer = ShardWriter::Open(huge, Stage(), {0, 2147483647}).value();
+  ASSERT_TRUE(huge_writer->Close().ok());
+  EXPECT_THAT(message({huge}), HasSubstr("2147483646 of 2147483647 tasks not given (1, 2, "));
 
   // A task killed before its Close left no manifest.
   ASSERT_EQ(std::remove(testing::TempPath("bad.part1.manifest.json").c_str()), 0);
