@@ -17,12 +17,21 @@ absl::Status CheckRequirement(double value, const char* what) {
   return absl::OkStatus();
 }
 
-// Sensitivity and specificity from counts: tp / positives and tn / negatives, computed the
-// same way for the comparison with the requirement as for the result.
-OperatingPoint PointOf(const RocPoint& roc, int64_t positives, int64_t negatives) {
-  return OperatingPoint{
-      roc.threshold, static_cast<double>(roc.true_positives) / static_cast<double>(positives),
-      static_cast<double>(negatives - roc.false_positives) / static_cast<double>(negatives)};
+// Every point of the ROC curve, thresholds decreasing (sensitivity rising, specificity
+// falling), as tp / positives and tn / negatives: computed the same way for the comparison
+// with a requirement as for the result.
+absl::StatusOr<std::vector<OperatingPoint>> Points(absl::Span<const int> labels,
+                                                   absl::Span<const double> scores) {
+  ASSIGN_OR_RETURN(const std::vector<RocPoint> curve, RocCurve(labels, scores));
+  const auto positives = static_cast<double>(curve.back().true_positives);
+  const int64_t negatives = curve.back().false_positives;
+  std::vector<OperatingPoint> points;
+  for (const RocPoint& roc : curve) {
+    points.push_back(
+        {roc.threshold, static_cast<double>(roc.true_positives) / positives,
+         static_cast<double>(negatives - roc.false_positives) / static_cast<double>(negatives)});
+  }
+  return points;
 }
 
 }  // namespace
@@ -31,15 +40,11 @@ absl::StatusOr<OperatingPoint> SensitivityAtSpecificity(absl::Span<const int> la
                                                         absl::Span<const double> scores,
                                                         double min_specificity) {
   RETURN_IF_ERROR(CheckRequirement(min_specificity, "specificity"));
-  ASSIGN_OR_RETURN(const std::vector<RocPoint> curve, RocCurve(labels, scores));
-  const int64_t positives = curve.back().true_positives;
-  const int64_t negatives = curve.back().false_positives;
-  // Thresholds decrease along the curve: sensitivity rises and specificity falls, so the last
-  // point that meets the requirement is the best, and the first of equal sensitivity is the
-  // largest threshold.
-  OperatingPoint best = PointOf(curve[0], positives, negatives);
-  for (const RocPoint& roc : curve) {
-    const OperatingPoint point = PointOf(roc, positives, negatives);
+  ASSIGN_OR_RETURN(const std::vector<OperatingPoint> points, Points(labels, scores));
+  // Along the curve the last point that meets the requirement is the best; of equal
+  // sensitivity the first, the largest threshold.
+  OperatingPoint best = points[0];
+  for (const OperatingPoint& point : points) {
     if (point.specificity < min_specificity) break;
     if (point.sensitivity > best.sensitivity) best = point;
   }
@@ -50,14 +55,11 @@ absl::StatusOr<OperatingPoint> SpecificityAtSensitivity(absl::Span<const int> la
                                                         absl::Span<const double> scores,
                                                         double min_sensitivity) {
   RETURN_IF_ERROR(CheckRequirement(min_sensitivity, "sensitivity"));
-  ASSIGN_OR_RETURN(const std::vector<RocPoint> curve, RocCurve(labels, scores));
-  const int64_t positives = curve.back().true_positives;
-  const int64_t negatives = curve.back().false_positives;
-  for (const RocPoint& roc : curve) {
-    const OperatingPoint point = PointOf(roc, positives, negatives);
+  ASSIGN_OR_RETURN(const std::vector<OperatingPoint> points, Points(labels, scores));
+  for (const OperatingPoint& point : points) {
     if (point.sensitivity >= min_sensitivity) return point;
   }
-  return PointOf(curve.back(), positives, negatives);  // sensitivity 1 there: not reached
+  return points.back();  // sensitivity 1 there: never reached
 }
 
 }  // namespace mammo::metrics
