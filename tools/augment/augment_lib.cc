@@ -137,14 +137,22 @@ absl::StatusOr<Image> Encode(const cv::Mat& pixels, Image::Encoding encoding) {
   return image;
 }
 
+// The sources sample i may draw from: every one, or with balance those of its label.
+struct Pool {
+  std::vector<size_t> all;
+  std::vector<size_t> by_label[2];  // benign, malignant
+};
+
 // Sample i: its source, its draws, the augmented record.
 absl::StatusOr<Record> MakeSample(const Options& options, const std::vector<Source>& sources,
-                                  const std::vector<size_t>& pool, uint64_t i, Split split) {
+                                  const Pool& pool, uint64_t i, Split split) {
   Rng rng(options.seed, i);
+  const std::vector<size_t>& from =
+      options.balance && options.per_image == 0 ? pool.by_label[i % 2] : pool.all;
   const size_t source_index =
       options.per_image > 0
-          ? pool[i / options.per_image]
-          : pool[static_cast<size_t>(rng.Int(0, static_cast<int64_t>(pool.size()) - 1))];
+          ? from[i / options.per_image]
+          : from[static_cast<size_t>(rng.Int(0, static_cast<int64_t>(from.size()) - 1))];
   const Source& source = sources[source_index];
   const Plan plan =
       MakePlan(options.ops, options.compat, source.pixels.cols, source.pixels.rows, rng);
@@ -164,6 +172,7 @@ class SideTracker {
   // `r` as written: its last provenance entry is ours, whose parent is the source record,
   // which stands for the lesion when the record has no lesion id.
   void Add(const Record& r, SetIndex set) {
+    malignant_[set] += r.label() == MALIGNANT;
     patients_[r.patient_id()] |= 1 << set;
     const std::string& source = r.provenance(r.provenance_size() - 1).parent_ids(0);
     lesions_[r.lesion_id().empty() ? "record " + source : r.lesion_id()] |= 1 << set;
@@ -175,8 +184,10 @@ class SideTracker {
     for (const auto& [_, m] : lesions_) o.lesions += (m & mask) == mask;
     return o;
   }
+  uint64_t Malignant(SetIndex set) const { return malignant_[set]; }
 
  private:
+  uint64_t malignant_[3] = {0, 0, 0};
   std::map<std::string, int> patients_, lesions_;
 };
 
@@ -215,20 +226,49 @@ absl::Status AssignSources(const std::vector<Source>& sources, const std::vector
   return absl::OkStatus();
 }
 
+// The sources to augment (all, and by label), their masks dropped (augmented records carry
+// none), and the passed-through ones, their pixels released.
+absl::StatusOr<Pool> PoolSources(const Options& options, const std::vector<Split>& official,
+                                 std::vector<Source>* sources,
+                                 std::vector<std::pair<size_t, SetIndex>>* passthrough) {
+  Pool pool;
+  RETURN_IF_ERROR(AssignSources(*sources, official, options, &pool.all, passthrough));
+  if (pool.all.empty())
+    return absl::FailedPreconditionError("no records left to augment (no TRAIN records?)");
+  for (size_t i : pool.all) {
+    (*sources)[i].record.clear_image();
+    (*sources)[i].record.clear_masks();
+    pool.by_label[(*sources)[i].record.label() == MALIGNANT ? 1 : 0].push_back(i);
+  }
+  for (const auto& [i, set] : *passthrough) (*sources)[i].pixels.release();
+  if (options.balance && options.per_image == 0 &&
+      (pool.by_label[0].empty() || pool.by_label[1].empty())) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "--balance draws half the samples from each class, and the records to augment hold no ",
+        pool.by_label[0].empty() ? "benign" : "malignant", " one; pass --balance=false"));
+  }
+  return pool;
+}
+
 // The paper protocol's split by augmented image: the set of each of the n samples, from a
-// seeded permutation.
+// seeded permutation; with balance, of each label's samples apart (even and odd i), so every
+// set is half of each class.
 std::vector<uint8_t> PaperSampleSets(const Options& options, uint64_t n) {
-  std::vector<uint32_t> order(n);
-  for (uint64_t i = 0; i < n; ++i) order[i] = static_cast<uint32_t>(i);
+  const bool stratify = options.balance && options.per_image == 0;
+  std::vector<std::vector<uint32_t>> groups(stratify ? 2 : 1);
+  for (uint64_t i = 0; i < n; ++i) groups[stratify ? i % 2 : 0].push_back(static_cast<uint32_t>(i));
   Rng rng(options.seed, kSplitStream);
-  for (uint64_t i = n; i > 1; --i)
-    std::swap(order[i - 1], order[rng.Int(0, static_cast<int64_t>(i) - 1)]);
-  const uint64_t n_train = static_cast<uint64_t>(std::llround(options.paper_train * n));
-  const uint64_t n_valid =
-      std::min(n - n_train, static_cast<uint64_t>(std::llround(options.paper_valid * n)));
   std::vector<uint8_t> sample_set(n);
-  for (uint64_t k = 0; k < n; ++k) {
-    sample_set[order[k]] = k < n_train ? kTrain : k < n_train + n_valid ? kValid : kTest;
+  for (std::vector<uint32_t>& order : groups) {
+    const uint64_t size = order.size();
+    for (uint64_t i = size; i > 1; --i)
+      std::swap(order[i - 1], order[rng.Int(0, static_cast<int64_t>(i) - 1)]);
+    const uint64_t n_train = static_cast<uint64_t>(std::llround(options.paper_train * size));
+    const uint64_t n_valid =
+        std::min(size - n_train, static_cast<uint64_t>(std::llround(options.paper_valid * size)));
+    for (uint64_t k = 0; k < size; ++k) {
+      sample_set[order[k]] = k < n_train ? kTrain : k < n_train + n_valid ? kValid : kTest;
+    }
   }
   return sample_set;
 }
@@ -247,6 +287,7 @@ StageInfo AugmentStage(const Options& options) {
     stage.parameters.push_back({"per_image", absl::StrCat(options.per_image)});
   } else {
     stage.parameters.push_back({"samples", absl::StrCat(options.samples)});
+    stage.parameters.push_back({"balance", options.balance ? "true" : "false"});
   }
   if (options.protocol == Protocol::kPaper) {
     stage.parameters.push_back(
@@ -270,18 +311,10 @@ absl::StatusOr<Report> Run(const Options& options) {
   std::vector<Split> official;
   ASSIGN_OR_RETURN(std::vector<Source> sources, ReadSources(options.inputs, &official));
 
-  std::vector<size_t> pool;
   std::vector<std::pair<size_t, SetIndex>> passthrough;
-  RETURN_IF_ERROR(AssignSources(sources, official, options, &pool, &passthrough));
-  if (pool.empty())
-    return absl::FailedPreconditionError("no records left to augment (no TRAIN records?)");
-  for (size_t i : pool) {
-    sources[i].record.clear_image();
-    sources[i].record.clear_masks();  // not warped: an augmented record carries no masks
-  }
-  for (const auto& [i, set] : passthrough) sources[i].pixels.release();
+  ASSIGN_OR_RETURN(const Pool pool, PoolSources(options, official, &sources, &passthrough));
 
-  const uint64_t n = options.per_image > 0 ? options.per_image * pool.size() : options.samples;
+  const uint64_t n = options.per_image > 0 ? options.per_image * pool.all.size() : options.samples;
   if (n > 0xffffffffULL) {
     return absl::InvalidArgumentError(absl::StrCat(n, " samples: at most 2^32 - 1 per run"));
   }
@@ -338,6 +371,9 @@ absl::StatusOr<Report> Run(const Options& options) {
   report.train = writers[kTrain]->records_written();
   report.valid = writers[kValid]->records_written();
   report.test = writers[kTest]->records_written();
+  report.train_malignant = sides.Malignant(kTrain);
+  report.valid_malignant = sides.Malignant(kValid);
+  report.test_malignant = sides.Malignant(kTest);
   report.train_test = sides.Both(kTrain, kTest);
   report.train_valid = sides.Both(kTrain, kValid);
   report.valid_test = sides.Both(kValid, kTest);
@@ -346,10 +382,11 @@ absl::StatusOr<Report> Run(const Options& options) {
 
 std::string FormatReport(const Report& r, Protocol protocol) {
   std::string text = absl::StrFormat(
-      "%d sources -> train %d, valid %d, test %d records; patients/lesions on both sides: "
-      "train&test %d/%d, train&valid %d/%d, valid&test %d/%d\n",
-      r.sources, r.train, r.valid, r.test, r.train_test.patients, r.train_test.lesions,
-      r.train_valid.patients, r.train_valid.lesions, r.valid_test.patients, r.valid_test.lesions);
+      "%d sources -> train %d (%d malignant), valid %d (%d), test %d (%d) records; "
+      "patients/lesions on both sides: train&test %d/%d, train&valid %d/%d, valid&test %d/%d\n",
+      r.sources, r.train, r.train_malignant, r.valid, r.valid_malignant, r.test, r.test_malignant,
+      r.train_test.patients, r.train_test.lesions, r.train_valid.patients, r.train_valid.lesions,
+      r.valid_test.patients, r.valid_test.lesions);
   if (protocol == Protocol::kPaper) {
     absl::StrAppend(&text, "augment: WARNING: LEAKAGE: ", r.train_test.patients, " patients and ",
                     r.train_test.lesions, " lesions are in both train and test.\n");

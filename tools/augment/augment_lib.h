@@ -30,6 +30,11 @@ struct Options {
   bool compat = true;
   uint64_t samples = 0;    // augmented images drawn with replacement; or
   uint64_t per_image = 0;  // each augmented source this many times
+  // With `samples`: sample i augments a source of label i % 2 (benign at even i), drawn
+  // uniformly among that label's sources, so the samples are half of each class (+-1), as the
+  // paper's 30,000 + 30,000; the paper protocol's split is then stratified by label. false:
+  // sources drawn uniformly, the class mix following theirs. No effect with per_image.
+  bool balance = true;
   Protocol protocol = Protocol::kPatient;
   double valid_fraction = 0.1;                  // patient: share of train patients per label
   double paper_train = 0.8, paper_valid = 0.1;  // paper: shares of the augmented images
@@ -49,7 +54,8 @@ struct Overlap {
 
 struct Report {
   uint64_t sources = 0;
-  uint64_t train = 0, valid = 0, test = 0;  // records written per set
+  uint64_t train = 0, valid = 0, test = 0;                                // records written per set
+  uint64_t train_malignant = 0, valid_malignant = 0, test_malignant = 0;  // of those
   // Distinct patients and lesions found on both sides, counted from what was written.
   Overlap train_test, train_valid, valid_test;
 };

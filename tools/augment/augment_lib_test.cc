@@ -7,6 +7,7 @@
 #include <opencv2/core.hpp>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "data_formats/record.pb.h"
@@ -23,9 +24,9 @@ std::string TempDir() {
   return dir ? dir : "/tmp";
 }
 
-// 24 training patients (half with a malignant lesion), 8 test patients; two lesions each,
-// 48x40 8-bit ROIs.
-std::string WriteSources(const std::string& name) {
+// 24 training patients (half with a malignant lesion; one in `malignant_one_in` when given),
+// 8 test patients; two lesions each, 48x40 8-bit ROIs.
+std::string WriteSources(const std::string& name, int malignant_one_in = 2) {
   const std::string spec = absl::StrCat(TempDir(), "/", name, "@2");
   auto writer = ShardWriter::Open(spec, {"roicrop", "roicrop", "test", {}});
   EXPECT_TRUE(writer.ok()) << writer.status();
@@ -38,7 +39,7 @@ std::string WriteSources(const std::string& name) {
       r.set_patient_id(patient);
       r.set_lesion_id(absl::StrCat(patient, "_lesion", l));
       r.set_image_id(absl::StrCat(patient, "_CC"));
-      r.set_label(p % 2 ? MALIGNANT : BENIGN);
+      r.set_label(p % malignant_one_in == malignant_one_in - 1 ? MALIGNANT : BENIGN);
       r.set_split(p < 24 ? TRAIN : TEST);
       cv::Mat pixels(40, 48, CV_8U);
       rng.fill(pixels, cv::RNG::UNIFORM, 0, 256);
@@ -199,6 +200,62 @@ TEST(PerImage, EverySourceKTimes) {
   for (const Record& r : ReadAll(o.output + "_train")) ++copies[r.provenance(0).parent_ids(0)];
   EXPECT_EQ(copies.size(), 48u);
   for (const auto& [id, n] : copies) EXPECT_EQ(n, 3) << id;
+}
+
+// A quarter of the sources are malignant, yet with --balance (the default) 2000 samples under
+// the paper's protocol are 1000 of each class (+-1), and every set within 1% of 50/50.
+TEST(Balance, HalfOfEachClassInEverySetUnderThePapersProtocol) {
+  const std::string sources = WriteSources("balance_sources", 4);
+  Options o = BaseOptions(sources, "balance_paper");
+  o.protocol = Protocol::kPaper;
+  o.samples = 2000;
+  o.encoding = Image::RAW;
+  const absl::StatusOr<Report> report = augment::Run(o);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->train + report->valid + report->test, 2000u);
+  EXPECT_NEAR(report->train_malignant + report->valid_malignant + report->test_malignant, 1000, 1);
+  for (const auto& [name, n, malignant] :
+       {std::tuple{"train", report->train, report->train_malignant},
+        std::tuple{"valid", report->valid, report->valid_malignant},
+        std::tuple{"test", report->test, report->test_malignant}}) {
+    ASSERT_GT(n, 0u) << name;
+    EXPECT_NEAR(static_cast<double>(malignant) / static_cast<double>(n), 0.5, 0.01) << name;
+  }
+  // What was written agrees with the report.
+  int malignant_written = 0;
+  for (const Record& r : ReadAll(o.output + "_test@3")) malignant_written += r.label() == MALIGNANT;
+  EXPECT_EQ(static_cast<uint64_t>(malignant_written), report->test_malignant);
+}
+
+// --balance=false draws sources uniformly: the augmented training set keeps the sources' mix
+// (a quarter malignant); the patient protocol's valid and test are never resampled.
+TEST(Balance, OffKeepsTheSourcesMix) {
+  const std::string sources = WriteSources("unbalanced_sources", 4);
+  Options o = BaseOptions(sources, "balance_off");
+  o.samples = 800;
+  o.balance = false;
+  const absl::StatusOr<Report> off = augment::Run(o);
+  ASSERT_TRUE(off.ok()) << off.status();
+  EXPECT_NEAR(static_cast<double>(off->train_malignant) / 800.0, 0.25, 0.06);
+  o.balance = true;
+  const absl::StatusOr<Report> on = augment::Run(o);
+  ASSERT_TRUE(on.ok()) << on.status();
+  EXPECT_EQ(on->train_malignant, 400u);
+  EXPECT_EQ(on->test_malignant, off->test_malignant);  // test passes through unchanged
+  EXPECT_NE(FormatReport(*on).find("train 800 (400 malignant)"), std::string::npos)
+      << FormatReport(*on);
+}
+
+TEST(Balance, RefusesToBalanceOneClass) {
+  const std::string sources = WriteSources("benign_only", 1000);  // no malignant patient
+  Options o = BaseOptions(sources, "balance_one_class");
+  const absl::StatusOr<Report> report = augment::Run(o);
+  EXPECT_EQ(report.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(report.status().message().find("no malignant one; pass --balance=false"),
+            std::string::npos)
+      << report.status();
+  o.balance = false;
+  EXPECT_TRUE(augment::Run(o).ok());
 }
 
 TEST(Errors, NamesTheRecord) {

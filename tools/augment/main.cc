@@ -23,8 +23,12 @@ ABSL_FLAG(std::string, op, "",
           "zoom:p=1,min=1,max=1.2. None given: the Table 5 pipeline in that order.");
 ABSL_FLAG(bool, augmentor_compat, true, mammo::augment::kCompatHelp);
 ABSL_FLAG(uint64_t, samples, 0,
-          "Augmented images to make, sources drawn uniformly with replacement (Augmentor's "
-          "sample(n)); the paper used 60000.");
+          "Augmented images to make, sources drawn with replacement (Augmentor's sample(n); "
+          "the paper: 60000).");
+ABSL_FLAG(bool, balance, true,
+          "With --samples: sample i from the sources of label i % 2, so half of each class, "
+          "and the paper split stratified by label (the paper's 30000 + 30000). false: sources "
+          "drawn uniformly, their class mix kept.");
 ABSL_FLAG(uint64_t, per_image, 0, "Instead of --samples: augment every source K times.");
 ABSL_FLAG(std::string, protocol, "patient",
           "patient: the official test split is copied unaugmented, valid is carved from train "
@@ -38,8 +42,7 @@ ABSL_FLAG(std::string, paper_split, "0.8,0.1",
 ABSL_FLAG(uint64_t, seed, 1, "Random seed: the same seed gives the same bytes for any --threads.");
 ABSL_FLAG(int, threads, 0, "Worker threads (0 = all cores).");
 ABSL_FLAG(std::string, encoding, "png",
-          "png or raw: how augmented images are stored. raw is about 3x larger (320x320: "
-          "100 KB per image, 6 GB for 60000) and much faster to write and to read.");
+          "png or raw (about 3x larger: 6 GB for 60000 320x320 images; much faster).");
 
 namespace {
 
@@ -59,15 +62,12 @@ Rotate, shear, flip and zoom, with Augmentor's crops and resizes, are composed i
 bicubic warp per image (Keys' kernel a=-0.75, edges replicated; Augmentor resamples after
 every step with PIL's kernels and fills with black); equalise and brightness become one table
 applied after the warp, equalise's histogram taken from the image as the steps before it
-left it. See tools/augment/README.md.
-
-Augmentor's quirks (kept by default) and the corrected variant: see --augmentor_compat.
+left it. See tools/augment/README.md, and --augmentor_compat for Augmentor's quirks.
 
 Examples:
   augment --samples 60000 --input out/rois@8 --output out/aug      Table 5, patient protocol
   augment --protocol paper --samples 60000 --input out/rois@8 --output out/paper
-  augment --per_image 10 --op rotate:p=1,max=10 --op flip:p=0.5 --input out/rois \
-    --output out/aug)";
+  augment --per_image 10 --op rotate:p=1,max=10 --op flip:p=0.5 --input out/rois --output aug)";
 
 }  // namespace
 
@@ -106,6 +106,7 @@ int main(int argc, char** argv) {
     return mammo::cli::UsageError(split.message());
   }
   options.seed = absl::GetFlag(FLAGS_seed);
+  options.balance = absl::GetFlag(FLAGS_balance);
   options.threads = mammo::cli::ResolveThreads(absl::GetFlag(FLAGS_threads));
   absl::StatusOr<mammo::Task> task = mammo::TaskFlag();
   if (!task.ok()) return mammo::cli::UsageError(task.status().message());
