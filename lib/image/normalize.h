@@ -1,4 +1,5 @@
-// The paper's preprocessing of a mammogram: min-max normalisation to 8 bits, then CLAHE.
+// The paper's preprocessing of a mammogram: min-max normalisation to 8 bits, then CLAHE (its
+// parameters are ours: the paper gives none).
 //
 //   cv::Mat grey = MinMaxTo8Bit(pixels, padding);   // CV_8U or CV_16U in, CV_8U out
 //   cv::Mat enhanced = ApplyClahe(grey, 2.0, 8);
@@ -20,8 +21,10 @@ cv::Mat MinMaxTo8Bit(const cv::Mat& pixels, std::optional<uint16_t> padding);
 
 // Contrast-limited adaptive histogram equalisation of a CV_8U image, with exactly OpenCV's
 // cv::CLAHE result (computed by lib/image/clahe.h, faster):
-// `clip_limit` is OpenCV's clip limit (a multiple of the mean histogram bin height; the
-// paper's setting is 2.0) and the image is cut into `tiles` x `tiles` tiles (paper: 8).
+// `clip_limit` is OpenCV's clip limit (a multiple of the mean histogram bin height) and the
+// image is cut into `tiles` x `tiles` tiles. The paper names CLAHE but gives no parameters;
+// dcm2png's defaults, 2.0 and 8, are the project's choice: OpenCV's default grid, and a clip
+// that lifts the dense tissue's contrast without amplifying the background's noise.
 cv::Mat ApplyClahe(const cv::Mat& grey, double clip_limit, int tiles);
 
 }  // namespace mammo

@@ -12,8 +12,8 @@
 #include "tools/dcm2png/dcm2png_lib.h"
 
 ABSL_FLAG(bool, clahe, false, "After min-max, apply CLAHE (the paper's processing; both modes).");
-ABSL_FLAG(double, clahe_clip, 2.0, "CLAHE clip limit, OpenCV's unit (the paper: 2.0).");
-ABSL_FLAG(int, clahe_tiles, 8, "CLAHE grid: the image is cut into N x N tiles (the paper: 8).");
+ABSL_FLAG(double, clahe_clip, 2.0, "CLAHE clip limit, OpenCV's unit (ours: the paper gives none).");
+ABSL_FLAG(int, clahe_tiles, 8, "CLAHE grid: N x N tiles (OpenCV's default; the paper gives none).");
 ABSL_FLAG(uint64_t, max_pixels, 100000000,
           "Refuse DICOM images with more than this many pixels (Rows x Columns).");
 ABSL_FLAG(int, bits, 8, "One-file mode: 8 (min-max) or 16 (the stored values, unprocessed).");
