@@ -62,6 +62,14 @@ struct SplitData {
 // scikit-learn's default for calibration_curve.
 constexpr int kCalibrationBins = 10;
 
+// score's bootstrap settings: --bootstrap resamples from --seed, stratified, 95%.
+metrics::BootstrapOptions BootstrapOf(const ScoreOptions& options) {
+  metrics::BootstrapOptions bootstrap;
+  bootstrap.resamples = options.bootstrap_resamples;
+  bootstrap.seed = options.seed;
+  return bootstrap;
+}
+
 // Sensitivity at specificity 0.80, 0.90 and 0.95, and specificity at sensitivity 0.90 and
 // 0.95, each with a stratified bootstrap CI when bootstrapping.
 absl::StatusOr<std::vector<OperatingPointScore>> ScoreOperatingPoints(const SplitData& data,
@@ -83,9 +91,7 @@ absl::StatusOr<std::vector<OperatingPointScore>> ScoreOperatingPoints(const Spli
     score.required = required;
     ASSIGN_OR_RETURN(score.point, find(data.labels, data.probabilities));
     if (options.bootstrap_resamples > 0) {
-      metrics::BootstrapOptions bootstrap;
-      bootstrap.resamples = options.bootstrap_resamples;
-      bootstrap.seed = options.seed;
+      const metrics::BootstrapOptions bootstrap = BootstrapOf(options);
       ASSIGN_OR_RETURN(
           score.bootstrap,
           metrics::BootstrapCiOf(data.labels, data.probabilities, bootstrap,
@@ -111,9 +117,7 @@ absl::StatusOr<SplitScore> ScoreSplit(const std::string& name, const SplitData& 
   s.patients = static_cast<int64_t>(data.patients.size());
   ASSIGN_OR_RETURN(s.auc, metrics::DelongAucCi(data.labels, data.probabilities));
   if (options.bootstrap_resamples > 0) {
-    metrics::BootstrapOptions bootstrap;
-    bootstrap.resamples = options.bootstrap_resamples;
-    bootstrap.seed = options.seed;
+    const metrics::BootstrapOptions bootstrap = BootstrapOf(options);
     ASSIGN_OR_RETURN(s.bootstrap,
                      metrics::BootstrapAucCi(data.labels, data.probabilities, bootstrap));
     // Patients as the unit, where every case names its patient.
