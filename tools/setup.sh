@@ -17,6 +17,8 @@ packages=(
   # Debian's LibTorch calls the system BLAS: OpenBLAS instead of the reference BLAS
   # makes the Dense 4096 head about 60x faster.
   libopenblas0-pthread libopenblas-pthread-dev
+  # Data-parallel training: c10d's ProcessGroupGloo header includes gloo's.
+  libgloo-dev
   # Independent references used by tests and benchmarks.
   dcmtk python3-torch python3-torchvision python3-sklearn python3-opencv
   python3-pydicom python3-numpy python3-pil
@@ -25,6 +27,8 @@ packages=(
   python3-h5py
   # Pipelines and benchmarks.
   make time bc
+  # Scale-out tests start a Slurm cluster on localhost (tests/slurm/).
+  slurmd slurmctld slurm-client munge
 )
 
 missing=()

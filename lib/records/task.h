@@ -11,12 +11,12 @@
 #define MAMMO_LIB_RECORDS_TASK_H_
 
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <utility>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "lib/cli/environment.h"
 
 namespace mammo {
 
@@ -30,9 +30,6 @@ struct Task {
   std::pair<uint64_t, uint64_t> Slice(uint64_t total) const;
   std::string ToString() const;  // "3/4"
 };
-
-// Reads an environment variable; nullptr when unset.
-using GetEnv = std::function<const char*(const char*)>;
 
 // "" (the whole job), "INDEX/COUNT" (0 <= INDEX < COUNT), or "slurm": SLURM_ARRAY_TASK_ID minus
 // SLURM_ARRAY_TASK_MIN of SLURM_ARRAY_TASK_COUNT tasks, for arrays with step 1 (--array=0-3 or

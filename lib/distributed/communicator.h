@@ -1,0 +1,71 @@
+// The collectives data-parallel training needs, on c10d's process groups: Gloo from Debian's
+// LibTorch on the CPU, NCCL where a CUDA LibTorch has it. Every call is collective (all ranks
+// make it, in the same order) and bounded by the timeout: a rank that died or stopped
+// answering makes the others' call fail with a status naming the operation, never hang.
+//
+//   ASSIGN_OR_RETURN(World world, WorldFromEnvironment());
+//   ASSIGN_OR_RETURN(std::unique_ptr<Communicator> communicator,
+//                    Communicator::Connect(world, {.backend = Backend::kGloo}));
+//   RETURN_IF_ERROR(communicator->AllReduceSum(gradients, "the gradients"));  // same on all ranks
+//
+// Only this file's .cc includes c10d's headers (they need -DUSE_C10D_GLOO and gloo's headers).
+#ifndef MAMMO_LIB_DISTRIBUTED_COMMUNICATOR_H_
+#define MAMMO_LIB_DISTRIBUTED_COMMUNICATOR_H_
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "lib/distributed/world.h"
+
+namespace mammo::distributed {
+
+enum class Backend { kGloo, kNccl };
+// "gloo" | "nccl"; InvalidArgument naming --dist_backend otherwise.
+absl::StatusOr<Backend> ParseBackend(absl::string_view name);
+
+struct ConnectOptions {
+  Backend backend = Backend::kGloo;
+  // For joining and for every collective. A rank killed mid-step is seen by its peers when
+  // the connection drops, usually at once; the timeout bounds the rest (a hung rank).
+  std::chrono::seconds timeout{300};
+};
+
+class Communicator {
+ public:
+  // Meets the other ranks of `world` (size > 1) at its master: rank 0 serves the rendezvous
+  // store unless torchrun's agent does. Unavailable when they do not all arrive in time.
+  static absl::StatusOr<std::unique_ptr<Communicator>> Connect(const World& world,
+                                                               const ConnectOptions& options);
+  ~Communicator();
+
+  const World& world() const { return world_; }
+  int rank() const { return world_.rank; }
+  int size() const { return world_.size; }
+
+  // Element-wise sum (or maximum) over the ranks, in place; afterwards every rank holds the
+  // same values, bit for bit. `what` names the data in an error ("the gradients").
+  absl::Status AllReduceSum(torch::Tensor& tensor, absl::string_view what);
+  absl::Status AllReduceMax(torch::Tensor& tensor, absl::string_view what);
+  // Rank `root`'s values into every rank's `tensor`.
+  absl::Status Broadcast(torch::Tensor& tensor, int root, absl::string_view what);
+  absl::Status Barrier(absl::string_view what);
+
+ private:
+  struct Group;
+  Communicator(const World& world, const ConnectOptions& options, std::unique_ptr<Group> group);
+  absl::Status AllReduce(torch::Tensor& tensor, bool max, absl::string_view what);
+
+  World world_;
+  ConnectOptions options_;
+  std::unique_ptr<Group> group_;
+};
+
+}  // namespace mammo::distributed
+
+#endif  // MAMMO_LIB_DISTRIBUTED_COMMUNICATOR_H_
