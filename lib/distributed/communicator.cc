@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "lib/status/status_macros.h"
 
 namespace mammo::distributed {
 
@@ -142,6 +143,28 @@ absl::Status Communicator::Broadcast(torch::Tensor& tensor, int root, absl::stri
 absl::Status Communicator::Barrier(absl::string_view what) {
   torch::Tensor token = torch::zeros({1});
   return AllReduce(token, false, what);
+}
+
+absl::Status Communicator::CheckSame(const std::vector<std::pair<std::string, int64_t>>& values) {
+  const auto n = static_cast<int64_t>(values.size());
+  // The maxima of the values and of their negations: the maxima and the minima.
+  torch::Tensor extremes = torch::empty({2 * n}, torch::kInt64);
+  for (int64_t i = 0; i < n; ++i) {
+    extremes[i] = values[i].second;
+    extremes[n + i] = -values[i].second;
+  }
+  RETURN_IF_ERROR(AllReduceMax(extremes, "the run's settings"));
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t max = extremes[i].item<int64_t>();
+    const int64_t min = -extremes[n + i].item<int64_t>();
+    if (min != max) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(world_.ToString(), ": ", values[i].first, " differs between the ranks (",
+                       values[i].second, " here, ", min, " to ", max,
+                       " over all): every rank must get the same flags and inputs"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace mammo::distributed

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -55,6 +56,10 @@ class Communicator {
   // Rank `root`'s values into every rank's `tensor`.
   absl::Status Broadcast(torch::Tensor& tensor, int root, absl::string_view what);
   absl::Status Barrier(absl::string_view what);
+  // FailedPrecondition on every rank when some (name, value) differs between ranks, e.g.
+  // "rank 1 of 2: --batch_size differs between the ranks (16 here, 16 to 32 over all)": ranks
+  // started with different flags or inputs would otherwise train apart without a word.
+  absl::Status CheckSame(const std::vector<std::pair<std::string, int64_t>>& values);
 
  private:
   struct Group;

@@ -94,6 +94,15 @@ std::string RunCollectives(Communicator& c) {
   if (!c.Broadcast(sent, 1, "a test tensor").ok()) return "broadcast failed";
   if (sent[0].item<float>() != 7 || sent[1].item<float>() != 8) return "wrong broadcast";
   if (!c.Barrier("the end").ok()) return "barrier failed";
+  if (!c.CheckSame({{"--seed", 42}}).ok()) return "CheckSame refused equal values";
+  const absl::Status differs = c.CheckSame({{"--seed", 42}, {"--batch_size", r == 1 ? 16 : 32}});
+  if (differs.message() != absl::StrCat(c.world().ToString(),
+                                        ": --batch_size differs between the ranks (",
+                                        r == 1 ? 16 : 32,
+                                        " here, 16 to 32 over all): every rank must get the same "
+                                        "flags and inputs")) {
+    return absl::StrCat("CheckSame: ", differs.message());
+  }
   return "";
 }
 

@@ -1,6 +1,7 @@
 #include "lib/train/head.h"
 
 #include "absl/strings/str_cat.h"
+#include "lib/train/batch_dropout.h"
 
 namespace mammo::train {
 namespace {
@@ -29,7 +30,6 @@ HeadImpl::HeadImpl(const HeadOptions& options) : options_(options) {
     KerasDenseInit(hidden_.back());
     width = options.hidden[i];
   }
-  dropout_ = register_module("dropout", torch::nn::Dropout(options.dropout));
   logit_ = register_module("logit", torch::nn::Linear(width, 1));
   KerasDenseInit(logit_);
 }
@@ -47,8 +47,10 @@ void HeadImpl::FitStandardization(const torch::Tensor& features) {
 torch::Tensor HeadImpl::forward(const torch::Tensor& features) {
   torch::Tensor x = features;
   if (options_.standardize) x = (x - feature_mean_) * feature_inv_std_;
-  if (hidden_.empty()) x = dropout_(x);  // GAP -> Dropout -> classifier, as in the FT head
-  for (auto& layer : hidden_) x = dropout_(torch::relu(layer(x)));
+  const double p = options_.dropout;
+  // GAP -> Dropout -> classifier, as in the FT head.
+  if (hidden_.empty()) x = BatchDropout(x, p, is_training());
+  for (auto& layer : hidden_) x = BatchDropout(torch::relu(layer(x)), p, is_training());
   return logit_(x).squeeze(1);
 }
 

@@ -31,7 +31,6 @@ class HeadImpl : public torch::nn::Module {
  private:
   HeadOptions options_;
   std::vector<torch::nn::Linear> hidden_;
-  torch::nn::Dropout dropout_{nullptr};
   torch::nn::Linear logit_{nullptr};
   torch::Tensor feature_mean_;     // standardize only
   torch::Tensor feature_inv_std_;  // standardize only

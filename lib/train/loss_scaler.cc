@@ -2,8 +2,9 @@
 
 namespace mammo::train {
 
-bool LossScaler::Backward(const torch::Tensor& loss, const std::vector<torch::Tensor>& parameters) {
-  (loss * scale_).backward();
+void LossScaler::Backward(const torch::Tensor& loss) const { (loss * scale_).backward(); }
+
+bool LossScaler::Unscale(const std::vector<torch::Tensor>& parameters) {
   bool finite = true;
   for (const torch::Tensor& p : parameters) {
     if (!p.grad().defined()) continue;

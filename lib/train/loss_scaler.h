@@ -6,7 +6,9 @@
 //
 //   LossScaler scaler;  // scale 2^16; LossScaler(scale, good_steps) when resuming
 //   loss = ...;         // float32
-//   if (scaler.Backward(loss, parameters)) StepRmsprop(optimizer);
+//   scaler.Backward(loss);
+//   // (data-parallel training sums the scaled gradients over the ranks here)
+//   if (scaler.Unscale(parameters)) StepRmsprop(optimizer);
 //   // checkpoint scaler.scale() and scaler.good_steps() with the weights
 #ifndef MAMMO_LIB_TRAIN_LOSS_SCALER_H_
 #define MAMMO_LIB_TRAIN_LOSS_SCALER_H_
@@ -26,10 +28,11 @@ class LossScaler {
   // A scaler restored from a checkpoint, so that a resumed run scales as the uninterrupted one.
   LossScaler(double scale, int good_steps) : scale_(scale), good_steps_(good_steps) {}
 
-  // Runs (loss * scale).backward(), divides every defined gradient of `parameters` by the
-  // scale, and returns whether all of them are finite: true means take the optimizer step.
-  // Updates the scale as described above.
-  bool Backward(const torch::Tensor& loss, const std::vector<torch::Tensor>& parameters);
+  // Runs (loss * scale).backward().
+  void Backward(const torch::Tensor& loss) const;
+  // Divides every defined gradient of `parameters` by the scale, and returns whether all of
+  // them are finite: true means take the optimizer step. Updates the scale as described above.
+  bool Unscale(const std::vector<torch::Tensor>& parameters);
 
   double scale() const { return scale_; }
   int good_steps() const { return good_steps_; }  // finite steps since the scale last changed

@@ -35,6 +35,14 @@ ABSL_FLAG(std::string, precision, "",
           "CPU has it, fp16 on CUDA, fp32 otherwise; says which). Heads, loss, weights and "
           "RMSprop state stay float32. Recorded in run.json; predict runs the model so too.");
 
+ABSL_FLAG(std::string, dist_backend, "gloo",
+          "Data-parallel training (several ranks started by torchrun or `srun -n N`): the "
+          "collectives' backend, gloo (CPU; Debian's LibTorch) or nccl (CUDA, one rank per GPU; "
+          "needs a LibTorch built with it). One process ignores it.");
+ABSL_FLAG(int, dist_timeout, 300,
+          "Data-parallel training: seconds to wait for the other ranks to arrive, and for any one "
+          "collective; a rank that died makes the others fail, with a message, no later.");
+
 namespace mammo::train {
 
 absl::StatusOr<RunRequest> ReadSharedTrainingFlags(const ToolTrainingFlags& own,
@@ -64,6 +72,12 @@ absl::StatusOr<RunRequest> ReadSharedTrainingFlags(const ToolTrainingFlags& own,
   RETURN_IF_ERROR(ApplyTrainingFlags(flags, head, &run.training));
   ASSIGN_OR_RETURN(run.precision,
                    PrecisionFlag(absl::GetFlag(FLAGS_precision), run.training.device.is_cuda()));
+  ASSIGN_OR_RETURN(run.distributed.backend,
+                   distributed::ParseBackend(absl::GetFlag(FLAGS_dist_backend)));
+  if (absl::GetFlag(FLAGS_dist_timeout) < 1) {
+    return absl::InvalidArgumentError("--dist_timeout must be at least 1 (seconds)");
+  }
+  run.distributed.timeout = std::chrono::seconds(absl::GetFlag(FLAGS_dist_timeout));
   return run;
 }
 

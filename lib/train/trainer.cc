@@ -13,7 +13,9 @@
 #include "absl/strings/str_format.h"
 #include "lib/cli/cli.h"
 #include "lib/io/byte_io.h"
+#include "lib/records/task.h"
 #include "lib/status/status_macros.h"
+#include "lib/train/batch_dropout.h"
 #include "lib/train/checkpoint.h"
 #include "lib/train/loss_scaler.h"
 #include "lib/train/rmsprop_step.h"
@@ -63,42 +65,143 @@ absl::StatusOr<std::vector<EpochRecord>> ReadHistoryForResume(const std::string&
   return history;
 }
 
+// Sums the gradients of `parameters` over the ranks, in one buffer (one collective per step);
+// a parameter without a gradient (no rows on this rank) counts as zeros.
+absl::Status SumGradients(const std::vector<torch::Tensor>& parameters,
+                          distributed::Communicator& communicator) {
+  std::vector<torch::Tensor> parts;
+  for (const torch::Tensor& p : parameters) {
+    parts.push_back(p.grad().defined()
+                        ? p.grad().reshape(-1)
+                        : torch::zeros({p.numel()}, p.options().requires_grad(false)));
+  }
+  torch::Tensor flat = torch::cat(parts);
+  RETURN_IF_ERROR(communicator.AllReduceSum(flat, "the gradients"));
+  int64_t offset = 0;
+  for (const torch::Tensor& p : parameters) {
+    p.mutable_grad() = flat.narrow(0, offset, p.numel()).view_as(p);
+    offset += p.numel();
+  }
+  return absl::OkStatus();
+}
+
+// This rank's rows [first, last) of `rows`: contiguous parts in rank order, as array tasks
+// share records; all of them for one process.
+std::pair<int64_t, int64_t> RankRows(const TrainOptions& options, int64_t rows) {
+  const distributed::Communicator* c = options.communicator;
+  const Task part = c == nullptr ? Task{} : Task{c->rank(), c->size()};
+  const auto [first, last] = part.Slice(static_cast<uint64_t>(rows));
+  return {static_cast<int64_t>(first), static_cast<int64_t>(last)};
+}
+
 // One epoch's updates: the training rows in `order`, batch by batch. Returns the mean loss
 // and accuracy over the epoch; the loss is not finite if a batch's loss was not (and the
-// epoch stopped there).
+// epoch stopped there). With a communicator this rank forwards its part of each batch.
 struct EpochTraining {
   double loss = 0;
   double accuracy = 0;
 };
-EpochTraining TrainEpoch(const TrainTask& task, const TrainOptions& options,
-                         const torch::Tensor& order, LossScaler* scaler,
-                         torch::optim::RMSprop& optimizer) {
+absl::StatusOr<EpochTraining> TrainEpoch(const TrainTask& task, const TrainOptions& options,
+                                         const torch::Tensor& order, LossScaler* scaler,
+                                         torch::optim::RMSprop& optimizer) {
+  distributed::Communicator* communicator = options.communicator;
   const int64_t train_size = task.train_labels.numel();
   double loss_sum = 0;
   double correct = 0;
   for (int64_t begin = 0; begin < train_size; begin += options.batch_size) {
     const int64_t end = std::min<int64_t>(begin + options.batch_size, train_size);
-    const torch::Tensor rows = order.slice(0, begin, end);
+    const int64_t batch_rows = end - begin;
+    const auto [first, last] = RankRows(options, batch_rows);
+    const torch::Tensor rows = order.slice(0, begin + first, begin + last);
     const torch::Tensor y = task.train_labels.index_select(0, rows).to(options.device);
     // Dropped rather than zeroed: backward then hands over its gradient tensors instead of
     // adding them to zeros, two passes fewer over the head's 8 MB weight per step.
     for (const torch::Tensor& p : task.parameters) p.mutable_grad().reset();
-    // Under autocast the logits are float16; the loss is float32 either way (a no-op then).
-    const torch::Tensor logits = task.train_logits(rows).to(torch::kFloat32);
-    const torch::Tensor loss = torch::binary_cross_entropy_with_logits(logits, y);
-    const double loss_value = loss.item<double>();
-    if (!std::isfinite(loss_value)) return EpochTraining{loss_value, 0};
-    if (scaler == nullptr) {
-      loss.backward();
-      StepRmsprop(optimizer);
-    } else if (scaler->Backward(loss, task.parameters)) {
-      StepRmsprop(optimizer);
+    // This rank's share of the batch's mean loss, and its correct predictions; summed over
+    // the ranks: the batch's mean loss and correct predictions.
+    torch::Tensor batch = torch::zeros({2}, torch::kFloat64);
+    if (last > first) {
+      std::optional<GlobalBatchPart> dropout_part;
+      if (communicator != nullptr) dropout_part.emplace(batch_rows, first);
+      // Under autocast the logits are float16; the loss is float32 either way (a no-op then).
+      const torch::Tensor logits = task.train_logits(rows).to(torch::kFloat32);
+      const torch::Tensor loss =
+          communicator == nullptr
+              ? torch::binary_cross_entropy_with_logits(logits, y)
+              : torch::binary_cross_entropy_with_logits(logits, y, {}, {}, at::Reduction::Sum) /
+                    static_cast<double>(batch_rows);
+      batch[0] = loss.item<double>();
+      batch[1] = (logits.detach().gt(0).to(torch::kFloat32) == y).sum().item<double>();
+      // One process stops at a non-finite loss before backward; ranks find out together,
+      // after summing.
+      if (communicator == nullptr && !std::isfinite(batch[0].item<double>())) {
+        return EpochTraining{batch[0].item<double>(), 0};
+      }
+      if (scaler == nullptr) {
+        loss.backward();
+      } else {
+        scaler->Backward(loss);
+      }
     }
-    loss_sum += loss_value * static_cast<double>(end - begin);
-    correct += (logits.detach().gt(0).to(torch::kFloat32) == y).sum().item<double>();
+    if (communicator != nullptr) {
+      RETURN_IF_ERROR(SumGradients(task.parameters, *communicator));
+      RETURN_IF_ERROR(communicator->AllReduceSum(batch, "the batch's loss"));
+      if (!std::isfinite(batch[0].item<double>())) return EpochTraining{batch[0].item<double>(), 0};
+    }
+    if (scaler == nullptr || scaler->Unscale(task.parameters)) StepRmsprop(optimizer);
+    loss_sum += batch[0].item<double>() * static_cast<double>(batch_rows);
+    correct += batch[1].item<double>();
   }
   return EpochTraining{loss_sum / static_cast<double>(train_size),
                        correct / static_cast<double>(train_size)};
+}
+
+// Validation (loss, accuracy): each rank's nonempty part of the rows, the logits gathered by
+// summing zero-padded copies (adding zeros is exact), so every rank scores all of them alike.
+absl::StatusOr<std::pair<double, double>> Validate(const TrainTask& task,
+                                                   const TrainOptions& options) {
+  const int64_t size = task.valid_labels.numel();
+  const auto [first, last] = RankRows(options, size);
+  torch::Tensor logits = last > first ? task.valid_logits(first, last) : torch::empty({0});
+  if (options.communicator != nullptr) {
+    torch::Tensor all = torch::zeros({size}, torch::kFloat32);
+    all.narrow(0, first, last - first).copy_(logits);
+    RETURN_IF_ERROR(options.communicator->AllReduceSum(all, "the validation logits"));
+    logits = all;
+  }
+  return LossAndAccuracy(logits, task.valid_labels);
+}
+
+// Rank 0's buffers (BatchNorm running statistics) into every rank's model, so that all
+// validate and checkpoint the same model.
+absl::Status SendBuffersFromRankZero(torch::nn::Module& model,
+                                     distributed::Communicator& communicator) {
+  torch::NoGradGuard no_grad;
+  for (torch::Tensor& buffer : model.buffers()) {
+    RETURN_IF_ERROR(communicator.Broadcast(buffer, 0, "the BatchNorm statistics"));
+  }
+  return absl::OkStatus();
+}
+
+// Refuses ranks that would train on different data or settings.
+absl::Status CheckRanksAgree(const TrainTask& task, const TrainOptions& options,
+                             const LoopState& state) {
+  if (options.communicator == nullptr) return absl::OkStatus();
+  if (options.batch_size < options.communicator->size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--batch_size ", options.batch_size, " is smaller than the ",
+                     options.communicator->size(), " ranks: each needs rows of every batch"));
+  }
+  return options.communicator->CheckSame(
+      {{"the number of training records", task.train_labels.numel()},
+       {"the number of validation records", task.valid_labels.numel()},
+       {"the number of malignant training records", task.train_labels.sum().item<int64_t>()},
+       {"--batch_size", options.batch_size},
+       {"--seed", static_cast<int64_t>(options.seed)},
+       {"--max_epochs", options.max_epochs},
+       {"--patience", options.patience},
+       {"the trainable parameters", static_cast<int64_t>(task.parameters.size())},
+       {"the epochs already done (--resume)", state.epochs_done}});
 }
 
 // Creates the run folder if missing and removes its run.json: run.json marks a finished run
@@ -163,14 +266,18 @@ absl::Status CheckLabels(const torch::Tensor& labels, const char* name) {
   return absl::OkStatus();
 }
 
+std::pair<double, double> LossAndAccuracy(const torch::Tensor& logits,
+                                          const torch::Tensor& labels) {
+  const double loss = torch::binary_cross_entropy_with_logits(logits, labels).item<double>();
+  const double accuracy =
+      (logits.gt(0).to(torch::kFloat32) == labels).to(torch::kFloat64).mean().item<double>();
+  return {loss, accuracy};
+}
+
 std::pair<double, double> Evaluate(Head& head, const FeatureSet& set, torch::Device device) {
   torch::NoGradGuard no_grad;
   head->eval();
-  const torch::Tensor logits = head->forward(set.features.to(device)).to(torch::kCPU);
-  const double loss = torch::binary_cross_entropy_with_logits(logits, set.labels).item<double>();
-  const double accuracy =
-      (logits.gt(0).to(torch::kFloat32) == set.labels).to(torch::kFloat64).mean().item<double>();
-  return {loss, accuracy};
+  return LossAndAccuracy(head->forward(set.features.to(device)).to(torch::kCPU), set.labels);
 }
 
 absl::Status LoadModelWeights(const std::string& path, torch::nn::Module& model) {
@@ -187,7 +294,8 @@ absl::StatusOr<TrainResult> TrainLoop(const TrainTask& task, const TrainOptions&
   }
   RETURN_IF_ERROR(CheckLabels(task.train_labels, "training"));
   torch::nn::Module& model = *task.model;
-  RETURN_IF_ERROR(PrepareRunFolder(options.run_dir));
+  const bool writes = options.WritesRunFolder();
+  if (writes) RETURN_IF_ERROR(PrepareRunFolder(options.run_dir));
   const std::string best_path = RunFile(options.run_dir, kBestCheckpointFile);
   const std::string last_path = RunFile(options.run_dir, kLastCheckpointFile);
   const std::string history_path = RunFile(options.run_dir, kHistoryFile);
@@ -202,9 +310,12 @@ absl::StatusOr<TrainResult> TrainLoop(const TrainTask& task, const TrainOptions&
   if (options.resume && ::stat(last_path.c_str(), &st) == 0) {
     RETURN_IF_ERROR(LoadCheckpoint(last_path, model, &optimizer, &state));
     ASSIGN_OR_RETURN(result.history, ReadHistoryForResume(history_path, state.epochs_done));
-    std::fprintf(stderr, "resuming %s after epoch %d\n", options.run_dir.c_str(),
-                 state.epochs_done);
+    if (writes) {
+      std::fprintf(stderr, "resuming %s after epoch %d\n", options.run_dir.c_str(),
+                   state.epochs_done);
+    }
   }
+  RETURN_IF_ERROR(CheckRanksAgree(task, options, state));
   std::optional<LossScaler> scaler;
   if (options.scale_loss) {
     scaler = state.epochs_done > 0 ? LossScaler(state.loss_scale, state.good_steps) : LossScaler();
@@ -219,8 +330,8 @@ absl::StatusOr<TrainResult> TrainLoop(const TrainTask& task, const TrainOptions&
     const torch::Tensor index = torch::tensor(order, torch::kLong);
 
     model.train();
-    const EpochTraining training =
-        TrainEpoch(task, options, index, scaler ? &*scaler : nullptr, optimizer);
+    ASSIGN_OR_RETURN(const EpochTraining training,
+                     TrainEpoch(task, options, index, scaler ? &*scaler : nullptr, optimizer));
     if (!std::isfinite(training.loss)) {
       return absl::FailedPreconditionError(absl::StrFormat(
           "the training loss became %g at epoch %d; the last good checkpoint is %s (try a "
@@ -231,18 +342,23 @@ absl::StatusOr<TrainResult> TrainLoop(const TrainTask& task, const TrainOptions&
       state.loss_scale = scaler->scale();
       state.good_steps = scaler->good_steps();
     }
+    if (options.communicator != nullptr) {
+      RETURN_IF_ERROR(SendBuffersFromRankZero(model, *options.communicator));
+    }
 
     EpochRecord record;
     record.epoch = epoch;
     record.train_loss = training.loss;
     record.train_accuracy = training.accuracy;
-    std::tie(record.valid_loss, record.valid_accuracy) = task.evaluate();
+    ASSIGN_OR_RETURN(const auto validation, Validate(task, options));
+    std::tie(record.valid_loss, record.valid_accuracy) = validation;
     record.learning_rate = options.learning_rate;
     record.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     result.history.push_back(record);
 
     const bool improved = AdvanceEarlyStopping(record, options, &state);
+    if (!writes) continue;
     if (improved) RETURN_IF_ERROR(SaveCheckpoint(best_path, model, nullptr, nullptr));
     // History first: a kill between the two writes leaves a history one epoch ahead of
     // last.pt, which ReadHistoryForResume tolerates (it keeps only the checkpoint's epochs).
@@ -256,6 +372,10 @@ absl::StatusOr<TrainResult> TrainLoop(const TrainTask& task, const TrainOptions&
   }
   result.best_epoch = state.best_epoch;
   result.stopped_early = state.epochs_without_improvement >= options.patience;
+  // Every rank waits for rank 0's last best.pt before reading it.
+  if (options.communicator != nullptr) {
+    RETURN_IF_ERROR(options.communicator->Barrier("the end of training"));
+  }
   // Keras's restore_best_weights: the model ends with the best epoch's weights.
   RETURN_IF_ERROR(LoadModelWeights(best_path, model));
   return result;
@@ -281,7 +401,12 @@ absl::StatusOr<TrainResult> TrainHead(Head& head, const FeatureSet& train, const
   task.train_logits = [&](const torch::Tensor& rows) {
     return head->forward(train_x.index_select(0, rows.to(options.device)));
   };
-  task.evaluate = [&] { return Evaluate(head, valid, options.device); };
+  task.valid_labels = valid.labels;
+  task.valid_logits = [&](int64_t begin, int64_t end) {
+    torch::NoGradGuard no_grad;
+    head->eval();
+    return head->forward(valid.features.slice(0, begin, end).to(options.device)).to(torch::kCPU);
+  };
   return TrainLoop(task, options);
 }
 

@@ -14,6 +14,18 @@
 // generator (dropout) with seed + e, so an epoch's result depends only on the weights and
 // optimizer state it starts from, which the checkpoint holds bit for bit. A run resumed
 // from last.pt therefore ends with the same weights as an uninterrupted one.
+//
+// Data parallelism (options.communicator set, e.g. 2 ranks under `srun -n 2` or torchrun):
+// every rank draws the same order, forwards its contiguous part of each global batch (dropout
+// masks as one process would draw them, BatchDropout), and the ranks sum their gradients
+// before each step, each rank's loss being its rows' share of the batch mean: --batch_size
+// stays the global batch and every rank takes the same step, so N ranks train the weights
+// one process would, up to float rounding. Validation is split the same way and its logits
+// gathered. Rank 0 alone writes the run folder; every rank reads last.pt when resuming (the
+// folder must be on a filesystem all ranks see), with the same or another world size.
+// BatchNorm layers that train keep per-rank batch statistics, as PyTorch's
+// DistributedDataParallel does without SyncBatchNorm; rank 0's running statistics are sent to
+// the others before validation.
 #ifndef MAMMO_LIB_TRAIN_TRAINER_H_
 #define MAMMO_LIB_TRAIN_TRAINER_H_
 
@@ -25,6 +37,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "lib/distributed/communicator.h"
 #include "lib/train/feature_set.h"
 #include "lib/train/head.h"
 #include "lib/train/history.h"
@@ -50,6 +63,11 @@ struct TrainOptions {
   // caller's business): TrainLoop scales the float32 loss dynamically as GradScaler does
   // (lib/train/loss_scaler.h); weights and RMSprop state stay float32.
   bool scale_loss = false;
+  // Data-parallel training with the other ranks (see above); null: one process.
+  distributed::Communicator* communicator = nullptr;
+
+  // Whether this process writes the run folder: rank 0, or the only process.
+  bool WritesRunFolder() const { return communicator == nullptr || communicator->rank() == 0; }
 };
 
 struct TrainResult {
@@ -70,8 +88,9 @@ struct TrainTask {
   torch::Tensor train_labels;             // [N] float32 on the CPU, 1 = malignant
   // Logits [B] of the training rows `rows` (int64 on the CPU), with autograd.
   std::function<torch::Tensor(const torch::Tensor& rows)> train_logits;
-  // Validation (loss, accuracy), as Evaluate computes them.
-  std::function<std::pair<double, double>()> evaluate;
+  torch::Tensor valid_labels;  // [M] float32 on the CPU
+  // Float32 logits on the CPU of the validation rows [begin, end), the model in inference mode.
+  std::function<torch::Tensor(int64_t begin, int64_t end)> valid_logits;
 };
 absl::StatusOr<TrainResult> TrainLoop(const TrainTask& task, const TrainOptions& options);
 
@@ -90,7 +109,9 @@ void PrintRunSummary(const std::string& run_name, const TrainResult& result,
 absl::Status CheckLabels(const torch::Tensor& labels, const char* name);
 
 // Loss (binary cross-entropy on logits) and accuracy (logit > 0, i.e. p > 0.5 as Keras's
-// binary_accuracy) of `head` in inference mode.
+// binary_accuracy) of float32 logits [N] against labels [N].
+std::pair<double, double> LossAndAccuracy(const torch::Tensor& logits, const torch::Tensor& labels);
+// LossAndAccuracy of `head` in inference mode on `set`.
 std::pair<double, double> Evaluate(Head& head, const FeatureSet& set, torch::Device device);
 
 // Head weights from a checkpoint written by TrainHead (best.pt or last.pt).

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -20,31 +21,26 @@
 namespace mammo::ft_train {
 namespace {
 
-// (loss, accuracy) of the model in inference mode, as Evaluate computes them for a head, in
-// MapRowBatches' batches, so that they (and the checkpoint chosen by them) do not depend on
-// the thread count. With `cached` (the set's prefix outputs, PrefixOutputs) only the suffix
+// Float32 logits on the CPU of the images [first, last) of `set`, the model in inference mode,
+// in MapRowBatches' batches, so that they (and the checkpoint chosen by them) do not depend
+// on the thread count. With `cached` (the set's prefix outputs, PrefixOutputs) only the suffix
 // runs.
-std::pair<double, double> EvaluateImages(train::FineTuneModelImpl& model,
-                                         const train::ImageSet& set, const train::Preprocessing& p,
-                                         int batch_size, torch::Device device, bool autocast,
-                                         const torch::Tensor& cached = {}) {
+torch::Tensor ImageLogits(train::FineTuneModelImpl& model, const train::ImageSet& set,
+                          const train::Preprocessing& p, int batch_size, torch::Device device,
+                          bool autocast, const torch::Tensor& cached, int64_t first, int64_t last) {
   model.eval();
-  const torch::Tensor all =
-      train::MapRowBatches(
-          set.labels.numel(), batch_size, device, autocast,
-          [&](const torch::Tensor& rows) {
-            return cached.defined() ? model.Suffix(cached.index_select(0, rows).to(device))
-                                    : model.forward(train::DecodeBatch(set, rows, p).to(device));
-          })
-          .to(torch::kFloat32);
-  const double loss = torch::binary_cross_entropy_with_logits(all, set.labels).item<double>();
-  const double accuracy =
-      (all.gt(0).to(torch::kFloat32) == set.labels).to(torch::kFloat64).mean().item<double>();
-  return {loss, accuracy};
+  return train::MapRowBatches(
+             last - first, batch_size, device, autocast,
+             [&](const torch::Tensor& batch) {
+               const torch::Tensor rows = batch + first;
+               return cached.defined() ? model.Suffix(cached.index_select(0, rows).to(device))
+                                       : model.forward(train::DecodeBatch(set, rows, p).to(device));
+             })
+      .to(torch::kCPU, torch::kFloat32);
 }
 
 // The frozen prefix's output for every image of `set`, [N, C, H, W] on the CPU (bfloat16 under
-// bfloat16 autocast), in MapRowBatches' batches as EvaluateImages runs them.
+// bfloat16 autocast), in MapRowBatches' batches as ImageLogits runs them.
 torch::Tensor PrefixOutputs(train::FineTuneModelImpl& model, const train::ImageSet& set,
                             const train::Preprocessing& p, int batch_size, torch::Device device,
                             bool autocast) {
@@ -166,6 +162,8 @@ absl::Status Run(Options options) {
   ASSIGN_OR_RETURN(const models::ModelInfo* info, models::RequireModel(options.spec.model));
   options.spec.model = info->name;  // an alias such as the paper's "resnet-50" becomes resnet50
   RETURN_IF_ERROR(ValidateOptions(options));
+  ASSIGN_OR_RETURN(const std::unique_ptr<distributed::Communicator> ranks,
+                   train::JoinRanks(&options.run));
   std::optional<train::RunConfig> init_head;
   if (!options.init_head.empty()) {
     ASSIGN_OR_RETURN(
@@ -220,8 +218,10 @@ absl::Status Run(Options options) {
     if (cache.train.defined()) return model->Suffix(cache.train.index_select(0, rows).to(t.device));
     return model->forward(train::DecodeBatch(train_set, rows, p).to(t.device));
   };
-  task.evaluate = [&] {
-    return EvaluateImages(*model, valid_set, p, t.batch_size, t.device, autocast, cache.valid);
+  task.valid_labels = valid_set.labels;
+  task.valid_logits = [&](int64_t first, int64_t last) {
+    return ImageLogits(*model, valid_set, p, t.batch_size, t.device, autocast, cache.valid, first,
+                       last);
   };
   train::TrainOptions training = t;
   training.run_dir = options.run.output;
@@ -234,6 +234,7 @@ absl::Status Run(Options options) {
     return absl::InternalError(std::string(e.what_without_backtrace()).substr(0, 300));
   }
   RETURN_IF_ERROR(result.status());
+  if (!training.WritesRunFolder()) return absl::OkStatus();
 
   RETURN_IF_ERROR(WriteFineTuneRunConfig(options, *model, p, *result));
   train::PrintRunSummary(options.run.run_name, *result, options.run.output);

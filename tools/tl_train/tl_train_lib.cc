@@ -18,6 +18,7 @@
 #include "lib/train/image_set.h"
 #include "lib/train/run_config.h"
 #include "lib/train/run_folder.h"
+#include "lib/train/run_request.h"
 
 namespace mammo::tl_train {
 namespace {
@@ -34,13 +35,14 @@ torch::Tensor EmbedRows(train::FrozenBackbone& net, const train::ImageSet& split
   return *std::move(features);
 }
 
-// Features of the whole split in input order, `batch_size` images per forward pass.
-torch::Tensor EmbedAll(train::FrozenBackbone& net, const train::ImageSet& split, int batch_size) {
-  const auto n = static_cast<int64_t>(split.records.size());
+// Features of the split's images [first, last) (last > first) in input order, `batch_size`
+// images per forward pass.
+torch::Tensor EmbedRange(train::FrozenBackbone& net, const train::ImageSet& split, int batch_size,
+                         int64_t first, int64_t last) {
   std::vector<torch::Tensor> parts;
-  for (int64_t begin = 0; begin < n; begin += batch_size) {
+  for (int64_t begin = first; begin < last; begin += batch_size) {
     parts.push_back(
-        EmbedRows(net, split, torch::arange(begin, std::min<int64_t>(begin + batch_size, n))));
+        EmbedRows(net, split, torch::arange(begin, std::min<int64_t>(begin + batch_size, last))));
   }
   return torch::cat(parts);
 }
@@ -72,6 +74,7 @@ void SetBackbone(const std::vector<std::pair<std::string, std::string>>& paramet
 absl::Status Finish(const Options& options, const std::string& source,
                     const std::vector<std::pair<std::string, std::string>>& backbone,
                     const train::TrainResult& result) {
+  if (!options.run.training.WritesRunFolder()) return absl::OkStatus();
   train::RunConfig config = train::TrainedRunConfig(options.run.run_name, "tl_train", options.head,
                                                     options.run.training, result);
   config.features_source = source;
@@ -154,7 +157,9 @@ absl::Status RunOnImages(Options options) {
     // As TrainHead: the standardisation comes from the training set's features (one extra
     // pass of the backbone), then the head moves to the device.
     if (options.head.standardize) {
-      head->FitStandardization(EmbedAll(*net, train_split, t.batch_size).to(torch::kCPU));
+      head->FitStandardization(
+          EmbedRange(*net, train_split, t.batch_size, 0, train_split.labels.numel())
+              .to(torch::kCPU));
     }
     head->to(t.device);
     train::TrainTask task;
@@ -164,11 +169,11 @@ absl::Status RunOnImages(Options options) {
     task.train_logits = [&](const torch::Tensor& rows) {
       return head->forward(EmbedRows(*net, train_split, rows));
     };
-    task.evaluate = [&] {
-      train::FeatureSet valid;
-      valid.features = EmbedAll(*net, valid_split, t.batch_size);
-      valid.labels = valid_split.labels;
-      return train::Evaluate(head, valid, t.device);
+    task.valid_labels = valid_split.labels;
+    task.valid_logits = [&](int64_t begin, int64_t end) {
+      torch::NoGradGuard no_grad;
+      head->eval();
+      return head->forward(EmbedRange(*net, valid_split, t.batch_size, begin, end)).to(torch::kCPU);
     };
     ASSIGN_OR_RETURN(train::TrainResult result, train::TrainLoop(task, t));
     return Finish(options, absl::StrCat("tl_train images: ", net->info().name), net->Parameters(),
@@ -183,6 +188,8 @@ absl::Status RunOnImages(Options options) {
 absl::Status Run(Options options) {
   models::SetComputeThreads(options.run.threads);
   ASSIGN_OR_RETURN(train::InputKind kind, train::DetectInputKind(options.run.inputs));
+  ASSIGN_OR_RETURN(const std::unique_ptr<distributed::Communicator> ranks,
+                   train::JoinRanks(&options.run));
   return kind == train::InputKind::kFeatures ? RunOnFeatures(std::move(options))
                                              : RunOnImages(std::move(options));
 }
