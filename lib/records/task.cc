@@ -35,6 +35,15 @@ absl::StatusOr<Task> SlurmTask(const GetEnv& getenv) {
   if (!min.ok()) return min.status();
   auto count = SlurmVariable("SLURM_ARRAY_TASK_COUNT", getenv);
   if (!count.ok()) return count.status();
+  if (*count == 1) {
+    // sbatch --array=2: most likely a rerun of one task of a larger array, whose count
+    // Slurm no longer tells.
+    return BadTask("slurm",
+                   absl::StrCat("this job array has one task (", *id, "): to rerun task ", *id,
+                                " of a larger array, give "
+                                "--task ",
+                                *id, "/COUNT"));
+  }
   const char* step = getenv("SLURM_ARRAY_TASK_STEP");
   const int index = *id - *min;
   if ((step != nullptr && std::string(step) != "1") || index < 0 || index >= *count) {

@@ -33,7 +33,8 @@ struct Task {
 
 // "" (the whole job), "INDEX/COUNT" (0 <= INDEX < COUNT), or "slurm": SLURM_ARRAY_TASK_ID minus
 // SLURM_ARRAY_TASK_MIN of SLURM_ARRAY_TASK_COUNT tasks, for arrays with step 1 (--array=0-3 or
-// 1-4). InvalidArgument naming --task and what is wrong.
+// 1-4). InvalidArgument naming --task and what is wrong, also for an array of one task (a
+// rerun, `sbatch --array=2`, cannot tell the count: give --task 2/COUNT).
 absl::StatusOr<Task> ParseTask(absl::string_view text, const GetEnv& getenv = ::getenv);
 
 }  // namespace mammo

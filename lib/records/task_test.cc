@@ -74,6 +74,11 @@ TEST(TaskTest, ReadsSlurmArrayVariables) {
   env["SLURM_ARRAY_TASK_COUNT"] = "x";
   EXPECT_THAT(std::string(ParseTask("slurm", getenv).status().message()),
               HasSubstr("SLURM_ARRAY_TASK_COUNT='x' is not a number"));
+  env = {{"SLURM_ARRAY_TASK_ID", "2"},  // sbatch --array=2: a rerun of one task
+         {"SLURM_ARRAY_TASK_MIN", "2"},
+         {"SLURM_ARRAY_TASK_COUNT", "1"}};
+  EXPECT_THAT(std::string(ParseTask("slurm", getenv).status().message()),
+              HasSubstr("to rerun task 2 of a larger array, give --task 2/COUNT"));
 }
 
 Record Numbered(int i) {
