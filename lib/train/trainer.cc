@@ -100,6 +100,7 @@ std::pair<int64_t, int64_t> RankRows(const TrainOptions& options, int64_t rows) 
 struct EpochTraining {
   double loss = 0;
   double accuracy = 0;
+  double summing_seconds = 0;  // in the ranks' collectives (waiting for the slowest included)
 };
 absl::StatusOr<EpochTraining> TrainEpoch(const TrainTask& task, const TrainOptions& options,
                                          const torch::Tensor& order, LossScaler* scaler,
@@ -108,6 +109,7 @@ absl::StatusOr<EpochTraining> TrainEpoch(const TrainTask& task, const TrainOptio
   const int64_t train_size = task.train_labels.numel();
   double loss_sum = 0;
   double correct = 0;
+  double summing_seconds = 0;
   for (int64_t begin = 0; begin < train_size; begin += options.batch_size) {
     const int64_t end = std::min<int64_t>(begin + options.batch_size, train_size);
     const int64_t batch_rows = end - begin;
@@ -144,8 +146,11 @@ absl::StatusOr<EpochTraining> TrainEpoch(const TrainTask& task, const TrainOptio
       }
     }
     if (communicator != nullptr) {
+      const auto start = std::chrono::steady_clock::now();
       RETURN_IF_ERROR(SumGradients(task.parameters, *communicator));
       RETURN_IF_ERROR(communicator->AllReduceSum(batch, "the batch's loss"));
+      summing_seconds +=
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       if (!std::isfinite(batch[0].item<double>())) return EpochTraining{batch[0].item<double>(), 0};
     }
     if (scaler == nullptr || scaler->Unscale(task.parameters)) StepRmsprop(optimizer);
@@ -153,7 +158,7 @@ absl::StatusOr<EpochTraining> TrainEpoch(const TrainTask& task, const TrainOptio
     correct += batch[1].item<double>();
   }
   return EpochTraining{loss_sum / static_cast<double>(train_size),
-                       correct / static_cast<double>(train_size)};
+                       correct / static_cast<double>(train_size), summing_seconds};
 }
 
 // Validation (loss, accuracy): each rank's nonempty part of the rows, the logits gathered by
@@ -364,11 +369,19 @@ absl::StatusOr<TrainResult> TrainLoop(const TrainTask& task, const TrainOptions&
     // last.pt, which ReadHistoryForResume tolerates (it keeps only the checkpoint's epochs).
     RETURN_IF_ERROR(WriteHistory(history_path, result.history));
     RETURN_IF_ERROR(SaveCheckpoint(last_path, model, &optimizer, &state));
+    // With ranks: the share of the epoch spent summing gradients (the cost of scaling out).
+    const std::string summing =
+        options.communicator == nullptr
+            ? ""
+            : absl::StrFormat(" (%.0f%% summing over %d ranks)",
+                              100 * training.summing_seconds / record.seconds,
+                              options.communicator->size());
     std::fprintf(
         stderr,
-        "epoch %d/%d: loss %.4f acc %.4f | valid loss %.4f acc %.4f | beta %.3f | %.2f s%s\n",
+        "epoch %d/%d: loss %.4f acc %.4f | valid loss %.4f acc %.4f | beta %.3f | %.2f s%s%s\n",
         epoch, options.max_epochs, record.train_loss, record.train_accuracy, record.valid_loss,
-        record.valid_accuracy, record.beta(), record.seconds, improved ? " | best" : "");
+        record.valid_accuracy, record.beta(), record.seconds, summing.c_str(),
+        improved ? " | best" : "");
   }
   result.best_epoch = state.best_epoch;
   result.stopped_early = state.epochs_without_improvement >= options.patience;

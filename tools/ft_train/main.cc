@@ -57,7 +57,9 @@ inference mode. RMSprop at 2e-7, binary cross-entropy, early stopping on
 validation loss with patience 50 restoring the best epoch. A checkpoint each
 epoch (last.pt), the best epoch (best.pt), history.csv with beta =
 train_acc / valid_acc, and run.json. Deterministic on CPU for a seed;
---resume continues after a kill.
+--resume continues after a kill. Started as several ranks (srun -n 2, or
+torchrun --no_python ...) it trains data-parallel, each rank a part of every
+batch (BatchNorm layers that train use each rank's part, as PyTorch's DDP).
 
 Images stay PNG-encoded in memory and are decoded per batch: memory is the
 encoded ROIs (3,000 320x320 grey ROIs: at most 300 MiB) plus one batch.

@@ -46,7 +46,8 @@ the best epoch (best.pt), history.csv with the overfitting ratio
 beta = train_acc / valid_acc, and run.json for `predict`.
 
 Deterministic on CPU for a seed; --resume after a kill gives the same weights
-as an uninterrupted run.
+as an uninterrupted run. Started as several ranks (srun -n 2, or torchrun
+--no_python ...), it trains data-parallel the weights one process would.
 
 Two inputs, told apart by the records, giving the same run: feature records
 from `embed` (the fast path: the backbone ran once per image), or ROI image
