@@ -6,6 +6,9 @@
 #   make -f pipelines/demo.mk MODEL=resnet50 LAYER= WEIGHTS=resnet50.safetensors FT_FROM=conv5_block1_1_conv
 #   make -f pipelines/demo.mk DEVICE=cuda     # embed, tl_train and ft_train on the GPU (a CUDA
 #                                             # LibTorch build), float16 autocast
+#   make -f pipelines/demo.mk TASKS=4 LAUNCH='srun -n 2'   # record stages as 4 tasks each,
+#                                             # training on 2 data-parallel ranks (common.mk)
+#   pipelines/slurm/submit.sh demo            # every stage as its own Slurm job
 #
 # Stages: synth -> dcm2png -> roicrop -> augment -> weights -> embed -> tl_train -> predict
 #         -> ft_train -> ft_predict -> score.
@@ -66,7 +69,7 @@ WEIGHTS_FILE := $(if $(filter nsfwjs,$(WEIGHTS)),$(OUT)/weights/$(MODEL).safeten
 
 TOOLS := synth dcm2png roicrop augment weights embed tl_train ft_train predict score shardcat
 
-.PHONY: all build report $(filter-out shardcat,$(TOOLS)) ft_predict clean FORCE
+.PHONY: all build report $(filter-out shardcat,$(TOOLS)) ft_predict clean plan FORCE
 
 all: build
 	@$(MAKE) --no-print-directory -f $(THIS) report
@@ -106,18 +109,19 @@ $(OUT)/synth.stamp: $(call tool,synth) $(OUT)/params/synth.txt
 
 $(OUT)/full.manifest.json: $(OUT)/synth.stamp $(call tool,dcm2png) $(OUT)/params/dcm2png.txt
 	@echo "== dcm2png: DICOM -> 8-bit min-max + CLAHE, one record per (image, mass)"
-	$(call tool,dcm2png) $(foreach c,$(CSVS),--csv $(c)) --root $(CBIS) \
-	  --output $(OUT)/full@$(SHARDS) $(DCM2PNG_FLAGS) --progress=always
+	$(tasks) $(OUT)/full@$(SHARDS) -- $(call tool,dcm2png) $(foreach c,$(CSVS),--csv $(c)) \
+	  --root $(CBIS) --rejects $(OUT)/full%PART%.rejects.tsv $(DCM2PNG_FLAGS) --progress=always
 
 $(OUT)/rois.manifest.json: $(OUT)/full.manifest.json $(call tool,roicrop) $(OUT)/params/roicrop.txt
 	@echo "== roicrop: the paper's 320x320 mass ROIs"
-	$(call tool,roicrop) --input $(OUT)/full --output $(OUT)/rois@$(SHARDS) \
-	  --rejects $(OUT)/rois.rejects.tsv $(ROICROP_FLAGS) --progress=always
+	$(tasks) $(OUT)/rois@$(SHARDS) -- $(call tool,roicrop) --input $(OUT)/full \
+	  --rejects $(OUT)/rois%PART%.rejects.tsv $(ROICROP_FLAGS) --progress=always
 
 $(OUT)/augment.stamp: $(OUT)/rois.manifest.json $(call tool,augment) $(OUT)/params/augment.txt
 	@echo "== augment: Table 5 pipeline, patient-level splits"
-	$(call tool,augment) --input $(OUT)/rois --output $(OUT)/aug $(AUGMENT_FLAGS) --progress=always
-	touch $@
+	$(tasks) $(OUT)/aug@$(SHARDS) train valid test -- $(call tool,augment) --input $(OUT)/rois \
+	  $(AUGMENT_FLAGS) --progress=always
+	$(stage_done)
 
 # The nsfwjs model as tools/setup.sh left it (standard TF.js), converted once.
 $(OUT)/weights/$(MODEL).safetensors: $(call tool,weights)
@@ -132,11 +136,11 @@ WEIGHTS_DEP := $(filter-out none,$(WEIGHTS_FILE))
 # scored on the same records.
 $(OUT)/feats.stamp: $(OUT)/augment.stamp $(WEIGHTS_DEP) $(call tool,embed) $(OUT)/params/embed.txt
 	@echo "== embed: $(MODEL) pooled features$(if $(LAYER), at $(LAYER),) (weights: $(WEIGHTS))"
-	$(call tool,embed) --input $(OUT)/aug_train --output $(OUT)/feats_train@$(SHARDS) \
+	$(tasks) $(OUT)/feats_train@$(SHARDS) -- $(call tool,embed) --input $(OUT)/aug_train \
 	  $(EMBED_FLAGS) --progress=always
-	$(call tool,embed) --input $(OUT)/aug_valid,$(OUT)/aug_test --output $(OUT)/feats_eval@1 \
+	$(tasks) $(OUT)/feats_eval@1 -- $(call tool,embed) --input $(OUT)/aug_valid,$(OUT)/aug_test \
 	  $(EMBED_FLAGS) --progress=always
-	touch $@
+	$(stage_done)
 
 # --resume: an interrupted training continues from its last checkpoint.
 $(RUN)/run.json: $(OUT)/feats.stamp $(call tool,tl_train) $(OUT)/params/tl_train.txt
@@ -144,8 +148,8 @@ $(RUN)/run.json: $(OUT)/feats.stamp $(call tool,tl_train) $(OUT)/params/tl_train
 	@if [[ -f $(RUN)/last.pt && $(OUT)/params/tl_train.txt -nt $(RUN)/last.pt ]] \
 	    || [[ -f $(RUN)/last.pt && $(OUT)/feats.stamp -nt $(RUN)/last.pt ]]; then \
 	  rm -rf $(RUN); fi
-	$(call tool,tl_train) --input $(OUT)/feats_train,$(OUT)/feats_eval --output $(RUN) \
-	  --run_name $(notdir $(RUN)) $(TL_FLAGS) --resume
+	$(LAUNCH) $(call tool,tl_train) --input $(OUT)/feats_train,$(OUT)/feats_eval --output $(RUN) \
+	  --dist_backend $(DIST_BACKEND) --run_name $(notdir $(RUN)) $(TL_FLAGS) --resume
 
 $(RUN)/predictions.csv: $(RUN)/run.json $(call tool,predict)
 	@echo "== predict: $(notdir $(RUN)) on valid and test"
@@ -156,8 +160,8 @@ $(FT_RUN)/run.json: $(RUN)/run.json $(WEIGHTS_DEP) $(call tool,ft_train) $(OUT)/
 	@if [[ -f $(FT_RUN)/last.pt && $(OUT)/params/ft_train.txt -nt $(FT_RUN)/last.pt ]] \
 	    || [[ -f $(FT_RUN)/last.pt && $(RUN)/run.json -nt $(FT_RUN)/last.pt ]]; then \
 	  rm -rf $(FT_RUN); fi
-	$(call tool,ft_train) --input $(OUT)/aug_train,$(OUT)/aug_valid --output $(FT_RUN) \
-	  --run_name $(notdir $(FT_RUN)) $(FT_FLAGS) --resume
+	$(LAUNCH) $(call tool,ft_train) --input $(OUT)/aug_train,$(OUT)/aug_valid --output $(FT_RUN) \
+	  --dist_backend $(DIST_BACKEND) --run_name $(notdir $(FT_RUN)) $(FT_FLAGS) --resume
 
 $(FT_RUN)/predictions.csv: $(FT_RUN)/run.json $(call tool,predict)
 	@echo "== ft_predict: $(notdir $(FT_RUN)) on valid and test"
@@ -181,6 +185,22 @@ report: $(OUT)/report/report.md
 	@awk '$$1 == "test" { print "TL - FT on the test split (DeLong, paired): " $$5 " " $$6 " " $$7 " (95% CI), p = " $$9 }' $(OUT)/report/compare.txt
 	@echo "Backbone: $(MODEL)$(if $(LAYER),$(comma) cut at $(LAYER),), weights $(WEIGHTS)$(if $(filter nsfwjs,$(WEIGHTS)), (nsfwjs 4.4.0: Keras ImageNet weights up to mixed5),)"
 	@echo "Report: $(OUT)/report/report.md (figures in $(OUT)/report/)"
+
+# The stages as pipelines/slurm/submit.sh submits them, one line each: KIND (serial: one
+# process; array: TASKS array tasks and a merge; train: ranks under srun) NAME TARGET and the
+# NAMEs it waits for.
+plan:
+	@echo "serial synth $(OUT)/synth.stamp"
+	@echo "array dcm2png $(OUT)/full.manifest.json synth"
+	@echo "array roicrop $(OUT)/rois.manifest.json dcm2png"
+	@echo "array augment $(OUT)/augment.stamp roicrop"
+	@$(if $(WEIGHTS_DEP),echo "serial weights $(WEIGHTS_DEP)",true)
+	@echo "array embed $(OUT)/feats.stamp augment,weights"
+	@echo "train tl_train $(RUN)/run.json embed"
+	@echo "serial predict $(RUN)/predictions.csv tl_train"
+	@echo "train ft_train $(FT_RUN)/run.json tl_train"
+	@echo "serial ft_predict $(FT_RUN)/predictions.csv ft_train"
+	@echo "serial report report predict,ft_predict"
 
 # Phony aliases: rerun exactly one stage.
 synth: ; rm -f $(OUT)/synth.stamp && $(MAKE) --no-print-directory -f $(THIS) $(OUT)/synth.stamp

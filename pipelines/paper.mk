@@ -1,6 +1,8 @@
 # The paper's whole experiment on a real CBIS-DDSM download:
 #
 #   make -f pipelines/paper.mk CBIS=/path/to/CBIS-DDSM WEIGHTS=/path/to/safetensors_dir [-j2]
+#   pipelines/slurm/submit.sh paper CBIS=... WEIGHTS=...   # on a Slurm cluster: one job per
+#                                                         # stage, job arrays, srun training
 #
 # CBIS holds the four *_case_description_*.csv files and the DICOM tree (the NBIA
 # downloader's layout or the CSV paths' layout). WEIGHTS holds one ImageNet safetensors file
@@ -22,6 +24,7 @@ SHELL := bash
 MAKEFLAGS += --no-builtin-rules
 
 THIS := $(lastword $(MAKEFILE_LIST))
+comma := ,
 CBIS ?=
 WEIGHTS ?=
 OUT ?= out/paper
@@ -72,9 +75,9 @@ ifeq ($(strip $(AVAILABLE)),)
 $(error no weights found in $(WEIGHTS) for any of: $(MODELS))
 endif
 
-TOOLS := dcm2png roicrop augment embed tl_train ft_train predict score
+TOOLS := dcm2png roicrop augment embed tl_train ft_train predict score shardcat
 
-.PHONY: all build reports dcm2png roicrop clean FORCE
+.PHONY: all build reports dcm2png roicrop clean plan FORCE
 all: build
 	@$(MAKE) --no-print-directory -f $(THIS) reports
 
@@ -87,12 +90,12 @@ $(eval $(call params,roicrop,$(ROICROP_FLAGS)))
 
 $(OUT)/full.manifest.json: $(call tool,dcm2png) $(OUT)/params/dcm2png.txt
 	@mkdir -p $(OUT)
-	$(call tool,dcm2png) $(foreach c,$(CSVS),--csv $(c)) --root $(CBIS) \
-	  --output $(OUT)/full@$(SHARDS) $(DCM2PNG_FLAGS) --progress=always
+	$(tasks) $(OUT)/full@$(SHARDS) -- $(call tool,dcm2png) $(foreach c,$(CSVS),--csv $(c)) \
+	  --root $(CBIS) --rejects $(OUT)/full%PART%.rejects.tsv $(DCM2PNG_FLAGS) --progress=always
 
 $(OUT)/rois.manifest.json: $(OUT)/full.manifest.json $(call tool,roicrop) $(OUT)/params/roicrop.txt
-	$(call tool,roicrop) --input $(OUT)/full --output $(OUT)/rois@$(SHARDS) \
-	  --rejects $(OUT)/rois.rejects.tsv $(ROICROP_FLAGS) --progress=always
+	$(tasks) $(OUT)/rois@$(SHARDS) -- $(call tool,roicrop) --input $(OUT)/full \
+	  --rejects $(OUT)/rois%PART%.rejects.tsv $(ROICROP_FLAGS) --progress=always
 
 # One protocol: augment once, then every backbone.
 define protocol
@@ -101,9 +104,9 @@ $$(eval $$(call params,augment_$(1),$$(AUGMENT_FLAGS_$(1))))
 
 $(OUT)/$(1)/augment.stamp: $(OUT)/rois.manifest.json $(call tool,augment) $(OUT)/params/augment_$(1).txt
 	@mkdir -p $(OUT)/$(1)
-	$(call tool,augment) --input $(OUT)/rois --output $(OUT)/$(1)/aug $$(AUGMENT_FLAGS_$(1)) \
-	  --progress=always
-	touch $$@
+	$$(tasks) $(OUT)/$(1)/aug@$(SHARDS) train valid test -- $(call tool,augment) \
+	  --input $(OUT)/rois $$(AUGMENT_FLAGS_$(1)) --progress=always
+	$$(stage_done)
 
 $(OUT)/$(1)/report.md: $(foreach r,$(RUN_NAMES),$(OUT)/$(1)/runs/$(r)/predictions.csv) $(call tool,score)
 	$(call tool,score) --runs $(foreach r,$(RUN_NAMES),$(OUT)/$(1)/runs/$(r)) \
@@ -118,15 +121,17 @@ $$(eval $$(call params,embed_$(1)_$(2),$$(EMBED_FLAGS_$(1)_$(2))))
 $$(eval $$(call params,tl_$(1)_$(2),$(TL_FLAGS)))
 
 $(OUT)/$(1)/feats_$(2).manifest.json: $(OUT)/$(1)/augment.stamp $(call tool,embed) $(OUT)/params/embed_$(1)_$(2).txt
-	$(call tool,embed) --input $(OUT)/$(1)/aug_train,$(OUT)/$(1)/aug_valid,$(OUT)/$(1)/aug_test \
-	  --output $(OUT)/$(1)/feats_$(2)@$(SHARDS) $$(EMBED_FLAGS_$(1)_$(2)) --progress=always
+	$$(tasks) $(OUT)/$(1)/feats_$(2)@$(SHARDS) -- $(call tool,embed) \
+	  --input $(OUT)/$(1)/aug_train,$(OUT)/$(1)/aug_valid,$(OUT)/$(1)/aug_test \
+	  $$(EMBED_FLAGS_$(1)_$(2)) --progress=always
 
 # --resume continues an interrupted training; changed inputs or flags start it afresh.
 $(OUT)/$(1)/runs/$(2)-TL/run.json: $(OUT)/$(1)/feats_$(2).manifest.json $(call tool,tl_train) $(OUT)/params/tl_$(1)_$(2).txt
 	@run=$(OUT)/$(1)/runs/$(2)-TL; if [[ -f $$$$run/last.pt ]] && \
 	  [[ $(OUT)/params/tl_$(1)_$(2).txt -nt $$$$run/last.pt || $(OUT)/$(1)/feats_$(2).manifest.json -nt $$$$run/last.pt ]]; \
 	  then rm -rf $$$$run; fi
-	$(call tool,tl_train) --input $(OUT)/$(1)/feats_$(2) --output $(OUT)/$(1)/runs/$(2)-TL \
+	$$(LAUNCH) $(call tool,tl_train) --input $(OUT)/$(1)/feats_$(2) --output $(OUT)/$(1)/runs/$(2)-TL \
+	  --dist_backend $$(DIST_BACKEND) \
 	  --threads $(THREADS) $(TL_FLAGS) --resume
 
 $(OUT)/$(1)/runs/$(2)-TL/predictions.csv: $(OUT)/$(1)/runs/$(2)-TL/run.json $(call tool,predict)
@@ -144,7 +149,8 @@ $(OUT)/$(1)/runs/$(3)/run.json: $(OUT)/$(1)/augment.stamp $(call tool,ft_train) 
 	@run=$(OUT)/$(1)/runs/$(3); if [[ -f $$$$run/last.pt ]] && \
 	  [[ $(OUT)/params/ft_$(1)_$(3).txt -nt $$$$run/last.pt || $(OUT)/$(1)/augment.stamp -nt $$$$run/last.pt ]]; \
 	  then rm -rf $$$$run; fi
-	$(call tool,ft_train) --input $(OUT)/$(1)/aug_train,$(OUT)/$(1)/aug_valid --output $(OUT)/$(1)/runs/$(3) \
+	$$(LAUNCH) $(call tool,ft_train) --input $(OUT)/$(1)/aug_train,$(OUT)/$(1)/aug_valid --output $(OUT)/$(1)/runs/$(3) \
+	  --dist_backend $$(DIST_BACKEND) \
 	  $$(FT_FLAGS_$(1)_$(3)) --resume
 
 $(OUT)/$(1)/runs/$(3)/predictions.csv: $(OUT)/$(1)/runs/$(3)/run.json $(call tool,predict)
@@ -158,6 +164,21 @@ $(foreach p,$(PROTOCOLS),$(foreach m,$(AVAILABLE),$(eval $(call model,$(p),$(m))
 
 reports: $(foreach p,$(PROTOCOLS),$(OUT)/$(p)/report.md)
 	@for p in $(PROTOCOLS); do echo "== protocol $$p: $(OUT)/$$p/report.md"; cat $(OUT)/$$p/report.md; done
+
+# The stages as pipelines/slurm/submit.sh submits them (see demo.mk's plan): every backbone's
+# embed, training and prediction are jobs of their own.
+plan:
+	@echo "array dcm2png $(OUT)/full.manifest.json"
+	@echo "array roicrop $(OUT)/rois.manifest.json dcm2png"
+	@$(foreach p,$(PROTOCOLS),echo "array augment_$(p) $(OUT)/$(p)/augment.stamp roicrop";)
+	@$(foreach p,$(PROTOCOLS),$(foreach m,$(AVAILABLE),\
+	  echo "array embed_$(p)_$(m) $(OUT)/$(p)/feats_$(m).manifest.json augment_$(p)";\
+	  echo "train tl_$(p)_$(m) $(OUT)/$(p)/runs/$(m)-TL/run.json embed_$(p)_$(m)";\
+	  echo "serial predict_$(p)_$(m)-TL $(OUT)/$(p)/runs/$(m)-TL/predictions.csv tl_$(p)_$(m)";))
+	@$(foreach p,$(PROTOCOLS),$(foreach r,$(FT_AVAILABLE),\
+	  echo "train ft_$(p)_$(call ft_name,$(r)) $(OUT)/$(p)/runs/$(call ft_name,$(r))/run.json augment_$(p)";\
+	  echo "serial predict_$(p)_$(call ft_name,$(r)) $(OUT)/$(p)/runs/$(call ft_name,$(r))/predictions.csv ft_$(p)_$(call ft_name,$(r))";))
+	@$(foreach p,$(PROTOCOLS),echo "serial report_$(p) $(OUT)/$(p)/report.md $(subst $(eval) ,$(comma),$(foreach r,$(RUN_NAMES),predict_$(p)_$(r)))";)
 
 dcm2png: ; rm -f $(OUT)/full.manifest.json && $(MAKE) --no-print-directory -f $(THIS) $(OUT)/full.manifest.json
 roicrop: ; rm -f $(OUT)/rois.manifest.json && $(MAKE) --no-print-directory -f $(THIS) $(OUT)/rois.manifest.json

@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 """Compares two tl_train/ft_train run folders trained on the same data with the same seed and
 global batch, e.g. one process and two data-parallel ranks: history.csv's losses and
-accuracies, and every tensor of last.pt and best.pt (weights and RMSprop state), within a
-relative tolerance. Prints the largest relative difference of each; exits 1 past it.
+accuracies, the weights in best.pt and last.pt, and last.pt's RMSprop state, each tensor's
+largest difference relative to its largest value. Prints the largest of each; exits 1 when
+history or weights differ by more than TOLERANCE, or the RMSprop state by more than
+STATE_TOLERANCE (its running averages of squared gradients double relative differences).
 
-Usage: compare_runs.py RUN_A RUN_B [TOLERANCE]   (default 1e-5)
+Usage: compare_runs.py RUN_A RUN_B [TOLERANCE [STATE_TOLERANCE]]   (defaults 1e-5, TOLERANCE)
 """
 import csv
 import sys
@@ -31,6 +33,7 @@ def tensors(path):
 def main():
     a, b = sys.argv[1], sys.argv[2]
     tolerance = float(sys.argv[3]) if len(sys.argv) > 3 else 1e-5
+    state_tolerance = float(sys.argv[4]) if len(sys.argv) > 4 else tolerance
     failures = []
     rows_a, rows_b = history(a), history(b)
     if len(rows_a) != len(rows_b):
@@ -47,13 +50,22 @@ def main():
         if ta.keys() != tb.keys():
             failures.append(f"{checkpoint}: different tensors")
             continue
-        worst = 0.0
+        worst = {"weights": (0.0, ""), "RMSprop state": (0.0, "")}
         for name, value in ta.items():
+            if name == "state":  # the loop's counters, equal or not
+                continue
+            group = "RMSprop state" if name.startswith("optimizer.") else "weights"
             scale = max(value.abs().max().item(), tb[name].abs().max().item(), 1e-12)
-            worst = max(worst, (value - tb[name]).abs().max().item() / scale)
-        print(f"{checkpoint}: largest difference {worst:.3g} of the tensor's largest value")
-        if worst > tolerance:
-            failures.append(f"{checkpoint} differs by {worst:.3g}")
+            difference = (value - tb[name]).abs().max().item() / scale
+            worst[group] = max(worst[group], (difference, name))
+        for group, limit in (("weights", tolerance), ("RMSprop state", state_tolerance)):
+            difference, name = worst[group]
+            if not name:
+                continue
+            print(f"{checkpoint} {group}: largest difference {difference:.3g} of the tensor's "
+                  f"largest value ({name})")
+            if difference > limit:
+                failures.append(f"{checkpoint} {group} differ by {difference:.3g} ({name})")
     for failure in failures:
         print(f"FAIL: {a} and {b}: {failure}", file=sys.stderr)
     return 1 if failures else 0

@@ -4,11 +4,13 @@
 # packages slurmd, slurmctld, slurm-client and munge (tools/setup.sh).
 #
 #   source tests/slurm/local_cluster.sh
-#   start_local_cluster "$TEST_TMPDIR/slurm"    # exports SLURM_CONF; sbatch and srun work
+#   start_local_cluster      # exports SLURM_CONF; sbatch and srun work
 #   srun -n 2 hostname
-#   stop_local_cluster "$TEST_TMPDIR/slurm"     # also run by the EXIT trap it sets
+#   stop_local_cluster       # also run by the EXIT trap it sets
 #
-# The node offers this machine's cores (nproc) as CPUs.
+# Everything lives in a fresh folder /tmp/slurm.XXXXXX ($LOCAL_CLUSTER_DIR; logs in it), short
+# because munge's and slurmstepd's Unix socket paths must fit in 108 bytes. The node offers
+# this machine's cores (nproc) as CPUs.
 
 # A TCP port no one listens on now.
 local_cluster_free_port() {
@@ -16,16 +18,18 @@ local_cluster_free_port() {
 }
 
 start_local_cluster() {
-  local dir=$1 host cpus
+  local dir host cpus
   host=$(hostname)
   cpus=$(nproc)
+  export PATH="$PATH:/usr/sbin:/sbin"  # the daemons' folder, not on a test's PATH
   for tool in munged slurmctld slurmd srun sbatch sinfo; do
     command -v "$tool" > /dev/null || { echo "local_cluster: $tool is missing: run tools/setup.sh" >&2; return 1; }
   done
   [[ $(id -u) == 0 ]] || { echo "local_cluster: slurmd needs root" >&2; return 1; }
-  rm -rf "$dir" && mkdir -p "$dir/munge" "$dir/ctld" "$dir/d"
+  dir=$(mktemp -d /tmp/slurm.XXXXXX)
+  mkdir -p "$dir/munge" "$dir/ctld" "$dir/d"
   LOCAL_CLUSTER_DIR=$dir
-  trap 'stop_local_cluster "$LOCAL_CLUSTER_DIR"' EXIT
+  trap stop_local_cluster EXIT
 
   dd if=/dev/urandom of="$dir/munge/munge.key" bs=1024 count=1 status=none
   chmod 400 "$dir/munge/munge.key"
@@ -78,9 +82,10 @@ CONF
   return 1
 }
 
-# Stops what start_local_cluster started, by the pids in its pid files.
+# Stops what start_local_cluster started, by the pids in its pid files, and removes its folder.
 stop_local_cluster() {
-  local dir=$1 pidfile pid
+  local dir=${LOCAL_CLUSTER_DIR:-} pidfile pid
+  [[ -n $dir ]] || return 0
   for pidfile in "$dir/slurmd.pid" "$dir/slurmctld.pid" "$dir/munge/munged.pid"; do
     [[ -f $pidfile ]] || continue
     pid=$(cat "$pidfile")
@@ -89,4 +94,6 @@ stop_local_cluster() {
     kill -9 "$pid" 2> /dev/null || true
     rm -f "$pidfile"
   done
+  rm -rf "$dir"
+  LOCAL_CLUSTER_DIR=
 }
