@@ -27,3 +27,5 @@ bench/embed_cut_bench.sh
 # embed's); the tl_train peer's 100 epochs are extrapolated from 2 measured ones.
 bench/tl_train_bench.sh
 bench/ft_train_bench.sh
+# Data-parallel ft_train on 2 ranks against PyTorch DistributedDataParallel (both Gloo).
+bench/ddp_bench.sh
