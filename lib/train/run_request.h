@@ -6,7 +6,7 @@
 //   run.inputs = {"out/aug_train", "out/aug_valid"};
 //   run.output = "out/runs/vgg16-10-FT";
 //   run.training.max_epochs = 3;
-//   ASSIGN_OR_RETURN(std::unique_ptr<distributed::Communicator> ranks, JoinRanks(run));
+//   ASSIGN_OR_RETURN(std::unique_ptr<distributed::Communicator> ranks, JoinRanks(&run));
 //   // null for one process; otherwise run.training.communicator points at it
 #ifndef MAMMO_LIB_TRAIN_RUN_REQUEST_H_
 #define MAMMO_LIB_TRAIN_RUN_REQUEST_H_

@@ -6,7 +6,7 @@
 #   source tests/slurm/local_cluster.sh
 #   start_local_cluster      # exports SLURM_CONF; sbatch and srun work
 #   srun -n 2 hostname
-#   stop_local_cluster       # also run by the EXIT trap it sets
+#   stop_local_cluster       # also run by the EXIT, TERM and INT traps it sets
 #
 # Everything lives in a fresh folder /tmp/slurm.XXXXXX ($LOCAL_CLUSTER_DIR; logs in it), short
 # because munge's and slurmstepd's Unix socket paths must fit in 108 bytes. The node offers
@@ -30,6 +30,8 @@ start_local_cluster() {
   mkdir -p "$dir/munge" "$dir/ctld" "$dir/d"
   LOCAL_CLUSTER_DIR=$dir
   trap stop_local_cluster EXIT
+  # A test killed on its timeout gets SIGTERM first: stop the daemons then too.
+  trap 'stop_local_cluster; exit 143' TERM INT
 
   dd if=/dev/urandom of="$dir/munge/munge.key" bs=1024 count=1 status=none
   chmod 400 "$dir/munge/munge.key"
