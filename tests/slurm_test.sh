@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The scale-out path on a real Slurm cluster (tests/slurm/local_cluster.sh starts one on
 # localhost, with its own munge, config, spool folders and ports):
-# - dcm2png, roicrop, augment and embed as 4-task job arrays (--task slurm) merged by
-#   `shardcat merge` are byte-identical to one process's sets;
+# - dcm2png, roicrop, augment, embed and predict as 4-task job arrays (--task slurm) merged by
+#   `shardcat merge` are byte-identical to one process's sets (predict: its CSV);
 # - an array task killed halfway: merge refuses, naming the part; rerunning that task alone
 #   (sbatch --array=2) completes the set;
 # - tl_train and ft_train under `srun -n 2` train what one process trains (history and
@@ -21,6 +21,7 @@ tl_train="$root/tools/tl_train/tl_train"
 ft_train="$root/tools/ft_train/ft_train"
 compare="$root/tests/compare_runs.py"
 make_features="$root/tests/make_feature_records"
+predict="$root/tools/predict/predict"
 work="${TEST_TMPDIR:-$(mktemp -d)}/slurm"
 rm -rf "$work" && mkdir -p "$work/logs"
 cd "$work"
@@ -102,6 +103,12 @@ timeout 300 srun -n 2 "$tl_train" "${tl_flags[@]}" --output tl_two 2> srun_tl.er
 grep -q "rank 1 of 2 (srun" srun_tl.err || fail "rank 1 did not join: $(cat srun_tl.err)"
 echo "tl_train, one process against srun -n 2:"
 "$compare" tl_one tl_two 1e-5
+# predict as a job array of 4 tasks, merged: one process's CSV, byte for byte.
+"$predict" --run tl_one --input gauss@1 --output predictions.csv 2> /dev/null
+array predict "$predict --run tl_one --input gauss@1 --task slurm --output predictions.part\$SLURM_ARRAY_TASK_ID.csv"
+"$shardcat" merge merged_predictions.csv predictions.part{0,1,2,3}.csv 2> /dev/null
+cmp predictions.csv merged_predictions.csv || fail "predict's merged parts differ from one process's CSV"
+echo "predict in 4 array tasks merges into one process's CSV"
 # Fine tuning with every BatchNorm in inference mode (with batch statistics each rank would
 # normalise by its own part of the batch, as PyTorch's DDP does). Looser: a random network's
 # gradients are mostly rounding noise, and RMSprop steps every weight by about lr whatever

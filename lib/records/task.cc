@@ -66,6 +66,8 @@ std::pair<uint64_t, uint64_t> Task::Slice(uint64_t total) const {
 
 std::string Task::ToString() const { return absl::StrCat(index, "/", count); }
 
+std::string TaskFileManifestPath(const std::string& part) { return part + ".task.json"; }
+
 absl::StatusOr<Task> ParseTask(absl::string_view text, const GetEnv& getenv) {
   if (text.empty()) return Task{};
   if (text == "slurm") return SlurmTask(getenv);

@@ -31,6 +31,11 @@ struct Task {
   std::string ToString() const;  // "3/4"
 };
 
+// A task's part that is one file rather than a shard set (predict's CSV) is complete when the
+// file PART.task.json beside it exists, written after the part: {"stage", "task": {"index",
+// "count"}, "rows", and what must match between parts}. `shardcat merge` reads it.
+std::string TaskFileManifestPath(const std::string& part);
+
 // "" (the whole job), "INDEX/COUNT" (0 <= INDEX < COUNT), or "slurm": SLURM_ARRAY_TASK_ID minus
 // SLURM_ARRAY_TASK_MIN of SLURM_ARRAY_TASK_COUNT tasks, for arrays with step 1 (--array=0-3 or
 // 1-4). InvalidArgument naming --task and what is wrong, also for an array of one task (a

@@ -25,8 +25,10 @@ FeatureSet FeatureSet::Select(Split split) const {
   return out;
 }
 
-absl::StatusOr<FeatureSet> LoadFeatureSet(const std::vector<std::string>& inputs) {
+absl::StatusOr<FeatureSet> LoadFeatureSet(const std::vector<std::string>& inputs,
+                                          const Task& task) {
   ASSIGN_OR_RETURN(std::unique_ptr<ShardReader> reader, ShardReader::Open(inputs));
+  if (task.count > 1) RETURN_IF_ERROR(reader->SelectTask(task));
   FeatureSet set;
   std::vector<float> values;
   std::vector<float> labels;
@@ -74,7 +76,13 @@ absl::StatusOr<FeatureSet> LoadFeatureSet(const std::vector<std::string>& inputs
     set.splits.push_back(record.split());
   }
   const int64_t n = set.size();
-  if (n == 0) return absl::FailedPreconditionError("the inputs hold no records");
+  if (n == 0) {
+    return absl::FailedPreconditionError(task.count > 1
+                                             ? absl::StrCat("task ", task.ToString(),
+                                                            "'s slice of the inputs is empty: "
+                                                            "give fewer tasks than records")
+                                             : "the inputs hold no records");
+  }
   set.features = torch::from_blob(values.data(), {n, width}, torch::kFloat32).clone();
   set.labels = torch::from_blob(labels.data(), {n}, torch::kFloat32).clone();
   return set;

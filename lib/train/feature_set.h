@@ -18,6 +18,7 @@
 
 #include "absl/status/statusor.h"
 #include "data_formats/record.pb.h"
+#include "lib/records/task.h"
 
 namespace mammo::train {
 
@@ -40,9 +41,11 @@ struct FeatureSet {
   FeatureSet Select(Split split) const;
 };
 
-// Reads every record of `inputs`. Fails, naming the record, on a record without features or
-// label, or with a feature width that differs from the first record's.
-absl::StatusOr<FeatureSet> LoadFeatureSet(const std::vector<std::string>& inputs);
+// Reads every record of `inputs` (of `task`'s slice of them: ShardReader::SelectTask). Fails,
+// naming the record, on a record without features or label, or with a feature width that
+// differs from the first record's.
+absl::StatusOr<FeatureSet> LoadFeatureSet(const std::vector<std::string>& inputs,
+                                          const Task& task = Task{});
 
 // What the first record of `inputs` holds: a feature vector (from `embed`; it wins when a
 // record holds both) or an image. FailedPrecondition naming the record when it holds neither,

@@ -183,7 +183,8 @@ std::vector<std::string> FineTuneModelImpl::FixedBatchNormNames() const {
 
 absl::StatusOr<ImagePredictions> PredictImages(const std::string& run_dir,
                                                const std::string& checkpoint,
-                                               const std::vector<std::string>& inputs) {
+                                               const std::vector<std::string>& inputs,
+                                               const Task& task) {
   ASSIGN_OR_RETURN(RunConfig config, ReadRunConfig(RunFile(run_dir, kRunConfigFile)));
   const models::ModelInfo* info = models::FindModel(config.model);
   if (config.stage != "ft_train" || info == nullptr || config.image_size <= 0) {
@@ -220,16 +221,20 @@ absl::StatusOr<ImagePredictions> PredictImages(const std::string& run_dir,
   }
 
   ASSIGN_OR_RETURN(std::unique_ptr<ShardReader> reader, ShardReader::Open(inputs));
+  if (task.count > 1) RETURN_IF_ERROR(reader->SelectTask(task));
   ImagePredictions predictions;
   ImageSet batch;
   // Decodes and classifies the pending batch, keeping its records without their images.
   const auto flush = [&] {
     const auto n = static_cast<int64_t>(batch.records.size());
     if (n == 0) return;
+    torch::Tensor images = DecodeBatch(batch, torch::arange(n), p);
+    if (n < kPredictBatch) {  // blank images fill the batch: same shape, same arithmetic
+      images = torch::cat({images, torch::zeros({kPredictBatch - n, images.size(1), images.size(2),
+                                                 images.size(3)})});
+    }
     const torch::Tensor probabilities =
-        torch::sigmoid(model->forward(DecodeBatch(batch, torch::arange(n), p)))
-            .to(torch::kFloat64)
-            .contiguous();
+        torch::sigmoid(model->forward(images)).to(torch::kFloat64).contiguous();
     for (int64_t i = 0; i < n; ++i) {
       predictions.probabilities.push_back(probabilities.data_ptr<double>()[i]);
       batch.records[i].clear_image();
@@ -252,7 +257,7 @@ absl::StatusOr<ImagePredictions> PredictImages(const std::string& run_dir,
     record.clear_provenance();
     batch.records.push_back(std::move(record));
     record = Record();
-    if (batch.records.size() == 32) flush();
+    if (batch.records.size() == kPredictBatch) flush();
   }
   flush();
   if (predictions.records.empty()) {

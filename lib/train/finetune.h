@@ -34,6 +34,7 @@
 #include "data_formats/record.pb.h"
 #include "lib/models/backbone.h"
 #include "lib/models/registry.h"
+#include "lib/records/task.h"
 #include "lib/train/head.h"
 #include "lib/train/precision.h"
 #include "lib/train/trainer.h"
@@ -122,15 +123,19 @@ class FineTuneModel : public torch::nn::ModuleHolder<FineTuneModelImpl> {
 };
 
 // An ft_train run's probabilities of malignancy for every record of `inputs` (images, any
-// split), in input order, with the records they belong to (images dropped). `checkpoint` is
-// best.pt or last.pt inside `run_dir`.
+// split; of `task`'s slice of them), in input order, with the records they belong to (images
+// dropped). `checkpoint` is best.pt or last.pt inside `run_dir`. Every forward pass is a batch
+// of kPredictBatch images (the last padded with blank ones), so that an image's probability
+// does not depend on which images share its batch: the tasks' slices give one process's bytes.
 struct ImagePredictions {
   std::vector<Record> records;
   std::vector<double> probabilities;
 };
+inline constexpr int kPredictBatch = 32;
 absl::StatusOr<ImagePredictions> PredictImages(const std::string& run_dir,
                                                const std::string& checkpoint,
-                                               const std::vector<std::string>& inputs);
+                                               const std::vector<std::string>& inputs,
+                                               const Task& task = Task{});
 
 }  // namespace mammo::train
 

@@ -348,6 +348,29 @@ TEST(FineTuneTest, Bfloat16MovesTheWeightsAsFloat32DoesAndIsRecorded) {
   for (double p : predicted->probabilities) EXPECT_TRUE(p > 0 && p < 1) << p;
 }
 
+TEST(FineTuneTest, PredictionsOfTaskSlicesAreTheWholeRunsBitForBit) {
+  Options options = SmallRun("mobilenet_v2", 100, "predict-tasks");
+  ASSERT_TRUE(ft_train::Run(options).ok());
+  const absl::StatusOr<ImagePredictions> whole =
+      PredictImages(options.run.output, "best.pt", options.run.inputs);
+  ASSERT_TRUE(whole.ok()) << whole.status();
+  // 12 images in 5 tasks: slices of 2 and 3, none on a batch boundary of the whole run.
+  std::vector<double> joined;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) {
+    const absl::StatusOr<ImagePredictions> part =
+        PredictImages(options.run.output, "best.pt", options.run.inputs, Task{i, 5});
+    ASSERT_TRUE(part.ok()) << part.status();
+    joined.insert(joined.end(), part->probabilities.begin(), part->probabilities.end());
+    for (const Record& r : part->records) ids.push_back(r.id());
+  }
+  ASSERT_EQ(joined.size(), 12u);
+  for (size_t i = 0; i < joined.size(); ++i) {
+    EXPECT_EQ(ids[i], whole->records[i].id());
+    EXPECT_EQ(joined[i], whole->probabilities[i]) << "image " << i;  // exactly
+  }
+}
+
 // Where LibTorch lacks a bfloat16 kernel the model needs (1.13: ReLU6's backward in
 // MobileNetV2), the run is refused before its first epoch, naming the model and the way out.
 TEST(FineTuneTest, Bfloat16RefusedUpFrontWhereLibTorchCannotTrainTheModel) {

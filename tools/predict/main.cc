@@ -5,6 +5,7 @@
 #include "absl/flags/flag.h"
 #include "lib/cli/cli.h"
 #include "lib/cli/malloc_tuning.h"
+#include "lib/records/task_flag.h"
 #include "tools/predict/predict_lib.h"
 
 ABSL_FLAG(std::string, run, "",
@@ -36,7 +37,9 @@ first, as embed would.
 Example:
   predict --run out/runs/vgg16-TL --input out/feats --output out/vgg16-TL.csv
   predict --run out/runs/vgg16-10-FT --input out/test_rois --output out/vgg16-10-FT.csv
-  score out/vgg16-TL.csv)";
+  score out/vgg16-TL.csv
+  predict --run out/runs/vgg16-TL --input out/feats --task 2/4 --output out/p.part2.csv
+  shardcat merge out/vgg16-TL.csv out/p.part0.csv out/p.part1.csv ... (after all 4 tasks))";
 
 }  // namespace
 
@@ -50,6 +53,9 @@ int main(int argc, char** argv) {
   options.inputs = absl::GetFlag(FLAGS_input);
   options.output = absl::GetFlag(FLAGS_output);
   options.allow_precision_mismatch = absl::GetFlag(FLAGS_allow_precision_mismatch);
+  absl::StatusOr<mammo::Task> task = mammo::TaskFlag();
+  if (!task.ok()) return mammo::cli::UsageError(std::string(task.status().message()));
+  options.task = *task;
   if (options.run_dir.empty()) return mammo::cli::UsageError("--run is required");
   if (options.inputs.empty()) return mammo::cli::UsageError("--input is required");
   return mammo::cli::Finish(mammo::predict::Run(options));

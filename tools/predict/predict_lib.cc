@@ -1,5 +1,8 @@
 #include "tools/predict/predict_lib.h"
 
+#include <algorithm>
+#include <filesystem>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -16,6 +19,7 @@
 #include "lib/train/run_config.h"
 #include "lib/train/run_folder.h"
 #include "lib/train/trainer.h"
+#include "nlohmann/json.hpp"
 
 namespace mammo::predict {
 namespace {
@@ -37,6 +41,23 @@ void AppendLine(const std::string& id, const std::string& patient_id, const std:
                         CsvField(lesion_id),
                         split == SPLIT_NONE ? "none" : absl::AsciiStrToLower(Split_Name(split)),
                         malignant ? 1 : 0, probability);
+}
+
+// Probabilities of the head on features [N, D] in chunks of a fixed number of rows, the last
+// padded with zeros: a matrix product's last bits can depend on its row count, and a task's
+// slice must give the rows one process gives.
+torch::Tensor HeadProbabilities(train::Head& head, const torch::Tensor& features) {
+  constexpr int64_t kChunk = 256;
+  torch::NoGradGuard no_grad;
+  head->eval();
+  std::vector<torch::Tensor> parts;
+  for (int64_t begin = 0; begin < features.size(0); begin += kChunk) {
+    torch::Tensor chunk = features.slice(0, begin, begin + kChunk);
+    const int64_t rows = chunk.size(0);
+    if (rows < kChunk) chunk = torch::cat({chunk, torch::zeros({kChunk - rows, chunk.size(1)})});
+    parts.push_back(torch::sigmoid(head->forward(chunk)).slice(0, 0, rows));
+  }
+  return torch::cat(parts).to(torch::kFloat64).contiguous();
 }
 
 // A tl_train run on image records: its frozen backbone (named in run.json; the checkpoint
@@ -80,12 +101,12 @@ absl::Status PredictTlImages(const Options& options, const train::RunConfig& con
   train::Head head(config.head);
   RETURN_IF_ERROR(
       train::LoadHeadWeights(absl::StrCat(options.run_dir, "/", options.checkpoint), head));
-  head->eval();
 
   // Features a batch at a time (images dropped once embedded), then the head on all of them
   // at once, as for feature records: the probabilities are then those of embed + predict
-  // bit for bit (a matrix product's last bits can depend on its row count).
+  // bit for bit.
   ASSIGN_OR_RETURN(std::unique_ptr<ShardReader> reader, ShardReader::Open(options.inputs));
+  if (options.task.count > 1) RETURN_IF_ERROR(reader->SelectTask(options.task));
   std::vector<Record> records;
   std::vector<torch::Tensor> features;
   size_t embedded = 0;
@@ -123,9 +144,7 @@ absl::Status PredictTlImages(const Options& options, const train::RunConfig& con
   }
   RETURN_IF_ERROR(flush());
   if (records.empty()) return absl::FailedPreconditionError("the inputs hold no records");
-  torch::NoGradGuard no_grad;
-  const torch::Tensor probabilities =
-      torch::sigmoid(head->forward(torch::cat(features))).to(torch::kFloat64).contiguous();
+  const torch::Tensor probabilities = HeadProbabilities(head, torch::cat(features));
   for (size_t i = 0; i < records.size(); ++i) {
     const Record& r = records[i];
     AppendLine(r.id(), r.patient_id(), r.lesion_id(), r.split(), r.label() == MALIGNANT,
@@ -152,26 +171,23 @@ absl::Status CheckPrecision(const Options& options, const train::RunConfig& conf
 
 }  // namespace
 
-absl::Status Run(const Options& options) {
-  ASSIGN_OR_RETURN(train::RunConfig config,
-                   train::ReadRunConfig(train::RunFile(options.run_dir, train::kRunConfigFile)));
-  std::string csv = "id,patient_id,lesion_id,split,label,probability\n";
+namespace {
+
+absl::Status Predict(const Options& options, const train::RunConfig& config, std::string* csv) {
   if (config.stage == "ft_train") {  // a fine-tuned backbone: its inputs are images
-    ASSIGN_OR_RETURN(train::ImagePredictions predictions,
-                     train::PredictImages(options.run_dir, options.checkpoint, options.inputs));
+    ASSIGN_OR_RETURN(
+        train::ImagePredictions predictions,
+        train::PredictImages(options.run_dir, options.checkpoint, options.inputs, options.task));
     for (size_t i = 0; i < predictions.records.size(); ++i) {
       const Record& r = predictions.records[i];
       AppendLine(r.id(), r.patient_id(), r.lesion_id(), r.split(), r.label() == MALIGNANT,
-                 predictions.probabilities[i], &csv);
+                 predictions.probabilities[i], csv);
     }
-    return WriteFileAtomically(options.output, csv);
+    return absl::OkStatus();
   }
   ASSIGN_OR_RETURN(train::InputKind kind, train::DetectInputKind(options.inputs));
-  if (kind == train::InputKind::kImages) {
-    RETURN_IF_ERROR(PredictTlImages(options, config, &csv));
-    return WriteFileAtomically(options.output, csv);
-  }
-  ASSIGN_OR_RETURN(train::FeatureSet set, train::LoadFeatureSet(options.inputs));
+  if (kind == train::InputKind::kImages) return PredictTlImages(options, config, csv);
+  ASSIGN_OR_RETURN(train::FeatureSet set, train::LoadFeatureSet(options.inputs, options.task));
   RETURN_IF_ERROR(CheckPrecision(options, config, set));
   if (set.width() != config.head.in_features) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -181,16 +197,40 @@ absl::Status Run(const Options& options) {
   train::Head head(config.head);
   RETURN_IF_ERROR(
       train::LoadHeadWeights(absl::StrCat(options.run_dir, "/", options.checkpoint), head));
-  torch::NoGradGuard no_grad;
-  head->eval();
-  const torch::Tensor probabilities =
-      torch::sigmoid(head->forward(set.features)).to(torch::kFloat64).contiguous();
+  const torch::Tensor probabilities = HeadProbabilities(head, set.features);
   const double* p = probabilities.data_ptr<double>();
   for (int64_t i = 0; i < set.size(); ++i) {
     AppendLine(set.ids[i], set.patient_ids[i], set.lesion_ids[i], set.splits[i],
-               set.labels[i].item<float>() > 0.5f, p[i], &csv);
+               set.labels[i].item<float>() > 0.5f, p[i], csv);
   }
-  return WriteFileAtomically(options.output, csv);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status Run(const Options& options) {
+  const bool part = options.task.count > 1;
+  if (part && options.output == "-") {
+    return absl::InvalidArgumentError(
+        "--task: give each task its own --output file (e.g. preds.part3.csv), not stdout");
+  }
+  ASSIGN_OR_RETURN(train::RunConfig config,
+                   train::ReadRunConfig(train::RunFile(options.run_dir, train::kRunConfigFile)));
+  std::string csv = "id,patient_id,lesion_id,split,label,probability\n";
+  RETURN_IF_ERROR(Predict(options, config, &csv));
+  if (!part) return WriteFileAtomically(options.output, csv);
+  // The part, then the file that says it is complete (a kill between leaves no marker).
+  const std::string manifest = TaskFileManifestPath(options.output);
+  std::filesystem::remove(manifest);
+  RETURN_IF_ERROR(WriteFileAtomically(options.output, csv));
+  nlohmann::json description = {
+      {"stage", "predict"},
+      {"run", options.run_dir},
+      {"checkpoint", options.checkpoint},
+      {"inputs", options.inputs},
+      {"task", {{"index", options.task.index}, {"count", options.task.count}}},
+      {"rows", std::count(csv.begin(), csv.end(), '\n') - 1}};
+  return WriteFileAtomically(manifest, description.dump(2) + "\n");
 }
 
 }  // namespace mammo::predict

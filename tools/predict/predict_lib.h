@@ -2,6 +2,12 @@
 // shards for a tl_train run, image shards for an ft_train run (which holds its backbone):
 //   id,patient_id,lesion_id,split,label,probability
 // label is 1 for malignant, 0 for benign; split is train, valid, test or none.
+//
+// As one task of an array job (`--task I/N`, lib/records/task.h) it predicts only its slice
+// of the input records into its part of the CSV (e.g. --output preds.part2.csv), then writes
+// PART.task.json, which marks the part complete; `shardcat merge preds.csv preds.part*.csv`
+// joins the parts into the bytes one process writes (every forward pass runs on a batch of
+// the same size, padded, so a record's probability does not depend on its batch-mates).
 #ifndef MAMMO_TOOLS_PREDICT_PREDICT_LIB_H_
 #define MAMMO_TOOLS_PREDICT_PREDICT_LIB_H_
 
@@ -9,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "lib/records/task.h"
 #include "lib/train/run_folder.h"
 
 namespace mammo::predict {
@@ -21,6 +28,7 @@ struct Options {
   // Feature inputs embedded at another precision than the run's training features (fp32,
   // bf16 or fp16, lib/train/precision.h) are refused unless this is set.
   bool allow_precision_mismatch = false;
+  Task task;  // a slice of the inputs and a part of the CSV; whole by default
 };
 
 absl::Status Run(const Options& options);

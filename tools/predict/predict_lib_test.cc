@@ -152,6 +152,35 @@ TEST(PredictLibTest, CsvColumnsRowsAndTheHeadsProbabilities) {
   EXPECT_NE(probabilities[0], probabilities[1]);
 }
 
+TEST(PredictLibTest, TaskPartsJoinIntoTheWholeCsvAndSayTheyAreComplete) {
+  const std::string run = Temp("run_tasks");
+  WriteRun(run);
+  Options options;
+  options.run_dir = run;
+  options.inputs = {WriteFeatures("feats_tasks")};
+  options.output = Temp("whole.csv");
+  ASSERT_TRUE(predict::Run(options).ok());
+  std::string joined;
+  for (int i = 0; i < 2; ++i) {  // 5 records: 2 + 3
+    Options part = options;
+    part.task = Task{i, 2};
+    part.output = Temp(absl::StrCat("part", i, ".csv"));
+    const absl::Status status = predict::Run(part);
+    ASSERT_TRUE(status.ok()) << status;
+    const std::string csv = Slurp(part.output);
+    joined += i == 0 ? csv : csv.substr(csv.find('\n') + 1);
+    const std::string manifest = Slurp(TaskFileManifestPath(part.output));
+    EXPECT_THAT(manifest, HasSubstr(absl::StrCat("\"index\": ", i)));
+    EXPECT_THAT(manifest, HasSubstr(absl::StrCat("\"rows\": ", i == 0 ? 2 : 3)));
+  }
+  EXPECT_EQ(joined, Slurp(options.output));  // byte for byte
+
+  Options to_stdout = options;
+  to_stdout.task = Task{0, 2};
+  to_stdout.output = "-";
+  EXPECT_THAT(std::string(predict::Run(to_stdout).message()), HasSubstr("its own --output"));
+}
+
 TEST(PredictLibTest, RefusesFeaturesOfAnotherPrecisionUnlessAllowed) {
   for (const auto& [trained, embedded] : {std::pair{"", "bf16"}, std::pair{"bf16", ""}}) {
     SCOPED_TRACE(absl::StrCat("trained '", trained, "', embedded '", embedded, "'"));

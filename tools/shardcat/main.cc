@@ -39,9 +39,9 @@ DIR/PREFIX.manifest.json exists, a shard file, a quoted glob, or - for stdin.
 'pack' turns PNG, JPEG or TIFF files (for example the Kaggle JPEG export of
 CBIS-DDSM) into records: id = file name without extension.
 
-'merge' joins the parts that the tasks of an array job wrote (a record stage's
---task INDEX/COUNT) into OUTPUT, the set one process would have written, byte
-for byte; it refuses, writing nothing, when a part is missing or incomplete.
+'merge' joins an array job's task parts (--task INDEX/COUNT; predict's CSVs when
+OUTPUT ends in .csv) into OUTPUT, what one process would have written, byte for
+byte; it refuses, writing nothing, when a part is missing or incomplete.
 
 Examples:
   shardcat out/rois@8 | head -n 2        first two records as JSON

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "lib/cli/progress.h"
@@ -91,6 +92,7 @@ absl::StatusOr<std::vector<Part>> OrderParts(std::vector<Part> parts) {
 }  // namespace
 
 absl::Status Merge(const std::string& output, const std::vector<std::string>& parts) {
+  if (absl::EndsWith(output, ".csv")) return MergeCsvParts(output, parts);
   if (parts.empty()) return absl::InvalidArgumentError("merge: no parts given");
   ASSIGN_OR_RETURN(const ShardSetSpec output_set, ParseShardSetSpec(output));
   std::vector<Part> opened;

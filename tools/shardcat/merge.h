@@ -19,7 +19,14 @@ namespace mammo::shardcat {
 // set (a task killed halfway left none, or no manifest), each was written by a task of the
 // same COUNT, every task 0..COUNT-1 is given exactly once (in any order), all come from the
 // same stage with the same parameters, and OUTPUT is none of them.
+// An OUTPUT ending in ".csv" merges predict's CSV parts instead (MergeCsvParts).
 absl::Status Merge(const std::string& output, const std::vector<std::string>& parts);
+
+// The CSV parts of `predict --task` into OUTPUT: the header once, then each part's rows in task
+// order, the bytes one process writes. Refuses, writing nothing, as Merge does: a part without
+// its PART.task.json (lib/records/task.h) or with another row count than it says, parts of
+// different runs, checkpoints or inputs, a task given twice or missing.
+absl::Status MergeCsvParts(const std::string& output, const std::vector<std::string>& parts);
 
 }  // namespace mammo::shardcat
 

@@ -1,6 +1,7 @@
 #include "tools/shardcat/merge.h"
 
 #include <cstdio>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -109,6 +110,54 @@ TEST(MergeTest, RefusesAnIncompleteOrMismatchedSetOfParts) {
   auto writer = ShardWriter::Open(whole, Stage()).value();
   ASSERT_TRUE(writer->Close().ok());
   EXPECT_THAT(message({a, whole, c}), HasSubstr("not written by a task"));
+}
+
+// A CSV part as `predict --task INDEX/COUNT` leaves it: the part, then its manifest.
+std::string WriteCsvPart(const std::string& name, int index, int count,
+                         const std::string& run = "runs/a") {
+  const std::string path = testing::TempPath(absl::StrCat(name, ".part", index, ".csv"));
+  std::string csv = "id,probability\n";
+  for (int i = 0; i <= index; ++i) absl::StrAppend(&csv, "r", index, "_", i, ",0.5\n");
+  testing::WriteWholeFile(path, csv);
+  testing::WriteWholeFile(
+      TaskFileManifestPath(path),
+      absl::StrCat(R"({"stage": "predict", "run": ")", run, R"(", "task": {"index": )", index,
+                   R"(, "count": )", count, R"(}, "rows": )", index + 1, "}"));
+  return path;
+}
+
+TEST(MergeTest, CsvPartsJoinInTaskOrderWithOneHeader) {
+  const std::vector<std::string> parts = {WriteCsvPart("p", 2, 3), WriteCsvPart("p", 0, 3),
+                                          WriteCsvPart("p", 1, 3)};
+  const std::string output = testing::TempPath("p.csv");
+  const absl::Status status = Merge(output, parts);
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_EQ(testing::ReadWholeFile(output),
+            "id,probability\nr0_0,0.5\nr1_0,0.5\nr1_1,0.5\nr2_0,0.5\nr2_1,0.5\nr2_2,0.5\n");
+}
+
+TEST(MergeTest, RefusesIncompleteOrForeignCsvParts) {
+  const std::string output = testing::TempPath("q.csv");
+  const std::string zero = WriteCsvPart("q", 0, 3);
+  const std::string one = WriteCsvPart("q", 1, 3);
+  const std::string two = WriteCsvPart("q", 2, 3);
+  EXPECT_THAT(std::string(Merge(output, {zero, two}).message()),
+              HasSubstr("the parts lack task(s) 1 of 3"));
+  EXPECT_THAT(std::string(Merge(output, {zero, one, one, two}).message()),
+              HasSubstr("task 1 is given twice"));
+  const std::string foreign = WriteCsvPart("other", 1, 3, "runs/b");
+  EXPECT_THAT(std::string(Merge(output, {zero, foreign, two}).message()),
+              HasSubstr("another job's part"));
+  // Killed between the part and its manifest: no manifest.
+  std::remove(TaskFileManifestPath(one).c_str());
+  EXPECT_THAT(std::string(Merge(output, {zero, one, two}).message()),
+              HasSubstr(absl::StrCat("part ", one, " is missing or incomplete")));
+  // A part cut short: fewer rows than its manifest says.
+  WriteCsvPart("q", 1, 3);
+  testing::WriteWholeFile(one, "id,probability\nr1_0,0.5\n");
+  EXPECT_THAT(std::string(Merge(output, {zero, one, two}).message()),
+              HasSubstr("1 rows, its manifest says 2"));
+  EXPECT_FALSE(std::ifstream(output).good()) << "a refused merge wrote " << output;
 }
 
 }  // namespace
