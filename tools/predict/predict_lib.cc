@@ -102,9 +102,9 @@ absl::Status PredictTlImages(const Options& options, const train::RunConfig& con
   RETURN_IF_ERROR(
       train::LoadHeadWeights(absl::StrCat(options.run_dir, "/", options.checkpoint), head));
 
-  // Features a batch at a time (images dropped once embedded), then the head on all of them
-  // at once, as for feature records: the probabilities are then those of embed + predict
-  // bit for bit.
+  // Features a batch at a time (images dropped once embedded; embed's fixed chunks), then the
+  // head in HeadProbabilities' chunks, as for feature records: the probabilities are then
+  // those of embed + predict bit for bit.
   ASSIGN_OR_RETURN(std::unique_ptr<ShardReader> reader, ShardReader::Open(options.inputs));
   if (options.task.count > 1) RETURN_IF_ERROR(reader->SelectTask(options.task));
   std::vector<Record> records;
