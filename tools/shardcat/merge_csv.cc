@@ -42,9 +42,12 @@ absl::StatusOr<CsvPart> OpenCsvPart(const std::string& path) {
   CsvPart part;
   part.path = path;
   part.manifest = nlohmann::json::parse(*manifest, nullptr, /*allow_exceptions=*/false);
-  if (!part.manifest.is_object() || !part.manifest.contains("task") ||
-      !part.manifest["task"].contains("index") || !part.manifest["task"].contains("count") ||
-      !part.manifest.contains("rows")) {
+  const nlohmann::json& m = part.manifest;
+  const auto is_count = [](const nlohmann::json& j, const char* name) {
+    return j.is_object() && j.contains(name) && j[name].is_number_integer();
+  };
+  if (!m.is_object() || !m.contains("task") || !is_count(m["task"], "index") ||
+      !is_count(m["task"], "count") || !is_count(m, "rows")) {
     return absl::DataLossError(absl::StrCat(manifest_path, ": not a task's part manifest"));
   }
   ASSIGN_OR_RETURN(const std::string csv, ReadWhole(path));

@@ -157,6 +157,10 @@ TEST(MergeTest, RefusesIncompleteOrForeignCsvParts) {
   testing::WriteWholeFile(one, "id,probability\nr1_0,0.5\n");
   EXPECT_THAT(std::string(Merge(output, {zero, one, two}).message()),
               HasSubstr("1 rows, its manifest says 2"));
+  // A marker that is JSON but not a part's.
+  testing::WriteWholeFile(TaskFileManifestPath(one), R"({"task": {"index": "one"}, "rows": 2})");
+  EXPECT_THAT(std::string(Merge(output, {zero, one, two}).message()),
+              HasSubstr("not a task's part manifest"));
   EXPECT_FALSE(std::ifstream(output).good()) << "a refused merge wrote " << output;
 }
 
