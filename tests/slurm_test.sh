@@ -109,15 +109,17 @@ array predict "$predict --run tl_one --input gauss@1 --task slurm --output predi
 "$shardcat" merge merged_predictions.csv predictions.part{0,1,2,3}.csv 2> /dev/null
 cmp predictions.csv merged_predictions.csv || fail "predict's merged parts differ from one process's CSV"
 echo "predict in 4 array tasks merges into one process's CSV"
-# Fine tuning with every BatchNorm in inference mode (with batch statistics each rank would
+# Fine tuning from gamma 100, so that the ranks share building the frozen prefix's cache, with
+# every BatchNorm in inference mode (with batch statistics each rank would
 # normalise by its own part of the batch, as PyTorch's DDP does). Looser: a random network's
 # gradients are mostly rounding noise, and RMSprop steps every weight by about lr whatever
 # its gradient's size, so the order of the ranks' sums shows (measured: 3e-5 on weights).
-ft_flags=(--model mobilenet_v2 --weights none --gamma 0 --freeze_bn_stats --image_size 32
+ft_flags=(--model mobilenet_v2 --weights none --gamma 100 --freeze_bn_stats --image_size 32
   --max_epochs 2 --batch_size 8 --lr 1e-4 --threads 1 --input aug_train@2,aug_valid@2)
 "$ft_train" "${ft_flags[@]}" --output ft_one 2> /dev/null
 timeout 600 srun -n 2 "$ft_train" "${ft_flags[@]}" --output ft_two 2> srun_ft.err \
   || fail "srun ft_train: $(cat srun_ft.err)"
+[[ $(grep -c "frozen prefix cached" srun_ft.err) == 2 ]] || fail "the ranks built no prefix cache"
 echo "ft_train, one process against srun -n 2:"
 "$compare" ft_one ft_two 1e-4 1e-3
 

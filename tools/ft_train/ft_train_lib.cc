@@ -6,12 +6,14 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "lib/cli/cli.h"
 #include "lib/models/compute_threads.h"
 #include "lib/models/model_info.h"
+#include "lib/records/task.h"
 #include "lib/status/status_macros.h"
 #include "lib/train/autocast.h"
 #include "lib/train/image_set.h"
@@ -40,14 +42,34 @@ torch::Tensor ImageLogits(train::FineTuneModelImpl& model, const train::ImageSet
 }
 
 // The frozen prefix's output for every image of `set`, [N, C, H, W] on the CPU (bfloat16 under
-// bfloat16 autocast), in MapRowBatches' batches as ImageLogits runs them.
-torch::Tensor PrefixOutputs(train::FineTuneModelImpl& model, const train::ImageSet& set,
-                            const train::Preprocessing& p, int batch_size, torch::Device device,
-                            bool autocast) {
-  return train::MapRowBatches(set.labels.numel(), batch_size, device, autocast,
-                              [&](const torch::Tensor& rows) {
-                                return model.Prefix(train::DecodeBatch(set, rows, p).to(device));
-                              });
+// bfloat16 autocast), in MapRowBatches' batches as ImageLogits runs them. With ranks each
+// computes its contiguous share of the images, and the shares, zero elsewhere, are summed
+// into the whole (adding zeros is exact). `one` is one image's output, for the shape.
+absl::StatusOr<torch::Tensor> PrefixOutputs(train::FineTuneModelImpl& model,
+                                            const train::ImageSet& set,
+                                            const train::Preprocessing& p, int batch_size,
+                                            torch::Device device, bool autocast,
+                                            const torch::Tensor& one,
+                                            distributed::Communicator* ranks) {
+  const int64_t n = set.labels.numel();
+  const Task share = ranks == nullptr ? Task{} : Task{ranks->rank(), ranks->size()};
+  const auto [begin, end] = share.Slice(static_cast<uint64_t>(n));
+  const auto first = static_cast<int64_t>(begin);
+  const auto last = static_cast<int64_t>(end);
+  const auto run = [&](const torch::Tensor& rows) {
+    return model.Prefix(train::DecodeBatch(set, rows + first, p).to(device));
+  };
+  if (ranks == nullptr) return train::MapRowBatches(n, batch_size, device, autocast, run);
+  std::vector<int64_t> shape = one.sizes().vec();
+  shape[0] = n;
+  // Float32 for the sum: Gloo has no bfloat16; bfloat16 values are float32 values exactly.
+  torch::Tensor whole = torch::zeros(shape, torch::kFloat32);
+  if (last > first) {
+    whole.narrow(0, first, last - first)
+        .copy_(train::MapRowBatches(last - first, batch_size, device, autocast, run));
+  }
+  RETURN_IF_ERROR(ranks->AllReduceSum(whole, "the frozen prefix's outputs"));
+  return whole.to(one.scalar_type());
 }
 
 struct PrefixCache {
@@ -55,12 +77,14 @@ struct PrefixCache {
 };
 
 // PrefixOutputs of both sets when they fit in `budget_mib` (sized from one image first), and
-// says on stderr what it did; an empty cache otherwise.
-PrefixCache BuildPrefixCache(train::FineTuneModelImpl& model, const train::ImageSet& train_set,
-                             const train::ImageSet& valid_set, const train::Preprocessing& p,
-                             int batch_size, torch::Device device, bool autocast,
-                             int64_t budget_mib) {
-  if (budget_mib <= 0 || !model.HasFrozenPrefix()) return {};
+// says on stderr what it did; an empty cache otherwise. With ranks, they share the work.
+absl::StatusOr<PrefixCache> BuildPrefixCache(train::FineTuneModelImpl& model,
+                                             const train::ImageSet& train_set,
+                                             const train::ImageSet& valid_set,
+                                             const train::Preprocessing& p, int batch_size,
+                                             torch::Device device, bool autocast,
+                                             int64_t budget_mib, distributed::Communicator* ranks) {
+  if (budget_mib <= 0 || !model.HasFrozenPrefix()) return PrefixCache{};
   torch::Tensor one;
   {
     train::Autocast scope(device.type(), autocast);
@@ -74,11 +98,14 @@ PrefixCache BuildPrefixCache(train::FineTuneModelImpl& model, const train::Image
     std::fprintf(stderr,
                  "%s: frozen prefix not cached: it needs %.0f MiB, --cache_budget is %lld MiB\n",
                  cli::ToolName().c_str(), needed_mib, static_cast<long long>(budget_mib));
-    return {};
+    return PrefixCache{};
   }
   const auto start = std::chrono::steady_clock::now();
-  PrefixCache cache{PrefixOutputs(model, train_set, p, batch_size, device, autocast),
-                    PrefixOutputs(model, valid_set, p, batch_size, device, autocast)};
+  PrefixCache cache;
+  ASSIGN_OR_RETURN(cache.train,
+                   PrefixOutputs(model, train_set, p, batch_size, device, autocast, one, ranks));
+  ASSIGN_OR_RETURN(cache.valid,
+                   PrefixOutputs(model, valid_set, p, batch_size, device, autocast, one, ranks));
   std::fprintf(stderr, "%s: frozen prefix cached: %zu images, %.0f MiB, %.1f s\n",
                cli::ToolName().c_str(), train_set.records.size() + valid_set.records.size(),
                needed_mib,
@@ -209,8 +236,9 @@ absl::Status Run(Options options) {
   task.model = model.ptr().get();
   task.parameters = model->TrainableParameters();
   task.train_labels = train_set.labels;
-  const PrefixCache cache = BuildPrefixCache(*model, train_set, valid_set, p, t.batch_size,
-                                             t.device, autocast, options.cache_budget_mib);
+  ASSIGN_OR_RETURN(const PrefixCache cache,
+                   BuildPrefixCache(*model, train_set, valid_set, p, t.batch_size, t.device,
+                                    autocast, options.cache_budget_mib, t.communicator));
   task.train_logits = [&](const torch::Tensor& rows) {
     // Mixed precision: 16-bit activations under autocast; TrainLoop takes the loss in
     // float32 (and scales it for CUDA's float16).
