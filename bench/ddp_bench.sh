@@ -76,7 +76,6 @@ for ((round = 0; round < rounds; round++)); do
     "$((round + 1))" "$s" "$ranks" "$m" "$share" "$p" "$(echo "$m / $p" | bc -l)"
   single+=("$s") multi+=("$m") peer+=("$p") shares+=("$share") ratios+=("$(echo "$m / $p" | bc -l)")
 done
-range() { printf '%s\n' "$@" | sort -g | awk 'NR==1 {lo=$1} {hi=$1} END {printf (lo==hi) ? "%.2f" : "%.2f-%.2f", lo, hi}'; }
 printf '%-58s | ours %s images/s (1 process: %s; %s%% summing) | peer %s images/s | ratio %s | goal >= 1.0\n' \
   "ft_train vgg16 gamma 10 on $ranks ranks (Gloo), ${size}px, global batch ${batch}, ${n_train}+${n_valid} images, ${epochs} epoch(s), ${threads} thread(s) each" \
-  "$(range "${multi[@]}")" "$(range "${single[@]}")" "$(range "${shares[@]}")" "$(range "${peer[@]}")" "$(range "${ratios[@]}")"
+  "$(value_range 2 "${multi[@]}")" "$(value_range 2 "${single[@]}")" "$(value_range 0 "${shares[@]}")" "$(value_range 2 "${peer[@]}")" "$(value_range 2 "${ratios[@]}")"

@@ -1,5 +1,5 @@
 """The PyTorch DistributedDataParallel peer of data-parallel ft_train for bench/ddp_bench.sh:
-bench/ft_train_peer.py's model and step (vgg16 from Keras layer gamma 10, the frozen prefix
+bench/ft_train_peer.py's model, images and step (vgg16 from Keras layer gamma 10, the frozen prefix
 under no_grad outside DDP, the trainable rest and the FT head wrapped in DDP with Gloo), on
 RANKS processes started by torch.multiprocessing, each taking its contiguous part of every
 global batch of the same permutation, then a validation pass split the same way.
@@ -9,7 +9,6 @@ Favouring the peer: images decoded and resized before the clock starts.
 Usage: ddp_peer.py SIZE TRAIN VALID BATCH RANKS THREADS_PER_RANK EPOCHS
 Prints "images_per_second: X": EPOCHS x (TRAIN + VALID) images over rank 0's seconds.
 """
-import os
 import socket
 import sys
 import time
@@ -17,7 +16,8 @@ import time
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
-import torchvision.models as tvm
+
+from ft_train_peer import grey_images, vgg16_from_gamma10
 
 
 def part(rows, rank, ranks):
@@ -43,18 +43,12 @@ def run(rank, ranks, port, size, n_train, n_valid, batch, threads, epochs, queue
     dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank,
                             world_size=ranks)
     torch.manual_seed(0)
-    features = tvm.vgg16(weights=None).features
-    frozen, trainable = features[:16], features[16:]
-    for p in frozen.parameters():
-        p.requires_grad_(False)
-    head = torch.nn.Sequential(torch.nn.Dropout(0.2), torch.nn.Linear(512, 1))
+    _, frozen, trainable, head = vgg16_from_gamma10()
     model = torch.nn.parallel.DistributedDataParallel(Suffix(trainable, head))
     optimizer = torch.optim.RMSprop(model.parameters(), lr=2e-7, alpha=0.9, eps=1e-7)
     loss_fn = torch.nn.BCEWithLogitsLoss()
-    x_train = torch.rand(n_train, 1, size, size).expand(-1, 3, -1, -1).contiguous()
-    y_train = (torch.arange(n_train) % 2).float()
-    x_valid = torch.rand(n_valid, 1, size, size).expand(-1, 3, -1, -1).contiguous()
-    y_valid = (torch.arange(n_valid) % 2).float()
+    x_train, y_train = grey_images(n_train, size)
+    x_valid, y_valid = grey_images(n_valid, size)
 
     def forward(x):
         with torch.no_grad():

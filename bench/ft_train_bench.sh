@@ -56,7 +56,6 @@ for ((r = 0; r < rounds; r++)); do
     "$(echo "$o / $p" | bc -l)"
   ours+=("$o") peer+=("$p") ratios+=("$(echo "$o / $p" | bc -l)")
 done
-range() { printf '%s\n' "$@" | sort -g | awk 'NR==1 {lo=$1} {hi=$1} END {printf (lo==hi) ? "%.2f" : "%.2f-%.2f", lo, hi}'; }
 printf '%-58s | ours %s images/s | peer %s images/s | ratio %s | goal >= 1.0\n' \
   "ft_train vgg16 gamma 10, ${precision}, ${epochs} epoch(s), cache budget ${FT_CACHE_BUDGET:-4096} MiB, ${size}px, batch ${batch}, ${n_train}+${n_valid} images, ${threads} thread(s)" \
-  "$(range "${ours[@]}")" "$(range "${peer[@]}")" "$(range "${ratios[@]}")"
+  "$(value_range 2 "${ours[@]}")" "$(value_range 2 "${peer[@]}")" "$(value_range 2 "${ratios[@]}")"

@@ -21,21 +21,32 @@ import torch
 import torchvision.models as tvm
 
 
-def main(size, n_train, n_valid, batch, threads, precision="fp32", epochs="1"):
-    torch.set_num_threads(threads)
-    torch.manual_seed(0)
+def vgg16_from_gamma10():
+    """torchvision's vgg16 `features` (random weights) cut where ft_train --gamma 10 cuts it:
+    the frozen features[:16] (Keras layers 1-9) and the trainable rest, and the FT head."""
     features = tvm.vgg16(weights=None).features
     frozen, trainable = features[:16], features[16:]
     for p in frozen.parameters():
         p.requires_grad_(False)
     head = torch.nn.Sequential(torch.nn.Dropout(0.2), torch.nn.Linear(512, 1))
+    return features, frozen, trainable, head
+
+
+def grey_images(n, size):
+    """n random grey images [n, 3, size, size] (three equal channels), labels alternating."""
+    return (torch.rand(n, 1, size, size).expand(-1, 3, -1, -1).contiguous(),
+            (torch.arange(n) % 2).float())
+
+
+def main(size, n_train, n_valid, batch, threads, precision="fp32", epochs="1"):
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    features, frozen, trainable, head = vgg16_from_gamma10()
     params = list(trainable.parameters()) + list(head.parameters())
     optimizer = torch.optim.RMSprop(params, lr=2e-7, alpha=0.9, eps=1e-7)
     loss_fn = torch.nn.BCEWithLogitsLoss()
-    x_train = torch.rand(n_train, 1, size, size).expand(-1, 3, -1, -1).contiguous()
-    y_train = (torch.arange(n_train) % 2).float()
-    x_valid = torch.rand(n_valid, 1, size, size).expand(-1, 3, -1, -1).contiguous()
-    y_valid = (torch.arange(n_valid) % 2).float()
+    x_train, y_train = grey_images(n_train, size)
+    x_valid, y_valid = grey_images(n_valid, size)
 
     bf16 = precision == "bf16"
     if bf16:

@@ -59,7 +59,6 @@ for ((r = 0; r < rounds; r++)); do
     "$(echo "$p100 / $o" | bc -l)"
   ours+=("$o") peer+=("$p100") ratios+=("$(echo "$p100 / $o" | bc -l)")
 done
-range() { printf '%s\n' "$@" | sort -g | awk 'NR==1 {lo=$1} {hi=$1} END {printf (lo==hi) ? "%.1f" : "%.1f-%.1f", lo, hi}'; }
 printf '%-58s | ours %s s | peer %s s (extrapolated from %d epochs) | ratio %s | goal >= 50\n' \
-  "tl_train vgg16 ${size}px, ${rois} ROIs, 100 epochs, embed included, ${threads} thread(s)" "$(range "${ours[@]}")" \
-  "$(range "${peer[@]}")" "$peer_epochs" "$(range "${ratios[@]}")"
+  "tl_train vgg16 ${size}px, ${rois} ROIs, 100 epochs, embed included, ${threads} thread(s)" "$(value_range 1 "${ours[@]}")" \
+  "$(value_range 1 "${peer[@]}")" "$peer_epochs" "$(value_range 1 "${ratios[@]}")"

@@ -1,8 +1,9 @@
-# Shared set-up of bench/tl_train_bench.sh and bench/ft_train_bench.sh, sourced from the
+# Shared set-up of bench/tl_train_bench.sh, bench/ft_train_bench.sh and bench/ddp_bench.sh, sourced from the
 # repository root after //tools/shardcat is built:
 #   source bench/training_bench_setup.sh
 #   tune_runtime "$threads"
 #   inputs=$(write_training_rois "$work" "$n_train" "$n_valid")
+#   value_range 2 "${ratios[@]}"    # "0.96-1.01" (or "1.00" when all are equal)
 
 # The same malloc and BLAS settings for ours and the peer: ours sets them itself
 # (lib/cli/malloc_tuning.h; OpenBLAS from --threads by lib/models/compute_threads.h, since its
@@ -38,4 +39,14 @@ PY
     done
   done
   echo "$inputs"
+}
+
+# The range "LO-HI" of the values (or the one value when all are equal), with DECIMALS decimals:
+# how every benchmark line reports its repeated rounds.
+value_range() {
+  local decimals=$1
+  shift
+  printf '%s\n' "$@" | sort -g | awk -v d="$decimals" '
+    NR == 1 { lo = $1 } { hi = $1 }
+    END { f = "%." d "f"; if (lo == hi) printf f, lo; else printf f "-" f, lo, hi }'
 }

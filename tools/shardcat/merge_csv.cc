@@ -1,8 +1,6 @@
 // `shardcat merge OUTPUT.csv PARTS...`: the CSV parts of predict's array tasks (see merge.h).
 #include <algorithm>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -23,17 +21,9 @@ struct CsvPart {
   std::string rows;    // the rest
 };
 
-absl::StatusOr<std::string> ReadWhole(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 absl::StatusOr<CsvPart> OpenCsvPart(const std::string& path) {
   const std::string manifest_path = TaskFileManifestPath(path);
-  absl::StatusOr<std::string> manifest = ReadWhole(manifest_path);
+  absl::StatusOr<std::string> manifest = ReadFile(manifest_path);
   if (!manifest.ok()) {
     return absl::FailedPreconditionError(
         absl::StrCat("part ", path, " is missing or incomplete (no ", manifest_path,
@@ -50,7 +40,7 @@ absl::StatusOr<CsvPart> OpenCsvPart(const std::string& path) {
       !is_count(m["task"], "count") || !is_count(m, "rows")) {
     return absl::DataLossError(absl::StrCat(manifest_path, ": not a task's part manifest"));
   }
-  ASSIGN_OR_RETURN(const std::string csv, ReadWhole(path));
+  ASSIGN_OR_RETURN(const std::string csv, ReadFile(path));
   const size_t end_of_header = csv.find('\n');
   if (end_of_header == std::string::npos) {
     return absl::DataLossError(absl::StrCat(path, ": no header line"));
