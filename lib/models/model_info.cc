@@ -531,6 +531,16 @@ std::string CanonicalModelName(absl::string_view name) {
   return info == nullptr ? std::string(name) : info->name;
 }
 
+const std::string& PaperSpelling(const ModelInfo& model) {
+  return model.aliases.empty() ? model.name : model.aliases.front();
+}
+
+std::string PaperRunName(absl::string_view model, int gamma) {
+  const ModelInfo* info = FindModel(model);
+  const std::string spelling = info == nullptr ? std::string(model) : PaperSpelling(*info);
+  return gamma > 0 ? absl::StrCat(spelling, "-", gamma, "-FT") : absl::StrCat(spelling, "-TL");
+}
+
 namespace {
 
 // "resnet50 (resnet-50)": the aliases that differ from the name by more than case and '_'.

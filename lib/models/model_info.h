@@ -33,8 +33,8 @@ struct ModelInfo {
   // Key prefixes of the ImageNet classifier in both timm's and torchvision's files; these are
   // the keys skipped when a loader is told to leave the classifier alone.
   std::vector<std::string> classifier_prefixes;
-  // Other spellings that name it, in any case: the paper's ("resnet-50", "nasnet-m") and
-  // Keras's applications ("MobileNetV2", "InceptionResNetV2").
+  // Other spellings that name it, in any case: the paper's ("resnet-50", "nasnet-m") first,
+  // where the paper spells it otherwise, then Keras's applications' ("MobileNetV2").
   std::vector<std::string> aliases;
 };
 
@@ -47,6 +47,14 @@ absl::StatusOr<const ModelInfo*> RequireModel(absl::string_view name);
 // The registry name of `name` (an alias becomes its model's name); an unknown name is returned
 // as it is, for the tool that uses it to refuse. Every --model flag goes through it.
 std::string CanonicalModelName(absl::string_view name);
+// How Falconi et al. 2020 spell the model in their run names ("resnet-50" in
+// "resnet-50-TL"): the first alias, else the name ("vgg16", and models the paper did not run).
+// tl_train and ft_train name their runs with it, so the report finds the paper's row.
+const std::string& PaperSpelling(const ModelInfo& model);
+// The paper's name of a run of `model` (any spelling): "resnet-50-TL" for transfer learning
+// (gamma 0), "resnet-50-170-FT" fine tuned from Keras layer gamma. An unknown model keeps its
+// spelling ("features-TL").
+std::string PaperRunName(absl::string_view model, int gamma);
 // "resnet50 (resnet-50), ...": every name with its aliases that differ from it by more than
 // case, for --help.
 std::string ModelNamesWithAliases();

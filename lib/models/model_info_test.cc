@@ -426,6 +426,35 @@ TEST(ModelTableTest, ThePapersSpellingsNameOurModels) {
   EXPECT_EQ(FindModel("resnet-51"), nullptr);
 }
 
+// Run names are the paper's ("resnet-50-TL"); Table 6's models spelt as Tables 7-10 spell them.
+TEST(ModelTableTest, PaperSpellingIsTheTablesOne) {
+  const std::vector<std::pair<std::string, std::string>> tables = {
+      {"vgg16", "vgg16"},
+      {"resnet50", "resnet-50"},
+      {"resnet152v2", "resnet-152v2"},
+      {"resnext101_32x4d", "resnext-101"},
+      {"densenet201", "densenet-201"},
+      {"mobilenet_v1", "mobilenet"},
+      {"mobilenet_v2", "mobilenet-v2"},
+      {"inception_v3", "inception-v3"},
+      {"inception_resnet_v2", "inception-resnet-v2"},
+      {"xception", "xception"},
+      {"nasnet_large", "nasnet-l"},
+      {"nasnet_mobile", "nasnet-m"},
+  };
+  for (const auto& [name, spelling] : tables) {
+    const ModelInfo* info = FindModel(name);
+    ASSERT_NE(info, nullptr) << name;
+    EXPECT_EQ(PaperSpelling(*info), spelling);
+    EXPECT_EQ(FindModel(spelling), info) << spelling;
+  }
+  EXPECT_EQ(PaperSpelling(*FindModel("resnext101_32x8d")), "resnext101_32x8d");  // not the paper's
+  EXPECT_EQ(PaperRunName("resnet50", 0), "resnet-50-TL");
+  EXPECT_EQ(PaperRunName("Resnet-50", 173), "resnet-50-173-FT");
+  EXPECT_EQ(PaperRunName("vgg16", 8), "vgg16-8-FT");
+  EXPECT_EQ(PaperRunName("features", 0), "features-TL");
+}
+
 TEST(ModelTableTest, NoSpellingNamesTwoModels) {
   std::map<std::string, std::string> owner;
   for (const ModelInfo& info : AllModels()) {

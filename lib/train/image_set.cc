@@ -63,6 +63,30 @@ absl::StatusOr<TrainAndValidImages> LoadTrainAndValidImages(const std::vector<st
   return sets;
 }
 
+absl::StatusOr<int> InputImageSize(const std::vector<std::string>& inputs) {
+  for (const std::string& input : inputs) {
+    if (input == "-") {
+      return absl::InvalidArgumentError(
+          "--image_size is needed with stdin as input (its first record cannot be read twice)");
+    }
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<ShardReader> reader, ShardReader::Open(inputs));
+  Record record;
+  ASSIGN_OR_RETURN(const bool got, reader->Next(&record));
+  if (!got || !record.has_image() || record.image().width() == 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(inputs.front(),
+                     ": the first record holds no image to take the size from: give --image_size"));
+  }
+  const Image& image = record.image();
+  if (image.width() != image.height()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        reader->Position(), ": record '", record.id(), "' is ", image.width(), "x", image.height(),
+        ", not square: give --image_size (images are resized to a square)"));
+  }
+  return static_cast<int>(image.width());
+}
+
 torch::Tensor DecodeBatch(const ImageSet& set, const torch::Tensor& rows, const Preprocessing& p) {
   const int64_t n = rows.numel();
   const auto index = rows.accessor<int64_t, 1>();

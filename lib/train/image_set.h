@@ -46,6 +46,13 @@ struct TrainAndValidImages {
 absl::StatusOr<TrainAndValidImages> LoadTrainAndValidImages(const std::vector<std::string>& inputs,
                                                             const Preprocessing& p);
 
+// What --image_size 0 means in embed, tl_train and ft_train: the side of the first image
+// record of `inputs` (the paper trains on its ROIs at their own 320x320). Every task of a
+// --task array reads the same first record, so all agree. InvalidArgument when that image is
+// not square or an input is stdin (which cannot be read twice), FailedPrecondition when the
+// inputs hold no image; both ask for --image_size.
+absl::StatusOr<int> InputImageSize(const std::vector<std::string>& inputs);
+
 // Decodes `rows` (int64 on the CPU) of `set` into [B, 3, size, size] float32. Images were
 // checked when loaded, so a failure here means the bytes changed in memory: it throws.
 torch::Tensor DecodeBatch(const ImageSet& set, const torch::Tensor& rows, const Preprocessing& p);

@@ -30,13 +30,16 @@ set +e
   --output "$work/x@1" --image_size 80 2> "$work/stderr"
 [[ $? == 1 ]] || fail "a layer inside a block must exit 1"
 grep -q "inside a block.*mixed5" "$work/stderr" || fail "the error must list the cut points"
-"$embed" --model mobilenet_v2 --input "$work/rois@2" --output "$work/x@1" 2>/dev/null
+"$embed" --model mobilenet_v2 --input "$work/rois@2" --image_size 32 --output "$work/x@1" 2>/dev/null
 [[ $? == 1 ]] || fail "missing --weights must exit 1"
-"$embed" --model alexnet --weights none --input "$work/rois@2" --output "$work/x@1" 2>/dev/null
+"$embed" --model alexnet --weights none --input "$work/rois@2" --image_size 32 \
+  --output "$work/x@1" 2>/dev/null
 [[ $? == 1 ]] || fail "unknown model must exit 1"
-"$embed" --model vgg16 --weights none --mean 1,2 --input "$work/rois@2" --output "$work/x@1" 2>/dev/null
+"$embed" --model vgg16 --weights none --mean 1,2 --input "$work/rois@2" --image_size 32 \
+  --output "$work/x@1" 2>/dev/null
 [[ $? == 1 ]] || fail "bad --mean must exit 1"
 "$embed" --model vgg16 --weights "$work/feats-00000-of-00001.rec" --input "$work/rois@2" \
+  --image_size 32 \
   --output "$work/x@1" 2>/dev/null
 [[ $? == 2 ]] || fail "a file that is not safetensors must exit 2"
 # One --precision for both devices; each 16-bit format only where it runs.

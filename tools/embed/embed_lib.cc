@@ -16,6 +16,7 @@
 #include "lib/records/shard_writer.h"
 #include "lib/status/status_macros.h"
 #include "lib/train/frozen_backbone.h"
+#include "lib/train/image_set.h"
 
 namespace mammo::embed {
 absl::Status Embed(const EmbedOptions& options) {
@@ -25,6 +26,9 @@ absl::Status Embed(const EmbedOptions& options) {
   spec.model = options.model;
   spec.weights = options.weights;
   spec.image_size = options.image_size;
+  if (spec.image_size == 0) {
+    ASSIGN_OR_RETURN(spec.image_size, train::InputImageSize(options.inputs));
+  }
   spec.layer = options.layer;
   spec.mean = options.mean;
   spec.std = options.std;

@@ -139,6 +139,51 @@ TEST_F(EmbedTest, KeepsIdentityAndAddsFeaturesAndProvenance) {
   EXPECT_NE(vector(out[0]), vector(out[1]));
 }
 
+// --image_size 0 takes the records' own side (the paper's ROIs are 320x320): the same bytes as
+// naming it, recorded in the provenance; a first image that is not square is refused.
+TEST_F(EmbedTest, ImageSizeZeroIsTheRecordsOwn) {
+  auto writer = ShardWriter::Open(dir_ + "/square@1", StageInfo{"roicrop", "test", "0", {}});
+  ASSERT_TRUE(writer.ok()) << writer.status();
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE((*writer)
+                    ->Write(MakeRecord(absl::StrCat("s", i), Pattern(48, 48, CV_8UC1, 256),
+                                       i % 2 ? BENIGN : MALIGNANT, TRAIN))
+                    .ok());
+  }
+  ASSERT_TRUE((*writer)->Close().ok());
+  EmbedOptions records_own = Options("own@1");
+  records_own.inputs = {dir_ + "/square@1"};
+  records_own.image_size = 0;
+  EmbedOptions named = records_own;
+  named.output = dir_ + "/named@1";
+  named.image_size = 48;
+  ASSERT_TRUE(Embed(records_own).ok());
+  ASSERT_TRUE(Embed(named).ok());
+  const std::vector<Record> a = ReadAll("own@1");
+  const std::vector<Record> b = ReadAll("named@1");
+  ASSERT_EQ(a.size(), 3u);
+  ASSERT_EQ(b.size(), 3u);
+  for (size_t i = 0; i < a.size(); ++i)
+    EXPECT_EQ(a[i].SerializeAsString(), b[i].SerializeAsString());
+  std::string size;
+  for (const Parameter& p : a[0].provenance(a[0].provenance_size() - 1).parameters()) {
+    if (p.name() == "image_size") size = p.value();
+  }
+  EXPECT_EQ(size, "48");
+
+  EmbedOptions oblong = Options("oblong@1");  // the first record is 24x20
+  oblong.image_size = 0;
+  const absl::Status refused = Embed(oblong);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.message().find("record 'grey8' is 24x20, not square: give --image_size"),
+            std::string::npos)
+      << refused;
+  EmbedOptions piped = Options("piped@1");
+  piped.inputs = {"-"};
+  piped.image_size = 0;
+  EXPECT_NE(Embed(piped).message().find("--image_size is needed with stdin"), std::string::npos);
+}
+
 TEST_F(EmbedTest, GreyIsReplicatedToThreeChannels) {
   ASSERT_TRUE(Embed(Options("feats@1")).ok());
   const std::vector<Record> out = ReadAll("feats@1");

@@ -28,8 +28,8 @@ ABSL_FLAG(std::string, layer, "",
 ABSL_FLAG(std::vector<std::string>, input, {}, "Input shard specs, comma-separated (required).");
 ABSL_FLAG(std::string, output, "", "Output shard spec DIR/PREFIX@N or '-' (required).");
 ABSL_FLAG(int, image_size, 0,
-          "Images are resized (not cropped) to this square side; 0: the model's default "
-          "(224; 299 for inception_v3, xception and inception_resnet_v2; 331 for nasnet_large).");
+          "Images are resized (not cropped) to this square side; 0: the input records' own "
+          "side (the paper's ROIs: 320), read from the first record.");
 ABSL_FLAG(int, batch, 0,
           "Images embedded together. On the CPU they run in chunks of 16, one chunk per "
           "thread (a short chunk is padded), so a multiple of 16 x --threads keeps every core "
@@ -61,7 +61,7 @@ Grey images are replicated to 3 channels. Progress and images/s on stderr.
 
 Examples:
   embed --model vgg16 --weights vgg16.safetensors --input out/rois@8 \
-    --output out/feats@8 --image_size 320
+    --output out/feats@8                  # at the ROIs' own 320x320
   embed --model inception_v3 --weights out/weights/inception_v3.safetensors \
     --layer mixed5 --input out/rois@8 --output out/feats@8)";
 

@@ -20,7 +20,7 @@ done
 run=(--model resnet50 --weights none --from_layer conv5_block3_1_conv --input "$inputs"
      --image_size 32 --batch_size 2 --threads 1 --lr 1e-4)
 "$ft_train" "${run[@]}" --output "$work/run" --max_epochs 1 2> "$work/stderr"
-grep -q "resnet50-165-FT" "$work/stderr" || fail "want the run named resnet50-165-FT"
+grep -q "resnet-50-165-FT" "$work/stderr" || fail "want the run named resnet-50-165-FT"
 grep -q "^epoch 1/1" "$work/stderr" || fail "want a progress line for epoch 1"
 for f in best.pt last.pt history.csv run.json; do
   [[ -f "$work/run/$f" ]] || fail "missing $f"

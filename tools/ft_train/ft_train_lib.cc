@@ -204,7 +204,10 @@ absl::Status Run(Options options) {
     RETURN_IF_ERROR(LoadInitialHead(options.init_head, *init_head, *model));
   }
   train::Preprocessing p;
-  p.size = options.image_size > 0 ? options.image_size : info->input_size;
+  p.size = options.image_size;
+  if (p.size == 0) {
+    ASSIGN_OR_RETURN(p.size, train::InputImageSize(options.run.inputs));
+  }
   p.mean = model->convention().mean.value_or(info->mean);
   p.std = model->convention().std.value_or(info->std);
   ASSIGN_OR_RETURN(const train::TrainAndValidImages sets,
@@ -212,7 +215,7 @@ absl::Status Run(Options options) {
   const train::ImageSet& train_set = sets.train;
   const train::ImageSet& valid_set = sets.valid;
   if (options.run.run_name.empty()) {
-    options.run.run_name = absl::StrCat(options.spec.model, "-", options.spec.gamma, "-FT");
+    options.run.run_name = models::PaperRunName(options.spec.model, options.spec.gamma);
   }
 
   const train::TrainOptions& t = options.run.training;

@@ -36,8 +36,7 @@ ABSL_FLAG(std::string, hidden, "none",
           "FT head: GAP -> Dropout -> Dense 1; vgg16-8-FT used 4096).");
 ABSL_FLAG(double, dropout, 0.2, "Dropout rate of the head.");
 ABSL_FLAG(int, image_size, 0,
-          "Square input side in pixels (0: the model's, 224; 299 for inception_v3 and "
-          "xception).");
+          "Square input side in pixels (0: the input records' own, 320 for the paper's ROIs).");
 ABSL_FLAG(double, lr, 2e-7, "RMSprop learning rate (the paper: 2e-7).");
 ABSL_FLAG(int64_t, cache_budget, 4096,
           "MiB for the frozen prefix's outputs of every image, computed once so that each "

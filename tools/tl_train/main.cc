@@ -26,7 +26,7 @@ ABSL_FLAG(std::string, model, "",
 ABSL_FLAG(std::string, weights, "",
           "Image records only (required then): the backbone's safetensors file, or none "
           "(random weights, the same as embed's; testing only).");
-ABSL_FLAG(int, image_size, 0, "Image records only: embed's --image_size (0: the model's).");
+ABSL_FLAG(int, image_size, 0, "Image records only: embed's --image_size (0: the records' own).");
 ABSL_FLAG(std::string, layer, "",
           "Image records only: embed's --layer, the Keras layer whose pooled output is the "
           "features (default: the last convolutional block).");

@@ -11,6 +11,7 @@
 #include "data_formats/record.pb.h"
 #include "lib/cli/cli.h"
 #include "lib/models/compute_threads.h"
+#include "lib/models/model_info.h"
 #include "lib/records/shard_reader.h"
 #include "lib/status/status_macros.h"
 #include "lib/train/feature_set.h"
@@ -100,7 +101,7 @@ absl::Status RunOnFeatures(Options options) {
   if (options.run.run_name.empty()) {
     const std::string model =
         absl::StartsWith(all.source, "embed: ") ? all.source.substr(7) : "features";
-    options.run.run_name = absl::StrCat(model, "-TL");
+    options.run.run_name = models::PaperRunName(model, 0);
   }
   options.head.in_features = all.width();
   options.run.training.run_dir = options.run.output;
@@ -126,6 +127,9 @@ absl::Status RunOnImages(Options options) {
   spec.model = options.model;
   spec.weights = options.weights;
   spec.image_size = options.image_size;
+  if (spec.image_size == 0) {
+    ASSIGN_OR_RETURN(spec.image_size, train::InputImageSize(options.run.inputs));
+  }
   spec.layer = options.layer;
   spec.mean = options.mean;
   spec.std = options.std;
@@ -140,7 +144,8 @@ absl::Status RunOnImages(Options options) {
           options.run.inputs, {.size = net->image_size(), .mean = net->mean(), .std = net->std()}));
   const train::ImageSet& train_split = splits.train;
   const train::ImageSet& valid_split = splits.valid;
-  if (options.run.run_name.empty()) options.run.run_name = absl::StrCat(net->info().name, "-TL");
+  if (options.run.run_name.empty())
+    options.run.run_name = models::PaperRunName(net->info().name, 0);
   options.head.in_features = net->width();
   options.run.training.run_dir = options.run.output;
   const train::TrainOptions& t = options.run.training;

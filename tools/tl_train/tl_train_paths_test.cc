@@ -138,7 +138,7 @@ TEST(TlTrainPathsTest, FeaturesAndImagesGiveTheSameRun) {
   // Both run.json name the backbone, so predict runs either on images; on the same inputs
   // both runs give the same probabilities, and images give what features give.
   const train::RunConfig config = train::ReadRunConfig(Temp("run_images/run.json")).value();
-  EXPECT_EQ(config.run_name, "mobilenet_v2-TL");
+  EXPECT_EQ(config.run_name, "mobilenet-v2-TL");
   EXPECT_EQ(config.model, "mobilenet_v2");
   EXPECT_EQ(config.weights, "none");
   EXPECT_EQ(config.image_size, 64);
