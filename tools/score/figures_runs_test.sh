@@ -56,7 +56,9 @@ rows=$(grep -c '^| [a-z]' <<<"$report")
    "$(grep -n 'vgg16-TL' <<<"$report" | cut -d: -f1)" ]] || fail "not sorted by AUC: $report"
 [[ "$report" == *"| resnet-50-TL | test | 1.000 [1.000, 1.000] |"* ]] || fail "run b's row: $report"
 [[ "$report" == *"| vgg16-TL | test | 0.667 "* ]] || fail "run a's row: $report"
-[[ "$report" == *"| 0.900 | 0.750 | 0.500 | 1.200 |"* ]] || fail "run a's accuracies, beta: $report"
+# train_acc, valid_acc, test_acc, beta_eq7 = 0.9 / 0.75, beta_test = 0.9 / 0.5.
+[[ "$report" == *"| 0.900 | 0.750 | 0.500 | 1.200 | 1.800 |"* ]] \
+  || fail "run a's accuracies and both betas: $report"
 [[ "$report" == *"[roc_test](../figs_runs/vgg16-TL/roc_test.png)"* ]] || fail "relative links: $report"
 # Every linked figure exists and is a real image.
 links=$(grep -o '](\.\./figs_runs/[^)]*)' <<<"$report" | sed 's/^](\(.*\))$/\1/')
@@ -67,6 +69,24 @@ links=$(grep -o '](\.\./figs_runs/[^)]*)' <<<"$report" | sed 's/^](\(.*\))$/\1/'
 (cd "$tmp/out" && "$score" --runs --report here.md --figures ../figs_here ../runs/a)
 [[ "$(cat "$tmp/out/here.md")" == *"[roc_test](../figs_here/vgg16-TL/roc_test.png)"* ]] \
   || fail "links of a report in the current folder: $(cat "$tmp/out/here.md")"
+
+# --paper: every row of Tables 7 and 9, ours beside the paper's; rows not run say why.
+printf 'model,reason\nvgg16,"no weights/vgg16.safetensors, say"\n' >"$tmp/not_run.csv"
+paper=$("$score" --runs --paper --not_run "$tmp/not_run.csv" "$tmp/runs/a" "$tmp/runs/b")
+# resnet-50-TL: best epoch 2 (train 0.8, valid 0.64), all test cases right; Table 7 and 8's row.
+[[ "$paper" == *"| resnet-50-TL | 1.000 | 0.861 | 1.000 | 0.858 | 1.000 | 0.861 | 0.800 | 1.000 | 1.000 | 0.860 | 0.800 | 1.160 | 1.250 | 1.000 [1.000, 1.000] |  |"* ]] \
+  || fail "resnet-50-TL beside the paper: $paper"
+[[ "$paper" == *"| vgg16-8-FT | — | 0.844 | — | 0.850 | — | 0.844 | — | 0.920 | — | 0.840 | — | 1.090 | — | — | not run: no weights/vgg16.safetensors, say |"* ]] \
+  || fail "vgg16-8-FT not run, with its reason: $paper"
+[[ "$paper" == *"| resnet-50-170-FT | — | 0.500 | — | 0.000 | — | 0.500 | — | — | — | — | — | — | — | — | not run |"* ]] \
+  || fail "a row without a Table 10 value: $paper"
+[[ $(grep -cE '^\| [a-z0-9-]+-(TL|FT) \|' <<<"$paper") == $((2 + 34)) ]] \
+  || fail "two runs and the paper's 34 rows: $paper"
+usage=$("$score" --runs --not_run "$tmp/not_run.csv" "$tmp/runs/a" 2>&1) && fail "--not_run alone"
+[[ "$usage" == *"--not_run goes with --paper"* ]] || fail "--not_run without --paper: $usage"
+printf 'model,reason\nresnet-51,typo\n' >"$tmp/bad_not_run.csv"
+bad=$("$score" --runs --paper --not_run "$tmp/bad_not_run.csv" "$tmp/runs/a" 2>&1) && fail "typo"
+[[ "$bad" == *"bad_not_run.csv:2: unknown model 'resnet-51'"* ]] || fail "a typo in --not_run: $bad"
 
 # To stdout without --figures: no figures column.
 [[ "$("$score" --runs "$tmp/runs/a")" != *"figures"* ]] || fail "figures column without --figures"

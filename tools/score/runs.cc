@@ -62,21 +62,25 @@ std::string RunsMarkdown(const std::vector<Run>& runs,
   const bool figures = !figure_links.empty();
   std::string out =
       "| model | split | ROC AUC [DeLong 95% CI] | paper_auc | F1 | ACC | train_acc | "
-      "valid_acc | test_acc | beta |";
+      "valid_acc | test_acc | beta_eq7 | beta_test |";
   absl::StrAppend(&out, figures ? " figures |\n" : "\n");
-  absl::StrAppend(&out, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
+  absl::StrAppend(&out, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
                   figures ? "---|\n" : "\n");
   for (size_t i : order) {
     const Run& run = runs[i];
     const SplitScore& s = ReportedSplit(run.report);
     const metrics::ThresholdMetrics& m = s.at_threshold;
     const TrainingSummary& t = *run.report.training;
+    // Tables 8 and 10's beta needs a test split and a test accuracy above 0.
+    const std::string beta_test = s.split == "test" && m.accuracy > 0
+                                      ? absl::StrFormat("%.3f", t.train_accuracy / m.accuracy)
+                                      : "—";
     absl::StrAppendFormat(&out,
                           "| %s | %s | %.3f [%.3f, %.3f] | %.3f | %.3f | %.3f | %.3f | %.3f | "
-                          "%.3f | %.3f |",
+                          "%.3f | %.3f | %s |",
                           MarkdownCell(run.run_name), s.split, s.auc.auc, s.auc.ci_lower,
                           s.auc.ci_upper, m.paper_auc, m.f1, m.accuracy, t.train_accuracy,
-                          t.valid_accuracy, m.accuracy, t.beta);
+                          t.valid_accuracy, m.accuracy, t.beta, beta_test);
     if (figures) {
       std::vector<std::string> links;
       for (const std::string& link : figure_links[i]) {
@@ -91,8 +95,10 @@ std::string RunsMarkdown(const std::vector<Run>& runs,
   absl::StrAppend(&out,
                   "\nROC AUC: exact, on the split named (test, else valid). paper_auc: "
                   "(1 + TPR - FPR) / 2 at the threshold, what the paper reports as AUC. "
-                  "train_acc, valid_acc and beta = train_acc / valid_acc: from history.csv at "
-                  "run.json's best epoch. test_acc: accuracy on the split named.\n");
+                  "train_acc, valid_acc and beta_eq7 = train_acc / valid_acc (the paper's eq. "
+                  "7): from history.csv at run.json's best epoch. test_acc: accuracy on the "
+                  "split named. beta_test = train_acc / test_acc, as the paper's Tables 8 and "
+                  "10 compute beta.\n");
   return out;
 }
 

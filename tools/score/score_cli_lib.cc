@@ -11,9 +11,81 @@
 #include "tools/score/figures.h"
 #include "tools/score/history.h"
 #include "tools/score/leakage.h"
+#include "tools/score/paper_comparison.h"
+#include "tools/score/paper_tables.h"
 #include "tools/score/runs.h"
 
 namespace mammo::score {
+
+const char kUsage[] = R"(Usage: score [OPTION]... FILE...
+       score [OPTION]... RUN_DIR
+       score --runs [--report FILE] [--figures DIR] [--paper [--not_run CSV]] RUN_DIR...
+       score --compare A.csv B.csv
+       score --leakage [--strict_leakage] INPUT...
+
+Scores predicted probabilities of malignancy per split: ROC AUC with its DeLong
+95% CI, paper_auc = (1 + TPR - FPR) / 2 at the threshold (what Falconi et al.
+2020 report as "AUC"), accuracy, F1, sensitivity (TPR), specificity (TNR),
+precision, the confusion matrix and the Brier score; --json adds the ECE, the
+reliability points (10 bins, as scikit-learn's) and sensitivity at specificity
+0.8/0.9/0.95 and the reverse at 0.9/0.95. --bootstrap adds CIs resampling cases
+and, where every case has a patient_id, the AUC's resampling patients.
+
+FILE is a CSV (or - for stdin) whose header names id, label and probability, and
+optionally patient_id, lesion_id and split; other columns are ignored. Labels are
+0/1 or benign/malignant. Without a split column all cases form one split, "all".
+Several files are read as one table; ids must be unique.
+
+A run folder (RUN_DIR) holds run.json (tl_train's or ft_train's; score uses its
+run_name and best_epoch), history.csv (one line per epoch) and predictions.csv
+(predict's output). Given one, score reads all three: the table gains the best
+epoch's train_acc, valid_acc and the overfitting ratio beta = train_acc /
+valid_acc. --history FILE does the same for CSV input; without run.json the best
+epoch is the one of least valid_loss.
+
+--figures DIR draws PNGs (800x600) with PLplot: DIR/roc_SPLIT.png (the ROC curve,
+its AUC and the operating point at the threshold), DIR/confusion_SPLIT.png, and
+with a history DIR/accuracy.png and DIR/loss.png (train and valid per epoch).
+
+--runs scores every RUN_DIR and prints a Markdown table in the format of the
+paper's Table 7: model, split (test, else valid), ROC AUC [DeLong 95% CI],
+paper_auc, F1, ACC, train_acc, valid_acc, test_acc, beta_eq7 (train_acc /
+valid_acc, the paper's eq. 7) and beta_test (train_acc / test_acc, as the
+paper's Tables 8 and 10 compute it); sorted by ROC AUC, highest first. A folder
+lacking run.json, history.csv or predictions.csv is an error naming the file.
+With --figures DIR each run's figures go to DIR/RUN_NAME/ (characters other than
+letters, digits, . _ - become _) and the table links them relative to the
+report's folder (the current one for stdout; --report must name a file in an
+existing folder).
+
+--paper adds every row of the paper's Tables 7-10 (in the tables' order, from
+data_formats/falconi2020_tables.csv, built into score) beside our run of the
+same name: tl_train and ft_train name runs as the paper does ("resnet-50-TL",
+"vgg16-8-FT"). A row without a run says "not run", and why when --not_run names
+a CSV with the columns model and reason (pipelines/paper.mk lists the backbones
+whose weights are missing).
+
+--compare: DeLong's test of two correlated AUCs (both CSVs hold the same ids,
+labels and splits): AUC_A, AUC_B, A - B, its 95% CI, z and two-sided p per split.
+
+--leakage reads the patient_id, lesion_id and split of every case in each INPUT
+(a shard set such as out/test@4, a record file, or a predictions CSV) and reports
+every patient or lesion found in more than one split, with its cases per split:
+loudly on stderr, and in the JSON with --json. SPLIT=INPUT (train=, valid=,
+test=) puts all of INPUT's cases in SPLIT, for records that carry none. Exit 0
+even when something leaks, unless --strict_leakage (then 2).
+
+Examples:
+  score predictions.csv                       table at threshold 0.5
+  score --threshold youden predictions.csv    threshold from the valid split
+  score --json --bootstrap 2000 --seed 1 valid.csv test.csv
+  score --figures figs --history out/runs/vgg16-TL/history.csv preds.csv
+  score --figures figs out/runs/vgg16-TL      a run folder: beta and all figures
+  score --runs --report report.md --figures figs out/runs/*
+  score --runs --paper --not_run out/paper/not_run.csv out/paper/runs/*
+  score --compare out/runs/vgg16-TL/predictions.csv out/runs/vgg19-TL/predictions.csv
+  score --leakage --strict_leakage out/train@8 out/valid@2 out/test@2)";
+
 namespace {
 
 bool IsDirectory(const std::string& path) {
@@ -114,7 +186,15 @@ absl::Status ScoreRuns(const CliOptions& options, const ScoreOptions& score_opti
     }
     runs.push_back(std::move(run));
   }
-  const std::string markdown = RunsMarkdown(runs, links);
+  std::string markdown = RunsMarkdown(runs, links);
+  if (options.paper) {
+    ASSIGN_OR_RETURN(const std::vector<PaperRow> paper, PaperRows());
+    std::vector<NotRun> not_run;
+    if (!options.not_run.empty()) {
+      ASSIGN_OR_RETURN(not_run, ReadNotRun(options.not_run));
+    }
+    markdown += PaperComparisonMarkdown(runs, paper, not_run);
+  }
   if (options.report.empty()) {
     out << markdown;
     out.flush();
@@ -180,6 +260,10 @@ absl::Status CheckUsage(const CliOptions& options) {
   }
   if (!options.report.empty() && !options.runs) {
     return absl::InvalidArgumentError("--report goes with --runs");
+  }
+  if (options.paper && !options.runs) return absl::InvalidArgumentError("--paper goes with --runs");
+  if (!options.not_run.empty() && !options.paper) {
+    return absl::InvalidArgumentError("--not_run goes with --paper");
   }
   if (options.strict_leakage && !options.leakage) {
     return absl::InvalidArgumentError("--strict_leakage goes with --leakage");

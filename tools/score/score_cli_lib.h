@@ -15,6 +15,9 @@
 
 namespace mammo::score {
 
+// score's --help: its usage lines, what each mode does, and examples.
+extern const char kUsage[];
+
 // score's flags, one field each (main.cc's flag help says what they mean), and its arguments.
 struct CliOptions {
   std::vector<std::string> inputs;  // CSV files, run folders or shard sets, per mode
@@ -26,6 +29,8 @@ struct CliOptions {
   std::string history;
   bool runs = false;
   std::string report;
+  bool paper = false;
+  std::string not_run;
   bool compare = false;
   bool leakage = false;
   bool strict_leakage = false;
