@@ -59,12 +59,15 @@ ifneq ($(words $(CSVS)),2)
 $(error $(CBIS) lacks mass_case_description_train_set.csv or mass_case_description_test_set.csv)
 endif
 
-# Table 6's twenty backbones, by our names.
+# Table 6's twenty backbones, by our names (resnext101_32x4d: Keras's ResNeXt101, which the
+# paper ran, is 32x4d). tl_train and ft_train name each run as the paper does
+# ("resnet-50-TL", "resnet-50-170-FT"), so the report puts the paper's row beside it.
 MODELS ?= vgg16 vgg19 resnet50 resnet101 resnet152 resnet50v2 resnet101v2 resnet152v2 \
-  resnext50_32x4d resnext101_32x8d densenet121 densenet169 densenet201 mobilenet_v1 \
+  resnext50_32x4d resnext101_32x4d densenet121 densenet169 densenet201 mobilenet_v1 \
   mobilenet_v2 inception_v3 xception inception_resnet_v2 nasnet_mobile nasnet_large
 AVAILABLE := $(foreach m,$(MODELS),$(if $(wildcard $(WEIGHTS)/$(m).safetensors),$(m)))
-$(foreach m,$(filter-out $(AVAILABLE),$(MODELS)),\
+MISSING := $(filter-out $(AVAILABLE),$(MODELS))
+$(foreach m,$(MISSING),\
   $(info paper.mk: skipping $(m): no $(WEIGHTS)/$(m).safetensors))
 # Fine-tuning runs whose backbone has weights; vgg16-8-FT kept the Dense 4096 layer.
 FT_AVAILABLE := $(foreach r,$(FT_RUNS),$(if $(filter $(firstword $(subst :, ,$(r))),$(AVAILABLE)),$(r)))
@@ -108,9 +111,13 @@ $(OUT)/$(1)/augment.stamp: $(OUT)/rois.manifest.json $(call tool,augment) $(OUT)
 	  --input $(OUT)/rois $$(AUGMENT_FLAGS_$(1)) --progress=always
 	$$(stage_done)
 
+# The report: our runs, then every row of the paper's Tables 7-10 beside ours; the rows of a
+# backbone without weights say so.
 $(OUT)/$(1)/report.md: $(foreach r,$(RUN_NAMES),$(OUT)/$(1)/runs/$(r)/predictions.csv) $(call tool,score)
+	printf 'model,reason\n' > $(OUT)/$(1)/not_run.csv
+	$(foreach m,$(MISSING),printf '%s,"no %s"\n' '$(m)' '$(WEIGHTS)/$(m).safetensors' >> $(OUT)/$(1)/not_run.csv;)
 	$(call tool,score) --runs $(foreach r,$(RUN_NAMES),$(OUT)/$(1)/runs/$(r)) \
-	  --figures $(OUT)/$(1)/figures --report $$@.tmp
+	  --paper --not_run $(OUT)/$(1)/not_run.csv --figures $(OUT)/$(1)/figures --report $$@.tmp
 	mv $$@.tmp $$@
 endef
 

@@ -47,12 +47,22 @@ run_make() {
 }
 run_make reports > "$work/make.log" 2>&1 || { cat "$work/make.log"; fail "paper.mk failed"; }
 grep -q "skipping vgg16: no $work/weights/vgg16.safetensors" "$work/make.log" || fail "missing weights not named"
-grep -q "vgg16-10-FT" "$work/out/patient/report.md" && fail "an FT run without weights ran"
+grep -q "^| vgg16-10-FT | test" "$work/out/patient/report.md" && fail "an FT run without weights ran"
 for p in patient paper; do
   [[ -f "$work/out/$p/report.md" ]] || fail "no report for protocol $p"
-  for run in mobilenet_v2-TL resnet50-TL resnet50-170-FT; do
-    grep -q "$run" "$work/out/$p/report.md" || fail "report $p lacks $run"
+  report="$work/out/$p/report.md"
+  # Runs are named as the paper names them, and each sits beside its paper row.
+  for run in mobilenet-v2-TL resnet-50-TL resnet-50-170-FT; do
+    grep -q "^| $run | test |" "$report" || fail "report $p lacks our run $run"
+    grep -qE "^\| $run \| [01]\.[0-9]{3} \| " "$report" || fail "report $p: $run not beside the paper's"
   done
+  # Every row of Tables 7 and 9, the paper's value beside ours or beside why there is none.
+  [[ $(grep -cE '^\| [a-z0-9-]+-(TL|FT) \| ([01]\.[0-9]{3}|—) \| ' "$report") == 34 ]] \
+    || fail "report $p lacks some of the paper's 34 rows"
+  grep -qF "| vgg16-8-FT | — | 0.844 |" "$report" || fail "report $p: no 0.844 beside vgg16-8-FT"
+  grep -qF "not run: no $work/weights/vgg16.safetensors |" "$report" || fail "report $p: vgg16 not named"
+  grep -qF "| beta_eq7 | beta_test |" "$report" || fail "report $p lacks both betas"
+  grep -qF "| beta train/test | paper | beta eq. 7 |" "$report" || fail "report $p: betas beside the paper"
 done
 # The paper protocol's leakage is visible: its test split shares lesions with train.
 "$work/bin/score/score" --leakage "$work/out/paper/aug_train" "$work/out/paper/aug_test" 2>&1 >/dev/null \
