@@ -1,7 +1,9 @@
 #include "tools/augment/augment_lib.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <memory>
 #include <opencv2/core.hpp>
@@ -28,6 +30,7 @@ namespace {
 
 // Rng streams apart from the samples' (indices 0..N-1) for the split decisions.
 constexpr uint64_t kSplitStream = ~0ULL;
+constexpr uint64_t kFoldStream = ~0ULL - 1;
 
 struct Source {
   Record record;   // complete for pass-through sources; without image and masks otherwise
@@ -83,30 +86,58 @@ absl::StatusOr<std::vector<Source>> ReadSources(const std::vector<std::string>& 
   return sources;
 }
 
-// The patient protocol's valid side: per label stratum (a patient is MALIGNANT if any of its
-// lesions is), round(fraction * patients) patients drawn without replacement.
-std::set<std::string> ValidPatients(const std::vector<Source>& sources,
-                                    const std::vector<Split>& official, double fraction,
-                                    uint64_t seed) {
-  std::map<std::string, bool> malignant;  // sorted: the draw must not depend on input order
+// The patients of the sources that `take` accepts, by label stratum (benign: no malignant
+// record; malignant), each stratum in id order shuffled by `rng`: the draw depends on the
+// patients alone, not on the input order.
+std::array<std::vector<std::string>, 2> ShuffledStrata(const std::vector<Source>& sources,
+                                                       const std::function<bool(size_t)>& take,
+                                                       Rng& rng) {
+  std::map<std::string, bool> malignant;
   for (size_t i = 0; i < sources.size(); ++i) {
-    if (official[i] != TRAIN) continue;
+    if (!take(i)) continue;
     bool& m = malignant[sources[i].record.patient_id()];
     m = m || sources[i].record.label() == MALIGNANT;
   }
-  std::vector<std::string> strata[2];
+  std::array<std::vector<std::string>, 2> strata;
   for (const auto& [patient, m] : malignant) strata[m].push_back(patient);
-  Rng rng(seed, kSplitStream);
-  std::set<std::string> valid;
   for (auto& stratum : strata) {
     for (size_t i = stratum.size(); i > 1; --i) {
       std::swap(stratum[i - 1],
                 stratum[static_cast<size_t>(rng.Int(0, static_cast<int64_t>(i) - 1))]);
     }
+  }
+  return strata;
+}
+
+// The patient protocol's valid side: per label stratum (a patient is MALIGNANT if any of its
+// lesions is), round(fraction * patients) patients drawn without replacement.
+std::set<std::string> ValidPatients(const std::vector<Source>& sources,
+                                    const std::vector<Split>& official, double fraction,
+                                    uint64_t seed) {
+  Rng rng(seed, kSplitStream);
+  std::set<std::string> valid;
+  for (const auto& stratum : ShuffledStrata(
+           sources, [&](size_t i) { return official[i] == TRAIN; }, rng)) {
     const size_t n = static_cast<size_t>(std::llround(fraction * stratum.size()));
     valid.insert(stratum.begin(), stratum.begin() + std::min(n, stratum.size()));
   }
   return valid;
+}
+
+// Every patient's cross-validation fold: each label stratum shuffled, then dealt round-robin,
+// the count going on from one stratum to the next, so folds differ by at most one patient and
+// hold each label's share. The same for every fold asked for, so the folds' test splits
+// partition the patients.
+std::map<std::string, int> PatientFolds(const std::vector<Source>& sources, int folds,
+                                        uint64_t seed) {
+  Rng rng(seed, kFoldStream);
+  std::map<std::string, int> fold;
+  size_t dealt = 0;
+  for (const auto& stratum : ShuffledStrata(
+           sources, [](size_t) { return true; }, rng)) {
+    for (const std::string& patient : stratum) fold[patient] = static_cast<int>(dealt++ % folds);
+  }
+  return fold;
 }
 
 void AppendProvenance(Record* record, const std::string& parent,
@@ -201,6 +232,17 @@ absl::Status AssignSources(const std::vector<Source>& sources, const std::vector
     for (size_t i = 0; i < sources.size(); ++i) pool->push_back(i);
     return absl::OkStatus();
   }
+  if (options.folds > 0) {
+    // The official split gives way to the folds: fold `fold` is TEST, every other patient TRAIN.
+    const std::map<std::string, int> fold = PatientFolds(sources, options.folds, options.seed);
+    std::vector<Split> by_fold(sources.size());
+    for (size_t i = 0; i < sources.size(); ++i) {
+      by_fold[i] = fold.at(sources[i].record.patient_id()) == options.fold ? TEST : TRAIN;
+    }
+    Options without_folds = options;
+    without_folds.folds = 0;
+    return AssignSources(sources, by_fold, without_folds, pool, passthrough);
+  }
   std::map<std::string, Split> first_split;
   for (size_t i = 0; i < sources.size(); ++i) {
     const std::string& patient = sources[i].record.patient_id();
@@ -294,6 +336,9 @@ StageInfo AugmentStage(const Options& options) {
         {"split", absl::StrCat(options.paper_train, ",", options.paper_valid)});
   } else {
     stage.parameters.push_back({"valid_fraction", absl::StrCat(options.valid_fraction)});
+    if (options.folds > 0) {
+      stage.parameters.push_back({"fold", absl::StrCat(options.fold, "/", options.folds)});
+    }
   }
   std::sort(stage.parameters.begin(), stage.parameters.end());
   return stage;
@@ -425,7 +470,8 @@ absl::Status ParseSamplingFlags(uint64_t samples, uint64_t per_image, const std:
 }
 
 absl::Status ParseSplitFlags(const std::string& protocol, double valid_fraction,
-                             const std::string& paper_split, Options* options) {
+                             const std::string& paper_split, const std::string& fold,
+                             Options* options) {
   if (protocol == "paper") {
     options->protocol = Protocol::kPaper;
   } else if (protocol == "patient") {
@@ -437,6 +483,19 @@ absl::Status ParseSplitFlags(const std::string& protocol, double valid_fraction,
     return absl::InvalidArgumentError("--valid_fraction must be in [0, 1)");
   }
   options->valid_fraction = valid_fraction;
+  if (!fold.empty()) {
+    const std::vector<std::string> parts = absl::StrSplit(fold, '/');
+    if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &options->fold) ||
+        !absl::SimpleAtoi(parts[1], &options->folds) || options->folds < 2 || options->fold < 0 ||
+        options->fold >= options->folds) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--fold must be I/K, fold I of K >= 2 folds with 0 <= I < K, not '", fold, "'"));
+    }
+    if (options->protocol != Protocol::kPatient) {
+      return absl::InvalidArgumentError(
+          "--fold splits by patient: it goes with --protocol patient, not paper");
+    }
+  }
   return ParsePaperSplit(paper_split, options);
 }
 

@@ -36,7 +36,12 @@ struct Options {
   // sources drawn uniformly, the class mix following theirs. No effect with per_image.
   bool balance = true;
   Protocol protocol = Protocol::kPatient;
-  double valid_fraction = 0.1;                  // patient: share of train patients per label
+  double valid_fraction = 0.1;  // patient: share of train patients per label
+  // Patient-grouped, label-stratified cross-validation (patient protocol; folds 0: off): all
+  // patients, whatever their official split, dealt into `folds` folds; fold `fold`'s patients
+  // are the test split, valid is carved from the others as without folds, the rest augmented.
+  int folds = 0;
+  int fold = 0;
   double paper_train = 0.8, paper_valid = 0.1;  // paper: shares of the augmented images
   uint64_t seed = 1;
   int threads = 1;
@@ -81,10 +86,12 @@ absl::Status ParsePaperSplit(const std::string& text, Options* options);
 absl::Status ParseSamplingFlags(uint64_t samples, uint64_t per_image, const std::string& encoding,
                                 Options* options);
 
-// The split flags: --protocol (patient or paper), --valid_fraction (in [0, 1)) and
-// --paper_split (ParsePaperSplit) into `options`; InvalidArgument naming the flag otherwise.
+// The split flags: --protocol (patient or paper), --valid_fraction (in [0, 1)),
+// --paper_split (ParsePaperSplit) and --fold ("I/K", 0 <= I < K, K >= 2, patient protocol
+// only; empty: no folds) into `options`; InvalidArgument naming the flag otherwise.
 absl::Status ParseSplitFlags(const std::string& protocol, double valid_fraction,
-                             const std::string& paper_split, Options* options);
+                             const std::string& paper_split, const std::string& fold,
+                             Options* options);
 
 }  // namespace mammo::augment
 

@@ -130,6 +130,72 @@ TEST(Patient, NoPatientOnTwoSidesTestUntouchedOnlyTrainAugmented) {
   EXPECT_EQ(report->valid_test.lesions, 0u);
 }
 
+// --fold I/K: the K folds' test splits partition all 32 patients (official train and test
+// alike), each fold holds 6 or 7 of them with both labels, and no patient of a fold's test is
+// in its train or valid; the same seed deals the same folds whatever the fold asked for.
+TEST(CrossValidation, FoldsPartitionThePatientsByLabel) {
+  const std::string sources = WriteSources("cv_src");
+  constexpr int kFolds = 5;
+  std::map<std::string, int> test_fold;
+  for (int fold = 0; fold < kFolds; ++fold) {
+    SCOPED_TRACE(fold);
+    Options o = BaseOptions(sources, absl::StrCat("cv", fold));
+    o.folds = kFolds;
+    o.fold = fold;
+    auto report = augment::Run(o);
+    ASSERT_TRUE(report.ok()) << report.status();
+    EXPECT_EQ(report->train_test.patients, 0u);
+    EXPECT_EQ(report->valid_test.patients, 0u);
+    EXPECT_EQ(report->train_valid.patients, 0u);
+    std::set<std::string> patients;
+    int malignant = 0;
+    for (const Record& r : ReadAll(o.output + "_test")) {
+      EXPECT_EQ(r.split(), TEST);
+      if (patients.insert(r.patient_id()).second) malignant += r.label() == MALIGNANT;
+      auto [it, inserted] = test_fold.emplace(r.patient_id(), fold);
+      EXPECT_TRUE(inserted || it->second == fold) << r.patient_id() << " tested in two folds";
+    }
+    // 16 patients per label dealt round-robin over 5 folds: 3 or 4 of each per fold.
+    EXPECT_GE(patients.size(), 6u);
+    EXPECT_LE(patients.size(), 7u);
+    EXPECT_GE(malignant, 3);
+    EXPECT_LE(malignant, 4);
+    EXPECT_EQ(report->test, 2 * patients.size());  // every lesion of the fold, unaugmented
+  }
+  EXPECT_EQ(test_fold.size(), 32u);  // every patient tested exactly once
+
+  // The same fold again: the same bytes; another seed: other folds.
+  Options again = BaseOptions(sources, "cv2_again");
+  again.folds = kFolds;
+  again.fold = 2;
+  ASSERT_TRUE(augment::Run(again).ok());
+  for (const char* set : {"_train-00000-of-00003.rec", "_test-00000-of-00003.rec"}) {
+    EXPECT_EQ(FileBytes(again.output + set), FileBytes(absl::StrCat(TempDir(), "/cv2/aug", set)));
+  }
+  Options reseeded = again;
+  reseeded.output = BaseOptions(sources, "cv2_seed").output;
+  reseeded.seed = 99;
+  ASSERT_TRUE(augment::Run(reseeded).ok());
+  EXPECT_NE(FileBytes(reseeded.output + "_test-00000-of-00003.rec"),
+            FileBytes(again.output + "_test-00000-of-00003.rec"));
+}
+
+TEST(ParseSplitFlags, FoldIsIOfK) {
+  Options options;
+  ASSERT_TRUE(ParseSplitFlags("patient", 0.1, "0.8,0.1", "2/5", &options).ok());
+  EXPECT_EQ(options.fold, 2);
+  EXPECT_EQ(options.folds, 5);
+  for (const char* bad : {"5/5", "0/1", "-1/3", "2", "a/b", "1/2/3"}) {
+    Options o;
+    EXPECT_EQ(ParseSplitFlags("patient", 0.1, "0.8,0.1", bad, &o).message(),
+              absl::StrCat("--fold must be I/K, fold I of K >= 2 folds with 0 <= I < K, not '", bad,
+                           "'"));
+  }
+  Options paper;
+  EXPECT_EQ(ParseSplitFlags("paper", 0.1, "0.8,0.1", "0/5", &paper).message(),
+            "--fold splits by patient: it goes with --protocol patient, not paper");
+}
+
 TEST(Paper, OverlapIsReported) {
   const std::string sources = WriteSources("paper_src");
   Options o = BaseOptions(sources, "paper");
@@ -309,12 +375,12 @@ TEST(ParseSamplingFlags, ExactlyOneCountAndAKnownEncoding) {
 
 TEST(ParseSplitFlags, ProtocolAndFractions) {
   Options options;
-  ASSERT_TRUE(ParseSplitFlags("paper", 0.2, "0.8,0.1", &options).ok());
+  ASSERT_TRUE(ParseSplitFlags("paper", 0.2, "0.8,0.1", "", &options).ok());
   EXPECT_EQ(options.protocol, Protocol::kPaper);
   EXPECT_EQ(options.valid_fraction, 0.2);
-  EXPECT_EQ(ParseSplitFlags("lesion", 0.1, "0.8,0.1", &options).message(),
+  EXPECT_EQ(ParseSplitFlags("lesion", 0.1, "0.8,0.1", "", &options).message(),
             "--protocol must be patient or paper");
-  EXPECT_EQ(ParseSplitFlags("patient", 1.0, "0.8,0.1", &options).message(),
+  EXPECT_EQ(ParseSplitFlags("patient", 1.0, "0.8,0.1", "", &options).message(),
             "--valid_fraction must be in [0, 1)");
 }
 

@@ -17,24 +17,23 @@ ABSL_FLAG(std::string, output, "",
           "each with its manifest (required).");
 ABSL_FLAG(int, shards, 8, "N, shards per output set.");
 ABSL_FLAG(std::string, op, "",
-          "An operation NAME:KEY=VALUE,...; repeat the flag for several, applied in flag "
-          "order. Names and keys (defaults = Table 5): rotate:p=0.95,max=15; "
-          "shear:p=0.6,max=25; equalize:p=0.6; flip:p=0.7; brightness:p=0.8,min=0.6,max=1.2; "
-          "zoom:p=1,min=1,max=1.2. None given: the Table 5 pipeline in that order.");
+          "An operation NAME:KEY=VALUE,...; repeat for several, applied in flag order. Keys and "
+          "defaults (Table 5): rotate:p=0.95,max=15; shear:p=0.6,max=25; equalize:p=0.6; "
+          "flip:p=0.7; brightness:p=0.8,min=0.6,max=1.2; zoom:p=1,min=1,max=1.2. None: Table 5.");
 ABSL_FLAG(bool, augmentor_compat, true, mammo::augment::kCompatHelp);
 ABSL_FLAG(uint64_t, samples, 0,
-          "Augmented images to make, sources drawn with replacement (Augmentor's sample(n); "
-          "the paper: 60000).");
+          "Augmented images to make, sources drawn with replacement (the paper: 60000).");
 ABSL_FLAG(bool, balance, true,
-          "With --samples: sample i from the sources of label i % 2, so half of each class, "
-          "and the paper split stratified by label (the paper's 30000 + 30000). false: sources "
-          "drawn uniformly, their class mix kept.");
+          "With --samples: sample i from label i % 2's sources, half of each class and the paper "
+          "split stratified (the paper's 30000 + 30000). false: drawn uniformly, mix kept.");
 ABSL_FLAG(uint64_t, per_image, 0, "Instead of --samples: augment every source K times.");
 ABSL_FLAG(std::string, protocol, "patient",
-          "patient: the official test split is copied unaugmented, valid is carved from train "
-          "by patient (stratified by label), only train is augmented. paper: train and test "
-          "pooled, augmented, then split by augmented image (--paper_split): the paper's "
-          "protocol, which puts the same lesion in train and test.");
+          "patient: the official test split (or --fold's) copied unaugmented, valid carved from "
+          "train by patient (stratified by label), only train augmented. paper: all pooled, "
+          "augmented, split by image (--paper_split), the same lesion in train and test.");
+ABSL_FLAG(std::string, fold, "",
+          "I/K: cross-validation, fold I of K: all patients dealt into K folds (stratified by "
+          "label, by --seed); fold I's are test. Folds 0..K-1 together test every patient once.");
 ABSL_FLAG(double, valid_fraction, 0.1,
           "patient protocol: share of the training patients, per label, moved to valid.");
 ABSL_FLAG(std::string, paper_split, "0.8,0.1",
@@ -67,6 +66,7 @@ left it. See tools/augment/README.md, and --augmentor_compat for Augmentor's qui
 Examples:
   augment --samples 60000 --input out/rois@8 --output out/aug      Table 5, patient protocol
   augment --protocol paper --samples 60000 --input out/rois@8 --output out/paper
+  augment --fold 2/5 --samples 60000 --input out/rois@8 --output out/cv/fold2/aug
   augment --per_image 10 --op rotate:p=1,max=10 --op flip:p=0.5 --input out/rois --output aug)";
 
 }  // namespace
@@ -99,9 +99,9 @@ int main(int argc, char** argv) {
       !sampling.ok()) {
     return mammo::cli::UsageError(sampling.message());
   }
-  if (absl::Status split =
-          ag::ParseSplitFlags(absl::GetFlag(FLAGS_protocol), absl::GetFlag(FLAGS_valid_fraction),
-                              absl::GetFlag(FLAGS_paper_split), &options);
+  if (absl::Status split = ag::ParseSplitFlags(
+          absl::GetFlag(FLAGS_protocol), absl::GetFlag(FLAGS_valid_fraction),
+          absl::GetFlag(FLAGS_paper_split), absl::GetFlag(FLAGS_fold), &options);
       !split.ok()) {
     return mammo::cli::UsageError(split.message());
   }
