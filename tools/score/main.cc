@@ -35,6 +35,9 @@ ABSL_FLAG(std::string, not_run, "",
 ABSL_FLAG(bool, compare, false,
           "The arguments are two predictions CSVs of the same cases: DeLong's test of their "
           "AUCs per split.");
+ABSL_FLAG(bool, folds, false,
+          "The arguments are the run folders of a K-fold cross-validation, one per fold: each "
+          "fold's test AUC, their mean +- SD and the pooled out-of-fold AUC.");
 ABSL_FLAG(bool, leakage, false,
           "The arguments are shard sets, record files or predictions CSVs: report patients and "
           "lesions found in more than one split.");
@@ -55,6 +58,7 @@ int main(int argc, char** argv) {
   options.not_run = absl::GetFlag(FLAGS_not_run);
   options.compare = absl::GetFlag(FLAGS_compare);
   options.leakage = absl::GetFlag(FLAGS_leakage);
+  options.folds = absl::GetFlag(FLAGS_folds);
   options.strict_leakage = absl::GetFlag(FLAGS_strict_leakage);
   const absl::Status usage = mammo::score::CheckUsage(options);
   if (!usage.ok()) return mammo::cli::UsageError(usage.message());

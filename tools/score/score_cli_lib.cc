@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "lib/io/byte_io.h"
 #include "lib/status/status_macros.h"
+#include "tools/score/cross_validation.h"
 #include "tools/score/figures.h"
 #include "tools/score/history.h"
 #include "tools/score/leakage.h"
@@ -21,6 +22,7 @@ const char kUsage[] = R"(Usage: score [OPTION]... FILE...
        score [OPTION]... RUN_DIR
        score --runs [--report FILE] [--figures DIR] [--paper [--not_run CSV]] RUN_DIR...
        score --compare A.csv B.csv
+       score --folds RUN_DIR...
        score --leakage [--strict_leakage] INPUT...
 
 Scores predicted probabilities of malignancy per split: ROC AUC with its DeLong
@@ -68,6 +70,12 @@ whose weights are missing).
 --compare: DeLong's test of two correlated AUCs (both CSVs hold the same ids,
 labels and splits): AUC_A, AUC_B, A - B, its 95% CI, z and two-sided p per split.
 
+--folds scores a patient-grouped K-fold cross-validation (augment --fold I/K, the
+same training per fold; demo.mk's cv target): one RUN_DIR per fold, each scored on
+its test split (ROC AUC, DeLong 95% CI), the mean +- SD of the K AUCs, and the
+pooled out-of-fold AUC with its CI. A patient or lesion tested in two folds is an
+error naming it.
+
 --leakage reads the patient_id, lesion_id and split of every case in each INPUT
 (a shard set such as out/test@4, a record file, or a predictions CSV) and reports
 every patient or lesion found in more than one split, with its cases per split:
@@ -83,6 +91,7 @@ Examples:
   score --figures figs out/runs/vgg16-TL      a run folder: beta and all figures
   score --runs --report report.md --figures figs out/runs/*
   score --runs --paper --not_run out/paper/not_run.csv out/paper/runs/*
+  score --folds out/demo/cv/fold*/runs/inception_v3-mixed5-TL
   score --compare out/runs/vgg16-TL/predictions.csv out/runs/vgg19-TL/predictions.csv
   score --leakage --strict_leakage out/train@8 out/valid@2 out/test@2)";
 
@@ -254,9 +263,10 @@ absl::StatusOr<ScoreOptions> MakeScoreOptions(const CliOptions& options) {
 absl::Status CheckUsage(const CliOptions& options) {
   const std::vector<std::string>& inputs = options.inputs;
   if (inputs.empty()) return absl::InvalidArgumentError("no input given (a CSV file or -)");
-  const int modes = options.runs + options.compare + options.leakage;
+  const int modes = options.runs + options.compare + options.leakage + options.folds;
   if (modes > 1) {
-    return absl::InvalidArgumentError("--runs, --compare and --leakage exclude each other");
+    return absl::InvalidArgumentError(
+        "--runs, --compare, --leakage and --folds exclude each other");
   }
   if (!options.report.empty() && !options.runs) {
     return absl::InvalidArgumentError("--report goes with --runs");
@@ -271,8 +281,9 @@ absl::Status CheckUsage(const CliOptions& options) {
   if (!options.history.empty() && modes > 0) {
     return absl::InvalidArgumentError("--history goes with predictions CSVs, not another mode");
   }
-  if (!options.figures.empty() && (options.compare || options.leakage)) {
-    return absl::InvalidArgumentError("--figures goes with scoring, not --compare or --leakage");
+  if (!options.figures.empty() && (options.compare || options.leakage || options.folds)) {
+    return absl::InvalidArgumentError(
+        "--figures goes with scoring, not --compare, --leakage or --folds");
   }
   if (options.leakage) return absl::OkStatus();
   if (options.compare) {
@@ -281,7 +292,7 @@ absl::Status CheckUsage(const CliOptions& options) {
     return absl::OkStatus();
   }
   RETURN_IF_ERROR(MakeScoreOptions(options).status());
-  if (options.runs) return absl::OkStatus();
+  if (options.runs || options.folds) return absl::OkStatus();
   for (const std::string& input : inputs) {
     if (inputs.size() > 1 && IsDirectory(input)) {
       return absl::InvalidArgumentError(
@@ -299,6 +310,11 @@ absl::Status RunCommand(const CliOptions& options, std::ostream& out, std::ostre
   if (options.compare) return CompareFiles(options, out);
   ASSIGN_OR_RETURN(const ScoreOptions score_options, MakeScoreOptions(options));
   if (options.runs) return ScoreRuns(options, score_options, out);
+  if (options.folds) {
+    ASSIGN_OR_RETURN(const CrossValidation cv, ScoreFolds(options.inputs, score_options));
+    out << CrossValidationMarkdown(cv);
+    return absl::OkStatus();
+  }
   return ScoreFiles(options, score_options, out);
 }
 

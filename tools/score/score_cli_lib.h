@@ -32,6 +32,7 @@ struct CliOptions {
   bool paper = false;
   std::string not_run;
   bool compare = false;
+  bool folds = false;
   bool leakage = false;
   bool strict_leakage = false;
 };

@@ -36,14 +36,17 @@ TEST(CheckUsageTest, NamesTheFlagsThatConflict) {
   ExpectUsageError(WithInputs({}), "no input given (a CSV file or -)");
   CliOptions two_modes = WithInputs({kCsv});
   two_modes.runs = two_modes.leakage = true;
-  ExpectUsageError(two_modes, "--runs, --compare and --leakage exclude each other");
+  ExpectUsageError(two_modes, "--runs, --compare, --leakage and --folds exclude each other");
   CliOptions report = WithInputs({kCsv});
   report.report = "r.md";
   ExpectUsageError(report, "--report goes with --runs");
   CliOptions figures = WithInputs({kCsv, kCsv});
   figures.compare = true;
   figures.figures = "f";
-  ExpectUsageError(figures, "--figures goes with scoring, not --compare or --leakage");
+  ExpectUsageError(figures, "--figures goes with scoring, not --compare, --leakage or --folds");
+  CliOptions paper = WithInputs({kCsv});
+  paper.paper = true;
+  ExpectUsageError(paper, "--paper goes with --runs");
 }
 
 TEST(CheckUsageTest, ChecksOnlyWhatTheModeUses) {
