@@ -9,6 +9,10 @@
 #   make -f pipelines/demo.mk TASKS=4 LAUNCH='srun -n 2'   # record stages as 4 tasks each,
 #                                             # training on 2 data-parallel ranks (common.mk)
 #   pipelines/slurm/submit.sh demo            # every stage as its own Slurm job
+#   make -f pipelines/demo.mk protocols       # the leak, measured: transfer learning under the
+#                                             # paper's split protocol too, both test AUCs
+#   make -f pipelines/demo.mk cv FOLDS=5 -j2  # patient-grouped 5-fold cross-validation of the
+#                                             # transfer learning, folds in parallel
 #
 # Stages: synth -> dcm2png -> roicrop -> augment -> weights -> embed -> tl_train -> predict
 #         -> ft_train -> ft_predict -> score.
@@ -69,7 +73,7 @@ WEIGHTS_FILE := $(if $(filter nsfwjs,$(WEIGHTS)),$(OUT)/weights/$(MODEL).safeten
 
 TOOLS := synth dcm2png roicrop augment weights embed tl_train ft_train predict score shardcat
 
-.PHONY: all build report $(filter-out shardcat,$(TOOLS)) ft_predict clean plan FORCE
+.PHONY: all build report protocols cv $(filter-out shardcat,$(TOOLS)) ft_predict clean plan FORCE
 
 all: build
 	@$(MAKE) --no-print-directory -f $(THIS) report
@@ -79,8 +83,10 @@ include $(dir $(THIS))common.mk
 SYNTH_FLAGS := --cases $(CASES) --layout $(LAYOUT) --seed $(SEED) --threads $(THREADS)
 DCM2PNG_FLAGS := --clahe --threads $(THREADS)
 ROICROP_FLAGS := --threads $(THREADS) $(if $(filter no,$(DENOISE)),--no_denoise,)
-AUGMENT_FLAGS := --samples $(SAMPLES) --protocol patient --valid_fraction $(VALID_FRACTION) \
-  --seed $(SEED) --shards $(SHARDS) --threads $(THREADS)
+AUGMENT_COMMON := --samples $(SAMPLES) --seed $(SEED) --shards $(SHARDS) --threads $(THREADS)
+AUGMENT_FLAGS := --protocol patient --valid_fraction $(VALID_FRACTION) $(AUGMENT_COMMON)
+# The paper's protocol (section 4.3.2): augment the pooled ROIs, then split 80/10/10.
+PAPER_AUGMENT_FLAGS := --protocol paper $(AUGMENT_COMMON)
 BACKBONE_FLAGS := --model $(MODEL) --weights $(WEIGHTS_FILE) --image_size $(IMAGE_SIZE) \
   $(if $(LAYER),--layer $(LAYER),) --threads $(THREADS) --device $(DEVICE)
 EMBED_FLAGS := $(BACKBONE_FLAGS) --precision=$(PRECISION)
@@ -94,6 +100,7 @@ $(eval $(call params,synth,$(SYNTH_FLAGS)))
 $(eval $(call params,dcm2png,$(DCM2PNG_FLAGS)))
 $(eval $(call params,roicrop,$(ROICROP_FLAGS)))
 $(eval $(call params,augment,$(AUGMENT_FLAGS)))
+$(eval $(call params,augment_paper,$(PAPER_AUGMENT_FLAGS)))
 $(eval $(call params,embed,$(EMBED_FLAGS)))
 $(eval $(call params,tl_train,$(TL_FLAGS)))
 $(eval $(call params,ft_train,$(FT_FLAGS)))
@@ -117,12 +124,6 @@ $(OUT)/rois.manifest.json: $(OUT)/full.manifest.json $(call tool,roicrop) $(OUT)
 	$(tasks) $(OUT)/rois@$(SHARDS) -- $(call tool,roicrop) --input $(OUT)/full \
 	  --rejects $(OUT)/rois%PART%.rejects.tsv $(ROICROP_FLAGS) --progress=always
 
-$(OUT)/augment.stamp: $(OUT)/rois.manifest.json $(call tool,augment) $(OUT)/params/augment.txt
-	@echo "== augment: Table 5 pipeline, patient-level splits"
-	$(tasks) $(OUT)/aug@$(SHARDS) train valid test -- $(call tool,augment) --input $(OUT)/rois \
-	  $(AUGMENT_FLAGS) --progress=always
-	$(stage_done)
-
 # The nsfwjs model as tools/setup.sh left it (standard TF.js), converted once.
 $(OUT)/weights/$(MODEL).safetensors: $(call tool,weights)
 	@echo "== weights: nsfwjs 4.4.0's $(MODEL) (Keras ImageNet weights up to mixed5) -> $@"
@@ -132,28 +133,55 @@ $(OUT)/weights/$(MODEL).safetensors: $(call tool,weights)
 
 WEIGHTS_DEP := $(filter-out none,$(WEIGHTS_FILE))
 
+# One split protocol's transfer learning: augment -> embed -> tl_train -> predict into folder $(1),
+# the run in $(2), augment's flags from variable $(4) and its params file named $(3).
 # Training features and evaluation features (valid + test) apart, so that both methods are
-# scored on the same records.
-$(OUT)/feats.stamp: $(OUT)/augment.stamp $(WEIGHTS_DEP) $(call tool,embed) $(OUT)/params/embed.txt
+# scored on the same records. tl_train's --resume continues an interrupted training.
+define transfer_learning
+$(1)/augment.stamp: $(OUT)/rois.manifest.json $(call tool,augment) $(OUT)/params/$(3).txt
+	@echo "== augment: Table 5 pipeline, $$(word 2,$$($(4))) protocol"
+	@mkdir -p $(1)
+	$$(tasks) $(1)/aug@$(SHARDS) train valid test -- $(call tool,augment) --input $(OUT)/rois \
+	  $$($(4)) --progress=always
+	$$(stage_done)
+
+$(1)/feats.stamp: $(1)/augment.stamp $(WEIGHTS_DEP) $(call tool,embed) $(OUT)/params/embed.txt
 	@echo "== embed: $(MODEL) pooled features$(if $(LAYER), at $(LAYER),) (weights: $(WEIGHTS))"
-	$(tasks) $(OUT)/feats_train@$(SHARDS) -- $(call tool,embed) --input $(OUT)/aug_train \
-	  $(EMBED_FLAGS) --progress=always
-	$(tasks) $(OUT)/feats_eval@1 -- $(call tool,embed) --input $(OUT)/aug_valid,$(OUT)/aug_test \
-	  $(EMBED_FLAGS) --progress=always
-	$(stage_done)
+	$$(tasks) $(1)/feats_train@$(SHARDS) -- $(call tool,embed) --input $(1)/aug_train \
+	  $$(EMBED_FLAGS) --progress=always
+	$$(tasks) $(1)/feats_eval@1 -- $(call tool,embed) --input $(1)/aug_valid,$(1)/aug_test \
+	  $$(EMBED_FLAGS) --progress=always
+	$$(stage_done)
 
-# --resume: an interrupted training continues from its last checkpoint.
-$(RUN)/run.json: $(OUT)/feats.stamp $(call tool,tl_train) $(OUT)/params/tl_train.txt
-	@echo "== tl_train: $(notdir $(RUN))"
-	@if [[ -f $(RUN)/last.pt && $(OUT)/params/tl_train.txt -nt $(RUN)/last.pt ]] \
-	    || [[ -f $(RUN)/last.pt && $(OUT)/feats.stamp -nt $(RUN)/last.pt ]]; then \
-	  rm -rf $(RUN); fi
-	$(LAUNCH) $(call tool,tl_train) --input $(OUT)/feats_train,$(OUT)/feats_eval --output $(RUN) \
-	  --dist_backend $(DIST_BACKEND) --run_name $(notdir $(RUN)) $(TL_FLAGS) --resume
+$(2)/run.json: $(1)/feats.stamp $(call tool,tl_train) $(OUT)/params/tl_train.txt
+	@echo "== tl_train: $(notdir $(2))"
+	@if [[ -f $(2)/last.pt && $(OUT)/params/tl_train.txt -nt $(2)/last.pt ]] \
+	    || [[ -f $(2)/last.pt && $(1)/feats.stamp -nt $(2)/last.pt ]]; then \
+	  rm -rf $(2); fi
+	$$(LAUNCH) $(call tool,tl_train) --input $(1)/feats_train,$(1)/feats_eval --output $(2) \
+	  --dist_backend $$(DIST_BACKEND) --run_name $(notdir $(2)) $$(TL_FLAGS) --resume
 
-$(RUN)/predictions.csv: $(RUN)/run.json $(call tool,predict)
-	@echo "== predict: $(notdir $(RUN)) on valid and test"
-	$(call tool,predict) --run $(RUN) --input $(OUT)/feats_eval --output $@
+$(2)/predictions.csv: $(2)/run.json $(call tool,predict)
+	@echo "== predict: $(notdir $(2)) on valid and test"
+	$(call tool,predict) --run $(2) --input $(1)/feats_eval --output $$@
+endef
+$(eval $(call transfer_learning,$(OUT),$(RUN),augment,AUGMENT_FLAGS))
+PAPER_OUT := $(OUT)/paper_protocol
+PAPER_RUN := $(PAPER_OUT)/runs/$(notdir $(RUN))
+$(eval $(call transfer_learning,$(PAPER_OUT),$(PAPER_RUN),augment_paper,PAPER_AUGMENT_FLAGS))
+
+# Patient-grouped, label-stratified K-fold cross-validation: fold I's patients (augment --fold
+# I/K, the same deal for every I) are its test split, the others its train and valid. Each fold
+# is a chain of its own, so `make -j` runs folds side by side; `score --folds` pools them.
+FOLDS ?= 5
+FOLD_INDICES := $(shell seq 0 $$(( $(FOLDS) - 1 )))
+CV_RUNS := $(foreach i,$(FOLD_INDICES),$(OUT)/cv/fold$(i)/runs/$(notdir $(RUN)))
+define cv_fold
+CV_AUGMENT_FLAGS_$(1) := $(AUGMENT_FLAGS) --fold $(1)/$(FOLDS)
+$$(eval $$(call params,augment_fold$(1),$$(CV_AUGMENT_FLAGS_$(1))))
+$$(eval $$(call transfer_learning,$(OUT)/cv/fold$(1),$(OUT)/cv/fold$(1)/runs/$(notdir $(RUN)),augment_fold$(1),CV_AUGMENT_FLAGS_$(1)))
+endef
+$(foreach i,$(FOLD_INDICES),$(eval $(call cv_fold,$(i))))
 
 $(FT_RUN)/run.json: $(RUN)/run.json $(WEIGHTS_DEP) $(call tool,ft_train) $(OUT)/params/ft_train.txt
 	@echo "== ft_train: $(notdir $(FT_RUN))"
@@ -185,6 +213,28 @@ report: $(OUT)/report/report.md
 	@awk '$$1 == "test" { print "TL - FT on the test split (DeLong, paired): " $$5 " " $$6 " " $$7 " (95% CI), p = " $$9 }' $(OUT)/report/compare.txt
 	@echo "Backbone: $(MODEL)$(if $(LAYER),$(comma) cut at $(LAYER),), weights $(WEIGHTS)$(if $(filter nsfwjs,$(WEIGHTS)), (nsfwjs 4.4.0: Keras ImageNet weights up to mixed5),)"
 	@echo "Report: $(OUT)/report/report.md (figures in $(OUT)/report/)"
+
+# The leak, measured. The paper augmented all ROIs and then split the images 80/10/10, so
+# copies of one lesion sit in train and test; the patient protocol tests on patients never seen
+# in training. The same transfer learning under both, on the same synthetic data, shows the
+# paper protocol's optimism as a number (the test sets differ, so the difference is not paired).
+$(OUT)/report/protocols.md: $(RUN)/predictions.csv $(PAPER_RUN)/predictions.csv $(call tool,score)
+	@echo "== protocols: $(notdir $(RUN)) under the patient and the paper protocol"
+	mkdir -p $(@D)
+	$(dir $(THIS))protocols.sh $(call tool,score) $(OUT) $(RUN) $(PAPER_OUT) $(PAPER_RUN) > $@.tmp
+	mv $@.tmp $@
+
+protocols: $(OUT)/report/protocols.md
+	@cat $<
+
+$(OUT)/report/cv.md: $(foreach r,$(CV_RUNS),$(r)/predictions.csv) $(call tool,score)
+	@echo "== cv: $(notdir $(RUN)), $(FOLDS) folds"
+	mkdir -p $(@D)
+	$(call tool,score) --folds $(CV_RUNS) > $@.tmp
+	mv $@.tmp $@
+
+cv: $(OUT)/report/cv.md
+	@cat $<
 
 # The stages as pipelines/slurm/submit.sh submits them, one line each: KIND (serial: one
 # process; array: TASKS array tasks and a merge; train: ranks under srun) NAME TARGET and the
