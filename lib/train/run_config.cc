@@ -25,6 +25,7 @@ absl::Status WriteRunConfig(const std::string& path, const RunConfig& config) {
   j["stopped_early"] = config.stopped_early;
   // The features' precision matters to predict even where their backbone is unknown.
   if (!config.precision.empty()) j["precision"] = config.precision;
+  if (config.stage == "ft_train") j["frozen_bn"] = config.frozen_bn;
   if (!config.model.empty()) {
     j["model"] = config.model;
     if (config.stage != "tl_train") j["gamma"] = config.gamma;
@@ -71,6 +72,11 @@ absl::StatusOr<RunConfig> ReadRunConfig(const std::string& path) {
     config.weights = j.value("weights", "");
     config.mean = j.value("mean", "");
     config.std = j.value("std", "");
+    config.frozen_bn = j.value("frozen_bn", "inference");
+    if (config.frozen_bn != "inference" && config.frozen_bn != "batch_stats") {
+      return absl::DataLossError(absl::StrCat(
+          path, ": frozen_bn must be inference or batch_stats, not '", config.frozen_bn, "'"));
+    }
     if (config.head.in_features <= 0) {
       return absl::DataLossError(absl::StrCat(path, ": head.in_features must be positive"));
     }

@@ -45,6 +45,11 @@ struct RunConfig {
   // The model's arithmetic (lib/train/precision.h's PrecisionName): "bf16" or "fp16", or
   // empty for fp32.
   std::string precision;
+  // ft_train: how its frozen BatchNorm layers normalised in training forward passes,
+  // "inference" (their running statistics, as in inference) or "batch_stats" (the batch's, as
+  // Keras 2.2 did; lib/train/finetune.h's FrozenBatchNorm). JSON "frozen_bn", written for
+  // ft_train runs; a run.json without it (older runs, tl_train) reads as "inference".
+  std::string frozen_bn = "inference";
 };
 
 absl::Status WriteRunConfig(const std::string& path, const RunConfig& config);

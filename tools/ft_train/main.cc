@@ -28,7 +28,14 @@ ABSL_FLAG(std::string, layer, "",
           "last convolutional block. Must be a block boundary (the error lists them).");
 ABSL_FLAG(bool, freeze_bn_stats, false,
           "Keep every BatchNorm in inference mode, also in the fine-tuned blocks (frozen ones "
-          "always are).");
+          "are with --frozen_bn=inference; refused with --frozen_bn=batch_stats).");
+ABSL_FLAG(std::string, frozen_bn, "inference",
+          "How frozen BatchNorm layers (layers < gamma) normalise while training: inference "
+          "(their pretrained running statistics, as at inference: training and predict agree) "
+          "or batch_stats (each batch's own statistics, running statistics untouched and used "
+          "at validation and predict: Keras 2.2's behaviour, which collapsed every ResNet FT "
+          "run of the paper's Table 9 to AUC 0.5; also runs the frozen prefix every batch). "
+          "Recorded in run.json as frozen_bn.");
 ABSL_FLAG(std::string, init_head, "",
           "A tl_train run folder whose best.pt starts the head (its head shape must match).");
 ABSL_FLAG(std::string, hidden, "none",
@@ -53,7 +60,7 @@ Fine tunes a backbone and the paper's FT head (global average pooling ->
 Dropout 0.2 -> Dense 1 sigmoid) end to end on 8-bit grey ROI images, from the
 Keras layer gamma on: every weight of a layer with index < gamma stays frozen,
 the frozen prefix runs without autograd, and frozen BatchNorm layers run in
-inference mode. RMSprop at 2e-7, binary cross-entropy, early stopping on
+inference mode (--frozen_bn). RMSprop at 2e-7, binary cross-entropy, early stopping on
 validation loss with patience 50 restoring the best epoch. A checkpoint each
 epoch (last.pt), the best epoch (best.pt), history.csv with beta =
 train_acc / valid_acc, and run.json. Deterministic on CPU for a seed;
@@ -96,6 +103,10 @@ int main(int argc, char** argv) {
   if (!gamma.ok()) return mammo::cli::UsageError(gamma.status().message());
   spec.gamma = *gamma;
   spec.freeze_bn_stats = absl::GetFlag(FLAGS_freeze_bn_stats);
+  const absl::StatusOr<mammo::train::FrozenBatchNorm> frozen_bn =
+      mammo::train::ParseFrozenBatchNorm(absl::GetFlag(FLAGS_frozen_bn));
+  if (!frozen_bn.ok()) return mammo::cli::UsageError(frozen_bn.status().message());
+  spec.frozen_bn = *frozen_bn;
   spec.layer = absl::GetFlag(FLAGS_layer);
   return mammo::cli::Finish(mammo::ft_train::Run(options));
 }
