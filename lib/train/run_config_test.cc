@@ -36,6 +36,7 @@ RunConfig FineTuneConfig() {
   config.std = "0.229,0.224,0.225";
   config.precision = "bf16";
   config.frozen_bn = "batch_stats";
+  config.restore_best = false;
   return config;
 }
 
@@ -69,6 +70,21 @@ TEST(RunConfigTest, ReadsBackEveryFieldWritten) {
   EXPECT_EQ(read->std, written.std);
   EXPECT_EQ(read->precision, "bf16");
   EXPECT_EQ(read->frozen_bn, "batch_stats");
+  EXPECT_FALSE(read->restore_best);
+}
+
+TEST(RunConfigTest, ARunJsonWithoutRestoreBestReadsAsTrue) {
+  const std::string path = testing::TempPath("old_restore.json");
+  ASSERT_TRUE(WriteRunConfig(path, FineTuneConfig()).ok());
+  std::string text = testing::ReadWholeFile(path);
+  const std::string field = "  \"restore_best\": false,\n";
+  ASSERT_NE(text.find(field), std::string::npos) << text;
+  text.erase(text.find(field), field.size());
+  testing::WriteWholeFile(path, text);
+  const absl::StatusOr<RunConfig> read = ReadRunConfig(path);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_TRUE(read->restore_best);
+  EXPECT_STREQ(FinalCheckpoint(*read), "best.pt");
 }
 
 TEST(RunConfigTest, ARunJsonWithoutFrozenBnReadsAsInference) {

@@ -162,7 +162,8 @@ absl::Status LoadInitialHead(const std::string& run_dir, const train::RunConfig&
         run_dir, ": its head is ", run.head.ToString(), ", this run's ", wanted.ToString(),
         "; set --hidden to match (and --layer) or leave out --init_head"));
   }
-  return train::LoadModelWeights(train::RunFile(run_dir, train::kBestCheckpointFile),
+  // The weights the tl_train run ended with: best.pt, or last.pt with --restore_best=false.
+  return train::LoadModelWeights(train::RunFile(run_dir, train::FinalCheckpoint(run)),
                                  *model.head());
 }
 

@@ -37,7 +37,8 @@ ABSL_FLAG(std::string, frozen_bn, "inference",
           "run of the paper's Table 9 to AUC 0.5; also runs the frozen prefix every batch). "
           "Recorded in run.json as frozen_bn.");
 ABSL_FLAG(std::string, init_head, "",
-          "A tl_train run folder whose best.pt starts the head (its head shape must match).");
+          "A tl_train run folder whose final weights (best.pt, or last.pt if it ran with "
+          "--restore_best=false) start the head (its head shape must match).");
 ABSL_FLAG(std::string, hidden, "none",
           "Widths of hidden Dense+ReLU layers of the head, comma-separated, or none (the paper's "
           "FT head: GAP -> Dropout -> Dense 1; vgg16-8-FT used 4096).");
@@ -61,7 +62,8 @@ Dropout 0.2 -> Dense 1 sigmoid) end to end on 8-bit grey ROI images, from the
 Keras layer gamma on: every weight of a layer with index < gamma stays frozen,
 the frozen prefix runs without autograd, and frozen BatchNorm layers run in
 inference mode (--frozen_bn). RMSprop at 2e-7, binary cross-entropy, early stopping on
-validation loss with patience 50 restoring the best epoch. A checkpoint each
+validation loss with patience 50 restoring the best epoch (Keras does not by
+default: --restore_best=false keeps the last epoch's). A checkpoint each
 epoch (last.pt), the best epoch (best.pt), history.csv with beta =
 train_acc / valid_acc, and run.json. Deterministic on CPU for a seed;
 --resume continues after a kill. Started as several ranks (srun -n 2, or
