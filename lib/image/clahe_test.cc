@@ -44,7 +44,7 @@ TEST(ClaheTest, SameBytesAsOpenCvOnRandomImages) {
   }
 }
 
-TEST(ClaheTest, PaperSettingsFlatImagesAndNoClipping) {
+TEST(ClaheTest, DefaultSettingsFlatImagesAndNoClipping) {
   cv::Mat mammogram(1203, 757, CV_8UC1);  // neither side a multiple of 8
   cv::RNG(3).fill(mammogram, cv::RNG::NORMAL, 90, 30);
   cv::ellipse(mammogram, cv::Point(200, 600), cv::Size(300, 500), 0, 0, 360, cv::Scalar(200),

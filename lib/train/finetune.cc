@@ -19,6 +19,17 @@
 
 namespace mammo::train {
 
+const char* FrozenBatchNormName(FrozenBatchNorm mode) {
+  return mode == FrozenBatchNorm::kBatchStats ? "batch_stats" : "inference";
+}
+
+absl::StatusOr<FrozenBatchNorm> ParseFrozenBatchNorm(const std::string& name) {
+  if (name == "inference") return FrozenBatchNorm::kInference;
+  if (name == "batch_stats") return FrozenBatchNorm::kBatchStats;
+  return absl::InvalidArgumentError(
+      absl::StrCat("--frozen_bn must be inference or batch_stats, not '", name, "'"));
+}
+
 absl::StatusOr<int> GammaOfLayer(const std::string& model, const std::string& layer_name) {
   ASSIGN_OR_RETURN(std::vector<models::KerasLayer> layers, models::KerasLayers(model));
   for (const models::KerasLayer& layer : layers) {
@@ -40,6 +51,12 @@ absl::StatusOr<int> ResolveGamma(const std::string& model, int gamma,
 
 absl::StatusOr<FineTuneModel> FineTuneModel::Create(const FineTuneSpec& spec) {
   ASSIGN_OR_RETURN(const models::ModelInfo* info, models::RequireModel(spec.model));
+  if (spec.freeze_bn_stats && spec.frozen_bn == FrozenBatchNorm::kBatchStats) {
+    return absl::InvalidArgumentError(
+        "--freeze_bn_stats and --frozen_bn=batch_stats contradict each other: the first keeps "
+        "every BatchNorm in inference mode, the second has the frozen ones use batch "
+        "statistics");
+  }
   absl::StatusOr<std::vector<models::KerasLayer>> layers = models::KerasLayers(info->name);
   if (!layers.ok()) return absl::InvalidArgumentError(layers.status().message());
   if (spec.gamma < 0 || spec.gamma > static_cast<int>(layers->size())) {
@@ -122,11 +139,12 @@ absl::Status FineTuneModelImpl::FreezeOutside(const std::vector<models::KerasLay
     }
   }
   for (const auto& m : backbone.named_modules("", /*include_self=*/false)) {
-    if (std::dynamic_pointer_cast<torch::nn::BatchNorm2dImpl>(m.value()) == nullptr) continue;
+    auto batchnorm = std::dynamic_pointer_cast<torch::nn::BatchNorm2dImpl>(m.value());
+    if (batchnorm == nullptr) continue;
     const bool frozen =
         std::find(frozen_paths.begin(), frozen_paths.end(), m.key()) != frozen_paths.end();
     if (frozen || spec_.freeze_bn_stats)
-      fixed_batchnorms_.push_back({"backbone." + m.key(), m.value()});
+      fixed_batchnorms_.push_back({"backbone." + m.key(), batchnorm});
   }
   return absl::OkStatus();
 }
@@ -162,9 +180,45 @@ torch::Tensor FineTuneModelImpl::Features(const torch::Tensor& images) {
   return x;
 }
 
+namespace {
+
+// A BatchNorm in eval() normalises with the batch's statistics when its options say it tracks
+// no running statistics (BatchNormImplBase::forward), and updates (with factor 0) only the
+// running statistics its members point at: none while `on`. The registered buffers, which
+// state_dict, checkpoints and to() see, are the same tensors throughout, untouched, and
+// num_batches_tracked does not count (it counts only in training mode).
+void UseBatchStatistics(torch::nn::BatchNorm2dImpl& batchnorm, bool on) {
+  batchnorm.options.track_running_stats(!on);
+  if (on) {
+    batchnorm.running_mean = torch::Tensor();
+    batchnorm.running_var = torch::Tensor();
+  } else {
+    const auto buffers = batchnorm.named_buffers(/*recurse=*/false);
+    batchnorm.running_mean = *buffers.find("running_mean");
+    batchnorm.running_var = *buffers.find("running_var");
+  }
+}
+
+}  // namespace
+
 void FineTuneModelImpl::train(bool on) {
   torch::nn::Module::train(on);
-  for (auto& batchnorm : fixed_batchnorms_) batchnorm.second->eval();
+  for (auto& batchnorm : fixed_batchnorms_) {
+    batchnorm.second->eval();
+    // With freeze_bn_stats refused alongside kBatchStats, the fixed BatchNorms are the frozen.
+    if (spec_.frozen_bn == FrozenBatchNorm::kBatchStats) UseBatchStatistics(*batchnorm.second, on);
+  }
+}
+
+bool FineTuneModelImpl::PrefixDependsOnBatch() const {
+  if (spec_.frozen_bn != FrozenBatchNorm::kBatchStats) return false;
+  for (const auto& batchnorm : fixed_batchnorms_) {
+    const std::string path = batchnorm.first.substr(std::string("backbone.").size());
+    for (size_t i = 0; i < first_trainable_unit_; ++i) {
+      if (models::UnitHolds(units_[i], path)) return true;
+    }
+  }
+  return false;
 }
 
 std::vector<torch::Tensor> FineTuneModelImpl::TrainableParameters() const {
@@ -199,6 +253,8 @@ absl::StatusOr<ImagePredictions> PredictImages(const std::string& run_dir,
   spec.layer = config.layer;
   spec.variant = config.variant == "keras" ? models::Variant::kKeras : models::Variant::kTimm;
   spec.head = config.head;
+  // Inference mode, whatever the run trained with: with kBatchStats, the paper's mismatch.
+  ASSIGN_OR_RETURN(spec.frozen_bn, ParseFrozenBatchNorm(config.frozen_bn));
   ASSIGN_OR_RETURN(FineTuneModel model, FineTuneModel::Create(spec));
   RETURN_IF_ERROR(LoadModelWeights(absl::StrCat(run_dir, "/", checkpoint), *model));
   model->eval();

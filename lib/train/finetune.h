@@ -16,9 +16,13 @@
 // transition or norm5; MobileNet: the stem, a block or the head; InceptionV3: a stem
 // convolution or a Mixed block), before the unit holding the first trainable layer, so when gamma
 // falls inside a block that block runs with autograd while its frozen parameters stay frozen.
-// Frozen BatchNorm layers stay in inference mode when the model trains (the paper's ResNet runs
-// lacked this and collapsed to AUC 0.5); `freeze_bn_stats` does the same for every
-// BatchNorm of the backbone.
+// Frozen BatchNorm layers keep their running statistics (the pretrained ones) and, by default
+// (FrozenBatchNorm::kInference), normalise with them when the model trains too, so training
+// and inference compute the same function; `freeze_bn_stats` does the same for every BatchNorm
+// of the backbone. FrozenBatchNorm::kBatchStats reproduces Keras 2.2 (the paper's ResNet runs,
+// which all collapsed to AUC 0.5): frozen BatchNorm layers normalise each training batch with
+// that batch's own mean and variance, their running statistics untouched, and with the running
+// statistics in inference mode (validation, predict), so the two disagree.
 #ifndef MAMMO_LIB_TRAIN_FINETUNE_H_
 #define MAMMO_LIB_TRAIN_FINETUNE_H_
 
@@ -50,12 +54,27 @@ absl::StatusOr<int> GammaOfLayer(const std::string& model, const std::string& la
 absl::StatusOr<int> ResolveGamma(const std::string& model, int gamma,
                                  const std::string& from_layer);
 
+// How frozen BatchNorm layers (those of layers < gamma) normalise during training forward
+// passes; in inference mode (eval(): validation, predict) every BatchNorm uses its running
+// statistics either way, and frozen ones never update them.
+enum class FrozenBatchNorm {
+  kInference,   // with their running statistics: training and inference agree (the default)
+  kBatchStats,  // with the batch's statistics, as Keras 2.2 did (the paper's ResNet collapse)
+};
+// "inference" or "batch_stats", as --frozen_bn and run.json's frozen_bn spell them.
+const char* FrozenBatchNormName(FrozenBatchNorm mode);
+// The inverse; InvalidArgument naming --frozen_bn for anything else.
+absl::StatusOr<FrozenBatchNorm> ParseFrozenBatchNorm(const std::string& name);
+
 struct FineTuneSpec {
   std::string model;             // a model with a Keras layer list (models::KerasLayers)
   std::string weights;           // a safetensors file (classifier keys ignored), or "none": random
   int gamma = 0;                 // Keras layers with index < gamma are frozen
   bool freeze_bn_stats = false;  // every backbone BatchNorm in inference mode
-  HeadOptions head;              // in_features is set from the model
+  // kBatchStats with freeze_bn_stats is refused: the frozen BatchNorms cannot both normalise
+  // with the batch's statistics and stay in inference mode.
+  FrozenBatchNorm frozen_bn = FrozenBatchNorm::kInference;
+  HeadOptions head;  // in_features is set from the model
   // The Keras layer the head sits on (GAP of its output; models::UnitsThroughLayer); empty:
   // the last. Layers after it are neither run nor trained.
   std::string layer;
@@ -69,8 +88,12 @@ class FineTuneModelImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& images);
   // The frozen units (before the first one holding a trainable layer), without autograd.
   // Every layer in it is frozen and its BatchNorm in inference mode, so an image's output
-  // is the same in every epoch: ft_train computes it once (the prefix cache).
+  // is the same in every epoch: ft_train computes it once (the prefix cache). Not so in
+  // training mode with FrozenBatchNorm::kBatchStats when the prefix holds a BatchNorm
+  // (PrefixDependsOnBatch): its output then depends on the batch.
   torch::Tensor Prefix(const torch::Tensor& images);
+  // Whether Prefix's output in training mode depends on the other images of the batch.
+  bool PrefixDependsOnBatch() const;
   // The rest: the trainable units with autograd, global average pooling and the head.
   torch::Tensor Suffix(const torch::Tensor& prefix);
   // Whether Prefix runs anything (false when gamma falls in the first unit).
@@ -78,7 +101,9 @@ class FineTuneModelImpl : public torch::nn::Module {
   // The backbone's last convolutional block through the units, all with autograd: what
   // BackboneImpl::Features computes, for checking the units against it.
   torch::Tensor Features(const torch::Tensor& images);
-  // Keeps the frozen BatchNorm layers in inference mode whatever `on` is.
+  // Keeps the frozen BatchNorm layers' running statistics fixed whatever `on` is; they
+  // normalise with them in both modes (kInference), or with the batch's statistics when `on`
+  // (kBatchStats).
   void train(bool on = true) override;
   // Convolution weights and inputs in channels-last memory format from now on: oneDNN's
   // layout for bfloat16 convolutions (fine tuning vgg16 1.3x faster here). Values unchanged.
@@ -90,7 +115,8 @@ class FineTuneModelImpl : public torch::nn::Module {
   // The trainable parameters: the backbone from gamma on and the head.
   std::vector<torch::Tensor> TrainableParameters() const;
   // State-dict style names ("backbone.features.0.weight", "head.logit.bias") of the backbone
-  // parameters that are frozen, and of the BatchNorm layers kept in inference mode.
+  // parameters that are frozen, and of the BatchNorm layers whose running statistics stay
+  // fixed (in inference mode, or normalising by the batch with kBatchStats).
   const std::vector<std::string>& FrozenParameterNames() const { return frozen_parameters_; }
   std::vector<std::string> FixedBatchNormNames() const;
   std::shared_ptr<HeadImpl> head() const { return head_; }
@@ -110,7 +136,8 @@ class FineTuneModelImpl : public torch::nn::Module {
   size_t first_trainable_unit_ = 0;            // units before it run under NoGradGuard
   bool channels_last_ = false;
   std::vector<std::string> frozen_parameters_;
-  std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>> fixed_batchnorms_;
+  std::vector<std::pair<std::string, std::shared_ptr<torch::nn::BatchNorm2dImpl>>>
+      fixed_batchnorms_;
   std::shared_ptr<HeadImpl> head_;
 };
 

@@ -5,8 +5,13 @@
 #include "absl/strings/str_cat.h"
 #include "lib/io/byte_io.h"
 #include "lib/status/status_macros.h"
+#include "lib/train/run_folder.h"
 
 namespace mammo::train {
+
+const char* FinalCheckpoint(const RunConfig& config) {
+  return config.restore_best ? kBestCheckpointFile : kLastCheckpointFile;
+}
 
 absl::Status WriteRunConfig(const std::string& path, const RunConfig& config) {
   nlohmann::ordered_json j;
@@ -23,8 +28,10 @@ absl::Status WriteRunConfig(const std::string& path, const RunConfig& config) {
   j["epochs_run"] = config.epochs_run;
   j["best_epoch"] = config.best_epoch;
   j["stopped_early"] = config.stopped_early;
+  j["restore_best"] = config.restore_best;
   // The features' precision matters to predict even where their backbone is unknown.
   if (!config.precision.empty()) j["precision"] = config.precision;
+  if (config.stage == "ft_train") j["frozen_bn"] = config.frozen_bn;
   if (!config.model.empty()) {
     j["model"] = config.model;
     if (config.stage != "tl_train") j["gamma"] = config.gamma;
@@ -62,6 +69,7 @@ absl::StatusOr<RunConfig> ReadRunConfig(const std::string& path) {
     config.epochs_run = j.at("epochs_run").get<int>();
     config.best_epoch = j.at("best_epoch").get<int>();
     config.stopped_early = j.at("stopped_early").get<bool>();
+    config.restore_best = j.value("restore_best", true);
     config.model = j.value("model", "");
     config.gamma = j.value("gamma", 0);
     config.image_size = j.value("image_size", 0);
@@ -71,6 +79,11 @@ absl::StatusOr<RunConfig> ReadRunConfig(const std::string& path) {
     config.weights = j.value("weights", "");
     config.mean = j.value("mean", "");
     config.std = j.value("std", "");
+    config.frozen_bn = j.value("frozen_bn", "inference");
+    if (config.frozen_bn != "inference" && config.frozen_bn != "batch_stats") {
+      return absl::DataLossError(absl::StrCat(
+          path, ": frozen_bn must be inference or batch_stats, not '", config.frozen_bn, "'"));
+    }
     if (config.head.in_features <= 0) {
       return absl::DataLossError(absl::StrCat(path, ": head.in_features must be positive"));
     }

@@ -45,7 +45,20 @@ struct RunConfig {
   // The model's arithmetic (lib/train/precision.h's PrecisionName): "bf16" or "fp16", or
   // empty for fp32.
   std::string precision;
+  // ft_train: how its frozen BatchNorm layers normalised in training forward passes,
+  // "inference" (their running statistics, as in inference) or "batch_stats" (the batch's, as
+  // Keras 2.2 did; lib/train/finetune.h's FrozenBatchNorm). JSON "frozen_bn", written for
+  // ft_train runs; a run.json without it (older runs, tl_train) reads as "inference".
+  std::string frozen_bn = "inference";
+  // Whether the run ended with its best epoch's weights (best.pt, early stopping restoring
+  // them) or, false (--restore_best=false, Keras's default), its last epoch's (last.pt).
+  // JSON "restore_best"; a run.json without it (older runs) reads as true.
+  bool restore_best = true;
 };
+
+// The checkpoint a run ended with, which predict uses by default: best.pt, or last.pt for a
+// run with restore_best false.
+const char* FinalCheckpoint(const RunConfig& config);
 
 absl::Status WriteRunConfig(const std::string& path, const RunConfig& config);
 absl::StatusOr<RunConfig> ReadRunConfig(const std::string& path);

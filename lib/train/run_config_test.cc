@@ -35,6 +35,8 @@ RunConfig FineTuneConfig() {
   config.mean = "0.485,0.456,0.406";
   config.std = "0.229,0.224,0.225";
   config.precision = "bf16";
+  config.frozen_bn = "batch_stats";
+  config.restore_best = false;
   return config;
 }
 
@@ -67,6 +69,45 @@ TEST(RunConfigTest, ReadsBackEveryFieldWritten) {
   EXPECT_EQ(read->mean, written.mean);
   EXPECT_EQ(read->std, written.std);
   EXPECT_EQ(read->precision, "bf16");
+  EXPECT_EQ(read->frozen_bn, "batch_stats");
+  EXPECT_FALSE(read->restore_best);
+}
+
+TEST(RunConfigTest, ARunJsonWithoutRestoreBestReadsAsTrue) {
+  const std::string path = testing::TempPath("old_restore.json");
+  ASSERT_TRUE(WriteRunConfig(path, FineTuneConfig()).ok());
+  std::string text = testing::ReadWholeFile(path);
+  const std::string field = "  \"restore_best\": false,\n";
+  ASSERT_NE(text.find(field), std::string::npos) << text;
+  text.erase(text.find(field), field.size());
+  testing::WriteWholeFile(path, text);
+  const absl::StatusOr<RunConfig> read = ReadRunConfig(path);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_TRUE(read->restore_best);
+  EXPECT_STREQ(FinalCheckpoint(*read), "best.pt");
+}
+
+TEST(RunConfigTest, ARunJsonWithoutFrozenBnReadsAsInference) {
+  const std::string path = testing::TempPath("old_ft_run.json");
+  ASSERT_TRUE(WriteRunConfig(path, FineTuneConfig()).ok());
+  std::string text = testing::ReadWholeFile(path);
+  const std::string field = "  \"frozen_bn\": \"batch_stats\",\n";
+  ASSERT_NE(text.find(field), std::string::npos) << text;
+  text.erase(text.find(field), field.size());
+  testing::WriteWholeFile(path, text);
+  const absl::StatusOr<RunConfig> read = ReadRunConfig(path);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->frozen_bn, "inference");
+}
+
+TEST(RunConfigTest, AnUnknownFrozenBnIsDataLoss) {
+  const std::string path = testing::TempPath("bad_frozen_bn.json");
+  RunConfig config = FineTuneConfig();
+  config.frozen_bn = "training";
+  ASSERT_TRUE(WriteRunConfig(path, config).ok());
+  const absl::StatusOr<RunConfig> read = ReadRunConfig(path);
+  EXPECT_TRUE(absl::IsDataLoss(read.status())) << read.status();
+  EXPECT_THAT(read.status().message(), HasSubstr("frozen_bn must be inference or batch_stats"));
 }
 
 TEST(RunConfigTest, AHeadOnFeaturesWritesNoBackboneFields) {

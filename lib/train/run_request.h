@@ -26,8 +26,10 @@ struct RunRequest {
   std::vector<std::string> inputs;  // record shards holding the TRAIN and VALID splits
   std::string output;               // the run folder
   std::string run_name;             // empty: the tool's, as the paper names runs
-  TrainOptions training;            // its run_dir is set from `output`
-  int threads = 0;                  // 0: all cores
+  // Its run_dir is set from `output`; restore_best from --restore_best (best.pt or last.pt
+  // is the run's final model, recorded in run.json).
+  TrainOptions training;
+  int threads = 0;  // 0: all cores
   // The model's arithmetic (precision.h); heads, loss, weights and optimizer state stay float32.
   Precision precision = Precision::kFloat32;
   // How ranks meet when a launcher started several (--dist_backend, --dist_timeout).

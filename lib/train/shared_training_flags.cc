@@ -22,6 +22,12 @@ ABSL_FLAG(int, batch_size, 32, "Mini-batch size (Keras's default).");
 ABSL_FLAG(int, max_epochs, 1000, "Upper bound on epochs (the paper: 1000).");
 ABSL_FLAG(int, patience, 50, "Early stopping: epochs without improvement (the paper: 50).");
 ABSL_FLAG(std::string, monitor, "val_loss", "Early stopping monitors val_loss or val_acc.");
+ABSL_FLAG(bool, restore_best, true,
+          "At the end the model takes the best epoch's weights (best.pt) back, as Keras's "
+          "EarlyStopping(restore_best_weights=True) does; that is not Keras's default, nor "
+          "necessarily what the paper ran. --restore_best=false gives Keras's default: the "
+          "model ends with the last epoch's weights (last.pt). Recorded in run.json as "
+          "restore_best; predict uses that checkpoint unless told --checkpoint.");
 ABSL_FLAG(uint64_t, seed, 42, "Seed of the head's initial weights, shuffling and dropout.");
 ABSL_FLAG(int, threads, 0, "CPU threads (0: all cores).");
 ABSL_FLAG(bool, resume, false, "Continue the run in --output from its last checkpoint.");
@@ -70,6 +76,7 @@ absl::StatusOr<RunRequest> ReadSharedTrainingFlags(const ToolTrainingFlags& own,
   flags.monitor = absl::GetFlag(FLAGS_monitor);
   flags.device = absl::GetFlag(FLAGS_device);
   RETURN_IF_ERROR(ApplyTrainingFlags(flags, head, &run.training));
+  run.training.restore_best = absl::GetFlag(FLAGS_restore_best);
   ASSIGN_OR_RETURN(run.precision,
                    PrecisionFlag(absl::GetFlag(FLAGS_precision), run.training.device.is_cuda()));
   ASSIGN_OR_RETURN(run.distributed.backend,

@@ -30,8 +30,8 @@ struct ToolTrainingFlags {
 // Reads --input and --output (both required), --run_name, --threads, --precision (fp32, bf16,
 // fp16 or auto, which says what it chose; unset: fp32 on the CPU, fp16 on CUDA) and the
 // training flags (--rho, --epsilon, --batch_size, --max_epochs, --patience, --seed, --resume,
-// --monitor, --device), --dist_backend and --dist_timeout with the tool's own; sets the head's
-// hidden widths and dropout. InvalidArgument naming the flag on a bad or missing value.
+// --monitor, --restore_best, --device), --dist_backend and --dist_timeout with the tool's own; sets
+// the head's hidden widths and dropout. InvalidArgument naming the flag on a bad or missing value.
 absl::StatusOr<RunRequest> ReadSharedTrainingFlags(const ToolTrainingFlags& own, HeadOptions* head);
 
 }  // namespace mammo::train

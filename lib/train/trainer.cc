@@ -389,8 +389,10 @@ absl::StatusOr<TrainResult> TrainLoop(const TrainTask& task, const TrainOptions&
   if (options.communicator != nullptr) {
     RETURN_IF_ERROR(options.communicator->Barrier("the end of training"));
   }
-  // Keras's restore_best_weights: the model ends with the best epoch's weights.
-  RETURN_IF_ERROR(LoadModelWeights(best_path, model));
+  // Keras's restore_best_weights: the model ends with the best epoch's weights. Without it
+  // (Keras's default) it keeps the last epoch's, which last.pt holds.
+  result.restored_best = options.restore_best;
+  if (options.restore_best) RETURN_IF_ERROR(LoadModelWeights(best_path, model));
   return result;
 }
 
@@ -436,19 +438,22 @@ RunConfig TrainedRunConfig(const std::string& run_name, const std::string& stage
   config.epochs_run = static_cast<int>(result.history.size());
   config.best_epoch = result.best_epoch;
   config.stopped_early = result.stopped_early;
+  config.restore_best = options.restore_best;
   return config;
 }
 
 void PrintRunSummary(const std::string& run_name, const TrainResult& result,
                      const std::string& run_dir) {
   const EpochRecord& best = result.history[result.best_epoch - 1];
-  std::fprintf(stderr,
-               "%s: %s %s after %zu epochs; best epoch %d: valid loss %.4f, valid accuracy %.4f, "
-               "beta %.3f; weights in %s\n",
-               cli::ToolName().c_str(), run_name.c_str(),
-               result.stopped_early ? "stopped early" : "finished", result.history.size(),
-               result.best_epoch, best.valid_loss, best.valid_accuracy, best.beta(),
-               RunFile(run_dir, kBestCheckpointFile).c_str());
+  std::fprintf(
+      stderr,
+      "%s: %s %s after %zu epochs; best epoch %d: valid loss %.4f, valid accuracy %.4f, "
+      "beta %.3f; %sweights in %s\n",
+      cli::ToolName().c_str(), run_name.c_str(),
+      result.stopped_early ? "stopped early" : "finished", result.history.size(), result.best_epoch,
+      best.valid_loss, best.valid_accuracy, best.beta(),
+      result.restored_best ? "" : "the last epoch's ",
+      RunFile(run_dir, result.restored_best ? kBestCheckpointFile : kLastCheckpointFile).c_str());
 }
 
 }  // namespace mammo::train

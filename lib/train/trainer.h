@@ -1,5 +1,7 @@
 // Training a head on feature vectors the way the paper's Keras runs did: RMSprop, binary
-// cross-entropy, early stopping that restores the best epoch, plus what Keras lacked: a
+// cross-entropy, early stopping that restores the best epoch (Keras's
+// restore_best_weights=True, which is not Keras's default; restore_best = false keeps the
+// last epoch's weights, as Keras's default EarlyStopping does), plus what Keras lacked: a
 // checkpoint every epoch, exact resumption after a kill, and determinism from a seed.
 //
 //   TrainOptions options;
@@ -58,6 +60,10 @@ struct TrainOptions {
   int batch_size = 32;
   uint64_t seed = 42;
   bool resume = false;  // continue from run_dir/last.pt when it exists
+  // The model ends with the best epoch's weights (best.pt; Keras's restore_best_weights=True),
+  // or, false, with the last epoch's (last.pt; Keras's default EarlyStopping). run.json
+  // records it as restore_best, and predict takes the checkpoint it names (FinalCheckpoint).
+  bool restore_best = true;
   torch::Device device = torch::kCPU;
   // For float16 training (--precision fp16 on CUDA; train_logits runs under autocast, the
   // caller's business): TrainLoop scales the float32 loss dynamically as GradScaler does
@@ -74,6 +80,7 @@ struct TrainResult {
   std::vector<EpochRecord> history;
   int best_epoch = 0;
   bool stopped_early = false;
+  bool restored_best = true;  // the model holds best.pt's weights; false: last.pt's
 };
 
 absl::StatusOr<TrainResult> TrainHead(Head& head, const FeatureSet& train, const FeatureSet& valid,
@@ -101,7 +108,8 @@ RunConfig TrainedRunConfig(const std::string& run_name, const std::string& stage
                            const TrainResult& result);
 
 // The last line of a run on stderr: "TOOL: RUN stopped early after 61 epochs; best epoch 31:
-// valid loss 0.2863, valid accuracy 0.9016, beta 0.957; weights in RUN_DIR/best.pt".
+// valid loss 0.2863, valid accuracy 0.9016, beta 0.957; weights in RUN_DIR/best.pt" (with
+// restore_best false: "...; the last epoch's weights in RUN_DIR/last.pt").
 void PrintRunSummary(const std::string& run_name, const TrainResult& result,
                      const std::string& run_dir);
 

@@ -139,6 +139,42 @@ TEST(TrainerTest, EarlyStoppingRestoresTheBestEpoch) {
   EXPECT_NEAR(Evaluate(head, valid, torch::kCPU).first, best, 1e-6);
 }
 
+// --restore_best=false, Keras's default EarlyStopping: the head ends with the last epoch's
+// weights (last.pt), not the best epoch's (best.pt), and run.json says so.
+TEST(TrainerTest, WithoutRestoreBestTheLastEpochsWeightsRemain) {
+  FeatureSet train = Clusters(200, 0.0, 3, TRAIN);
+  const FeatureSet valid = Clusters(100, 0.0, 4, VALID);
+  torch::manual_seed(0);
+  Head head(SmallHead());
+  TrainOptions options;
+  options.run_dir = RunDir("keep-last");
+  options.learning_rate = 3e-3;
+  options.max_epochs = 200;
+  options.patience = 5;
+  options.restore_best = false;
+  auto result = TrainHead(head, train, valid, options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(static_cast<int>(result->history.size()), result->best_epoch + 5);  // best != last
+  EXPECT_FALSE(result->restored_best);
+  const auto predictions = [&](Head& h) {
+    torch::NoGradGuard no_grad;
+    h->eval();
+    return h->forward(valid.features);
+  };
+  Head last(SmallHead()), best(SmallHead());
+  ASSERT_TRUE(LoadHeadWeights(options.run_dir + "/last.pt", last).ok());
+  ASSERT_TRUE(LoadHeadWeights(options.run_dir + "/best.pt", best).ok());
+  EXPECT_TRUE(torch::equal(predictions(head), predictions(last)));
+  EXPECT_FALSE(torch::allclose(predictions(head), predictions(best)));
+  EXPECT_EQ(Evaluate(head, valid, torch::kCPU).first, result->history.back().valid_loss);
+  const RunConfig config = TrainedRunConfig("x-TL", "tl_train", SmallHead(), options, *result);
+  EXPECT_FALSE(config.restore_best);
+  EXPECT_STREQ(FinalCheckpoint(config), "last.pt");
+  options.restore_best = true;
+  EXPECT_STREQ(FinalCheckpoint(TrainedRunConfig("x-TL", "tl_train", SmallHead(), options, *result)),
+               "best.pt");
+}
+
 TEST(TrainerTest, ResumedRunEndsWithTheSameWeights) {
   const FeatureSet train = Clusters(100, 1.0, 5, TRAIN);
   const FeatureSet valid = Clusters(50, 1.0, 6, VALID);

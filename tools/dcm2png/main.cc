@@ -12,8 +12,8 @@
 #include "tools/dcm2png/dcm2png_lib.h"
 
 ABSL_FLAG(bool, clahe, false, "After min-max, apply CLAHE (the paper's processing; both modes).");
-ABSL_FLAG(double, clahe_clip, 2.0, "CLAHE clip limit, OpenCV's unit (ours: the paper gives none).");
-ABSL_FLAG(int, clahe_tiles, 8, "CLAHE grid: N x N tiles (OpenCV's default; the paper gives none).");
+ABSL_FLAG(double, clahe_clip, 2.0, "CLAHE clip limit, OpenCV's unit (2.0: see above).");
+ABSL_FLAG(int, clahe_tiles, 8, "CLAHE grid: N x N tiles (8: OpenCV's default, see above).");
 ABSL_FLAG(uint64_t, max_pixels, 100000000,
           "Refuse DICOM images with more than this many pixels (Rows x Columns).");
 ABSL_FLAG(int, bits, 8, "One-file mode: 8 (min-max) or 16 (the stored values, unprocessed).");
@@ -40,8 +40,11 @@ constexpr char kUsage[] = R"(Usage: dcm2png [OPTION]... IN.dcm OUT.png
 
 One-file mode converts a DICOM image (uncompressed, RLE, JPEG, JPEG-LS; MONOCHROME1 is
 inverted) to PNG: 8-bit min-max by default, out = round(255 * (v - min) / (max - min))
-over the image's own values (Pixel Padding Value excluded, halves rounded up); --clahe
-then applies CLAHE (--clahe_clip, --clahe_tiles); --bits 16 keeps the stored values;
+over the image's own values, halves rounded up; pixels equal to the file's Pixel
+Padding Value are left out of min and max and become 0 (both modes). --clahe then
+applies CLAHE; the paper gives no CLAHE parameters, so --clahe_clip 2.0 (the clip commonly
+used for mammography) and --clahe_tiles 8 (OpenCV's grid) are ours; --bits 16 keeps the
+stored values;
 --voi uses the file's window or VOI LUT. OUT.png is written under a temporary name and
 renamed. JPEG 2000 and other syntaxes are refused with their name.
 

@@ -85,6 +85,14 @@ absl::StatusOr<PrefixCache> BuildPrefixCache(train::FineTuneModelImpl& model,
                                              torch::Device device, bool autocast,
                                              int64_t budget_mib, distributed::Communicator* ranks) {
   if (budget_mib <= 0 || !model.HasFrozenPrefix()) return PrefixCache{};
+  if (model.PrefixDependsOnBatch()) {
+    std::fprintf(stderr,
+                 "%s: frozen prefix not cached: with --frozen_bn=batch_stats its BatchNorm layers "
+                 "normalise each training batch by that batch's statistics, so it runs every "
+                 "batch\n",
+                 cli::ToolName().c_str());
+    return PrefixCache{};
+  }
   torch::Tensor one;
   {
     train::Autocast scope(device.type(), autocast);
@@ -154,7 +162,8 @@ absl::Status LoadInitialHead(const std::string& run_dir, const train::RunConfig&
         run_dir, ": its head is ", run.head.ToString(), ", this run's ", wanted.ToString(),
         "; set --hidden to match (and --layer) or leave out --init_head"));
   }
-  return train::LoadModelWeights(train::RunFile(run_dir, train::kBestCheckpointFile),
+  // The weights the tl_train run ended with: best.pt, or last.pt with --restore_best=false.
+  return train::LoadModelWeights(train::RunFile(run_dir, train::FinalCheckpoint(run)),
                                  *model.head());
 }
 
@@ -174,6 +183,7 @@ absl::Status WriteFineTuneRunConfig(const Options& options, train::FineTuneModel
   config.layer = spec.layer;
   config.variant = models::VariantName(*model.spec().variant);
   config.weights = spec.weights;
+  config.frozen_bn = train::FrozenBatchNormName(spec.frozen_bn);
   config.mean = absl::StrJoin(p.mean, ",");
   config.std = absl::StrJoin(p.std, ",");
   if (options.run.precision != train::Precision::kFloat32) {
@@ -234,6 +244,13 @@ absl::Status Run(Options options) {
                cli::ToolName().c_str(), options.run.run_name.c_str(), train_set.records.size(),
                valid_set.records.size(), p.size, model->FrozenParameterNames().size(),
                model->parameters().size(), model->head()->options().ToString().c_str());
+  if (options.spec.frozen_bn == train::FrozenBatchNorm::kBatchStats) {
+    std::fprintf(stderr,
+                 "%s: --frozen_bn=batch_stats: %zu frozen BatchNorm layers normalise training "
+                 "batches by the batch's statistics (Keras 2.2) and validation by their running "
+                 "statistics, as predict will\n",
+                 cli::ToolName().c_str(), model->FixedBatchNormNames().size());
+  }
 
   train::TrainTask task;
   task.model = model.ptr().get();

@@ -29,8 +29,9 @@ struct Options {
   // an fp16 run in float32).
   train::RunRequest run;
   train::FineTuneSpec spec;
-  std::string init_head;  // a tl_train run folder whose best.pt starts the head
-  int image_size = 0;     // 0: the model's default (224 for VGG and ResNet)
+  // A tl_train run folder whose final checkpoint (train::FinalCheckpoint) starts the head.
+  std::string init_head;
+  int image_size = 0;  // 0: the model's default (224 for VGG and ResNet)
   // The frozen prefix's outputs of every TRAIN and VALID image, computed once and kept in
   // memory when they fit in this many MiB (0: never): each epoch then runs the trainable
   // suffix only, on no decoded images. Otherwise images are decoded and the prefix run for

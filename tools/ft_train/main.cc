@@ -28,9 +28,17 @@ ABSL_FLAG(std::string, layer, "",
           "last convolutional block. Must be a block boundary (the error lists them).");
 ABSL_FLAG(bool, freeze_bn_stats, false,
           "Keep every BatchNorm in inference mode, also in the fine-tuned blocks (frozen ones "
-          "always are).");
+          "are with --frozen_bn=inference; refused with --frozen_bn=batch_stats).");
+ABSL_FLAG(std::string, frozen_bn, "inference",
+          "How frozen BatchNorm layers (layers < gamma) normalise while training: inference "
+          "(their pretrained running statistics, as at inference: training and predict agree) "
+          "or batch_stats (each batch's own statistics, running statistics untouched and used "
+          "at validation and predict: Keras 2.2's behaviour, which collapsed every ResNet FT "
+          "run of the paper's Table 9 to AUC 0.5; also runs the frozen prefix every batch). "
+          "Recorded in run.json as frozen_bn.");
 ABSL_FLAG(std::string, init_head, "",
-          "A tl_train run folder whose best.pt starts the head (its head shape must match).");
+          "A tl_train run folder whose final weights (best.pt, or last.pt if it ran with "
+          "--restore_best=false) start the head (its head shape must match).");
 ABSL_FLAG(std::string, hidden, "none",
           "Widths of hidden Dense+ReLU layers of the head, comma-separated, or none (the paper's "
           "FT head: GAP -> Dropout -> Dense 1; vgg16-8-FT used 4096).");
@@ -52,8 +60,9 @@ Fine tunes a backbone and the paper's FT head (global average pooling ->
 Dropout 0.2 -> Dense 1 sigmoid) end to end on 8-bit grey ROI images, from the
 Keras layer gamma on: every weight of a layer with index < gamma stays frozen,
 the frozen prefix runs without autograd, and frozen BatchNorm layers run in
-inference mode. RMSprop at 2e-7, binary cross-entropy, early stopping on
-validation loss with patience 50 restoring the best epoch. A checkpoint each
+inference mode (--frozen_bn). RMSprop at 2e-7, binary cross-entropy, early stopping on
+validation loss with patience 50 restoring the best epoch (Keras does not by
+default: --restore_best=false keeps the last epoch's). A checkpoint each
 epoch (last.pt), the best epoch (best.pt), history.csv with beta =
 train_acc / valid_acc, and run.json. Deterministic on CPU for a seed;
 --resume continues after a kill. Started as several ranks (srun -n 2, or
@@ -95,6 +104,10 @@ int main(int argc, char** argv) {
   if (!gamma.ok()) return mammo::cli::UsageError(gamma.status().message());
   spec.gamma = *gamma;
   spec.freeze_bn_stats = absl::GetFlag(FLAGS_freeze_bn_stats);
+  const absl::StatusOr<mammo::train::FrozenBatchNorm> frozen_bn =
+      mammo::train::ParseFrozenBatchNorm(absl::GetFlag(FLAGS_frozen_bn));
+  if (!frozen_bn.ok()) return mammo::cli::UsageError(frozen_bn.status().message());
+  spec.frozen_bn = *frozen_bn;
   spec.layer = absl::GetFlag(FLAGS_layer);
   return mammo::cli::Finish(mammo::ft_train::Run(options));
 }

@@ -10,8 +10,10 @@
 
 ABSL_FLAG(std::string, run, "",
           "The run folder written by tl_train or ft_train (run.json, best.pt).");
-ABSL_FLAG(std::string, checkpoint, mammo::train::kBestCheckpointFile,
-          "Which checkpoint of the run: best.pt or last.pt.");
+ABSL_FLAG(std::string, checkpoint, "",
+          "Which checkpoint of the run: best.pt or last.pt. Default: the weights the run ended "
+          "with, best.pt (early stopping restored the best epoch), or last.pt for a run trained "
+          "with --restore_best=false (run.json's restore_best).");
 ABSL_FLAG(std::vector<std::string>, input, {},
           "Feature shards for a tl_train run (or ROI image shards when its run.json names the "
           "backbone), ROI image shards for an ft_train run (comma-separated specs).");
@@ -26,7 +28,8 @@ namespace {
 constexpr char kUsage[] = R"(Usage: predict [OPTION]... --run RUN_DIR --input FEATURES
 
 Writes one CSV line per record: id,patient_id,lesion_id,split,label,probability
-(label 1 = malignant; probability of malignancy from the run's best epoch).
+(label 1 = malignant; probability of malignancy from the run's final weights:
+its best epoch's, or its last epoch's for a run trained with --restore_best=false).
 
 An ft_train run holds its whole model and takes ROI images instead of features.
 A tl_train run takes features, or ROI images when its run.json names the frozen

@@ -208,7 +208,8 @@ absl::Status Predict(const Options& options, const train::RunConfig& config, std
 
 }  // namespace
 
-absl::Status Run(const Options& options) {
+absl::Status Run(const Options& requested) {
+  Options options = requested;
   const bool part = options.task.count > 1;
   if (part && options.output == "-") {
     return absl::InvalidArgumentError(
@@ -216,6 +217,7 @@ absl::Status Run(const Options& options) {
   }
   ASSIGN_OR_RETURN(train::RunConfig config,
                    train::ReadRunConfig(train::RunFile(options.run_dir, train::kRunConfigFile)));
+  if (options.checkpoint.empty()) options.checkpoint = train::FinalCheckpoint(config);
   std::string csv = "id,patient_id,lesion_id,split,label,probability\n";
   RETURN_IF_ERROR(Predict(options, config, &csv));
   if (!part) return WriteFileAtomically(options.output, csv);

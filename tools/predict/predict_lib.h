@@ -22,7 +22,9 @@ namespace mammo::predict {
 
 struct Options {
   std::string run_dir;
-  std::string checkpoint = train::kBestCheckpointFile;  // inside run_dir
+  // Inside run_dir: best.pt or last.pt; empty: the one the run ended with
+  // (train::FinalCheckpoint: best.pt, or last.pt for a run trained with --restore_best=false).
+  std::string checkpoint;
   std::vector<std::string> inputs;
   std::string output;  // a CSV path or "-"
   // Feature inputs embedded at another precision than the run's training features (fp32,

@@ -14,6 +14,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/records/shard_writer.h"
+#include "lib/train/checkpoint.h"
 #include "lib/train/head.h"
 #include "lib/train/run_config.h"
 #include "lib/train/trainer.h"
@@ -150,6 +151,36 @@ TEST(PredictLibTest, CsvColumnsRowsAndTheHeadsProbabilities) {
   }
   // Different records, different probabilities: the head is not a constant.
   EXPECT_NE(probabilities[0], probabilities[1]);
+}
+
+// Without --checkpoint predict takes the weights the run ended with: best.pt, or last.pt for
+// a run whose run.json says restore_best false (--restore_best=false); older run.json files
+// without the field mean best.pt.
+TEST(PredictLibTest, DefaultCheckpointIsTheOneTheRunEndedWith) {
+  const std::string run = Temp("run-final");
+  const train::HeadOptions head_options = WriteRun(run);
+  {  // best.pt unlike last.pt
+    train::Head other(head_options);
+    ASSERT_TRUE(train::SaveCheckpoint(run + "/best.pt", *other, nullptr, nullptr).ok());
+  }
+  const auto predict = [&](const std::string& checkpoint, const std::string& name) {
+    Options options;
+    options.run_dir = run;
+    options.checkpoint = checkpoint;
+    options.inputs = {WriteFeatures("feats-final")};
+    options.output = Temp(name);
+    const absl::Status status = predict::Run(options);
+    EXPECT_TRUE(status.ok()) << status;
+    return Slurp(options.output);
+  };
+  const std::string best = predict("best.pt", "best.csv");
+  const std::string last = predict("last.pt", "last.csv");
+  ASSERT_NE(best, last);
+  EXPECT_EQ(predict("", "default-old.csv"), best);  // restore_best true
+  train::RunConfig config = train::ReadRunConfig(run + "/run.json").value();
+  config.restore_best = false;
+  ASSERT_TRUE(train::WriteRunConfig(run + "/run.json", config).ok());
+  EXPECT_EQ(predict("", "default-last.csv"), last);
 }
 
 TEST(PredictLibTest, TaskPartsJoinIntoTheWholeCsvAndSayTheyAreComplete) {

@@ -41,7 +41,8 @@ constexpr char kUsage[] = R"(Usage: tl_train [OPTION]... --input FEATURES --outp
 Trains the paper's transfer-learning head (global average pooled features ->
 Dense 4096 ReLU -> Dropout 0.2 -> Dense 1 sigmoid) with RMSprop at 1e-5 and
 binary cross-entropy, early stopping on validation loss with patience 50 that
-restores the best epoch, at most 1000 epochs. A checkpoint each epoch (last.pt),
+restores the best epoch (Keras does not by default: --restore_best=false keeps
+the last epoch's weights, Keras's default), at most 1000 epochs. A checkpoint each epoch (last.pt),
 the best epoch (best.pt), history.csv with the overfitting ratio
 beta = train_acc / valid_acc, and run.json for `predict`.
 
