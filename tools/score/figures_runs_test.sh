@@ -82,6 +82,20 @@ paper=$("$score" --runs --paper --not_run "$tmp/not_run.csv" "$tmp/runs/a" "$tmp
   || fail "a row without a Table 10 value: $paper"
 [[ $(grep -cE '^\| [a-z0-9-]+-(TL|FT) \|' <<<"$paper") == $((2 + 34)) ]] \
   || fail "two runs and the paper's 34 rows: $paper"
+# A fine-tuning run's row says how its frozen BatchNorm normalised, and a run kept at its
+# last epoch says so.
+mkdir -p "$tmp/runs/ft"
+echo "$history" >"$tmp/runs/ft/history.csv"
+cp "$tmp/runs/b/predictions.csv" "$tmp/runs/ft/"
+printf '{"run_name": "resnet-50-173-FT", "stage": "ft_train", "features_source": "",
+  "head": {"in_features": 2048, "hidden": [], "dropout": 0.2, "standardize": false},
+  "learning_rate": 2e-7, "batch_size": 32, "seed": 1, "epochs_run": 3, "best_epoch": 2,
+  "stopped_early": false, "model": "resnet50", "gamma": 173, "image_size": 320,
+  "frozen_bn": "batch_stats", "restore_best": false}\n' >"$tmp/runs/ft/run.json"
+ft=$("$score" --runs --paper "$tmp/runs/ft")
+[[ "$ft" == *"| resnet-50-173-FT | 1.000 | 0.500 |"*"| frozen BatchNorm: batch statistics (Keras 2.2's); last epoch's weights (Keras's default) |"* ]] \
+  || fail "the FT run's BatchNorm mode and kept epoch: $ft"
+
 usage=$("$score" --runs --not_run "$tmp/not_run.csv" "$tmp/runs/a" 2>&1) && fail "--not_run alone"
 [[ "$usage" == *"--not_run goes with --paper"* ]] || fail "--not_run without --paper: $usage"
 printf 'model,reason\nresnet-51,typo\n' >"$tmp/bad_not_run.csv"

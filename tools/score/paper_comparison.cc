@@ -86,6 +86,12 @@ std::string Table(const std::vector<Run>& runs, const std::vector<PaperRow>& pap
     const Ours ours = OurNumbers(*run);
     std::vector<std::string> notes;
     if (ours.split != "test") notes.push_back(absl::StrCat("scored on ", ours.split));
+    if (run->stage == "ft_train") {
+      notes.push_back(run->frozen_bn == "batch_stats"
+                          ? "frozen BatchNorm: batch statistics (Keras 2.2's)"
+                          : "frozen BatchNorm: inference mode");
+    }
+    if (!run->restore_best) notes.push_back("last epoch's weights (Keras's default)");
     absl::StrAppend(
         &out, "| ", row.run, " | ", Value(ours.auc_eq13), " | ", Value(row.auc_eq13), " | ",
         Value(ours.f1), " | ", Value(row.f1), " | ", Value(ours.accuracy), " | ",

@@ -30,8 +30,10 @@ absl::StatusOr<std::vector<NotRun>> ReadNotRun(const std::string& path);
 // Markdown: a table for Tables 7 and 8 (transfer learning) and one for Tables 9 and 10 (fine
 // tuning), a row per paper row with our value and the paper's side by side (AUC by eq. 13, F1,
 // ACC, train_acc, test_acc, beta = train_acc / test_acc as the tables compute it) and our
-// beta by eq. 7 and ROC AUC; "not run" rows say the NotRun reason of their backbone. Runs the
-// paper has no row for are named at the end.
+// beta by eq. 7 and ROC AUC; a fine-tuning run's note says how its frozen BatchNorm layers
+// normalised (the paper's ResNet rows collapsed under Keras 2.2's batch statistics), a run
+// kept at its last epoch says so, and "not run" rows say the NotRun reason of their backbone.
+// Runs the paper has no row for are named at the end.
 std::string PaperComparisonMarkdown(const std::vector<Run>& runs,
                                     const std::vector<PaperRow>& paper,
                                     const std::vector<NotRun>& not_run);

@@ -29,6 +29,9 @@ absl::StatusOr<Run> LoadRun(const std::string& dir, const ScoreOptions& options)
   ASSIGN_OR_RETURN(const train::RunConfig config,
                    train::ReadRunConfig(train::RunFile(dir, train::kRunConfigFile)));
   run.run_name = config.run_name;
+  run.stage = config.stage;
+  run.frozen_bn = config.frozen_bn;
+  run.restore_best = config.restore_best;
   const std::string history_path = train::RunFile(dir, train::kHistoryFile);
   ASSIGN_OR_RETURN(run.history, train::ReadHistory(history_path));
   ASSIGN_OR_RETURN(run.predictions,

@@ -20,6 +20,9 @@ namespace mammo::score {
 struct Run {
   std::string dir;
   std::string run_name;
+  std::string stage;      // run.json's: "tl_train" or "ft_train"
+  std::string frozen_bn;  // ft_train's BatchNorm mode before gamma: "inference", "batch_stats"
+  bool restore_best = true;
   std::vector<Prediction> predictions;
   std::vector<train::EpochRecord> history;
   ScoreReport report;  // with report.training from the history at run.json's best epoch
