@@ -238,19 +238,26 @@ cv: $(OUT)/report/cv.md
 
 # The stages as pipelines/slurm/submit.sh submits them, one line each: KIND (serial: one
 # process; array: TASKS array tasks and a merge; train: ranks under srun) NAME TARGET and the
-# NAMEs it waits for.
+# NAMEs it waits for. EXTRAS="protocols cv" adds those targets' stages (each fold its own jobs).
+EXTRAS ?=
+plan_chain = echo "array augment$(1) $(2)/augment.stamp roicrop"; \
+  echo "array embed$(1) $(2)/feats.stamp augment$(1),weights"; \
+  echo "train tl_train$(1) $(3)/run.json embed$(1)"; \
+  echo "serial predict$(1) $(3)/predictions.csv tl_train$(1)"
 plan:
 	@echo "serial synth $(OUT)/synth.stamp"
 	@echo "array dcm2png $(OUT)/full.manifest.json synth"
 	@echo "array roicrop $(OUT)/rois.manifest.json dcm2png"
-	@echo "array augment $(OUT)/augment.stamp roicrop"
 	@$(if $(WEIGHTS_DEP),echo "serial weights $(WEIGHTS_DEP)",true)
-	@echo "array embed $(OUT)/feats.stamp augment,weights"
-	@echo "train tl_train $(RUN)/run.json embed"
-	@echo "serial predict $(RUN)/predictions.csv tl_train"
+	@$(call plan_chain,,$(OUT),$(RUN))
 	@echo "train ft_train $(FT_RUN)/run.json tl_train"
 	@echo "serial ft_predict $(FT_RUN)/predictions.csv ft_train"
 	@echo "serial report report predict,ft_predict"
+	@$(if $(filter protocols,$(EXTRAS)),$(call plan_chain,_paper,$(PAPER_OUT),$(PAPER_RUN)); \
+	  echo "serial protocols $(OUT)/report/protocols.md predict$(comma)predict_paper",true)
+	@$(if $(filter cv,$(EXTRAS)),$(foreach i,$(FOLD_INDICES),\
+	  $(call plan_chain,_fold$(i),$(OUT)/cv/fold$(i),$(OUT)/cv/fold$(i)/runs/$(notdir $(RUN)));) \
+	  echo "serial cv $(OUT)/report/cv.md $(subst $(eval) ,$(comma),$(foreach i,$(FOLD_INDICES),predict_fold$(i)))",true)
 
 # Phony aliases: rerun exactly one stage.
 synth: ; rm -f $(OUT)/synth.stamp && $(MAKE) --no-print-directory -f $(THIS) $(OUT)/synth.stamp

@@ -87,6 +87,16 @@ grep -qE "bin/(augment|embed|tl_train|predict)/[a-z_]+ .*cv/fold[02]/" "$work/cv
   && fail "rerunning fold 1 reran another fold"
 cmp -s "$fold1" "$work/fold1.csv" || fail "fold 1 rerun from scratch gave other predictions"
 
+# submit.sh's plan with the extras: the folds' and the paper protocol's stages are jobs, each
+# waiting only for stages planned before it.
+run_make -s plan EXTRAS="protocols cv" FOLDS=3 > "$work/plan.txt"
+awk '{ n = split($4, needs, ","); for (i = 1; i <= n; ++i) if (!(needs[i] in seen)) {
+         print "plan: " $2 " waits for " needs[i] ", not planned before it"; bad = 1 }
+       seen[$2] = 1 } END { exit bad }' "$work/plan.txt" || fail "plan order: $(cat "$work/plan.txt")"
+[[ $(grep -cE '^[a-z]+ [a-z_]+_fold[0-2] ' "$work/plan.txt") == 12 ]] || fail "plan lacks fold stages"
+grep -q "^serial cv .*/report/cv.md predict_fold0,predict_fold1,predict_fold2$" "$work/plan.txt" \
+  || fail "plan lacks the cv report"
+
 # Rerunning one stage reruns it alone: nothing upstream, nothing downstream.
 before=$(stat -c %Y "$out/full.manifest.json" "$out/synth.stamp" "$out/augment.stamp")
 sleep 1
