@@ -94,7 +94,7 @@ EMBED_FLAGS := $(BACKBONE_FLAGS) --precision=$(PRECISION)
 STANDARDIZE := $(if $(filter none,$(WEIGHTS)),--standardize,)
 TL_FLAGS := --max_epochs $(EPOCHS) --patience $(PATIENCE) --lr $(LR) --seed $(SEED) --threads $(THREADS) \
   --device $(DEVICE) $(STANDARDIZE)
-FT_FLAGS := $(BACKBONE_FLAGS) --from_layer $(FT_FROM) --init_head $(RUN) --hidden 4096 \
+FT_FLAGS := $(BACKBONE_FLAGS) --from_layer $(FT_FROM) --hidden 4096 \
   --max_epochs $(FT_EPOCHS) --patience $(PATIENCE) --lr $(FT_LR) --seed $(SEED) --precision=$(PRECISION)
 $(eval $(call params,synth,$(SYNTH_FLAGS)))
 $(eval $(call params,dcm2png,$(DCM2PNG_FLAGS)))
@@ -170,30 +170,39 @@ PAPER_OUT := $(OUT)/paper_protocol
 PAPER_RUN := $(PAPER_OUT)/runs/$(notdir $(RUN))
 $(eval $(call transfer_learning,$(PAPER_OUT),$(PAPER_RUN),augment_paper,PAPER_AUGMENT_FLAGS))
 
+# Fine tuning on folder $(1)'s augmented images from the transfer-learning run $(2)'s head, into
+# run folder $(3), and its predictions on valid and test.
+define fine_tuning
+$(3)/run.json: $(2)/run.json $(WEIGHTS_DEP) $(call tool,ft_train) $(OUT)/params/ft_train.txt
+	@echo "== ft_train: $(notdir $(3))"
+	@if [[ -f $(3)/last.pt && $(OUT)/params/ft_train.txt -nt $(3)/last.pt ]] \
+	    || [[ -f $(3)/last.pt && $(2)/run.json -nt $(3)/last.pt ]]; then \
+	  rm -rf $(3); fi
+	$$(LAUNCH) $(call tool,ft_train) --input $(1)/aug_train,$(1)/aug_valid --output $(3) \
+	  --dist_backend $$(DIST_BACKEND) --run_name $(notdir $(3)) --init_head $(2) $$(FT_FLAGS) \
+	  --resume
+
+$(3)/predictions.csv: $(3)/run.json $(call tool,predict)
+	@echo "== ft_predict: $(notdir $(3)) on valid and test"
+	$(call tool,predict) --run $(3) --input $(1)/aug_valid,$(1)/aug_test --output $$@
+endef
+$(eval $(call fine_tuning,$(OUT),$(RUN),$(FT_RUN)))
+
 # Patient-grouped, label-stratified K-fold cross-validation: fold I's patients (augment --fold
 # I/K, the same deal for every I) are its test split, the others its train and valid. Each fold
-# is a chain of its own, so `make -j` runs folds side by side; `score --folds` pools them.
+# runs both methods in a chain of its own, so `make -j` runs folds side by side; `score
+# --folds` pools each method's folds.
 FOLDS ?= 5
 FOLD_INDICES := $(shell seq 0 $$(( $(FOLDS) - 1 )))
 CV_RUNS := $(foreach i,$(FOLD_INDICES),$(OUT)/cv/fold$(i)/runs/$(notdir $(RUN)))
+CV_FT_RUNS := $(foreach i,$(FOLD_INDICES),$(OUT)/cv/fold$(i)/runs/$(notdir $(FT_RUN)))
 define cv_fold
 CV_AUGMENT_FLAGS_$(1) := $(AUGMENT_FLAGS) --fold $(1)/$(FOLDS)
 $$(eval $$(call params,augment_fold$(1),$$(CV_AUGMENT_FLAGS_$(1))))
 $$(eval $$(call transfer_learning,$(OUT)/cv/fold$(1),$(OUT)/cv/fold$(1)/runs/$(notdir $(RUN)),augment_fold$(1),CV_AUGMENT_FLAGS_$(1)))
+$$(eval $$(call fine_tuning,$(OUT)/cv/fold$(1),$(OUT)/cv/fold$(1)/runs/$(notdir $(RUN)),$(OUT)/cv/fold$(1)/runs/$(notdir $(FT_RUN))))
 endef
 $(foreach i,$(FOLD_INDICES),$(eval $(call cv_fold,$(i))))
-
-$(FT_RUN)/run.json: $(RUN)/run.json $(WEIGHTS_DEP) $(call tool,ft_train) $(OUT)/params/ft_train.txt
-	@echo "== ft_train: $(notdir $(FT_RUN))"
-	@if [[ -f $(FT_RUN)/last.pt && $(OUT)/params/ft_train.txt -nt $(FT_RUN)/last.pt ]] \
-	    || [[ -f $(FT_RUN)/last.pt && $(RUN)/run.json -nt $(FT_RUN)/last.pt ]]; then \
-	  rm -rf $(FT_RUN); fi
-	$(LAUNCH) $(call tool,ft_train) --input $(OUT)/aug_train,$(OUT)/aug_valid --output $(FT_RUN) \
-	  --dist_backend $(DIST_BACKEND) --run_name $(notdir $(FT_RUN)) $(FT_FLAGS) --resume
-
-$(FT_RUN)/predictions.csv: $(FT_RUN)/run.json $(call tool,predict)
-	@echo "== ft_predict: $(notdir $(FT_RUN)) on valid and test"
-	$(call tool,predict) --run $(FT_RUN) --input $(OUT)/aug_valid,$(OUT)/aug_test --output $@
 
 $(OUT)/report/report.md: $(RUN)/predictions.csv $(FT_RUN)/predictions.csv $(call tool,score)
 	@echo "== score"
@@ -227,10 +236,12 @@ $(OUT)/report/protocols.md: $(RUN)/predictions.csv $(PAPER_RUN)/predictions.csv 
 protocols: $(OUT)/report/protocols.md
 	@cat $<
 
-$(OUT)/report/cv.md: $(foreach r,$(CV_RUNS),$(r)/predictions.csv) $(call tool,score)
-	@echo "== cv: $(notdir $(RUN)), $(FOLDS) folds"
+$(OUT)/report/cv.md: $(foreach r,$(CV_RUNS) $(CV_FT_RUNS),$(r)/predictions.csv) $(call tool,score)
+	@echo "== cv: $(notdir $(RUN)) and $(notdir $(FT_RUN)), $(FOLDS) folds"
 	mkdir -p $(@D)
-	$(call tool,score) --folds $(CV_RUNS) > $@.tmp
+	{ echo "## Transfer learning, $(notdir $(RUN))"; echo; $(call tool,score) --folds $(CV_RUNS); \
+	  echo; echo "## Fine tuning, $(notdir $(FT_RUN))"; echo; $(call tool,score) --folds $(CV_FT_RUNS); \
+	} > $@.tmp
 	mv $@.tmp $@
 
 cv: $(OUT)/report/cv.md
@@ -243,21 +254,21 @@ EXTRAS ?=
 plan_chain = echo "array augment$(1) $(2)/augment.stamp roicrop"; \
   echo "array embed$(1) $(2)/feats.stamp augment$(1),weights"; \
   echo "train tl_train$(1) $(3)/run.json embed$(1)"; \
-  echo "serial predict$(1) $(3)/predictions.csv tl_train$(1)"
+  echo "serial predict$(1) $(3)/predictions.csv tl_train$(1)" \
+  $(if $(4),; echo "train ft_train$(1) $(4)/run.json tl_train$(1)"; \
+    echo "serial ft_predict$(1) $(4)/predictions.csv ft_train$(1)")
 plan:
 	@echo "serial synth $(OUT)/synth.stamp"
 	@echo "array dcm2png $(OUT)/full.manifest.json synth"
 	@echo "array roicrop $(OUT)/rois.manifest.json dcm2png"
 	@$(if $(WEIGHTS_DEP),echo "serial weights $(WEIGHTS_DEP)",true)
-	@$(call plan_chain,,$(OUT),$(RUN))
-	@echo "train ft_train $(FT_RUN)/run.json tl_train"
-	@echo "serial ft_predict $(FT_RUN)/predictions.csv ft_train"
+	@$(call plan_chain,,$(OUT),$(RUN),$(FT_RUN))
 	@echo "serial report report predict,ft_predict"
 	@$(if $(filter protocols,$(EXTRAS)),$(call plan_chain,_paper,$(PAPER_OUT),$(PAPER_RUN)); \
 	  echo "serial protocols $(OUT)/report/protocols.md predict$(comma)predict_paper",true)
 	@$(if $(filter cv,$(EXTRAS)),$(foreach i,$(FOLD_INDICES),\
-	  $(call plan_chain,_fold$(i),$(OUT)/cv/fold$(i),$(OUT)/cv/fold$(i)/runs/$(notdir $(RUN)));) \
-	  echo "serial cv $(OUT)/report/cv.md $(subst $(eval) ,$(comma),$(foreach i,$(FOLD_INDICES),predict_fold$(i)))",true)
+	  $(call plan_chain,_fold$(i),$(OUT)/cv/fold$(i),$(OUT)/cv/fold$(i)/runs/$(notdir $(RUN)),$(OUT)/cv/fold$(i)/runs/$(notdir $(FT_RUN)));) \
+	  echo "serial cv $(OUT)/report/cv.md $(subst $(eval) ,$(comma),$(foreach i,$(FOLD_INDICES),predict_fold$(i) ft_predict_fold$(i)))",true)
 
 # Phony aliases: rerun exactly one stage.
 synth: ; rm -f $(OUT)/synth.stamp && $(MAKE) --no-print-directory -f $(THIS) $(OUT)/synth.stamp

@@ -69,23 +69,28 @@ grep -qE "^The paper protocol's optimism: [-+]0\.[0-9]{3} ROC AUC" "$protocols" 
 grep -q "bin/roicrop/roicrop" "$work/protocols.log" && fail "protocols reran roicrop"
 cat "$protocols"
 
-# Cross-validation: three patient-grouped folds of the transfer learning. Their test splits
-# hold every ROI once (score --folds refuses a patient tested in two), and a fold rerun from
-# scratch writes the same predictions, byte for byte.
+# Cross-validation: three patient-grouped folds of both methods. Their test splits hold every
+# ROI once (score --folds refuses a patient tested in two), and a fold rerun from scratch
+# writes the same predictions, byte for byte.
 run_make cv FOLDS=3 > "$work/cv.log" 2>&1 || { tail -n 30 "$work/cv.log"; fail "cv failed"; }
 cv="$out/report/cv.md"
 cat "$cv"
-[[ $(grep -c '^| [0-2] |' "$cv") == 3 ]] || fail "want three folds: $(cat "$cv")"
-[[ "$(awk -F' [|] ' '/^[|] pooled/ { print $2 }' "$cv")" == "$(count rois)" ]] \
+[[ $(grep -c '^| [0-2] |' "$cv") == 6 ]] || fail "want three folds per method: $(cat "$cv")"
+[[ "$(awk -F' [|] ' '/^[|] pooled/ { print $2 }' "$cv" | sort -u)" == "$(count rois)" ]] \
   || fail "the folds' test splits do not hold every ROI once: $(cat "$cv")"
-grep -q "^ROC AUC over 3 folds: mean 0\.[0-9]* +- 0\.[0-9]* (SD)" "$cv" || fail "no mean +- SD"
-fold1="$out/cv/fold1/runs/inception_v3-mixed5-TL/predictions.csv"
-cp "$fold1" "$work/fold1.csv"
+[[ $(grep -c "ROC AUC over 3 folds: mean 0\.[0-9]* +- 0\.[0-9]* (SD)" "$cv") == 2 ]] \
+  || fail "no mean +- SD per method"
+fold1="$out/cv/fold1/runs"
+cp "$fold1/inception_v3-mixed5-TL/predictions.csv" "$work/fold1_tl.csv"
+cp "$fold1/inception_v3-mixed5-mixed4-FT/predictions.csv" "$work/fold1_ft.csv"
 rm -rf "$out/cv/fold1"
 run_make cv FOLDS=3 > "$work/cv_again.log" 2>&1 || { tail -n 30 "$work/cv_again.log"; fail "cv rerun"; }
-grep -qE "bin/(augment|embed|tl_train|predict)/[a-z_]+ .*cv/fold[02]/" "$work/cv_again.log" \
+grep -qE "bin/(augment|embed|tl_train|ft_train|predict)/[a-z_]+ .*cv/fold[02]/" "$work/cv_again.log" \
   && fail "rerunning fold 1 reran another fold"
-cmp -s "$fold1" "$work/fold1.csv" || fail "fold 1 rerun from scratch gave other predictions"
+cmp -s "$fold1/inception_v3-mixed5-TL/predictions.csv" "$work/fold1_tl.csv" \
+  || fail "fold 1's transfer learning rerun from scratch gave other predictions"
+cmp -s "$fold1/inception_v3-mixed5-mixed4-FT/predictions.csv" "$work/fold1_ft.csv" \
+  || fail "fold 1's fine tuning rerun from scratch gave other predictions"
 
 # submit.sh's plan with the extras: the folds' and the paper protocol's stages are jobs, each
 # waiting only for stages planned before it.
@@ -93,8 +98,8 @@ run_make -s plan EXTRAS="protocols cv" FOLDS=3 > "$work/plan.txt"
 awk '{ n = split($4, needs, ","); for (i = 1; i <= n; ++i) if (!(needs[i] in seen)) {
          print "plan: " $2 " waits for " needs[i] ", not planned before it"; bad = 1 }
        seen[$2] = 1 } END { exit bad }' "$work/plan.txt" || fail "plan order: $(cat "$work/plan.txt")"
-[[ $(grep -cE '^[a-z]+ [a-z_]+_fold[0-2] ' "$work/plan.txt") == 12 ]] || fail "plan lacks fold stages"
-grep -q "^serial cv .*/report/cv.md predict_fold0,predict_fold1,predict_fold2$" "$work/plan.txt" \
+[[ $(grep -cE '^[a-z]+ [a-z_]+_fold[0-2] ' "$work/plan.txt") == 18 ]] || fail "plan lacks fold stages"
+grep -q "^serial cv .*/report/cv.md predict_fold0,ft_predict_fold0,.*,ft_predict_fold2$" "$work/plan.txt" \
   || fail "plan lacks the cv report"
 
 # Rerunning one stage reruns it alone: nothing upstream, nothing downstream.
