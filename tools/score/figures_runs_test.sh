@@ -93,6 +93,9 @@ printf '{"run_name": "resnet-50-173-FT", "stage": "ft_train", "features_source":
   "stopped_early": false, "model": "resnet50", "gamma": 173, "image_size": 320,
   "frozen_bn": "batch_stats", "restore_best": false}\n' >"$tmp/runs/ft/run.json"
 ft=$("$score" --runs --paper "$tmp/runs/ft")
+# Kept at its last epoch, 3 (train 0.9, valid 0.75), not its best, 2: its accuracies are epoch 3's.
+[[ "$ft" == *"| resnet-50-173-FT | 1.000 | 0.500 | 1.000 | 0.667 | 1.000 | 0.500 | 0.900 | — | 1.000 | — | 0.900 | — | 1.200 |"* ]] \
+  || fail "the FT run kept at its last epoch: $ft"
 [[ "$ft" == *"| resnet-50-173-FT | 1.000 | 0.500 |"*"| frozen BatchNorm: batch statistics (Keras 2.2's); last epoch's weights (Keras's default) |"* ]] \
   || fail "the FT run's BatchNorm mode and kept epoch: $ft"
 

@@ -37,7 +37,11 @@ absl::StatusOr<Run> LoadRun(const std::string& dir, const ScoreOptions& options)
   ASSIGN_OR_RETURN(run.predictions,
                    ReadPredictions({train::RunFile(dir, train::kPredictionsFile)}));
   ASSIGN_OR_RETURN(run.report, Score(run.predictions, options));
-  absl::StatusOr<TrainingSummary> training = SummarizeHistory(run.history, config.best_epoch);
+  // The epoch whose weights the run kept, and predicted with: its best, or its last with
+  // --restore_best=false.
+  const int kept_epoch =
+      config.restore_best || run.history.empty() ? config.best_epoch : run.history.back().epoch;
+  absl::StatusOr<TrainingSummary> training = SummarizeHistory(run.history, kept_epoch);
   if (!training.ok()) {
     return absl::FailedPreconditionError(
         absl::StrCat(history_path, ": ", training.status().message(), " (run.json's best_epoch)"));
