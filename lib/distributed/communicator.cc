@@ -106,14 +106,40 @@ absl::Status Communicator::AllReduce(torch::Tensor& tensor, bool max, absl::stri
     group_->process_group->allreduce(tensors, reduce)
         ->wait(std::chrono::duration_cast<std::chrono::milliseconds>(options_.timeout));
   } catch (const std::exception& e) {
-    return absl::UnavailableError(absl::StrCat(world_.ToString(),
-                                               max ? ": the maximum of " : ": summing ", what,
-                                               " over the ranks failed (another rank died or "
-                                               "stopped answering; see its log): ",
-                                               Reason(e)));
+    return ReduceFailed(max, what, e);
   }
   return absl::OkStatus();
 }
+
+absl::Status Communicator::ReduceFailed(bool max, absl::string_view what,
+                                        const std::exception& e) const {
+  return absl::UnavailableError(absl::StrCat(world_.ToString(),
+                                             max ? ": the maximum of " : ": summing ", what,
+                                             " over the ranks failed (another rank died or "
+                                             "stopped answering; see its log): ",
+                                             Reason(e)));
+}
+
+absl::StatusOr<Communicator::PendingSum> Communicator::StartAllReduceSum(torch::Tensor& tensor,
+                                                                         absl::string_view what) {
+  try {
+    std::vector<torch::Tensor> tensors = {tensor};
+    auto work = group_->process_group->allreduce(tensors, c10d::AllreduceOptions());
+    const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(options_.timeout);
+    return PendingSum([this, work, timeout, what = std::string(what)]() -> absl::Status {
+      try {
+        work->wait(timeout);
+      } catch (const std::exception& e) {
+        return ReduceFailed(false, what, e);
+      }
+      return absl::OkStatus();
+    });
+  } catch (const std::exception& e) {
+    return ReduceFailed(false, what, e);
+  }
+}
+
+absl::Status Communicator::PendingSum::Wait() { return wait_(); }
 
 absl::Status Communicator::AllReduceSum(torch::Tensor& tensor, absl::string_view what) {
   return AllReduce(tensor, false, what);

@@ -15,6 +15,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -53,6 +54,21 @@ class Communicator {
   // same values, bit for bit. `what` names the data in an error ("the gradients").
   absl::Status AllReduceSum(torch::Tensor& tensor, absl::string_view what);
   absl::Status AllReduceMax(torch::Tensor& tensor, absl::string_view what);
+
+  // AllReduceSum begun and not waited for: the process group sums on its own threads while
+  // the caller computes, and `tensor` holds the sum once Wait succeeds (touch it not before).
+  // Started sums are matched between ranks by their order: every rank must start the same
+  // sums in the same order.
+  class PendingSum {
+   public:
+    absl::Status Wait();
+
+   private:
+    friend class Communicator;
+    explicit PendingSum(std::function<absl::Status()> wait) : wait_(std::move(wait)) {}
+    std::function<absl::Status()> wait_;
+  };
+  absl::StatusOr<PendingSum> StartAllReduceSum(torch::Tensor& tensor, absl::string_view what);
   // Rank `root`'s values into every rank's `tensor`.
   absl::Status Broadcast(torch::Tensor& tensor, int root, absl::string_view what);
   absl::Status Barrier(absl::string_view what);
@@ -65,6 +81,8 @@ class Communicator {
   struct Group;
   Communicator(const World& world, const ConnectOptions& options, std::unique_ptr<Group> group);
   absl::Status AllReduce(torch::Tensor& tensor, bool max, absl::string_view what);
+  // Unavailable naming the rank, the collective and what was reduced.
+  absl::Status ReduceFailed(bool max, absl::string_view what, const std::exception& e) const;
 
   World world_;
   ConnectOptions options_;

@@ -1,13 +1,6 @@
 // The ranks other than 0 are this test binary again, started with COMMUNICATOR_TEST_ROLE set
-// (a fresh process each: forking a process that already runs LibTorch's thread pools is not
-// safe), reading their rank from torchrun's variables as the tools do.
+// (lib/distributed/local_ranks.h).
 #include "lib/distributed/communicator.h"
-
-#include <netinet/in.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -17,8 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-
-extern char** environ;
+#include "lib/distributed/local_ranks.h"
 
 namespace mammo::distributed {
 namespace {
@@ -26,52 +18,6 @@ namespace {
 using ::testing::HasSubstr;
 
 constexpr char kRoleVariable[] = "COMMUNICATOR_TEST_ROLE";
-
-// A TCP port nobody listens on now (the kernel's choice for port 0).
-int FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t length = sizeof(address);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
-World LocalWorld(int rank, int size, int port) {
-  World world;
-  world.rank = rank;
-  world.size = size;
-  world.launcher = "test";
-  world.master_addr = "127.0.0.1";
-  world.master_port = port;
-  return world;
-}
-
-// Starts this binary as rank `rank` of `size` in `role`; returns its pid.
-pid_t StartRank(const std::string& role, int rank, int size, int port) {
-  std::vector<std::string> variables = {absl::StrCat(kRoleVariable, "=", role),
-                                        absl::StrCat("RANK=", rank),
-                                        absl::StrCat("WORLD_SIZE=", size), "MASTER_ADDR=127.0.0.1",
-                                        absl::StrCat("MASTER_PORT=", port)};
-  for (char** e = environ; *e != nullptr; ++e) variables.push_back(*e);
-  std::vector<char*> envp;
-  for (std::string& v : variables) envp.push_back(v.data());
-  envp.push_back(nullptr);
-  std::string self = "/proc/self/exe";
-  char* argv[] = {self.data(), nullptr};
-  pid_t pid = 0;
-  EXPECT_EQ(::posix_spawn(&pid, self.c_str(), nullptr, nullptr, argv, envp.data()), 0);
-  return pid;
-}
-
-int ExitCode(pid_t pid) {
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
 
 // What every rank does in the "collectives" role; rank 0 is the test itself. Returns a
 // description of the first wrong value, or "" when all are right.
@@ -82,6 +28,17 @@ std::string RunCollectives(Communicator& c) {
   if (!c.AllReduceSum(sum, "a test tensor").ok()) return "sum failed";
   const float want = n * (n + 1) / 2.0f;
   if (sum[0].item<float>() != want || sum[1].item<float>() != 10 * want) return "wrong sum";
+  // Sums started together and waited for in the other order.
+  torch::Tensor first = torch::full({3}, 1.0f + r);
+  torch::Tensor second = torch::full({1000}, 2.0f * r);
+  absl::StatusOr<Communicator::PendingSum> first_sum = c.StartAllReduceSum(first, "a");
+  absl::StatusOr<Communicator::PendingSum> second_sum = c.StartAllReduceSum(second, "b");
+  if (!first_sum.ok() || !second_sum.ok() || !second_sum->Wait().ok() || !first_sum->Wait().ok()) {
+    return "started sums failed";
+  }
+  if (first[2].item<float>() != want || second[999].item<float>() != n * (n - 1)) {
+    return "wrong started sum";
+  }
   torch::Tensor counts = torch::tensor({static_cast<int64_t>(r), int64_t{5}});
   if (!c.AllReduceSum(counts, "counts").ok()) return "int64 sum failed";
   if (counts[0].item<int64_t>() != n * (n - 1) / 2 || counts[1].item<int64_t>() != 5 * n) {
@@ -120,8 +77,8 @@ int RunRole(const std::string& role) {
 
 TEST(CommunicatorTest, ThreeRanksAgreeOnSumsMaximaAndBroadcasts) {
   const int port = FreePort();
-  const pid_t one = StartRank("collectives", 1, 3, port);
-  const pid_t two = StartRank("collectives", 2, 3, port);
+  const pid_t one = StartRank(kRoleVariable, "collectives", 1, 3, port);
+  const pid_t two = StartRank(kRoleVariable, "collectives", 2, 3, port);
   absl::StatusOr<std::unique_ptr<Communicator>> c =
       Communicator::Connect(LocalWorld(0, 3, port), {.timeout = std::chrono::seconds(20)});
   ASSERT_TRUE(c.ok()) << c.status();
@@ -132,7 +89,7 @@ TEST(CommunicatorTest, ThreeRanksAgreeOnSumsMaximaAndBroadcasts) {
 
 TEST(CommunicatorTest, ARankThatDiesFailsTheOthersCallInBoundedTime) {
   const int port = FreePort();
-  const pid_t peer = StartRank("die", 1, 2, port);
+  const pid_t peer = StartRank(kRoleVariable, "die", 1, 2, port);
   absl::StatusOr<std::unique_ptr<Communicator>> c =
       Communicator::Connect(LocalWorld(0, 2, port), {.timeout = std::chrono::seconds(10)});
   ASSERT_TRUE(c.ok()) << c.status();
