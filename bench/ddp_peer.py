@@ -78,6 +78,9 @@ def run(rank, ranks, port, size, n_train, n_valid, batch, threads, epochs, queue
     seconds = time.perf_counter() - start
     if rank == 0:
         queue.put(epochs * (n_train + n_valid) / seconds)
+    # Both ranks leave together: a rank that tore its group down while the other still used
+    # it left that one waiting for ever in some runs (2 of 3 benchmark starts on 2026-12-05).
+    dist.barrier()
     dist.destroy_process_group()
 
 

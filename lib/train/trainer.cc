@@ -17,6 +17,7 @@
 #include "lib/status/status_macros.h"
 #include "lib/train/batch_dropout.h"
 #include "lib/train/checkpoint.h"
+#include "lib/train/gradient_sum.h"
 #include "lib/train/loss_scaler.h"
 #include "lib/train/rmsprop_step.h"
 #include "lib/train/run_folder.h"
@@ -65,26 +66,6 @@ absl::StatusOr<std::vector<EpochRecord>> ReadHistoryForResume(const std::string&
   return history;
 }
 
-// Sums the gradients of `parameters` over the ranks, in one buffer (one collective per step);
-// a parameter without a gradient (no rows on this rank) counts as zeros.
-absl::Status SumGradients(const std::vector<torch::Tensor>& parameters,
-                          distributed::Communicator& communicator) {
-  std::vector<torch::Tensor> parts;
-  for (const torch::Tensor& p : parameters) {
-    parts.push_back(p.grad().defined()
-                        ? p.grad().reshape(-1)
-                        : torch::zeros({p.numel()}, p.options().requires_grad(false)));
-  }
-  torch::Tensor flat = torch::cat(parts);
-  RETURN_IF_ERROR(communicator.AllReduceSum(flat, "the gradients"));
-  int64_t offset = 0;
-  for (const torch::Tensor& p : parameters) {
-    p.mutable_grad() = flat.narrow(0, offset, p.numel()).view_as(p);
-    offset += p.numel();
-  }
-  return absl::OkStatus();
-}
-
 // This rank's rows [first, last) of `rows`: contiguous parts in rank order, as array tasks
 // share records; all of them for one process.
 std::pair<int64_t, int64_t> RankRows(const TrainOptions& options, int64_t rows) {
@@ -100,10 +81,13 @@ std::pair<int64_t, int64_t> RankRows(const TrainOptions& options, int64_t rows) 
 struct EpochTraining {
   double loss = 0;
   double accuracy = 0;
-  double summing_seconds = 0;  // in the ranks' collectives (waiting for the slowest included)
+  // In the ranks' collectives after backward (waiting for the slowest included): what summing
+  // during backward did not hide.
+  double summing_seconds = 0;
 };
 absl::StatusOr<EpochTraining> TrainEpoch(const TrainTask& task, const TrainOptions& options,
                                          const torch::Tensor& order, LossScaler* scaler,
+                                         GradientSum* gradient_sum,
                                          torch::optim::RMSprop& optimizer) {
   distributed::Communicator* communicator = options.communicator;
   const int64_t train_size = task.train_labels.numel();
@@ -147,7 +131,7 @@ absl::StatusOr<EpochTraining> TrainEpoch(const TrainTask& task, const TrainOptio
     }
     if (communicator != nullptr) {
       const auto start = std::chrono::steady_clock::now();
-      RETURN_IF_ERROR(SumGradients(task.parameters, *communicator));
+      RETURN_IF_ERROR(gradient_sum->Finish());
       RETURN_IF_ERROR(communicator->AllReduceSum(batch, "the batch's loss"));
       summing_seconds +=
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -321,6 +305,9 @@ absl::StatusOr<TrainResult> TrainLoop(const TrainTask& task, const TrainOptions&
     }
   }
   RETURN_IF_ERROR(CheckRanksAgree(task, options, state));
+  // Hooks on the parameters from here to the end of training: ranks sum during backward.
+  std::optional<GradientSum> gradient_sum;
+  if (options.communicator != nullptr) gradient_sum.emplace(task.parameters, *options.communicator);
   std::optional<LossScaler> scaler;
   if (options.scale_loss) {
     scaler = state.epochs_done > 0 ? LossScaler(state.loss_scale, state.good_steps) : LossScaler();
@@ -336,7 +323,8 @@ absl::StatusOr<TrainResult> TrainLoop(const TrainTask& task, const TrainOptions&
 
     model.train();
     ASSIGN_OR_RETURN(const EpochTraining training,
-                     TrainEpoch(task, options, index, scaler ? &*scaler : nullptr, optimizer));
+                     TrainEpoch(task, options, index, scaler ? &*scaler : nullptr,
+                                gradient_sum ? &*gradient_sum : nullptr, optimizer));
     if (!std::isfinite(training.loss)) {
       return absl::FailedPreconditionError(absl::StrFormat(
           "the training loss became %g at epoch %d; the last good checkpoint is %s (try a "
@@ -369,7 +357,8 @@ absl::StatusOr<TrainResult> TrainLoop(const TrainTask& task, const TrainOptions&
     // last.pt, which ReadHistoryForResume tolerates (it keeps only the checkpoint's epochs).
     RETURN_IF_ERROR(WriteHistory(history_path, result.history));
     RETURN_IF_ERROR(SaveCheckpoint(last_path, model, &optimizer, &state));
-    // With ranks: the share of the epoch spent summing gradients (the cost of scaling out).
+    // With ranks: the share of the epoch spent waiting for sums after backward (the cost of
+    // scaling out that summing during backward did not hide).
     const std::string summing =
         options.communicator == nullptr
             ? ""

@@ -20,7 +20,8 @@
 // Data parallelism (options.communicator set, e.g. 2 ranks under `srun -n 2` or torchrun):
 // every rank draws the same order, forwards its contiguous part of each global batch (dropout
 // masks as one process would draw them, BatchDropout), and the ranks sum their gradients
-// before each step, each rank's loss being its rows' share of the batch mean: --batch_size
+// before each step, bucket by bucket while backward still runs (GradientSum), each rank's loss
+// being its rows' share of the batch mean: --batch_size
 // stays the global batch and every rank takes the same step, so N ranks train the weights
 // one process would, up to float rounding. Validation is split the same way and its logits
 // gathered. Rank 0 alone writes the run folder; every rank reads last.pt when resuming (the
