@@ -27,6 +27,14 @@ Record MakeRecord(const std::string& id, const cv::Mat& pixels, Label label, Spl
   return record;
 }
 
+// The value of parameter `name` in the record's last provenance entry (embed's), or "(none)".
+std::string EmbedParameter(const Record& r, const std::string& name) {
+  for (const Parameter& p : r.provenance(r.provenance_size() - 1).parameters()) {
+    if (p.name() == name) return p.value();
+  }
+  return "(none)";
+}
+
 cv::Mat Pattern(int rows, int cols, int type, double scale) {
   cv::Mat m(rows, cols, type);
   cv::randu(m, cv::Scalar::all(0), cv::Scalar::all(scale));
@@ -64,6 +72,19 @@ class EmbedTest : public ::testing::Test {
     return options;
   }
 
+  // `count` grey side x side TRAIN records, labels alternating, into dir_/spec.
+  void WriteSquareRecords(const std::string& spec, int count, int side) {
+    auto writer = ShardWriter::Open(dir_ + "/" + spec, StageInfo{"roicrop", "test", "0", {}});
+    ASSERT_TRUE(writer.ok()) << writer.status();
+    for (int i = 0; i < count; ++i) {
+      ASSERT_TRUE((*writer)
+                      ->Write(MakeRecord(absl::StrCat("r", i), Pattern(side, side, CV_8UC1, 256),
+                                         i % 2 ? BENIGN : MALIGNANT, TRAIN))
+                      .ok());
+    }
+    ASSERT_TRUE((*writer)->Close().ok());
+  }
+
   std::vector<Record> ReadAll(const std::string& spec) {
     std::vector<Record> records;
     auto reader = ShardReader::Open({dir_ + "/" + spec});
@@ -79,15 +100,7 @@ class EmbedTest : public ::testing::Test {
   // threads change the sums in the last bits: this failed before workers ran whole chunks on
   // one thread each.
   void ExpectThreadCountAndBatchDoNotChangeTheBytes(train::Precision precision) {
-    auto writer = ShardWriter::Open(dir_ + "/many@1", StageInfo{"roicrop", "test", "0", {}});
-    ASSERT_TRUE(writer.ok()) << writer.status();
-    for (int i = 0; i < 35; ++i) {
-      ASSERT_TRUE((*writer)
-                      ->Write(MakeRecord(absl::StrCat("r", i), Pattern(40, 40, CV_8UC1, 256),
-                                         i % 2 ? BENIGN : MALIGNANT, TRAIN))
-                      .ok());
-    }
-    ASSERT_TRUE((*writer)->Close().ok());
+    WriteSquareRecords("many@1", 35, 40);
     EmbedOptions one = Options("one@1");
     one.inputs = {dir_ + "/many@1"};
     one.batch = 1;
@@ -142,15 +155,7 @@ TEST_F(EmbedTest, KeepsIdentityAndAddsFeaturesAndProvenance) {
 // --image_size 0 takes the records' own side (the paper's ROIs are 320x320): the same bytes as
 // naming it, recorded in the provenance; a first image that is not square is refused.
 TEST_F(EmbedTest, ImageSizeZeroIsTheRecordsOwn) {
-  auto writer = ShardWriter::Open(dir_ + "/square@1", StageInfo{"roicrop", "test", "0", {}});
-  ASSERT_TRUE(writer.ok()) << writer.status();
-  for (int i = 0; i < 3; ++i) {
-    ASSERT_TRUE((*writer)
-                    ->Write(MakeRecord(absl::StrCat("s", i), Pattern(48, 48, CV_8UC1, 256),
-                                       i % 2 ? BENIGN : MALIGNANT, TRAIN))
-                    .ok());
-  }
-  ASSERT_TRUE((*writer)->Close().ok());
+  WriteSquareRecords("square@1", 3, 48);
   EmbedOptions records_own = Options("own@1");
   records_own.inputs = {dir_ + "/square@1"};
   records_own.image_size = 0;
@@ -165,11 +170,7 @@ TEST_F(EmbedTest, ImageSizeZeroIsTheRecordsOwn) {
   ASSERT_EQ(b.size(), 3u);
   for (size_t i = 0; i < a.size(); ++i)
     EXPECT_EQ(a[i].SerializeAsString(), b[i].SerializeAsString());
-  std::string size;
-  for (const Parameter& p : a[0].provenance(a[0].provenance_size() - 1).parameters()) {
-    if (p.name() == "image_size") size = p.value();
-  }
-  EXPECT_EQ(size, "48");
+  EXPECT_EQ(EmbedParameter(a[0], "image_size"), "48");
 
   EmbedOptions oblong = Options("oblong@1");  // the first record is 24x20
   oblong.image_size = 0;
@@ -229,16 +230,10 @@ TEST_F(EmbedTest, Bfloat16FeaturesAreCloseToFloat32AndRecorded) {
   const std::vector<Record> a = ReadAll("fp32@1");
   const std::vector<Record> b = ReadAll("bf16@1");
   ASSERT_EQ(a.size(), b.size());
-  auto precision_of = [](const Record& r) -> std::string {
-    for (const Parameter& p : r.provenance(r.provenance_size() - 1).parameters()) {
-      if (p.name() == "precision") return p.value();
-    }
-    return "(none)";
-  };
   for (size_t i = 0; i < a.size(); ++i) {
     SCOPED_TRACE(a[i].id());
-    EXPECT_EQ(precision_of(a[i]), "(none)");  // float32 provenance stays as before
-    EXPECT_EQ(precision_of(b[i]), "bf16");
+    EXPECT_EQ(EmbedParameter(a[i], "precision"), "(none)");  // float32 provenance as before
+    EXPECT_EQ(EmbedParameter(b[i], "precision"), "bf16");
     ASSERT_EQ(a[i].features_size(), b[i].features_size());
     double largest = 0, worst = 0, dot = 0, norm_a = 0, norm_b = 0;
     for (int j = 0; j < a[i].features_size(); ++j) {

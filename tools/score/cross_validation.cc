@@ -14,21 +14,12 @@
 namespace mammo::score {
 namespace {
 
-const SplitScore* TestSplit(const ScoreReport& report) {
-  for (const SplitScore& s : report.splits) {
-    if (s.split == "test") return &s;
-  }
-  return nullptr;
-}
-
-std::string FoldName(size_t fold) { return absl::StrCat("fold ", fold); }
-
 // A patient or lesion in the test splits of two folds, as FailedPrecondition.
 absl::Status CheckFoldsDisjoint(const std::vector<std::vector<Prediction>>& tests) {
   std::vector<CaseKey> cases;
   for (size_t fold = 0; fold < tests.size(); ++fold) {
     for (const Prediction& p : tests[fold]) {
-      cases.push_back({p.patient_id, p.lesion_id, FoldName(fold)});
+      cases.push_back({p.patient_id, p.lesion_id, absl::StrCat("fold ", fold)});
     }
   }
   const LeakageReport report = FindLeakage(cases);
@@ -52,7 +43,6 @@ absl::StatusOr<CrossValidation> ScoreFolds(const std::vector<std::string>& run_d
     return absl::FailedPreconditionError("--folds takes the run folders of two folds or more");
   }
   CrossValidation cv;
-  cv.dirs = run_dirs;
   std::vector<std::vector<Prediction>> tests;
   for (const std::string& dir : run_dirs) {
     const std::string path = train::RunFile(dir, train::kPredictionsFile);
@@ -69,6 +59,7 @@ absl::StatusOr<CrossValidation> ScoreFolds(const std::vector<std::string>& run_d
   }
   RETURN_IF_ERROR(CheckFoldsDisjoint(tests));
   // The AUC does not depend on the threshold; a rule that reads the valid split has none here.
+  // Every prediction scored is a test one, so each report has the one split, test.
   ScoreOptions on_test = options;
   on_test.threshold = ThresholdRule{};
   std::vector<Prediction> pooled;
@@ -78,11 +69,11 @@ absl::StatusOr<CrossValidation> ScoreFolds(const std::vector<std::string>& run_d
       return absl::Status(report.status().code(),
                           absl::StrCat(run_dirs[fold], ": ", report.status().message()));
     }
-    cv.folds.push_back(*TestSplit(*report));
+    cv.folds.push_back(report->splits.front());
     pooled.insert(pooled.end(), tests[fold].begin(), tests[fold].end());
   }
   ASSIGN_OR_RETURN(const ScoreReport pooled_report, Score(pooled, on_test));
-  cv.pooled = *TestSplit(pooled_report);
+  cv.pooled = pooled_report.splits.front();
   double sum = 0, squares = 0;
   for (const SplitScore& fold : cv.folds) sum += fold.auc.auc;
   cv.mean_auc = sum / cv.folds.size();

@@ -17,8 +17,7 @@
 namespace mammo::score {
 
 struct CrossValidation {
-  std::vector<std::string> dirs;  // the folds' run folders, in the order given
-  std::vector<SplitScore> folds;  // each fold's test split
+  std::vector<SplitScore> folds;  // each fold's test split, in the order of the run folders
   double mean_auc = 0;
   double sd_auc = 0;  // the sample standard deviation of the folds' AUCs (K - 1)
   SplitScore pooled;  // every fold's test cases together
