@@ -36,6 +36,16 @@ one_file corrupted 2 "corrupted.dcm: not a readable DICOM file"
 one_file no_pixels 2 "no_pixels.dcm: no pixel data"
 one_file float 2 "float.dcm: float pixel data not supported"
 one_file good 2 "good.dcm: 40x60 pixels exceed --max_pixels=1000" --max_pixels 1000
+# JPEG 2000 (lib/dicom/j2k.h): a lossless file gives its uncompressed twin's PNG; a codestream
+# cut short, a fragment whose length runs past the end of the file, and a codestream larger
+# than --max_pixels under a header that is not, are refused.
+one_file j2k_good 0 ""
+"$dcm2png" "$work/in/good.dcm" "$work/good.png"
+cmp -s "$work/good.png" "$work/j2k_good.png" || fail "JPEG 2000 and uncompressed twins differ"
+one_file j2k_cut 2 "j2k_cut.dcm: JPEG 2000 data does not decode"
+one_file j2k_fragment_lies 2 "j2k_fragment_lies.dcm: not a readable DICOM file"
+one_file j2k_large 2 "j2k_large.dcm: JPEG 2000 codestream is 400x600 pixels, more than --max_pixels=100000" \
+  --max_pixels 100000
 # Signed pixels are supported (lib/dicom offsets them): min-max of the signed values.
 one_file signed 0 ""
 /usr/bin/python3 - "$work" <<'PY' || fail "signed pixels: not the min-max of the signed values"

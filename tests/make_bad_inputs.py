@@ -2,11 +2,12 @@
 
     /usr/bin/python3 make_bad_inputs.py DIR
 
-DIR/good.dcm and its broken variants for one-file mode, and DIR/set_KIND/ for dataset
+DIR/good.dcm and its broken variants for one-file mode (JPEG 2000 ones among them), and DIR/set_KIND/ for dataset
 mode: a one-case CBIS-DDSM download whose ROI mask is all zeros, all ones, or of another
 size than its image ("good" has a normal mask). Also DIR/other_model.safetensors (tensors
 of a ResNet stem, which no VGG has) and DIR/truncated.safetensors.
 """
+import io
 import json
 import os
 import struct
@@ -14,8 +15,11 @@ import sys
 
 import numpy as np
 import pydicom
+from PIL import Image
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage, generate_uid
+from pydicom.encaps import encapsulate
+from pydicom.uid import (ExplicitVRLittleEndian, JPEG2000Lossless, SecondaryCaptureImageStorage,
+                         generate_uid)
 
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
@@ -23,11 +27,13 @@ rng = np.random.default_rng(5)
 
 
 def dicom(path, pixels, subject="P_BAD", study="1.2.9.1", series="1.2.9.2", signed=False,
-          float_pixels=False, pixel_data=True):
+          float_pixels=False, pixel_data=True, codestream=None):
+    """An explicit little endian file of `pixels`, or with `codestream` (JPEG 2000 bytes) its
+    one encapsulated fragment, the header still describing `pixels`."""
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = SecondaryCaptureImageStorage
     meta.MediaStorageSOPInstanceUID = generate_uid()
-    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian if codestream is None else JPEG2000Lossless
     ds = Dataset()
     ds.file_meta = meta
     ds.SOPClassUID = SecondaryCaptureImageStorage
@@ -46,6 +52,10 @@ def dicom(path, pixels, subject="P_BAD", study="1.2.9.1", series="1.2.9.2", sign
     if float_pixels:
         # Float Pixel Data (7FE0,0008) instead of Pixel Data: what a parametric map stores.
         ds.FloatPixelData = pixels.astype("<f4").tobytes()
+    elif codestream is not None:
+        ds.PixelData = encapsulate([codestream])
+        ds["PixelData"].is_undefined_length = True
+        ds["PixelData"].VR = "OB"
     elif pixel_data:
         ds.PixelData = pixels.astype(pixels.dtype.newbyteorder("<")).tobytes()
     ds.is_little_endian = True
@@ -65,6 +75,27 @@ open(f"{out}/corrupted.dcm", "wb").write(bytes(noisy))
 dicom(f"{out}/no_pixels.dcm", image, pixel_data=False)
 dicom(f"{out}/signed.dcm", rng.integers(-2000, 2000, (60, 40)).astype(np.int16), signed=True)
 dicom(f"{out}/float.dcm", rng.random((60, 40)).astype(np.float32), float_pixels=True)
+
+
+def j2k(pixels):
+    """A lossless JPEG 2000 codestream of 16-bit `pixels` (Pillow, through OpenJPEG)."""
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "JPEG2000", no_jp2=True, irreversible=False)
+    return buffer.getvalue()
+
+
+codestream = j2k(image)
+dicom(f"{out}/j2k_good.dcm", image, codestream=codestream)
+# The codestream cut short: the fragment is whole, its content is not.
+dicom(f"{out}/j2k_cut.dcm", image, codestream=codestream[: len(codestream) // 2])
+# A fragment whose item length says 1000 bytes more than the file holds.
+data = open(f"{out}/j2k_good.dcm", "rb").read()
+item = data.rfind(b"\xfe\xff\x00\xe0")  # the last item: the fragment
+length = struct.unpack_from("<I", data, item + 4)[0]
+open(f"{out}/j2k_fragment_lies.dcm", "wb").write(
+    data[: item + 4] + struct.pack("<I", length + 1000) + data[item + 8:])
+# A header of 60x40 over a 600x400 codestream: only the codestream's own size can refuse it.
+dicom(f"{out}/j2k_large.dcm", image, codestream=j2k(rng.integers(0, 65536, (600, 400)).astype(np.uint16)))
 
 header = ("patient_id,breast_density,left or right breast,image view,abnormality id,abnormality type,"
           "mass shape,mass margins,assessment,pathology,subtlety,image file path,"

@@ -14,6 +14,8 @@ packages=(
   libtorch-dev libopencv-dev libdcmtk-dev libabsl-dev
   libprotobuf-dev protobuf-compiler libgtest-dev libgmock-dev
   nlohmann-json3-dev libcsv-dev libplplot-dev plplot-driver-cairo libdeflate-dev
+  # JPEG 2000 DICOM (lib/dicom/j2k.h): DCMTK in Debian has no JPEG 2000 codec.
+  libopenjp2-7-dev
   # Debian's LibTorch calls the system BLAS: OpenBLAS instead of the reference BLAS
   # makes the Dense 4096 head about 60x faster.
   libopenblas0-pthread libopenblas-pthread-dev
@@ -22,6 +24,8 @@ packages=(
   # Independent references used by tests and benchmarks.
   dcmtk python3-torch python3-torchvision python3-sklearn python3-opencv
   python3-pydicom python3-numpy python3-pil
+  # An independent JPEG 2000 DICOM decoder for tests/dicom_conformance (GDCM).
+  python3-gdcm
   # Keras .h5 weights: the reader links libhdf5; the tests write .h5 files with h5py.
   libhdf5-dev
   python3-h5py

@@ -1,14 +1,17 @@
 // Reading DICOM files with DCMTK: the few header fields that identify a file, and the
-// stored pixel values of the first frame as an OpenCV matrix.
+// stored pixel values of one frame as an OpenCV matrix.
 //
 //   ASSIGN_OR_RETURN(DicomHeader header, ReadDicomHeader("1-1.dcm"));   // no pixel data read
-//   ASSIGN_OR_RETURN(DicomPixels image, ReadDicomPixels("1-1.dcm", 100'000'000));
+//   ASSIGN_OR_RETURN(DicomPixels image, ReadDicomPixels("1-1.dcm", {.max_pixels = 100'000'000}));
+//   for (const std::string& note : image.notes) std::cerr << note << "\n";  // frames dropped...
 //
-// Transfer syntaxes: uncompressed (implicit/explicit little endian, explicit big endian),
-// RLE, JPEG (baseline, extended, lossless), JPEG-LS. Anything else (JPEG 2000, ...) fails
-// with Unimplemented naming the transfer syntax, and so do float pixels (Float Pixel Data).
-// Damaged files, files without pixel data and pixel data shorter than the header promises
-// fail with DataLoss naming the file.
+// Transfer syntaxes: uncompressed (implicit/explicit little endian, explicit big endian,
+// deflated explicit little endian), RLE, JPEG (baseline, extended, lossless), JPEG-LS, and
+// JPEG 2000 (lossless and lossy, decoded by OpenJPEG: j2k.h, encapsulated.h). Anything else
+// (HTJ2K, whose UIDs Debian's DCMTK 3.6.7 does not parse, MPEG, ...) fails with Unimplemented
+// naming the transfer syntax, and so do float pixels (Float Pixel Data) and BitsAllocated
+// other than 8 or 16. Damaged files, files without pixel data and pixel data shorter than
+// the header promises fail with DataLoss naming the file.
 //
 // Pixel values are returned as stored, with two documented changes so that "brighter is
 // denser" and the values are unsigned:
@@ -19,7 +22,14 @@
 // Bits outside BitsStored are cleared. The Pixel Padding Value, when present, goes through
 // the same changes. The modality LUT (rescale slope and intercept) is not applied: min-max
 // normalisation does not change under a rescale with a positive slope.
-// Errors never include patient-identifying fields; only PatientID is ever read.
+//
+// Colour (RGB, YBR_FULL, YBR_FULL_422, YBR_RCT/YBR_ICT in JPEG 2000, PALETTE COLOR) is
+// refused unless `colour` is kLuma, which gives the luminance of ITU-R BT.601, the Y of
+// YBR_FULL: Y = round(0.299 R + 0.587 G + 0.114 B), in the samples' depth (YBR files give
+// their Y channel as it is, JPEG-compressed ones too; a palette maps each index through the three
+// tables first, in the tables' depth). Multi-frame files give frame `frame` (1-based, as DICOM
+// numbers them) and a note that the other frames were dropped. Errors never include
+// patient-identifying fields; only PatientID is ever read.
 #ifndef MAMMO_LIB_DICOM_DICOM_H_
 #define MAMMO_LIB_DICOM_DICOM_H_
 
@@ -27,6 +37,7 @@
 #include <opencv2/core.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -50,20 +61,32 @@ struct DicomHeader {
 // Reads the header up to the pixel data.
 absl::StatusOr<DicomHeader> ReadDicomHeader(const std::string& path);
 
+enum class ColourMode { kRefuse, kLuma };
+
+struct DicomReadOptions {
+  // Images with more pixels (Rows x Columns, and a JPEG 2000 codestream's own size) fail with
+  // ResourceExhausted before any pixel data is decompressed.
+  uint64_t max_pixels = 100'000'000;
+  int frame = 1;  // 1-based; OutOfRange when the file has fewer frames
+  ColourMode colour = ColourMode::kRefuse;
+};
+
 struct DicomPixels {
   cv::Mat pixels;  // CV_8U when BitsAllocated is 8, CV_16U when 16; one channel
   int bits_stored = 0;
   std::optional<uint16_t> padding;  // Pixel Padding Value, transformed like the pixels
+  std::vector<std::string> notes;   // warnings worth a line: frames dropped, header mismatches
 };
 
-// Decodes the first frame. Fails with ResourceExhausted when Rows x Columns exceeds
-// `max_pixels`, before any pixel data is decompressed.
-absl::StatusOr<DicomPixels> ReadDicomPixels(const std::string& path, uint64_t max_pixels);
+absl::StatusOr<DicomPixels> ReadDicomPixels(const std::string& path,
+                                            const DicomReadOptions& options);
 
-// The first frame rendered to 8 bits through the file's first VOI window (Window Center and
+// The frame rendered to 8 bits through the file's first VOI window (Window Center and
 // Width) or, when there is none, its first VOI LUT, by DCMTK (MONOCHROME1 handled).
-// Returns nullopt when the file has neither.
-absl::StatusOr<std::optional<cv::Mat>> ReadDicomVoi(const std::string& path, uint64_t max_pixels);
+// Returns nullopt when the file has neither, or is colour. JPEG 2000 files, which DCMTK
+// cannot decode here, fail with Unimplemented.
+absl::StatusOr<std::optional<cv::Mat>> ReadDicomVoi(const std::string& path,
+                                                    const DicomReadOptions& options);
 
 }  // namespace mammo
 

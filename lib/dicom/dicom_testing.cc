@@ -7,8 +7,12 @@
 #include <dcmtk/dcmjpls/djencode.h>
 
 #include <mutex>
+#include <opencv2/core.hpp>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "lib/dicom/encapsulated.h"
+#include "lib/dicom/j2k.h"
 
 namespace mammo::testing {
 namespace {
@@ -39,7 +43,11 @@ absl::Status WriteTestDicom(const std::string& path, const cv::Mat& pixels, cons
   ds->putAndInsertString(DCM_StudyInstanceUID, spec.study_uid.c_str());
   ds->putAndInsertString(DCM_SeriesInstanceUID, spec.series_uid.c_str());
   ds->putAndInsertString(DCM_SeriesDescription, spec.series_description.c_str());
-  ds->putAndInsertUint16(DCM_SamplesPerPixel, 1);
+  ds->putAndInsertUint16(DCM_SamplesPerPixel, static_cast<Uint16>(pixels.channels()));
+  if (pixels.channels() == 3) ds->putAndInsertUint16(DCM_PlanarConfiguration, spec.planar);
+  if (!spec.more_frames.empty()) {
+    ds->putAndInsertString(DCM_NumberOfFrames, std::to_string(1 + spec.more_frames.size()).c_str());
+  }
   ds->putAndInsertString(DCM_PhotometricInterpretation, spec.photometric.c_str());
   ds->putAndInsertUint16(DCM_Rows, static_cast<Uint16>(pixels.rows));
   ds->putAndInsertUint16(DCM_Columns, static_cast<Uint16>(pixels.cols));
@@ -58,25 +66,50 @@ absl::Status WriteTestDicom(const std::string& path, const cv::Mat& pixels, cons
     ds->putAndInsertString(DCM_WindowCenter, std::to_string(spec.window->first).c_str());
     ds->putAndInsertString(DCM_WindowWidth, std::to_string(spec.window->second).c_str());
   }
-  if (!spec.omit_pixel_data) {
-    const cv::Mat dense = pixels.isContinuous() ? pixels : pixels.clone();
-    if (allocated == 8) {
-      absl::Status s =
-          Check(ds->putAndInsertUint8Array(DCM_PixelData, dense.ptr<Uint8>(), dense.total()),
-                "pixel data");
-      if (!s.ok()) return s;
-    } else {
-      absl::Status s =
-          Check(ds->putAndInsertUint16Array(DCM_PixelData, dense.ptr<Uint16>(), dense.total()),
-                "pixel data");
-      if (!s.ok()) return s;
-    }
-  }
+  std::vector<cv::Mat> frames = {pixels};
+  frames.insert(frames.end(), spec.more_frames.begin(), spec.more_frames.end());
   const E_TransferSyntax xfer = DcmXfer(spec.transfer_syntax.c_str()).getXfer();
-  if (DcmXfer(xfer).isEncapsulated()) {
-    absl::Status s = Check(ds->chooseRepresentation(xfer, nullptr), "encoding");
+  if (spec.omit_pixel_data) {
+    // No Pixel Data element at all.
+  } else if (xfer == EXS_JPEG2000LosslessOnly) {
+    std::vector<std::string> codestreams;
+    for (const cv::Mat& frame : frames) {
+      absl::StatusOr<std::string> codestream =
+          EncodeJ2kLossless(frame, spec.j2k_bits > 0 ? spec.j2k_bits : stored,
+                            spec.j2k_signed.value_or(spec.is_signed));
+      if (!codestream.ok()) return codestream.status();
+      codestreams.push_back(*std::move(codestream));
+    }
+    absl::Status s = PutEncapsulatedPixelData(
+        ds, xfer, codestreams,
+        {.fragment_bytes = spec.j2k_fragment_bytes, .offset_table = spec.j2k_offset_table});
     if (!s.ok()) return s;
-    if (!ds->canWriteXfer(xfer)) return absl::InternalError("encoder produced nothing");
+  } else {
+    // The sample stream: frames one after another, each by pixel or (planar 1) by plane.
+    std::string stream;
+    for (const cv::Mat& frame : frames) {
+      std::vector<cv::Mat> parts = {frame};
+      if (frame.channels() == 3 && spec.planar == 1) cv::split(frame, parts);
+      for (const cv::Mat& part : parts) {
+        const cv::Mat dense = part.isContinuous() ? part : part.clone();
+        stream.append(reinterpret_cast<const char*>(dense.data), dense.total() * dense.elemSize());
+      }
+    }
+    absl::Status s = allocated == 8
+                         ? Check(ds->putAndInsertUint8Array(
+                                     DCM_PixelData, reinterpret_cast<const Uint8*>(stream.data()),
+                                     stream.size()),
+                                 "pixel data")
+                         : Check(ds->putAndInsertUint16Array(
+                                     DCM_PixelData, reinterpret_cast<const Uint16*>(stream.data()),
+                                     stream.size() / 2),
+                                 "pixel data");
+    if (!s.ok()) return s;
+    if (DcmXfer(xfer).isEncapsulated()) {
+      s = Check(ds->chooseRepresentation(xfer, nullptr), "encoding");
+      if (!s.ok()) return s;
+      if (!ds->canWriteXfer(xfer)) return absl::InternalError("encoder produced nothing");
+    }
   }
   absl::Status s = Check(file.saveFile(path.c_str(), xfer), path);
   if (!s.ok() || spec.fake_transfer_syntax.empty()) return s;

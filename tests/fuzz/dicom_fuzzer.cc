@@ -8,10 +8,12 @@
 #include "tests/fuzz/fuzz_file.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  constexpr uint64_t kMaxPixels = 1 << 20;
   const std::string path = mammo::fuzz::WriteFuzzFile("image.dcm", data, size);
+  // Colour on, so that the colour paths are fuzzed too; frame 2 reaches multi-frame offsets.
+  const mammo::DicomReadOptions options{.max_pixels = 1 << 20, .colour = mammo::ColourMode::kLuma};
   mammo::ReadDicomHeader(path).IgnoreError();
-  mammo::ReadDicomPixels(path, kMaxPixels).IgnoreError();
-  mammo::ReadDicomVoi(path, kMaxPixels).IgnoreError();
+  mammo::ReadDicomPixels(path, options).IgnoreError();
+  mammo::ReadDicomPixels(path, {.max_pixels = 1 << 20, .frame = 2}).IgnoreError();
+  mammo::ReadDicomVoi(path, options).IgnoreError();
   return 0;
 }

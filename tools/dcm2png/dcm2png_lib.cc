@@ -89,6 +89,8 @@ std::string ReasonFor(const absl::Status& status, const std::string& missing_rea
       return "unsupported_dicom";
     case absl::StatusCode::kResourceExhausted:
       return "too_large";
+    case absl::StatusCode::kOutOfRange:
+      return "no_such_frame";
     default:
       return "corrupt_dicom";
   }
@@ -100,11 +102,12 @@ std::string ReasonFor(const absl::Status& status, const std::string& missing_rea
 class SharedImage {
  public:
   // The decoded image of `path`, read on the first call for that path.
-  const absl::StatusOr<DicomPixels>& Decode(const std::string& path, uint64_t max_pixels) {
+  const absl::StatusOr<DicomPixels>& Decode(const std::string& path,
+                                            const DicomReadOptions& options) {
     if (path != path_) {
       path_ = path;
       png_.reset();
-      pixels_ = ReadDicomPixels(path, max_pixels);
+      pixels_ = ReadDicomPixels(path, options);
       size_ = pixels_.ok() ? pixels_->pixels.size() : cv::Size();
     }
     return pixels_;
@@ -164,14 +167,16 @@ class CaseConverter {
                     absl::StrCat("no DICOM with series UID ", image_path->series_uid,
                                  " or PatientID ", image_id, " under --root"));
     }
-    const absl::StatusOr<DicomPixels>& decoded =
-        image.Decode(*image_file, options_.process.max_pixels);
+    const absl::StatusOr<DicomPixels>& decoded = image.Decode(*image_file, options_.process.read);
     if (!decoded.ok())
       return Reject(id, ReasonFor(decoded.status(), "image_not_found"),
                     std::string(decoded.status().message()));
 
     Outcome outcome;
     outcome.id = id;
+    // The decoder's notes (frames dropped, a JPEG 2000 header mismatch) are logged once, with
+    // the image's first record (SharedImage keeps no pixels, nor notes, after the first PNG).
+    std::vector<std::string> warnings = decoded->notes;
     absl::StatusOr<cv::Mat> mask = FindMask(row, image.size());
     if (!mask.ok()) return Reject(id, "mask_not_found", std::string(mask.status().message()));
     std::string rescaled;
@@ -184,8 +189,9 @@ class CaseConverter {
       cv::resize(*mask, resized, image.size(), 0, 0, cv::INTER_NEAREST);
       *mask = std::move(resized);
       rescaled = absl::StrCat(sizes, "; mask rescaled to the image (nearest neighbour)");
-      outcome.warning = absl::StrCat(id, ": ", rescaled);
+      warnings.push_back(absl::StrCat(id, ": ", rescaled));
     }
+    outcome.warning = absl::StrJoin(warnings, "; ");
 
     Record record;
     record.set_id(id);
@@ -290,7 +296,9 @@ class CaseConverter {
                      });
     std::string last_error = "no 8-bit file among the abnormality's files";
     for (const cbis::IndexedFile* f : candidates) {
-      absl::StatusOr<DicomPixels> pixels = ReadDicomPixels(f->path, options_.process.max_pixels);
+      // Masks are single-frame and grey whatever the image's --frame and --colour.
+      absl::StatusOr<DicomPixels> pixels =
+          ReadDicomPixels(f->path, {.max_pixels = options_.process.read.max_pixels});
       if (!pixels.ok()) {
         last_error = std::string(pixels.status().message());
         continue;
@@ -389,7 +397,10 @@ absl::Status ValidateProcessOptions(const ProcessOptions& options) {
   if (options.clahe_tiles < 1 || options.clahe_tiles > 64) {
     return absl::InvalidArgumentError("--clahe_tiles must be within 1..64");
   }
-  if (options.max_pixels == 0) return absl::InvalidArgumentError("--max_pixels must be above 0");
+  if (options.read.max_pixels == 0) {
+    return absl::InvalidArgumentError("--max_pixels must be above 0");
+  }
+  if (options.read.frame < 1) return absl::InvalidArgumentError("--frame counts from 1");
   return absl::OkStatus();
 }
 
@@ -409,8 +420,7 @@ absl::Status ConvertFile(const std::string& input, const std::string& output,
   }
   cv::Mat out;
   if (options.voi) {
-    ASSIGN_OR_RETURN(std::optional<cv::Mat> windowed,
-                     ReadDicomVoi(input, options.process.max_pixels));
+    ASSIGN_OR_RETURN(std::optional<cv::Mat> windowed, ReadDicomVoi(input, options.process.read));
     if (windowed.has_value()) {
       out = options.process.clahe
                 ? ApplyClahe(*windowed, options.process.clahe_clip, options.process.clahe_tiles)
@@ -420,7 +430,8 @@ absl::Status ConvertFile(const std::string& input, const std::string& output,
     }
   }
   if (out.empty()) {
-    ASSIGN_OR_RETURN(DicomPixels image, ReadDicomPixels(input, options.process.max_pixels));
+    ASSIGN_OR_RETURN(DicomPixels image, ReadDicomPixels(input, options.process.read));
+    for (const std::string& note : image.notes) log << kTool << ": warning: " << note << "\n";
     if (options.bits == 16) {
       image.pixels.convertTo(out, CV_16U);
     } else {
@@ -429,6 +440,44 @@ absl::Status ConvertFile(const std::string& input, const std::string& output,
   }
   ASSIGN_OR_RETURN(std::string png, EncodeGreyPng(out));
   return WriteFileAtomically(output, png);
+}
+
+const char kUsage[] = R"(Usage: dcm2png [OPTION]... IN.dcm OUT.png
+       dcm2png --csv CSV [--csv CSV]... --root DIR --output SPEC [OPTION]...
+
+One-file mode converts a DICOM image (uncompressed or deflated, RLE, JPEG, JPEG-LS,
+JPEG 2000; MONOCHROME1 is inverted) to PNG: 8-bit min-max by default, out = round(255 * (v - min) / (max - min))
+over the image's own values, halves rounded up; pixels equal to the file's Pixel
+Padding Value are left out of min and max and become 0 (both modes). --clahe then
+applies CLAHE; the paper gives no CLAHE parameters, so --clahe_clip 2.0 (the clip commonly
+used for mammography) and --clahe_tiles 8 (OpenCV's grid) are ours; --bits 16 keeps the
+stored values;
+--voi uses the file's window or VOI LUT. OUT.png is written under a temporary name and
+renamed. Other syntaxes (HTJ2K, MPEG, ...) are refused with their name. Colour files
+are refused unless --colour luma (then Y = 0.299 R + 0.587 G + 0.114 B); multi-frame
+files give frame --frame (1 by default) and a warning naming what was dropped.
+
+Dataset mode reads CBIS-DDSM case description CSVs (mass or calc), finds the DICOM files
+under --root by the UIDs and PatientID in their headers (the CSV's layout or an NBIA
+download), and writes one record per CSV row (an image and one abnormality): the
+processed 8-bit image, its 0/255 ROI mask (told from the crop by its pixels), label,
+split (from the CSV name), ids and attributes. Cases that cannot be converted (corrupt
+or missing DICOM, no mask, mask size mismatch with --mask_mismatch=skip, ...) go to
+OUTPUT_PREFIX.rejects.tsv (id, reason, detail) and the run goes on; a summary line ends it.
+Exit status 0 even with rejects, unless --strict (then 2).
+
+Examples:
+  dcm2png --clahe 1-1.dcm 1-1.png            min-max and CLAHE, 8 bits
+  dcm2png --bits 16 in.dcm out.png            the stored values, 16 bits
+  dcm2png --frame 3 --colour luma us.dcm 3.png  frame 3 of a colour cine, as grey
+  dcm2png --clahe --csv mass_case_description_train_set.csv \
+    --csv mass_case_description_test_set.csv --root CBIS-DDSM --output out/full@8)";
+
+absl::StatusOr<ColourMode> ParseColourMode(const std::string& text) {
+  if (text == "refuse") return ColourMode::kRefuse;
+  if (text == "luma") return ColourMode::kLuma;
+  return absl::InvalidArgumentError(
+      absl::StrCat("--colour must be refuse or luma, not '", text, "'"));
 }
 
 absl::StatusOr<MaskMismatch> ParseMaskMismatch(const std::string& text) {

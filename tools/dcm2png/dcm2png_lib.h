@@ -43,11 +43,17 @@
 
 namespace mammo::dcm2png {
 
+// The --help text.
+extern const char kUsage[];
+
+// --colour: "refuse" or "luma".
+absl::StatusOr<ColourMode> ParseColourMode(const std::string& text);
+
 struct ProcessOptions {
   bool clahe = false;
   double clahe_clip = 2.0;
   int clahe_tiles = 8;
-  uint64_t max_pixels = 100'000'000;
+  DicomReadOptions read;  // --max_pixels, --frame, --colour
 };
 
 // Checks the ranges of the processing flags; InvalidArgument naming the flag.

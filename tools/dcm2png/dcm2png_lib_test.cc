@@ -377,7 +377,7 @@ TEST(ConvertFileTest, MinMaxBitsSixteenMonochrome1AndFlagChecks) {
   EXPECT_EQ(ConvertFile(dir + "/one.dcm", dir + "/x.png", options, log).code(),
             absl::StatusCode::kInvalidArgument);
   options = FileOptions();
-  options.process.max_pixels = 5;
+  options.process.read.max_pixels = 5;
   EXPECT_EQ(ConvertFile(dir + "/one.dcm", dir + "/x.png", options, log).code(),
             absl::StatusCode::kResourceExhausted);
   EXPECT_FALSE(fs::exists(dir + "/x.png"));

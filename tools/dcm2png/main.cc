@@ -16,6 +16,9 @@ ABSL_FLAG(double, clahe_clip, 2.0, "CLAHE clip limit, OpenCV's unit (2.0: see ab
 ABSL_FLAG(int, clahe_tiles, 8, "CLAHE grid: N x N tiles (8: OpenCV's default, see above).");
 ABSL_FLAG(uint64_t, max_pixels, 100000000,
           "Refuse DICOM images with more than this many pixels (Rows x Columns).");
+ABSL_FLAG(int, frame, 1, "Multi-frame files: the frame to convert, from 1 (others: a warning).");
+ABSL_FLAG(std::string, colour, "refuse",
+          "Colour DICOM (RGB, YBR, palette): refuse, or luma (BT.601 luminance).");
 ABSL_FLAG(int, bits, 8, "One-file mode: 8 (min-max) or 16 (the stored values, unprocessed).");
 ABSL_FLAG(bool, voi, false,
           "One-file mode: render through the file's first window or VOI LUT instead of min-max "
@@ -33,38 +36,6 @@ ABSL_FLAG(std::string, mask_mismatch, "rescale",
 ABSL_FLAG(int, threads, 0, "Dataset mode: worker threads (0: all cores).");
 ABSL_FLAG(bool, strict, false, "Dataset mode: exit 2 when any case was rejected.");
 
-namespace {
-
-constexpr char kUsage[] = R"(Usage: dcm2png [OPTION]... IN.dcm OUT.png
-       dcm2png --csv CSV [--csv CSV]... --root DIR --output SPEC [OPTION]...
-
-One-file mode converts a DICOM image (uncompressed, RLE, JPEG, JPEG-LS; MONOCHROME1 is
-inverted) to PNG: 8-bit min-max by default, out = round(255 * (v - min) / (max - min))
-over the image's own values, halves rounded up; pixels equal to the file's Pixel
-Padding Value are left out of min and max and become 0 (both modes). --clahe then
-applies CLAHE; the paper gives no CLAHE parameters, so --clahe_clip 2.0 (the clip commonly
-used for mammography) and --clahe_tiles 8 (OpenCV's grid) are ours; --bits 16 keeps the
-stored values;
---voi uses the file's window or VOI LUT. OUT.png is written under a temporary name and
-renamed. JPEG 2000 and other syntaxes are refused with their name.
-
-Dataset mode reads CBIS-DDSM case description CSVs (mass or calc), finds the DICOM files
-under --root by the UIDs and PatientID in their headers (the CSV's layout or an NBIA
-download), and writes one record per CSV row (an image and one abnormality): the
-processed 8-bit image, its 0/255 ROI mask (told from the crop by its pixels), label,
-split (from the CSV name), ids and attributes. Cases that cannot be converted (corrupt
-or missing DICOM, no mask, mask size mismatch with --mask_mismatch=skip, ...) go to
-OUTPUT_PREFIX.rejects.tsv (id, reason, detail) and the run goes on; a summary line ends it.
-Exit status 0 even with rejects, unless --strict (then 2).
-
-Examples:
-  dcm2png --clahe 1-1.dcm 1-1.png            min-max and CLAHE, 8 bits
-  dcm2png --bits 16 in.dcm out.png            the stored values, 16 bits
-  dcm2png --clahe --csv mass_case_description_train_set.csv \
-    --csv mass_case_description_test_set.csv --root CBIS-DDSM --output out/full@8)";
-
-}  // namespace
-
 int main(int argc, char** argv) {
   mammo::cli::KeepLargeBuffersInHeap();
   // --csv is meant to be repeated (the train and the test file), and each may be a list.
@@ -74,13 +45,17 @@ int main(int argc, char** argv) {
       csv_files.emplace_back(file);
     }
   }
-  std::vector<std::string> args = mammo::cli::ParseCommandLine(argc, argv, kUsage);
   namespace d = mammo::dcm2png;
+  std::vector<std::string> args = mammo::cli::ParseCommandLine(argc, argv, d::kUsage);
   d::ProcessOptions process;
   process.clahe = absl::GetFlag(FLAGS_clahe);
   process.clahe_clip = absl::GetFlag(FLAGS_clahe_clip);
   process.clahe_tiles = absl::GetFlag(FLAGS_clahe_tiles);
-  process.max_pixels = absl::GetFlag(FLAGS_max_pixels);
+  process.read.max_pixels = absl::GetFlag(FLAGS_max_pixels);
+  process.read.frame = absl::GetFlag(FLAGS_frame);
+  absl::StatusOr<mammo::ColourMode> colour = d::ParseColourMode(absl::GetFlag(FLAGS_colour));
+  if (!colour.ok()) return mammo::cli::UsageError(colour.status().message());
+  process.read.colour = *colour;
 
   const bool dataset = !csv_files.empty() || !absl::GetFlag(FLAGS_root).empty() ||
                        !absl::GetFlag(FLAGS_output).empty();

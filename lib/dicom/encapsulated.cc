@@ -1,0 +1,160 @@
+#include "lib/dicom/encapsulated.h"
+
+#include <dcmtk/dcmdata/dcpixseq.h>
+#include <dcmtk/dcmdata/dcpxitem.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+
+namespace mammo {
+namespace {
+
+struct Fragment {
+  const Uint8* data = nullptr;
+  Uint32 length = 0;
+  Uint32 offset = 0;  // from the first fragment's item tag, as the Basic Offset Table counts
+};
+
+absl::StatusOr<std::vector<Fragment>> ReadFragments(DcmPixelSequence* sequence,
+                                                    const std::string& path) {
+  std::vector<Fragment> fragments;
+  Uint32 offset = 0;
+  for (unsigned long i = 1; i < sequence->card(); ++i) {
+    DcmPixelItem* item = nullptr;
+    Uint8* data = nullptr;
+    if (sequence->getItem(item, i).bad() || item == nullptr ||
+        (item->getLength() > 0 && (item->getUint8Array(data).bad() || data == nullptr))) {
+      return absl::DataLossError(absl::StrCat(path, ": pixel data fragment ", i, " unreadable"));
+    }
+    fragments.push_back({data, item->getLength(), offset});
+    offset += 8 + item->getLength();  // item tag and length, then the value
+  }
+  if (fragments.empty()) {
+    return absl::DataLossError(absl::StrCat(path, ": encapsulated pixel data has no fragments"));
+  }
+  return fragments;
+}
+
+// The Basic Offset Table's entries (little-endian 32-bit), empty when it has none.
+absl::StatusOr<std::vector<Uint32>> ReadOffsetTable(DcmPixelSequence* sequence,
+                                                    const std::string& path) {
+  DcmPixelItem* table = nullptr;
+  Uint8* data = nullptr;
+  if (sequence->card() == 0 || sequence->getItem(table, 0).bad() || table == nullptr) {
+    return absl::DataLossError(absl::StrCat(path, ": encapsulated pixel data has no offset table"));
+  }
+  std::vector<Uint32> offsets;
+  if (table->getLength() == 0) return offsets;
+  if (table->getLength() % 4 != 0 || table->getUint8Array(data).bad() || data == nullptr) {
+    return absl::DataLossError(
+        absl::StrCat(path, ": Basic Offset Table of ", table->getLength(), " bytes is damaged"));
+  }
+  for (Uint32 at = 0; at < table->getLength(); at += 4) {
+    offsets.push_back(data[at] | data[at + 1] << 8 | data[at + 2] << 16 |
+                      static_cast<Uint32>(data[at + 3]) << 24);
+  }
+  return offsets;
+}
+
+bool StartsJ2kCodestream(const Fragment& fragment) {
+  static constexpr Uint8 kStart[] = {0xff, 0x4f, 0xff, 0x51};
+  return fragment.length >= sizeof(kStart) &&
+         std::memcmp(fragment.data, kStart, sizeof(kStart)) == 0;
+}
+
+// [first, end) fragment indices of each frame.
+absl::StatusOr<std::vector<std::pair<size_t, size_t>>> FrameRanges(
+    const std::vector<Fragment>& fragments, const std::vector<Uint32>& offsets, int frames,
+    const std::string& path) {
+  std::vector<size_t> starts;
+  if (offsets.size() == static_cast<size_t>(frames)) {
+    size_t next = 0;
+    for (size_t f = 0; f < offsets.size(); ++f) {
+      while (next < fragments.size() && fragments[next].offset < offsets[f]) ++next;
+      if (next == fragments.size() || fragments[next].offset != offsets[f]) {
+        return absl::DataLossError(absl::StrCat(path, ": Basic Offset Table entry ", f, " (",
+                                                offsets[f], ") is not the start of a fragment"));
+      }
+      starts.push_back(next);
+    }
+  } else if (frames == 1) {
+    starts.push_back(0);
+  } else if (fragments.size() == static_cast<size_t>(frames)) {
+    for (size_t f = 0; f < fragments.size(); ++f) starts.push_back(f);
+  } else {
+    for (size_t f = 0; f < fragments.size(); ++f) {
+      if (StartsJ2kCodestream(fragments[f])) starts.push_back(f);
+    }
+    if (starts.size() != static_cast<size_t>(frames) || starts[0] != 0) {
+      return absl::DataLossError(absl::StrCat(path, ": ", fragments.size(), " fragments and ",
+                                              starts.size(), " codestream starts for ", frames,
+                                              " frames, and no usable Basic Offset Table"));
+    }
+  }
+  std::vector<std::pair<size_t, size_t>> ranges;
+  for (size_t f = 0; f < starts.size(); ++f) {
+    ranges.emplace_back(starts[f], f + 1 < starts.size() ? starts[f + 1] : fragments.size());
+  }
+  return ranges;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> FrameBytes(DcmPixelSequence* sequence, int frame, int frames,
+                                       const std::string& path) {
+  absl::StatusOr<std::vector<Fragment>> fragments = ReadFragments(sequence, path);
+  if (!fragments.ok()) return fragments.status();
+  absl::StatusOr<std::vector<Uint32>> offsets = ReadOffsetTable(sequence, path);
+  if (!offsets.ok()) return offsets.status();
+  absl::StatusOr<std::vector<std::pair<size_t, size_t>>> ranges =
+      FrameRanges(*fragments, *offsets, frames, path);
+  if (!ranges.ok()) return ranges.status();
+  const auto [first, end] = (*ranges)[frame];
+  std::string bytes;
+  for (size_t f = first; f < end; ++f) {
+    bytes.append(reinterpret_cast<const char*>((*fragments)[f].data), (*fragments)[f].length);
+  }
+  return bytes;
+}
+
+absl::Status PutEncapsulatedPixelData(DcmDataset* dataset, E_TransferSyntax xfer,
+                                      const std::vector<std::string>& frames,
+                                      const EncapsulationOptions& options) {
+  auto* sequence = new DcmPixelSequence(DCM_PixelSequenceTag);
+  auto* table = new DcmPixelItem(DCM_PixelItemTag);
+  sequence->insert(table);
+  std::string table_bytes;  // little-endian 32-bit start of each frame
+  Uint32 position = 0;      // from the first fragment's item tag
+  for (const std::string& frame : frames) {
+    for (int shift = 0; shift < 32; shift += 8) table_bytes.push_back(char(position >> shift));
+    // Every fragment but the last keeps an even length, so padding only ever ends a frame.
+    const size_t step = options.fragment_bytes == 0
+                            ? frame.size()
+                            : std::max<size_t>(2, options.fragment_bytes & ~size_t{1});
+    for (size_t at = 0; at < frame.size(); at += step) {
+      std::string piece = frame.substr(at, step);
+      if (piece.size() % 2 != 0) piece.push_back('\0');  // items have even lengths
+      auto* item = new DcmPixelItem(DCM_PixelItemTag);
+      item->putUint8Array(reinterpret_cast<const Uint8*>(piece.data()),
+                          static_cast<Uint32>(piece.size()));
+      sequence->insert(item);
+      position += 8 + static_cast<Uint32>(piece.size());
+    }
+  }
+  if (options.offset_table) {
+    table->putUint8Array(reinterpret_cast<const Uint8*>(table_bytes.data()),
+                         static_cast<Uint32>(table_bytes.size()));
+  }
+  auto* pixel_data = new DcmPixelData(DCM_PixelData);
+  pixel_data->putOriginalRepresentation(xfer, nullptr, sequence);
+  const OFCondition inserted = dataset->insert(pixel_data, /*replaceOld=*/true);
+  if (inserted.bad()) {
+    delete pixel_data;
+    return absl::InternalError(inserted.text());
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace mammo
