@@ -1,0 +1,94 @@
+#include "lib/dicom/j2k.h"
+
+#include <opencv2/core.hpp>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace mammo {
+namespace {
+
+using ::testing::HasSubstr;
+
+cv::Mat Noise16(int rows, int cols, int bits) {
+  cv::Mat m(rows, cols, CV_16U);
+  cv::randu(m, 0, 1 << bits);
+  return m;
+}
+
+J2kExpectation Expect(const cv::Mat& m, int bits) {
+  return {.rows = m.rows,
+          .columns = m.cols,
+          .samples = m.channels(),
+          .bits_allocated = m.depth() == CV_8U ? 8 : 16,
+          .bits_stored = bits};
+}
+
+bool Same(const cv::Mat& a, const cv::Mat& b) {
+  return a.size() == b.size() && a.type() == b.type() &&
+         cv::countNonZero(a.reshape(1) != b.reshape(1)) == 0;
+}
+
+TEST(J2kTest, LosslessRoundTripGreyAndColour) {
+  const cv::Mat grey = Noise16(33, 17, 12);
+  absl::StatusOr<std::string> codestream = EncodeJ2kLossless(grey, 12);
+  ASSERT_TRUE(codestream.ok()) << codestream.status();
+  absl::StatusOr<J2kImage> got = DecodeJ2k(*codestream, Expect(grey, 12), 1 << 20, "grey.j2k");
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_TRUE(Same(got->pixels, grey));
+  EXPECT_TRUE(got->notes.empty());
+
+  cv::Mat colour(5, 6, CV_8UC3);
+  cv::randu(colour, 0, 256);
+  codestream = EncodeJ2kLossless(colour, 8);
+  ASSERT_TRUE(codestream.ok()) << codestream.status();
+  got = DecodeJ2k(*codestream, Expect(colour, 8), 1 << 20, "colour.j2k");
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_TRUE(Same(got->pixels, colour));
+}
+
+TEST(J2kTest, CodestreamSizeIsCheckedBeforeDecoding) {
+  const cv::Mat big = Noise16(64, 50, 16);
+  const std::string codestream = *EncodeJ2kLossless(big, 16);
+  // The header would pass (it claims 10x10); the codestream's own 50x64 does not.
+  J2kExpectation expect = Expect(big, 16);
+  expect.rows = expect.columns = 10;
+  absl::StatusOr<J2kImage> got = DecodeJ2k(codestream, expect, 1000, "big.dcm");
+  EXPECT_EQ(got.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(got.status().message(),
+              HasSubstr("big.dcm: JPEG 2000 codestream is 50x64 pixels, more than "
+                        "--max_pixels=1000"));
+  got = DecodeJ2k(codestream, expect, 1 << 20, "big.dcm");
+  EXPECT_EQ(got.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(got.status().message(), HasSubstr("is 50x64, the header says 10x10"));
+  expect = Expect(big, 16);
+  expect.samples = 3;
+  got = DecodeJ2k(codestream, expect, 1 << 20, "big.dcm");
+  EXPECT_THAT(got.status().message(), HasSubstr("has 1 components, the header says 3"));
+}
+
+TEST(J2kTest, DamageIsDataLossNamingThePath) {
+  const cv::Mat grey = Noise16(40, 40, 16);
+  const std::string codestream = *EncodeJ2kLossless(grey, 16);
+  for (const std::string& damaged :
+       {codestream.substr(0, codestream.size() / 2), codestream.substr(0, 20), std::string(),
+        std::string(300, '\x42')}) {
+    absl::StatusOr<J2kImage> got = DecodeJ2k(damaged, Expect(grey, 16), 1 << 20, "cut.dcm");
+    EXPECT_EQ(got.status().code(), absl::StatusCode::kDataLoss) << damaged.size();
+    EXPECT_THAT(got.status().message(), HasSubstr("cut.dcm: JPEG 2000 data does not decode"));
+  }
+}
+
+TEST(J2kTest, SignedValuesComeBackAsTheirBitPatterns) {
+  // 0x0FFF is -1 in 12-bit two's complement, 0x0800 the most negative value.
+  const cv::Mat in = (cv::Mat_<uint16_t>(1, 4) << 0x0FFF, 0x0800, 0x07FF, 0);
+  const std::string codestream = *EncodeJ2kLossless(in, 12, /*is_signed=*/true);
+  J2kExpectation expect = Expect(in, 12);
+  expect.is_signed = true;
+  absl::StatusOr<J2kImage> got = DecodeJ2k(codestream, expect, 100, "signed.j2k");
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_TRUE(Same(got->pixels, in)) << got->pixels;
+}
+
+}  // namespace
+}  // namespace mammo
