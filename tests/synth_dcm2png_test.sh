@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# synth -> dcm2png end to end: both download layouts of one synthetic CBIS-DDSM give identical
+# synth -> dcm2png end to end: both download layouts of one synthetic CBIS-DDSM, and the CSV
+# layout stored as JPEG 2000 (synth --jpeg2000: fragments, no offset table), give identical
 # records, every trap synth planted is handled as dcm2png documents (rejected with a reason,
 # or kept with a rescaled mask), and every kept mask's box is synth's true box.
 set -euo pipefail
@@ -10,18 +11,23 @@ work="${TEST_TMPDIR:-$(mktemp -d)}/e2e"
 mkdir -p "$work"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-for layout in csv nbia; do
-  "$synth" --output "$work/$layout" --cases 40 --layout "$layout" --seed 11 --trap_rate 0.1 2>/dev/null
+for layout in csv nbia j2k; do
+  flags=(--layout "$layout")
+  [[ $layout == j2k ]] && flags=(--layout csv --jpeg2000)
+  "$synth" --output "$work/$layout" --cases 40 "${flags[@]}" --seed 11 --trap_rate 0.1 2>/dev/null
   "$dcm2png" --csv "$work/$layout/mass_case_description_train_set.csv" \
     --csv "$work/$layout/mass_case_description_test_set.csv" --root "$work/$layout" \
     --output "$work/full_$layout@2" --clahe --threads 2 2> "$work/dcm2png_$layout.log"
   "$shardcat" "$work/full_$layout" > "$work/records_$layout.jsonl"
 done
 cmp -s "$work/records_csv.jsonl" "$work/records_nbia.jsonl" || fail "csv and nbia layouts give different records"
+cmp -s "$work/records_csv.jsonl" "$work/records_j2k.jsonl" || fail "JPEG 2000 and uncompressed files give different records"
 # Rejects name the files, whose paths differ by layout: compare ids and reasons.
 reasons() { cut -f1,2 "$1"; }
 [[ "$(reasons "$work/full_csv.rejects.tsv")" == "$(reasons "$work/full_nbia.rejects.tsv")" ]] \
   || fail "csv and nbia layouts reject differently"
+[[ "$(reasons "$work/full_csv.rejects.tsv")" == "$(reasons "$work/full_j2k.rejects.tsv")" ]] \
+  || fail "JPEG 2000 and uncompressed files reject differently"
 
 "$shardcat" --extract "$work/png" "$work/full_csv" 2>/dev/null
 /usr/bin/python3 - "$work" <<'PY'

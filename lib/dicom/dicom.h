@@ -25,11 +25,13 @@
 //
 // Colour (RGB, YBR_FULL, YBR_FULL_422, YBR_RCT/YBR_ICT in JPEG 2000, PALETTE COLOR) is
 // refused unless `colour` is kLuma, which gives the luminance of ITU-R BT.601, the Y of
-// YBR_FULL: Y = round(0.299 R + 0.587 G + 0.114 B), in the samples' depth (YBR files give
-// their Y channel as it is, JPEG-compressed ones too; a palette maps each index through the three
-// tables first, in the tables' depth). Multi-frame files give frame `frame` (1-based, as DICOM
-// numbers them) and a note that the other frames were dropped. Errors never include
-// patient-identifying fields; only PatientID is ever read.
+// YBR_FULL: Y = round(0.299 R + 0.587 G + 0.114 B), in the samples' depth. YBR files give
+// their Y channel as it is, JPEG-compressed ones too; a palette maps each index through the
+// three tables first, in the tables' depth.
+// Multi-frame files give frame `frame` (1-based, as DICOM numbers them) and a note that the
+// other frames were dropped.
+//
+// Errors never include patient-identifying fields; only PatientID is ever read.
 #ifndef MAMMO_LIB_DICOM_DICOM_H_
 #define MAMMO_LIB_DICOM_DICOM_H_
 

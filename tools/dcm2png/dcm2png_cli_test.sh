@@ -96,6 +96,16 @@ err=$("$dcm2png" "$work/cut.dcm" "$work/cut.png" 2>&1); [[ $? == 2 ]] || fail "t
 [[ "$err" == "dcm2png: "*"cut.dcm"* && $(wc -l <<<"$err") == 1 ]] || fail "error must be one line naming the file: $err"
 [[ ! -e "$work/cut.png" ]] || fail "a failed conversion left an output file"
 "$dcm2png" --max_pixels 100 "$work/full.dcm" "$work/big.png" 2>/dev/null; [[ $? == 2 ]] || fail "--max_pixels must exit 2"
+# --colour and --frame: a bad value is a usage error (1); a frame the file lacks is bad input (2).
+err=$("$dcm2png" --colour grey "$work/full.dcm" "$work/c.png" 2>&1) && fail "--colour grey accepted"
+[[ $err == *"--colour must be refuse or luma, not 'grey'"* ]] || fail "--colour error: $err"
+err=$("$dcm2png" --frame 0 "$work/full.dcm" "$work/f.png" 2>&1) && fail "--frame 0 accepted"
+[[ $err == *"--frame counts from 1"* ]] || fail "--frame 0 error: $err"
+set +e
+err=$("$dcm2png" --frame 2 "$work/full.dcm" "$work/f.png" 2>&1); code=$?
+set -e
+[[ $code == 2 && $err == *"full.dcm: --frame 2 asked, the file has 1 frame"* ]] || fail "--frame 2: $code $err"
+[[ ! -e "$work/f.png" ]] || fail "--frame 2 left a PNG"
 set -e
 
 # Dataset mode end to end: two CSVs given as repeated --csv, a good case and a corrupt image.

@@ -21,6 +21,9 @@ ABSL_FLAG(double, trap_rate, 0.05,
           "Share of rows given each trap (swapped crop/mask columns, mask of another size, "
           "missing mask, subtlety 0) and of images given each image trap (truncated file, "
           "missing file); at least one of each when above 0. At most 0.25.");
+ABSL_FLAG(bool, jpeg2000, false,
+          "Write every DICOM as JPEG 2000 lossless (1.2.840.10008.1.2.4.90, 64 KiB fragments, "
+          "no offset table), as archives store mammograms.");
 ABSL_FLAG(int, threads, 0, "Worker threads; 0 = all cores. The output does not depend on it.");
 
 namespace {
@@ -50,6 +53,7 @@ int main(int argc, char** argv) {
   options.layout = *layout;
   options.output = absl::GetFlag(FLAGS_output);
   options.threads = absl::GetFlag(FLAGS_threads);
+  options.jpeg2000 = absl::GetFlag(FLAGS_jpeg2000);
   options.plan.cases = absl::GetFlag(FLAGS_cases);
   options.plan.width = absl::GetFlag(FLAGS_width);
   options.plan.height = absl::GetFlag(FLAGS_height);

@@ -9,6 +9,8 @@
 #include "absl/strings/str_join.h"
 #include "lib/cli/cli.h"
 #include "lib/cli/progress.h"
+#include "lib/dicom/encapsulated.h"
+#include "lib/dicom/j2k.h"
 #include "lib/io/byte_io.h"
 #include "lib/parallel/ordered_map.h"
 #include "lib/status/status_macros.h"
@@ -66,7 +68,7 @@ absl::Status WriteImage(const SynthOptions& options, const Image& image,
         RETURN_IF_ERROR(WriteDicom(
             path, rendered.pixels,
             {image.Subject(), image.study_uid, image.series_uid, image.sop_uid, kSeriesFull, 1},
-            image.corrupt));
+            {.truncate = image.corrupt, .jpeg2000 = options.jpeg2000}));
       }
     }
     const std::string roi_subject = absl::StrCat(image.Subject(), "_", a.id);
@@ -77,7 +79,7 @@ absl::Status WriteImage(const SynthOptions& options, const Image& image,
     RETURN_IF_ERROR(WriteDicom(
         crop_path, roi.crop,
         {roi_subject, a.roi_study_uid, a.crop_series_uid, a.crop_sop_uid, crop_description, 1},
-        false));
+        {.jpeg2000 = options.jpeg2000}));
     if (a.HasTrap(kTrapMissingMask)) {
       RETURN_IF_ERROR(RemoveStale(options.output, paths.mask));
       continue;
@@ -86,7 +88,7 @@ absl::Status WriteImage(const SynthOptions& options, const Image& image,
     RETURN_IF_ERROR(WriteDicom(mask_path, roi.mask,
                                {roi_subject, a.roi_study_uid, a.mask_series_uid, a.mask_sop_uid,
                                 kSeriesMask, a.mask_in_crop_series ? 2 : 1},
-                               false));
+                               {.jpeg2000 = options.jpeg2000}));
   }
   return absl::OkStatus();
 }
@@ -122,7 +124,7 @@ absl::Status ValidateOptions(const SynthOptions& options) {
 }
 
 absl::Status WriteDicom(const std::string& path, const cv::Mat& pixels, const DicomTags& tags,
-                        bool truncate) {
+                        const DicomEncoding& encoding) {
   if (pixels.type() != CV_16U && pixels.type() != CV_8U) {
     return absl::InternalError(absl::StrCat(path, ": pixels must be 8- or 16-bit grey"));
   }
@@ -147,21 +149,30 @@ absl::Status WriteDicom(const std::string& path, const cv::Mat& pixels, const Di
             d.putAndInsertUint16(DCM_BitsStored, bits).good() &&
             d.putAndInsertUint16(DCM_HighBit, bits - 1).good() &&
             d.putAndInsertUint16(DCM_PixelRepresentation, 0).good();
-  const unsigned long count = static_cast<unsigned long>(packed.total());
-  ok = ok && (sixteen ? d.putAndInsertUint16Array(DCM_PixelData, packed.ptr<Uint16>(), count)
-                      : d.putAndInsertUint8Array(DCM_PixelData, packed.ptr<Uint8>(), count))
-                 .good();
   if (!ok) return absl::InternalError(absl::StrCat(path, ": cannot build the DICOM data set"));
+  E_TransferSyntax xfer = EXS_LittleEndianExplicit;
+  if (encoding.jpeg2000) {
+    xfer = EXS_JPEG2000LosslessOnly;
+    ASSIGN_OR_RETURN(const std::string codestream, EncodeJ2kLossless(packed, bits));
+    RETURN_IF_ERROR(PutEncapsulatedPixelData(&d, xfer, {codestream},
+                                             {.fragment_bytes = 64 << 10, .offset_table = false}));
+  } else {
+    const unsigned long count = static_cast<unsigned long>(packed.total());
+    ok = (sixteen ? d.putAndInsertUint16Array(DCM_PixelData, packed.ptr<Uint16>(), count)
+                  : d.putAndInsertUint8Array(DCM_PixelData, packed.ptr<Uint8>(), count))
+             .good();
+    if (!ok) return absl::InternalError(absl::StrCat(path, ": cannot store the pixel data"));
+  }
 
   const std::string temp = path + std::string(kTempSuffix);
-  const OFCondition saved = file.saveFile(temp.c_str(), EXS_LittleEndianExplicit);
+  const OFCondition saved = file.saveFile(temp.c_str(), xfer);
   if (saved.bad()) {
     std::error_code ignored;
     fs::remove(temp, ignored);
     return absl::PermissionDeniedError(absl::StrCat("cannot write ", path, ": ", saved.text()));
   }
   std::error_code error;
-  if (truncate) fs::resize_file(temp, fs::file_size(temp) * 6 / 10, error);
+  if (encoding.truncate) fs::resize_file(temp, fs::file_size(temp) * 6 / 10, error);
   if (!error) fs::rename(temp, path, error);
   if (error)
     return absl::PermissionDeniedError(absl::StrCat("cannot write ", path, ": ", error.message()));

@@ -18,7 +18,8 @@ struct SynthOptions {
   std::string output;  // folder, created if needed
   PlanOptions plan;
   Layout layout = Layout::kCsv;
-  int threads = 0;  // 0 = all cores
+  int threads = 0;        // 0 = all cores
+  bool jpeg2000 = false;  // every DICOM JPEG 2000 lossless, as modern archives store them
 };
 
 // The highest --trap_rate: the four per-row traps are drawn without overlap.
@@ -38,11 +39,18 @@ struct DicomTags {
   int instance_number = 1;
 };
 
-// Writes a Secondary Capture MG image (MONOCHROME2, explicit VR little endian) from a CV_16U
-// or CV_8U matrix, as PATH.tmp renamed to PATH. `truncate` keeps only 60% of the file: the
-// corrupt_image trap.
+struct DicomEncoding {
+  bool truncate = false;  // keep only 60% of the file: the corrupt_image trap
+  // JPEG 2000 lossless (1.2.840.10008.1.2.4.90) in 64 KiB fragments with an empty Basic
+  // Offset Table, the layout that leaves a reader the most to work out; else explicit VR
+  // little endian.
+  bool jpeg2000 = false;
+};
+
+// Writes a Secondary Capture MG image (MONOCHROME2) from a CV_16U or CV_8U matrix, as
+// PATH.tmp renamed to PATH.
 absl::Status WriteDicom(const std::string& path, const cv::Mat& pixels, const DicomTags& tags,
-                        bool truncate);
+                        const DicomEncoding& encoding);
 
 // Each abnormality's mask bounding box in full-image pixels, per image, in plan order.
 using Boxes = std::vector<std::vector<cv::Rect>>;

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lib/dicom/dicom.h"
 #include "tools/synth/synth_plan.h"
 #include "tools/synth/synth_render.h"
 
@@ -270,8 +271,7 @@ TEST(DicomTest, WrittenFilesReadBackWithDcmtk) {
   const std::string path = dir + "/a.dcm";
   ASSERT_TRUE(
       WriteDicom(path, pixels,
-                 {"Mass-Test_P_00017_RIGHT_MLO", "2.25.1", "2.25.2", "2.25.3", kSeriesFull, 1},
-                 false)
+                 {"Mass-Test_P_00017_RIGHT_MLO", "2.25.1", "2.25.2", "2.25.3", kSeriesFull, 1}, {})
           .ok());
   EXPECT_FALSE(fs::exists(path + ".tmp"));
   DcmFileFormat file;
@@ -302,9 +302,22 @@ TEST(DicomTest, WrittenFilesReadBackWithDcmtk) {
   EXPECT_EQ(data[34], 34 * 1900);
 
   const std::string broken = dir + "/b.dcm";
-  ASSERT_TRUE(
-      WriteDicom(broken, pixels, {"x", "2.25.1", "2.25.2", "2.25.4", kSeriesFull, 1}, true).ok());
+  ASSERT_TRUE(WriteDicom(broken, pixels, {"x", "2.25.1", "2.25.2", "2.25.4", kSeriesFull, 1},
+                         {.truncate = true})
+                  .ok());
   EXPECT_LT(fs::file_size(broken), fs::file_size(path));
+
+  // JPEG 2000: the same pixels back through lib/dicom.
+  const std::string j2k = dir + "/c.dcm";
+  ASSERT_TRUE(WriteDicom(j2k, pixels, {"x", "2.25.1", "2.25.2", "2.25.5", kSeriesFull, 1},
+                         {.jpeg2000 = true})
+                  .ok());
+  DcmFileFormat compressed;
+  ASSERT_TRUE(compressed.loadFile(j2k.c_str()).good());
+  EXPECT_EQ(compressed.getDataset()->getOriginalXfer(), EXS_JPEG2000LosslessOnly);
+  absl::StatusOr<DicomPixels> decoded = ReadDicomPixels(j2k, {});
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(cv::countNonZero(decoded->pixels != pixels), 0);
 }
 
 std::map<std::string, std::string> Tree(const std::string& root) {
