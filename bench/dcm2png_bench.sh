@@ -16,22 +16,39 @@
 #    first DICOM to writing the last PNG (interpreter start-up and imports excluded).
 # So the ratio is conservative. Peak resident memory (max RSS) comes from /usr/bin/time for
 # both whole processes. These machines are shared: the CPU seconds per image are printed too.
-# Usage: bazel-bin/bench/dcm2png_bench [CASES] [ROUNDS] [SEED]     (defaults 24, 3 and 7)
+# FORMAT j2k stores the set as JPEG 2000 lossless (synth --jpeg2000, 3000x4000 16-bit images,
+# the size of a full-field digital mammogram) and the peer decodes it with pydicom's GDCM
+# handler; the decode's share of each side's time is printed too (ours: lib/dicom alone on the
+# same files, bench/dicom_decode_timer, over dcm2png's CPU seconds).
+# Usage: bazel-bin/bench/dcm2png_bench [CASES] [ROUNDS] [SEED] [FORMAT]
+#        (defaults 24, 3, 7 and plain; FORMAT plain or j2k)
 set -euo pipefail
 runfiles="${RUNFILES_DIR:-$0.runfiles}/mammo"
 synth="$runfiles/tools/synth/synth"
 dcm2png="$runfiles/tools/dcm2png/dcm2png"
 shardcat="$runfiles/tools/shardcat/shardcat"
 peer="$runfiles/bench/dcm2png_peer.py"
+decode_timer="$runfiles/bench/dicom_decode_timer"
 cases=${1:-24}
 rounds=${2:-3}
 seed=${3:-7}
+format=${4:-plain}
+case $format in
+  plain) synth_flags=(--full_size) goal=">= 4.0" ;;
+  j2k) synth_flags=(--width 3000 --height 4000 --jpeg2000) goal=">= 2.0" ;;
+  *) echo "dcm2png_bench: FORMAT must be plain or j2k, not '$format'" >&2; exit 1 ;;
+esac
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
-"$synth" --output "$work/in" --cases "$cases" --full_size --seed "$seed" --trap_rate 0 \
+"$synth" --output "$work/in" --cases "$cases" "${synth_flags[@]}" --seed "$seed" --trap_rate 0 \
   --progress=never 2>/dev/null
+# The distinct full images, for the decode timer.
+mapfile -t images < <(/usr/bin/python3 -c '
+import csv, sys
+rows = csv.DictReader(open(sys.argv[1] + "/synth_truth.csv", newline=""))
+print("\n".join(dict.fromkeys(sys.argv[1] + "/" + row["image_file"] for row in rows)))' "$work/in")
 
 ours() {  # wall, CPU seconds and max RSS (KB) of one dcm2png run
   rm -rf "$work/ours"
@@ -55,22 +72,27 @@ peer() {  # its own seconds, CPU seconds (whole process) and max RSS (KB) of one
 
 results="$work/results.tsv"
 for ((i = 0; i < rounds; ++i)); do
-  printf '%s\t%s\n' "$(ours)" "$(peer)" >> "$results"
+  # Our decode alone, in the same round as the runs it is a share of.
+  decode=$("$decode_timer" "${images[@]}" | sed -n 's/^decode_seconds //p')
+  printf '%s\t%s\t%s\n' "$(ours)" "$(peer)" "$decode" >> "$results"
   if ((i == 0)); then
     "$shardcat" --extract "$work/extracted" "$work/ours/full@2" 2>/dev/null
   fi
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
-/usr/bin/python3 - "$results" "$work" "$(tail -n 1 "$work/ours.log")" "$load_before" "$load_after" <<'PY'
+/usr/bin/python3 - "$results" "$work" "$(tail -n 1 "$work/ours.log")" "$load_before" "$load_after" \
+  "$format" "$goal" <<'PY'
 import collections, csv, os, re, statistics, sys
 import cv2
 import numpy as np
-results, work, summary, load_before, load_after = sys.argv[1:]
+results, work, summary, load_before, load_after, format, goal = sys.argv[1:]
 summary = re.sub(r" to [^;\s]+|; rejects in \S+", "", summary)  # no temporary paths
-# Per round: ours wall, CPU, max RSS KB; peer seconds, CPU, max RSS KB.
+# Per round: ours wall, CPU, max RSS KB; peer seconds, CPU, max RSS KB; our decode seconds.
 rows = [list(map(float, line.split())) for line in open(results)]
-ours, ours_cpu, ours_rss, peer, peer_cpu, peer_rss = (statistics.median(c) for c in zip(*rows))
+ours, ours_cpu, ours_rss, peer, peer_cpu, peer_rss, decode_seconds = (
+    statistics.median(c) for c in zip(*rows))
+decode_share = statistics.median(r[6] / r[1] for r in rows)
 ratio = statistics.median(r[3] / r[0] for r in rows)
 cpu_ratio = statistics.median(r[4] / r[1] for r in rows)
 truth = list(csv.DictReader(open(os.path.join(work, "in", "synth_truth.csv"), newline="")))
@@ -97,10 +119,16 @@ for row in truth:
 def line(what, o, p, unit, r, goal):
     print(f"{what:<52} | ours {o:10.2f} {unit:<9} | peer {p:10.2f} {unit:<9} "
           f"| ratio {r:6.2f} | goal {goal}")
-what = f"dcm2png {images} images, 2 threads vs pydicom+OpenCV"
-line(what, images / ours, images / peer, "images/s", ratio, ">= 4.0")
-line(f"dcm2png {mb:.0f} MB DICOM, 2 threads vs pydicom+OpenCV", mb / ours, mb / peer, "MB/s", ratio,
-     ">= 4.0")
+kind = "J2K " if format == "j2k" else ""
+peer_name = "pydicom+GDCM+OpenCV" if format == "j2k" else "pydicom+OpenCV"
+what = f"dcm2png {images} {kind}images, 2 threads vs {peer_name}"
+line(what, images / ours, images / peer, "images/s", ratio, goal)
+line(f"dcm2png {mb:.0f} MB {kind}DICOM, 2 threads vs {peer_name}", mb / ours, mb / peer, "MB/s",
+     ratio, goal)
+print(f"dcm2png decode share: ours {decode_share:.0%} of its CPU seconds "
+      f"(lib/dicom alone: {decode_seconds / images:.2f} s per image, one thread), peer "
+      f"{float(peer_out['decode_seconds']) / peer:.0%} of its seconds "
+      f"({float(peer_out['decode_seconds']) / images:.2f} s per image)")
 print(f"dcm2png processed: ours {records} records from {images} image decodes ({multi} image(s) "
       f"with several abnormalities, processed once for all their records), plus {records} ROI "
       f"masks decoded and PNG-encoded, every header under --root read, whole process timed; peer "
