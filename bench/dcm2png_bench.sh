@@ -62,12 +62,13 @@ ours() {  # wall, CPU seconds and max RSS (KB) of one dcm2png run
   read -r wall user sys rss < "$work/time"
   echo "$wall $(echo "$user + $sys" | bc -l) $rss"
 }
-peer() {  # its own seconds, CPU seconds (whole process) and max RSS (KB) of one run
+peer() {  # its own seconds, CPU seconds (whole process), max RSS (KB), decode seconds of one run
   rm -rf "$work/peer"
   /usr/bin/time -f "%e %U %S %M" -o "$work/time" \
     /usr/bin/python3 "$peer" "$work/in" "$work/peer" > "$work/peer.out"
   read -r _ user sys rss < "$work/time"
-  echo "$(sed -n 's/^seconds //p' "$work/peer.out") $(echo "$user + $sys" | bc -l) $rss"
+  echo "$(sed -n 's/^seconds //p' "$work/peer.out") $(echo "$user + $sys" | bc -l) $rss" \
+    "$(sed -n 's/^decode_seconds //p' "$work/peer.out")"
 }
 
 results="$work/results.tsv"
@@ -88,11 +89,13 @@ import cv2
 import numpy as np
 results, work, summary, load_before, load_after, format, goal = sys.argv[1:]
 summary = re.sub(r" to [^;\s]+|; rejects in \S+", "", summary)  # no temporary paths
-# Per round: ours wall, CPU, max RSS KB; peer seconds, CPU, max RSS KB; our decode seconds.
+# Per round: ours wall, CPU, max RSS KB; peer seconds, CPU, max RSS KB, decode seconds; our
+# decode seconds.
 rows = [list(map(float, line.split())) for line in open(results)]
-ours, ours_cpu, ours_rss, peer, peer_cpu, peer_rss, decode_seconds = (
+ours, ours_cpu, ours_rss, peer, peer_cpu, peer_rss, peer_decode, decode_seconds = (
     statistics.median(c) for c in zip(*rows))
-decode_share = statistics.median(r[6] / r[1] for r in rows)
+decode_share = statistics.median(r[7] / r[1] for r in rows)
+peer_decode_share = statistics.median(r[6] / r[3] for r in rows)
 ratio = statistics.median(r[3] / r[0] for r in rows)
 cpu_ratio = statistics.median(r[4] / r[1] for r in rows)
 truth = list(csv.DictReader(open(os.path.join(work, "in", "synth_truth.csv"), newline="")))
@@ -127,8 +130,7 @@ line(f"dcm2png {mb:.0f} MB {kind}DICOM, 2 threads vs {peer_name}", mb / ours, mb
      ratio, goal)
 print(f"dcm2png decode share: ours {decode_share:.0%} of its CPU seconds "
       f"(lib/dicom alone: {decode_seconds / images:.2f} s per image, one thread), peer "
-      f"{float(peer_out['decode_seconds']) / peer:.0%} of its seconds "
-      f"({float(peer_out['decode_seconds']) / images:.2f} s per image)")
+      f"{peer_decode_share:.0%} of its seconds ({peer_decode / images:.2f} s per image)")
 print(f"dcm2png processed: ours {records} records from {images} image decodes ({multi} image(s) "
       f"with several abnormalities, processed once for all their records), plus {records} ROI "
       f"masks decoded and PNG-encoded, every header under --root read, whole process timed; peer "
