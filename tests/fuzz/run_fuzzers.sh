@@ -3,7 +3,7 @@
 # runs each for a set time on a copy of its seed corpus; prints executions and findings per
 # target and exits 1 if any target found a crash, a leak or a timeout.
 #
-#   tests/fuzz/run_fuzzers.sh [SECONDS_PER_TARGET] [TARGET...]   (default 60, all five)
+#   tests/fuzz/run_fuzzers.sh [SECONDS_PER_TARGET] [TARGET...]   (default 60, all six)
 #
 # Findings (crash-*, leak-*, timeout-*, oom-*) are kept in $FUZZ_OUT (default
 # /tmp/mammo-fuzz/findings); a finding becomes a regression test by copying it into
@@ -14,7 +14,7 @@ cd "$(dirname "$0")/../.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-((${#targets[@]})) || targets=(record manifest safetensors csv dicom)
+((${#targets[@]})) || targets=(record manifest safetensors csv dicom j2k)
 out=${FUZZ_OUT:-/tmp/mammo-fuzz}
 mkdir -p "$out/findings"
 
