@@ -17,6 +17,8 @@ for target in "${benchmarks[@]}"; do
   binary="${binary/://}"
   "$binary"
 done
+# dcm2png on JPEG 2000 mammograms (3000x4000, 16-bit lossless) against pydicom with GDCM.
+bazel-bin/bench/dcm2png_bench 6 3 7 j2k
 # embed against PyTorch Python (a script: the peer is a Python process).
 bench/embed_bench.sh
 # A trained TF.js model (nsfwjs's InceptionV3): `weights convert` against TensorFlow.js in Node

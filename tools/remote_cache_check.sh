@@ -20,6 +20,7 @@ cd "$(dirname "$0")/.."
 targets=("$@")
 ((${#targets[@]})) || targets=(//tools/shardcat)
 work=$(mktemp -d)
+chmod 755 "$work"  # nginx's workers run as nobody when this runs as root
 # Two clones of HEAD at different depths, each with its own output base.
 clone_a="$work/a/mammo"
 clone_b="$work/b/one/level/deeper/mammo"

@@ -22,7 +22,18 @@ sed -e "s|@PORT@|$port|g" -e "s|@DATA@|$data|g" -e "s|@RUN@|$run|g" \
 # configuration's is opened (the default, /var/log/nginx, may not be writable).
 "$nginx" -p "$run" -e "$run/startup.log" -c "$run/nginx.conf"
 for _ in $(seq 50); do
-  if curl -s -o /dev/null "http://127.0.0.1:$port/"; then cat "$run/nginx.pid"; exit 0; fi
+  if curl -s -o /dev/null "http://127.0.0.1:$port/"; then
+    # A cache that answers but cannot store would only show as a build without hits.
+    probe="http://127.0.0.1:$port/probe/serve.sh"
+    if ! curl -sf -o /dev/null -T "$run/nginx.conf" "$probe" || ! curl -sf -o /dev/null "$probe"; then
+      kill "$(cat "$run/nginx.pid")"
+      echo "serve.sh: nginx cannot store blobs under $data (can its workers reach and write it?);" \
+        "see $run/error.log" >&2
+      exit 2
+    fi
+    cat "$run/nginx.pid"
+    exit 0
+  fi
   sleep 0.1
 done
 echo "serve.sh: nginx did not answer on port $port; see $run/error.log" >&2

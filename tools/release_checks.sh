@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# The long checks, too slow for every CI run, in one command (run it before a release, from a
+# fresh clone; about three hours on 2 cores with the defaults):
+#   asan          the whole test suite under AddressSanitizer + UBSan (bazel test --config=asan //...)
+#   fuzz          every fuzz target for FUZZ_SECONDS each (tests/fuzz/run_fuzzers.sh)
+#   reproducible  two clean builds of every tool and benchmark in two clones in different
+#                 folders give identical ELF files (tools/check_reproducible.sh)
+#   remote_cache  a cold and a warm build of every tool through a real nginx cache, in two
+#                 clones: hits and times (tools/remote_cache_check.sh //tools/...)
+#   bench         every benchmark against its peer (bench/run_all.sh)
+# Each check's output goes to OUT_DIR/CHECK.log; at the end one table (check, result, figures,
+# minutes) is printed and written to OUT_DIR/release_checks.md, headed by the date, the commit
+# and the CPU, ready for the README. Exit 1 if any check failed.
+#
+#   tools/release_checks.sh [--fuzz_seconds=N] [--out=DIR] [CHECK...]
+#       (defaults: 600, release-checks/, every check in the order above)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+fuzz_seconds=600
+out=release-checks
+checks=()
+for arg in "$@"; do
+  case $arg in
+    --fuzz_seconds=*) fuzz_seconds=${arg#*=} ;;
+    --out=*) out=${arg#*=} ;;
+    --help) sed -n '2,18p' "$0" | cut -c3-; exit 0 ;;
+    asan | fuzz | reproducible | remote_cache | bench) checks+=("$arg") ;;
+    *) echo "release_checks: unknown argument '$arg' (--help lists them)" >&2; exit 1 ;;
+  esac
+done
+((${#checks[@]})) || checks=(asan fuzz reproducible remote_cache bench)
+[[ $fuzz_seconds =~ ^[0-9]+$ ]] || { echo "release_checks: --fuzz_seconds must be a number" >&2; exit 1; }
+mkdir -p "$out"
+
+# Each check runs its command into its log and leaves the figures worth a table cell.
+run_asan() {
+  bazel test --config=asan //... --test_summary=short
+  grep -cE '^//[^ ]+ +(\(cached\) )?PASSED' "$log" | sed 's/$/ tests passed/' > "$figures"
+}
+run_fuzz() {
+  tests/fuzz/run_fuzzers.sh "$fuzz_seconds"
+  awk 'NR > 1 && $2 ~ /^[0-9]+$/ {runs += $2; found += $4} END {
+         printf "%d targets x %s s, %d executions, %d findings\n", NR - 1, "'"$fuzz_seconds"'", runs, found}' \
+    < <(grep -A99 '^target ' "$log") > "$figures"
+}
+run_reproducible() {
+  tools/check_reproducible.sh
+  grep -o '[0-9]* ELF files identical' "$log" > "$figures"
+}
+run_remote_cache() {
+  tools/remote_cache_check.sh //tools/...
+  grep -o 'cold build.*cache)' "$log" > "$figures"
+}
+run_bench() {
+  bench/run_all.sh
+  echo "$(grep -c '| goal' "$log") comparisons; goals met: $(
+    /usr/bin/python3 -c '
+import re, sys
+met = total = 0
+for line in open(sys.argv[1]):
+    m = re.search(r"ratio +([0-9.]+) \| goal >= ([0-9.]+)", line)
+    if m:
+        total += 1
+        met += float(m.group(1)) >= float(m.group(2))
+print(f"{met} of {total}")' "$log")" > "$figures"
+}
+
+rows=()
+status=0
+for check in "${checks[@]}"; do
+  log="$out/$check.log"
+  figures="$out/$check.figures"
+  : > "$figures"
+  echo "release_checks: $check (log: $log)" >&2
+  start=$SECONDS
+  if ("run_$check") > "$log" 2>&1; then result=passed; else result=FAILED; status=1; fi
+  rows+=("| $check | $result | $(head -1 "$figures") | $(((SECONDS - start + 30) / 60)) |")
+done
+
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)
+flags=$(grep -m1 '^flags' /proc/cpuinfo | grep -oE 'avx512_bf16|avx512f|avx2|amx_bf16' | sort -u | xargs)
+{
+  echo "Release checks of $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD), on $(nproc) cores of $cpu ($flags):"
+  echo
+  echo "| check | result | figures | minutes |"
+  echo "|---|---|---|---|"
+  printf '%s\n' "${rows[@]}"
+} | tee "$out/release_checks.md"
+exit "$status"
