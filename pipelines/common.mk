@@ -4,9 +4,11 @@
 # A built tool: bazel-bin/tools/NAME/NAME by default.
 tool = $(BIN)/$(1)/$(1)
 
-# Bazel decides what is stale; a rebuilt tool makes the stages that use it rerun.
+# Bazel decides what is stale; a rebuilt tool makes the stages that use it rerun. With
+# MAMMO_REMOTE_CACHE set (a URL, .bazelrc's remote_cache config), the build shares its cache.
+REMOTE_CACHE_FLAGS = $(if $(MAMMO_REMOTE_CACHE),--config=remote_cache --remote_cache=$(MAMMO_REMOTE_CACHE))
 build:
-	bazel build --noshow_progress $(foreach t,$(TOOLS),//tools/$(t))
+	bazel build --noshow_progress $(REMOTE_CACHE_FLAGS) $(foreach t,$(TOOLS),//tools/$(t))
 
 # A stage's flags live in a file rewritten only when they change, so that a change reruns
 # the stage through an ordinary prerequisite: $(eval $(call params,STAGE,FLAGS)).

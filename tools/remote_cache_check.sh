@@ -75,7 +75,7 @@ done
 diff "$clone_a.sums" "$clone_b.sums" >&2 || fail "the two builds' binaries differ (above)"
 
 kill "$(cat "$work/run/nginx.pid")"
-rm "$work/run/nginx.pid"
+for _ in $(seq 50); do curl -s -o /dev/null "$url/" || break; sleep 0.1; done
 (cd "$clone_b" && bazel --output_base="$clone_b.base" clean) 2> /dev/null
 build "$clone_b" "$work/down.log" //lib/io:byte_io > /dev/null
 grep -qi "remote cache\|connection refused" "$work/down.log" \

@@ -31,6 +31,8 @@ packages=(
   python3-h5py
   # Pipelines and benchmarks.
   make time bc
+  # The remote-cache check (tools/remote_cache_check.sh) serves a Bazel cache with nginx.
+  nginx-light curl
   # Scale-out tests start a Slurm cluster on localhost (tests/slurm/).
   slurmd slurmctld slurm-client munge
 )
