@@ -99,6 +99,15 @@ ft=$("$score" --runs --paper "$tmp/runs/ft")
 [[ "$ft" == *"| resnet-50-173-FT | 1.000 | 0.500 |"*"| frozen BatchNorm: batch statistics (Keras 2.2's); last epoch's weights (Keras's default) |"* ]] \
   || fail "the FT run's BatchNorm mode and kept epoch: $ft"
 
+# --bootstrap: our paper_auc, F1 and ACC carry intervals, in both tables; run a's test cases
+# all name their patients, so the intervals resample patients.
+boot=$("$score" --runs --paper --bootstrap 200 --seed 1 "$tmp/runs/a")
+[[ "$boot" =~ "| vgg16-TL | test | 0.667 [0.".*"] | 0.500 [0."[0-9]+", "[01]\.[0-9]+"] | " ]] \
+  || fail "the runs table's intervals: $boot"
+[[ "$boot" =~ "| vgg16-TL | 0.500 [0."[0-9]+", "[01]\.[0-9]+"] | 0.644 | " ]] \
+  || fail "the paper table's intervals: $boot"
+[[ "$boot" == *"percentile bootstrap of 200 resamples of patients "* ]] || fail "what was resampled: $boot"
+
 usage=$("$score" --runs --not_run "$tmp/not_run.csv" "$tmp/runs/a" 2>&1) && fail "--not_run alone"
 [[ "$usage" == *"--not_run goes with --paper"* ]] || fail "--not_run without --paper: $usage"
 printf 'model,reason\nresnet-51,typo\n' >"$tmp/bad_not_run.csv"

@@ -15,8 +15,9 @@ ABSL_FLAG(std::string, threshold, "0.5",
           "Predict malignant when probability >= this number; or chosen on the valid split, then "
           "applied to all: 'youden', 'valid:sens=R' or 'valid:spec=R' (that rate at least R).");
 ABSL_FLAG(int, bootstrap, 0,
-          "Percentile bootstrap 95% CIs of the AUC from this many resamples of cases "
-          "(stratified), and of patients where every case has a patient_id.");
+          "Percentile bootstrap 95% CIs from this many resamples: the AUC's of cases "
+          "(stratified) and of patients where every case has a patient_id; the threshold "
+          "metrics' of patients where every case has one, else of cases.");
 ABSL_FLAG(uint64_t, seed, 0, "Seed of the bootstrap: the same seed gives the same interval.");
 ABSL_FLAG(std::string, figures, "",
           "Write PNG figures into this folder: roc_SPLIT.png and confusion_SPLIT.png per split, "

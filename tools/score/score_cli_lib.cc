@@ -30,8 +30,10 @@ Scores predicted probabilities of malignancy per split: ROC AUC with its DeLong
 2020 report as "AUC"), accuracy, F1, sensitivity (TPR), specificity (TNR),
 precision, the confusion matrix and the Brier score; --json adds the ECE, the
 reliability points (10 bins, as scikit-learn's) and sensitivity at specificity
-0.8/0.9/0.95 and the reverse at 0.9/0.95. --bootstrap adds CIs resampling cases
-and, where every case has a patient_id, the AUC's resampling patients.
+0.8/0.9/0.95 and the reverse at 0.9/0.95. --bootstrap adds CIs: the AUC's
+resampling cases and, where every case has a patient_id, patients; each rate at
+the threshold resampling patients where every case has one, else cases (--json
+keys such as f1_ci95_patient_bootstrap, f1_ci95_bootstrap).
 
 FILE is a CSV (or - for stdin) whose header names id, label and probability, and
 optionally patient_id, lesion_id and split; other columns are ignored. Labels are
