@@ -20,7 +20,8 @@ ABSL_FLAG(int, bootstrap, 0,
           "metrics' of patients where every case has one, else of cases.");
 ABSL_FLAG(uint64_t, seed, 0, "Seed of the bootstrap: the same seed gives the same interval.");
 ABSL_FLAG(std::string, figures, "",
-          "Write PNG figures into this folder: roc_SPLIT.png and confusion_SPLIT.png per split, "
+          "Write PNG figures into this folder: roc_SPLIT.png, confusion_SPLIT.png and "
+          "reliability_SPLIT.png per split, "
           "accuracy.png and loss.png with a history; with --runs, one subfolder per run name.");
 ABSL_FLAG(std::string, history, "",
           "A training history CSV (history.csv): adds the best epoch's accuracies and beta, and "

@@ -48,8 +48,9 @@ valid_acc. --history FILE does the same for CSV input; without run.json the best
 epoch is the one of least valid_loss.
 
 --figures DIR draws PNGs (800x600) with PLplot: DIR/roc_SPLIT.png (the ROC curve,
-its AUC and the operating point at the threshold), DIR/confusion_SPLIT.png, and
-with a history DIR/accuracy.png and DIR/loss.png (train and valid per epoch).
+its AUC and the operating point at the threshold), DIR/confusion_SPLIT.png,
+DIR/reliability_SPLIT.png (the calibration bins against the diagonal), and with a
+history DIR/accuracy.png and DIR/loss.png (train and valid per epoch).
 
 --runs scores every RUN_DIR and prints a Markdown table in the format of the
 paper's Table 7: model, split (test, else valid), ROC AUC [DeLong 95% CI],
