@@ -34,12 +34,12 @@ body { font-family: sans-serif; margin: 2em; color: #111; }
 table { border-collapse: collapse; margin: 0.5em 0 1em; font-size: 0.9em; }
 th, td { border: 1px solid #bbb; padding: 0.25em 0.5em; }
 th { background: #eee; }
-td.number { text-align: right; font-variant-numeric: tabular-nums; }
+td.number { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 section { border-top: 2px solid #888; margin-top: 2em; }
 pre { background: #f6f6f6; padding: 0.5em; overflow-x: auto; }
 .figures { display: flex; flex-wrap: wrap; gap: 1em; }
 figure { margin: 0; }
-img { max-width: 100%; height: auto; border: 1px solid #ddd; }
+img { width: 480px; max-width: 100%; height: auto; border: 1px solid #ddd; }
 </style>
 </head>
 <body>
@@ -133,9 +133,9 @@ std::string ThresholdTable(const ScoreReport& report) {
       "Predicted malignant when the probability is at least %s%s.", Threshold(report.threshold),
       report.threshold_note.empty() ? "" : absl::StrCat(" (", report.threshold_note, ")"));
   if (report.bootstrap_resamples > 0) {
-    absl::StrAppend(&out, " Rates with [95% CI]: percentile bootstrap of ",
-                    report.bootstrap_resamples,
-                    " resamples (of what, per split: CIs resample), seed ", report.seed, ".");
+    absl::StrAppend(&out, " Rates are value [95% CI], a percentile bootstrap of ",
+                    report.bootstrap_resamples, " resamples (the last column says of what), seed ",
+                    report.seed, ".");
   }
   absl::StrAppend(&out,
                   "\n\n| split | TP | FP | TN | FN | paper_auc | ACC | F1 | sensitivity | "

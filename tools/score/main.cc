@@ -30,6 +30,10 @@ ABSL_FLAG(bool, runs, false,
           "The arguments are run folders (run.json, history.csv, predictions.csv): print a "
           "Markdown table of all runs, sorted by ROC AUC.");
 ABSL_FLAG(std::string, report, "", "With --runs: write the Markdown table here, not to stdout.");
+ABSL_FLAG(std::string, html, "",
+          "Write one self-contained HTML report here (tables, CIs, provenance and every figure "
+          "embedded; no script, nothing loaded from elsewhere), scoring files, a run folder or "
+          "--runs.");
 ABSL_FLAG(bool, paper, false,
           "With --runs: add the paper's Tables 7-10 beside our runs of the same names.");
 ABSL_FLAG(std::string, not_run, "",
@@ -56,6 +60,7 @@ int main(int argc, char** argv) {
   options.history = absl::GetFlag(FLAGS_history);
   options.runs = absl::GetFlag(FLAGS_runs);
   options.report = absl::GetFlag(FLAGS_report);
+  options.html = absl::GetFlag(FLAGS_html);
   options.paper = absl::GetFlag(FLAGS_paper);
   options.not_run = absl::GetFlag(FLAGS_not_run);
   options.compare = absl::GetFlag(FLAGS_compare);
