@@ -22,6 +22,8 @@ packages=(
   # Independent references used by tests and benchmarks.
   dcmtk python3-torch python3-torchvision python3-sklearn python3-opencv
   python3-pydicom python3-numpy python3-pil
+  # score --html's page is checked in a real browser, headless (tools/score/html_chromium_test).
+  chromium
   # Keras .h5 weights: the reader links libhdf5; the tests write .h5 files with h5py.
   libhdf5-dev
   python3-h5py
