@@ -26,6 +26,8 @@ packages=(
   python3-pydicom python3-numpy python3-pil
   # An independent JPEG 2000 DICOM decoder for tests/dicom_conformance (GDCM).
   python3-gdcm
+  # score --html's page is checked in a real browser, headless (tools/score/html_chromium_test).
+  chromium
   # Keras .h5 weights: the reader links libhdf5; the tests write .h5 files with h5py.
   libhdf5-dev
   python3-h5py

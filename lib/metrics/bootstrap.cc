@@ -49,40 +49,66 @@ absl::Status ValidateOptions(const BootstrapOptions& options) {
   return absl::OkStatus();
 }
 
-// The interval from the resamples' values (sorted here).
-absl::Status FinishInterval(std::vector<double> values, const BootstrapOptions& options,
-                            const char* remedy, BootstrapCi* result) {
-  if (values.empty()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "all ", options.resamples, " bootstrap resamples had a single class; ", remedy));
+// Gathers each statistic's values over the resamples that hold both classes, and makes the
+// intervals from them.
+class Intervals {
+ public:
+  // `estimates`: the statistics on the original sample.
+  explicit Intervals(std::vector<double> estimates) : estimates_(std::move(estimates)) {
+    values_.resize(estimates_.size());
   }
-  std::sort(values.begin(), values.end());
-  result->resamples_used = static_cast<int>(values.size());
-  const double alpha = (1 - options.confidence) / 2;
-  result->ci_lower = Quantile(values, alpha);
-  result->ci_upper = Quantile(values, 1 - alpha);
-  return absl::OkStatus();
+
+  void Add(const std::vector<double>& resample) {
+    for (size_t k = 0; k < values_.size(); ++k) values_[k].push_back(resample[k]);
+  }
+  void Skip() { ++skipped_; }
+
+  absl::StatusOr<std::vector<BootstrapCi>> Finish(const BootstrapOptions& options,
+                                                  const char* remedy) {
+    const int used = options.resamples - skipped_;
+    if (used == 0) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "all ", options.resamples, " bootstrap resamples had a single class; ", remedy));
+    }
+    const double alpha = (1 - options.confidence) / 2;
+    std::vector<BootstrapCi> intervals;
+    for (size_t k = 0; k < values_.size(); ++k) {
+      std::sort(values_[k].begin(), values_[k].end());
+      intervals.push_back({estimates_[k], Quantile(values_[k], alpha),
+                           Quantile(values_[k], 1 - alpha), used, skipped_});
+    }
+    return intervals;
+  }
+
+ private:
+  std::vector<double> estimates_;
+  std::vector<std::vector<double>> values_;
+  int skipped_ = 0;
+};
+
+// A single statistic as a list of one.
+Statistics OneOf(const Statistic& statistic) {
+  return [&statistic](absl::Span<const int> labels, absl::Span<const double> scores) {
+    return std::vector<double>{statistic(labels, scores)};
+  };
 }
 
 }  // namespace
 
-absl::StatusOr<BootstrapCi> BootstrapCiOf(absl::Span<const int> labels,
-                                          absl::Span<const double> scores,
-                                          const BootstrapOptions& options,
-                                          const Statistic& statistic) {
+absl::StatusOr<std::vector<BootstrapCi>> BootstrapCisOf(absl::Span<const int> labels,
+                                                        absl::Span<const double> scores,
+                                                        const BootstrapOptions& options,
+                                                        const Statistics& statistics) {
   RETURN_IF_ERROR(ValidateBinaryScores(labels, scores));
   RETURN_IF_ERROR(ValidateOptions(options));
   std::vector<size_t> positives;
   std::vector<size_t> negatives;
   for (size_t i = 0; i < labels.size(); ++i) (labels[i] == 1 ? positives : negatives).push_back(i);
 
-  BootstrapCi result;
-  result.estimate = statistic(labels, scores);
+  Intervals intervals(statistics(labels, scores));
   std::mt19937_64 engine(options.seed);
   std::vector<int> sample_labels(labels.size());
   std::vector<double> sample_scores(labels.size());
-  std::vector<double> values;
-  values.reserve(static_cast<size_t>(options.resamples));
   for (int r = 0; r < options.resamples; ++r) {
     size_t sample_positives = 0;
     for (size_t k = 0; k < labels.size(); ++k) {
@@ -99,13 +125,21 @@ absl::StatusOr<BootstrapCi> BootstrapCiOf(absl::Span<const int> labels,
       sample_positives += static_cast<size_t>(labels[source]);
     }
     if (sample_positives == 0 || sample_positives == labels.size()) {
-      ++result.resamples_skipped;
+      intervals.Skip();
       continue;
     }
-    values.push_back(statistic(sample_labels, sample_scores));
+    intervals.Add(statistics(sample_labels, sample_scores));
   }
-  RETURN_IF_ERROR(FinishInterval(std::move(values), options, "stratify them", &result));
-  return result;
+  return intervals.Finish(options, "stratify them");
+}
+
+absl::StatusOr<BootstrapCi> BootstrapCiOf(absl::Span<const int> labels,
+                                          absl::Span<const double> scores,
+                                          const BootstrapOptions& options,
+                                          const Statistic& statistic) {
+  ASSIGN_OR_RETURN(const std::vector<BootstrapCi> intervals,
+                   BootstrapCisOf(labels, scores, options, OneOf(statistic)));
+  return intervals[0];
 }
 
 absl::StatusOr<BootstrapCi> BootstrapAucCi(absl::Span<const int> labels,
@@ -114,11 +148,10 @@ absl::StatusOr<BootstrapCi> BootstrapAucCi(absl::Span<const int> labels,
   return BootstrapCiOf(labels, scores, options, RocAucUnchecked);
 }
 
-absl::StatusOr<BootstrapCi> ClusterBootstrapCiOf(absl::Span<const int> labels,
-                                                 absl::Span<const double> scores,
-                                                 absl::Span<const std::string> clusters,
-                                                 const BootstrapOptions& options,
-                                                 const Statistic& statistic) {
+absl::StatusOr<std::vector<BootstrapCi>> ClusterBootstrapCisOf(
+    absl::Span<const int> labels, absl::Span<const double> scores,
+    absl::Span<const std::string> clusters, const BootstrapOptions& options,
+    const Statistics& statistics) {
   RETURN_IF_ERROR(ValidateBinaryScores(labels, scores));
   RETURN_IF_ERROR(ValidateOptions(options));
   if (clusters.size() != labels.size()) {
@@ -134,12 +167,10 @@ absl::StatusOr<BootstrapCi> ClusterBootstrapCiOf(absl::Span<const int> labels,
     if (added) members.emplace_back();
     members[it->second].push_back(i);
   }
-  BootstrapCi result;
-  result.estimate = statistic(labels, scores);
+  Intervals intervals(statistics(labels, scores));
   std::mt19937_64 engine(options.seed);
   std::vector<int> sample_labels;
   std::vector<double> sample_scores;
-  std::vector<double> values;
   for (int r = 0; r < options.resamples; ++r) {
     sample_labels.clear();
     sample_scores.clear();
@@ -152,14 +183,22 @@ absl::StatusOr<BootstrapCi> ClusterBootstrapCiOf(absl::Span<const int> labels,
       }
     }
     if (sample_positives == 0 || sample_positives == sample_labels.size()) {
-      ++result.resamples_skipped;
+      intervals.Skip();
       continue;
     }
-    values.push_back(statistic(sample_labels, sample_scores));
+    intervals.Add(statistics(sample_labels, sample_scores));
   }
-  RETURN_IF_ERROR(
-      FinishInterval(std::move(values), options, "too few patients of each class", &result));
-  return result;
+  return intervals.Finish(options, "too few patients of each class");
+}
+
+absl::StatusOr<BootstrapCi> ClusterBootstrapCiOf(absl::Span<const int> labels,
+                                                 absl::Span<const double> scores,
+                                                 absl::Span<const std::string> clusters,
+                                                 const BootstrapOptions& options,
+                                                 const Statistic& statistic) {
+  ASSIGN_OR_RETURN(const std::vector<BootstrapCi> intervals,
+                   ClusterBootstrapCisOf(labels, scores, clusters, options, OneOf(statistic)));
+  return intervals[0];
 }
 
 absl::StatusOr<BootstrapCi> ClusterBootstrapAucCi(absl::Span<const int> labels,

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
@@ -73,6 +74,23 @@ absl::StatusOr<BootstrapCi> ClusterBootstrapCiOf(absl::Span<const int> labels,
                                                  absl::Span<const std::string> clusters,
                                                  const BootstrapOptions& options,
                                                  const Statistic& statistic);
+
+// Several statistics of a sample with both classes, computed together (e.g. every metric at a
+// threshold from one confusion matrix). Always returns the same number of values.
+using Statistics = std::function<std::vector<double>(absl::Span<const int> labels,
+                                                     absl::Span<const double> scores)>;
+
+// One interval per statistic, all from the same resamples: one resampling pass however many
+// statistics. Interval k equals BootstrapCiOf (ClusterBootstrapCiOf) with statistic k alone
+// and the same options, since the draws do not depend on the statistics.
+absl::StatusOr<std::vector<BootstrapCi>> BootstrapCisOf(absl::Span<const int> labels,
+                                                        absl::Span<const double> scores,
+                                                        const BootstrapOptions& options,
+                                                        const Statistics& statistics);
+absl::StatusOr<std::vector<BootstrapCi>> ClusterBootstrapCisOf(
+    absl::Span<const int> labels, absl::Span<const double> scores,
+    absl::Span<const std::string> clusters, const BootstrapOptions& options,
+    const Statistics& statistics);
 
 }  // namespace mammo::metrics
 

@@ -2,11 +2,30 @@
 
 #include <cmath>
 #include <cstddef>
+#include <vector>
 
 #include "lib/metrics/validation.h"
 #include "lib/status/status_macros.h"
 
 namespace mammo::metrics {
+namespace {
+
+// The metrics that BootstrapThresholdMetrics gives intervals for, each with the field of
+// ThresholdMetrics it reads and of ThresholdMetricsCis it fills.
+struct Bootstrapped {
+  double ThresholdMetrics::*value;
+  BootstrapCi ThresholdMetricsCis::*ci;
+};
+constexpr Bootstrapped kBootstrapped[] = {
+    {&ThresholdMetrics::accuracy, &ThresholdMetricsCis::accuracy},
+    {&ThresholdMetrics::sensitivity, &ThresholdMetricsCis::sensitivity},
+    {&ThresholdMetrics::specificity, &ThresholdMetricsCis::specificity},
+    {&ThresholdMetrics::precision, &ThresholdMetricsCis::precision},
+    {&ThresholdMetrics::f1, &ThresholdMetricsCis::f1},
+    {&ThresholdMetrics::paper_auc, &ThresholdMetricsCis::paper_auc},
+};
+
+}  // namespace
 
 absl::StatusOr<ThresholdMetrics> MetricsAtThreshold(absl::Span<const int> labels,
                                                     absl::Span<const double> scores,
@@ -36,6 +55,28 @@ absl::StatusOr<ThresholdMetrics> MetricsAtThreshold(absl::Span<const int> labels
   m.f1 = 2 * tp / (2 * tp + fp + fn);
   m.paper_auc = (1 + m.sensitivity - (1 - m.specificity)) / 2;
   return m;
+}
+
+absl::StatusOr<ThresholdMetricsCis> BootstrapThresholdMetrics(
+    absl::Span<const int> labels, absl::Span<const double> scores, double threshold,
+    absl::Span<const std::string> clusters, const BootstrapOptions& options) {
+  // Checks the threshold (and the data) once, so that the resamples, which hold both
+  // classes, always have metrics.
+  RETURN_IF_ERROR(MetricsAtThreshold(labels, scores, threshold).status());
+  const Statistics statistics = [threshold](absl::Span<const int> l, absl::Span<const double> s) {
+    const ThresholdMetrics m = *MetricsAtThreshold(l, s, threshold);
+    std::vector<double> values;
+    for (const Bootstrapped& b : kBootstrapped) values.push_back(m.*b.value);
+    return values;
+  };
+  ThresholdMetricsCis cis;
+  cis.by_cluster = !clusters.empty();
+  ASSIGN_OR_RETURN(const std::vector<BootstrapCi> intervals,
+                   cis.by_cluster
+                       ? ClusterBootstrapCisOf(labels, scores, clusters, options, statistics)
+                       : BootstrapCisOf(labels, scores, options, statistics));
+  for (size_t k = 0; k < intervals.size(); ++k) cis.*kBootstrapped[k].ci = intervals[k];
+  return cis;
 }
 
 }  // namespace mammo::metrics

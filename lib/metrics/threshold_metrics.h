@@ -3,13 +3,18 @@
 //   ASSIGN_OR_RETURN(ThresholdMetrics m, MetricsAtThreshold(labels, probabilities, 0.5));
 //   // m.sensitivity, m.specificity, m.confusion.true_positives, ... and m.paper_auc, the
 //   // paper's single-point "AUC" (balanced accuracy), beside the real ROC AUC (roc_auc.h)
+//   ASSIGN_OR_RETURN(ThresholdMetricsCis cis,
+//                    BootstrapThresholdMetrics(labels, probabilities, 0.5, patient_ids, {}));
+//   // cis.f1.ci_lower, cis.f1.ci_upper, ...: every metric's interval from the same resamples
 #ifndef MAMMO_LIB_METRICS_THRESHOLD_METRICS_H_
 #define MAMMO_LIB_METRICS_THRESHOLD_METRICS_H_
 
 #include <cstdint>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "lib/metrics/bootstrap.h"
 
 namespace mammo::metrics {
 
@@ -39,6 +44,21 @@ struct ThresholdMetrics {
 absl::StatusOr<ThresholdMetrics> MetricsAtThreshold(absl::Span<const int> labels,
                                                     absl::Span<const double> scores,
                                                     double threshold);
+
+// Percentile bootstrap intervals of the metrics at a fixed threshold (the counts have none).
+struct ThresholdMetricsCis {
+  bool by_cluster = false;  // clusters (patients) were resampled, not cases
+  BootstrapCi accuracy, sensitivity, specificity, precision, f1, paper_auc;
+};
+
+// Every metric's interval from one resampling pass: ClusterBootstrapCisOf when `clusters` is
+// not empty (clusters[i] names case i's patient), else BootstrapCisOf. Each interval equals
+// ClusterBootstrapCiOf (BootstrapCiOf) of that metric alone with the same options. The
+// threshold stays fixed: one chosen on the valid split is not re-chosen per resample. Errors
+// as MetricsAtThreshold and those functions.
+absl::StatusOr<ThresholdMetricsCis> BootstrapThresholdMetrics(
+    absl::Span<const int> labels, absl::Span<const double> scores, double threshold,
+    absl::Span<const std::string> clusters, const BootstrapOptions& options);
 
 }  // namespace mammo::metrics
 

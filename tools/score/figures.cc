@@ -200,6 +200,35 @@ absl::Status DrawConfusion(const std::string& path, const SplitScore& score) {
   return CheckWritten(path);
 }
 
+// The reliability diagram: each non-empty bin's mean predicted probability against the
+// fraction of its cases that are malignant, beside the diagonal of perfect calibration.
+absl::Status DrawReliability(const std::string& path, const SplitScore& score) {
+  RETURN_IF_ERROR(CheckWritable(path));
+  std::vector<PLFLT> predicted, observed;
+  for (const metrics::ReliabilityBin& bin : score.calibration.bins) {
+    predicted.push_back(bin.mean_predicted);
+    observed.push_back(bin.fraction_positive);
+  }
+  {
+    plstream pls;
+    OpenPlot(pls, path);
+    pls.env(0, 1, 0, 1, 1, 0);
+    pls.lab("mean predicted probability", "fraction malignant",
+            absl::StrFormat("reliability, %s split: Brier %.3f, ECE %.3f (%d non-empty bins)",
+                            score.split, score.calibration.brier, score.calibration.ece,
+                            static_cast<int>(score.calibration.bins.size()))
+                .c_str());
+    Line(pls, {0, 1}, {0, 1}, kGrey, 2);
+    Line(pls, predicted, observed, kBlue, 1);
+    pls.col0(kBlue);
+    pls.schr(0, 1.5);
+    pls.string(static_cast<PLINT>(predicted.size()), predicted.data(), observed.data(), kDot);
+    pls.schr(0, 1.0);
+    Legend(pls, {{"model", kBlue, 1, kDot}, {"perfectly calibrated", kGrey, 2}});
+  }
+  return CheckWritten(path);
+}
+
 // One curve per set against epochs, in the style of the paper's figures 4 to 6.
 absl::Status DrawHistory(const std::string& path, const std::vector<train::EpochRecord>& history,
                          bool loss) {
@@ -272,6 +301,9 @@ absl::StatusOr<std::vector<std::string>> WriteFigures(
     const std::string confusion = absl::StrCat("confusion_", SafeName(s.split), ".png");
     RETURN_IF_ERROR(DrawConfusion(absl::StrCat(dir, "/", confusion), s));
     written.push_back(confusion);
+    const std::string reliability = absl::StrCat("reliability_", SafeName(s.split), ".png");
+    RETURN_IF_ERROR(DrawReliability(absl::StrCat(dir, "/", reliability), s));
+    written.push_back(reliability);
   }
   if (!history.empty()) {
     RETURN_IF_ERROR(DrawHistory(absl::StrCat(dir, "/accuracy.png"), history, false));

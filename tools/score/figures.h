@@ -1,6 +1,6 @@
 // PNG figures of a scored model, drawn by PLplot's pngcairo device: the ROC curve with its
-// operating point, the confusion matrix, and train/valid accuracy and loss against epochs
-// (the paper's figures 4 to 8).
+// operating point, the confusion matrix, the reliability diagram, and train/valid accuracy and loss
+// against epochs (the paper's figures 4 to 8).
 #ifndef MAMMO_TOOLS_SCORE_FIGURES_H_
 #define MAMMO_TOOLS_SCORE_FIGURES_H_
 
@@ -21,10 +21,10 @@ inline constexpr int kFigureHeight = 600;
 // split names are free text, yet become file names and Markdown links.
 std::string SafeName(const std::string& name);
 
-// Writes into `dir` (created if missing), for each split of `report`: roc_SPLIT.png and
-// confusion_SPLIT.png; and, with a non-empty `history`, accuracy.png and loss.png. Returns
-// the names written (SPLIT through SafeName), relative to `dir`. `predictions` are those `report`
-// was scored from. Errors name the file that could not be written.
+// Writes into `dir` (created if missing), for each split of `report`: roc_SPLIT.png,
+// confusion_SPLIT.png and reliability_SPLIT.png; and, with a non-empty `history`, accuracy.png and
+// loss.png. Returns the names written (SPLIT through SafeName), relative to `dir`. `predictions`
+// are those `report` was scored from. Errors name the file that could not be written.
 absl::StatusOr<std::vector<std::string>> WriteFigures(
     const std::string& dir, const std::vector<Prediction>& predictions, const ScoreReport& report,
     const std::vector<train::EpochRecord>& history);

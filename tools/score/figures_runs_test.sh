@@ -17,8 +17,8 @@ history='epoch,train_loss,train_accuracy,valid_loss,valid_accuracy,beta,learning
 table=$("$score" --figures "$tmp/figs" --history <(echo "$history") "$csv")
 [[ "$table" == *"best epoch 2 of 3 (min valid_loss): train_acc 0.8000, valid_acc 0.6400, beta 1.2500"* ]] \
   || fail "beta from --history: $table"
-"${check_png[@]}" "$tmp"/figs/{roc,confusion}_{valid,test}.png "$tmp"/figs/{accuracy,loss}.png
-[[ $(ls "$tmp/figs" | wc -l) == 6 ]] || fail "unexpected files in figs: $(ls "$tmp/figs")"
+"${check_png[@]}" "$tmp"/figs/{roc,confusion,reliability}_{valid,test}.png "$tmp"/figs/{accuracy,loss}.png
+[[ $(ls "$tmp/figs" | wc -l) == 8 ]] || fail "unexpected files in figs: $(ls "$tmp/figs")"
 
 # Without a history there are no history figures.
 "$score" --figures "$tmp/figs_no_history" "$csv" >/dev/null
@@ -62,7 +62,7 @@ rows=$(grep -c '^| [a-z]' <<<"$report")
 [[ "$report" == *"[roc_test](../figs_runs/vgg16-TL/roc_test.png)"* ]] || fail "relative links: $report"
 # Every linked figure exists and is a real image.
 links=$(grep -o '](\.\./figs_runs/[^)]*)' <<<"$report" | sed 's/^](\(.*\))$/\1/')
-[[ $(wc -l <<<"$links") == 12 ]] || fail "12 figures linked: $links"
+[[ $(wc -l <<<"$links") == 16 ]] || fail "16 figures linked: $links"
 (cd "$tmp/out" && "${check_png[@]}" $links)
 
 # A report named without a folder goes to the current one, its links relative to it.
@@ -98,6 +98,15 @@ ft=$("$score" --runs --paper "$tmp/runs/ft")
   || fail "the FT run kept at its last epoch: $ft"
 [[ "$ft" == *"| resnet-50-173-FT | 1.000 | 0.500 |"*"| frozen BatchNorm: batch statistics (Keras 2.2's); last epoch's weights (Keras's default) |"* ]] \
   || fail "the FT run's BatchNorm mode and kept epoch: $ft"
+
+# --bootstrap: our paper_auc, F1 and ACC carry intervals, in both tables; run a's test cases
+# all name their patients, so the intervals resample patients.
+boot=$("$score" --runs --paper --bootstrap 200 --seed 1 "$tmp/runs/a")
+[[ "$boot" =~ "| vgg16-TL | test | 0.667 [0.".*"] | 0.500 [0."[0-9]+", "[01]\.[0-9]+"] | " ]] \
+  || fail "the runs table's intervals: $boot"
+[[ "$boot" =~ "| vgg16-TL | 0.500 [0."[0-9]+", "[01]\.[0-9]+"] | 0.644 | " ]] \
+  || fail "the paper table's intervals: $boot"
+[[ "$boot" == *"percentile bootstrap of 200 resamples of patients "* ]] || fail "what was resampled: $boot"
 
 usage=$("$score" --runs --not_run "$tmp/not_run.csv" "$tmp/runs/a" 2>&1) && fail "--not_run alone"
 [[ "$usage" == *"--not_run goes with --paper"* ]] || fail "--not_run without --paper: $usage"

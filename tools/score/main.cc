@@ -15,11 +15,13 @@ ABSL_FLAG(std::string, threshold, "0.5",
           "Predict malignant when probability >= this number; or chosen on the valid split, then "
           "applied to all: 'youden', 'valid:sens=R' or 'valid:spec=R' (that rate at least R).");
 ABSL_FLAG(int, bootstrap, 0,
-          "Percentile bootstrap 95% CIs of the AUC from this many resamples of cases "
-          "(stratified), and of patients where every case has a patient_id.");
+          "Percentile bootstrap 95% CIs from this many resamples: the AUC's of cases "
+          "(stratified) and of patients where every case has a patient_id; the threshold "
+          "metrics' of patients where every case has one, else of cases.");
 ABSL_FLAG(uint64_t, seed, 0, "Seed of the bootstrap: the same seed gives the same interval.");
 ABSL_FLAG(std::string, figures, "",
-          "Write PNG figures into this folder: roc_SPLIT.png and confusion_SPLIT.png per split, "
+          "Write PNG figures into this folder: roc_SPLIT.png, confusion_SPLIT.png and "
+          "reliability_SPLIT.png per split, "
           "accuracy.png and loss.png with a history; with --runs, one subfolder per run name.");
 ABSL_FLAG(std::string, history, "",
           "A training history CSV (history.csv): adds the best epoch's accuracies and beta, and "
@@ -28,6 +30,10 @@ ABSL_FLAG(bool, runs, false,
           "The arguments are run folders (run.json, history.csv, predictions.csv): print a "
           "Markdown table of all runs, sorted by ROC AUC.");
 ABSL_FLAG(std::string, report, "", "With --runs: write the Markdown table here, not to stdout.");
+ABSL_FLAG(std::string, html, "",
+          "Write one self-contained HTML report here (tables, CIs, provenance and every figure "
+          "embedded; no script, nothing loaded from elsewhere), scoring files, a run folder or "
+          "--runs.");
 ABSL_FLAG(bool, paper, false,
           "With --runs: add the paper's Tables 7-10 beside our runs of the same names.");
 ABSL_FLAG(std::string, not_run, "",
@@ -54,6 +60,7 @@ int main(int argc, char** argv) {
   options.history = absl::GetFlag(FLAGS_history);
   options.runs = absl::GetFlag(FLAGS_runs);
   options.report = absl::GetFlag(FLAGS_report);
+  options.html = absl::GetFlag(FLAGS_html);
   options.paper = absl::GetFlag(FLAGS_paper);
   options.not_run = absl::GetFlag(FLAGS_not_run);
   options.compare = absl::GetFlag(FLAGS_compare);

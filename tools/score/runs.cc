@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <numeric>
+#include <set>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -50,6 +51,11 @@ absl::StatusOr<Run> LoadRun(const std::string& dir, const ScoreOptions& options)
   return run;
 }
 
+std::string ValueWithCi(double value, const metrics::BootstrapCi* ci) {
+  if (ci == nullptr) return absl::StrFormat("%.3f", value);
+  return absl::StrFormat("%.3f [%.3f, %.3f]", value, ci->ci_lower, ci->ci_upper);
+}
+
 const SplitScore& ReportedSplit(const ScoreReport& report) {
   for (const char* name : {"test", "valid"}) {
     for (const SplitScore& s : report.splits) {
@@ -73,6 +79,7 @@ std::string RunsMarkdown(const std::vector<Run>& runs,
   absl::StrAppend(&out, figures ? " figures |\n" : "\n");
   absl::StrAppend(&out, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
                   figures ? "---|\n" : "\n");
+  std::set<std::string> bootstrapped;  // what the intervals resampled: "cases", "patients"
   for (size_t i : order) {
     const Run& run = runs[i];
     const SplitScore& s = ReportedSplit(run.report);
@@ -82,12 +89,16 @@ std::string RunsMarkdown(const std::vector<Run>& runs,
     const std::string beta_test = s.split == "test" && m.accuracy > 0
                                       ? absl::StrFormat("%.3f", t.train_accuracy / m.accuracy)
                                       : "—";
-    absl::StrAppendFormat(&out,
-                          "| %s | %s | %.3f [%.3f, %.3f] | %.3f | %.3f | %.3f | %.3f | %.3f | "
-                          "%.3f | %.3f | %s |",
-                          MarkdownCell(run.run_name), s.split, s.auc.auc, s.auc.ci_lower,
-                          s.auc.ci_upper, m.paper_auc, m.f1, m.accuracy, t.train_accuracy,
-                          t.valid_accuracy, m.accuracy, t.beta, beta_test);
+    const metrics::ThresholdMetricsCis* cis =
+        s.threshold_cis.has_value() ? &*s.threshold_cis : nullptr;
+    if (cis != nullptr) bootstrapped.insert(cis->by_cluster ? "patients" : "cases");
+    absl::StrAppendFormat(
+        &out, "| %s | %s | %.3f [%.3f, %.3f] | %s | %s | %s | %.3f | %.3f | %.3f | %.3f | %s |",
+        MarkdownCell(run.run_name), s.split, s.auc.auc, s.auc.ci_lower, s.auc.ci_upper,
+        ValueWithCi(m.paper_auc, cis ? &cis->paper_auc : nullptr),
+        ValueWithCi(m.f1, cis ? &cis->f1 : nullptr),
+        ValueWithCi(m.accuracy, cis ? &cis->accuracy : nullptr), t.train_accuracy, t.valid_accuracy,
+        m.accuracy, t.beta, beta_test);
     if (figures) {
       std::vector<std::string> links;
       for (const std::string& link : figure_links[i]) {
@@ -105,7 +116,15 @@ std::string RunsMarkdown(const std::vector<Run>& runs,
                   "train_acc, valid_acc and beta_eq7 = train_acc / valid_acc (the paper's eq. "
                   "7): from history.csv at run.json's best epoch. test_acc: accuracy on the "
                   "split named. beta_test = train_acc / test_acc, as the paper's Tables 8 and "
-                  "10 compute beta.\n");
+                  "10 compute beta.");
+  if (!bootstrapped.empty()) {
+    absl::StrAppend(&out, " paper_auc, F1 and ACC: value [95% CI], a percentile bootstrap of ",
+                    runs.front().report.bootstrap_resamples, " resamples of ",
+                    absl::StrJoin(bootstrapped, " or "),
+                    " (patients where every case of the split names one), seed ",
+                    runs.front().report.seed, ".");
+  }
+  absl::StrAppend(&out, "\n");
   return out;
 }
 

@@ -34,9 +34,13 @@ absl::StatusOr<Run> LoadRun(const std::string& dir, const ScoreOptions& options)
 // The split a run's row reports: test, else valid, else the first one scored.
 const SplitScore& ReportedSplit(const ScoreReport& report);
 
+// "0.667", or with a bootstrap interval "0.667 [0.500, 0.800]": the reports' numbers.
+std::string ValueWithCi(double value, const metrics::BootstrapCi* ci);
+
 // A Markdown table, one row per run sorted by ROC AUC (descending; input order on ties):
 // model, split, ROC AUC with its DeLong 95% CI, paper_auc, F1, ACC, train_acc, valid_acc,
-// test_acc and beta; then a figures column when `figure_links` is non-empty (figure_links[i]
+// test_acc and beta (paper_auc, F1 and ACC with their bootstrap CIs when bootstrapping); then
+// a figures column when `figure_links` is non-empty (figure_links[i]
 // are the relative paths of runs[i]'s figures).
 std::string RunsMarkdown(const std::vector<Run>& runs,
                          const std::vector<std::vector<std::string>>& figure_links);

@@ -1,16 +1,22 @@
 #include "tools/score/score_cli_lib.h"
 
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <optional>
 #include <system_error>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "lib/io/byte_io.h"
 #include "lib/status/status_macros.h"
+#include "lib/train/run_folder.h"
 #include "tools/score/cross_validation.h"
 #include "tools/score/figures.h"
 #include "tools/score/history.h"
+#include "tools/score/html_report.h"
 #include "tools/score/leakage.h"
 #include "tools/score/paper_comparison.h"
 #include "tools/score/paper_tables.h"
@@ -20,7 +26,7 @@ namespace mammo::score {
 
 const char kUsage[] = R"(Usage: score [OPTION]... FILE...
        score [OPTION]... RUN_DIR
-       score --runs [--report FILE] [--figures DIR] [--paper [--not_run CSV]] RUN_DIR...
+       score --runs [--report FILE] [--html FILE] [--figures DIR] [--paper [--not_run CSV]] RUN_DIR...
        score --compare A.csv B.csv
        score --folds RUN_DIR...
        score --leakage [--strict_leakage] INPUT...
@@ -30,8 +36,10 @@ Scores predicted probabilities of malignancy per split: ROC AUC with its DeLong
 2020 report as "AUC"), accuracy, F1, sensitivity (TPR), specificity (TNR),
 precision, the confusion matrix and the Brier score; --json adds the ECE, the
 reliability points (10 bins, as scikit-learn's) and sensitivity at specificity
-0.8/0.9/0.95 and the reverse at 0.9/0.95. --bootstrap adds CIs resampling cases
-and, where every case has a patient_id, the AUC's resampling patients.
+0.8/0.9/0.95 and the reverse at 0.9/0.95. --bootstrap adds CIs: the AUC's
+resampling cases and, where every case has a patient_id, patients; each rate at
+the threshold resampling patients where every case has one, else cases (--json
+keys such as f1_ci95_patient_bootstrap, f1_ci95_bootstrap).
 
 FILE is a CSV (or - for stdin) whose header names id, label and probability, and
 optionally patient_id, lesion_id and split; other columns are ignored. Labels are
@@ -46,8 +54,9 @@ valid_acc. --history FILE does the same for CSV input; without run.json the best
 epoch is the one of least valid_loss.
 
 --figures DIR draws PNGs (800x600) with PLplot: DIR/roc_SPLIT.png (the ROC curve,
-its AUC and the operating point at the threshold), DIR/confusion_SPLIT.png, and
-with a history DIR/accuracy.png and DIR/loss.png (train and valid per epoch).
+its AUC and the operating point at the threshold), DIR/confusion_SPLIT.png,
+DIR/reliability_SPLIT.png (the calibration bins against the diagonal), and with a
+history DIR/accuracy.png and DIR/loss.png (train and valid per epoch).
 
 --runs scores every RUN_DIR and prints a Markdown table in the format of the
 paper's Table 7: model, split (test, else valid), ROC AUC [DeLong 95% CI],
@@ -59,6 +68,13 @@ With --figures DIR each run's figures go to DIR/RUN_NAME/ (characters other than
 letters, digits, . _ - become _) and the table links them relative to the
 report's folder (the current one for stdout; --report must name a file in an
 existing folder).
+
+--html FILE writes one self-contained HTML page (with FILE..., RUN_DIR or --runs):
+the settings and each run's run.json, the --runs and --paper tables (with CIs
+under --bootstrap), per split the AUC with its intervals, calibration, the rates
+at the threshold with their CIs and the operating points, and every figure above
+embedded as a PNG data: URI. The page has no script and loads nothing from
+elsewhere; it opens in any browser, offline, and can be sent as one file.
 
 --paper adds every row of the paper's Tables 7-10 (in the tables' order, from
 data_formats/falconi2020_tables.csv, built into score) beside our run of the
@@ -91,6 +107,7 @@ Examples:
   score --figures figs out/runs/vgg16-TL      a run folder: beta and all figures
   score --runs --report report.md --figures figs out/runs/*
   score --runs --paper --not_run out/paper/not_run.csv out/paper/runs/*
+  score --runs --paper --bootstrap 2000 --html report.html out/paper/runs/*
   score --folds out/demo/cv/fold*/runs/inception_v3-mixed5-TL
   score --compare out/runs/vgg16-TL/predictions.csv out/runs/vgg19-TL/predictions.csv
   score --leakage --strict_leakage out/train@8 out/valid@2 out/test@2)";
@@ -159,16 +176,13 @@ absl::StatusOr<std::string> FiguresFolder(const std::string& dir, const Run& run
   return folder;
 }
 
-// Writes `run`'s figures into `run_figures`; returns their paths relative to `report_dir`, the
-// folder the report is read from, for its links.
-absl::StatusOr<std::vector<std::string>> WriteRunFigures(const std::string& run_figures,
-                                                         const Run& run,
-                                                         const std::filesystem::path& report_dir) {
-  ASSIGN_OR_RETURN(const std::vector<std::string> written,
-                   WriteFigures(run_figures, run.predictions, run.report, run.history));
+// The paths of the figures `names` in `dir` relative to `report_dir`, the folder the report
+// is read from, for its links.
+std::vector<std::string> FigureLinks(const std::string& dir, const std::vector<std::string>& names,
+                                     const std::filesystem::path& report_dir) {
   std::vector<std::string> links;
-  for (const std::string& name : written) {
-    links.push_back(std::filesystem::absolute(run_figures + "/" + name)
+  for (const std::string& name : names) {
+    links.push_back(std::filesystem::absolute(dir + "/" + name)
                         .lexically_normal()
                         .lexically_relative(report_dir.lexically_normal())
                         .string());
@@ -176,34 +190,124 @@ absl::StatusOr<std::vector<std::string>> WriteRunFigures(const std::string& run_
   return links;
 }
 
+// A new folder under the system's temporary one, removed with its contents when this goes
+// out of scope: where --html draws figures that --figures does not ask to keep.
+class ScratchFolder {
+ public:
+  ScratchFolder() = default;
+  ScratchFolder(const ScratchFolder&) = delete;
+  ScratchFolder& operator=(const ScratchFolder&) = delete;
+  ~ScratchFolder() {
+    std::error_code ignored;  // a leftover temporary folder is no reason to fail
+    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
+  }
+
+  absl::Status Create() {
+    std::error_code error;
+    std::string name = (std::filesystem::temp_directory_path(error) / "score.XXXXXX").string();
+    if (error || mkdtemp(name.data()) == nullptr) {
+      return absl::PermissionDeniedError(
+          absl::StrCat(name, ": cannot create a temporary folder for --html's figures: ",
+                       error ? error.message() : std::strerror(errno)));
+    }
+    path_ = name;
+    return absl::OkStatus();
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// The figures `names` in `dir`, read back for the HTML page.
+absl::StatusOr<std::vector<HtmlFigure>> ReadFigures(const std::string& dir,
+                                                    const std::vector<std::string>& names) {
+  std::vector<HtmlFigure> figures;
+  for (const std::string& name : names) {
+    ASSIGN_OR_RETURN(std::string png, ReadFile(absl::StrCat(dir, "/", name)));
+    figures.push_back({name, std::move(png)});
+  }
+  return figures;
+}
+
+// How score was asked to score, for the page's provenance.
+std::vector<std::pair<std::string, std::string>> Settings(const CliOptions& options) {
+  std::vector<std::pair<std::string, std::string>> settings = {
+      {"inputs", absl::StrJoin(options.inputs, " ")},
+      {"mode", options.runs ? (options.paper ? "--runs --paper" : "--runs") : "scoring"},
+      {"threshold", options.threshold},
+      {"bootstrap", options.bootstrap > 0
+                        ? absl::StrCat(options.bootstrap, " resamples, seed ", options.seed)
+                        : "none"}};
+  if (!options.history.empty()) settings.push_back({"history", options.history});
+  if (!options.not_run.empty()) settings.push_back({"not_run", options.not_run});
+  return settings;
+}
+
+// The text of `dir`'s run.json, shown as the run's provenance.
+absl::StatusOr<std::string> RunJson(const std::string& dir) {
+  return ReadFile(train::RunFile(dir, train::kRunConfigFile));
+}
+
+absl::Status WriteHtml(const CliOptions& options, const HtmlDocument& document) {
+  const absl::Status written = WriteFileAtomically(options.html, HtmlReport(document));
+  if (!written.ok()) {
+    return absl::Status(written.code(), absl::StrCat(written.message(), " (--html)"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ScoreRuns(const CliOptions& options, const ScoreOptions& score_options,
                        std::ostream& out) {
   std::vector<Run> runs;
   std::vector<std::vector<std::string>> links;
+  std::vector<std::vector<HtmlFigure>> html_figures;
   // A bare file name has an empty parent, which std::filesystem::absolute throws on.
   const std::filesystem::path report_parent = std::filesystem::path(options.report).parent_path();
   const std::filesystem::path report_dir =
       std::filesystem::absolute(report_parent.empty() ? "." : report_parent);
+  const bool html = !options.html.empty();
+  ScratchFolder scratch;
+  if (html && options.figures.empty()) RETURN_IF_ERROR(scratch.Create());
+  const std::string figures_root = options.figures.empty() ? scratch.path() : options.figures;
   for (const std::string& dir : options.inputs) {
     ASSIGN_OR_RETURN(Run run, LoadRun(dir, score_options));
-    if (!options.figures.empty()) {
+    if (!figures_root.empty()) {
       ASSIGN_OR_RETURN(const std::string folder, FiguresFolder(dir, run, runs));
-      ASSIGN_OR_RETURN(
-          std::vector<std::string> run_links,
-          WriteRunFigures(absl::StrCat(options.figures, "/", folder), run, report_dir));
-      links.push_back(std::move(run_links));
+      const std::string run_figures = absl::StrCat(figures_root, "/", folder);
+      ASSIGN_OR_RETURN(const std::vector<std::string> names,
+                       WriteFigures(run_figures, run.predictions, run.report, run.history));
+      if (!options.figures.empty()) links.push_back(FigureLinks(run_figures, names, report_dir));
+      if (html) {
+        ASSIGN_OR_RETURN(std::vector<HtmlFigure> figures, ReadFigures(run_figures, names));
+        html_figures.push_back(std::move(figures));
+      }
     }
     runs.push_back(std::move(run));
   }
-  std::string markdown = RunsMarkdown(runs, links);
+  std::string paper_markdown;
   if (options.paper) {
     ASSIGN_OR_RETURN(const std::vector<PaperRow> paper, PaperRows());
     std::vector<NotRun> not_run;
     if (!options.not_run.empty()) {
       ASSIGN_OR_RETURN(not_run, ReadNotRun(options.not_run));
     }
-    markdown += PaperComparisonMarkdown(runs, paper, not_run);
+    paper_markdown = PaperComparisonMarkdown(runs, paper, not_run);
   }
+  if (html) {
+    // The page embeds the figures, so its table links none.
+    HtmlDocument document;
+    document.settings = Settings(options);
+    document.summary_markdown = absl::StrCat("## Runs\n\n", RunsMarkdown(runs, {}), paper_markdown);
+    for (size_t i = 0; i < runs.size(); ++i) {
+      ASSIGN_OR_RETURN(std::string provenance, RunJson(runs[i].dir));
+      document.sections.push_back({absl::StrCat(runs[i].run_name, " (", runs[i].dir, ")"),
+                                   std::move(provenance), &runs[i].report,
+                                   std::move(html_figures[i])});
+    }
+    RETURN_IF_ERROR(WriteHtml(options, document));
+  }
+  const std::string markdown = RunsMarkdown(runs, links) + paper_markdown;
   if (options.report.empty()) {
     out << markdown;
     out.flush();
@@ -236,9 +340,27 @@ absl::Status ScoreFiles(const CliOptions& options, const ScoreOptions& score_opt
   } else {
     ASSIGN_OR_RETURN(scored, ScoreCsvs(options, score_options));
   }
-  if (!options.figures.empty()) {
-    RETURN_IF_ERROR(
-        WriteFigures(options.figures, scored.predictions, scored.report, scored.history).status());
+  const bool html = !options.html.empty();
+  ScratchFolder scratch;
+  if (html && options.figures.empty()) RETURN_IF_ERROR(scratch.Create());
+  const std::string figures_dir = options.figures.empty() ? scratch.path() : options.figures;
+  if (!figures_dir.empty()) {
+    ASSIGN_OR_RETURN(const std::vector<std::string> names,
+                     WriteFigures(figures_dir, scored.predictions, scored.report, scored.history));
+    if (html) {
+      const bool run_folder = IsDirectory(options.inputs[0]);
+      HtmlSection section;
+      section.title = absl::StrJoin(options.inputs, ", ");
+      if (run_folder) {
+        ASSIGN_OR_RETURN(section.provenance, RunJson(options.inputs[0]));
+      }
+      section.report = &scored.report;
+      ASSIGN_OR_RETURN(section.figures, ReadFigures(figures_dir, names));
+      HtmlDocument document;
+      document.settings = Settings(options);
+      document.sections.push_back(std::move(section));
+      RETURN_IF_ERROR(WriteHtml(options, document));
+    }
   }
   if (options.json) {
     out << ToJson(scored.report).dump(2) << "\n";
@@ -284,6 +406,10 @@ absl::Status CheckUsage(const CliOptions& options) {
   if (!options.figures.empty() && (options.compare || options.leakage || options.folds)) {
     return absl::InvalidArgumentError(
         "--figures goes with scoring, not --compare, --leakage or --folds");
+  }
+  if (!options.html.empty() && (options.compare || options.leakage || options.folds)) {
+    return absl::InvalidArgumentError(
+        "--html goes with scoring and --runs, not --compare, --leakage or --folds");
   }
   if (options.leakage) return absl::OkStatus();
   if (options.compare) {

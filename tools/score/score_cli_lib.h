@@ -29,6 +29,7 @@ struct CliOptions {
   std::string history;
   bool runs = false;
   std::string report;
+  std::string html;
   bool paper = false;
   std::string not_run;
   bool compare = false;

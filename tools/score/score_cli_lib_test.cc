@@ -1,7 +1,9 @@
 #include "tools/score/score_cli_lib.h"
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -47,6 +49,13 @@ TEST(CheckUsageTest, NamesTheFlagsThatConflict) {
   CliOptions paper = WithInputs({kCsv});
   paper.paper = true;
   ExpectUsageError(paper, "--paper goes with --runs");
+  CliOptions html = WithInputs({kCsv});
+  html.folds = true;
+  html.html = "r.html";
+  ExpectUsageError(html,
+                   "--html goes with scoring and --runs, not --compare, --leakage or --folds");
+  html.folds = false;
+  EXPECT_TRUE(CheckUsage(html).ok());
 }
 
 TEST(CheckUsageTest, ChecksOnlyWhatTheModeUses) {
@@ -96,6 +105,36 @@ TEST(RunCommandTest, WritesTheTableAndTheLeakageReportToItsStreams) {
   std::ostringstream leak_out, leak_err;
   ASSERT_TRUE(RunCommand(leakage, leak_out, leak_err).ok());
   EXPECT_THAT(leak_out.str(), HasSubstr("0 patients and 0 lesions appear in more than one split"));
+}
+
+// Predictions files with --html and no --figures: the page holds each split's three figures,
+// the table still goes to stdout, and the figures drawn for the page are gone afterwards.
+TEST(RunCommandTest, HtmlEmbedsFiguresAndLeavesNoScratchFolder) {
+  const std::string tmp = std::getenv("TEST_TMPDIR");
+  const std::string scratch = tmp + "/scratch";
+  std::filesystem::create_directories(scratch);
+  ASSERT_EQ(setenv("TMPDIR", scratch.c_str(), 1), 0);
+  CliOptions options = WithInputs({kCsv});
+  options.html = tmp + "/report.html";
+  std::ostringstream out, err;
+  const absl::Status status = RunCommand(options, out, err);
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_THAT(out.str(), StartsWith("threshold 0.5"));
+  std::ifstream file(options.html);
+  const std::string html((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  size_t images = 0;
+  for (size_t at = html.find("src=\"data:image/png;base64,iVBORw0KGgo"); at != std::string::npos;
+       at = html.find("src=\"data:image/png;base64,iVBORw0KGgo", at + 1)) {
+    ++images;  // "iVBORw0KGgo" is the PNG signature in base64
+  }
+  EXPECT_EQ(images, 6u);  // ROC, confusion matrix and reliability diagram of valid and test
+  EXPECT_TRUE(std::filesystem::is_empty(scratch));
+
+  options.html = tmp + "/no/such/folder/report.html";
+  const absl::Status missing = RunCommand(options, out, err);
+  EXPECT_FALSE(missing.ok());
+  EXPECT_THAT(std::string(missing.message()), HasSubstr("(--html)"));
+  EXPECT_TRUE(std::filesystem::is_empty(scratch));
 }
 
 TEST(RunCommandTest, ComparisonErrorsNameBothFiles) {

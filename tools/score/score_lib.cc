@@ -116,19 +116,25 @@ absl::StatusOr<SplitScore> ScoreSplit(const std::string& name, const SplitData& 
   s.negatives = s.cases - s.positives;
   s.patients = static_cast<int64_t>(data.patients.size());
   ASSIGN_OR_RETURN(s.auc, metrics::DelongAucCi(data.labels, data.probabilities));
+  ASSIGN_OR_RETURN(s.at_threshold,
+                   metrics::MetricsAtThreshold(data.labels, data.probabilities, threshold));
   if (options.bootstrap_resamples > 0) {
     const metrics::BootstrapOptions bootstrap = BootstrapOf(options);
     ASSIGN_OR_RETURN(s.bootstrap,
                      metrics::BootstrapAucCi(data.labels, data.probabilities, bootstrap));
     // Patients as the unit, where every case names its patient.
-    if (std::count(data.patient_ids.begin(), data.patient_ids.end(), "") == 0) {
+    const bool by_patient = std::count(data.patient_ids.begin(), data.patient_ids.end(), "") == 0;
+    if (by_patient) {
       ASSIGN_OR_RETURN(s.patient_bootstrap,
                        metrics::ClusterBootstrapAucCi(data.labels, data.probabilities,
                                                       data.patient_ids, bootstrap));
     }
+    ASSIGN_OR_RETURN(s.threshold_cis, metrics::BootstrapThresholdMetrics(
+                                          data.labels, data.probabilities, threshold,
+                                          by_patient ? absl::MakeConstSpan(data.patient_ids)
+                                                     : absl::Span<const std::string>(),
+                                          bootstrap));
   }
-  ASSIGN_OR_RETURN(s.at_threshold,
-                   metrics::MetricsAtThreshold(data.labels, data.probabilities, threshold));
   ASSIGN_OR_RETURN(s.calibration,
                    metrics::Calibrate(data.labels, data.probabilities, kCalibrationBins));
   ASSIGN_OR_RETURN(s.operating_points, ScoreOperatingPoints(data, options));
@@ -388,12 +394,24 @@ nlohmann::ordered_json ToJson(const ScoreReport& report) {
       j["patient_bootstrap_used"] = s.patient_bootstrap->resamples_used;
       j["patient_bootstrap_skipped"] = s.patient_bootstrap->resamples_skipped;
     }
-    j["paper_auc"] = m.paper_auc;
-    j["accuracy"] = m.accuracy;
-    j["f1"] = m.f1;
-    j["sensitivity"] = m.sensitivity;
-    j["specificity"] = m.specificity;
-    j["precision"] = m.precision;
+    // Each rate, followed by its interval when bootstrapping: "f1_ci95_patient_bootstrap"
+    // (patients resampled) or "f1_ci95_bootstrap" (cases).
+    const metrics::ThresholdMetricsCis* cis =
+        s.threshold_cis.has_value() ? &*s.threshold_cis : nullptr;
+    const std::string ci_key =
+        cis != nullptr && cis->by_cluster ? "_ci95_patient_bootstrap" : "_ci95_bootstrap";
+    const auto rate = [&](const char* name, double value,
+                          metrics::BootstrapCi metrics::ThresholdMetricsCis::*ci) {
+      j[name] = value;
+      if (cis != nullptr)
+        j[absl::StrCat(name, ci_key)] = {(cis->*ci).ci_lower, (cis->*ci).ci_upper};
+    };
+    rate("paper_auc", m.paper_auc, &metrics::ThresholdMetricsCis::paper_auc);
+    rate("accuracy", m.accuracy, &metrics::ThresholdMetricsCis::accuracy);
+    rate("f1", m.f1, &metrics::ThresholdMetricsCis::f1);
+    rate("sensitivity", m.sensitivity, &metrics::ThresholdMetricsCis::sensitivity);
+    rate("specificity", m.specificity, &metrics::ThresholdMetricsCis::specificity);
+    rate("precision", m.precision, &metrics::ThresholdMetricsCis::precision);
     j["confusion"] = {{"tp", m.confusion.true_positives},
                       {"fp", m.confusion.false_positives},
                       {"tn", m.confusion.true_negatives},

@@ -84,6 +84,9 @@ struct SplitScore {
   // Resampling patients, when bootstrapping and every case of the split names its patient.
   std::optional<metrics::BootstrapCi> patient_bootstrap;
   metrics::ThresholdMetrics at_threshold;
+  // Bootstrap CIs of at_threshold's rates, when bootstrapping: resampling patients where every
+  // case of the split names its patient, else cases (stratified).
+  std::optional<metrics::ThresholdMetricsCis> threshold_cis;
   metrics::Calibration calibration;  // 10 uniform bins, as scikit-learn's calibration_curve
   // Sensitivity at specificity 0.80, 0.90, 0.95; specificity at sensitivity 0.90, 0.95.
   std::vector<OperatingPointScore> operating_points;

@@ -186,6 +186,18 @@ TEST(ScoreTest, ReportsCalibrationAndAPatientBootstrap) {
   // Every case names its patient: the interval that resamples patients is there.
   ASSERT_TRUE(report->splits[1].patient_bootstrap.has_value());
   EXPECT_EQ(test["auc_ci95_patient_bootstrap"].size(), 2u);
+  // And so do the intervals of the rates at the threshold, each around its estimate.
+  ASSERT_TRUE(report->splits[1].threshold_cis.has_value());
+  EXPECT_TRUE(report->splits[1].threshold_cis->by_cluster);
+  for (const char* rate :
+       {"paper_auc", "accuracy", "f1", "sensitivity", "specificity", "precision"}) {
+    SCOPED_TRACE(rate);
+    const auto& ci = test[std::string(rate) + "_ci95_patient_bootstrap"];
+    ASSERT_EQ(ci.size(), 2u);
+    EXPECT_LE(ci[0].get<double>(), test[rate].get<double>());
+    EXPECT_GE(ci[1].get<double>(), test[rate].get<double>());
+    EXPECT_FALSE(test.contains(std::string(rate) + "_ci95_bootstrap"));
+  }
   const std::string table = FormatTable(*report);
   EXPECT_THAT(table, HasSubstr("patient bootstrap 95% CI"));
   EXPECT_THAT(table, HasSubstr("Brier"));
@@ -198,6 +210,10 @@ TEST(ScoreTest, ReportsCalibrationAndAPatientBootstrap) {
   ASSERT_TRUE(without.ok()) << without.status();
   EXPECT_FALSE(without->splits[0].patient_bootstrap.has_value());
   EXPECT_FALSE(ToJson(*without)["splits"][0].contains("auc_ci95_patient_bootstrap"));
+  // Their rates' intervals resample cases instead, and say so.
+  EXPECT_FALSE(without->splits[0].threshold_cis->by_cluster);
+  EXPECT_EQ(ToJson(*without)["splits"][0]["f1_ci95_bootstrap"].size(), 2u);
+  EXPECT_FALSE(ToJson(*without)["splits"][0].contains("f1_ci95_patient_bootstrap"));
 }
 
 // Valid by hand: malignant {0.9, 0.6, 0.3}, benign {0.7, 0.2, 0.1}. Sensitivity >= 0.9 needs
