@@ -11,8 +11,10 @@
 namespace mammo {
 namespace {
 
+// A fragment's value stays where DCMTK left it (on disk for large values) until a frame needs
+// it: a multi-frame file costs the memory of one frame.
 struct Fragment {
-  const Uint8* data = nullptr;
+  DcmPixelItem* item = nullptr;
   Uint32 length = 0;
   Uint32 offset = 0;  // from the first fragment's item tag, as the Basic Offset Table counts
 };
@@ -23,18 +25,28 @@ absl::StatusOr<std::vector<Fragment>> ReadFragments(DcmPixelSequence* sequence,
   Uint32 offset = 0;
   for (unsigned long i = 1; i < sequence->card(); ++i) {
     DcmPixelItem* item = nullptr;
-    Uint8* data = nullptr;
-    if (sequence->getItem(item, i).bad() || item == nullptr ||
-        (item->getLength() > 0 && (item->getUint8Array(data).bad() || data == nullptr))) {
+    if (sequence->getItem(item, i).bad() || item == nullptr) {
       return absl::DataLossError(absl::StrCat(path, ": pixel data fragment ", i, " unreadable"));
     }
-    fragments.push_back({data, item->getLength(), offset});
+    fragments.push_back({item, item->getLength(), offset});
     offset += 8 + item->getLength();  // item tag and length, then the value
   }
   if (fragments.empty()) {
     return absl::DataLossError(absl::StrCat(path, ": encapsulated pixel data has no fragments"));
   }
   return fragments;
+}
+
+// Appends `size` bytes of the fragment's value from `start` to `out`.
+absl::Status AppendValue(const Fragment& fragment, Uint32 start, Uint32 size, std::string& out,
+                         const std::string& path) {
+  const size_t at = out.size();
+  out.resize(at + size);
+  if (size > 0 && fragment.item->getPartialValue(out.data() + at, start, size).bad()) {
+    return absl::DataLossError(
+        absl::StrCat(path, ": pixel data fragment at offset ", fragment.offset, " unreadable"));
+  }
+  return absl::OkStatus();
 }
 
 // The Basic Offset Table's entries (little-endian 32-bit), empty when it has none.
@@ -58,10 +70,12 @@ absl::StatusOr<std::vector<Uint32>> ReadOffsetTable(DcmPixelSequence* sequence,
   return offsets;
 }
 
-bool StartsJ2kCodestream(const Fragment& fragment) {
-  static constexpr Uint8 kStart[] = {0xff, 0x4f, 0xff, 0x51};
+bool StartsJ2kCodestream(const Fragment& fragment, const std::string& path) {
+  static constexpr char kStart[] = {'\xff', '\x4f', '\xff', '\x51'};
+  std::string head;
   return fragment.length >= sizeof(kStart) &&
-         std::memcmp(fragment.data, kStart, sizeof(kStart)) == 0;
+         AppendValue(fragment, 0, sizeof(kStart), head, path).ok() &&
+         std::memcmp(head.data(), kStart, sizeof(kStart)) == 0;
 }
 
 // [first, end) fragment indices of each frame.
@@ -85,7 +99,7 @@ absl::StatusOr<std::vector<std::pair<size_t, size_t>>> FrameRanges(
     for (size_t f = 0; f < fragments.size(); ++f) starts.push_back(f);
   } else {
     for (size_t f = 0; f < fragments.size(); ++f) {
-      if (StartsJ2kCodestream(fragments[f])) starts.push_back(f);
+      if (StartsJ2kCodestream(fragments[f], path)) starts.push_back(f);
     }
     if (starts.size() != static_cast<size_t>(frames) || starts[0] != 0) {
       return absl::DataLossError(absl::StrCat(path, ": ", fragments.size(), " fragments and ",
@@ -114,7 +128,8 @@ absl::StatusOr<std::string> FrameBytes(DcmPixelSequence* sequence, int frame, in
   const auto [first, end] = (*ranges)[frame];
   std::string bytes;
   for (size_t f = first; f < end; ++f) {
-    bytes.append(reinterpret_cast<const char*>((*fragments)[f].data), (*fragments)[f].length);
+    const Fragment& fragment = (*fragments)[f];
+    if (absl::Status s = AppendValue(fragment, 0, fragment.length, bytes, path); !s.ok()) return s;
   }
   return bytes;
 }
