@@ -474,7 +474,8 @@ std::string KaggleDicomInfoCsv(const Plan& plan) {
       if (j == 0 && !image.missing) {
         add(paths.image, image.Subject(), image.series_uid, "full mammogram images");
       }
-      // Unlike the DICOM files of a shared series, the copy's rows tell the crop from the mask.
+      // The copy's rows tell the crop from the mask even in a shared series (the listing cited in
+      // data_formats/datasets/kaggle_cbis.md gives each file its own description).
       const std::string roi_subject = absl::StrCat(image.Subject(), "_", a.id);
       add(paths.crop, roi_subject, a.crop_series_uid, "cropped images");
       if (!a.HasTrap(kTrapMissingMask)) {
