@@ -1,5 +1,6 @@
 #include "tools/dcm2png/dcm2png_lib.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -430,6 +431,47 @@ TEST_F(TreeTest, KaggleCbisRecordsMatchSynthTruthAndTrapsAreRejected) {
     EXPECT_GT(expected_rejects[reason], 0) << reason << ": the trap was not planted";
   }
   EXPECT_THAT(rejects, HasSubstr("truncated JPEG (no end-of-image marker)"));
+}
+
+// A dicom_info.csv row whose JPEG is gone, and one that names no folder: the first image's
+// rows are rejected with the path, the bad row is a warning with its line, the rest converts.
+TEST_F(TreeTest, KaggleCbisMissingJpegAndBadDicomInfoRow) {
+  const std::string root = ::testing::TempDir() + "/kaggle_missing_root";
+  fs::remove_all(root);
+  synth::SynthOptions synth;
+  synth.output = root;
+  synth.layout = synth::Layout::kKaggleCbis;
+  synth.plan.cases = 8;
+  synth.plan.width = 120;
+  synth.plan.height = 200;
+  synth.plan.trap_rate = 0;
+  ASSERT_TRUE(synth::Synthesize(synth).ok());
+  const synth::Plan plan = synth::BuildPlan(synth.plan);
+  const synth::Image& first = plan.images.front();
+  const std::string gone = root + "/" + synth::KaggleCbisPaths(first, first.abnormalities[0]).image;
+  ASSERT_TRUE(fs::remove(gone));
+  const std::string info = root + "/csv/dicom_info.csv";
+  const std::string info_text = ReadAll(info);
+  const int bad_line = static_cast<int>(std::count(info_text.begin(), info_text.end(), '\n')) + 1;
+  std::ofstream(info, std::ios::app) << "bad.jpg,P,1.2.3,full mammogram images\n";
+
+  DatasetOptions options;
+  options.dataset = DatasetKind::kKaggleCbis;
+  options.root = root;
+  options.output = ::testing::TempDir() + "/kaggle_missing_out/records@1";
+  std::ostringstream log;
+  auto summary = ConvertDataset(options, log);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  EXPECT_THAT(log.str(), HasSubstr(absl::StrCat("dicom_info.csv:", bad_line,
+                                                ": image_path 'bad.jpg' has no folder")));
+  size_t rows = 0;
+  for (const synth::Image& image : plan.images) rows += image.abnormalities.size();
+  EXPECT_EQ(summary->rejected,
+            (std::map<std::string, uint64_t>{{"image_not_found", first.abnormalities.size()}}));
+  EXPECT_EQ(summary->written, rows - first.abnormalities.size());
+  const std::string rejects =
+      ReadAll(::testing::TempDir() + "/kaggle_missing_out/records.rejects.tsv");
+  EXPECT_THAT(rejects, HasSubstr(absl::StrCat(first.Subject(), "_1\timage_not_found\t", gone)));
 }
 
 TEST(ConvertFileTest, MinMaxBitsSixteenMonochrome1AndFlagChecks) {
