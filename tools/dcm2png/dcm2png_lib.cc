@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <optional>
 #include <set>
@@ -16,6 +18,7 @@
 #include "lib/cbis/dicom_index.h"
 #include "lib/cli/cli.h"
 #include "lib/cli/progress.h"
+#include "lib/csv/csv.h"
 #include "lib/image/normalize.h"
 #include "lib/image/png_write.h"
 #include "lib/io/byte_io.h"
@@ -81,7 +84,8 @@ Outcome Reject(std::string id, std::string reason, std::string detail) {
 }
 
 // The reject reason for a decoding error.
-std::string ReasonFor(const absl::Status& status, const std::string& missing_reason) {
+std::string ReasonFor(const absl::Status& status, const std::string& missing_reason,
+                      const std::string& corrupt_reason) {
   switch (status.code()) {
     case absl::StatusCode::kNotFound:
       return missing_reason;
@@ -92,9 +96,26 @@ std::string ReasonFor(const absl::Status& status, const std::string& missing_rea
     case absl::StatusCode::kOutOfRange:
       return "no_such_frame";
     default:
-      return "corrupt_dicom";
+      return corrupt_reason;
   }
 }
+
+// Where a CSV row's files are and how they decode: the DICOM download (NBIA or CSV layout),
+// found by the UIDs in the files' headers, or the Kaggle JPEG copy, found through
+// csv/dicom_info.csv. The rest of a row's conversion is the same for both.
+class CaseFiles {
+ public:
+  virtual ~CaseFiles() = default;
+  // The full image that the row's image path `csv_path` (parsed as `hint`) names; NotFound
+  // says what was looked for.
+  virtual absl::StatusOr<std::string> FindImage(const cbis::CsvPath& hint,
+                                                const std::string& csv_path) const = 0;
+  virtual absl::StatusOr<DicomPixels> ReadImage(const std::string& path) const = 0;
+  // The row's 0/255 ROI mask, one of `image_size` when there is one.
+  virtual absl::StatusOr<cv::Mat> FindMask(const cbis::CaseRow& row, cv::Size image_size) const = 0;
+  // The reject reason of an image file that does not decode.
+  virtual std::string CorruptReason() const = 0;
+};
 
 // One full image, decoded and processed once for all the CSV rows that name it (an image
 // with several abnormalities has one row each): the decode, normalisation, CLAHE and PNG
@@ -102,12 +123,11 @@ std::string ReasonFor(const absl::Status& status, const std::string& missing_rea
 class SharedImage {
  public:
   // The decoded image of `path`, read on the first call for that path.
-  const absl::StatusOr<DicomPixels>& Decode(const std::string& path,
-                                            const DicomReadOptions& options) {
+  const absl::StatusOr<DicomPixels>& Decode(const std::string& path, const CaseFiles& files) {
     if (path != path_) {
       path_ = path;
       png_.reset();
-      pixels_ = ReadDicomPixels(path, options);
+      pixels_ = files.ReadImage(path);
       size_ = pixels_.ok() ? pixels_->pixels.size() : cv::Size();
     }
     return pixels_;
@@ -131,17 +151,221 @@ class SharedImage {
   std::optional<absl::StatusOr<Image>> png_;
 };
 
+// The DICOM download: files found by the UIDs and PatientID in their headers.
+class DicomCaseFiles : public CaseFiles {
+ public:
+  DicomCaseFiles(const DatasetOptions& options, const cbis::DicomIndex& index)
+      : options_(options), index_(index) {}
+
+  // The full image: its series, else the files whose PatientID is the image folder, else the
+  // CSV path as written (which reaches files whose header did not read, so that their error
+  // is reported rather than "not found").
+  absl::StatusOr<std::string> FindImage(const cbis::CsvPath& hint,
+                                        const std::string& csv_path) const override {
+    std::vector<const cbis::IndexedFile*> found;
+    for (const cbis::IndexedFile* f : index_.BySeries(hint.series_uid)) {
+      if (f->header.patient_id == hint.subject) found.push_back(f);
+    }
+    if (found.empty()) found = index_.BySeries(hint.series_uid);
+    if (found.empty()) found = index_.ByPatient(hint.subject);
+    if (!found.empty()) return found.front()->path;
+    const std::filesystem::path path = std::filesystem::path(options_.root) / csv_path;
+    std::error_code error;
+    if (std::filesystem::is_regular_file(path, error)) return path.string();
+    return absl::NotFoundError(absl::StrCat("no DICOM with series UID ", hint.series_uid,
+                                            " or PatientID ", hint.subject, " under --root"));
+  }
+
+  absl::StatusOr<DicomPixels> ReadImage(const std::string& path) const override {
+    return ReadDicomPixels(path, options_.process.read);
+  }
+
+  absl::StatusOr<cv::Mat> FindMask(const cbis::CaseRow& row, cv::Size image_size) const override {
+    std::vector<const cbis::IndexedFile*> candidates;
+    std::set<std::string> seen;
+    auto add = [&](const cbis::IndexedFile* f) {
+      if (f->header.bits_allocated == 8 && seen.insert(f->path).second) candidates.push_back(f);
+    };
+    for (const std::string& csv_path : {row.mask_path, row.crop_path}) {
+      absl::StatusOr<cbis::CsvPath> hint = cbis::ParseCsvPath(csv_path);
+      if (!hint.ok()) continue;
+      for (const cbis::IndexedFile* f : index_.BySeries(hint->series_uid)) add(f);
+      for (const cbis::IndexedFile* f : index_.ByPatient(hint->subject)) add(f);
+    }
+    // Files of the image's size first: they are the masks that need no rescaling.
+    auto same_size = [&](const cbis::IndexedFile* f) {
+      return f->header.columns == image_size.width && f->header.rows == image_size.height;
+    };
+    std::stable_sort(candidates.begin(), candidates.end(),
+                     [&](const cbis::IndexedFile* a, const cbis::IndexedFile* b) {
+                       return same_size(a) && !same_size(b);
+                     });
+    std::string last_error = "no 8-bit file among the abnormality's files";
+    for (const cbis::IndexedFile* f : candidates) {
+      // Masks are single-frame and grey whatever the image's --frame and --colour.
+      absl::StatusOr<DicomPixels> pixels =
+          ReadDicomPixels(f->path, {.max_pixels = options_.process.read.max_pixels});
+      if (!pixels.ok()) {
+        last_error = std::string(pixels.status().message());
+        continue;
+      }
+      if (IsBinaryMask(pixels->pixels)) return std::move(pixels->pixels);
+      last_error = absl::StrCat(f->path, ": holds values other than 0 and 255");
+    }
+    return absl::NotFoundError(absl::StrCat("no 0/255 ROI mask found (", last_error, ")"));
+  }
+
+  std::string CorruptReason() const override { return "corrupt_dicom"; }
+
+ private:
+  const DatasetOptions& options_;
+  const cbis::DicomIndex& index_;
+};
+
+// The Kaggle JPEG copy (data_formats/datasets/kaggle_cbis.md): csv/dicom_info.csv maps each
+// JPEG to the SeriesInstanceUID and SeriesDescription of the DICOM it was made from, and the
+// CSV rows' paths give those UIDs.
+class KaggleCaseFiles : public CaseFiles {
+ public:
+  static absl::StatusOr<std::unique_ptr<KaggleCaseFiles>> Load(const DatasetOptions& options) {
+    const std::string info =
+        (std::filesystem::path(options.root) / "csv" / "dicom_info.csv").string();
+    ASSIGN_OR_RETURN(const csv::CsvTable table, csv::ReadCsv(info));
+    ASSIGN_OR_RETURN(const size_t image_path, table.RequireColumn("image_path"));
+    ASSIGN_OR_RETURN(const size_t series, table.RequireColumn("seriesinstanceuid"));
+    ASSIGN_OR_RETURN(const size_t description, table.RequireColumn("seriesdescription"));
+    auto files = std::unique_ptr<KaggleCaseFiles>(new KaggleCaseFiles(options));
+    for (const csv::CsvRow& row : table.rows) {
+      // image_path reads CBIS-DDSM/jpeg/<uid>/<file>, but the archive has no CBIS-DDSM/
+      // folder: the file is at jpeg/<uid>/<file> under --root.
+      const std::filesystem::path written(row.cells[image_path]);
+      if (!written.has_parent_path() || written.parent_path().filename().empty()) {
+        files->bad_rows_.push_back(absl::StrCat(table.Where(row), ": image_path '",
+                                                row.cells[image_path], "' has no folder"));
+        continue;
+      }
+      const std::filesystem::path path = std::filesystem::path(options.root) / "jpeg" /
+                                         written.parent_path().filename() / written.filename();
+      files->by_series_.emplace(row.cells[series], Entry{path.string(), row.cells[description]});
+    }
+    return files;
+  }
+
+  // dicom_info.csv rows that name no file, as "FILE:LINE: ..." lines.
+  const std::vector<std::string>& bad_rows() const { return bad_rows_; }
+
+  absl::StatusOr<std::string> FindImage(const cbis::CsvPath& hint,
+                                        const std::string& /*csv_path*/) const override {
+    const std::vector<const Entry*> entries = InSeries({hint.series_uid}, kSeriesFull);
+    if (!entries.empty()) return entries.front()->path;
+    return absl::NotFoundError(absl::StrCat("no '", kSeriesFull, "' row with SeriesInstanceUID ",
+                                            hint.series_uid, " in csv/dicom_info.csv"));
+  }
+
+  // JPEGs carry no padding value and no frames. A colour file would be read as grey (OpenCV's
+  // luminance): whether the copy has any was not confirmed, and its mammograms are grey.
+  absl::StatusOr<DicomPixels> ReadImage(const std::string& path) const override {
+    ASSIGN_OR_RETURN(const std::string bytes, ReadFile(path));
+    // OpenCV decodes a truncated JPEG without an error, filling the missing rows with grey; the
+    // end-of-image marker is what tells a complete file.
+    const size_t last = bytes.find_last_not_of('\0');  // some writers pad with zeros
+    if (last == std::string::npos || last < 1 || bytes.compare(last - 1, 2, "\xff\xd9") != 0) {
+      return absl::DataLossError(absl::StrCat(path, ": truncated JPEG (no end-of-image marker)"));
+    }
+    DicomPixels image;
+    image.pixels =
+        cv::imdecode(std::vector<uchar>(bytes.begin(), bytes.end()), cv::IMREAD_GRAYSCALE);
+    if (image.pixels.empty()) return absl::DataLossError(absl::StrCat(path, ": not a JPEG image"));
+    if (image.pixels.total() > options_.process.read.max_pixels) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat(path, ": ", image.pixels.total(), " pixels, above --max_pixels"));
+    }
+    image.bits_stored = 8;
+    return image;
+  }
+
+  // The row's mask series (either column: some rows swap them), the file that dicom_info.csv
+  // calls a ROI mask. JPEG blurs its 0/255 edges, so it is thresholded at 128; a file with many
+  // grey values is a crop, whatever its row says.
+  absl::StatusOr<cv::Mat> FindMask(const cbis::CaseRow& row, cv::Size image_size) const override {
+    std::vector<std::string> series;
+    for (const std::string& csv_path : {row.mask_path, row.crop_path}) {
+      absl::StatusOr<cbis::CsvPath> hint = cbis::ParseCsvPath(csv_path);
+      if (hint.ok() && (series.empty() || series.front() != hint->series_uid)) {
+        series.push_back(hint->series_uid);  // a crop and mask in one series: named once
+      }
+    }
+    std::string last_error = absl::StrCat("no '", kSeriesMask, "' row for series ",
+                                          absl::StrJoin(series, " or "), " in csv/dicom_info.csv");
+    std::optional<cv::Mat> other_size;
+    for (const Entry* entry : InSeries(series, kSeriesMask)) {
+      absl::StatusOr<DicomPixels> pixels = ReadImage(entry->path);
+      if (!pixels.ok()) {
+        last_error = std::string(pixels.status().message());
+        continue;
+      }
+      const cv::Mat& grey = pixels->pixels;
+      cv::Mat between;
+      cv::inRange(grey, 32, 223, between);
+      if (cv::countNonZero(between) > static_cast<int>(grey.total() / 20)) {
+        last_error = absl::StrCat(entry->path, ": grey values throughout, not a mask");
+        continue;
+      }
+      cv::Mat mask;
+      cv::threshold(grey, mask, 127, 255, cv::THRESH_BINARY);
+      if (mask.size() == image_size) return mask;
+      if (!other_size) other_size = std::move(mask);
+    }
+    if (other_size) return *std::move(other_size);
+    return absl::NotFoundError(absl::StrCat("no ROI mask found (", last_error, ")"));
+  }
+
+  std::string CorruptReason() const override { return "corrupt_jpeg"; }
+
+ private:
+  static constexpr char kSeriesFull[] = "full mammogram images";
+  static constexpr char kSeriesMask[] = "ROI mask images";
+
+  struct Entry {
+    std::string path;
+    std::string description;
+  };
+
+  explicit KaggleCaseFiles(const DatasetOptions& options) : options_(options) {}
+
+  std::vector<const Entry*> InSeries(const std::vector<std::string>& series,
+                                     const std::string& description) const {
+    std::vector<const Entry*> entries;
+    std::set<std::string> seen;
+    for (const std::string& uid : series) {
+      const auto [begin, end] = by_series_.equal_range(uid);
+      for (auto it = begin; it != end; ++it) {
+        if (it->second.description == description && seen.insert(it->second.path).second) {
+          entries.push_back(&it->second);
+        }
+      }
+    }
+    return entries;
+  }
+
+  const DatasetOptions& options_;
+  std::multimap<std::string, Entry> by_series_;
+  std::vector<std::string> bad_rows_;
+};
+
 class CaseConverter {
  public:
-  CaseConverter(const DatasetOptions& options, const cbis::DicomIndex& index)
-      : options_(options), index_(index) {}
+  CaseConverter(const DatasetOptions& options, const CaseFiles& files)
+      : options_(options), files_(files) {}
 
   // The image file that `row` names, as Convert finds it; nullopt when the row does not parse
   // or no file is found (such rows share nothing).
   std::optional<std::string> ImageFile(const cbis::CaseRow& row) const {
     absl::StatusOr<cbis::CsvPath> image_path = cbis::ParseCsvPath(row.image_path);
     if (!image_path.ok()) return std::nullopt;
-    return FindImage(*image_path, row.image_path);
+    absl::StatusOr<std::string> file = files_.FindImage(*image_path, row.image_path);
+    if (!file.ok()) return std::nullopt;
+    return *std::move(file);
   }
 
   // `image` carries the decoded and processed image from one row to the next when they name
@@ -161,15 +385,12 @@ class CaseConverter {
                     absl::StrCat(where, ": unknown pathology '", row.pathology, "'"));
     }
 
-    std::optional<std::string> image_file = FindImage(*image_path, row.image_path);
-    if (!image_file) {
-      return Reject(id, "image_not_found",
-                    absl::StrCat("no DICOM with series UID ", image_path->series_uid,
-                                 " or PatientID ", image_id, " under --root"));
-    }
-    const absl::StatusOr<DicomPixels>& decoded = image.Decode(*image_file, options_.process.read);
+    absl::StatusOr<std::string> image_file = files_.FindImage(*image_path, row.image_path);
+    if (!image_file.ok())
+      return Reject(id, "image_not_found", std::string(image_file.status().message()));
+    const absl::StatusOr<DicomPixels>& decoded = image.Decode(*image_file, files_);
     if (!decoded.ok())
-      return Reject(id, ReasonFor(decoded.status(), "image_not_found"),
+      return Reject(id, ReasonFor(decoded.status(), "image_not_found", files_.CorruptReason()),
                     std::string(decoded.status().message()));
 
     Outcome outcome;
@@ -177,7 +398,7 @@ class CaseConverter {
     // The decoder's notes (frames dropped, a JPEG 2000 header mismatch) are logged once, with
     // the image's first record (SharedImage keeps no pixels, nor notes, after the first PNG).
     std::vector<std::string> warnings = decoded->notes;
-    absl::StatusOr<cv::Mat> mask = FindMask(row, image.size());
+    absl::StatusOr<cv::Mat> mask = files_.FindMask(row, image.size());
     if (!mask.ok()) return Reject(id, "mask_not_found", std::string(mask.status().message()));
     std::string rescaled;
     if (mask->size() != image.size()) {
@@ -244,73 +465,22 @@ class CaseConverter {
   }
 
   static std::vector<std::pair<std::string, std::string>> StageParameters(const DatasetOptions& o) {
-    return {{"clahe", o.process.clahe ? "true" : "false"},
-            {"clahe_clip", absl::StrCat(o.process.clahe_clip)},
-            {"clahe_tiles", absl::StrCat(o.process.clahe_tiles)},
-            {"mask_mismatch", o.mask_mismatch == MaskMismatch::kSkip ? "skip" : "rescale"},
-            {"normalisation", "minmax"}};
+    std::vector<std::pair<std::string, std::string>> parameters = {
+        {"clahe", o.process.clahe ? "true" : "false"},
+        {"clahe_clip", absl::StrCat(o.process.clahe_clip)},
+        {"clahe_tiles", absl::StrCat(o.process.clahe_tiles)},
+        {"mask_mismatch", o.mask_mismatch == MaskMismatch::kSkip ? "skip" : "rescale"},
+        {"normalisation", "minmax"}};
+    // Named only for the other layouts, so that the DICOM download's records and manifests stay
+    // byte for byte those of earlier versions.
+    if (o.dataset == DatasetKind::kKaggleCbis) parameters.push_back({"dataset", "kaggle_cbis"});
+    std::sort(parameters.begin(), parameters.end());
+    return parameters;
   }
 
  private:
-  std::optional<std::string> LiteralPath(const std::string& csv_path) const {
-    const std::filesystem::path path = std::filesystem::path(options_.root) / csv_path;
-    std::error_code error;
-    if (std::filesystem::is_regular_file(path, error)) return path.string();
-    return std::nullopt;
-  }
-
-  // The full image: its series, else the files whose PatientID is the image folder, else the
-  // CSV path as written (which reaches files whose header did not read, so that their error
-  // is reported rather than "not found").
-  std::optional<std::string> FindImage(const cbis::CsvPath& hint,
-                                       const std::string& csv_path) const {
-    std::vector<const cbis::IndexedFile*> found;
-    for (const cbis::IndexedFile* f : index_.BySeries(hint.series_uid)) {
-      if (f->header.patient_id == hint.subject) found.push_back(f);
-    }
-    if (found.empty()) found = index_.BySeries(hint.series_uid);
-    if (found.empty()) found = index_.ByPatient(hint.subject);
-    if (!found.empty()) return found.front()->path;
-    return LiteralPath(csv_path);
-  }
-
-  absl::StatusOr<cv::Mat> FindMask(const cbis::CaseRow& row, cv::Size image_size) const {
-    std::vector<const cbis::IndexedFile*> candidates;
-    std::set<std::string> seen;
-    auto add = [&](const cbis::IndexedFile* f) {
-      if (f->header.bits_allocated == 8 && seen.insert(f->path).second) candidates.push_back(f);
-    };
-    for (const std::string& csv_path : {row.mask_path, row.crop_path}) {
-      absl::StatusOr<cbis::CsvPath> hint = cbis::ParseCsvPath(csv_path);
-      if (!hint.ok()) continue;
-      for (const cbis::IndexedFile* f : index_.BySeries(hint->series_uid)) add(f);
-      for (const cbis::IndexedFile* f : index_.ByPatient(hint->subject)) add(f);
-    }
-    // Files of the image's size first: they are the masks that need no rescaling.
-    auto same_size = [&](const cbis::IndexedFile* f) {
-      return f->header.columns == image_size.width && f->header.rows == image_size.height;
-    };
-    std::stable_sort(candidates.begin(), candidates.end(),
-                     [&](const cbis::IndexedFile* a, const cbis::IndexedFile* b) {
-                       return same_size(a) && !same_size(b);
-                     });
-    std::string last_error = "no 8-bit file among the abnormality's files";
-    for (const cbis::IndexedFile* f : candidates) {
-      // Masks are single-frame and grey whatever the image's --frame and --colour.
-      absl::StatusOr<DicomPixels> pixels =
-          ReadDicomPixels(f->path, {.max_pixels = options_.process.read.max_pixels});
-      if (!pixels.ok()) {
-        last_error = std::string(pixels.status().message());
-        continue;
-      }
-      if (IsBinaryMask(pixels->pixels)) return std::move(pixels->pixels);
-      last_error = absl::StrCat(f->path, ": holds values other than 0 and 255");
-    }
-    return absl::NotFoundError(absl::StrCat("no 0/255 ROI mask found (", last_error, ")"));
-  }
-
   const DatasetOptions& options_;
-  const cbis::DicomIndex& index_;
+  const CaseFiles& files_;
 };
 
 // --rejects, else "<output prefix>.rejects.tsv"; the output's folder is created then, since a
@@ -330,6 +500,29 @@ absl::StatusOr<std::string> RejectsPath(const DatasetOptions& options) {
         absl::StrCat("--output: cannot create ", folder.string(), ": ", error.message()));
   }
   return spec->prefix + ".rejects.tsv";
+}
+
+// The case CSVs that --csv names, else, for the Kaggle copy, those of its csv/ folder.
+absl::StatusOr<std::vector<std::string>> CsvFiles(const DatasetOptions& options) {
+  if (!options.csv_files.empty()) return options.csv_files;
+  if (options.dataset != DatasetKind::kKaggleCbis) {
+    return absl::InvalidArgumentError("--csv is required in dataset mode");
+  }
+  std::vector<std::string> found;
+  for (const char* kind : {"mass", "calc"}) {
+    for (const char* split : {"train", "test"}) {
+      const std::filesystem::path path =
+          std::filesystem::path(options.root) / "csv" /
+          absl::StrCat(kind, "_case_description_", split, "_set.csv");
+      std::error_code error;
+      if (std::filesystem::is_regular_file(path, error)) found.push_back(path.string());
+    }
+  }
+  if (found.empty()) {
+    return absl::NotFoundError(
+        absl::StrCat("no *_case_description_*_set.csv in ", options.root, "/csv"));
+  }
+  return found;
 }
 
 absl::StatusOr<std::vector<cbis::CaseRow>> ReadRows(const std::vector<std::string>& csv_files) {
@@ -466,18 +659,31 @@ or missing DICOM, no mask, mask size mismatch with --mask_mismatch=skip, ...) go
 OUTPUT_PREFIX.rejects.tsv (id, reason, detail) and the run goes on; a summary line ends it.
 Exit status 0 even with rejects, unless --strict (then 2).
 
+--dataset kaggle_cbis reads the Kaggle JPEG copy instead (data_formats/datasets/kaggle_cbis.md):
+the case CSVs of ROOT/csv (or --csv), whose UIDs lead through ROOT/csv/dicom_info.csv to
+ROOT/jpeg/<SeriesInstanceUID>/*.jpg; the mask is the file that dicom_info.csv calls a ROI
+mask, thresholded at 128 (JPEG blurs its edges). Same records; truncated JPEGs are rejected.
+
 Examples:
   dcm2png --clahe 1-1.dcm 1-1.png            min-max and CLAHE, 8 bits
   dcm2png --bits 16 in.dcm out.png            the stored values, 16 bits
   dcm2png --frame 3 --colour luma us.dcm 3.png  frame 3 of a colour cine, as grey
   dcm2png --clahe --csv mass_case_description_train_set.csv \
-    --csv mass_case_description_test_set.csv --root CBIS-DDSM --output out/full@8)";
+    --csv mass_case_description_test_set.csv --root CBIS-DDSM --output out/full@8
+  dcm2png --dataset kaggle_cbis --root cbis-ddsm-kaggle --output out/full@8)";
 
 absl::StatusOr<ColourMode> ParseColourMode(const std::string& text) {
   if (text == "refuse") return ColourMode::kRefuse;
   if (text == "luma") return ColourMode::kLuma;
   return absl::InvalidArgumentError(
       absl::StrCat("--colour must be refuse or luma, not '", text, "'"));
+}
+
+absl::StatusOr<DatasetKind> ParseDatasetKind(const std::string& text) {
+  if (text == "cbis") return DatasetKind::kCbis;
+  if (text == "kaggle_cbis") return DatasetKind::kKaggleCbis;
+  return absl::InvalidArgumentError(
+      absl::StrCat("--dataset must be cbis or kaggle_cbis, not '", text, "'"));
 }
 
 absl::StatusOr<MaskMismatch> ParseMaskMismatch(const std::string& text) {
@@ -506,23 +712,31 @@ std::string SummaryLine(const DatasetSummary& summary, const std::string& output
 
 absl::StatusOr<DatasetSummary> ConvertDataset(const DatasetOptions& options, std::ostream& log) {
   RETURN_IF_ERROR(ValidateProcessOptions(options.process));
-  if (options.csv_files.empty())
-    return absl::InvalidArgumentError("--csv is required in dataset mode");
   if (options.root.empty()) return absl::InvalidArgumentError("--root is required in dataset mode");
   if (options.output.empty())
     return absl::InvalidArgumentError("--output is required in dataset mode");
   DatasetSummary summary;
   ASSIGN_OR_RETURN(summary.rejects_path, RejectsPath(options));
-  ASSIGN_OR_RETURN(const std::vector<cbis::CaseRow> rows, ReadRows(options.csv_files));
+  ASSIGN_OR_RETURN(const std::vector<std::string> csv_files, CsvFiles(options));
+  ASSIGN_OR_RETURN(const std::vector<cbis::CaseRow> rows, ReadRows(csv_files));
   const int threads = std::max(1, options.threads);
-  ASSIGN_OR_RETURN(cbis::DicomIndex index, cbis::DicomIndex::Build(options.root, threads));
-  summary.unreadable_files = index.unreadable().size();
+  std::optional<cbis::DicomIndex> index;
+  std::unique_ptr<CaseFiles> files;
+  if (options.dataset == DatasetKind::kKaggleCbis) {
+    ASSIGN_OR_RETURN(std::unique_ptr<KaggleCaseFiles> kaggle, KaggleCaseFiles::Load(options));
+    for (const std::string& bad : kaggle->bad_rows()) log << kTool << ": warning: " << bad << "\n";
+    files = std::move(kaggle);
+  } else {
+    ASSIGN_OR_RETURN(index, cbis::DicomIndex::Build(options.root, threads));
+    summary.unreadable_files = index->unreadable().size();
+    files = std::make_unique<DicomCaseFiles>(options, *index);
+  }
 
   StageInfo stage{kTool, kTool, std::string(cli::kVersion),
                   CaseConverter::StageParameters(options)};
   ASSIGN_OR_RETURN(std::unique_ptr<ShardWriter> writer,
                    ShardWriter::Open(options.output, stage, options.task));
-  const CaseConverter converter(options, index);
+  const CaseConverter converter(options, *files);
   const std::vector<size_t> unit_starts = UnitStarts(rows, converter);
   // A task converts its slice of the units (lib/records/task.h); a unit's records do not
   // depend on which task converts it.

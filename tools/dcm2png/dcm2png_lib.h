@@ -23,6 +23,12 @@
 // pixels: among the files of the abnormality (the series named in the crop and mask columns
 // and the files whose PatientID is the abnormality folder) the mask is the 8-bit file that
 // holds only 0 and 255, preferring one of the full image's size.
+// With `dataset` kKaggleCbis the same records come from the Kaggle JPEG copy
+// (data_formats/datasets/kaggle_cbis.md): the rows' series UIDs are looked up in
+// ROOT/csv/dicom_info.csv, whose image_path names ROOT/jpeg/<SeriesInstanceUID>/<file>.jpg
+// (its "CBIS-DDSM/" prefix dropped); the mask is the row that dicom_info.csv calls a ROI mask,
+// in either the mask or the crop column's series, thresholded at 128 since JPEG blurs its
+// edges; a truncated JPEG (no end-of-image marker) is rejected as corrupt_jpeg.
 // Cases that cannot be converted go to the rejects file ("id<TAB>reason: detail") and are
 // counted by reason in the summary line; the run goes on. With `strict`, any reject makes
 // the run fail (exit 2) after everything has been written.
@@ -73,11 +79,16 @@ struct FileOptions {
 absl::Status ConvertFile(const std::string& input, const std::string& output,
                          const FileOptions& options, std::ostream& log);
 
+// --dataset: cbis (the DICOM download, NBIA or CSV layout) or kaggle_cbis (the JPEG copy).
+enum class DatasetKind { kCbis, kKaggleCbis };
+absl::StatusOr<DatasetKind> ParseDatasetKind(const std::string& text);
+
 enum class MaskMismatch { kRescale, kSkip };
 absl::StatusOr<MaskMismatch> ParseMaskMismatch(const std::string& text);
 
 struct DatasetOptions {
-  std::vector<std::string> csv_files;
+  DatasetKind dataset = DatasetKind::kCbis;
+  std::vector<std::string> csv_files;  // kKaggleCbis: empty for those in ROOT/csv
   std::string root;
   std::string output;   // shard spec, e.g. out/full@8, or "-"
   std::string rejects;  // empty: <output prefix>.rejects.tsv (required when output is "-")

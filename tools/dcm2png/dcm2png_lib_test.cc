@@ -1,19 +1,25 @@
 #include "tools/dcm2png/dcm2png_lib.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
+#include <set>
 #include <sstream>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "data_formats/record.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lib/csv/csv.h"
 #include "lib/dicom/dicom_testing.h"
 #include "lib/image/codec.h"
 #include "lib/records/shard_reader.h"
+#include "tools/synth/synth_lib.h"
 
 namespace mammo::dcm2png {
 namespace {
@@ -338,6 +344,134 @@ TEST_F(TreeTest, MissingFilesAreRejectedNotFatal) {
   EXPECT_EQ(summary->unreadable_files, 1u);
   EXPECT_EQ(summary->written, 0u);
   EXPECT_THAT(log.str(), HasSubstr("1 unreadable files under --root"));
+}
+
+// The Kaggle JPEG copy as synth writes it, traps included, against synth's truth: every
+// abnormality is a record with the true ids, patient, label and split and a mask whose box is
+// the true one (JPEG blurs its edge by a pixel or two), or a reject for its trap.
+TEST_F(TreeTest, KaggleCbisRecordsMatchSynthTruthAndTrapsAreRejected) {
+  const std::string root = ::testing::TempDir() + "/kaggle_root";
+  fs::remove_all(root);
+  synth::SynthOptions synth;
+  synth.output = root;
+  synth.layout = synth::Layout::kKaggleCbis;
+  synth.plan.cases = 40;
+  synth.plan.width = 240;
+  synth.plan.height = 400;
+  synth.plan.trap_rate = 0.1;
+  synth.threads = 2;
+  ASSERT_TRUE(synth::Synthesize(synth).ok());
+
+  DatasetOptions options;
+  options.dataset = DatasetKind::kKaggleCbis;
+  options.root = root;
+  options.output = ::testing::TempDir() + "/kaggle_out/records@2";
+  options.threads = 2;
+  std::ostringstream log;
+  auto summary = ConvertDataset(options, log);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  std::map<std::string, Record> records;
+  for (Record& r : ReadRecords(options.output)) records[r.id()] = std::move(r);
+  const std::string rejects = ReadAll(::testing::TempDir() + "/kaggle_out/records.rejects.tsv");
+
+  auto truth = csv::ReadCsv(root + "/synth_truth.csv");
+  ASSERT_TRUE(truth.ok()) << truth.status();
+  auto column = [&](const char* name) { return truth->RequireColumn(name).value(); };
+  std::map<std::string, int> expected_rejects;
+  int expected_records = 0;
+  for (const csv::CsvRow& row : truth->rows) {
+    const auto& c = row.cells;
+    const std::string id = c[column("subject")] + "_" + c[column("abnormality id")];
+    const std::string traps = c[column("traps")];
+    std::string reason;
+    if (absl::StrContains(traps, "missing_image")) reason = "image_not_found";
+    if (absl::StrContains(traps, "corrupt_image")) reason = "corrupt_jpeg";
+    if (reason.empty() && absl::StrContains(traps, "missing_mask")) reason = "mask_not_found";
+    if (!reason.empty()) {
+      ++expected_rejects[reason];
+      EXPECT_EQ(records.count(id), 0u) << id;
+      EXPECT_THAT(rejects, HasSubstr(absl::StrCat(id, "\t", reason, "\t"))) << id;
+      continue;
+    }
+    ++expected_records;
+    ASSERT_EQ(records.count(id), 1u) << id << " (" << traps << ")";
+    const Record& r = records.at(id);
+    EXPECT_EQ(r.lesion_id(), id);
+    EXPECT_EQ(r.image_id(), c[column("subject")]);
+    EXPECT_EQ(r.patient_id(), c[column("patient_id")]);
+    EXPECT_EQ(r.pathology(), c[column("pathology")]);
+    EXPECT_EQ(r.label(), c[column("label")] == "malignant" ? MALIGNANT : BENIGN) << id;
+    EXPECT_EQ(r.split(), c[column("split")] == "train" ? TRAIN : TEST);
+    if (absl::StrContains(traps, "subtlety_zero")) {
+      EXPECT_EQ(r.attributes().subtlety(), 0);
+    }
+    const int width = std::stoi(c[column("image_width")]);
+    const int height = std::stoi(c[column("image_height")]);
+    EXPECT_EQ(r.image().width(), static_cast<uint32_t>(width));
+    EXPECT_EQ(r.image().height(), static_cast<uint32_t>(height));
+    ASSERT_EQ(r.masks_size(), 1) << id;
+    auto mask = DecodeImage(r.masks(0));
+    ASSERT_TRUE(mask.ok());
+    ASSERT_EQ(mask->size(), cv::Size(width, height)) << id;
+    const cv::Rect box = cv::boundingRect(*mask);
+    const cv::Rect want(std::stoi(c[column("bbox_x")]), std::stoi(c[column("bbox_y")]),
+                        std::stoi(c[column("bbox_width")]), std::stoi(c[column("bbox_height")]));
+    // A mask drawn at another size (the mask_size trap) is rescaled, which moves its edge more.
+    const int slack = absl::StrContains(traps, "mask_size") ? width / 25 + 2 : 2;
+    EXPECT_LE(std::abs(box.x - want.x), slack) << id;
+    EXPECT_LE(std::abs(box.y - want.y), slack) << id;
+    EXPECT_LE(std::abs(box.br().x - want.br().x), slack) << id;
+    EXPECT_LE(std::abs(box.br().y - want.br().y), slack) << id;
+  }
+  EXPECT_EQ(summary->written, static_cast<uint64_t>(expected_records));
+  EXPECT_EQ(records.size(), static_cast<size_t>(expected_records));
+  EXPECT_EQ(summary->rejected,
+            (std::map<std::string, uint64_t>(expected_rejects.begin(), expected_rejects.end())));
+  for (const char* reason : {"image_not_found", "corrupt_jpeg", "mask_not_found"}) {
+    EXPECT_GT(expected_rejects[reason], 0) << reason << ": the trap was not planted";
+  }
+  EXPECT_THAT(rejects, HasSubstr("truncated JPEG (no end-of-image marker)"));
+}
+
+// A dicom_info.csv row whose JPEG is gone, and one that names no folder: the first image's
+// rows are rejected with the path, the bad row is a warning with its line, the rest converts.
+TEST_F(TreeTest, KaggleCbisMissingJpegAndBadDicomInfoRow) {
+  const std::string root = ::testing::TempDir() + "/kaggle_missing_root";
+  fs::remove_all(root);
+  synth::SynthOptions synth;
+  synth.output = root;
+  synth.layout = synth::Layout::kKaggleCbis;
+  synth.plan.cases = 8;
+  synth.plan.width = 120;
+  synth.plan.height = 200;
+  synth.plan.trap_rate = 0;
+  ASSERT_TRUE(synth::Synthesize(synth).ok());
+  const synth::Plan plan = synth::BuildPlan(synth.plan);
+  const synth::Image& first = plan.images.front();
+  const std::string gone = root + "/" + synth::KaggleCbisPaths(first, first.abnormalities[0]).image;
+  ASSERT_TRUE(fs::remove(gone));
+  const std::string info = root + "/csv/dicom_info.csv";
+  const std::string info_text = ReadAll(info);
+  const int bad_line = static_cast<int>(std::count(info_text.begin(), info_text.end(), '\n')) + 1;
+  std::ofstream(info, std::ios::app) << "bad.jpg,P,1.2.3,full mammogram images\n";
+
+  DatasetOptions options;
+  options.dataset = DatasetKind::kKaggleCbis;
+  options.root = root;
+  options.output = ::testing::TempDir() + "/kaggle_missing_out/records@1";
+  std::ostringstream log;
+  auto summary = ConvertDataset(options, log);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  EXPECT_THAT(log.str(), HasSubstr(absl::StrCat("dicom_info.csv:", bad_line,
+                                                ": image_path 'bad.jpg' has no folder")));
+  size_t rows = 0;
+  for (const synth::Image& image : plan.images) rows += image.abnormalities.size();
+  EXPECT_EQ(summary->rejected,
+            (std::map<std::string, uint64_t>{{"image_not_found", first.abnormalities.size()}}));
+  EXPECT_EQ(summary->written, rows - first.abnormalities.size());
+  const std::string rejects =
+      ReadAll(::testing::TempDir() + "/kaggle_missing_out/records.rejects.tsv");
+  EXPECT_THAT(rejects, HasSubstr(absl::StrCat(first.Subject(), "_1\timage_not_found\t", gone)));
 }
 
 TEST(ConvertFileTest, MinMaxBitsSixteenMonochrome1AndFlagChecks) {

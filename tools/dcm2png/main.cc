@@ -23,6 +23,9 @@ ABSL_FLAG(int, bits, 8, "One-file mode: 8 (min-max) or 16 (the stored values, un
 ABSL_FLAG(bool, voi, false,
           "One-file mode: render through the file's first window or VOI LUT instead of min-max "
           "(min-max, with a note, when it has none).");
+ABSL_FLAG(std::string, dataset, "cbis",
+          "Dataset mode: cbis (the DICOM download, any layout) or kaggle_cbis (the Kaggle JPEG "
+          "copy: ROOT/csv and ROOT/jpeg; --csv optional).");
 ABSL_FLAG(
     std::vector<std::string>, csv, {},
     "Dataset mode: a CBIS-DDSM case description CSV; repeat the flag or separate with commas.");
@@ -58,7 +61,8 @@ int main(int argc, char** argv) {
   process.read.colour = *colour;
 
   const bool dataset = !csv_files.empty() || !absl::GetFlag(FLAGS_root).empty() ||
-                       !absl::GetFlag(FLAGS_output).empty();
+                       !absl::GetFlag(FLAGS_output).empty() ||
+                       absl::GetFlag(FLAGS_dataset) != "cbis";
   const absl::StatusOr<mammo::Task> task = mammo::TaskFlag();
   if (!task.ok()) return mammo::cli::UsageError(task.status().message());
   if (!dataset) {
@@ -77,7 +81,10 @@ int main(int argc, char** argv) {
   absl::StatusOr<d::MaskMismatch> mismatch =
       d::ParseMaskMismatch(absl::GetFlag(FLAGS_mask_mismatch));
   if (!mismatch.ok()) return mammo::cli::UsageError(mismatch.status().message());
+  absl::StatusOr<d::DatasetKind> kind = d::ParseDatasetKind(absl::GetFlag(FLAGS_dataset));
+  if (!kind.ok()) return mammo::cli::UsageError(kind.status().message());
   d::DatasetOptions options;
+  options.dataset = *kind;
   options.csv_files = csv_files;
   options.root = absl::GetFlag(FLAGS_root);
   options.output = absl::GetFlag(FLAGS_output);

@@ -15,7 +15,8 @@ ABSL_FLAG(bool, full_size, false,
           "Draw each image's size from the real set's range (about 4000-6900 x 1800-4100).");
 ABSL_FLAG(std::string, layout, "csv",
           "csv: files at the paths the CSVs name; nbia: the NBIA Data Retriever's folders "
-          "under CBIS-DDSM/ plus metadata.csv.");
+          "under CBIS-DDSM/ plus metadata.csv; kaggle_cbis: the Kaggle JPEG copy, csv/ (the "
+          "four CSVs and dicom_info.csv) and jpeg/<SeriesInstanceUID>/1-<n>.jpg.");
 ABSL_FLAG(uint64_t, seed, 42, "Same seed, same bytes (pixels and UIDs alike in both layouts).");
 ABSL_FLAG(double, trap_rate, 0.05,
           "Share of rows given each trap (swapped crop/mask columns, mask of another size, "
@@ -39,6 +40,7 @@ Benign masses are round and sharp, malignant ones irregular, spiculated, blurred
 Examples:
   synth --output /tmp/cbis --cases 20                small set for a quick test
   synth --output /tmp/cbis --layout nbia             as the NBIA downloader leaves it
+  synth --output /tmp/kaggle --layout kaggle_cbis    as the Kaggle JPEG copy
   synth --output /tmp/big --cases 1696 --full_size   real-sized images)";
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <dcmtk/dcmdata/dctk.h>
 
 #include <filesystem>
+#include <opencv2/imgcodecs.hpp>
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
@@ -51,6 +52,28 @@ absl::Status RemoveStale(const std::string& root, const std::string& relative) {
   return absl::OkStatus();
 }
 
+// The Kaggle copy's files: 8-bit JPEG. 16-bit pixels are min-max scaled first, since how the
+// copy was windowed from its DICOMs is not known (data_formats/datasets/kaggle_cbis.md); the
+// 0/255 masks go through the lossy coder as they are, as in the copy.
+absl::Status WriteJpeg(const std::string& path, const cv::Mat& pixels, bool truncate) {
+  cv::Mat grey = pixels;
+  if (pixels.depth() != CV_8U) cv::normalize(pixels, grey, 0, 255, cv::NORM_MINMAX, CV_8U);
+  std::vector<uchar> bytes;
+  if (!cv::imencode(".jpg", grey, bytes, {cv::IMWRITE_JPEG_QUALITY, 90})) {
+    return absl::InternalError(absl::StrCat(path, ": JPEG encoding failed"));
+  }
+  const size_t keep = truncate ? bytes.size() * 6 / 10 : bytes.size();
+  return WriteFileAtomically(path,
+                             absl::string_view(reinterpret_cast<const char*>(bytes.data()), keep));
+}
+
+// One file of the data set, as DICOM or, in the Kaggle layout, as JPEG.
+absl::Status WriteFile(const SynthOptions& options, const std::string& path, const cv::Mat& pixels,
+                       const DicomTags& tags, const DicomEncoding& encoding) {
+  if (options.layout == Layout::kKaggleCbis) return WriteJpeg(path, pixels, encoding.truncate);
+  return WriteDicom(path, pixels, tags, encoding);
+}
+
 // Renders one image and writes its full image, crops and masks.
 absl::Status WriteImage(const SynthOptions& options, const Image& image,
                         std::vector<cv::Rect>& boxes) {
@@ -65,8 +88,8 @@ absl::Status WriteImage(const SynthOptions& options, const Image& image,
         RETURN_IF_ERROR(RemoveStale(options.output, paths.image));
       } else {
         ASSIGN_OR_RETURN(const std::string path, Prepare(options.output, paths.image));
-        RETURN_IF_ERROR(WriteDicom(
-            path, rendered.pixels,
+        RETURN_IF_ERROR(WriteFile(
+            options, path, rendered.pixels,
             {image.Subject(), image.study_uid, image.series_uid, image.sop_uid, kSeriesFull, 1},
             {.truncate = image.corrupt, .jpeg2000 = options.jpeg2000}));
       }
@@ -76,8 +99,8 @@ absl::Status WriteImage(const SynthOptions& options, const Image& image,
     // where the description does not tell a crop from a mask.
     const char* crop_description = a.mask_in_crop_series ? kSeriesMask : kSeriesCrop;
     ASSIGN_OR_RETURN(const std::string crop_path, Prepare(options.output, paths.crop));
-    RETURN_IF_ERROR(WriteDicom(
-        crop_path, roi.crop,
+    RETURN_IF_ERROR(WriteFile(
+        options, crop_path, roi.crop,
         {roi_subject, a.roi_study_uid, a.crop_series_uid, a.crop_sop_uid, crop_description, 1},
         {.jpeg2000 = options.jpeg2000}));
     if (a.HasTrap(kTrapMissingMask)) {
@@ -85,10 +108,10 @@ absl::Status WriteImage(const SynthOptions& options, const Image& image,
       continue;
     }
     ASSIGN_OR_RETURN(const std::string mask_path, Prepare(options.output, paths.mask));
-    RETURN_IF_ERROR(WriteDicom(mask_path, roi.mask,
-                               {roi_subject, a.roi_study_uid, a.mask_series_uid, a.mask_sop_uid,
-                                kSeriesMask, a.mask_in_crop_series ? 2 : 1},
-                               {.jpeg2000 = options.jpeg2000}));
+    RETURN_IF_ERROR(WriteFile(options, mask_path, roi.mask,
+                              {roi_subject, a.roi_study_uid, a.mask_series_uid, a.mask_sop_uid,
+                               kSeriesMask, a.mask_in_crop_series ? 2 : 1},
+                              {.jpeg2000 = options.jpeg2000}));
   }
   return absl::OkStatus();
 }
@@ -98,7 +121,9 @@ absl::Status WriteImage(const SynthOptions& options, const Image& image,
 absl::StatusOr<Layout> ParseLayout(const std::string& text) {
   if (text == "csv") return Layout::kCsv;
   if (text == "nbia") return Layout::kNbia;
-  return absl::InvalidArgumentError(absl::StrCat("--layout must be csv or nbia, not '", text, "'"));
+  if (text == "kaggle_cbis") return Layout::kKaggleCbis;
+  return absl::InvalidArgumentError(
+      absl::StrCat("--layout must be csv, nbia or kaggle_cbis, not '", text, "'"));
 }
 
 absl::Status ValidateOptions(const SynthOptions& options) {
@@ -250,11 +275,22 @@ absl::Status Synthesize(const SynthOptions& options) {
   progress.Finish();
 
   const fs::path root(options.output);
+  // The Kaggle copy keeps its CSVs, dicom_info.csv included, in csv/.
+  const fs::path csv_folder = options.layout == Layout::kKaggleCbis ? root / "csv" : root;
+  fs::create_directories(csv_folder, error);
+  if (error)
+    return absl::PermissionDeniedError(
+        absl::StrCat("cannot create ", csv_folder.string(), ": ", error.message()));
   for (const Kind kind : {Kind::kMass, Kind::kCalc}) {
     for (const bool train : {true, false}) {
-      RETURN_IF_ERROR(WriteFileAtomically((root / CaseDescriptionFileName(kind, train)).string(),
-                                          CaseDescriptionCsv(plan, kind, train)));
+      RETURN_IF_ERROR(
+          WriteFileAtomically((csv_folder / CaseDescriptionFileName(kind, train)).string(),
+                              CaseDescriptionCsv(plan, kind, train)));
     }
+  }
+  if (options.layout == Layout::kKaggleCbis) {
+    RETURN_IF_ERROR(
+        WriteFileAtomically((csv_folder / "dicom_info.csv").string(), KaggleDicomInfoCsv(plan)));
   }
   if (options.layout == Layout::kNbia) {
     RETURN_IF_ERROR(WriteFileAtomically((root / "metadata.csv").string(), NbiaMetadataCsv(plan)));

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <regex>
 #include <set>
@@ -391,6 +392,55 @@ TEST(SynthesizeTest, NbiaLayoutWritesMetadataAndDownloaderFolders) {
   EXPECT_GT(full, 0);
 }
 
+TEST(SynthesizeTest, KaggleLayoutWritesJpegsByUidAndDicomInfo) {
+  SynthOptions options;
+  options.output = TestDir("kaggle");
+  options.plan = SmallPlan(24);
+  options.plan.trap_rate = 0.05;
+  options.layout = Layout::kKaggleCbis;
+  ASSERT_TRUE(Synthesize(options).ok());
+  const auto files = Tree(options.output);
+  for (const char* name :
+       {"csv/mass_case_description_train_set.csv", "csv/dicom_info.csv", "synth_truth.csv"}) {
+    EXPECT_EQ(files.count(name), 1u) << name;
+  }
+  const std::string& info = files.at("csv/dicom_info.csv");
+  EXPECT_THAT(info, StartsWith("image_path,PatientID,SeriesInstanceUID,SeriesDescription\n"));
+  // The CSVs keep the DICOM paths; only their UIDs lead to the JPEGs.
+  EXPECT_THAT(files.at("csv/mass_case_description_train_set.csv"), HasSubstr("/000000.dcm"));
+  const Plan plan = BuildPlan(options.plan);
+  int shared = 0;
+  for (const Image& image : plan.images) {
+    for (const Abnormality& a : image.abnormalities) {
+      const FilePaths paths = KaggleCbisPaths(image, a);
+      EXPECT_THAT(paths.image, StartsWith(absl::StrCat("jpeg/", image.series_uid, "/1-")));
+      EXPECT_EQ(files.count(paths.image), image.missing ? 0u : 1u) << paths.image;
+      EXPECT_EQ(absl::StrContains(info, "CBIS-DDSM/" + paths.image), !image.missing);
+      EXPECT_EQ(files.count(paths.mask), a.HasTrap(kTrapMissingMask) ? 0u : 1u) << paths.mask;
+      ASSERT_EQ(files.count(paths.crop), 1u) << paths.crop;
+      EXPECT_NE(paths.crop, paths.mask);
+      if (a.mask_in_crop_series) ++shared;
+      if (image.missing || image.corrupt || a.HasTrap(kTrapMissingMask)) continue;
+      const std::string& bytes = files.at(paths.image);
+      const cv::Mat full =
+          cv::imdecode(std::vector<uchar>(bytes.begin(), bytes.end()), cv::IMREAD_UNCHANGED);
+      EXPECT_EQ(full.size(), cv::Size(image.width, image.height));
+      // The mask went through the lossy coder: mostly 0 and 255, some values between.
+      const std::string& mask_bytes = files.at(paths.mask);
+      const cv::Mat mask = cv::imdecode(std::vector<uchar>(mask_bytes.begin(), mask_bytes.end()),
+                                        cv::IMREAD_UNCHANGED);
+      ASSERT_EQ(mask.type(), CV_8U);
+      EXPECT_GT(cv::countNonZero(mask > 128), 0);
+    }
+  }
+  EXPECT_GT(shared, 0);
+  for (const Image& image : plan.images) {
+    if (!image.corrupt) continue;
+    const std::string& bytes = files.at(KaggleCbisPaths(image, image.abnormalities[0]).image);
+    EXPECT_FALSE(absl::EndsWith(bytes, "\xff\xd9")) << "a truncated JPEG has no end marker";
+  }
+}
+
 TEST(OptionsTest, ErrorsNameTheFlag) {
   SynthOptions options;
   EXPECT_THAT(std::string(ValidateOptions(options).message()), HasSubstr("--output"));
@@ -407,6 +457,7 @@ TEST(OptionsTest, ErrorsNameTheFlag) {
   EXPECT_TRUE(ValidateOptions(options).ok());
   EXPECT_FALSE(ParseLayout("tree").ok());
   EXPECT_EQ(ParseLayout("nbia").value(), Layout::kNbia);
+  EXPECT_EQ(ParseLayout("kaggle_cbis").value(), Layout::kKaggleCbis);
   options.output = "/proc/synth_cannot_write_here";
   EXPECT_FALSE(Synthesize(options).ok());
 }

@@ -330,8 +330,41 @@ FilePaths NbiaPaths(const Image& image, const Abnormality& a) {
   return paths;
 }
 
+namespace {
+
+// A JPEG name as the Kaggle copy has them ("1-204.jpg"): its number follows no rule a reader
+// could use, so it comes from the file's SOP UID; `taken` is a name already in the folder.
+std::string KaggleJpegName(const std::string& sop_uid, const std::string& taken = "") {
+  uint64_t number = HashString(sop_uid) % 999 + 1;
+  std::string name = absl::StrFormat("1-%03d.jpg", number);
+  if (name == taken) name = absl::StrFormat("1-%03d.jpg", number % 999 + 1);
+  return name;
+}
+
+}  // namespace
+
+FilePaths KaggleCbisPaths(const Image& image, const Abnormality& a) {
+  FilePaths paths;
+  paths.image = absl::StrCat("jpeg/", image.series_uid, "/", KaggleJpegName(image.sop_uid));
+  const std::string crop_name = KaggleJpegName(a.crop_sop_uid);
+  paths.crop = absl::StrCat("jpeg/", a.crop_series_uid, "/", crop_name);
+  paths.mask =
+      a.mask_in_crop_series
+          ? absl::StrCat("jpeg/", a.crop_series_uid, "/", KaggleJpegName(a.mask_sop_uid, crop_name))
+          : absl::StrCat("jpeg/", a.mask_series_uid, "/", KaggleJpegName(a.mask_sop_uid));
+  return paths;
+}
+
 FilePaths PathsFor(Layout layout, const Image& image, const Abnormality& abnormality) {
-  return layout == Layout::kCsv ? CsvPaths(image, abnormality) : NbiaPaths(image, abnormality);
+  switch (layout) {
+    case Layout::kCsv:
+      return CsvPaths(image, abnormality);
+    case Layout::kNbia:
+      return NbiaPaths(image, abnormality);
+    case Layout::kKaggleCbis:
+      return KaggleCbisPaths(image, abnormality);
+  }
+  return {};
 }
 
 std::string CsvCell(const std::string& text) {
@@ -419,6 +452,34 @@ std::string NbiaMetadataCsv(const Plan& plan) {
             paths.crop);
         add(a.mask_series_uid, roi_subject, a.roi_study_uid, a.roi_study_date, "ROI mask images", 1,
             paths.mask);
+      }
+    }
+  }
+  return out;
+}
+
+std::string KaggleDicomInfoCsv(const Plan& plan) {
+  std::string out = "image_path,PatientID,SeriesInstanceUID,SeriesDescription\n";
+  auto add = [&](const std::string& file, const std::string& patient, const std::string& series,
+                 const std::string& description) {
+    const std::vector<std::string> cells = {"CBIS-DDSM/" + file, patient, series, description};
+    std::vector<std::string> quoted;
+    for (const std::string& cell : cells) quoted.push_back(CsvCell(cell));
+    absl::StrAppend(&out, absl::StrJoin(quoted, ","), "\n");
+  };
+  for (const Image& image : plan.images) {
+    for (size_t j = 0; j < image.abnormalities.size(); ++j) {
+      const Abnormality& a = image.abnormalities[j];
+      const FilePaths paths = KaggleCbisPaths(image, a);
+      if (j == 0 && !image.missing) {
+        add(paths.image, image.Subject(), image.series_uid, "full mammogram images");
+      }
+      // The copy's rows tell the crop from the mask even in a shared series (the listing cited in
+      // data_formats/datasets/kaggle_cbis.md gives each file its own description).
+      const std::string roi_subject = absl::StrCat(image.Subject(), "_", a.id);
+      add(paths.crop, roi_subject, a.crop_series_uid, "cropped images");
+      if (!a.HasTrap(kTrapMissingMask)) {
+        add(paths.mask, roi_subject, a.mask_series_uid, "ROI mask images");
       }
     }
   }

@@ -35,7 +35,10 @@ uint64_t HashString(const std::string& text);
 std::string MakeUid(uint64_t seed, const std::string& role, uint64_t index);
 
 enum class Kind { kMass, kCalc };
-enum class Layout { kCsv, kNbia };
+// kCsv: the files at the CSVs' paths; kNbia: the NBIA Data Retriever's folders; kKaggleCbis:
+// the Kaggle JPEG copy (data_formats/datasets/kaggle_cbis.md): csv/ with the four CSVs and
+// dicom_info.csv, jpeg/<SeriesInstanceUID>/1-<n>.jpg.
+enum class Layout { kCsv, kNbia, kKaggleCbis };
 
 inline constexpr char kBenign[] = "BENIGN";
 inline constexpr char kBenignWithoutCallback[] = "BENIGN_WITHOUT_CALLBACK";
@@ -118,6 +121,7 @@ struct FilePaths {
 };
 FilePaths CsvPaths(const Image& image, const Abnormality& abnormality);
 FilePaths NbiaPaths(const Image& image, const Abnormality& abnormality);
+FilePaths KaggleCbisPaths(const Image& image, const Abnormality& abnormality);
 FilePaths PathsFor(Layout layout, const Image& image, const Abnormality& abnormality);
 
 // The mass header exactly as in CBIS-DDSM; the calc header spells density with a space.
@@ -137,6 +141,12 @@ std::string CaseDescriptionFileName(Kind kind, bool train);
 // The NBIA downloader's metadata.csv: one row per series, those whose files a trap removed or
 // truncated included, as a download that failed halfway would list them.
 std::string NbiaMetadataCsv(const Plan& plan);
+
+// The Kaggle copy's csv/dicom_info.csv: one row per JPEG, with only the columns that
+// data_formats/datasets/kaggle_cbis.md confirms and a reader needs (image_path, PatientID,
+// SeriesInstanceUID, SeriesDescription); image_path carries the copy's "CBIS-DDSM/" prefix,
+// which the archive lacks. The files a trap leaves out (missing image or mask) have no row.
+std::string KaggleDicomInfoCsv(const Plan& plan);
 
 // A CSV cell: quoted when it holds a comma, a quote or a line break.
 std::string CsvCell(const std::string& text);
