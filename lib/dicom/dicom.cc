@@ -30,6 +30,14 @@ bool IsJpeg2000(E_TransferSyntax xfer) {
   return xfer == EXS_JPEG2000LosslessOnly || xfer == EXS_JPEG2000;
 }
 
+// High-Throughput JPEG 2000 (lossless, lossless RPCL, lossy): OpenJPEG 2.5 decodes its
+// codestreams, but DCMTK 3.6.7 does not know these UIDs. It still reads such a file, taking
+// it for explicit VR little endian with an encapsulated Pixel Data, which is what it is.
+bool IsHighThroughputJpeg2000(const std::string& uid) {
+  return uid == "1.2.840.10008.1.2.4.201" || uid == "1.2.840.10008.1.2.4.202" ||
+         uid == "1.2.840.10008.1.2.4.203";
+}
+
 bool IsSupported(E_TransferSyntax xfer) {
   switch (xfer) {
     case EXS_LittleEndianImplicit:
@@ -77,6 +85,7 @@ struct Loaded {
   int rows = 0;
   int columns = 0;
   int frames = 1;
+  bool jpeg2000 = false;  // JPEG 2000 or HTJ2K: decoded by OpenJPEG
 };
 
 // Loads the file (pixel data stays on disk until it is accessed) and checks the transfer
@@ -100,16 +109,19 @@ absl::StatusOr<Loaded> LoadImageFile(const std::string& path, const DicomReadOpt
     return UnsupportedSyntax(path, header.getDataset()->getOriginalXfer());
   }
   DcmDataset* dataset = loaded.file->getDataset();
-  // A transfer syntax DCMTK does not know (HTJ2K in Debian's 3.6.7) is read by guessing the
-  // encoding, which can succeed on the header: the meta header's UID decides.
+  // A transfer syntax DCMTK does not know is read by guessing the encoding, which can succeed
+  // on the header: the meta header's UID decides.
   OFString declared;
-  if (loaded.file->getMetaInfo()->findAndGetOFString(DCM_TransferSyntaxUID, declared).good() &&
-      DcmXfer(declared.c_str()).getXfer() == EXS_Unknown) {
+  const bool known =
+      loaded.file->getMetaInfo()->findAndGetOFString(DCM_TransferSyntaxUID, declared).bad() ||
+      DcmXfer(declared.c_str()).getXfer() != EXS_Unknown;
+  if (!known && !IsHighThroughputJpeg2000(declared.c_str())) {
     return absl::UnimplementedError(absl::StrCat(path, ": unsupported transfer syntax ",
                                                  declared.c_str(), " (unknown to DCMTK)"));
   }
   const E_TransferSyntax xfer = dataset->getOriginalXfer();
-  if (!IsSupported(xfer)) return UnsupportedSyntax(path, xfer);
+  if (known && !IsSupported(xfer)) return UnsupportedSyntax(path, xfer);
+  loaded.jpeg2000 = !known || IsJpeg2000(xfer);
   loaded.rows = GetUint16(dataset, DCM_Rows, 0);
   loaded.columns = GetUint16(dataset, DCM_Columns, 0);
   if (loaded.rows == 0 || loaded.columns == 0) {
@@ -503,7 +515,7 @@ absl::StatusOr<DicomPixels> ReadDicomPixels(const std::string& path,
                                         options.frame, " kept, the others dropped (--frame)"));
   }
   cv::Mat samples;
-  if (IsJpeg2000(dataset->getOriginalXfer())) {
+  if (loaded->jpeg2000) {
     RETURN_IF_ERROR(DecodeJpeg2000Frame(dataset, path, *loaded, frame, options.max_pixels, layout,
                                         samples, result.notes));
   } else {
@@ -552,7 +564,7 @@ absl::StatusOr<std::optional<cv::Mat>> ReadDicomVoi(const std::string& path,
   absl::StatusOr<Loaded> loaded = LoadImageFile(path, options);
   if (!loaded.ok()) return loaded.status();
   DcmDataset* dataset = loaded->file->getDataset();
-  if (IsJpeg2000(dataset->getOriginalXfer())) {
+  if (loaded->jpeg2000) {
     return absl::UnimplementedError(
         absl::StrCat(path,
                      ": --voi is not available for JPEG 2000 files (DCMTK renders the "

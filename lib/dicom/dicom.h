@@ -6,10 +6,10 @@
 //   for (const std::string& note : image.notes) std::cerr << note << "\n";  // frames dropped...
 //
 // Transfer syntaxes: uncompressed (implicit/explicit little endian, explicit big endian,
-// deflated explicit little endian), RLE, JPEG (baseline, extended, lossless), JPEG-LS, and
-// JPEG 2000 (lossless and lossy, decoded by OpenJPEG: j2k.h, encapsulated.h). Anything else
-// (HTJ2K, whose UIDs Debian's DCMTK 3.6.7 does not parse, MPEG, ...) fails with Unimplemented
-// naming the transfer syntax, and so do float pixels (Float Pixel Data) and BitsAllocated
+// deflated explicit little endian), RLE, JPEG (baseline, extended, lossless), JPEG-LS,
+// JPEG 2000 and High-Throughput JPEG 2000 (lossless and lossy, decoded by OpenJPEG: j2k.h,
+// encapsulated.h). Anything else (MPEG, JPEG XL, ...) fails with Unimplemented naming the
+// transfer syntax, and so do float pixels (Float Pixel Data) and BitsAllocated
 // other than 8 or 16. Damaged files, files without pixel data and pixel data shorter than
 // the header promises fail with DataLoss naming the file.
 //

@@ -1,6 +1,10 @@
 #include "lib/dicom/j2k.h"
 
+#include <fstream>
+#include <iterator>
 #include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <string>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -77,6 +81,21 @@ TEST(J2kTest, DamageIsDataLossNamingThePath) {
     EXPECT_EQ(got.status().code(), absl::StatusCode::kDataLoss) << damaged.size();
     EXPECT_THAT(got.status().message(), HasSubstr("cut.dcm: JPEG 2000 data does not decode"));
   }
+}
+
+// A High-Throughput JPEG 2000 codestream written by another encoder: testdata/grey12_htj2k.j2c
+// is `ojph_compress -reversible true -num_decomps 3` (Debian's openjph-tools 0.9) of
+// testdata/grey12.pgm, 16x16 random 12-bit values.
+TEST(J2kTest, DecodesHighThroughputCodestreamsOfOtherEncoders) {
+  const cv::Mat expected = cv::imread("lib/dicom/testdata/grey12.pgm", cv::IMREAD_UNCHANGED);
+  ASSERT_EQ(expected.type(), CV_16U);
+  std::ifstream in("lib/dicom/testdata/grey12_htj2k.j2c", std::ios::binary);
+  const std::string codestream((std::istreambuf_iterator<char>(in)),
+                               std::istreambuf_iterator<char>());
+  ASSERT_FALSE(codestream.empty());
+  absl::StatusOr<J2kImage> got = DecodeJ2k(codestream, Expect(expected, 12), 1 << 20, "ht.j2c");
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_TRUE(Same(got->pixels, expected));
 }
 
 TEST(J2kTest, SignedValuesComeBackAsTheirBitPatterns) {

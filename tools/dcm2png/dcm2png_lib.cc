@@ -639,14 +639,14 @@ const char kUsage[] = R"(Usage: dcm2png [OPTION]... IN.dcm OUT.png
        dcm2png --csv CSV [--csv CSV]... --root DIR --output SPEC [OPTION]...
 
 One-file mode converts a DICOM image (uncompressed or deflated, RLE, JPEG, JPEG-LS,
-JPEG 2000; MONOCHROME1 is inverted) to PNG: 8-bit min-max by default,
+JPEG 2000, HTJ2K; MONOCHROME1 is inverted) to PNG: 8-bit min-max by default,
 out = round(255 * (v - min) / (max - min)) over the image's own values, halves rounded
 up; pixels equal to the file's Pixel Padding Value are left out of min and max and
 become 0 (both modes). --clahe then applies CLAHE; the paper gives no CLAHE parameters,
 so --clahe_clip 2.0 (the clip commonly used for mammography) and --clahe_tiles 8
 (OpenCV's grid) are ours; --bits 16 keeps the stored values; --voi uses the file's window
 or VOI LUT. OUT.png is written under a temporary name and renamed. Other syntaxes
-(HTJ2K, MPEG, ...) are refused with their name. Colour files are refused unless
+(MPEG, JPEG XL, ...) are refused with their name. Colour files are refused unless
 --colour luma (then Y = 0.299 R + 0.587 G + 0.114 B); multi-frame files give frame
 --frame (1 by default) and a warning naming what was dropped.
 
