@@ -12,6 +12,7 @@
 #include "lib/metrics/calibration.h"
 #include "lib/metrics/delong.h"
 #include "lib/metrics/operating_point.h"
+#include "lib/metrics/recalibration.h"
 #include "lib/metrics/roc_auc.h"
 #include "lib/metrics/roc_curve.h"
 #include "lib/metrics/threshold_metrics.h"
@@ -87,6 +88,15 @@ absl::StatusOr<json> Evaluate(const json& c) {
   for (const m::ReliabilityBin& bin : calibration->bins) {
     out["reliability_true"].push_back(bin.fraction_positive);
     out["reliability_pred"].push_back(bin.mean_predicted);
+  }
+
+  // Recalibration fitted on (labels, a) and applied to b, as valid is to test.
+  for (const auto method : {m::Recalibration::kPlatt, m::Recalibration::kIsotonic}) {
+    absl::StatusOr<m::Recalibration> map = m::FitRecalibration(method, labels, a);
+    if (!map.ok()) return map.status();
+    json& applied = out[m::RecalibrationMethodName(method)];
+    applied = json::array();
+    for (double p : b) applied.push_back(map->Apply(p));
   }
   return out;
 }
