@@ -23,6 +23,11 @@ ABSL_FLAG(bool, allow_precision_mismatch, false,
           "run's training features; refused by default, since bf16's rounding moves the "
           "probabilities.");
 
+ABSL_FLAG(std::string, calibrate, "",
+          "platt or isotonic: recalibrate the probabilities with a map fitted on the valid "
+          "rows (their labels) and applied to all; the CSV then also holds "
+          "uncalibrated_probability and calibration. Needs the valid records among the inputs.");
+
 namespace {
 
 constexpr char kUsage[] = R"(Usage: predict [OPTION]... --run RUN_DIR --input FEATURES
@@ -41,6 +46,7 @@ Example:
   predict --run out/runs/vgg16-TL --input out/feats --output out/vgg16-TL.csv
   predict --run out/runs/vgg16-10-FT --input out/test_rois --output out/vgg16-10-FT.csv
   score out/vgg16-TL.csv
+  predict --run out/runs/vgg16-TL --input out/feats --calibrate platt --output out/cal.csv
   predict --run out/runs/vgg16-TL --input out/feats --task 2/4 --output out/p.part2.csv
   shardcat merge out/vgg16-TL.csv out/p.part0.csv out/p.part1.csv ... (after all 4 tasks))";
 
@@ -59,6 +65,12 @@ int main(int argc, char** argv) {
   absl::StatusOr<mammo::Task> task = mammo::TaskFlag();
   if (!task.ok()) return mammo::cli::UsageError(std::string(task.status().message()));
   options.task = *task;
+  if (const std::string method = absl::GetFlag(FLAGS_calibrate); !method.empty()) {
+    absl::StatusOr<mammo::metrics::Recalibration::Method> parsed =
+        mammo::metrics::ParseRecalibrationMethod(method, "--calibrate");
+    if (!parsed.ok()) return mammo::cli::UsageError(std::string(parsed.status().message()));
+    options.calibrate = *parsed;
+  }
   if (options.run_dir.empty()) return mammo::cli::UsageError("--run is required");
   if (options.inputs.empty()) return mammo::cli::UsageError("--input is required");
   return mammo::cli::Finish(mammo::predict::Run(options));

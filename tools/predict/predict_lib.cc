@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -10,6 +12,7 @@
 #include "lib/cli/cli.h"
 #include "lib/image/preprocess.h"
 #include "lib/io/byte_io.h"
+#include "lib/metrics/recalibration.h"
 #include "lib/records/shard_reader.h"
 #include "lib/status/status_macros.h"
 #include "lib/train/feature_set.h"
@@ -35,12 +38,53 @@ std::string CsvField(const std::string& value) {
   return quoted + "\"";
 }
 
-void AppendLine(const std::string& id, const std::string& patient_id, const std::string& lesion_id,
-                Split split, bool malignant, double probability, std::string* csv) {
-  absl::StrAppendFormat(csv, "%s,%s,%s,%s,%d,%.9g\n", CsvField(id), CsvField(patient_id),
-                        CsvField(lesion_id),
-                        split == SPLIT_NONE ? "none" : absl::AsciiStrToLower(Split_Name(split)),
-                        malignant ? 1 : 0, probability);
+// One record's prediction, a line of the CSV.
+struct Row {
+  std::string id, patient_id, lesion_id;
+  Split split = SPLIT_NONE;
+  bool malignant = false;
+  double probability = 0;
+};
+using Rows = std::vector<Row>;
+
+// The CSV; with a recalibration, `probability` is the recalibrated one and two columns follow:
+// the head's own probability and the method, so that the file says what was done to it.
+std::string Csv(const Rows& rows, const metrics::Recalibration* recalibration) {
+  std::string csv = "id,patient_id,lesion_id,split,label,probability";
+  if (recalibration != nullptr) csv += ",uncalibrated_probability,calibration";
+  csv += "\n";
+  for (const Row& row : rows) {
+    const std::string split =
+        row.split == SPLIT_NONE ? "none" : absl::AsciiStrToLower(Split_Name(row.split));
+    absl::StrAppendFormat(&csv, "%s,%s,%s,%s,%d,", CsvField(row.id), CsvField(row.patient_id),
+                          CsvField(row.lesion_id), split, row.malignant ? 1 : 0);
+    if (recalibration == nullptr) {
+      absl::StrAppendFormat(&csv, "%.9g\n", row.probability);
+    } else {
+      absl::StrAppendFormat(&csv, "%.9g,%.9g,%s\n", recalibration->Apply(row.probability),
+                            row.probability, RecalibrationMethodName(recalibration->method));
+    }
+  }
+  return csv;
+}
+
+// Fits the recalibration on the valid rows (issue 21: on VALID, applied to TEST and the rest).
+absl::StatusOr<metrics::Recalibration> FitOnValid(const Rows& rows,
+                                                  metrics::Recalibration::Method method) {
+  std::vector<int> labels;
+  std::vector<double> probabilities;
+  for (const Row& row : rows) {
+    if (row.split != VALID) continue;
+    labels.push_back(row.malignant ? 1 : 0);
+    probabilities.push_back(row.probability);
+  }
+  const size_t malignant = std::count(labels.begin(), labels.end(), 1);
+  if (malignant == 0 || malignant == labels.size()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "--calibrate fits on the valid split, and the inputs' valid rows are ", labels.size(), " (",
+        malignant, " malignant): give predict the valid records too, of both classes"));
+  }
+  return metrics::FitRecalibration(method, labels, probabilities);
 }
 
 // Probabilities of the head on features [N, D] in chunks of a fixed number of rows, the last
@@ -94,8 +138,7 @@ absl::StatusOr<std::unique_ptr<train::FrozenBackbone>> RunBackbone(const Options
   return created;
 }
 
-absl::Status PredictTlImages(const Options& options, const train::RunConfig& config,
-                             std::string* csv) {
+absl::Status PredictTlImages(const Options& options, const train::RunConfig& config, Rows* rows) {
   ASSIGN_OR_RETURN(std::unique_ptr<train::FrozenBackbone> backbone, RunBackbone(options, config));
   train::FrozenBackbone& net = *backbone;
   train::Head head(config.head);
@@ -147,8 +190,8 @@ absl::Status PredictTlImages(const Options& options, const train::RunConfig& con
   const torch::Tensor probabilities = HeadProbabilities(head, torch::cat(features));
   for (size_t i = 0; i < records.size(); ++i) {
     const Record& r = records[i];
-    AppendLine(r.id(), r.patient_id(), r.lesion_id(), r.split(), r.label() == MALIGNANT,
-               probabilities.data_ptr<double>()[i], csv);
+    rows->push_back({r.id(), r.patient_id(), r.lesion_id(), r.split(), r.label() == MALIGNANT,
+                     probabilities.data_ptr<double>()[i]});
   }
   return absl::OkStatus();
 }
@@ -173,20 +216,20 @@ absl::Status CheckPrecision(const Options& options, const train::RunConfig& conf
 
 namespace {
 
-absl::Status Predict(const Options& options, const train::RunConfig& config, std::string* csv) {
+absl::Status Predict(const Options& options, const train::RunConfig& config, Rows* rows) {
   if (config.stage == "ft_train") {  // a fine-tuned backbone: its inputs are images
     ASSIGN_OR_RETURN(
         train::ImagePredictions predictions,
         train::PredictImages(options.run_dir, options.checkpoint, options.inputs, options.task));
     for (size_t i = 0; i < predictions.records.size(); ++i) {
       const Record& r = predictions.records[i];
-      AppendLine(r.id(), r.patient_id(), r.lesion_id(), r.split(), r.label() == MALIGNANT,
-                 predictions.probabilities[i], csv);
+      rows->push_back({r.id(), r.patient_id(), r.lesion_id(), r.split(), r.label() == MALIGNANT,
+                       predictions.probabilities[i]});
     }
     return absl::OkStatus();
   }
   ASSIGN_OR_RETURN(train::InputKind kind, train::DetectInputKind(options.inputs));
-  if (kind == train::InputKind::kImages) return PredictTlImages(options, config, csv);
+  if (kind == train::InputKind::kImages) return PredictTlImages(options, config, rows);
   ASSIGN_OR_RETURN(train::FeatureSet set, train::LoadFeatureSet(options.inputs, options.task));
   RETURN_IF_ERROR(CheckPrecision(options, config, set));
   if (set.width() != config.head.in_features) {
@@ -200,8 +243,8 @@ absl::Status Predict(const Options& options, const train::RunConfig& config, std
   const torch::Tensor probabilities = HeadProbabilities(head, set.features);
   const double* p = probabilities.data_ptr<double>();
   for (int64_t i = 0; i < set.size(); ++i) {
-    AppendLine(set.ids[i], set.patient_ids[i], set.lesion_ids[i], set.splits[i],
-               set.labels[i].item<float>() > 0.5f, p[i], csv);
+    rows->push_back({set.ids[i], set.patient_ids[i], set.lesion_ids[i], set.splits[i],
+                     set.labels[i].item<float>() > 0.5f, p[i]});
   }
   return absl::OkStatus();
 }
@@ -218,8 +261,18 @@ absl::Status Run(const Options& requested) {
   ASSIGN_OR_RETURN(train::RunConfig config,
                    train::ReadRunConfig(train::RunFile(options.run_dir, train::kRunConfigFile)));
   if (options.checkpoint.empty()) options.checkpoint = train::FinalCheckpoint(config);
-  std::string csv = "id,patient_id,lesion_id,split,label,probability\n";
-  RETURN_IF_ERROR(Predict(options, config, &csv));
+  if (part && options.calibrate.has_value()) {
+    return absl::InvalidArgumentError(
+        "--calibrate fits on the valid rows of all the inputs, which a --task slice lacks: "
+        "merge the parts first, or predict in one process");
+  }
+  Rows rows;
+  RETURN_IF_ERROR(Predict(options, config, &rows));
+  std::optional<metrics::Recalibration> recalibration;
+  if (options.calibrate.has_value()) {
+    ASSIGN_OR_RETURN(recalibration, FitOnValid(rows, *options.calibrate));
+  }
+  const std::string csv = Csv(rows, recalibration ? &*recalibration : nullptr);
   if (!part) return WriteFileAtomically(options.output, csv);
   // The part, then the file that says it is complete (a kill between leaves no marker).
   const std::string manifest = TaskFileManifestPath(options.output);

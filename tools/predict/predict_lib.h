@@ -2,6 +2,9 @@
 // shards for a tl_train run, image shards for an ft_train run (which holds its backbone):
 //   id,patient_id,lesion_id,split,label,probability
 // label is 1 for malignant, 0 for benign; split is train, valid, test or none.
+// With `calibrate` (platt or isotonic, lib/metrics/recalibration.h) the map is fitted on the
+// valid rows and applied to every row: probability is then the recalibrated one, followed by
+// uncalibrated_probability (the head's) and calibration (the method's name).
 //
 // As one task of an array job (`--task I/N`, lib/records/task.h) it predicts only its slice
 // of the input records into its part of the CSV (e.g. --output preds.part2.csv), then writes
@@ -11,10 +14,12 @@
 #ifndef MAMMO_TOOLS_PREDICT_PREDICT_LIB_H_
 #define MAMMO_TOOLS_PREDICT_PREDICT_LIB_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "lib/metrics/recalibration.h"
 #include "lib/records/task.h"
 #include "lib/train/run_folder.h"
 
@@ -31,6 +36,7 @@ struct Options {
   // bf16 or fp16, lib/train/precision.h) are refused unless this is set.
   bool allow_precision_mismatch = false;
   Task task;  // a slice of the inputs and a part of the CSV; whole by default
+  std::optional<metrics::Recalibration::Method> calibrate;  // refused with a task slice
 };
 
 absl::Status Run(const Options& options);

@@ -153,6 +153,71 @@ TEST(PredictLibTest, CsvColumnsRowsAndTheHeadsProbabilities) {
   EXPECT_NE(probabilities[0], probabilities[1]);
 }
 
+// --calibrate fits on the valid rows and maps every row; the CSV keeps the head's probability
+// and names the method. Here 12 records, the first 8 valid (both classes), the rest test.
+TEST(PredictLibTest, CalibrateFitsOnValidAndMapsEveryRow) {
+  const std::string run = Temp("run_calibrate");
+  WriteRun(run);
+  const std::string spec = Temp("feats_calibrate@1");
+  auto writer = ShardWriter::Open(spec, StageInfo{"embed", "test", "0", {}}).value();
+  for (int i = 0; i < 12; ++i) {
+    Record record;
+    record.set_id(absl::StrCat("c", i));
+    record.set_patient_id(absl::StrCat("P", i));
+    record.set_label(i % 3 == 0 ? MALIGNANT : BENIGN);
+    record.set_split(i < 8 ? VALID : TEST);
+    for (int d = 0; d < kWidth; ++d) record.add_features(Feature(i, d));
+    Provenance* step = record.add_provenance();
+    step->set_stage("embed");
+    ASSERT_TRUE(writer->Write(record).ok());
+  }
+  ASSERT_TRUE(writer->Close().ok());
+  Options options;
+  options.run_dir = run;
+  options.checkpoint = "last.pt";
+  options.inputs = {spec};
+  options.output = Temp("calibrated.csv");
+  options.calibrate = metrics::Recalibration::kIsotonic;
+  const absl::Status status = predict::Run(options);
+  ASSERT_TRUE(status.ok()) << status;
+
+  const std::vector<std::string> lines =
+      absl::StrSplit(Slurp(options.output), '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 13u);
+  EXPECT_EQ(lines[0],
+            "id,patient_id,lesion_id,split,label,probability,uncalibrated_probability,calibration");
+  std::vector<std::vector<std::string>> rows;
+  std::vector<int> valid_labels;
+  std::vector<double> valid_raw;
+  for (size_t i = 1; i < lines.size(); ++i) {
+    rows.push_back(absl::StrSplit(lines[i], ','));
+    ASSERT_EQ(rows.back().size(), 8u) << lines[i];
+    EXPECT_EQ(rows.back()[7], "isotonic");
+    double raw = 0;
+    ASSERT_TRUE(absl::SimpleAtod(rows.back()[6], &raw));
+    if (rows.back()[3] == "valid") {
+      valid_labels.push_back(rows.back()[4] == "1" ? 1 : 0);
+      valid_raw.push_back(raw);
+    }
+  }
+  // The map, fitted here on the valid rows' own columns, gives every row's probability.
+  absl::StatusOr<metrics::Recalibration> map =
+      metrics::FitRecalibration(metrics::Recalibration::kIsotonic, valid_labels, valid_raw);
+  ASSERT_TRUE(map.ok()) << map.status();
+  for (const std::vector<std::string>& row : rows) {
+    double calibrated = 0, raw = 0;
+    ASSERT_TRUE(absl::SimpleAtod(row[5], &calibrated) && absl::SimpleAtod(row[6], &raw));
+    EXPECT_NEAR(calibrated, map->Apply(raw), 1e-8) << row[0];
+  }
+
+  // Inputs without valid rows of both classes, and a task slice, are refused.
+  options.inputs = {WriteFeatures("feats_one_valid")};  // one valid record
+  EXPECT_THAT(predict::Run(options).message(), HasSubstr("valid rows are 1 (0 malignant)"));
+  options.task = Task{.index = 0, .count = 2};
+  options.output = Temp("part0.csv");
+  EXPECT_THAT(predict::Run(options).message(), HasSubstr("a --task slice lacks"));
+}
+
 // Without --checkpoint predict takes the weights the run ended with: best.pt, or last.pt for
 // a run whose run.json says restore_best false (--restore_best=false); older run.json files
 // without the field mean best.pt.
