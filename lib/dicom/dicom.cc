@@ -480,6 +480,12 @@ absl::StatusOr<cv::Mat> ColourToLuma(DcmDataset* dataset, const SampleLayout& la
                                      const cv::Mat& samples, int rows, const std::string& path,
                                      int& bits) {
   if (layout.photometric == "PALETTE COLOR") return LumaOfPalette(dataset, samples, path, bits);
+  // JPEG 2000's decoder undoes these transforms (DecodeJpeg2000Frame); elsewhere DICOM does
+  // not allow them, and reading them as RGB would be wrong.
+  if (layout.photometric == "YBR_RCT" || layout.photometric == "YBR_ICT") {
+    return absl::UnimplementedError(absl::StrCat(
+        path, ": photometric interpretation '", layout.photometric, "' outside JPEG 2000"));
+  }
   if (layout.photometric == "YBR_FULL_422") {
     // Y1 Y2 Cb Cr: the first two of each group of four are the pixels' Y.
     cv::Mat groups = samples.reshape(1, static_cast<int>(samples.total()));
