@@ -42,6 +42,18 @@ tl="$out/runs/inception_v3-mixed5-TL" ft="$out/runs/inception_v3-mixed5-mixed4-F
 [[ "$(rows "$ft/predictions.csv")" == "$eval_records" ]] || fail "FT predict rows"
 grep -q '"layer": "mixed5"' "$tl/run.json" || fail "the TL run.json does not record its layer"
 grep -q '"variant": "keras"' "$ft/run.json" || fail "the FT run.json does not record its variant"
+# Subgroups: the records' attributes travel from synth's CSVs through every stage into the
+# predictions, and score groups the test split by them (both methods' predictions).
+for run in "$tl" "$ft"; do
+  "$work/bin/score/score" --json "$run/predictions.csv" | /usr/bin/python3 -c '
+import json, sys
+test = next(s for s in json.load(sys.stdin)["splits"] if s["split"] == "test")
+attributes = {g["attribute"] for g in test.get("subgroups", [])}
+want = {"breast_density", "assessment", "view", "subtlety", "mass_shape", "mass_margins"}
+sys.exit(0 if want <= attributes and sum(g["cases"] for g in test["subgroups"]
+                                         if g["attribute"] == "view") == test["cases"] else 1)' \
+    || fail "$run: no subgroups by every attribute in score --json"
+done
 
 # The test split's ROC AUC (74 ROIs of patients never seen in training). The runs are
 # deterministic for the seed, so the bound is no flaky statistical test: with the trained

@@ -20,7 +20,7 @@ grep -q '"run_name": "toy-TL"' "$work/run/run.json" || fail "run name from the f
 grep -q "epoch 1/40" "$work/train.log" || fail "no progress line per epoch"
 
 "$predict" --run "$work/run" --input "$work/feats" --output "$work/predictions.csv"
-[[ "$(head -n 1 "$work/predictions.csv")" == "id,patient_id,lesion_id,split,label,probability" ]] || fail "CSV header"
+[[ "$(head -n 1 "$work/predictions.csv")" == "id,patient_id,lesion_id,split,label,probability,view,breast_density,assessment,subtlety,mass_shape,mass_margins" ]] || fail "CSV header"
 [[ "$(wc -l < "$work/predictions.csv")" == 501 ]] || fail "one line per record"
 auc=$("$score" --json "$work/predictions.csv" | /usr/bin/python3 -c '
 import json, sys

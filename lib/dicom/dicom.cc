@@ -483,8 +483,8 @@ absl::StatusOr<cv::Mat> ColourToLuma(DcmDataset* dataset, const SampleLayout& la
   // JPEG 2000's decoder undoes these transforms (DecodeJpeg2000Frame); elsewhere DICOM does
   // not allow them, and reading them as RGB would be wrong.
   if (layout.photometric == "YBR_RCT" || layout.photometric == "YBR_ICT") {
-    return absl::UnimplementedError(absl::StrCat(
-        path, ": photometric interpretation '", layout.photometric, "' outside JPEG 2000"));
+    return absl::UnimplementedError(absl::StrCat(path, ": photometric interpretation '",
+                                                 layout.photometric, "' outside JPEG 2000"));
   }
   if (layout.photometric == "YBR_FULL_422") {
     // Y1 Y2 Cb Cr: the first two of each group of four are the pixels' Y.

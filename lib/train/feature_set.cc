@@ -18,6 +18,7 @@ FeatureSet FeatureSet::Select(Split split) const {
     out.patient_ids.push_back(patient_ids[i]);
     out.lesion_ids.push_back(lesion_ids[i]);
     out.splits.push_back(splits[i]);
+    out.attributes.push_back(attributes[i]);
   }
   const torch::Tensor index = torch::tensor(rows, torch::kLong);
   out.features = rows.empty() ? torch::empty({0, width()}) : features.index_select(0, index);
@@ -74,6 +75,7 @@ absl::StatusOr<FeatureSet> LoadFeatureSet(const std::vector<std::string>& inputs
     set.patient_ids.push_back(record.patient_id());
     set.lesion_ids.push_back(record.lesion_id());
     set.splits.push_back(record.split());
+    set.attributes.push_back(record.attributes());
   }
   const int64_t n = set.size();
   if (n == 0) {

@@ -29,6 +29,7 @@ struct FeatureSet {
   std::vector<std::string> patient_ids;
   std::vector<std::string> lesion_ids;
   std::vector<Split> splits;
+  std::vector<Attributes> attributes;  // the records' clinical attributes, for subgroups
   // The stage that produced the features (e.g. "embed: vgg16"), from the records' provenance.
   std::string source;
   // The embed stage's parameters (model, weights, image_size, mean, std) from the first

@@ -33,7 +33,8 @@ namespace {
 constexpr char kUsage[] = R"(Usage: predict [OPTION]... --run RUN_DIR --input FEATURES
 
 Writes one CSV line per record: id,patient_id,lesion_id,split,label,probability
-(label 1 = malignant; probability of malignancy from the run's final weights:
+and the clinical attributes score groups by (view,breast_density,assessment,
+subtlety,mass_shape,mass_margins; empty when unknown) (label 1 = malignant; probability of malignancy from the run's final weights:
 its best epoch's, or its last epoch's for a run trained with --restore_best=false).
 
 An ft_train run holds its whole model and takes ROI images instead of features.

@@ -44,7 +44,18 @@ struct Row {
   Split split = SPLIT_NONE;
   bool malignant = false;
   double probability = 0;
+  Attributes attributes;
 };
+
+// The attributes score groups by (its subgroup table), as CSV cells: empty when unknown.
+constexpr char kAttributeColumns[] =
+    "view,breast_density,assessment,subtlety,mass_shape,mass_margins";
+std::string AttributeCells(const Attributes& a) {
+  auto number = [](int value) { return value == 0 ? std::string() : absl::StrCat(value); };
+  return absl::StrCat(CsvField(a.view()), ",", number(a.breast_density()), ",",
+                      number(a.assessment()), ",", number(a.subtlety()), ",",
+                      CsvField(a.mass_shape()), ",", CsvField(a.mass_margins()));
+}
 using Rows = std::vector<Row>;
 
 // The CSV; with a recalibration, `probability` is the recalibrated one and two columns follow:
@@ -52,18 +63,19 @@ using Rows = std::vector<Row>;
 std::string Csv(const Rows& rows, const metrics::Recalibration* recalibration) {
   std::string csv = "id,patient_id,lesion_id,split,label,probability";
   if (recalibration != nullptr) csv += ",uncalibrated_probability,calibration";
-  csv += "\n";
+  absl::StrAppend(&csv, ",", kAttributeColumns, "\n");
   for (const Row& row : rows) {
     const std::string split =
         row.split == SPLIT_NONE ? "none" : absl::AsciiStrToLower(Split_Name(row.split));
     absl::StrAppendFormat(&csv, "%s,%s,%s,%s,%d,", CsvField(row.id), CsvField(row.patient_id),
                           CsvField(row.lesion_id), split, row.malignant ? 1 : 0);
     if (recalibration == nullptr) {
-      absl::StrAppendFormat(&csv, "%.9g\n", row.probability);
+      absl::StrAppendFormat(&csv, "%.9g,", row.probability);
     } else {
-      absl::StrAppendFormat(&csv, "%.9g,%.9g,%s\n", recalibration->Apply(row.probability),
+      absl::StrAppendFormat(&csv, "%.9g,%.9g,%s,", recalibration->Apply(row.probability),
                             row.probability, RecalibrationMethodName(recalibration->method));
     }
+    absl::StrAppend(&csv, AttributeCells(row.attributes), "\n");
   }
   return csv;
 }
@@ -191,7 +203,7 @@ absl::Status PredictTlImages(const Options& options, const train::RunConfig& con
   for (size_t i = 0; i < records.size(); ++i) {
     const Record& r = records[i];
     rows->push_back({r.id(), r.patient_id(), r.lesion_id(), r.split(), r.label() == MALIGNANT,
-                     probabilities.data_ptr<double>()[i]});
+                     probabilities.data_ptr<double>()[i], r.attributes()});
   }
   return absl::OkStatus();
 }
@@ -224,7 +236,7 @@ absl::Status Predict(const Options& options, const train::RunConfig& config, Row
     for (size_t i = 0; i < predictions.records.size(); ++i) {
       const Record& r = predictions.records[i];
       rows->push_back({r.id(), r.patient_id(), r.lesion_id(), r.split(), r.label() == MALIGNANT,
-                       predictions.probabilities[i]});
+                       predictions.probabilities[i], r.attributes()});
     }
     return absl::OkStatus();
   }
@@ -244,7 +256,7 @@ absl::Status Predict(const Options& options, const train::RunConfig& config, Row
   const double* p = probabilities.data_ptr<double>();
   for (int64_t i = 0; i < set.size(); ++i) {
     rows->push_back({set.ids[i], set.patient_ids[i], set.lesion_ids[i], set.splits[i],
-                     set.labels[i].item<float>() > 0.5f, p[i]});
+                     set.labels[i].item<float>() > 0.5f, p[i], set.attributes[i]});
   }
   return absl::OkStatus();
 }

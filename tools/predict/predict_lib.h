@@ -1,10 +1,13 @@
 // predict: a trained run plus shards give a predictions CSV that `score` reads: feature
 // shards for a tl_train run, image shards for an ft_train run (which holds its backbone):
-//   id,patient_id,lesion_id,split,label,probability
-// label is 1 for malignant, 0 for benign; split is train, valid, test or none.
+//   id,patient_id,lesion_id,split,label,probability,
+//   view,breast_density,assessment,subtlety,mass_shape,mass_margins
+// label is 1 for malignant, 0 for benign; split is train, valid, test or none; the last six
+// are the records' clinical attributes (empty when unknown), which score groups by.
 // With `calibrate` (platt or isotonic, lib/metrics/recalibration.h) the map is fitted on the
 // valid rows and applied to every row: probability is then the recalibrated one, followed by
-// uncalibrated_probability (the head's) and calibration (the method's name).
+// uncalibrated_probability (the head's) and calibration (the method's name), before the
+// attributes.
 //
 // As one task of an array job (`--task I/N`, lib/records/task.h) it predicts only its slice
 // of the input records into its part of the CSV (e.g. --output preds.part2.csv), then writes

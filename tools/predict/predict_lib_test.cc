@@ -50,6 +50,8 @@ std::string WriteFeatures(const std::string& name, const std::string& precision 
     record.set_lesion_id(absl::StrCat("L", i));
     record.set_label(i % 2 == 0 ? MALIGNANT : BENIGN);
     record.set_split(splits[i]);
+    record.mutable_attributes()->set_view(i % 2 == 0 ? "CC" : "MLO");
+    record.mutable_attributes()->set_breast_density(i + 1);
     for (int d = 0; d < kWidth; ++d) record.add_features(Feature(i, d));
     Provenance* step = record.add_provenance();
     step->set_stage("embed");
@@ -132,12 +134,18 @@ TEST(PredictLibTest, CsvColumnsRowsAndTheHeadsProbabilities) {
   const std::vector<std::string> lines =
       absl::StrSplit(Slurp(options.output), '\n', absl::SkipEmpty());
   ASSERT_EQ(lines.size(), 6u);  // the header and five records
-  EXPECT_EQ(lines[0], "id,patient_id,lesion_id,split,label,probability");
+  EXPECT_EQ(lines[0],
+            "id,patient_id,lesion_id,split,label,probability,view,breast_density,assessment,"
+            "subtlety,mass_shape,mass_margins");
   const char* splits[] = {"train", "valid", "test", "none", "none"};
   std::vector<double> probabilities;
   for (int i = 0; i < 5; ++i) {
     const std::vector<std::string> f = absl::StrSplit(lines[i + 1], ',');
-    ASSERT_EQ(f.size(), 6u) << lines[i + 1];
+    ASSERT_EQ(f.size(), 12u) << lines[i + 1];
+    // The records' attributes: record i has view CC or MLO and density i + 1, the rest unknown.
+    EXPECT_EQ(f[6], i % 2 == 0 ? "CC" : "MLO");
+    EXPECT_EQ(f[7], absl::StrCat(i + 1));
+    EXPECT_EQ(f[8], "");
     EXPECT_EQ(f[0], absl::StrCat("r", i));
     EXPECT_EQ(f[1], absl::StrCat("P", i));
     EXPECT_EQ(f[2], absl::StrCat("L", i));
@@ -185,13 +193,14 @@ TEST(PredictLibTest, CalibrateFitsOnValidAndMapsEveryRow) {
       absl::StrSplit(Slurp(options.output), '\n', absl::SkipEmpty());
   ASSERT_EQ(lines.size(), 13u);
   EXPECT_EQ(lines[0],
-            "id,patient_id,lesion_id,split,label,probability,uncalibrated_probability,calibration");
+            "id,patient_id,lesion_id,split,label,probability,uncalibrated_probability,calibration,"
+            "view,breast_density,assessment,subtlety,mass_shape,mass_margins");
   std::vector<std::vector<std::string>> rows;
   std::vector<int> valid_labels;
   std::vector<double> valid_raw;
   for (size_t i = 1; i < lines.size(); ++i) {
     rows.push_back(absl::StrSplit(lines[i], ','));
-    ASSERT_EQ(rows.back().size(), 8u) << lines[i];
+    ASSERT_EQ(rows.back().size(), 14u) << lines[i];
     EXPECT_EQ(rows.back()[7], "isotonic");
     double raw = 0;
     ASSERT_TRUE(absl::SimpleAtod(rows.back()[6], &raw));

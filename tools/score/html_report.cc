@@ -1,5 +1,6 @@
 #include "tools/score/html_report.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <optional>
@@ -178,6 +179,26 @@ std::string OperatingPointTable(const ScoreReport& report) {
   return out;
 }
 
+// AUC by attribute value, each split; small groups are marked, not left out.
+std::string SubgroupTable(const ScoreReport& report) {
+  std::string out = absl::StrFormat(
+      "ROC AUC with DeLong's 95%% CI within each value of an attribute; *small*: fewer than %d "
+      "cases of a class, so the interval is wide and one case moves it.\n\n"
+      "| split | attribute | value | cases | malignant | AUC [95%% CI] | note |\n"
+      "|---|---|---|---:|---:|---:|---|\n",
+      kSmallGroupClassCases);
+  for (const SplitScore& s : report.splits) {
+    for (const SubgroupScore& g : s.subgroups) {
+      const std::string auc = g.auc.has_value() ? absl::StrFormat("%.3f [%.3f, %.3f]", g.auc->auc,
+                                                                  g.auc->ci_lower, g.auc->ci_upper)
+                                                : std::string("— (a class has under 2 cases)");
+      absl::StrAppendFormat(&out, "| %s | %s | %s | %d | %d | %s | %s |\n", s.split, g.attribute,
+                            g.value, g.cases, g.positives, auc, g.small ? "*small*" : "");
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string HtmlEscape(absl::string_view text) {
@@ -245,6 +266,9 @@ std::string ReportMarkdown(const ScoreReport& report) {
   std::string out = absl::StrCat("### ROC AUC and calibration\n\n", AucTable(report),
                                  "\n### At the threshold\n\n", ThresholdTable(report),
                                  "\n### Operating points\n\n", OperatingPointTable(report));
+  const bool any_subgroups = std::any_of(report.splits.begin(), report.splits.end(),
+                                         [](const SplitScore& s) { return !s.subgroups.empty(); });
+  if (any_subgroups) absl::StrAppend(&out, "\n### Subgroups\n\n", SubgroupTable(report));
   if (report.training.has_value()) {
     const TrainingSummary& t = *report.training;
     absl::StrAppendFormat(&out,

@@ -57,6 +57,7 @@ struct SplitData {
   std::vector<double> probabilities;
   std::vector<std::string> patient_ids;  // per case; empty strings where unknown
   std::set<std::string> patients;        // the distinct non-empty ones
+  std::vector<std::map<std::string, std::string>> attributes;  // per case, for subgroups
 };
 
 // scikit-learn's default for calibration_curve.
@@ -138,6 +139,7 @@ absl::StatusOr<SplitScore> ScoreSplit(const std::string& name, const SplitData& 
   ASSIGN_OR_RETURN(s.calibration,
                    metrics::Calibrate(data.labels, data.probabilities, kCalibrationBins));
   ASSIGN_OR_RETURN(s.operating_points, ScoreOperatingPoints(data, options));
+  s.subgroups = ScoreSubgroups(data.labels, data.probabilities, data.attributes);
   return s;
 }
 
@@ -177,6 +179,12 @@ absl::StatusOr<std::vector<Prediction>> PredictionsFromCsv(const csv::CsvTable& 
   const std::optional<size_t> patient_column = table.FindColumn("patient_id");
   const std::optional<size_t> lesion_column = table.FindColumn("lesion_id");
   const std::optional<size_t> split_column = table.FindColumn("split");
+  std::vector<std::pair<std::string, size_t>> attribute_columns;
+  for (const char* attribute : kSubgroupAttributes) {
+    if (const std::optional<size_t> column = table.FindColumn(attribute)) {
+      attribute_columns.emplace_back(attribute, *column);
+    }
+  }
   std::vector<Prediction> predictions;
   predictions.reserve(table.rows.size());
   for (const csv::CsvRow& row : table.rows) {
@@ -196,6 +204,9 @@ absl::StatusOr<std::vector<Prediction>> PredictionsFromCsv(const csv::CsvTable& 
     if (lesion_column.has_value()) p.lesion_id = row.cells[*lesion_column];
     p.split = split_column.has_value() ? absl::AsciiStrToLower(row.cells[*split_column]) : "all";
     if (p.split.empty()) return error(absl::DataLossError("empty split"));
+    for (const auto& [attribute, column] : attribute_columns) {
+      if (!row.cells[column].empty()) p.attributes[attribute] = row.cells[column];
+    }
     predictions.push_back(std::move(p));
   }
   return predictions;
@@ -254,6 +265,7 @@ absl::StatusOr<ScoreReport> Score(const std::vector<Prediction>& predictions,
     data.probabilities.push_back(p.probability);
     data.patient_ids.push_back(p.patient_id);
     if (!p.patient_id.empty()) data.patients.insert(p.patient_id);
+    data.attributes.push_back(p.attributes);
   }
   std::vector<std::string> order;
   for (const auto& entry : by_split) order.push_back(entry.first);
@@ -444,6 +456,23 @@ nlohmann::ordered_json ToJson(const ScoreReport& report) {
         point["ci95_bootstrap"] = {o.bootstrap->ci_lower, o.bootstrap->ci_upper};
       }
       j["operating_points"].push_back(std::move(point));
+    }
+    if (!s.subgroups.empty()) {
+      j["subgroups"] = nlohmann::ordered_json::array();
+      for (const SubgroupScore& g : s.subgroups) {
+        nlohmann::ordered_json group = {{"attribute", g.attribute},
+                                        {"value", g.value},
+                                        {"cases", g.cases},
+                                        {"malignant", g.positives},
+                                        {"small", g.small}};
+        if (g.auc.has_value()) {
+          group["auc"] = g.auc->auc;
+          group["auc_ci95_delong"] = {g.auc->ci_lower, g.auc->ci_upper};
+        } else {
+          group["auc"] = nullptr;  // fewer than two cases of a class
+        }
+        j["subgroups"].push_back(std::move(group));
+      }
     }
     out["splits"].push_back(std::move(j));
   }

@@ -8,6 +8,7 @@
 #define MAMMO_TOOLS_SCORE_SCORE_LIB_H_
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -22,6 +23,7 @@
 #include "lib/metrics/operating_point.h"
 #include "lib/metrics/threshold_metrics.h"
 #include "tools/score/history.h"
+#include "tools/score/subgroups.h"
 
 namespace mammo::score {
 
@@ -32,6 +34,8 @@ struct Prediction {
   std::string patient_id;  // empty without a patient_id column
   std::string lesion_id;   // empty without a lesion_id column
   std::string split;       // "all" without a split column
+  // The subgroup columns (subgroups.h's kSubgroupAttributes) the CSV has, non-empty values.
+  std::map<std::string, std::string> attributes;
 };
 
 // Predictions from a CSV table whose header names at least id, label and probability
@@ -90,6 +94,9 @@ struct SplitScore {
   metrics::Calibration calibration;  // 10 uniform bins, as scikit-learn's calibration_curve
   // Sensitivity at specificity 0.80, 0.90, 0.95; specificity at sensitivity 0.90, 0.95.
   std::vector<OperatingPointScore> operating_points;
+  // AUC by density, assessment, view, subtlety, mass shape and margins, where the
+  // predictions have those columns (subgroups.h).
+  std::vector<SubgroupScore> subgroups;
 };
 
 struct ScoreReport {
