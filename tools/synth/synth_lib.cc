@@ -15,6 +15,7 @@
 #include "lib/io/byte_io.h"
 #include "lib/parallel/ordered_map.h"
 #include "lib/status/status_macros.h"
+#include "tools/synth/synth_mias.h"
 #include "tools/synth/synth_render.h"
 
 namespace mammo::synth {
@@ -122,8 +123,9 @@ absl::StatusOr<Layout> ParseLayout(const std::string& text) {
   if (text == "csv") return Layout::kCsv;
   if (text == "nbia") return Layout::kNbia;
   if (text == "kaggle_cbis") return Layout::kKaggleCbis;
+  if (text == "mias") return Layout::kMias;
   return absl::InvalidArgumentError(
-      absl::StrCat("--layout must be csv, nbia or kaggle_cbis, not '", text, "'"));
+      absl::StrCat("--layout must be csv, nbia, kaggle_cbis or mias, not '", text, "'"));
 }
 
 absl::Status ValidateOptions(const SynthOptions& options) {
@@ -253,6 +255,9 @@ absl::Status Synthesize(const SynthOptions& options) {
   if (error)
     return absl::PermissionDeniedError(
         absl::StrCat("cannot create --output ", options.output, ": ", error.message()));
+  if (options.layout == Layout::kMias) {
+    return SynthesizeMias(options.output, options.plan, options.threads);
+  }
 
   const Plan plan = BuildPlan(options.plan);
   const size_t n = plan.images.size();
