@@ -29,6 +29,16 @@
 // (its "CBIS-DDSM/" prefix dropped); the mask is the row that dicom_info.csv calls a ROI mask,
 // in either the mask or the crop column's series, thresholded at 128 since JPEG blurs its
 // edges; a truncated JPEG (no end-of-image marker) is rejected as corrupt_jpeg.
+// With `dataset` kMias, mini-MIAS (data_formats/datasets/mias.md): one record per lesion row of
+// ROOT/Info.txt, image ROOT/all-mias/<ref>.pgm:
+//   id = lesion_id = "<ref>_<n>", n the row's place among its ref's rows (mdb005_1, mdb005_2)
+//   image_id = ref, patient_id = "mias_<(N + 1) / 2>" for mdbN (films come in pairs)
+//   label from severity B or M, pathology = that letter, split SPLIT_NONE (no official split)
+//   masks = [the disc of Info.txt's centre and radius, y flipped (MIAS counts from the bottom)]
+//   attributes: laterality from parity, abnormality_type = class, extra background_tissue,
+//   mias_x, mias_y, mias_radius as written.
+// NORM rows (normal_image), CALC rows without a centre (no_coordinates), malformed rows
+// (bad_info_row) and centres outside the image (box_outside_image) are rejected with the line.
 // Cases that cannot be converted go to the rejects file ("id<TAB>reason: detail") and are
 // counted by reason in the summary line; the run goes on. With `strict`, any reject makes
 // the run fail (exit 2) after everything has been written.
@@ -79,8 +89,9 @@ struct FileOptions {
 absl::Status ConvertFile(const std::string& input, const std::string& output,
                          const FileOptions& options, std::ostream& log);
 
-// --dataset: cbis (the DICOM download, NBIA or CSV layout) or kaggle_cbis (the JPEG copy).
-enum class DatasetKind { kCbis, kKaggleCbis };
+// --dataset: cbis (the DICOM download, NBIA or CSV layout), kaggle_cbis (the JPEG copy) or
+// mias (mini-MIAS).
+enum class DatasetKind { kCbis, kKaggleCbis, kMias };
 absl::StatusOr<DatasetKind> ParseDatasetKind(const std::string& text);
 
 enum class MaskMismatch { kRescale, kSkip };
@@ -88,7 +99,7 @@ absl::StatusOr<MaskMismatch> ParseMaskMismatch(const std::string& text);
 
 struct DatasetOptions {
   DatasetKind dataset = DatasetKind::kCbis;
-  std::vector<std::string> csv_files;  // kKaggleCbis: empty for those in ROOT/csv
+  std::vector<std::string> csv_files;  // kKaggleCbis: empty for those in ROOT/csv; kMias: unused
   std::string root;
   std::string output;   // shard spec, e.g. out/full@8, or "-"
   std::string rejects;  // empty: <output prefix>.rejects.tsv (required when output is "-")
