@@ -17,6 +17,7 @@
 #include "lib/status/status_macros.h"
 #include "tools/synth/synth_mias.h"
 #include "tools/synth/synth_render.h"
+#include "tools/synth/synth_vindr.h"
 
 namespace mammo::synth {
 namespace {
@@ -124,8 +125,9 @@ absl::StatusOr<Layout> ParseLayout(const std::string& text) {
   if (text == "nbia") return Layout::kNbia;
   if (text == "kaggle_cbis") return Layout::kKaggleCbis;
   if (text == "mias") return Layout::kMias;
+  if (text == "vindr") return Layout::kVindr;
   return absl::InvalidArgumentError(
-      absl::StrCat("--layout must be csv, nbia, kaggle_cbis or mias, not '", text, "'"));
+      absl::StrCat("--layout must be csv, nbia, kaggle_cbis, mias or vindr, not '", text, "'"));
 }
 
 absl::Status ValidateOptions(const SynthOptions& options) {
@@ -257,6 +259,9 @@ absl::Status Synthesize(const SynthOptions& options) {
         absl::StrCat("cannot create --output ", options.output, ": ", error.message()));
   if (options.layout == Layout::kMias) {
     return SynthesizeMias(options.output, options.plan, options.threads);
+  }
+  if (options.layout == Layout::kVindr) {
+    return SynthesizeVindr(options.output, options.plan, options.threads);
   }
 
   const Plan plan = BuildPlan(options.plan);

@@ -19,6 +19,7 @@
 #include "tools/synth/synth_mias.h"
 #include "tools/synth/synth_plan.h"
 #include "tools/synth/synth_render.h"
+#include "tools/synth/synth_vindr.h"
 
 namespace mammo::synth {
 namespace {
@@ -486,6 +487,38 @@ TEST(SynthesizeTest, MiasLayoutWritesInfoTxtAndPgms) {
                                      1023 - std::stoi(row[6].str()), " ", row[7].str(), "\n")));
 }
 
+// VinDr-Mammo: four images per study under images/<study_id>/<image_id>.dicom, a `No Finding`
+// row for an image without a box, categories as Python list text, every trap planted.
+TEST(SynthesizeTest, VindrLayoutWritesCsvsAndDicomByHash) {
+  SynthOptions options;
+  options.output = TestDir("vindr");
+  options.plan = SmallPlan(6);
+  options.plan.trap_rate = 0.05;
+  options.layout = Layout::kVindr;
+  ASSERT_TRUE(Synthesize(options).ok());
+  const auto files = Tree(options.output);
+  const std::string& findings = files.at("finding_annotations.csv");
+  EXPECT_THAT(files.at("breast-level_annotations.csv"), StartsWith("study_id,series_id,image_id,"));
+  EXPECT_THAT(findings, HasSubstr(",\"['Mass', 'Skin Retraction']\",BI-RADS 4,"));
+  EXPECT_THAT(findings, HasSubstr(",['Suspicious Lymph Node'],,"));
+  EXPECT_THAT(findings, HasSubstr(",['No Finding'],,,,,,test\n"));
+  const std::vector<VindrImage> plan = BuildVindrPlan(options.plan);
+  ASSERT_EQ(plan.size(), 24u);
+  std::map<std::string, int> traps;
+  for (const VindrImage& image : plan) {
+    EXPECT_EQ(image.image_id.size(), 32u);
+    const std::string path = absl::StrCat("images/", image.study_id, "/", image.image_id, ".dicom");
+    EXPECT_EQ(files.count(path), image.missing ? 0u : 1u) << path;
+    for (const VindrFinding& f : image.findings) {
+      for (const std::string& trap : f.traps) ++traps[trap];
+    }
+  }
+  for (const char* trap : {kVindrTrapNoBirads, kVindrTrapSeveralCategories, kVindrTrapBoxOutside,
+                           kVindrTrapBadCoordinate, kVindrTrapMissingImage}) {
+    EXPECT_GT(traps[trap], 0) << trap;
+  }
+}
+
 TEST(OptionsTest, ErrorsNameTheFlag) {
   SynthOptions options;
   EXPECT_THAT(std::string(ValidateOptions(options).message()), HasSubstr("--output"));
@@ -504,6 +537,7 @@ TEST(OptionsTest, ErrorsNameTheFlag) {
   EXPECT_EQ(ParseLayout("nbia").value(), Layout::kNbia);
   EXPECT_EQ(ParseLayout("kaggle_cbis").value(), Layout::kKaggleCbis);
   EXPECT_EQ(ParseLayout("mias").value(), Layout::kMias);
+  EXPECT_EQ(ParseLayout("vindr").value(), Layout::kVindr);
   options.output = "/proc/synth_cannot_write_here";
   EXPECT_FALSE(Synthesize(options).ok());
 }

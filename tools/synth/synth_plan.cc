@@ -365,7 +365,8 @@ FilePaths PathsFor(Layout layout, const Image& image, const Abnormality& abnorma
       return NbiaPaths(image, abnormality);
     case Layout::kKaggleCbis:
       return KaggleCbisPaths(image, abnormality);
-    case Layout::kMias:  // not a CBIS-DDSM layout: synth_mias.h plans and writes its own files
+    case Layout::kMias:  // not CBIS-DDSM layouts: synth_mias.h and synth_vindr.h plan their own
+    case Layout::kVindr:
       return {};
   }
   return {};

@@ -37,9 +37,9 @@ std::string MakeUid(uint64_t seed, const std::string& role, uint64_t index);
 enum class Kind { kMass, kCalc };
 // kCsv: the files at the CSVs' paths; kNbia: the NBIA Data Retriever's folders; kKaggleCbis:
 // the Kaggle JPEG copy (data_formats/datasets/kaggle_cbis.md): csv/ with the four CSVs and
-// dicom_info.csv, jpeg/<SeriesInstanceUID>/1-<n>.jpg; kMias: mini-MIAS (synth_mias.h), which
-// has a plan of its own.
-enum class Layout { kCsv, kNbia, kKaggleCbis, kMias };
+// dicom_info.csv, jpeg/<SeriesInstanceUID>/1-<n>.jpg; kMias: mini-MIAS (synth_mias.h) and
+// kVindr: VinDr-Mammo (synth_vindr.h), which have plans of their own.
+enum class Layout { kCsv, kNbia, kKaggleCbis, kMias, kVindr };
 
 inline constexpr char kBenign[] = "BENIGN";
 inline constexpr char kBenignWithoutCallback[] = "BENIGN_WITHOUT_CALLBACK";
