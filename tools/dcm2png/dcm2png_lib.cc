@@ -28,6 +28,7 @@
 #include "lib/records/shard_writer.h"
 #include "lib/status/status_macros.h"
 #include "tools/dcm2png/mias_info.h"
+#include "tools/dcm2png/vindr_findings.h"
 
 namespace mammo::dcm2png {
 namespace {
@@ -472,6 +473,105 @@ class MiasConverter {
   const MiasFiles& files_;
 };
 
+// VinDr-Mammo (data_formats/datasets/vindr.md): ROOT/images/<study_id>/<image_id>.dicom.
+class VindrFiles : public ImageReader {
+ public:
+  explicit VindrFiles(const DatasetOptions& options) : options_(options) {}
+
+  std::string ImagePath(const VindrRow& row) const {
+    return (std::filesystem::path(options_.root) / "images" / row.study_id /
+            (row.image_id + ".dicom"))
+        .string();
+  }
+
+  absl::StatusOr<DicomPixels> ReadImage(const std::string& path) const override {
+    return ReadDicomPixels(path, options_.process.read);
+  }
+
+  std::string CorruptReason() const override { return "corrupt_dicom"; }
+
+ private:
+  const DatasetOptions& options_;
+};
+
+// One finding box to a record. The box becomes a filled rectangle mask rather than a box
+// field: roicrop, augment and everything after read the lesion from masks[0] for every
+// dataset, and roi_box already means "this record's image is a crop of the source at that box".
+class VindrConverter {
+ public:
+  VindrConverter(const DatasetOptions& options, const VindrFiles& files)
+      : options_(options), files_(files) {}
+
+  std::optional<std::string> ImageFile(const VindrRow& row) const {
+    if (!row.reject_reason.empty()) return std::nullopt;
+    return files_.ImagePath(row);
+  }
+
+  Outcome Convert(const VindrRow& row, SharedImage& image) const {
+    const std::string id = row.Id();
+    if (!row.reject_reason.empty()) return Reject(id, row.reject_reason, row.reject_detail);
+    const absl::StatusOr<DicomPixels>& decoded = image.Decode(files_.ImagePath(row), files_);
+    if (!decoded.ok()) {
+      return Reject(id, ReasonFor(decoded.status(), "image_not_found", files_.CorruptReason()),
+                    std::string(decoded.status().message()));
+    }
+    const cv::Size size = image.size();
+    if (!(row.xmin < row.xmax && row.ymin < row.ymax && row.xmin < size.width &&
+          row.ymin < size.height && row.xmax > 0 && row.ymax > 0)) {
+      return Reject(
+          id, "box_outside_image",
+          absl::StrCat(row.where, ": box (", row.xmin, ", ", row.ymin, ") - (", row.xmax, ", ",
+                       row.ymax, ") is empty or outside the ", SizeText(size), " image"));
+    }
+    // Clipped in doubles first, so that a huge coordinate cannot overflow the pixel box.
+    VindrRow clipped = row;
+    clipped.xmin = std::max(row.xmin, 0.0);
+    clipped.ymin = std::max(row.ymin, 0.0);
+    clipped.xmax = std::min(row.xmax, static_cast<double>(size.width));
+    clipped.ymax = std::min(row.ymax, static_cast<double>(size.height));
+    cv::Mat mask = cv::Mat::zeros(size, CV_8U);
+    mask(clipped.PixelBox()).setTo(255);
+
+    Outcome outcome;
+    outcome.id = id;
+    outcome.warning = absl::StrJoin(decoded->notes, "; ");
+    Record record;
+    record.set_id(id);
+    record.set_lesion_id(id);
+    record.set_image_id(row.image_id);
+    // VinDr gives no patient id; the study is the unit of its split (one exam per woman is
+    // implied, not confirmed).
+    record.set_patient_id(row.study_id);
+    record.set_label(row.label);
+    record.set_pathology(row.birads);
+    record.set_split(row.split == "training" ? TRAIN : TEST);
+    const absl::StatusOr<Image>& png = image.Png(options_.process);
+    if (!png.ok()) return Reject(id, "encode_failed", std::string(png.status().message()));
+    *record.mutable_image() = *png;
+    absl::StatusOr<Image> mask_png = GreyPngImage(mask);
+    if (!mask_png.ok())
+      return Reject(id, "encode_failed", std::string(mask_png.status().message()));
+    *record.add_masks() = *std::move(mask_png);
+    Attributes* a = record.mutable_attributes();
+    a->set_view(row.view);
+    a->set_laterality(row.laterality);
+    a->set_breast_density(row.density);
+    a->set_assessment(row.assessment);
+    a->set_abnormality_type(absl::StrJoin(row.categories, ", "));
+    a->set_dataset_split(row.split);
+    AddExtra("box", absl::StrCat(row.xmin, " ", row.ymin, " ", row.xmax, " ", row.ymax), *a);
+    AddExtra("series_id", row.series_id, *a);
+    AddExtra("study_id", row.study_id, *a);
+    AddProvenance(options_, record);
+    outcome.record = std::move(record);
+    return outcome;
+  }
+
+ private:
+  const DatasetOptions& options_;
+  const VindrFiles& files_;
+};
+
 class CaseConverter {
  public:
   CaseConverter(const DatasetOptions& options, const CaseFiles& files)
@@ -589,6 +689,7 @@ std::vector<std::pair<std::string, std::string>> StageParameters(const DatasetOp
   // byte for byte those of earlier versions.
   if (o.dataset == DatasetKind::kKaggleCbis) parameters.push_back({"dataset", "kaggle_cbis"});
   if (o.dataset == DatasetKind::kMias) parameters.push_back({"dataset", "mias"});
+  if (o.dataset == DatasetKind::kVindr) parameters.push_back({"dataset", "vindr"});
   std::sort(parameters.begin(), parameters.end());
   return parameters;
 }
@@ -696,6 +797,7 @@ class OutcomeWriter {
 // The row's place, for messages.
 std::string Where(const cbis::CaseRow& row) { return absl::StrCat(row.csv_name, ":", row.row); }
 std::string Where(const MiasRow& row) { return row.where; }
+std::string Where(const VindrRow& row) { return row.where; }
 
 // Writes the records of `rows` (CBIS-DDSM CSV rows or Info.txt rows, through `converter`), then
 // the rejects file and the summary line; the summary's counts are filled in. With --strict,
@@ -834,6 +936,12 @@ ROOT/all-mias/mdbNNN.pgm; one record per lesion row (id mdbNNN_<row of the ref>)
 severity B/M, patient (N + 1) / 2, the mask the disc of the row's centre and radius with y
 counted from the bottom. NORM rows, rows without a centre and malformed rows are rejected.
 
+--dataset vindr reads VinDr-Mammo (data_formats/datasets/vindr.md): ROOT/finding_annotations.csv
+and ROOT/images/<study_id>/<image_id>.dicom; one record per box with a finding BI-RADS (3:
+BENIGN, 4 and 5: MALIGNANT, a suspicion label, not pathology), the mask the filled box, the
+split the official one, the patient the study. No Finding rows and boxes without BI-RADS are
+rejected.
+
 Examples:
   dcm2png --clahe 1-1.dcm 1-1.png            min-max and CLAHE, 8 bits
   dcm2png --bits 16 in.dcm out.png            the stored values, 16 bits
@@ -841,7 +949,8 @@ Examples:
   dcm2png --clahe --csv mass_case_description_train_set.csv \
     --csv mass_case_description_test_set.csv --root CBIS-DDSM --output out/full@8
   dcm2png --dataset kaggle_cbis --root cbis-ddsm-kaggle --output out/full@8
-  dcm2png --dataset mias --root MIAS-data --output out/mias@1)";
+  dcm2png --dataset mias --root MIAS-data --output out/mias@1
+  dcm2png --dataset vindr --root vindr-mammo --output out/vindr@8)";
 
 absl::StatusOr<ColourMode> ParseColourMode(const std::string& text) {
   if (text == "refuse") return ColourMode::kRefuse;
@@ -854,8 +963,9 @@ absl::StatusOr<DatasetKind> ParseDatasetKind(const std::string& text) {
   if (text == "cbis") return DatasetKind::kCbis;
   if (text == "kaggle_cbis") return DatasetKind::kKaggleCbis;
   if (text == "mias") return DatasetKind::kMias;
+  if (text == "vindr") return DatasetKind::kVindr;
   return absl::InvalidArgumentError(
-      absl::StrCat("--dataset must be cbis, kaggle_cbis or mias, not '", text, "'"));
+      absl::StrCat("--dataset must be cbis, kaggle_cbis, mias or vindr, not '", text, "'"));
 }
 
 absl::StatusOr<MaskMismatch> ParseMaskMismatch(const std::string& text) {
@@ -889,10 +999,20 @@ absl::StatusOr<DatasetSummary> ConvertDataset(const DatasetOptions& options, std
     return absl::InvalidArgumentError("--output is required in dataset mode");
   DatasetSummary summary;
   ASSIGN_OR_RETURN(summary.rejects_path, RejectsPath(options));
+  if ((options.dataset == DatasetKind::kMias || options.dataset == DatasetKind::kVindr) &&
+      !options.csv_files.empty()) {
+    return absl::InvalidArgumentError("--csv belongs to cbis and kaggle_cbis");
+  }
+  if (options.dataset == DatasetKind::kVindr) {
+    ASSIGN_OR_RETURN(
+        const std::vector<VindrRow> rows,
+        ReadVindrFindings(
+            (std::filesystem::path(options.root) / "finding_annotations.csv").string()));
+    const VindrFiles files(options);
+    RETURN_IF_ERROR(WriteRecords(options, rows, VindrConverter(options, files), summary, log));
+    return summary;
+  }
   if (options.dataset == DatasetKind::kMias) {
-    if (!options.csv_files.empty()) {
-      return absl::InvalidArgumentError("--csv belongs to cbis and kaggle_cbis, not mias");
-    }
     ASSIGN_OR_RETURN(const std::vector<MiasRow> rows,
                      ReadMiasInfo((std::filesystem::path(options.root) / "Info.txt").string()));
     const MiasFiles files(options);

@@ -39,6 +39,17 @@
 //   mias_x, mias_y, mias_radius as written.
 // NORM rows (normal_image), CALC rows without a centre (no_coordinates), malformed rows
 // (bad_info_row) and centres outside the image (box_outside_image) are rejected with the line.
+// With `dataset` kVindr, VinDr-Mammo (data_formats/datasets/vindr.md): one record per row of
+// ROOT/finding_annotations.csv with a finding BI-RADS, image
+// ROOT/images/<study_id>/<image_id>.dicom:
+//   id = lesion_id = "<image_id>_<n>", n the row's place among its image's rows
+//   image_id = image_id, patient_id = study_id (VinDr has no patient id)
+//   label BENIGN for BI-RADS 3, MALIGNANT for 4 and 5; pathology the BI-RADS string
+//   split TRAIN or TEST from the official split (also attributes.dataset_split)
+//   masks = [the box filled, [floor(xmin), ceil(xmax)) x [floor(ymin), ceil(ymax)), clipped]
+//   attributes: view, laterality, density 1-4, assessment, abnormality_type = the categories.
+// No Finding rows (no_finding), boxes without BI-RADS (no_birads), malformed rows
+// (bad_csv_row) and boxes outside the image (box_outside_image) are rejected with the line.
 // Cases that cannot be converted go to the rejects file ("id<TAB>reason: detail") and are
 // counted by reason in the summary line; the run goes on. With `strict`, any reject makes
 // the run fail (exit 2) after everything has been written.
@@ -89,9 +100,9 @@ struct FileOptions {
 absl::Status ConvertFile(const std::string& input, const std::string& output,
                          const FileOptions& options, std::ostream& log);
 
-// --dataset: cbis (the DICOM download, NBIA or CSV layout), kaggle_cbis (the JPEG copy) or
-// mias (mini-MIAS).
-enum class DatasetKind { kCbis, kKaggleCbis, kMias };
+// --dataset: cbis (the DICOM download, NBIA or CSV layout), kaggle_cbis (the JPEG copy), mias
+// (mini-MIAS) or vindr (VinDr-Mammo).
+enum class DatasetKind { kCbis, kKaggleCbis, kMias, kVindr };
 absl::StatusOr<DatasetKind> ParseDatasetKind(const std::string& text);
 
 enum class MaskMismatch { kRescale, kSkip };
@@ -99,7 +110,8 @@ absl::StatusOr<MaskMismatch> ParseMaskMismatch(const std::string& text);
 
 struct DatasetOptions {
   DatasetKind dataset = DatasetKind::kCbis;
-  std::vector<std::string> csv_files;  // kKaggleCbis: empty for those in ROOT/csv; kMias: unused
+  std::vector<std::string>
+      csv_files;  // kKaggleCbis: empty for those in ROOT/csv; kMias, kVindr: unused
   std::string root;
   std::string output;   // shard spec, e.g. out/full@8, or "-"
   std::string rejects;  // empty: <output prefix>.rejects.tsv (required when output is "-")

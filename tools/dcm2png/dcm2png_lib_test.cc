@@ -509,10 +509,10 @@ TEST_F(TreeTest, MiasRecordsMatchSynthTruthAndTrapsAreRejected) {
     const auto& c = row.cells;
     const std::string id = c[column("lesion_id")];
     const std::string traps = c[column("traps")];
-    // The row's own trouble is found before its image is opened.
+    // The row's own trouble is found before its image is opened, the centre checked after.
     std::string reason;
-    if (absl::StrContains(traps, "missing_image")) reason = "image_not_found";
     if (absl::StrContains(traps, "centre_outside")) reason = "box_outside_image";
+    if (absl::StrContains(traps, "missing_image")) reason = "image_not_found";
     if (absl::StrContains(traps, "bad_severity")) reason = "bad_info_row";
     if (absl::StrContains(traps, "no_coordinates") || absl::StrContains(traps, "note_token")) {
       reason = "no_coordinates";
@@ -611,6 +611,97 @@ TEST_F(TreeTest, MiasBadRowsAndBadPgmsAreRejectedWithFileAndLine) {
   EXPECT_THAT(rejects, HasSubstr("mdb001_2\tbad_info_row\tInfo.txt:6: centre and radius"));
   options.csv_files = {"x.csv"};
   EXPECT_FALSE(ConvertDataset(options, log).ok());
+}
+
+// VinDr-Mammo as synth writes it, traps included, against synth's truth: every box with a
+// BI-RADS is a record with the true ids, study as patient, BI-RADS label and official split,
+// and a filled mask whose box is the true one; every other row is a reject naming its line.
+TEST_F(TreeTest, VindrRecordsMatchSynthTruthAndTrapsAreRejected) {
+  const std::string root = ::testing::TempDir() + "/vindr_root";
+  fs::remove_all(root);
+  synth::SynthOptions synth;
+  synth.output = root;
+  synth.layout = synth::Layout::kVindr;
+  synth.plan.cases = 8;
+  synth.plan.width = 240;
+  synth.plan.height = 400;
+  synth.plan.trap_rate = 0.05;
+  synth.threads = 2;
+  ASSERT_TRUE(synth::Synthesize(synth).ok());
+
+  DatasetOptions options;
+  options.dataset = DatasetKind::kVindr;
+  options.root = root;
+  options.output = ::testing::TempDir() + "/vindr_out/records@2";
+  options.threads = 2;
+  std::ostringstream log;
+  auto summary = ConvertDataset(options, log);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  std::map<std::string, Record> records;
+  for (Record& r : ReadRecords(options.output)) records[r.id()] = std::move(r);
+  const std::string rejects = ReadAll(::testing::TempDir() + "/vindr_out/records.rejects.tsv");
+
+  auto truth = csv::ReadCsv(root + "/synth_truth.csv");
+  ASSERT_TRUE(truth.ok()) << truth.status();
+  auto column = [&](const char* name) { return truth->RequireColumn(name).value(); };
+  std::map<std::string, uint64_t> expected_rejects;
+  int expected_records = 0, several_categories = 0;
+  for (const csv::CsvRow& row : truth->rows) {
+    const auto& c = row.cells;
+    const std::string id = c[column("lesion_id")];
+    const std::string traps = c[column("traps")];
+    // The row's own trouble is found before its image is opened, the box checked after.
+    std::string reason;
+    if (absl::StrContains(traps, "box_outside")) reason = "box_outside_image";
+    if (absl::StrContains(traps, "missing_image")) reason = "image_not_found";
+    if (absl::StrContains(traps, "bad_coordinate")) reason = "bad_csv_row";
+    if (absl::StrContains(traps, "no_birads")) reason = "no_birads";
+    if (absl::StrContains(traps, "no_finding")) reason = "no_finding";
+    if (!reason.empty()) {
+      ++expected_rejects[reason];
+      EXPECT_EQ(records.count(id), 0u) << id;
+      EXPECT_THAT(rejects, ::testing::ContainsRegex(absl::StrCat(
+                               id, "\t", reason, "\t",
+                               reason == "image_not_found" ? ".*/images/"
+                                                           : "finding_annotations.csv:[0-9]+: ")))
+          << id;
+      continue;
+    }
+    ++expected_records;
+    ASSERT_EQ(records.count(id), 1u) << id << " (" << traps << ")";
+    const Record& r = records.at(id);
+    EXPECT_EQ(r.lesion_id(), id);
+    EXPECT_EQ(r.image_id(), c[column("image_id")]);
+    EXPECT_EQ(r.patient_id(), c[column("study_id")]);
+    EXPECT_EQ(r.pathology(), c[column("finding_birads")]);
+    EXPECT_EQ(r.label(), c[column("label")] == "malignant" ? MALIGNANT : BENIGN) << id;
+    EXPECT_EQ(r.split(), c[column("split")] == "training" ? TRAIN : TEST);
+    EXPECT_EQ(r.attributes().dataset_split(), c[column("split")]);
+    EXPECT_EQ(r.attributes().laterality(), c[column("laterality")] == "L" ? "LEFT" : "RIGHT");
+    EXPECT_EQ(r.attributes().view(), c[column("view")]);
+    EXPECT_EQ(r.attributes().abnormality_type(), c[column("categories")]);
+    EXPECT_EQ(r.attributes().assessment(), c[column("finding_birads")].back() - '0');
+    if (absl::StrContains(traps, "several_categories")) ++several_categories;
+    const int width = std::stoi(c[column("image_width")]);
+    const int height = std::stoi(c[column("image_height")]);
+    ASSERT_EQ(r.masks_size(), 1) << id;
+    auto mask = DecodeImage(r.masks(0));
+    ASSERT_TRUE(mask.ok());
+    ASSERT_EQ(mask->size(), cv::Size(width, height)) << id;
+    const cv::Rect want(std::stoi(c[column("bbox_x")]), std::stoi(c[column("bbox_y")]),
+                        std::stoi(c[column("bbox_width")]), std::stoi(c[column("bbox_height")]));
+    EXPECT_EQ(cv::boundingRect(*mask), want) << id;
+    EXPECT_EQ(cv::countNonZero(*mask), want.area()) << id << ": the box is filled";
+  }
+  EXPECT_EQ(summary->written, static_cast<uint64_t>(expected_records));
+  EXPECT_EQ(records.size(), static_cast<size_t>(expected_records));
+  EXPECT_EQ(summary->rejected, expected_rejects);
+  for (const char* reason :
+       {"no_finding", "no_birads", "bad_csv_row", "box_outside_image", "image_not_found"}) {
+    EXPECT_GT(expected_rejects[reason], 0u) << reason << ": the trap was not planted";
+  }
+  EXPECT_GT(several_categories, 0);
+  EXPECT_THAT(rejects, HasSubstr("'12O.5 "));
 }
 
 TEST(ConvertFileTest, MinMaxBitsSixteenMonochrome1AndFlagChecks) {
