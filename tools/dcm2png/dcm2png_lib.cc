@@ -27,6 +27,8 @@
 #include "lib/records/shard_spec.h"
 #include "lib/records/shard_writer.h"
 #include "lib/status/status_macros.h"
+#include "tools/dcm2png/mias_info.h"
+#include "tools/dcm2png/vindr_findings.h"
 
 namespace mammo::dcm2png {
 namespace {
@@ -100,21 +102,26 @@ std::string ReasonFor(const absl::Status& status, const std::string& missing_rea
   }
 }
 
-// Where a CSV row's files are and how they decode: the DICOM download (NBIA or CSV layout),
-// found by the UIDs in the files' headers, or the Kaggle JPEG copy, found through
-// csv/dicom_info.csv. The rest of a row's conversion is the same for both.
-class CaseFiles {
+// How a dataset's image files decode (DICOM, JPEG, PGM).
+class ImageReader {
  public:
-  virtual ~CaseFiles() = default;
+  virtual ~ImageReader() = default;
+  virtual absl::StatusOr<DicomPixels> ReadImage(const std::string& path) const = 0;
+  // The reject reason of an image file that does not decode.
+  virtual std::string CorruptReason() const = 0;
+};
+
+// Where a CBIS-DDSM CSV row's files are: the DICOM download (NBIA or CSV layout), found by the
+// UIDs in the files' headers, or the Kaggle JPEG copy, found through csv/dicom_info.csv. The
+// rest of a row's conversion is the same for both.
+class CaseFiles : public ImageReader {
+ public:
   // The full image that the row's image path `csv_path` (parsed as `hint`) names; NotFound
   // says what was looked for.
   virtual absl::StatusOr<std::string> FindImage(const cbis::CsvPath& hint,
                                                 const std::string& csv_path) const = 0;
-  virtual absl::StatusOr<DicomPixels> ReadImage(const std::string& path) const = 0;
   // The row's 0/255 ROI mask, one of `image_size` when there is one.
   virtual absl::StatusOr<cv::Mat> FindMask(const cbis::CaseRow& row, cv::Size image_size) const = 0;
-  // The reject reason of an image file that does not decode.
-  virtual std::string CorruptReason() const = 0;
 };
 
 // One full image, decoded and processed once for all the CSV rows that name it (an image
@@ -123,7 +130,7 @@ class CaseFiles {
 class SharedImage {
  public:
   // The decoded image of `path`, read on the first call for that path.
-  const absl::StatusOr<DicomPixels>& Decode(const std::string& path, const CaseFiles& files) {
+  const absl::StatusOr<DicomPixels>& Decode(const std::string& path, const ImageReader& files) {
     if (path != path_) {
       path_ = path;
       png_.reset();
@@ -353,6 +360,218 @@ class KaggleCaseFiles : public CaseFiles {
   std::vector<std::string> bad_rows_;
 };
 
+// mini-MIAS (data_formats/datasets/mias.md): ROOT/all-mias/<ref>.pgm, 8-bit.
+class MiasFiles : public ImageReader {
+ public:
+  explicit MiasFiles(const DatasetOptions& options) : options_(options) {}
+
+  std::string ImagePath(const MiasRow& row) const {
+    return (std::filesystem::path(options_.root) / "all-mias" / (row.ref + ".pgm")).string();
+  }
+
+  absl::StatusOr<DicomPixels> ReadImage(const std::string& path) const override {
+    ASSIGN_OR_RETURN(const std::string bytes, ReadFile(path));
+    DicomPixels image;
+    ASSIGN_OR_RETURN(image.pixels, DecodePgm(bytes, path));
+    if (image.pixels.total() > options_.process.read.max_pixels) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat(path, ": ", image.pixels.total(), " pixels, above --max_pixels"));
+    }
+    image.bits_stored = 8;
+    return image;
+  }
+
+  std::string CorruptReason() const override { return "corrupt_pgm"; }
+
+ private:
+  const DatasetOptions& options_;
+};
+
+std::vector<std::pair<std::string, std::string>> StageParameters(const DatasetOptions& o);
+
+void AddProvenance(const DatasetOptions& options, Record& record) {
+  Provenance* p = record.add_provenance();
+  p->set_stage(kTool);
+  p->set_tool(kTool);
+  p->set_tool_version(std::string(cli::kVersion));
+  for (const auto& [name, value] : StageParameters(options)) {
+    Parameter* parameter = p->add_parameters();
+    parameter->set_name(name);
+    parameter->set_value(value);
+  }
+}
+
+void AddExtra(const std::string& name, const std::string& value, Attributes& attributes) {
+  Parameter* extra = attributes.add_extra();
+  extra->set_name(name);
+  extra->set_value(value);
+}
+
+// One Info.txt row to a record: the lesion is the row's disc, so the mask is what roicrop
+// reads for every dataset.
+class MiasConverter {
+ public:
+  MiasConverter(const DatasetOptions& options, const MiasFiles& files)
+      : options_(options), files_(files) {}
+
+  // Rows that will not be converted share no image.
+  std::optional<std::string> ImageFile(const MiasRow& row) const {
+    if (!row.reject_reason.empty()) return std::nullopt;
+    return files_.ImagePath(row);
+  }
+
+  Outcome Convert(const MiasRow& row, SharedImage& image) const {
+    const std::string id = row.Id();
+    if (!row.reject_reason.empty()) return Reject(id, row.reject_reason, row.reject_detail);
+    const absl::StatusOr<DicomPixels>& decoded = image.Decode(files_.ImagePath(row), files_);
+    if (!decoded.ok()) {
+      // ReasonFor's unsupported_dicom would misname a 16-bit PGM.
+      const std::string reason =
+          decoded.status().code() == absl::StatusCode::kUnimplemented
+              ? "unsupported_pgm"
+              : ReasonFor(decoded.status(), "image_not_found", files_.CorruptReason());
+      return Reject(id, reason, std::string(decoded.status().message()));
+    }
+    const cv::Size size = image.size();
+    const int centre_row = size.height - 1 - row.y;
+    if (row.x < 0 || row.x >= size.width || centre_row < 0 || centre_row >= size.height) {
+      return Reject(id, "box_outside_image",
+                    absl::StrCat(row.where, ": centre (", row.x, ", ", row.y, ") is outside the ",
+                                 SizeText(size), " image"));
+    }
+    Record record;
+    record.set_id(id);
+    record.set_lesion_id(id);
+    record.set_image_id(row.ref);
+    record.set_patient_id(row.PatientId());
+    record.set_label(row.severity == "M" ? MALIGNANT : BENIGN);
+    record.set_pathology(row.severity);
+    const absl::StatusOr<Image>& png = image.Png(options_.process);
+    if (!png.ok()) return Reject(id, "encode_failed", std::string(png.status().message()));
+    *record.mutable_image() = *png;
+    absl::StatusOr<Image> mask_png = GreyPngImage(MiasDiscMask(size, row));
+    if (!mask_png.ok())
+      return Reject(id, "encode_failed", std::string(mask_png.status().message()));
+    *record.add_masks() = *std::move(mask_png);
+    Attributes* a = record.mutable_attributes();
+    a->set_laterality(row.Laterality());
+    a->set_abnormality_type(row.abnormality_class);
+    AddExtra("background_tissue", row.background, *a);
+    // As written in Info.txt (y from the bottom), for checking the disc against the source.
+    AddExtra("mias_x", absl::StrCat(row.x), *a);
+    AddExtra("mias_y", absl::StrCat(row.y), *a);
+    AddExtra("mias_radius", absl::StrCat(row.radius), *a);
+    AddProvenance(options_, record);
+    Outcome outcome;
+    outcome.id = id;
+    outcome.record = std::move(record);
+    return outcome;
+  }
+
+ private:
+  const DatasetOptions& options_;
+  const MiasFiles& files_;
+};
+
+// VinDr-Mammo (data_formats/datasets/vindr.md): ROOT/images/<study_id>/<image_id>.dicom.
+class VindrFiles : public ImageReader {
+ public:
+  explicit VindrFiles(const DatasetOptions& options) : options_(options) {}
+
+  std::string ImagePath(const VindrRow& row) const {
+    return (std::filesystem::path(options_.root) / "images" / row.study_id /
+            (row.image_id + ".dicom"))
+        .string();
+  }
+
+  absl::StatusOr<DicomPixels> ReadImage(const std::string& path) const override {
+    return ReadDicomPixels(path, options_.process.read);
+  }
+
+  std::string CorruptReason() const override { return "corrupt_dicom"; }
+
+ private:
+  const DatasetOptions& options_;
+};
+
+// One finding box to a record. The box becomes a filled rectangle mask rather than a box
+// field: roicrop, augment and everything after read the lesion from masks[0] for every
+// dataset, and roi_box already means "this record's image is a crop of the source at that box".
+class VindrConverter {
+ public:
+  VindrConverter(const DatasetOptions& options, const VindrFiles& files)
+      : options_(options), files_(files) {}
+
+  std::optional<std::string> ImageFile(const VindrRow& row) const {
+    if (!row.reject_reason.empty()) return std::nullopt;
+    return files_.ImagePath(row);
+  }
+
+  Outcome Convert(const VindrRow& row, SharedImage& image) const {
+    const std::string id = row.Id();
+    if (!row.reject_reason.empty()) return Reject(id, row.reject_reason, row.reject_detail);
+    const absl::StatusOr<DicomPixels>& decoded = image.Decode(files_.ImagePath(row), files_);
+    if (!decoded.ok()) {
+      return Reject(id, ReasonFor(decoded.status(), "image_not_found", files_.CorruptReason()),
+                    std::string(decoded.status().message()));
+    }
+    const cv::Size size = image.size();
+    if (!(row.xmin < row.xmax && row.ymin < row.ymax && row.xmin < size.width &&
+          row.ymin < size.height && row.xmax > 0 && row.ymax > 0)) {
+      return Reject(
+          id, "box_outside_image",
+          absl::StrCat(row.where, ": box (", row.xmin, ", ", row.ymin, ") - (", row.xmax, ", ",
+                       row.ymax, ") is empty or outside the ", SizeText(size), " image"));
+    }
+    // Clipped in doubles first, so that a huge coordinate cannot overflow the pixel box.
+    VindrRow clipped = row;
+    clipped.xmin = std::max(row.xmin, 0.0);
+    clipped.ymin = std::max(row.ymin, 0.0);
+    clipped.xmax = std::min(row.xmax, static_cast<double>(size.width));
+    clipped.ymax = std::min(row.ymax, static_cast<double>(size.height));
+    cv::Mat mask = cv::Mat::zeros(size, CV_8U);
+    mask(clipped.PixelBox()).setTo(255);
+
+    Outcome outcome;
+    outcome.id = id;
+    outcome.warning = absl::StrJoin(decoded->notes, "; ");
+    Record record;
+    record.set_id(id);
+    record.set_lesion_id(id);
+    record.set_image_id(row.image_id);
+    // VinDr gives no patient id; the study is the unit of its split (one exam per woman is
+    // implied, not confirmed).
+    record.set_patient_id(row.study_id);
+    record.set_label(row.label);
+    record.set_pathology(row.birads);
+    record.set_split(row.split == "training" ? TRAIN : TEST);
+    const absl::StatusOr<Image>& png = image.Png(options_.process);
+    if (!png.ok()) return Reject(id, "encode_failed", std::string(png.status().message()));
+    *record.mutable_image() = *png;
+    absl::StatusOr<Image> mask_png = GreyPngImage(mask);
+    if (!mask_png.ok())
+      return Reject(id, "encode_failed", std::string(mask_png.status().message()));
+    *record.add_masks() = *std::move(mask_png);
+    Attributes* a = record.mutable_attributes();
+    a->set_view(row.view);
+    a->set_laterality(row.laterality);
+    a->set_breast_density(row.density);
+    a->set_assessment(row.assessment);
+    a->set_abnormality_type(absl::StrJoin(row.categories, ", "));
+    a->set_dataset_split(row.split);
+    AddExtra("box", absl::StrCat(row.xmin, " ", row.ymin, " ", row.xmax, " ", row.ymax), *a);
+    AddExtra("series_id", row.series_id, *a);
+    AddExtra("study_id", row.study_id, *a);
+    AddProvenance(options_, record);
+    outcome.record = std::move(record);
+    return outcome;
+  }
+
+ private:
+  const DatasetOptions& options_;
+  const VindrFiles& files_;
+};
+
 class CaseConverter {
  public:
   CaseConverter(const DatasetOptions& options, const CaseFiles& files)
@@ -442,21 +661,11 @@ class CaseConverter {
     a->set_calc_type(row.calc_type);
     a->set_calc_distribution(row.calc_distribution);
     a->set_dataset_split(row.split);
-    Parameter* extra = a->add_extra();
-    extra->set_name("abnormality_id");
-    extra->set_value(row.abnormality_id);
+    AddExtra("abnormality_id", row.abnormality_id, *a);
 
-    Provenance* p = record.add_provenance();
-    p->set_stage(kTool);
-    p->set_tool(kTool);
-    p->set_tool_version(std::string(cli::kVersion));
-    for (const auto& [name, value] : StageParameters(options_)) {
-      Parameter* parameter = p->add_parameters();
-      parameter->set_name(name);
-      parameter->set_value(value);
-    }
+    AddProvenance(options_, record);
     if (!rescaled.empty()) {
-      Parameter* parameter = p->add_parameters();
+      Parameter* parameter = record.mutable_provenance(0)->add_parameters();
       parameter->set_name("mask_rescaled");
       parameter->set_value(rescaled);
     }
@@ -464,24 +673,26 @@ class CaseConverter {
     return outcome;
   }
 
-  static std::vector<std::pair<std::string, std::string>> StageParameters(const DatasetOptions& o) {
-    std::vector<std::pair<std::string, std::string>> parameters = {
-        {"clahe", o.process.clahe ? "true" : "false"},
-        {"clahe_clip", absl::StrCat(o.process.clahe_clip)},
-        {"clahe_tiles", absl::StrCat(o.process.clahe_tiles)},
-        {"mask_mismatch", o.mask_mismatch == MaskMismatch::kSkip ? "skip" : "rescale"},
-        {"normalisation", "minmax"}};
-    // Named only for the other layouts, so that the DICOM download's records and manifests stay
-    // byte for byte those of earlier versions.
-    if (o.dataset == DatasetKind::kKaggleCbis) parameters.push_back({"dataset", "kaggle_cbis"});
-    std::sort(parameters.begin(), parameters.end());
-    return parameters;
-  }
-
  private:
   const DatasetOptions& options_;
   const CaseFiles& files_;
 };
+
+std::vector<std::pair<std::string, std::string>> StageParameters(const DatasetOptions& o) {
+  std::vector<std::pair<std::string, std::string>> parameters = {
+      {"clahe", o.process.clahe ? "true" : "false"},
+      {"clahe_clip", absl::StrCat(o.process.clahe_clip)},
+      {"clahe_tiles", absl::StrCat(o.process.clahe_tiles)},
+      {"mask_mismatch", o.mask_mismatch == MaskMismatch::kSkip ? "skip" : "rescale"},
+      {"normalisation", "minmax"}};
+  // Named only for the other datasets, so that the DICOM download's records and manifests stay
+  // byte for byte those of earlier versions.
+  if (o.dataset == DatasetKind::kKaggleCbis) parameters.push_back({"dataset", "kaggle_cbis"});
+  if (o.dataset == DatasetKind::kMias) parameters.push_back({"dataset", "mias"});
+  if (o.dataset == DatasetKind::kVindr) parameters.push_back({"dataset", "vindr"});
+  std::sort(parameters.begin(), parameters.end());
+  return parameters;
+}
 
 // --rejects, else "<output prefix>.rejects.tsv"; the output's folder is created then, since a
 // long run should not fail at the end for want of it.
@@ -535,10 +746,10 @@ absl::StatusOr<std::vector<cbis::CaseRow>> ReadRows(const std::vector<std::strin
 }
 
 // The unit of work is a run of consecutive rows that name the same image file (an image's
-// abnormalities are consecutive rows in CBIS-DDSM), so that the image is processed once.
-// Returns each unit's first row, then rows.size().
-std::vector<size_t> UnitStarts(const std::vector<cbis::CaseRow>& rows,
-                               const CaseConverter& converter) {
+// abnormalities are consecutive rows in CBIS-DDSM and in MIAS's Info.txt), so that the image is
+// processed once. Returns each unit's first row, then rows.size().
+template <typename Row, typename Converter>
+std::vector<size_t> UnitStarts(const std::vector<Row>& rows, const Converter& converter) {
   std::vector<size_t> starts;
   std::optional<std::string> previous_file;
   for (size_t i = 0; i < rows.size(); ++i) {
@@ -557,10 +768,10 @@ class OutcomeWriter {
   OutcomeWriter(ShardWriter& writer, DatasetSummary& summary, std::ostream& log)
       : writer_(writer), summary_(summary), log_(log) {}
 
-  absl::Status Take(Outcome outcome, const cbis::CaseRow& row) {
+  // `where` names the row ("FILE:ROW") for a repeated id.
+  absl::Status Take(Outcome outcome, const std::string& where) {
     if (outcome.record.has_value() && !ids_.insert(outcome.id).second) {
-      outcome = Reject(outcome.id, "duplicate_id",
-                       absl::StrCat(row.csv_name, ":", row.row, " repeats the id"));
+      outcome = Reject(outcome.id, "duplicate_id", absl::StrCat(where, " repeats the id"));
     }
     if (!outcome.warning.empty()) log_ << kTool << ": warning: " << outcome.warning << "\n";
     if (outcome.record.has_value()) {
@@ -582,6 +793,62 @@ class OutcomeWriter {
   std::set<std::string> ids_;
   std::string rejects_ = kRejectsHeader;
 };
+
+// The row's place, for messages.
+std::string Where(const cbis::CaseRow& row) { return absl::StrCat(row.csv_name, ":", row.row); }
+std::string Where(const MiasRow& row) { return row.where; }
+std::string Where(const VindrRow& row) { return row.where; }
+
+// Writes the records of `rows` (CBIS-DDSM CSV rows or Info.txt rows, through `converter`), then
+// the rejects file and the summary line; the summary's counts are filled in. With --strict,
+// fails when any row was rejected, after everything has been written.
+template <typename Row, typename Converter>
+absl::Status WriteRecords(const DatasetOptions& options, const std::vector<Row>& rows,
+                          const Converter& converter, DatasetSummary& summary, std::ostream& log) {
+  const int threads = std::max(1, options.threads);
+  StageInfo stage{kTool, kTool, std::string(cli::kVersion), StageParameters(options)};
+  ASSIGN_OR_RETURN(std::unique_ptr<ShardWriter> writer,
+                   ShardWriter::Open(options.output, stage, options.task));
+  const std::vector<size_t> unit_starts = UnitStarts(rows, converter);
+  // A task converts its slice of the units (lib/records/task.h); a unit's records do not
+  // depend on which task converts it.
+  const auto [first_unit, end_unit] = options.task.Slice(unit_starts.size() - 1);
+
+  // Units converted in parallel, at most 2 per thread ahead of the writer, and taken in row
+  // order: the output does not depend on the thread count, and at most that many decoded
+  // images are held at once.
+  cli::Progress progress("cases", unit_starts[end_unit] - unit_starts[first_unit]);
+  OutcomeWriter outcomes(*writer, summary, log);
+  RETURN_IF_ERROR(OrderedMapIndices<std::vector<Outcome>>(
+      {threads, 2 * static_cast<size_t>(threads)}, end_unit - first_unit,
+      [&](size_t k) -> absl::StatusOr<std::vector<Outcome>> {
+        std::vector<Outcome> unit;
+        SharedImage image;
+        for (size_t i = unit_starts[first_unit + k]; i < unit_starts[first_unit + k + 1]; ++i) {
+          unit.push_back(converter.Convert(rows[i], image));
+        }
+        return unit;
+      },
+      [&](size_t k, std::vector<Outcome> unit) -> absl::Status {
+        for (size_t j = 0; j < unit.size(); ++j) {
+          RETURN_IF_ERROR(
+              outcomes.Take(std::move(unit[j]), Where(rows[unit_starts[first_unit + k] + j])));
+          progress.Add(1);
+        }
+        return absl::OkStatus();
+      }));
+  progress.Finish();
+  RETURN_IF_ERROR(writer->Close());
+  RETURN_IF_ERROR(WriteFileAtomically(summary.rejects_path, outcomes.rejects()));
+  log << kTool << ": " << SummaryLine(summary, options.output) << "\n";
+  uint64_t rejected = 0;
+  for (const auto& entry : summary.rejected) rejected += entry.second;
+  if (options.strict && rejected > 0) {
+    return absl::DataLossError(
+        absl::StrCat(rejected, " cases rejected and --strict is set; see ", summary.rejects_path));
+  }
+  return absl::OkStatus();
+}
 
 }  // namespace
 
@@ -664,13 +931,26 @@ the case CSVs of ROOT/csv (or --csv), whose UIDs lead through ROOT/csv/dicom_inf
 ROOT/jpeg/<SeriesInstanceUID>/*.jpg; the mask is the file that dicom_info.csv calls a ROI
 mask, thresholded at 128 (JPEG blurs its edges). Same records; truncated JPEGs are rejected.
 
+--dataset mias reads mini-MIAS (data_formats/datasets/mias.md): ROOT/Info.txt and
+ROOT/all-mias/mdbNNN.pgm; one record per lesion row (id mdbNNN_<row of the ref>), label from
+severity B/M, patient (N + 1) / 2, the mask the disc of the row's centre and radius with y
+counted from the bottom. NORM rows, rows without a centre and malformed rows are rejected.
+
+--dataset vindr reads VinDr-Mammo (data_formats/datasets/vindr.md): ROOT/finding_annotations.csv
+and ROOT/images/<study_id>/<image_id>.dicom; one record per box with a finding BI-RADS (3:
+BENIGN, 4 and 5: MALIGNANT, a suspicion label, not pathology), the mask the filled box, the
+split the official one, the patient the study. No Finding rows and boxes without BI-RADS are
+rejected.
+
 Examples:
   dcm2png --clahe 1-1.dcm 1-1.png            min-max and CLAHE, 8 bits
   dcm2png --bits 16 in.dcm out.png            the stored values, 16 bits
   dcm2png --frame 3 --colour luma us.dcm 3.png  frame 3 of a colour cine, as grey
   dcm2png --clahe --csv mass_case_description_train_set.csv \
     --csv mass_case_description_test_set.csv --root CBIS-DDSM --output out/full@8
-  dcm2png --dataset kaggle_cbis --root cbis-ddsm-kaggle --output out/full@8)";
+  dcm2png --dataset kaggle_cbis --root cbis-ddsm-kaggle --output out/full@8
+  dcm2png --dataset mias --root MIAS-data --output out/mias@1
+  dcm2png --dataset vindr --root vindr-mammo --output out/vindr@8)";
 
 absl::StatusOr<ColourMode> ParseColourMode(const std::string& text) {
   if (text == "refuse") return ColourMode::kRefuse;
@@ -682,8 +962,10 @@ absl::StatusOr<ColourMode> ParseColourMode(const std::string& text) {
 absl::StatusOr<DatasetKind> ParseDatasetKind(const std::string& text) {
   if (text == "cbis") return DatasetKind::kCbis;
   if (text == "kaggle_cbis") return DatasetKind::kKaggleCbis;
+  if (text == "mias") return DatasetKind::kMias;
+  if (text == "vindr") return DatasetKind::kVindr;
   return absl::InvalidArgumentError(
-      absl::StrCat("--dataset must be cbis or kaggle_cbis, not '", text, "'"));
+      absl::StrCat("--dataset must be cbis, kaggle_cbis, mias or vindr, not '", text, "'"));
 }
 
 absl::StatusOr<MaskMismatch> ParseMaskMismatch(const std::string& text) {
@@ -717,9 +999,28 @@ absl::StatusOr<DatasetSummary> ConvertDataset(const DatasetOptions& options, std
     return absl::InvalidArgumentError("--output is required in dataset mode");
   DatasetSummary summary;
   ASSIGN_OR_RETURN(summary.rejects_path, RejectsPath(options));
+  if ((options.dataset == DatasetKind::kMias || options.dataset == DatasetKind::kVindr) &&
+      !options.csv_files.empty()) {
+    return absl::InvalidArgumentError("--csv belongs to cbis and kaggle_cbis");
+  }
+  if (options.dataset == DatasetKind::kVindr) {
+    ASSIGN_OR_RETURN(
+        const std::vector<VindrRow> rows,
+        ReadVindrFindings(
+            (std::filesystem::path(options.root) / "finding_annotations.csv").string()));
+    const VindrFiles files(options);
+    RETURN_IF_ERROR(WriteRecords(options, rows, VindrConverter(options, files), summary, log));
+    return summary;
+  }
+  if (options.dataset == DatasetKind::kMias) {
+    ASSIGN_OR_RETURN(const std::vector<MiasRow> rows,
+                     ReadMiasInfo((std::filesystem::path(options.root) / "Info.txt").string()));
+    const MiasFiles files(options);
+    RETURN_IF_ERROR(WriteRecords(options, rows, MiasConverter(options, files), summary, log));
+    return summary;
+  }
   ASSIGN_OR_RETURN(const std::vector<std::string> csv_files, CsvFiles(options));
   ASSIGN_OR_RETURN(const std::vector<cbis::CaseRow> rows, ReadRows(csv_files));
-  const int threads = std::max(1, options.threads);
   std::optional<cbis::DicomIndex> index;
   std::unique_ptr<CaseFiles> files;
   if (options.dataset == DatasetKind::kKaggleCbis) {
@@ -727,53 +1028,11 @@ absl::StatusOr<DatasetSummary> ConvertDataset(const DatasetOptions& options, std
     for (const std::string& bad : kaggle->bad_rows()) log << kTool << ": warning: " << bad << "\n";
     files = std::move(kaggle);
   } else {
-    ASSIGN_OR_RETURN(index, cbis::DicomIndex::Build(options.root, threads));
+    ASSIGN_OR_RETURN(index, cbis::DicomIndex::Build(options.root, std::max(1, options.threads)));
     summary.unreadable_files = index->unreadable().size();
     files = std::make_unique<DicomCaseFiles>(options, *index);
   }
-
-  StageInfo stage{kTool, kTool, std::string(cli::kVersion),
-                  CaseConverter::StageParameters(options)};
-  ASSIGN_OR_RETURN(std::unique_ptr<ShardWriter> writer,
-                   ShardWriter::Open(options.output, stage, options.task));
-  const CaseConverter converter(options, *files);
-  const std::vector<size_t> unit_starts = UnitStarts(rows, converter);
-  // A task converts its slice of the units (lib/records/task.h); a unit's records do not
-  // depend on which task converts it.
-  const auto [first_unit, end_unit] = options.task.Slice(unit_starts.size() - 1);
-
-  // Units converted in parallel, at most 2 per thread ahead of the writer, and taken in row
-  // order: the output does not depend on the thread count, and at most that many decoded
-  // images are held at once.
-  cli::Progress progress("cases", unit_starts[end_unit] - unit_starts[first_unit]);
-  OutcomeWriter outcomes(*writer, summary, log);
-  RETURN_IF_ERROR(OrderedMapIndices<std::vector<Outcome>>(
-      {threads, 2 * static_cast<size_t>(threads)}, end_unit - first_unit,
-      [&](size_t k) -> absl::StatusOr<std::vector<Outcome>> {
-        std::vector<Outcome> unit;
-        SharedImage image;
-        for (size_t i = unit_starts[first_unit + k]; i < unit_starts[first_unit + k + 1]; ++i) {
-          unit.push_back(converter.Convert(rows[i], image));
-        }
-        return unit;
-      },
-      [&](size_t k, std::vector<Outcome> unit) -> absl::Status {
-        for (size_t j = 0; j < unit.size(); ++j) {
-          RETURN_IF_ERROR(outcomes.Take(std::move(unit[j]), rows[unit_starts[first_unit + k] + j]));
-          progress.Add(1);
-        }
-        return absl::OkStatus();
-      }));
-  progress.Finish();
-  RETURN_IF_ERROR(writer->Close());
-  RETURN_IF_ERROR(WriteFileAtomically(summary.rejects_path, outcomes.rejects()));
-  log << kTool << ": " << SummaryLine(summary, options.output) << "\n";
-  uint64_t rejected = 0;
-  for (const auto& entry : summary.rejected) rejected += entry.second;
-  if (options.strict && rejected > 0) {
-    return absl::DataLossError(
-        absl::StrCat(rejected, " cases rejected and --strict is set; see ", summary.rejects_path));
-  }
+  RETURN_IF_ERROR(WriteRecords(options, rows, CaseConverter(options, *files), summary, log));
   return summary;
 }
 

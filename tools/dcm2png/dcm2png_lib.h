@@ -29,6 +29,27 @@
 // (its "CBIS-DDSM/" prefix dropped); the mask is the row that dicom_info.csv calls a ROI mask,
 // in either the mask or the crop column's series, thresholded at 128 since JPEG blurs its
 // edges; a truncated JPEG (no end-of-image marker) is rejected as corrupt_jpeg.
+// With `dataset` kMias, mini-MIAS (data_formats/datasets/mias.md): one record per lesion row of
+// ROOT/Info.txt, image ROOT/all-mias/<ref>.pgm:
+//   id = lesion_id = "<ref>_<n>", n the row's place among its ref's rows (mdb005_1, mdb005_2)
+//   image_id = ref, patient_id = "mias_<(N + 1) / 2>" for mdbN (films come in pairs)
+//   label from severity B or M, pathology = that letter, split SPLIT_NONE (no official split)
+//   masks = [the disc of Info.txt's centre and radius, y flipped (MIAS counts from the bottom)]
+//   attributes: laterality from parity, abnormality_type = class, extra background_tissue,
+//   mias_x, mias_y, mias_radius as written.
+// NORM rows (normal_image), CALC rows without a centre (no_coordinates), malformed rows
+// (bad_info_row) and centres outside the image (box_outside_image) are rejected with the line.
+// With `dataset` kVindr, VinDr-Mammo (data_formats/datasets/vindr.md): one record per row of
+// ROOT/finding_annotations.csv with a finding BI-RADS, image
+// ROOT/images/<study_id>/<image_id>.dicom:
+//   id = lesion_id = "<image_id>_<n>", n the row's place among its image's rows
+//   image_id = image_id, patient_id = study_id (VinDr has no patient id)
+//   label BENIGN for BI-RADS 3, MALIGNANT for 4 and 5; pathology the BI-RADS string
+//   split TRAIN or TEST from the official split (also attributes.dataset_split)
+//   masks = [the box filled, [floor(xmin), ceil(xmax)) x [floor(ymin), ceil(ymax)), clipped]
+//   attributes: view, laterality, density 1-4, assessment, abnormality_type = the categories.
+// No Finding rows (no_finding), boxes without BI-RADS (no_birads), malformed rows
+// (bad_csv_row) and boxes outside the image (box_outside_image) are rejected with the line.
 // Cases that cannot be converted go to the rejects file ("id<TAB>reason: detail") and are
 // counted by reason in the summary line; the run goes on. With `strict`, any reject makes
 // the run fail (exit 2) after everything has been written.
@@ -79,8 +100,9 @@ struct FileOptions {
 absl::Status ConvertFile(const std::string& input, const std::string& output,
                          const FileOptions& options, std::ostream& log);
 
-// --dataset: cbis (the DICOM download, NBIA or CSV layout) or kaggle_cbis (the JPEG copy).
-enum class DatasetKind { kCbis, kKaggleCbis };
+// --dataset: cbis (the DICOM download, NBIA or CSV layout), kaggle_cbis (the JPEG copy), mias
+// (mini-MIAS) or vindr (VinDr-Mammo).
+enum class DatasetKind { kCbis, kKaggleCbis, kMias, kVindr };
 absl::StatusOr<DatasetKind> ParseDatasetKind(const std::string& text);
 
 enum class MaskMismatch { kRescale, kSkip };
@@ -88,7 +110,8 @@ absl::StatusOr<MaskMismatch> ParseMaskMismatch(const std::string& text);
 
 struct DatasetOptions {
   DatasetKind dataset = DatasetKind::kCbis;
-  std::vector<std::string> csv_files;  // kKaggleCbis: empty for those in ROOT/csv
+  std::vector<std::string>
+      csv_files;  // kKaggleCbis: empty for those in ROOT/csv; kMias, kVindr: unused
   std::string root;
   std::string output;   // shard spec, e.g. out/full@8, or "-"
   std::string rejects;  // empty: <output prefix>.rejects.tsv (required when output is "-")

@@ -474,6 +474,236 @@ TEST_F(TreeTest, KaggleCbisMissingJpegAndBadDicomInfoRow) {
   EXPECT_THAT(rejects, HasSubstr(absl::StrCat(first.Subject(), "_1\timage_not_found\t", gone)));
 }
 
+// mini-MIAS as synth writes it, traps included, against synth's truth: every lesion row is a
+// record with the true ids, patient, label and a disc mask whose box and centre are the true
+// ones (y flipped from Info.txt's bottom origin), or a reject for its trap, naming the line.
+TEST_F(TreeTest, MiasRecordsMatchSynthTruthAndTrapsAreRejected) {
+  const std::string root = ::testing::TempDir() + "/mias_root";
+  fs::remove_all(root);
+  synth::SynthOptions synth;
+  synth.output = root;
+  synth.layout = synth::Layout::kMias;
+  synth.plan.cases = 16;
+  synth.plan.trap_rate = 0.05;
+  synth.threads = 2;
+  ASSERT_TRUE(synth::Synthesize(synth).ok());
+
+  DatasetOptions options;
+  options.dataset = DatasetKind::kMias;
+  options.root = root;
+  options.output = ::testing::TempDir() + "/mias_out/records@2";
+  options.threads = 2;
+  std::ostringstream log;
+  auto summary = ConvertDataset(options, log);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  std::map<std::string, Record> records;
+  for (Record& r : ReadRecords(options.output)) records[r.id()] = std::move(r);
+  const std::string rejects = ReadAll(::testing::TempDir() + "/mias_out/records.rejects.tsv");
+
+  auto truth = csv::ReadCsv(root + "/synth_truth.csv");
+  ASSERT_TRUE(truth.ok()) << truth.status();
+  auto column = [&](const char* name) { return truth->RequireColumn(name).value(); };
+  std::map<std::string, uint64_t> expected_rejects;
+  int expected_records = 0, trailing_spaces = 0;
+  for (const csv::CsvRow& row : truth->rows) {
+    const auto& c = row.cells;
+    const std::string id = c[column("lesion_id")];
+    const std::string traps = c[column("traps")];
+    // The row's own trouble is found before its image is opened, the centre checked after.
+    std::string reason;
+    if (absl::StrContains(traps, "centre_outside")) reason = "box_outside_image";
+    if (absl::StrContains(traps, "missing_image")) reason = "image_not_found";
+    if (absl::StrContains(traps, "bad_severity")) reason = "bad_info_row";
+    if (absl::StrContains(traps, "no_coordinates") || absl::StrContains(traps, "note_token")) {
+      reason = "no_coordinates";
+    }
+    if (absl::StrContains(traps, "norm")) reason = "normal_image";
+    if (!reason.empty()) {
+      ++expected_rejects[reason];
+      EXPECT_EQ(records.count(id), 0u) << id;
+      // Row-level reasons name Info.txt's line; a missing image names its path.
+      EXPECT_THAT(rejects, ::testing::ContainsRegex(absl::StrCat(
+                               id, "\t", reason, "\t",
+                               reason == "image_not_found" ? ".*all-mias/" : "Info.txt:[0-9]+: ")))
+          << id;
+      continue;
+    }
+    ++expected_records;
+    if (absl::StrContains(traps, "trailing_spaces")) ++trailing_spaces;
+    ASSERT_EQ(records.count(id), 1u) << id << " (" << traps << ")";
+    const Record& r = records.at(id);
+    EXPECT_EQ(r.lesion_id(), id);
+    EXPECT_EQ(r.image_id(), c[column("refnum")]);
+    EXPECT_EQ(r.patient_id(), c[column("patient_id")]);
+    EXPECT_EQ(r.pathology(), c[column("severity")]);
+    EXPECT_EQ(r.label(), c[column("label")] == "malignant" ? MALIGNANT : BENIGN) << id;
+    EXPECT_EQ(r.split(), SPLIT_NONE);
+    EXPECT_EQ(r.attributes().laterality(), c[column("laterality")]);
+    EXPECT_EQ(r.attributes().abnormality_type(), c[column("class")]);
+    EXPECT_EQ(r.image().width(), 1024u);
+    EXPECT_EQ(r.image().height(), 1024u);
+    ASSERT_EQ(r.masks_size(), 1) << id;
+    auto mask = DecodeImage(r.masks(0));
+    ASSERT_TRUE(mask.ok());
+    ASSERT_EQ(mask->size(), cv::Size(1024, 1024)) << id;
+    const cv::Rect want(std::stoi(c[column("bbox_x")]), std::stoi(c[column("bbox_y")]),
+                        std::stoi(c[column("bbox_width")]), std::stoi(c[column("bbox_height")]));
+    EXPECT_EQ(cv::boundingRect(*mask), want) << id;
+    const cv::Point centre(std::stoi(c[column("x")]), std::stoi(c[column("row")]));
+    EXPECT_EQ(mask->at<uint8_t>(centre), 255) << id;
+    if (want.width == want.height) {  // not clipped: the disc's mean is its centre
+      const cv::Moments m = cv::moments(*mask, true);
+      EXPECT_NEAR(m.m10 / m.m00, centre.x, 0.5) << id;
+      EXPECT_NEAR(m.m01 / m.m00, centre.y, 0.5) << id;
+    }
+  }
+  EXPECT_EQ(summary->written, static_cast<uint64_t>(expected_records));
+  EXPECT_EQ(records.size(), static_cast<size_t>(expected_records));
+  EXPECT_EQ(summary->rejected, expected_rejects);
+  for (const char* reason :
+       {"normal_image", "no_coordinates", "bad_info_row", "box_outside_image", "image_not_found"}) {
+    EXPECT_GT(expected_rejects[reason], 0u) << reason << ": the trap was not planted";
+  }
+  EXPECT_GT(trailing_spaces, 0);
+  // mdb005's two rows are two lesions, each a record or a reject of its own.
+  for (const char* id : {"mdb005_1", "mdb005_2"}) {
+    EXPECT_TRUE(records.count(id) == 1 || absl::StrContains(rejects, absl::StrCat(id, "\t"))) << id;
+  }
+}
+
+// Bad input written by hand: a bad ref mid-file is rejected with its line (only the first line
+// may be a header), a truncated and a 16-bit PGM are rejected, and the rest converts.
+TEST_F(TreeTest, MiasBadRowsAndBadPgmsAreRejectedWithFileAndLine) {
+  const std::string root = ::testing::TempDir() + "/mias_bad_root";
+  fs::remove_all(root);
+  fs::create_directories(root + "/all-mias");
+  const std::string pixels(64 * 48, '\x40');
+  auto write = [&](const std::string& name, const std::string& bytes) {
+    std::ofstream(root + "/" + name, std::ios::binary) << bytes;
+  };
+  write("all-mias/mdb001.pgm", "P5\n# a comment\n64 48\n255\n" + pixels);
+  write("all-mias/mdb002.pgm", "P5\n64 48\n255\n" + pixels.substr(100));
+  write("all-mias/mdb003.pgm", "P5\n64 48\n65535\n" + pixels + pixels);
+  write("Info.txt",
+        "mdb001 G CIRC B 10 40 5 \r\n\nmdb002 F SPIC M 5 5 3\nREFNUM BG CLASS\n"
+        "mdb003 D MISC B 5 5 3\nmdb001 G CIRC M 10 x 5\n");
+  DatasetOptions options;
+  options.dataset = DatasetKind::kMias;
+  options.root = root;
+  options.output = ::testing::TempDir() + "/mias_bad_out/records@1";
+  std::ostringstream log;
+  auto summary = ConvertDataset(options, log);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  const std::vector<Record> records = ReadRecords(options.output);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].id(), "mdb001_1");
+  EXPECT_EQ(records[0].patient_id(), "mias_001");
+  EXPECT_EQ(records[0].attributes().laterality(), "RIGHT");
+  auto mask = DecodeImage(records[0].masks(0));
+  ASSERT_TRUE(mask.ok());
+  // y = 40 from the bottom of 48 rows is row 7; radius 5 clips at the top.
+  EXPECT_EQ(cv::boundingRect(*mask), cv::Rect(5, 2, 11, 11));
+  const std::string rejects = ReadAll(::testing::TempDir() + "/mias_bad_out/records.rejects.tsv");
+  EXPECT_THAT(rejects, HasSubstr("mdb002_1\tcorrupt_pgm\t"));
+  EXPECT_THAT(rejects, HasSubstr("truncated PGM"));
+  EXPECT_THAT(rejects, HasSubstr("mdb003_1\tunsupported_pgm\t"));
+  EXPECT_THAT(rejects, HasSubstr("Info.txt:4\tbad_info_row\tInfo.txt:4: 'REFNUM' is not mdbNNN"));
+  EXPECT_THAT(rejects, HasSubstr("mdb001_2\tbad_info_row\tInfo.txt:6: centre and radius"));
+  options.csv_files = {"x.csv"};
+  EXPECT_FALSE(ConvertDataset(options, log).ok());
+}
+
+// VinDr-Mammo as synth writes it, traps included, against synth's truth: every box with a
+// BI-RADS is a record with the true ids, study as patient, BI-RADS label and official split,
+// and a filled mask whose box is the true one; every other row is a reject naming its line.
+TEST_F(TreeTest, VindrRecordsMatchSynthTruthAndTrapsAreRejected) {
+  const std::string root = ::testing::TempDir() + "/vindr_root";
+  fs::remove_all(root);
+  synth::SynthOptions synth;
+  synth.output = root;
+  synth.layout = synth::Layout::kVindr;
+  synth.plan.cases = 8;
+  synth.plan.width = 240;
+  synth.plan.height = 400;
+  synth.plan.trap_rate = 0.05;
+  synth.threads = 2;
+  ASSERT_TRUE(synth::Synthesize(synth).ok());
+
+  DatasetOptions options;
+  options.dataset = DatasetKind::kVindr;
+  options.root = root;
+  options.output = ::testing::TempDir() + "/vindr_out/records@2";
+  options.threads = 2;
+  std::ostringstream log;
+  auto summary = ConvertDataset(options, log);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  std::map<std::string, Record> records;
+  for (Record& r : ReadRecords(options.output)) records[r.id()] = std::move(r);
+  const std::string rejects = ReadAll(::testing::TempDir() + "/vindr_out/records.rejects.tsv");
+
+  auto truth = csv::ReadCsv(root + "/synth_truth.csv");
+  ASSERT_TRUE(truth.ok()) << truth.status();
+  auto column = [&](const char* name) { return truth->RequireColumn(name).value(); };
+  std::map<std::string, uint64_t> expected_rejects;
+  int expected_records = 0, several_categories = 0;
+  for (const csv::CsvRow& row : truth->rows) {
+    const auto& c = row.cells;
+    const std::string id = c[column("lesion_id")];
+    const std::string traps = c[column("traps")];
+    // The row's own trouble is found before its image is opened, the box checked after.
+    std::string reason;
+    if (absl::StrContains(traps, "box_outside")) reason = "box_outside_image";
+    if (absl::StrContains(traps, "missing_image")) reason = "image_not_found";
+    if (absl::StrContains(traps, "bad_coordinate")) reason = "bad_csv_row";
+    if (absl::StrContains(traps, "no_birads")) reason = "no_birads";
+    if (absl::StrContains(traps, "no_finding")) reason = "no_finding";
+    if (!reason.empty()) {
+      ++expected_rejects[reason];
+      EXPECT_EQ(records.count(id), 0u) << id;
+      EXPECT_THAT(rejects, ::testing::ContainsRegex(absl::StrCat(
+                               id, "\t", reason, "\t",
+                               reason == "image_not_found" ? ".*/images/"
+                                                           : "finding_annotations.csv:[0-9]+: ")))
+          << id;
+      continue;
+    }
+    ++expected_records;
+    ASSERT_EQ(records.count(id), 1u) << id << " (" << traps << ")";
+    const Record& r = records.at(id);
+    EXPECT_EQ(r.lesion_id(), id);
+    EXPECT_EQ(r.image_id(), c[column("image_id")]);
+    EXPECT_EQ(r.patient_id(), c[column("study_id")]);
+    EXPECT_EQ(r.pathology(), c[column("finding_birads")]);
+    EXPECT_EQ(r.label(), c[column("label")] == "malignant" ? MALIGNANT : BENIGN) << id;
+    EXPECT_EQ(r.split(), c[column("split")] == "training" ? TRAIN : TEST);
+    EXPECT_EQ(r.attributes().dataset_split(), c[column("split")]);
+    EXPECT_EQ(r.attributes().laterality(), c[column("laterality")] == "L" ? "LEFT" : "RIGHT");
+    EXPECT_EQ(r.attributes().view(), c[column("view")]);
+    EXPECT_EQ(r.attributes().abnormality_type(), c[column("categories")]);
+    EXPECT_EQ(r.attributes().assessment(), c[column("finding_birads")].back() - '0');
+    if (absl::StrContains(traps, "several_categories")) ++several_categories;
+    const int width = std::stoi(c[column("image_width")]);
+    const int height = std::stoi(c[column("image_height")]);
+    ASSERT_EQ(r.masks_size(), 1) << id;
+    auto mask = DecodeImage(r.masks(0));
+    ASSERT_TRUE(mask.ok());
+    ASSERT_EQ(mask->size(), cv::Size(width, height)) << id;
+    const cv::Rect want(std::stoi(c[column("bbox_x")]), std::stoi(c[column("bbox_y")]),
+                        std::stoi(c[column("bbox_width")]), std::stoi(c[column("bbox_height")]));
+    EXPECT_EQ(cv::boundingRect(*mask), want) << id;
+    EXPECT_EQ(cv::countNonZero(*mask), want.area()) << id << ": the box is filled";
+  }
+  EXPECT_EQ(summary->written, static_cast<uint64_t>(expected_records));
+  EXPECT_EQ(records.size(), static_cast<size_t>(expected_records));
+  EXPECT_EQ(summary->rejected, expected_rejects);
+  for (const char* reason :
+       {"no_finding", "no_birads", "bad_csv_row", "box_outside_image", "image_not_found"}) {
+    EXPECT_GT(expected_rejects[reason], 0u) << reason << ": the trap was not planted";
+  }
+  EXPECT_GT(several_categories, 0);
+  EXPECT_THAT(rejects, HasSubstr("'12O.5 "));
+}
+
 TEST(ConvertFileTest, MinMaxBitsSixteenMonochrome1AndFlagChecks) {
   const std::string dir = ::testing::TempDir();
   const cv::Mat pixels = (cv::Mat_<uint16_t>(2, 3) << 100, 600, 1100, 350, 101, 1099);

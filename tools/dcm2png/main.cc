@@ -24,12 +24,13 @@ ABSL_FLAG(bool, voi, false,
           "One-file mode: render through the file's first window or VOI LUT instead of min-max "
           "(min-max, with a note, when it has none).");
 ABSL_FLAG(std::string, dataset, "cbis",
-          "Dataset mode: cbis (the DICOM download, any layout) or kaggle_cbis (the Kaggle JPEG "
-          "copy: ROOT/csv and ROOT/jpeg; --csv optional).");
+          "Dataset mode: cbis (the DICOM download, any layout), kaggle_cbis (the Kaggle JPEG "
+          "copy: ROOT/csv and ROOT/jpeg; --csv optional), mias (ROOT/Info.txt, ROOT/all-mias) or "
+          "vindr (ROOT/finding_annotations.csv, ROOT/images).");
 ABSL_FLAG(
     std::vector<std::string>, csv, {},
     "Dataset mode: a CBIS-DDSM case description CSV; repeat the flag or separate with commas.");
-ABSL_FLAG(std::string, root, "", "Dataset mode: the folder holding the DICOM files (any layout).");
+ABSL_FLAG(std::string, root, "", "Dataset mode: the dataset's folder (DICOM files: any layout).");
 ABSL_FLAG(std::string, output, "", "Dataset mode: the shard set to write, e.g. out/full@8, or -.");
 ABSL_FLAG(std::string, rejects, "",
           "Dataset mode: the rejects file (default: OUTPUT_PREFIX.rejects.tsv).");

@@ -16,7 +16,10 @@ ABSL_FLAG(bool, full_size, false,
 ABSL_FLAG(std::string, layout, "csv",
           "csv: files at the paths the CSVs name; nbia: the NBIA Data Retriever's folders "
           "under CBIS-DDSM/ plus metadata.csv; kaggle_cbis: the Kaggle JPEG copy, csv/ (the "
-          "four CSVs and dicom_info.csv) and jpeg/<SeriesInstanceUID>/1-<n>.jpg.");
+          "four CSVs and dicom_info.csv) and jpeg/<SeriesInstanceUID>/1-<n>.jpg; mias: mini-MIAS, "
+          "Info.txt and all-mias/mdbNNN.pgm (1024x1024; --cases counts images); vindr: "
+          "VinDr-Mammo, the two annotation CSVs and images/<study>/<image>.dicom (--cases counts "
+          "four-view studies).");
 ABSL_FLAG(uint64_t, seed, 42, "Same seed, same bytes (pixels and UIDs alike in both layouts).");
 ABSL_FLAG(double, trap_rate, 0.05,
           "Share of rows given each trap (swapped crop/mask columns, mask of another size, "
@@ -36,11 +39,16 @@ Writes a synthetic data set shaped like CBIS-DDSM: the four case description CSV
 crops (16-bit) and ROI masks (8-bit, 0/255), and DIR/synth_truth.csv, which lists
 per abnormality the true label, the traps applied and the mask's bounding box.
 Benign masses are round and sharp, malignant ones irregular, spiculated, blurred.
+--layout mias writes mini-MIAS instead (data_formats/datasets/mias.md): Info.txt, y
+counted from the bottom, and all-mias/mdbNNN.pgm, with the spec's traps; --layout vindr
+VinDr-Mammo (data_formats/datasets/vindr.md): breast-level and finding CSVs, DICOM images.
 
 Examples:
   synth --output /tmp/cbis --cases 20                small set for a quick test
   synth --output /tmp/cbis --layout nbia             as the NBIA downloader leaves it
   synth --output /tmp/kaggle --layout kaggle_cbis    as the Kaggle JPEG copy
+  synth --output /tmp/mias --layout mias --cases 20  as mini-MIAS (PGM and Info.txt)
+  synth --output /tmp/vindr --layout vindr --cases 5 as VinDr-Mammo (5 studies)
   synth --output /tmp/big --cases 1696 --full_size   real-sized images)";
 
 }  // namespace

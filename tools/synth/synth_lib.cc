@@ -15,7 +15,9 @@
 #include "lib/io/byte_io.h"
 #include "lib/parallel/ordered_map.h"
 #include "lib/status/status_macros.h"
+#include "tools/synth/synth_mias.h"
 #include "tools/synth/synth_render.h"
+#include "tools/synth/synth_vindr.h"
 
 namespace mammo::synth {
 namespace {
@@ -122,8 +124,10 @@ absl::StatusOr<Layout> ParseLayout(const std::string& text) {
   if (text == "csv") return Layout::kCsv;
   if (text == "nbia") return Layout::kNbia;
   if (text == "kaggle_cbis") return Layout::kKaggleCbis;
+  if (text == "mias") return Layout::kMias;
+  if (text == "vindr") return Layout::kVindr;
   return absl::InvalidArgumentError(
-      absl::StrCat("--layout must be csv, nbia or kaggle_cbis, not '", text, "'"));
+      absl::StrCat("--layout must be csv, nbia, kaggle_cbis, mias or vindr, not '", text, "'"));
 }
 
 absl::Status ValidateOptions(const SynthOptions& options) {
@@ -253,6 +257,12 @@ absl::Status Synthesize(const SynthOptions& options) {
   if (error)
     return absl::PermissionDeniedError(
         absl::StrCat("cannot create --output ", options.output, ": ", error.message()));
+  if (options.layout == Layout::kMias) {
+    return SynthesizeMias(options.output, options.plan, options.threads);
+  }
+  if (options.layout == Layout::kVindr) {
+    return SynthesizeVindr(options.output, options.plan, options.threads);
+  }
 
   const Plan plan = BuildPlan(options.plan);
   const size_t n = plan.images.size();

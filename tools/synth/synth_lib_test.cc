@@ -16,8 +16,10 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/dicom/dicom.h"
+#include "tools/synth/synth_mias.h"
 #include "tools/synth/synth_plan.h"
 #include "tools/synth/synth_render.h"
+#include "tools/synth/synth_vindr.h"
 
 namespace mammo::synth {
 namespace {
@@ -441,6 +443,82 @@ TEST(SynthesizeTest, KaggleLayoutWritesJpegsByUidAndDicomInfo) {
   }
 }
 
+// mini-MIAS: the real file's first rows' shapes (mdb001 a lesion, mdb003 NORM, mdb005 two
+// rows), every trap planted, y written from the bottom, PGM files of 1024 x 1024.
+TEST(SynthesizeTest, MiasLayoutWritesInfoTxtAndPgms) {
+  SynthOptions options;
+  options.output = TestDir("mias");
+  options.plan.cases = 14;
+  options.plan.trap_rate = 0.05;
+  options.layout = Layout::kMias;
+  ASSERT_TRUE(Synthesize(options).ok());
+  const auto files = Tree(options.output);
+  const std::string& info = files.at("Info.txt");
+  EXPECT_THAT(info, StartsWith("REFNUM BG CLASS SEVERITY X Y RADIUS\nmdb001 "));
+  EXPECT_THAT(info, testing::ContainsRegex("\nmdb003 [FGD] NORM\n"));
+  EXPECT_THAT(info, testing::ContainsRegex("\nmdb005 [^\n]*\nmdb005 "));
+  const std::vector<MiasImage> plan = BuildMiasPlan(options.plan);
+  std::map<std::string, int> traps;
+  for (const MiasImage& image : plan) {
+    const std::string pgm = absl::StrCat("all-mias/", image.Ref(), ".pgm");
+    EXPECT_EQ(files.count(pgm), image.missing ? 0u : 1u) << pgm;
+    for (const MiasRow& row : image.rows) {
+      for (const std::string& trap : row.traps) ++traps[trap];
+    }
+    if (image.missing) continue;
+    const std::string& bytes = files.at(pgm);
+    EXPECT_THAT(bytes, StartsWith("P5\n1024 1024\n255\n"));
+    EXPECT_EQ(bytes.size(), 17u + 1024u * 1024u);
+  }
+  for (const char* trap :
+       {kMiasTrapNorm, kMiasTrapNoCoordinates, kMiasTrapNoteToken, kMiasTrapBadSeverity,
+        kMiasTrapCentreOutside, kMiasTrapTrailingSpaces, kMiasTrapMissingImage}) {
+    EXPECT_GT(traps[trap], 0) << trap;
+  }
+  // The truth's centre row and Info.txt's y add up to 1023 on a plain row.
+  const std::string& truth = files.at("synth_truth.csv");
+  std::smatch row;
+  ASSERT_TRUE(std::regex_search(truth, row,
+                                std::regex("\n(mdb\\d+),\\1_(\\d),[^,]*,[^,]*,"
+                                           "(\\w+),([BM]),\\w+,none,(\\d+),(\\d+),(\\d+),")));
+  EXPECT_THAT(info, HasSubstr(absl::StrCat(row[1].str(), " ")));
+  EXPECT_THAT(info,
+              HasSubstr(absl::StrCat(" ", row[3].str(), " ", row[4].str(), " ", row[5].str(), " ",
+                                     1023 - std::stoi(row[6].str()), " ", row[7].str(), "\n")));
+}
+
+// VinDr-Mammo: four images per study under images/<study_id>/<image_id>.dicom, a `No Finding`
+// row for an image without a box, categories as Python list text, every trap planted.
+TEST(SynthesizeTest, VindrLayoutWritesCsvsAndDicomByHash) {
+  SynthOptions options;
+  options.output = TestDir("vindr");
+  options.plan = SmallPlan(6);
+  options.plan.trap_rate = 0.05;
+  options.layout = Layout::kVindr;
+  ASSERT_TRUE(Synthesize(options).ok());
+  const auto files = Tree(options.output);
+  const std::string& findings = files.at("finding_annotations.csv");
+  EXPECT_THAT(files.at("breast-level_annotations.csv"), StartsWith("study_id,series_id,image_id,"));
+  EXPECT_THAT(findings, HasSubstr(",\"['Mass', 'Skin Retraction']\",BI-RADS 4,"));
+  EXPECT_THAT(findings, HasSubstr(",['Suspicious Lymph Node'],,"));
+  EXPECT_THAT(findings, HasSubstr(",['No Finding'],,,,,,test\n"));
+  const std::vector<VindrImage> plan = BuildVindrPlan(options.plan);
+  ASSERT_EQ(plan.size(), 24u);
+  std::map<std::string, int> traps;
+  for (const VindrImage& image : plan) {
+    EXPECT_EQ(image.image_id.size(), 32u);
+    const std::string path = absl::StrCat("images/", image.study_id, "/", image.image_id, ".dicom");
+    EXPECT_EQ(files.count(path), image.missing ? 0u : 1u) << path;
+    for (const VindrFinding& f : image.findings) {
+      for (const std::string& trap : f.traps) ++traps[trap];
+    }
+  }
+  for (const char* trap : {kVindrTrapNoBirads, kVindrTrapSeveralCategories, kVindrTrapBoxOutside,
+                           kVindrTrapBadCoordinate, kVindrTrapMissingImage}) {
+    EXPECT_GT(traps[trap], 0) << trap;
+  }
+}
+
 TEST(OptionsTest, ErrorsNameTheFlag) {
   SynthOptions options;
   EXPECT_THAT(std::string(ValidateOptions(options).message()), HasSubstr("--output"));
@@ -458,6 +536,8 @@ TEST(OptionsTest, ErrorsNameTheFlag) {
   EXPECT_FALSE(ParseLayout("tree").ok());
   EXPECT_EQ(ParseLayout("nbia").value(), Layout::kNbia);
   EXPECT_EQ(ParseLayout("kaggle_cbis").value(), Layout::kKaggleCbis);
+  EXPECT_EQ(ParseLayout("mias").value(), Layout::kMias);
+  EXPECT_EQ(ParseLayout("vindr").value(), Layout::kVindr);
   options.output = "/proc/synth_cannot_write_here";
   EXPECT_FALSE(Synthesize(options).ok());
 }

@@ -174,8 +174,8 @@ void AddPatients(Kind kind, int target_rows, std::optional<bool> fixed_split,
   }
 }
 
-// Picks round(rate * n) items (at least one when rate > 0) for each trap in turn, each item
-// trapped at most once, so that every kind of trap shows up even in a small data set.
+}  // namespace
+
 std::vector<std::vector<size_t>> PickTrapped(size_t n, size_t kinds, double rate, Rng& rng) {
   std::vector<size_t> order(n);
   for (size_t i = 0; i < n; ++i) order[i] = i;
@@ -192,6 +192,8 @@ std::vector<std::vector<size_t>> PickTrapped(size_t n, size_t kinds, double rate
   }
   return picked;
 }
+
+namespace {
 
 void AddTraps(double rate, Rng& rng, Plan& plan) {
   std::vector<Abnormality*> rows;
@@ -363,6 +365,9 @@ FilePaths PathsFor(Layout layout, const Image& image, const Abnormality& abnorma
       return NbiaPaths(image, abnormality);
     case Layout::kKaggleCbis:
       return KaggleCbisPaths(image, abnormality);
+    case Layout::kMias:  // not CBIS-DDSM layouts: synth_mias.h and synth_vindr.h plan their own
+    case Layout::kVindr:
+      return {};
   }
   return {};
 }

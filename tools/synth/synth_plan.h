@@ -37,8 +37,9 @@ std::string MakeUid(uint64_t seed, const std::string& role, uint64_t index);
 enum class Kind { kMass, kCalc };
 // kCsv: the files at the CSVs' paths; kNbia: the NBIA Data Retriever's folders; kKaggleCbis:
 // the Kaggle JPEG copy (data_formats/datasets/kaggle_cbis.md): csv/ with the four CSVs and
-// dicom_info.csv, jpeg/<SeriesInstanceUID>/1-<n>.jpg.
-enum class Layout { kCsv, kNbia, kKaggleCbis };
+// dicom_info.csv, jpeg/<SeriesInstanceUID>/1-<n>.jpg; kMias: mini-MIAS (synth_mias.h) and
+// kVindr: VinDr-Mammo (synth_vindr.h), which have plans of their own.
+enum class Layout { kCsv, kNbia, kKaggleCbis, kMias, kVindr };
 
 inline constexpr char kBenign[] = "BENIGN";
 inline constexpr char kBenignWithoutCallback[] = "BENIGN_WITHOUT_CALLBACK";
@@ -114,6 +115,11 @@ struct Plan {
 };
 
 Plan BuildPlan(const PlanOptions& options);
+
+// Picks round(rate * n) of n items (at least one when rate > 0) for each of `kinds` traps in
+// turn, each item trapped at most once, so that every kind of trap shows up even in a small
+// data set.
+std::vector<std::vector<size_t>> PickTrapped(size_t n, size_t kinds, double rate, Rng& rng);
 
 // Paths relative to the output folder, as the files are written in `layout`.
 struct FilePaths {
