@@ -1,7 +1,8 @@
-// Percentile bootstrap confidence interval for the ROC AUC.
+// Percentile bootstrap confidence intervals for the ROC AUC and any other statistic of the
+// ROC (score_histogram.h).
 //
 //   BootstrapOptions options;
-//   options.seed = 42;  // resamples 2000, 95%, stratified by default
+//   options.seed = 42;  // resamples 2000, 95%, stratified, one thread by default
 //   ASSIGN_OR_RETURN(BootstrapCi ci, BootstrapAucCi(labels, scores, options));
 //   // ci.ci_lower, ci.ci_upper; the same seed gives the same interval everywhere
 //   ASSIGN_OR_RETURN(BootstrapCi by_patient,
@@ -16,6 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "lib/metrics/score_histogram.h"
 
 namespace mammo::metrics {
 
@@ -26,6 +28,8 @@ struct BootstrapOptions {
   // Resample positives and negatives separately, keeping the class sizes: every resample
   // then has both classes. Without it, single-class resamples have no AUC and are skipped.
   bool stratified = true;
+  // Threads that draw and evaluate resamples; the intervals do not depend on the count.
+  int threads = 1;
 };
 
 struct BootstrapCi {
@@ -38,11 +42,13 @@ struct BootstrapCi {
 
 // Resamples cases with replacement `resamples` times and takes the (1 -/+ confidence) / 2
 // quantiles of the AUCs (linear interpolation between order statistics, numpy's default).
-// The same input, options and seed give the same interval on every platform: the generator
-// is std::mt19937_64, whose sequence the standard fixes, and indices are drawn without the
-// implementation-defined std::uniform_int_distribution. Errors as ValidateBinaryScores, for
-// resamples < 1 or confidence outside (0, 1), and FailedPrecondition if every resample is
-// skipped.
+// The same input, options and seed give the same interval on every platform and for any
+// thread count: resample r draws from its own std::mt19937_64 (whose sequence the standard
+// fixes), seeded from (seed, r), and indices are drawn by Lemire's unbiased multiply-shift
+// instead of the implementation-defined std::uniform_int_distribution. A resample is drawn as
+// counts per distinct score, so it costs O(n) draws and one pass over the distinct scores,
+// without a sort. Errors as ValidateBinaryScores, for resamples < 1, threads < 1 or confidence
+// outside (0, 1), and FailedPrecondition if every resample is skipped.
 absl::StatusOr<BootstrapCi> BootstrapAucCi(absl::Span<const int> labels,
                                            absl::Span<const double> scores,
                                            const BootstrapOptions& options);
@@ -58,10 +64,9 @@ absl::StatusOr<BootstrapCi> ClusterBootstrapAucCi(absl::Span<const int> labels,
                                                   absl::Span<const std::string> clusters,
                                                   const BootstrapOptions& options);
 
-// A statistic of a sample with both classes, such as the AUC or a sensitivity at a fixed
-// specificity (operating_point.h).
-using Statistic =
-    std::function<double(absl::Span<const int> labels, absl::Span<const double> scores)>;
+// A statistic of a sample with both classes, given as its histogram, such as the AUC (AucOf) or
+// a sensitivity at a fixed specificity (operating_point.h). Called from several threads at once.
+using Statistic = std::function<double(const ScoreHistogram& sample)>;
 
 // The same two intervals for any statistic: BootstrapAucCi and ClusterBootstrapAucCi are
 // these with the AUC.
@@ -77,8 +82,7 @@ absl::StatusOr<BootstrapCi> ClusterBootstrapCiOf(absl::Span<const int> labels,
 
 // Several statistics of a sample with both classes, computed together (e.g. every metric at a
 // threshold from one confusion matrix). Always returns the same number of values.
-using Statistics = std::function<std::vector<double>(absl::Span<const int> labels,
-                                                     absl::Span<const double> scores)>;
+using Statistics = std::function<std::vector<double>(const ScoreHistogram& sample)>;
 
 // One interval per statistic, all from the same resamples: one resampling pass however many
 // statistics. Interval k equals BootstrapCiOf (ClusterBootstrapCiOf) with statistic k alone

@@ -104,6 +104,33 @@ TEST(BootstrapAucCiTest, RejectsBadOptions) {
             absl::StatusCode::kInvalidArgument);
 }
 
+// Each resample has a generator of its own: threads share the resamples out, and the
+// intervals are the same numbers for any count.
+TEST(BootstrapAucCiTest, TheThreadCountChangesNothing) {
+  std::vector<int> labels;
+  std::vector<double> scores;
+  MakeCases(&labels, &scores);
+  std::vector<std::string> patients;
+  for (size_t i = 0; i < labels.size(); ++i) patients.push_back("P_" + std::to_string(i / 3));
+  BootstrapOptions options;
+  options.resamples = 150;  // not a multiple of the resamples a thread takes at a time
+  options.seed = 8;
+  const BootstrapCi one = BootstrapAucCi(labels, scores, options).value();
+  const BootstrapCi one_by_patient =
+      ClusterBootstrapAucCi(labels, scores, patients, options).value();
+  options.threads = 3;
+  const BootstrapCi three = BootstrapAucCi(labels, scores, options).value();
+  const BootstrapCi three_by_patient =
+      ClusterBootstrapAucCi(labels, scores, patients, options).value();
+  EXPECT_EQ(one.ci_lower, three.ci_lower);
+  EXPECT_EQ(one.ci_upper, three.ci_upper);
+  EXPECT_EQ(one_by_patient.ci_lower, three_by_patient.ci_lower);
+  EXPECT_EQ(one_by_patient.ci_upper, three_by_patient.ci_upper);
+  options.threads = 0;
+  EXPECT_EQ(BootstrapAucCi(labels, scores, options).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 // One case per patient, patients in case order: the cluster bootstrap draws what the
 // unstratified case bootstrap draws, so the intervals are the same numbers.
 TEST(ClusterBootstrapAucCiTest, OneCasePerPatientIsTheCaseBootstrap) {

@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "lib/metrics/score_histogram.h"
 
 namespace mammo::metrics {
 
@@ -35,6 +36,11 @@ absl::StatusOr<OperatingPoint> SensitivityAtSpecificity(absl::Span<const int> la
 absl::StatusOr<OperatingPoint> SpecificityAtSensitivity(absl::Span<const int> labels,
                                                         absl::Span<const double> scores,
                                                         double min_sensitivity);
+
+// The same of a histogram that holds both classes (a bootstrap resample), in one pass over its
+// distinct scores; the requirement must lie in [0, 1].
+OperatingPoint SensitivityAtSpecificity(const ScoreHistogram& histogram, double min_specificity);
+OperatingPoint SpecificityAtSensitivity(const ScoreHistogram& histogram, double min_sensitivity);
 
 }  // namespace mammo::metrics
 

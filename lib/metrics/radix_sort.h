@@ -23,6 +23,16 @@ inline uint64_t OrderedKey(double value) {
   return bits ^ mask;
 }
 
+// The value whose OrderedKey is `key` (+0.0 for the key of -0.0 and 0.0).
+inline double ValueOfOrderedKey(uint64_t key) {
+  // The sign bit set: a non-negative value, stored with that bit added; clear: every bit was
+  // flipped.
+  const uint64_t bits = (key >> 63) != 0 ? key ^ (uint64_t{1} << 63) : ~key;
+  double value;
+  std::memcpy(&value, &bits, sizeof value);
+  return value;
+}
+
 // The most threads RadixSortByKey uses.
 inline constexpr int kMaxSortThreads = 4;
 

@@ -11,13 +11,10 @@
 
 namespace mammo::metrics {
 
-// P(score of a positive > score of a negative) + P(tie)/2, from midranks in O(n log n).
+// P(score of a positive > score of a negative) + P(tie)/2 (score_histogram.h's AucOf), in O(n)
+// time: one radix sort.
 // `labels` are 0/1 (1 = malignant). Errors as ValidateBinaryScores.
 absl::StatusOr<double> RocAuc(absl::Span<const int> labels, absl::Span<const double> scores);
-
-// The same without the input check, for loops (the bootstrap) over input already checked;
-// both classes must be present.
-double RocAucUnchecked(absl::Span<const int> labels, absl::Span<const double> scores);
 
 }  // namespace mammo::metrics
 

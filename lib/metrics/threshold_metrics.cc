@@ -25,24 +25,11 @@ constexpr Bootstrapped kBootstrapped[] = {
     {&ThresholdMetrics::paper_auc, &ThresholdMetricsCis::paper_auc},
 };
 
-}  // namespace
-
-absl::StatusOr<ThresholdMetrics> MetricsAtThreshold(absl::Span<const int> labels,
-                                                    absl::Span<const double> scores,
-                                                    double threshold) {
-  RETURN_IF_ERROR(ValidateBinaryScores(labels, scores));
-  if (std::isnan(threshold)) return absl::InvalidArgumentError("the threshold is NaN");
+// The rates of a confusion matrix that holds both classes.
+ThresholdMetrics MetricsOf(const ConfusionMatrix& c, double threshold) {
   ThresholdMetrics m;
   m.threshold = threshold;
-  ConfusionMatrix& c = m.confusion;
-  for (size_t i = 0; i < labels.size(); ++i) {
-    const bool predicted_positive = scores[i] >= threshold;
-    if (labels[i] == 1) {
-      (predicted_positive ? c.true_positives : c.false_negatives) += 1;
-    } else {
-      (predicted_positive ? c.false_positives : c.true_negatives) += 1;
-    }
-  }
+  m.confusion = c;
   const double tp = static_cast<double>(c.true_positives);
   const double fp = static_cast<double>(c.false_positives);
   const double tn = static_cast<double>(c.true_negatives);
@@ -57,14 +44,37 @@ absl::StatusOr<ThresholdMetrics> MetricsAtThreshold(absl::Span<const int> labels
   return m;
 }
 
+}  // namespace
+
+absl::StatusOr<ThresholdMetrics> MetricsAtThreshold(absl::Span<const int> labels,
+                                                    absl::Span<const double> scores,
+                                                    double threshold) {
+  RETURN_IF_ERROR(ValidateBinaryScores(labels, scores));
+  if (std::isnan(threshold)) return absl::InvalidArgumentError("the threshold is NaN");
+  ConfusionMatrix c;
+  for (size_t i = 0; i < labels.size(); ++i) {
+    const bool predicted_positive = scores[i] >= threshold;
+    if (labels[i] == 1) {
+      (predicted_positive ? c.true_positives : c.false_negatives) += 1;
+    } else {
+      (predicted_positive ? c.false_positives : c.true_negatives) += 1;
+    }
+  }
+  return MetricsOf(c, threshold);
+}
+
+ThresholdMetrics MetricsAtThreshold(const ScoreHistogram& histogram, double threshold) {
+  return MetricsOf(ConfusionAt(histogram, threshold), threshold);
+}
+
 absl::StatusOr<ThresholdMetricsCis> BootstrapThresholdMetrics(
     absl::Span<const int> labels, absl::Span<const double> scores, double threshold,
     absl::Span<const std::string> clusters, const BootstrapOptions& options) {
   // Checks the threshold (and the data) once, so that the resamples, which hold both
   // classes, always have metrics.
   RETURN_IF_ERROR(MetricsAtThreshold(labels, scores, threshold).status());
-  const Statistics statistics = [threshold](absl::Span<const int> l, absl::Span<const double> s) {
-    const ThresholdMetrics m = *MetricsAtThreshold(l, s, threshold);
+  const Statistics statistics = [threshold](const ScoreHistogram& sample) {
+    const ThresholdMetrics m = MetricsAtThreshold(sample, threshold);
     std::vector<double> values;
     for (const Bootstrapped& b : kBootstrapped) values.push_back(m.*b.value);
     return values;

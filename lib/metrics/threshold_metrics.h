@@ -15,15 +15,9 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "lib/metrics/bootstrap.h"
+#include "lib/metrics/score_histogram.h"
 
 namespace mammo::metrics {
-
-struct ConfusionMatrix {
-  int64_t true_positives = 0;
-  int64_t false_positives = 0;
-  int64_t true_negatives = 0;
-  int64_t false_negatives = 0;
-};
 
 struct ThresholdMetrics {
   double threshold = 0;
@@ -44,6 +38,9 @@ struct ThresholdMetrics {
 absl::StatusOr<ThresholdMetrics> MetricsAtThreshold(absl::Span<const int> labels,
                                                     absl::Span<const double> scores,
                                                     double threshold);
+
+// The same of a histogram that holds both classes (a bootstrap resample).
+ThresholdMetrics MetricsAtThreshold(const ScoreHistogram& histogram, double threshold);
 
 // Percentile bootstrap intervals of the metrics at a fixed threshold (the counts have none).
 struct ThresholdMetricsCis {

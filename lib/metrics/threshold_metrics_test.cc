@@ -122,11 +122,9 @@ TEST(BootstrapThresholdMetricsTest, SharedPassEqualsOnePassPerMetric) {
   const ThresholdMetricsCis by_case =
       BootstrapThresholdMetrics(labels, scores, 0.5, {}, options).value();
   EXPECT_FALSE(by_case.by_cluster);
-  const auto f1 = [](absl::Span<const int> l, absl::Span<const double> s) {
-    return MetricsAtThreshold(l, s, 0.5)->f1;
-  };
-  const auto specificity = [](absl::Span<const int> l, absl::Span<const double> s) {
-    return MetricsAtThreshold(l, s, 0.5)->specificity;
+  const auto f1 = [](const ScoreHistogram& h) { return MetricsAtThreshold(h, 0.5).f1; };
+  const auto specificity = [](const ScoreHistogram& h) {
+    return MetricsAtThreshold(h, 0.5).specificity;
   };
   const BootstrapCi f1_alone = ClusterBootstrapCiOf(labels, scores, patients, options, f1).value();
   EXPECT_EQ(by_patient.f1.ci_lower, f1_alone.ci_lower);
