@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <numeric>
 #include <optional>
 #include <random>
 #include <string>
@@ -28,21 +30,43 @@ uint64_t ResampleSeed(uint64_t seed, int resample) {
   return z ^ (z >> 31);
 }
 
-// A uniform index in [0, n), n > 0: the high half of a 64 x 64-bit product (Lemire 2019),
-// redrawing the few low halves that would favour some indices. No division on the common path:
-// a resample of a million cases makes a million draws.
-size_t UniformIndex(std::mt19937_64& engine, uint64_t n) {
-  unsigned __int128 product = static_cast<unsigned __int128>(engine()) * n;
-  uint64_t low = static_cast<uint64_t>(product);
-  if (low < n) {
-    const uint64_t reject_below = (0 - n) % n;  // 2^64 mod n
-    while (low < reject_below) {
-      product = static_cast<unsigned __int128>(engine()) * n;
-      low = static_cast<uint64_t>(product);
+// Uniform indices in [0, n) for 0 < n < 2^32 from std::mt19937_64, two per output: the high
+// half of a 32 x 32-bit product (Lemire 2019), redrawing the few low halves that would favour
+// some indices. No division on the common path: a resample of a million cases makes a million
+// draws.
+class UniformIndices {
+ public:
+  explicit UniformIndices(uint64_t seed) : engine_(seed) {}
+
+  uint32_t Next(uint32_t n) {
+    uint64_t product = uint64_t{Bits()} * n;
+    auto low = static_cast<uint32_t>(product);
+    if (low < n) {
+      const uint32_t reject_below = (0u - n) % n;  // 2^32 mod n
+      while (low < reject_below) {
+        product = uint64_t{Bits()} * n;
+        low = static_cast<uint32_t>(product);
+      }
     }
+    return static_cast<uint32_t>(product >> 32);
   }
-  return static_cast<size_t>(product >> 64);
-}
+
+ private:
+  uint32_t Bits() {
+    if (spare_valid_) {
+      spare_valid_ = false;
+      return spare_;
+    }
+    const uint64_t bits = engine_();
+    spare_ = static_cast<uint32_t>(bits >> 32);
+    spare_valid_ = true;
+    return static_cast<uint32_t>(bits);
+  }
+
+  std::mt19937_64 engine_;
+  uint32_t spare_ = 0;
+  bool spare_valid_ = false;
+};
 
 // The q-quantile of sorted values, interpolating linearly between order statistics.
 double Quantile(const std::vector<double>& sorted, double q) {
@@ -106,24 +130,16 @@ class Intervals {
   int skipped_ = 0;
 };
 
-// Adds one resample's cases to `sample`, whose counts and totals start at zero.
-using Draw = std::function<void(std::mt19937_64& engine, ScoreHistogram* sample)>;
-
-// Adds a case of `label` at distinct score `group` to a resample.
-inline void AddCase(ScoreHistogram* sample, uint32_t group, bool positive) {
-  if (positive) {
-    ++sample->positives[group];
-    ++sample->total_positives;
-  } else {
-    ++sample->negatives[group];
-    ++sample->total_negatives;
-  }
-}
+// Fills one resample's counts and totals into `sample`, whose scores are the original's. A
+// Draw owns scratch space, so each task makes its own (MakeDraw).
+using Draw = std::function<void(UniformIndices& indices, ScoreHistogram* sample)>;
+using MakeDraw = std::function<Draw()>;
 
 // Draws options.resamples resamples of `original` (resample r from ResampleSeed(seed, r)) on
 // options.threads threads, a chunk of them per task, and makes the intervals of `statistics`.
 absl::StatusOr<std::vector<BootstrapCi>> Resample(const ScoreHistogram& original,
-                                                  const BootstrapOptions& options, const Draw& draw,
+                                                  const BootstrapOptions& options,
+                                                  const MakeDraw& make_draw,
                                                   const Statistics& statistics,
                                                   const char* remedy) {
   // A chunk shares one histogram's allocation; 16 resamples keep both threads busy to the end.
@@ -134,16 +150,13 @@ absl::StatusOr<std::vector<BootstrapCi>> Resample(const ScoreHistogram& original
   RETURN_IF_ERROR(OrderedMapIndices<ChunkValues>(
       {.threads = options.threads, .window = 0}, chunks,
       [&](size_t chunk) -> absl::StatusOr<ChunkValues> {
-        ScoreHistogram sample;
-        sample.scores = original.scores;
+        ScoreHistogram sample = original;
+        Draw draw = make_draw();
         ChunkValues values;
         const int first = static_cast<int>(chunk) * kChunk;
         for (int r = first; r < std::min(first + kChunk, options.resamples); ++r) {
-          sample.positives.assign(original.scores.size(), 0);
-          sample.negatives.assign(original.scores.size(), 0);
-          sample.total_positives = sample.total_negatives = 0;
-          std::mt19937_64 engine(ResampleSeed(options.seed, r));
-          draw(engine, &sample);
+          UniformIndices indices(ResampleSeed(options.seed, r));
+          draw(indices, &sample);
           if (sample.total_positives == 0 || sample.total_negatives == 0) {
             values.emplace_back();  // a single class: no ROC
           } else {
@@ -165,6 +178,74 @@ absl::StatusOr<std::vector<BootstrapCi>> Resample(const ScoreHistogram& original
   return intervals.Finish(options, remedy);
 }
 
+// Each class resampled on its own, keeping its size. Draws pick a rank within the class in
+// order of score, so that a resample touches one small array at random and then adds the
+// ranks' counts into the distinct scores in one sequential pass (group g holds the next
+// original.positives[g] positive ranks): far fewer cache misses than adding each draw to its
+// distinct score directly.
+MakeDraw StratifiedDraw(const ScoreHistogram& original) {
+  return [&original]() -> Draw {
+    return [&original, drawn = std::vector<uint32_t>()](UniformIndices& indices,
+                                                        ScoreHistogram* sample) mutable {
+      const auto draw_class = [&](const std::vector<uint32_t>& class_at, int64_t size,
+                                  std::vector<uint32_t>* resampled) {
+        drawn.assign(static_cast<size_t>(size), 0);
+        for (int64_t k = 0; k < size; ++k) ++drawn[indices.Next(static_cast<uint32_t>(size))];
+        size_t rank = 0;
+        for (size_t g = 0; g < class_at.size(); ++g) {
+          uint32_t count = 0;
+          for (uint32_t j = 0; j < class_at[g]; ++j) count += drawn[rank++];
+          (*resampled)[g] = count;
+        }
+      };
+      draw_class(original.positives, original.total_positives, &sample->positives);
+      draw_class(original.negatives, original.total_negatives, &sample->negatives);
+    };
+  };
+}
+
+// Whole clusters resampled: as many draws as clusters, each adding every case of the cluster.
+// `cluster_of_case[i]` numbers case i's cluster, from 0 to clusters - 1. Draws count per
+// cluster; then one pass over the cases in order of score gathers each case's count into its
+// distinct score.
+MakeDraw ClusterDraw(const ScoreHistogram& original, absl::Span<const int> labels,
+                     absl::Span<const uint32_t> group_of_case,
+                     absl::Span<const uint32_t> cluster_of_case, size_t clusters) {
+  // The cases in order of score (of one score, in input order): a counting sort by group.
+  struct SortedCase {
+    uint32_t cluster;
+    uint32_t positive;
+  };
+  std::vector<size_t> next_slot(original.scores.size());
+  for (size_t g = 1; g < next_slot.size(); ++g) {
+    next_slot[g] = next_slot[g - 1] + original.positives[g - 1] + original.negatives[g - 1];
+  }
+  auto sorted = std::make_shared<std::vector<SortedCase>>(labels.size());
+  for (size_t i = 0; i < labels.size(); ++i) {
+    (*sorted)[next_slot[group_of_case[i]]++] = {cluster_of_case[i],
+                                                static_cast<uint32_t>(labels[i] == 1)};
+  }
+  return [&original, sorted, clusters]() -> Draw {
+    return [&original, sorted, clusters, drawn = std::vector<uint32_t>()](
+               UniformIndices& indices, ScoreHistogram* sample) mutable {
+      drawn.assign(clusters, 0);
+      for (size_t k = 0; k < clusters; ++k) ++drawn[indices.Next(static_cast<uint32_t>(clusters))];
+      sample->total_positives = sample->total_negatives = 0;
+      size_t next = 0;
+      for (size_t g = 0; g < original.scores.size(); ++g) {
+        uint32_t count[2] = {0, 0};  // negatives, positives
+        const size_t end = next + original.positives[g] + original.negatives[g];
+        for (; next < end; ++next)
+          count[(*sorted)[next].positive] += drawn[(*sorted)[next].cluster];
+        sample->negatives[g] = count[0];
+        sample->positives[g] = count[1];
+        sample->total_negatives += count[0];
+        sample->total_positives += count[1];
+      }
+    };
+  };
+}
+
 // A single statistic as a list of one.
 Statistics OneOf(const Statistic& statistic) {
   return
@@ -181,32 +262,14 @@ absl::StatusOr<std::vector<BootstrapCi>> BootstrapCisOf(absl::Span<const int> la
   ASSIGN_OR_RETURN(const ScoreHistogram original, HistogramOf(labels, scores, &group_of_case));
   RETURN_IF_ERROR(ValidateOptions(options));
   if (options.stratified) {
-    // Each class keeps its size: the first |positives| draws take positives, the rest
-    // negatives.
-    std::vector<uint32_t> positive_groups;
-    std::vector<uint32_t> negative_groups;
-    for (size_t i = 0; i < labels.size(); ++i) {
-      (labels[i] == 1 ? positive_groups : negative_groups).push_back(group_of_case[i]);
-    }
-    const Draw draw = [&](std::mt19937_64& engine, ScoreHistogram* sample) {
-      for (size_t k = 0; k < positive_groups.size(); ++k) {
-        ++sample->positives[positive_groups[UniformIndex(engine, positive_groups.size())]];
-      }
-      for (size_t k = 0; k < negative_groups.size(); ++k) {
-        ++sample->negatives[negative_groups[UniformIndex(engine, negative_groups.size())]];
-      }
-      sample->total_positives = original.total_positives;
-      sample->total_negatives = original.total_negatives;
-    };
-    return Resample(original, options, draw, statistics, "stratify them");
+    return Resample(original, options, StratifiedDraw(original), statistics, "stratify them");
   }
-  const Draw draw = [&](std::mt19937_64& engine, ScoreHistogram* sample) {
-    for (size_t k = 0; k < labels.size(); ++k) {
-      const size_t i = UniformIndex(engine, labels.size());
-      AddCase(sample, group_of_case[i], labels[i] == 1);
-    }
-  };
-  return Resample(original, options, draw, statistics, "stratify them");
+  // Every case a cluster of its own.
+  std::vector<uint32_t> case_number(labels.size());
+  std::iota(case_number.begin(), case_number.end(), 0);
+  return Resample(original, options,
+                  ClusterDraw(original, labels, group_of_case, case_number, labels.size()),
+                  statistics, "stratify them");
 }
 
 absl::StatusOr<BootstrapCi> BootstrapCiOf(absl::Span<const int> labels,
@@ -235,31 +298,16 @@ absl::StatusOr<std::vector<BootstrapCi>> ClusterBootstrapCisOf(
     return absl::InvalidArgumentError(
         absl::StrCat(labels.size(), " cases but ", clusters.size(), " cluster names"));
   }
-  // Each cluster's cases, clusters in order of first appearance (the same input gives the same
-  // draws), as (distinct score, label) pairs laid out one cluster after another.
-  std::vector<std::vector<size_t>> members;
-  absl::flat_hash_map<std::string, size_t> index;
-  for (size_t i = 0; i < clusters.size(); ++i) {
-    const auto [it, added] = index.emplace(clusters[i], members.size());
-    if (added) members.emplace_back();
-    members[it->second].push_back(i);
+  // Clusters numbered in order of first appearance: the same input gives the same draws.
+  std::vector<uint32_t> cluster_of_case;
+  absl::flat_hash_map<std::string, uint32_t> number;
+  for (const std::string& cluster : clusters) {
+    cluster_of_case.push_back(
+        number.emplace(cluster, static_cast<uint32_t>(number.size())).first->second);
   }
-  std::vector<size_t> cluster_begin;
-  std::vector<std::pair<uint32_t, bool>> cases;
-  for (const std::vector<size_t>& cluster : members) {
-    cluster_begin.push_back(cases.size());
-    for (size_t i : cluster) cases.emplace_back(group_of_case[i], labels[i] == 1);
-  }
-  cluster_begin.push_back(cases.size());
-  const Draw draw = [&](std::mt19937_64& engine, ScoreHistogram* sample) {
-    for (size_t k = 0; k < members.size(); ++k) {
-      const size_t c = UniformIndex(engine, members.size());
-      for (size_t j = cluster_begin[c]; j < cluster_begin[c + 1]; ++j) {
-        AddCase(sample, cases[j].first, cases[j].second);
-      }
-    }
-  };
-  return Resample(original, options, draw, statistics, "too few patients of each class");
+  return Resample(original, options,
+                  ClusterDraw(original, labels, group_of_case, cluster_of_case, number.size()),
+                  statistics, "too few patients of each class");
 }
 
 absl::StatusOr<BootstrapCi> ClusterBootstrapCiOf(absl::Span<const int> labels,

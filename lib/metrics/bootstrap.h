@@ -44,11 +44,11 @@ struct BootstrapCi {
 // quantiles of the AUCs (linear interpolation between order statistics, numpy's default).
 // The same input, options and seed give the same interval on every platform and for any
 // thread count: resample r draws from its own std::mt19937_64 (whose sequence the standard
-// fixes), seeded from (seed, r), and indices are drawn by Lemire's unbiased multiply-shift
-// instead of the implementation-defined std::uniform_int_distribution. A resample is drawn as
-// counts per distinct score, so it costs O(n) draws and one pass over the distinct scores,
-// without a sort. Errors as ValidateBinaryScores, for resamples < 1, threads < 1 or confidence
-// outside (0, 1), and FailedPrecondition if every resample is skipped.
+// fixes), seeded from (seed, r), and indices are drawn by Lemire's unbiased multiply-shift from
+// 32-bit halves of its output, not by the implementation-defined uniform_int_distribution. A
+// resample is drawn as counts per distinct score, so it costs O(n) draws and one pass over the
+// distinct scores, without a sort. Errors as ValidateBinaryScores, for resamples < 1, threads < 1
+// or confidence outside (0, 1), and FailedPrecondition if every resample is skipped.
 absl::StatusOr<BootstrapCi> BootstrapAucCi(absl::Span<const int> labels,
                                            absl::Span<const double> scores,
                                            const BootstrapOptions& options);

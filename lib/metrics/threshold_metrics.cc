@@ -24,6 +24,7 @@ constexpr Bootstrapped kBootstrapped[] = {
     {&ThresholdMetrics::f1, &ThresholdMetricsCis::f1},
     {&ThresholdMetrics::paper_auc, &ThresholdMetricsCis::paper_auc},
 };
+static_assert(sizeof(kBootstrapped) / sizeof(kBootstrapped[0]) == kThresholdRates);
 
 // The rates of a confusion matrix that holds both classes.
 ThresholdMetrics MetricsOf(const ConfusionMatrix& c, double threshold) {
@@ -67,6 +68,20 @@ ThresholdMetrics MetricsAtThreshold(const ScoreHistogram& histogram, double thre
   return MetricsOf(ConfusionAt(histogram, threshold), threshold);
 }
 
+std::vector<double> ThresholdRates(const ScoreHistogram& sample, double threshold) {
+  const ThresholdMetrics m = MetricsAtThreshold(sample, threshold);
+  std::vector<double> values;
+  for (const Bootstrapped& b : kBootstrapped) values.push_back(m.*b.value);
+  return values;
+}
+
+ThresholdMetricsCis ThresholdCisOf(absl::Span<const BootstrapCi> intervals, bool by_cluster) {
+  ThresholdMetricsCis cis;
+  cis.by_cluster = by_cluster;
+  for (size_t k = 0; k < kThresholdRates; ++k) cis.*kBootstrapped[k].ci = intervals[k];
+  return cis;
+}
+
 absl::StatusOr<ThresholdMetricsCis> BootstrapThresholdMetrics(
     absl::Span<const int> labels, absl::Span<const double> scores, double threshold,
     absl::Span<const std::string> clusters, const BootstrapOptions& options) {
@@ -74,19 +89,13 @@ absl::StatusOr<ThresholdMetricsCis> BootstrapThresholdMetrics(
   // classes, always have metrics.
   RETURN_IF_ERROR(MetricsAtThreshold(labels, scores, threshold).status());
   const Statistics statistics = [threshold](const ScoreHistogram& sample) {
-    const ThresholdMetrics m = MetricsAtThreshold(sample, threshold);
-    std::vector<double> values;
-    for (const Bootstrapped& b : kBootstrapped) values.push_back(m.*b.value);
-    return values;
+    return ThresholdRates(sample, threshold);
   };
-  ThresholdMetricsCis cis;
-  cis.by_cluster = !clusters.empty();
   ASSIGN_OR_RETURN(const std::vector<BootstrapCi> intervals,
-                   cis.by_cluster
+                   !clusters.empty()
                        ? ClusterBootstrapCisOf(labels, scores, clusters, options, statistics)
                        : BootstrapCisOf(labels, scores, options, statistics));
-  for (size_t k = 0; k < intervals.size(); ++k) cis.*kBootstrapped[k].ci = intervals[k];
-  return cis;
+  return ThresholdCisOf(intervals, !clusters.empty());
 }
 
 }  // namespace mammo::metrics

@@ -9,8 +9,10 @@
 #ifndef MAMMO_LIB_METRICS_THRESHOLD_METRICS_H_
 #define MAMMO_LIB_METRICS_THRESHOLD_METRICS_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
@@ -56,6 +58,13 @@ struct ThresholdMetricsCis {
 absl::StatusOr<ThresholdMetricsCis> BootstrapThresholdMetrics(
     absl::Span<const int> labels, absl::Span<const double> scores, double threshold,
     absl::Span<const std::string> clusters, const BootstrapOptions& options);
+
+// For a caller that resamples once for several statistics (score): the rates whose intervals
+// ThresholdMetricsCis holds, in the order of its fields, as a bootstrap statistic, and the
+// intervals of those statistics put back into the fields.
+inline constexpr size_t kThresholdRates = 6;
+std::vector<double> ThresholdRates(const ScoreHistogram& sample, double threshold);
+ThresholdMetricsCis ThresholdCisOf(absl::Span<const BootstrapCi> intervals, bool by_cluster);
 
 }  // namespace mammo::metrics
 

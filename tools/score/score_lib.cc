@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <map>
 #include <set>
+#include <thread>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -74,10 +75,18 @@ metrics::BootstrapOptions BootstrapOf(const ScoreOptions& options) {
   return bootstrap;
 }
 
+// The operating point `score` asks for, of a sample: its measure (a sensitivity or a
+// specificity).
+double OperatingPointMeasure(const OperatingPointScore& score,
+                             const metrics::ScoreHistogram& sample) {
+  return score.measure == "sensitivity"
+             ? metrics::SensitivityAtSpecificity(sample, score.required).sensitivity
+             : metrics::SpecificityAtSensitivity(sample, score.required).specificity;
+}
+
 // Sensitivity at specificity 0.80, 0.90 and 0.95, and specificity at sensitivity 0.90 and
-// 0.95, each with a stratified bootstrap CI when bootstrapping.
-absl::StatusOr<std::vector<OperatingPointScore>> ScoreOperatingPoints(const SplitData& data,
-                                                                      const ScoreOptions& options) {
+// 0.95 (their intervals come from BootstrapSplit).
+absl::StatusOr<std::vector<OperatingPointScore>> ScoreOperatingPoints(const SplitData& data) {
   std::vector<OperatingPointScore> points;
   const std::pair<bool, double> wanted[] = {
       {true, 0.80}, {true, 0.90}, {true, 0.95}, {false, 0.90}, {false, 0.95}};
@@ -92,19 +101,59 @@ absl::StatusOr<std::vector<OperatingPointScore>> ScoreOperatingPoints(const Spli
                                                        data.labels, data.probabilities, required)
                                                  : metrics::SpecificityAtSensitivity(
                                                        data.labels, data.probabilities, required));
-    if (options.bootstrap_resamples > 0) {
-      ASSIGN_OR_RETURN(
-          score.bootstrap,
-          metrics::BootstrapCiOf(
-              data.labels, data.probabilities, BootstrapOf(options),
-              [at_specificity, required](const metrics::ScoreHistogram& h) {
-                return at_specificity ? metrics::SensitivityAtSpecificity(h, required).sensitivity
-                                      : metrics::SpecificityAtSensitivity(h, required).specificity;
-              }));
-    }
     points.push_back(std::move(score));
   }
   return points;
+}
+
+// The split's bootstrap intervals, from at most two resampling passes however many statistics
+// (each interval is the one a pass of its own would give):
+// - cases, stratified: the AUC and the operating points, and the rates at the threshold when
+//   some case lacks a patient;
+// - patients, where every case names one: the AUC and the rates at the threshold.
+absl::Status BootstrapSplit(const SplitData& data, const ScoreOptions& options, double threshold,
+                            SplitScore* s) {
+  const metrics::BootstrapOptions bootstrap = BootstrapOf(options);
+  const bool by_patient = std::count(data.patient_ids.begin(), data.patient_ids.end(), "") == 0;
+  // Checks the threshold once: the resamples, which hold both classes, then always have rates.
+  RETURN_IF_ERROR(metrics::MetricsAtThreshold(data.labels, data.probabilities, threshold).status());
+  ASSIGN_OR_RETURN(
+      const std::vector<metrics::BootstrapCi> by_case,
+      metrics::BootstrapCisOf(data.labels, data.probabilities, bootstrap,
+                              [&](const metrics::ScoreHistogram& sample) {
+                                std::vector<double> values = {metrics::AucOf(sample)};
+                                for (const OperatingPointScore& point : s->operating_points) {
+                                  values.push_back(OperatingPointMeasure(point, sample));
+                                }
+                                if (!by_patient) {
+                                  for (double rate : metrics::ThresholdRates(sample, threshold)) {
+                                    values.push_back(rate);
+                                  }
+                                }
+                                return values;
+                              }));
+  s->bootstrap = by_case[0];
+  for (size_t k = 0; k < s->operating_points.size(); ++k) {
+    s->operating_points[k].bootstrap = by_case[1 + k];
+  }
+  if (!by_patient) {
+    s->threshold_cis = metrics::ThresholdCisOf(
+        absl::MakeConstSpan(by_case).subspan(1 + s->operating_points.size()), false);
+    return absl::OkStatus();
+  }
+  ASSIGN_OR_RETURN(const std::vector<metrics::BootstrapCi> by_patient_cis,
+                   metrics::ClusterBootstrapCisOf(
+                       data.labels, data.probabilities, data.patient_ids, bootstrap,
+                       [threshold](const metrics::ScoreHistogram& sample) {
+                         std::vector<double> values = {metrics::AucOf(sample)};
+                         for (double rate : metrics::ThresholdRates(sample, threshold)) {
+                           values.push_back(rate);
+                         }
+                         return values;
+                       }));
+  s->patient_bootstrap = by_patient_cis[0];
+  s->threshold_cis = metrics::ThresholdCisOf(absl::MakeConstSpan(by_patient_cis).subspan(1), true);
+  return absl::OkStatus();
 }
 
 // One split's scores at `threshold`.
@@ -119,26 +168,11 @@ absl::StatusOr<SplitScore> ScoreSplit(const std::string& name, const SplitData& 
   ASSIGN_OR_RETURN(s.auc, metrics::DelongAucCi(data.labels, data.probabilities));
   ASSIGN_OR_RETURN(s.at_threshold,
                    metrics::MetricsAtThreshold(data.labels, data.probabilities, threshold));
-  if (options.bootstrap_resamples > 0) {
-    const metrics::BootstrapOptions bootstrap = BootstrapOf(options);
-    ASSIGN_OR_RETURN(s.bootstrap,
-                     metrics::BootstrapAucCi(data.labels, data.probabilities, bootstrap));
-    // Patients as the unit, where every case names its patient.
-    const bool by_patient = std::count(data.patient_ids.begin(), data.patient_ids.end(), "") == 0;
-    if (by_patient) {
-      ASSIGN_OR_RETURN(s.patient_bootstrap,
-                       metrics::ClusterBootstrapAucCi(data.labels, data.probabilities,
-                                                      data.patient_ids, bootstrap));
-    }
-    ASSIGN_OR_RETURN(s.threshold_cis, metrics::BootstrapThresholdMetrics(
-                                          data.labels, data.probabilities, threshold,
-                                          by_patient ? absl::MakeConstSpan(data.patient_ids)
-                                                     : absl::Span<const std::string>(),
-                                          bootstrap));
-  }
   ASSIGN_OR_RETURN(s.calibration,
                    metrics::Calibrate(data.labels, data.probabilities, kCalibrationBins));
-  ASSIGN_OR_RETURN(s.operating_points, ScoreOperatingPoints(data, options));
+  ASSIGN_OR_RETURN(s.operating_points, ScoreOperatingPoints(data));
+  if (options.bootstrap_resamples > 0)
+    RETURN_IF_ERROR(BootstrapSplit(data, options, threshold, &s));
   s.subgroups = ScoreSubgroups(data.labels, data.probabilities, data.attributes);
   return s;
 }
