@@ -33,6 +33,7 @@ constexpr int kBlack = 1;
 constexpr int kRed = 2;
 constexpr int kGrey = 3;
 constexpr int kBlue = 4;
+constexpr int kLightBlue = 5;  // the ROC curve's confidence band
 
 // The operating point's marker; cairo draws it from a system font.
 constexpr char kDot[] = "●";
@@ -54,6 +55,7 @@ void OpenPlot(plstream& pls, const std::string& path) {
   pls.scol0(kRed, 200, 30, 30);
   pls.scol0(kGrey, 150, 150, 150);
   pls.scol0(kBlue, 30, 80, 200);
+  pls.scol0(kLightBlue, 190, 210, 245);
   pls.init();
   pls.col0(kBlack);
 }
@@ -131,17 +133,35 @@ absl::Status DrawRoc(const std::string& path, const SplitScore& score,
             absl::StrFormat("ROC, %s split: AUC %.3f [%.3f, %.3f] (DeLong 95%% CI)", score.split,
                             score.auc.auc, score.auc.ci_lower, score.auc.ci_upper)
                 .c_str());
+    if (score.roc_band.has_value()) {
+      // The band as one polygon: along the upper bounds, back along the lower ones.
+      const RocBand& band = *score.roc_band;
+      std::vector<PLFLT> x(band.fpr.begin(), band.fpr.end());
+      std::vector<PLFLT> y(band.tpr_upper.begin(), band.tpr_upper.end());
+      x.insert(x.end(), band.fpr.rbegin(), band.fpr.rend());
+      y.insert(y.end(), band.tpr_lower.rbegin(), band.tpr_lower.rend());
+      pls.col0(kLightBlue);
+      pls.fill(static_cast<PLINT>(x.size()), x.data(), y.data());
+      pls.col0(kBlack);
+    }
     Line(pls, {0, 1}, {0, 1}, kGrey, 2);
     Line(pls, fpr, tpr, kBlue, 1);
     pls.col0(kRed);
     pls.schr(0, 2.0);
     pls.string(1, &op_x, &op_y, kDot);
     pls.schr(0, 1.0);
-    Legend(pls, {{absl::StrFormat("ROC, AUC %.3f", score.auc.auc), kBlue},
-                 {"chance", kGrey, 2},
-                 {absl::StrFormat("threshold %.3g: TPR %.2f, FPR %.2f", m.threshold, m.sensitivity,
-                                  1 - m.specificity),
-                  kRed, 1, kDot}});
+    std::vector<LegendEntry> legend = {
+        {absl::StrFormat("ROC, AUC %.3f", score.auc.auc), kBlue},
+        {"chance", kGrey, 2},
+        {absl::StrFormat("threshold %.3g: TPR %.2f, FPR %.2f", m.threshold, m.sensitivity,
+                         1 - m.specificity),
+         kRed, 1, kDot}};
+    if (score.roc_band.has_value()) {
+      legend.push_back({absl::StrCat("pointwise 95% band, bootstrap of ",
+                                     score.roc_band->by_patient ? "patients" : "cases"),
+                        kLightBlue});
+    }
+    Legend(pls, legend);
   }
   return CheckWritten(path);
 }

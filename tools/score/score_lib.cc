@@ -18,6 +18,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "lib/csv/csv.h"
+#include "lib/metrics/roc_band.h"
 #include "lib/metrics/youden.h"
 #include "lib/status/status_macros.h"
 
@@ -106,15 +107,45 @@ absl::StatusOr<std::vector<OperatingPointScore>> ScoreOperatingPoints(const Spli
   return points;
 }
 
+// Appends `more` to `values`.
+void Append(const std::vector<double>& more, std::vector<double>* values) {
+  values->insert(values->end(), more.begin(), more.end());
+}
+
+// The band of the ROC curve from the intervals of metrics::TprAtFprs over `grid`.
+RocBand BandOf(const std::vector<double>& grid, absl::Span<const metrics::BootstrapCi> intervals,
+               bool by_patient) {
+  RocBand band;
+  band.by_patient = by_patient;
+  band.fpr = grid;
+  for (const metrics::BootstrapCi& ci : intervals) {
+    band.tpr.push_back(ci.estimate);
+    band.tpr_lower.push_back(ci.ci_lower);
+    band.tpr_upper.push_back(ci.ci_upper);
+  }
+  return band;
+}
+
 // The split's bootstrap intervals, from at most two resampling passes however many statistics
 // (each interval is the one a pass of its own would give):
-// - cases, stratified: the AUC and the operating points, and the rates at the threshold when
-//   some case lacks a patient;
-// - patients, where every case names one: the AUC and the rates at the threshold.
+// - cases, stratified: the AUC and the operating points, and the rates at the threshold and
+//   the ROC band when some case lacks a patient;
+// - patients, where every case names one: the AUC, the rates at the threshold and the band.
 absl::Status BootstrapSplit(const SplitData& data, const ScoreOptions& options, double threshold,
                             SplitScore* s) {
   const metrics::BootstrapOptions bootstrap = BootstrapOf(options);
   const bool by_patient = std::count(data.patient_ids.begin(), data.patient_ids.end(), "") == 0;
+  const std::vector<double> grid = metrics::RocBandGrid();
+  // The rates at the threshold, then the band: their intervals' layout in either pass.
+  const auto rates_and_band = [&](const metrics::ScoreHistogram& sample,
+                                  std::vector<double>* values) {
+    Append(metrics::ThresholdRates(sample, threshold), values);
+    Append(metrics::TprAtFprs(sample, grid), values);
+  };
+  const auto put_rates_and_band = [&](absl::Span<const metrics::BootstrapCi> intervals) {
+    s->threshold_cis = metrics::ThresholdCisOf(intervals, by_patient);
+    s->roc_band = BandOf(grid, intervals.subspan(metrics::kThresholdRates), by_patient);
+  };
   // Checks the threshold once: the resamples, which hold both classes, then always have rates.
   RETURN_IF_ERROR(metrics::MetricsAtThreshold(data.labels, data.probabilities, threshold).status());
   ASSIGN_OR_RETURN(
@@ -125,11 +156,7 @@ absl::Status BootstrapSplit(const SplitData& data, const ScoreOptions& options, 
                                 for (const OperatingPointScore& point : s->operating_points) {
                                   values.push_back(OperatingPointMeasure(point, sample));
                                 }
-                                if (!by_patient) {
-                                  for (double rate : metrics::ThresholdRates(sample, threshold)) {
-                                    values.push_back(rate);
-                                  }
-                                }
+                                if (!by_patient) rates_and_band(sample, &values);
                                 return values;
                               }));
   s->bootstrap = by_case[0];
@@ -137,22 +164,19 @@ absl::Status BootstrapSplit(const SplitData& data, const ScoreOptions& options, 
     s->operating_points[k].bootstrap = by_case[1 + k];
   }
   if (!by_patient) {
-    s->threshold_cis = metrics::ThresholdCisOf(
-        absl::MakeConstSpan(by_case).subspan(1 + s->operating_points.size()), false);
+    put_rates_and_band(absl::MakeConstSpan(by_case).subspan(1 + s->operating_points.size()));
     return absl::OkStatus();
   }
-  ASSIGN_OR_RETURN(const std::vector<metrics::BootstrapCi> by_patient_cis,
-                   metrics::ClusterBootstrapCisOf(
-                       data.labels, data.probabilities, data.patient_ids, bootstrap,
-                       [threshold](const metrics::ScoreHistogram& sample) {
-                         std::vector<double> values = {metrics::AucOf(sample)};
-                         for (double rate : metrics::ThresholdRates(sample, threshold)) {
-                           values.push_back(rate);
-                         }
-                         return values;
-                       }));
+  ASSIGN_OR_RETURN(
+      const std::vector<metrics::BootstrapCi> by_patient_cis,
+      metrics::ClusterBootstrapCisOf(data.labels, data.probabilities, data.patient_ids, bootstrap,
+                                     [&](const metrics::ScoreHistogram& sample) {
+                                       std::vector<double> values = {metrics::AucOf(sample)};
+                                       rates_and_band(sample, &values);
+                                       return values;
+                                     }));
   s->patient_bootstrap = by_patient_cis[0];
-  s->threshold_cis = metrics::ThresholdCisOf(absl::MakeConstSpan(by_patient_cis).subspan(1), true);
+  put_rates_and_band(absl::MakeConstSpan(by_patient_cis).subspan(1));
   return absl::OkStatus();
 }
 
@@ -490,6 +514,13 @@ nlohmann::ordered_json ToJson(const ScoreReport& report) {
         point["ci95_bootstrap"] = {o.bootstrap->ci_lower, o.bootstrap->ci_upper};
       }
       j["operating_points"].push_back(std::move(point));
+    }
+    if (s.roc_band.has_value()) {
+      j[s.roc_band->by_patient ? "roc_band_ci95_patient_bootstrap" : "roc_band_ci95_bootstrap"] = {
+          {"fpr", s.roc_band->fpr},
+          {"tpr", s.roc_band->tpr},
+          {"tpr_lower", s.roc_band->tpr_lower},
+          {"tpr_upper", s.roc_band->tpr_upper}};
     }
     if (!s.subgroups.empty()) {
       j["subgroups"] = nlohmann::ordered_json::array();

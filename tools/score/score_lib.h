@@ -77,6 +77,17 @@ struct OperatingPointScore {
   std::optional<metrics::BootstrapCi> bootstrap;
 };
 
+// A pointwise bootstrap band around the ROC curve: at each false positive rate of
+// metrics::RocBandGrid, the curve's true positive rate and its percentile interval over the
+// resamples, which resample patients where every case names one, else cases.
+struct RocBand {
+  bool by_patient = false;
+  std::vector<double> fpr;
+  std::vector<double> tpr;
+  std::vector<double> tpr_lower;
+  std::vector<double> tpr_upper;
+};
+
 struct SplitScore {
   std::string split;
   int64_t cases = 0;
@@ -94,6 +105,7 @@ struct SplitScore {
   metrics::Calibration calibration;  // 10 uniform bins, as scikit-learn's calibration_curve
   // Sensitivity at specificity 0.80, 0.90, 0.95; specificity at sensitivity 0.90, 0.95.
   std::vector<OperatingPointScore> operating_points;
+  std::optional<RocBand> roc_band;  // when bootstrapping
   // AUC by density, assessment, view, subtlety, mass shape and margins, where the
   // predictions have those columns (subgroups.h).
   std::vector<SubgroupScore> subgroups;

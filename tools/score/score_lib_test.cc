@@ -216,6 +216,43 @@ TEST(ScoreTest, ReportsCalibrationAndAPatientBootstrap) {
   EXPECT_FALSE(ToJson(*without)["splits"][0].contains("f1_ci95_patient_bootstrap"));
 }
 
+// The ROC band: 101 false positive rates, the curve's TPR at each (by hand for the test split,
+// whose points are (0,0) (0,1/3) (1/3,1/3) (1/3,2/3) (2/3,2/3) (2/3,1) (1,1)) inside its
+// interval, resampling patients where every case has one, else cases.
+TEST(ScoreTest, RocBandAroundTheCurve) {
+  const absl::StatusOr<std::vector<Prediction>> p = Parse(
+      "id,patient_id,label,probability,split\n"
+      "a,P1,1,0.9,test\nb,P2,0,0.8,test\nc,P3,1,0.7,test\n"
+      "d,P4,0,0.6,test\ne,P5,1,0.5,test\nf,P6,0,0.4,test\n");
+  ASSERT_TRUE(p.ok()) << p.status();
+  ScoreOptions options;
+  options.bootstrap_resamples = 200;
+  const absl::StatusOr<ScoreReport> report = Score(*p, options);
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_TRUE(report->splits[0].roc_band.has_value());
+  const RocBand& band = *report->splits[0].roc_band;
+  EXPECT_TRUE(band.by_patient);
+  ASSERT_EQ(band.fpr.size(), 101u);
+  EXPECT_DOUBLE_EQ(band.tpr[0], 1.0 / 3);   // the top of the first vertical step
+  EXPECT_DOUBLE_EQ(band.tpr[50], 2.0 / 3);  // on the horizontal from 1/3 to 2/3
+  EXPECT_DOUBLE_EQ(band.tpr[100], 1.0);
+  for (size_t k = 0; k < band.fpr.size(); ++k) {
+    EXPECT_LE(band.tpr_lower[k], band.tpr[k]) << band.fpr[k];
+    EXPECT_GE(band.tpr_upper[k], band.tpr[k]) << band.fpr[k];
+  }
+  EXPECT_LT(band.tpr_lower[50], band.tpr_upper[50]);  // six cases: a wide band
+  const nlohmann::ordered_json json = ToJson(*report);
+  EXPECT_EQ(json["splits"][0]["roc_band_ci95_patient_bootstrap"]["tpr_upper"].size(), 101u);
+  // Without patients the band resamples cases.
+  const absl::StatusOr<std::vector<Prediction>> anonymous =
+      Parse("id,label,probability\na,1,0.9\nb,1,0.6\nc,0,0.2\nd,0,0.4\ne,1,0.3\nf,0,0.1\n");
+  ASSERT_TRUE(anonymous.ok());
+  const absl::StatusOr<ScoreReport> without = Score(*anonymous, options);
+  ASSERT_TRUE(without.ok()) << without.status();
+  EXPECT_FALSE(without->splits[0].roc_band->by_patient);
+  EXPECT_TRUE(ToJson(*without)["splits"][0].contains("roc_band_ci95_bootstrap"));
+}
+
 // Valid by hand: malignant {0.9, 0.6, 0.3}, benign {0.7, 0.2, 0.1}. Sensitivity >= 0.9 needs
 // every malignant case: threshold 0.3, specificity 2/3. Specificity >= 0.9 allows no benign
 // case above: threshold 0.9, sensitivity 1/3. Either threshold then scores every split.
