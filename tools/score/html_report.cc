@@ -264,6 +264,9 @@ std::string MarkdownToHtml(absl::string_view markdown) {
 
 std::string ReportMarkdown(const ScoreReport& report) {
   std::string out = absl::StrCat("### ROC AUC and calibration\n\n", AucTable(report),
+                                 report.recalibration.empty()
+                                     ? ""
+                                     : absl::StrCat("\nNote: ", RecalibrationNote(report), ".\n"),
                                  "\n### At the threshold\n\n", ThresholdTable(report),
                                  "\n### Operating points\n\n", OperatingPointTable(report));
   const bool any_subgroups = std::any_of(report.splits.begin(), report.splits.end(),

@@ -58,6 +58,14 @@ TEST(ReportMarkdownTest, EverySplitWithItsIntervals) {
       plain,
       HasSubstr("| test | 1 | 1 | 2 | 2 | 0.500 | 0.500 | 0.400 | 0.333 | 0.667 | 0.500 | — |"));
   EXPECT_THAT(plain, HasSubstr("| test | 6 | 3 | 3 | 3 | 0.667 | [0.133, 1.000] | — | — |"));
+  EXPECT_THAT(plain, Not(HasSubstr("recalibrated")));
+  // Probabilities that predict --calibrate fitted on valid: the report says so under the table.
+  ScoreReport recalibrated = ScoredTestData(0);
+  recalibrated.recalibration = "isotonic";
+  EXPECT_THAT(ReportMarkdown(recalibrated),
+              HasSubstr("\nNote: probabilities recalibrated (isotonic) on the valid split: its "
+                        "calibration (Brier, ECE, reliability) is in-sample; judge calibration on "
+                        "test.\n"));
 }
 
 TEST(HtmlReportTest, SelfContainedAndEscaped) {

@@ -411,6 +411,10 @@ absl::Status CheckUsage(const CliOptions& options) {
     return absl::InvalidArgumentError(
         "--html goes with scoring and --runs, not --compare, --leakage or --folds");
   }
+  if (options.html == "-") {
+    return absl::InvalidArgumentError(
+        "--html needs a file name: standard output carries the table (or --json)");
+  }
   if (options.leakage) return absl::OkStatus();
   if (options.compare) {
     if (inputs.size() != 2)

@@ -56,6 +56,8 @@ TEST(CheckUsageTest, NamesTheFlagsThatConflict) {
                    "--html goes with scoring and --runs, not --compare, --leakage or --folds");
   html.folds = false;
   EXPECT_TRUE(CheckUsage(html).ok());
+  html.html = "-";
+  ExpectUsageError(html, "--html needs a file name: standard output carries the table (or --json)");
 }
 
 TEST(CheckUsageTest, ChecksOnlyWhatTheModeUses) {

@@ -237,6 +237,7 @@ absl::StatusOr<std::vector<Prediction>> PredictionsFromCsv(const csv::CsvTable& 
   const std::optional<size_t> patient_column = table.FindColumn("patient_id");
   const std::optional<size_t> lesion_column = table.FindColumn("lesion_id");
   const std::optional<size_t> split_column = table.FindColumn("split");
+  const std::optional<size_t> calibration_column = table.FindColumn("calibration");
   std::vector<std::pair<std::string, size_t>> attribute_columns;
   for (const char* attribute : kSubgroupAttributes) {
     if (const std::optional<size_t> column = table.FindColumn(attribute)) {
@@ -260,6 +261,7 @@ absl::StatusOr<std::vector<Prediction>> PredictionsFromCsv(const csv::CsvTable& 
     p.probability = *probability;
     if (patient_column.has_value()) p.patient_id = row.cells[*patient_column];
     if (lesion_column.has_value()) p.lesion_id = row.cells[*lesion_column];
+    if (calibration_column.has_value()) p.calibration = row.cells[*calibration_column];
     p.split = split_column.has_value() ? absl::AsciiStrToLower(row.cells[*split_column]) : "all";
     if (p.split.empty()) return error(absl::DataLossError("empty split"));
     for (const auto& [attribute, column] : attribute_columns) {
@@ -332,6 +334,9 @@ absl::StatusOr<ScoreReport> Score(const std::vector<Prediction>& predictions,
   ScoreReport report;
   report.bootstrap_resamples = options.bootstrap_resamples;
   report.seed = options.seed;
+  for (const Prediction& p : predictions) {
+    if (!p.calibration.empty()) report.recalibration = p.calibration;
+  }
   if (options.threshold.kind == ThresholdRule::Kind::kFixed) {
     report.threshold = options.threshold.value;
   } else {
@@ -350,6 +355,12 @@ absl::StatusOr<ScoreReport> Score(const std::vector<Prediction>& predictions,
     report.splits.push_back(*std::move(s));
   }
   return report;
+}
+
+std::string RecalibrationNote(const ScoreReport& report) {
+  return absl::StrCat("probabilities recalibrated (", report.recalibration,
+                      ") on the valid split: its calibration (Brier, ECE, reliability) is "
+                      "in-sample; judge calibration on test");
 }
 
 std::string FormatTable(const ScoreReport& report) {
@@ -402,6 +413,7 @@ std::string FormatTable(const ScoreReport& report) {
       report.threshold_note.empty()
           ? absl::StrFormat("threshold %.6g\n", report.threshold)
           : absl::StrFormat("threshold %.6g (%s)\n", report.threshold, report.threshold_note);
+  if (!report.recalibration.empty()) absl::StrAppend(&out, RecalibrationNote(report), "\n");
   if (bootstrap) {
     absl::StrAppend(&out, "bootstrap: ", report.bootstrap_resamples,
                     " stratified resamples of cases",
@@ -437,6 +449,9 @@ nlohmann::ordered_json ToJson(const ScoreReport& report) {
     out["threshold"] = nullptr;
   }
   out["threshold_source"] = report.threshold_source;
+  if (!report.recalibration.empty()) {
+    out["recalibration"] = {{"method", report.recalibration}, {"fitted_on", "valid"}};
+  }
   if (report.threshold_source == "youden_valid") out["youden_j_valid"] = report.youden_j;
   if (report.bootstrap_resamples > 0) {
     out["bootstrap"] = {{"resamples", report.bootstrap_resamples}, {"seed", report.seed}};

@@ -36,6 +36,9 @@ struct Prediction {
   std::string split;       // "all" without a split column
   // The subgroup columns (subgroups.h's kSubgroupAttributes) the CSV has, non-empty values.
   std::map<std::string, std::string> attributes;
+  // The recalibration `predict --calibrate` applied ("platt", "isotonic"), from a calibration
+  // column; empty without one.
+  std::string calibration;
 };
 
 // Predictions from a CSV table whose header names at least id, label and probability
@@ -118,6 +121,9 @@ struct ScoreReport {
   // How the valid split fared at the chosen threshold, for the table: "Youden's J = 0.6667 on
   // the valid split"; empty for a fixed threshold.
   std::string threshold_note;
+  // The recalibration the probabilities went through (predict --calibrate fits it on the valid
+  // split, so the valid split's calibration is in-sample); empty for the model's own.
+  std::string recalibration;
   double youden_j = 0;  // on the valid split, when chosen by Youden's J
   int bootstrap_resamples = 0;
   uint64_t seed = 0;
@@ -131,6 +137,10 @@ struct ScoreReport {
 // than two cases of a class for DeLong) or Youden's J is asked for without a valid split.
 absl::StatusOr<ScoreReport> Score(const std::vector<Prediction>& predictions,
                                   const ScoreOptions& options);
+
+// "probabilities recalibrated (platt) on the valid split: its calibration ... is in-sample; ...":
+// the line the table and the HTML report print when report.recalibration is set.
+std::string RecalibrationNote(const ScoreReport& report);
 
 // One aligned row per split, and the threshold used; the best epoch's accuracies and beta
 // follow when `report.training` is set.

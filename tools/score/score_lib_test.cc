@@ -15,6 +15,7 @@ namespace mammo::score {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // testdata/predictions.csv, by hand:
 //   valid: malignant {0.9, 0.6, 0.3}, benign {0.7, 0.2, 0.1}: AUC 7/9; Youden's J is
@@ -251,6 +252,28 @@ TEST(ScoreTest, RocBandAroundTheCurve) {
   ASSERT_TRUE(without.ok()) << without.status();
   EXPECT_FALSE(without->splits[0].roc_band->by_patient);
   EXPECT_TRUE(ToJson(*without)["splits"][0].contains("roc_band_ci95_bootstrap"));
+}
+
+// predict --calibrate's output says which recalibration it fitted on valid; score then warns
+// that the valid split's calibration is in-sample, in the table and the JSON (and the HTML
+// report: html_report_test).
+TEST(ScoreTest, RecalibratedPredictionsAreNotedAsFittedOnValid) {
+  const std::string csv =
+      "id,label,probability,uncalibrated_probability,calibration\n"
+      "a,1,0.9,0.8,platt\nb,0,0.2,0.3,platt\nc,1,0.7,0.6,platt\nd,0,0.4,0.45,platt\n";
+  const absl::StatusOr<ScoreReport> report = Score(Parse(csv).value(), {});
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->recalibration, "platt");
+  EXPECT_THAT(FormatTable(*report),
+              HasSubstr("probabilities recalibrated (platt) on the valid split: its calibration "
+                        "(Brier, ECE, reliability) is in-sample"));
+  EXPECT_EQ(ToJson(*report)["recalibration"]["fitted_on"], "valid");
+  // The model's own probabilities: no note.
+  const absl::StatusOr<ScoreReport> plain =
+      Score(Parse("id,label,probability\na,1,0.9\nb,0,0.2\nc,1,0.7\nd,0,0.4\n").value(), {});
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(ToJson(*plain).contains("recalibration"));
+  EXPECT_THAT(FormatTable(*plain), Not(HasSubstr("recalibrated")));
 }
 
 // Valid by hand: malignant {0.9, 0.6, 0.3}, benign {0.7, 0.2, 0.1}. Sensitivity >= 0.9 needs
