@@ -17,6 +17,9 @@ for target in "${benchmarks[@]}"; do
   binary="${binary/://}"
   "$binary"
 done
+# score's whole run on a million cases: 2,000 bootstrap resamples and the HTML report.
+bazel build --ui_event_filters=-info,-stdout --noshow_progress //bench:score_report_bench
+bazel-bin/bench/score_report_bench
 # dcm2png on JPEG 2000 mammograms (3000x4000, 16-bit lossless) against pydicom with GDCM.
 bazel-bin/bench/dcm2png_bench 6 3 7 j2k
 # embed against PyTorch Python (a script: the peer is a Python process).

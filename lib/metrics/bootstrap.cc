@@ -178,28 +178,39 @@ absl::StatusOr<std::vector<BootstrapCi>> Resample(const ScoreHistogram& original
   return intervals.Finish(options, remedy);
 }
 
+// The distinct score of each rank of a class in order of score: group g holds the next
+// counts[g] ranks. A non-decreasing sequence, so the passes below that follow it write
+// sequentially and never branch on a group's size.
+std::vector<uint32_t> GroupOfRank(const std::vector<uint32_t>& counts) {
+  std::vector<uint32_t> group_of_rank;
+  for (size_t g = 0; g < counts.size(); ++g)
+    group_of_rank.insert(group_of_rank.end(), counts[g], g);
+  return group_of_rank;
+}
+
 // Each class resampled on its own, keeping its size. Draws pick a rank within the class in
-// order of score, so that a resample touches one small array at random and then adds the
-// ranks' counts into the distinct scores in one sequential pass (group g holds the next
-// original.positives[g] positive ranks): far fewer cache misses than adding each draw to its
-// distinct score directly.
+// order of score, so that a resample touches one array of the class's size at random and then
+// adds the ranks' counts into the distinct scores in one sequential pass: far fewer cache
+// misses than adding each draw to its distinct score directly.
 MakeDraw StratifiedDraw(const ScoreHistogram& original) {
-  return [&original]() -> Draw {
-    return [&original, drawn = std::vector<uint32_t>()](UniformIndices& indices,
-                                                        ScoreHistogram* sample) mutable {
-      const auto draw_class = [&](const std::vector<uint32_t>& class_at, int64_t size,
+  auto group_of_positive =
+      std::make_shared<const std::vector<uint32_t>>(GroupOfRank(original.positives));
+  auto group_of_negative =
+      std::make_shared<const std::vector<uint32_t>>(GroupOfRank(original.negatives));
+  return [group_of_positive, group_of_negative]() -> Draw {
+    return [group_of_positive, group_of_negative, drawn = std::vector<uint32_t>()](
+               UniformIndices& indices, ScoreHistogram* sample) mutable {
+      const auto draw_class = [&](const std::vector<uint32_t>& group_of_rank,
                                   std::vector<uint32_t>* resampled) {
-        drawn.assign(static_cast<size_t>(size), 0);
-        for (int64_t k = 0; k < size; ++k) ++drawn[indices.Next(static_cast<uint32_t>(size))];
-        size_t rank = 0;
-        for (size_t g = 0; g < class_at.size(); ++g) {
-          uint32_t count = 0;
-          for (uint32_t j = 0; j < class_at[g]; ++j) count += drawn[rank++];
-          (*resampled)[g] = count;
-        }
+        const auto size = static_cast<uint32_t>(group_of_rank.size());
+        drawn.assign(size, 0);
+        for (uint32_t k = 0; k < size; ++k) ++drawn[indices.Next(size)];
+        std::fill(resampled->begin(), resampled->end(), 0);
+        for (uint32_t rank = 0; rank < size; ++rank)
+          (*resampled)[group_of_rank[rank]] += drawn[rank];
       };
-      draw_class(original.positives, original.total_positives, &sample->positives);
-      draw_class(original.negatives, original.total_negatives, &sample->negatives);
+      draw_class(*group_of_positive, &sample->positives);
+      draw_class(*group_of_negative, &sample->negatives);
     };
   };
 }
@@ -214,6 +225,7 @@ MakeDraw ClusterDraw(const ScoreHistogram& original, absl::Span<const int> label
   // The cases in order of score (of one score, in input order): a counting sort by group.
   struct SortedCase {
     uint32_t cluster;
+    uint32_t group;
     uint32_t positive;
   };
   std::vector<size_t> next_slot(original.scores.size());
@@ -222,26 +234,25 @@ MakeDraw ClusterDraw(const ScoreHistogram& original, absl::Span<const int> label
   }
   auto sorted = std::make_shared<std::vector<SortedCase>>(labels.size());
   for (size_t i = 0; i < labels.size(); ++i) {
-    (*sorted)[next_slot[group_of_case[i]]++] = {cluster_of_case[i],
+    (*sorted)[next_slot[group_of_case[i]]++] = {cluster_of_case[i], group_of_case[i],
                                                 static_cast<uint32_t>(labels[i] == 1)};
   }
-  return [&original, sorted, clusters]() -> Draw {
-    return [&original, sorted, clusters, drawn = std::vector<uint32_t>()](
-               UniformIndices& indices, ScoreHistogram* sample) mutable {
+  return [sorted, clusters]() -> Draw {
+    return [sorted, clusters, drawn = std::vector<uint32_t>()](UniformIndices& indices,
+                                                               ScoreHistogram* sample) mutable {
       drawn.assign(clusters, 0);
       for (size_t k = 0; k < clusters; ++k) ++drawn[indices.Next(static_cast<uint32_t>(clusters))];
-      sample->total_positives = sample->total_negatives = 0;
-      size_t next = 0;
-      for (size_t g = 0; g < original.scores.size(); ++g) {
-        uint32_t count[2] = {0, 0};  // negatives, positives
-        const size_t end = next + original.positives[g] + original.negatives[g];
-        for (; next < end; ++next)
-          count[(*sorted)[next].positive] += drawn[(*sorted)[next].cluster];
-        sample->negatives[g] = count[0];
-        sample->positives[g] = count[1];
-        sample->total_negatives += count[0];
-        sample->total_positives += count[1];
+      std::fill(sample->negatives.begin(), sample->negatives.end(), 0);
+      std::fill(sample->positives.begin(), sample->positives.end(), 0);
+      uint32_t* counts[2] = {sample->negatives.data(), sample->positives.data()};
+      int64_t totals[2] = {0, 0};
+      for (const SortedCase& c : *sorted) {
+        const uint32_t count = drawn[c.cluster];
+        counts[c.positive][c.group] += count;
+        totals[c.positive] += count;
       }
+      sample->total_negatives = totals[0];
+      sample->total_positives = totals[1];
     };
   };
 }
