@@ -54,6 +54,8 @@ sys.exit(0 if want <= attributes and sum(g["cases"] for g in test["subgroups"]
                                          if g["attribute"] == "view") == test["cases"] else 1)' \
     || fail "$run: no subgroups by every attribute in score --json"
 done
+grep -q '^| model | split | attribute | value |' "$out/report/report.md" \
+  || fail "the runs report has no subgroup table"
 
 # The test split's ROC AUC (74 ROIs of patients never seen in training). The runs are
 # deterministic for the seed, so the bound is no flaky statistical test: with the trained

@@ -181,22 +181,9 @@ std::string OperatingPointTable(const ScoreReport& report) {
 
 // AUC by attribute value, each split; small groups are marked, not left out.
 std::string SubgroupTable(const ScoreReport& report) {
-  std::string out = absl::StrFormat(
-      "ROC AUC with DeLong's 95%% CI within each value of an attribute; *small*: fewer than %d "
-      "cases of a class, so the interval is wide and one case moves it.\n\n"
-      "| split | attribute | value | cases | malignant | AUC [95%% CI] | note |\n"
-      "|---|---|---|---:|---:|---:|---|\n",
-      kSmallGroupClassCases);
-  for (const SplitScore& s : report.splits) {
-    for (const SubgroupScore& g : s.subgroups) {
-      const std::string auc = g.auc.has_value() ? absl::StrFormat("%.3f [%.3f, %.3f]", g.auc->auc,
-                                                                  g.auc->ci_lower, g.auc->ci_upper)
-                                                : std::string("— (a class has under 2 cases)");
-      absl::StrAppendFormat(&out, "| %s | %s | %s | %d | %d | %s | %s |\n", s.split, g.attribute,
-                            g.value, g.cases, g.positives, auc, g.small ? "*small*" : "");
-    }
-  }
-  return out;
+  std::vector<SubgroupRows> rows;
+  for (const SplitScore& s : report.splits) rows.push_back({"", s.split, &s.subgroups});
+  return SubgroupsMarkdown(rows);
 }
 
 }  // namespace

@@ -125,6 +125,13 @@ std::string RunsMarkdown(const std::vector<Run>& runs,
                     runs.front().report.seed, ".");
   }
   absl::StrAppend(&out, "\n");
+  // Each run's subgroups on the split its row reports, in the table's order.
+  std::vector<SubgroupRows> subgroups;
+  for (size_t i : order) {
+    const SplitScore& s = ReportedSplit(runs[i].report);
+    if (!s.subgroups.empty()) subgroups.push_back({runs[i].run_name, s.split, &s.subgroups});
+  }
+  if (!subgroups.empty()) absl::StrAppend(&out, "\nSubgroups. ", SubgroupsMarkdown(subgroups));
   return out;
 }
 

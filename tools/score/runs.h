@@ -41,7 +41,8 @@ std::string ValueWithCi(double value, const metrics::BootstrapCi* ci);
 // model, split, ROC AUC with its DeLong 95% CI, paper_auc, F1, ACC, train_acc, valid_acc,
 // test_acc and beta (paper_auc, F1 and ACC with their bootstrap CIs when bootstrapping); then
 // a figures column when `figure_links` is non-empty (figure_links[i]
-// are the relative paths of runs[i]'s figures).
+// are the relative paths of runs[i]'s figures). Then, where the predictions have the
+// attribute columns, a table of each run's subgroups on that split (SubgroupsMarkdown).
 std::string RunsMarkdown(const std::vector<Run>& runs,
                          const std::vector<std::vector<std::string>>& figure_links);
 

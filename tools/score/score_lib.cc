@@ -437,6 +437,11 @@ std::string FormatTable(const ScoreReport& report) {
                           t.best_epoch, t.epochs, t.best_epoch_source, t.train_accuracy,
                           t.valid_accuracy, t.beta);
   }
+  std::vector<SubgroupRows> subgroups;
+  for (const SplitScore& s : report.splits) {
+    if (!s.subgroups.empty()) subgroups.push_back({"", s.split, &s.subgroups});
+  }
+  if (!subgroups.empty()) absl::StrAppend(&out, "\nsubgroups: ", SubgroupsMarkdown(subgroups));
   return out;
 }
 

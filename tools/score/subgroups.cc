@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 
 namespace mammo::score {
 namespace {
@@ -54,6 +56,28 @@ std::vector<SubgroupScore> ScoreSubgroups(
     }
   }
   return groups;
+}
+
+std::string SubgroupsMarkdown(const std::vector<SubgroupRows>& rows) {
+  const bool with_model =
+      std::any_of(rows.begin(), rows.end(), [](const SubgroupRows& r) { return !r.model.empty(); });
+  std::string out = absl::StrFormat(
+      "ROC AUC with DeLong's 95%% CI within each value of an attribute; *small*: fewer than %d "
+      "cases of a class, so the interval is wide and one case moves it.\n\n"
+      "| %ssplit | attribute | value | cases | malignant | AUC [95%% CI] | note |\n"
+      "|%s---|---|---|---:|---:|---:|---|\n",
+      kSmallGroupClassCases, with_model ? "model | " : "", with_model ? "---|" : "");
+  for (const SubgroupRows& r : rows) {
+    for (const SubgroupScore& g : *r.groups) {
+      const std::string auc = g.auc.has_value() ? absl::StrFormat("%.3f [%.3f, %.3f]", g.auc->auc,
+                                                                  g.auc->ci_lower, g.auc->ci_upper)
+                                                : std::string("— (a class has under 2 cases)");
+      absl::StrAppendFormat(&out, "| %s%s | %s | %s | %d | %d | %s | %s |\n",
+                            with_model ? absl::StrCat(r.model, " | ") : "", r.split, g.attribute,
+                            g.value, g.cases, g.positives, auc, g.small ? "*small*" : "");
+    }
+  }
+  return out;
 }
 
 }  // namespace mammo::score

@@ -43,6 +43,17 @@ std::vector<SubgroupScore> ScoreSubgroups(
     const std::vector<int>& labels, const std::vector<double>& probabilities,
     const std::vector<std::map<std::string, std::string>>& attributes);
 
+// The subgroups of one split of one model, for SubgroupsMarkdown.
+struct SubgroupRows {
+  std::string model;  // the run's name; empty when the report scores one model
+  std::string split;
+  const std::vector<SubgroupScore>* groups = nullptr;
+};
+
+// A Markdown table of subgroups with a line that explains *small*: one row per group, in the
+// order given; a model column first when any `rows` names its model (score --runs).
+std::string SubgroupsMarkdown(const std::vector<SubgroupRows>& rows);
+
 }  // namespace mammo::score
 
 #endif  // MAMMO_TOOLS_SCORE_SUBGROUPS_H_

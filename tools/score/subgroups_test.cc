@@ -4,11 +4,14 @@
 #include <string>
 #include <vector>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/metrics/roc_auc.h"
 
 namespace mammo::score {
 namespace {
+
+using ::testing::HasSubstr;
 
 // 40 cases: densities 1, 2 and 10 (10 sorts after 2: numbers numerically), a view on all but
 // the last four, and no other attribute. Density 10 has a single malignant case.
@@ -71,6 +74,24 @@ TEST(SubgroupsTest, GroupsInOrderWithCountsAucsAndSmallMarks) {
   EXPECT_TRUE(groups[2].small);
   EXPECT_FALSE(groups[3].small);
   EXPECT_EQ(groups[3].cases, 24);
+}
+
+TEST(SubgroupsMarkdownTest, OneRowPerGroupAndAModelColumnAcrossRuns) {
+  SubgroupScore cc{"view", "CC", 24, 12, metrics::DelongAuc{}, false};
+  cc.auc->auc = 0.75;
+  cc.auc->ci_lower = 0.5;
+  cc.auc->ci_upper = 1.0;
+  const SubgroupScore tiny{"breast_density", "4", 3, 1, std::nullopt, true};
+  const std::vector<SubgroupScore> groups = {cc, tiny};
+  const std::string one = SubgroupsMarkdown({{"", "test", &groups}});
+  EXPECT_THAT(one, HasSubstr("| split | attribute | value | cases | malignant | AUC [95% CI] | "
+                             "note |\n"));
+  EXPECT_THAT(one, HasSubstr("| test | view | CC | 24 | 12 | 0.750 [0.500, 1.000] |  |\n"));
+  EXPECT_THAT(one, HasSubstr("| test | breast_density | 4 | 3 | 1 | — (a class has under 2 "
+                             "cases) | *small* |\n"));
+  const std::string runs = SubgroupsMarkdown({{"vgg16-TL", "test", &groups}});
+  EXPECT_THAT(runs, HasSubstr("| model | split | attribute |"));
+  EXPECT_THAT(runs, HasSubstr("| vgg16-TL | test | view | CC | 24 |"));
 }
 
 TEST(SubgroupsTest, NoAttributesNoGroups) {
