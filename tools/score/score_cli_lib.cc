@@ -38,11 +38,18 @@ precision, the confusion matrix and the Brier score; --json adds the ECE, the
 reliability points (10 bins, as scikit-learn's) and sensitivity at specificity
 0.8/0.9/0.95 and the reverse at 0.9/0.95. --bootstrap adds CIs: the AUC's
 resampling cases and, where every case has a patient_id, patients; each rate at
-the threshold resampling patients where every case has one, else cases (--json
-keys such as f1_ci95_patient_bootstrap, f1_ci95_bootstrap).
+the threshold, and a pointwise band around the ROC curve (TPR at FPR 0, 0.01,
+..., 1, drawn in the ROC figure), resampling patients where every case has one,
+else cases (--json keys such as f1_ci95_patient_bootstrap, f1_ci95_bootstrap,
+roc_band_ci95_patient_bootstrap); the operating points resampling cases. All
+intervals come from two resampling passes on every core, the same numbers for
+any core count.
 
 FILE is a CSV (or - for stdin) whose header names id, label and probability, and
-optionally patient_id, lesion_id and split; other columns are ignored. Labels are
+optionally patient_id, lesion_id and split; other columns are ignored, except
+predict's subgroup columns (the subgroups table) and its calibration column:
+probabilities recalibrated by predict --calibrate were fitted on the valid
+split, and the report says its calibration is in-sample. Labels are
 0/1 or benign/malignant. Without a split column all cases form one split, "all".
 Several files are read as one table; ids must be unique.
 
