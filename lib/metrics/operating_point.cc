@@ -43,12 +43,27 @@ OperatingPoint SensitivityAtSpecificity(const ScoreHistogram& histogram, double 
 }
 
 OperatingPoint SpecificityAtSensitivity(const ScoreHistogram& histogram, double min_sensitivity) {
+  const auto positives = static_cast<double>(histogram.total_positives);
+  const auto negatives = static_cast<double>(histogram.total_negatives);
+  // At +infinity the sensitivity is 0: it meets only a requirement of 0.
+  if (min_sensitivity <= 0) return {INFINITY, 0, 1};
+  // The largest threshold that meets the requirement, found from below: high requirements
+  // (0.9, 0.95) are met by all but the lowest scores, so the walk is short. The rates are the
+  // same integers over the same denominators as ForEachOperatingPoint's.
   OperatingPoint found;
-  ForEachOperatingPoint(histogram, [&](const OperatingPoint& point) {
-    found = point;  // the last point, sensitivity 1, when none before meets it
-    return point.sensitivity < min_sensitivity;
-  });
-  return found;
+  int64_t positives_below = 0;
+  int64_t negatives_below = 0;
+  for (size_t g = 0; g < histogram.scores.size(); ++g) {
+    const OperatingPoint point{
+        histogram.scores[g],
+        static_cast<double>(histogram.total_positives - positives_below) / positives,
+        static_cast<double>(negatives_below) / negatives};
+    if (point.sensitivity < min_sensitivity) break;
+    found = point;
+    positives_below += histogram.positives[g];
+    negatives_below += histogram.negatives[g];
+  }
+  return found;  // the lowest score's point has sensitivity 1, so one always qualifies
 }
 
 absl::StatusOr<OperatingPoint> SensitivityAtSpecificity(absl::Span<const int> labels,

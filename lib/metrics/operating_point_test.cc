@@ -1,10 +1,13 @@
 #include "lib/metrics/operating_point.h"
 
+#include <algorithm>
 #include <cmath>
+#include <random>
 #include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lib/metrics/roc_curve.h"
 
 namespace mammo::metrics {
 namespace {
@@ -43,6 +46,29 @@ TEST(OperatingPointTest, NothingPositiveWhenANegativeScoresHighest) {
   EXPECT_TRUE(std::isinf(p.threshold));
   EXPECT_EQ(p.sensitivity, 0);
   EXPECT_EQ(p.specificity, 1);
+}
+
+// SpecificityAtSensitivity walks up from the lowest score; against the definition read off
+// the curve from the top (the first point, thresholds decreasing, that meets the requirement),
+// with ties, at the requirements' edges too.
+TEST(OperatingPointTest, SpecificityAtSensitivityIsTheCurvesFirstPointThatMeetsIt) {
+  std::mt19937_64 engine(12);
+  std::vector<int> labels;
+  std::vector<double> scores;
+  for (int i = 0; i < 500; ++i) {
+    labels.push_back(static_cast<int>(engine() % 3 == 0));
+    scores.push_back(static_cast<double>(engine() % 40 + 10 * labels.back()) / 50.0);
+  }
+  const std::vector<RocPoint> curve = RocCurve(labels, scores).value();
+  for (double required : {0.0, 0.3, 0.9, 0.95, 1.0}) {
+    SCOPED_TRACE(required);
+    const RocPoint& expected = *std::find_if(curve.begin(), curve.end(),
+                                             [&](const RocPoint& p) { return p.tpr >= required; });
+    const OperatingPoint p = SpecificityAtSensitivity(labels, scores, required).value();
+    EXPECT_EQ(p.threshold, expected.threshold);
+    EXPECT_EQ(p.sensitivity, expected.tpr);
+    EXPECT_DOUBLE_EQ(p.specificity, 1 - expected.fpr);
+  }
 }
 
 TEST(OperatingPointTest, RefusesRequirementsOutsideZeroToOne) {

@@ -278,6 +278,8 @@ absl::StatusOr<std::vector<Prediction>> ReadPredictions(const std::vector<std::s
   for (const std::string& path : paths) {
     ASSIGN_OR_RETURN(const csv::CsvTable table, csv::ReadCsv(path));
     ASSIGN_OR_RETURN(std::vector<Prediction> predictions, PredictionsFromCsv(table));
+    all.reserve(all.size() + predictions.size());
+    ids.reserve(ids.size() + predictions.size());
     for (Prediction& p : predictions) {
       // A case counted twice would weigh twice in every metric.
       if (!ids.insert(p.id).second) {
