@@ -622,6 +622,10 @@ class BoxConverter {
     }
     cv::Mat mask = cv::Mat::zeros(size, CV_8U);
     mask(cv::Rect(row.x, row.y, row.width, row.height)).setTo(255);
+    Outcome outcome;
+    outcome.id = row.id;
+    // Before the PNG is made: SharedImage drops the decoded image, notes included, then.
+    outcome.warning = absl::StrJoin(decoded->notes, "; ");
     Record record;
     record.set_id(row.id);
     record.set_lesion_id(row.id);
@@ -633,9 +637,6 @@ class BoxConverter {
     AddExtra("box", absl::StrCat(row.x, " ", row.y, " ", row.width, " ", row.height),
              *record.mutable_attributes());
     AddProvenance(options_, record);
-    Outcome outcome;
-    outcome.id = row.id;
-    outcome.warning = absl::StrJoin(decoded->notes, "; ");
     outcome.record = std::move(record);
     return outcome;
   }
