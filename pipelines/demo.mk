@@ -13,6 +13,9 @@
 #                                             # paper's split protocol too, both test AUCs
 #   make -f pipelines/demo.mk cv FOLDS=5 -j2  # patient-grouped 5-fold cross-validation of the
 #                                             # transfer learning, folds in parallel
+#   make -f pipelines/demo.mk DATASET=vindr   # the synthetic data in another dataset's layout
+#   make -f pipelines/demo.mk TEST_DATASET=vindr  # external validation: train on the NBIA
+#                                             # layout's cases, test on a VinDr-Mammo layout's
 #
 # Stages: synth -> dcm2png -> roicrop -> augment -> weights -> embed -> tl_train -> predict
 #         -> ft_train -> ft_predict -> score.
@@ -40,7 +43,14 @@ OUT ?= out/demo
 BIN ?= bazel-bin/tools
 SEED ?= 42
 CASES ?= 1000
-LAYOUT ?= nbia
+# The synthetic data's layout (synth --layout), read by dcm2png's adapter of that dataset: nbia
+# (CBIS-DDSM as the NBIA downloader leaves it), csv, kaggle_cbis, mias or vindr.
+DATASET ?= nbia
+# External validation: another layout, synthesised with seed SEED + 1, is the test split, and
+# all of DATASET's cases (both official splits) train and validate; the report says "Trained on
+# DATASET, tested on TEST_DATASET." Empty: DATASET's own test split. Two CBIS-DDSM layouts
+# (nbia, csv, kaggle_cbis) name their patients alike, so the leakage check warns about them.
+TEST_DATASET ?=
 SAMPLES ?= 3000
 VALID_FRACTION ?= 0.25
 MODEL ?= inception_v3
@@ -80,8 +90,17 @@ all: build
 
 include $(dir $(THIS))common.mk
 
-SYNTH_FLAGS := --cases $(CASES) --layout $(LAYOUT) --seed $(SEED) --threads $(THREADS)
+SYNTH_FLAGS := --cases $(CASES) --layout $(DATASET) --seed $(SEED) --threads $(THREADS)
+TEST_SYNTH_FLAGS := --cases $(CASES) --layout $(TEST_DATASET) --seed $(shell echo $$(( $(SEED) + 1 ))) \
+  --threads $(THREADS)
 DCM2PNG_FLAGS := --clahe --threads $(THREADS)
+# dcm2png's input for synthetic layout $(1) in folder $(2): the CBIS-DDSM layouts' mass CSVs, the
+# other datasets' own files.
+dataset_input = $(if $(filter nbia csv,$(1)),,--dataset $(1)) --root $(2) \
+  $(if $(filter nbia csv kaggle_cbis,$(1)),$(foreach s,train test,\
+    --csv $(2)/$(if $(filter kaggle_cbis,$(1)),csv/)mass_case_description_$(s)_set.csv))
+# With TEST_DATASET, all of DATASET is training data and all of TEST_DATASET test data.
+TRAIN_SPLIT := $(if $(TEST_DATASET),--split train,)
 ROICROP_FLAGS := --threads $(THREADS) $(if $(filter no,$(DENOISE)),--no_denoise,)
 AUGMENT_COMMON := --samples $(SAMPLES) --seed $(SEED) --shards $(SHARDS) --threads $(THREADS)
 AUGMENT_FLAGS := --protocol patient --valid_fraction $(VALID_FRACTION) $(AUGMENT_COMMON)
@@ -97,7 +116,8 @@ TL_FLAGS := --max_epochs $(EPOCHS) --patience $(PATIENCE) --lr $(LR) --seed $(SE
 FT_FLAGS := $(BACKBONE_FLAGS) --from_layer $(FT_FROM) --hidden 4096 \
   --max_epochs $(FT_EPOCHS) --patience $(PATIENCE) --lr $(FT_LR) --seed $(SEED) --precision=$(PRECISION)
 $(eval $(call params,synth,$(SYNTH_FLAGS)))
-$(eval $(call params,dcm2png,$(DCM2PNG_FLAGS)))
+$(eval $(call params,test_synth,$(TEST_SYNTH_FLAGS)))
+$(eval $(call params,dcm2png,$(DCM2PNG_FLAGS) $(TRAIN_SPLIT)))
 $(eval $(call params,roicrop,$(ROICROP_FLAGS)))
 $(eval $(call params,augment,$(AUGMENT_FLAGS)))
 $(eval $(call params,augment_paper,$(PAPER_AUGMENT_FLAGS)))
@@ -106,23 +126,34 @@ $(eval $(call params,tl_train,$(TL_FLAGS)))
 $(eval $(call params,ft_train,$(FT_FLAGS)))
 
 CBIS := $(OUT)/cbis
-CSVS := $(CBIS)/mass_case_description_train_set.csv $(CBIS)/mass_case_description_test_set.csv
+TEST_DATA := $(OUT)/test_dataset
 
-$(OUT)/synth.stamp: $(call tool,synth) $(OUT)/params/synth.txt
-	@echo "== synth: a synthetic CBIS-DDSM in $(CBIS) ($(LAYOUT) layout)"
-	rm -rf $(CBIS)
-	$(call tool,synth) --output $(CBIS) $(SYNTH_FLAGS) --progress=always
-	touch $@
+# A synthetic dataset to ROIs, as stages $(1)synth, $(1)dcm2png and $(1)roicrop: layout $(2) in
+# folder $(3), synth's flags from variable $(4), dcm2png's --split flag $(5). Without prefix
+# the data trained on (and, without TEST_DATASET, tested on); with prefix test_ the external
+# test data, every record in the test split.
+define conversion
+$(OUT)/$(1)synth.stamp: $(call tool,synth) $(OUT)/params/$(1)synth.txt
+	@echo "== $(1)synth: a synthetic dataset in $(3) ($(2) layout)"
+	rm -rf $(3)
+	$(call tool,synth) --output $(3) $$($(4)) --progress=always
+	touch $$@
 
-$(OUT)/full.manifest.json: $(OUT)/synth.stamp $(call tool,dcm2png) $(OUT)/params/dcm2png.txt
-	@echo "== dcm2png: DICOM -> 8-bit min-max + CLAHE, one record per (image, mass)"
-	$(tasks) $(OUT)/full@$(SHARDS) -- $(call tool,dcm2png) $(foreach c,$(CSVS),--csv $(c)) \
-	  --root $(CBIS) --rejects $(OUT)/full%PART%.rejects.tsv $(DCM2PNG_FLAGS) --progress=always
+$(OUT)/$(1)full.manifest.json: $(OUT)/$(1)synth.stamp $(call tool,dcm2png) $(OUT)/params/dcm2png.txt
+	@echo "== $(1)dcm2png: DICOM -> 8-bit min-max + CLAHE, one record per (image, mass)"
+	$$(tasks) $(OUT)/$(1)full@$(SHARDS) -- $(call tool,dcm2png) $(call dataset_input,$(2),$(3)) \
+	  --rejects $(OUT)/$(1)full%PART%.rejects.tsv $$(DCM2PNG_FLAGS) $(5) --progress=always
 
-$(OUT)/rois.manifest.json: $(OUT)/full.manifest.json $(call tool,roicrop) $(OUT)/params/roicrop.txt
-	@echo "== roicrop: the paper's 320x320 mass ROIs"
-	$(tasks) $(OUT)/rois@$(SHARDS) -- $(call tool,roicrop) --input $(OUT)/full \
-	  --rejects $(OUT)/rois%PART%.rejects.tsv $(ROICROP_FLAGS) --progress=always
+$(OUT)/$(1)rois.manifest.json: $(OUT)/$(1)full.manifest.json $(call tool,roicrop) $(OUT)/params/roicrop.txt
+	@echo "== $(1)roicrop: the paper's 320x320 mass ROIs"
+	$$(tasks) $(OUT)/$(1)rois@$(SHARDS) -- $(call tool,roicrop) --input $(OUT)/$(1)full \
+	  --rejects $(OUT)/$(1)rois%PART%.rejects.tsv $$(ROICROP_FLAGS) --progress=always
+endef
+$(eval $(call conversion,,$(DATASET),$(CBIS),SYNTH_FLAGS,$(TRAIN_SPLIT)))
+$(eval $(call conversion,test_,$(TEST_DATASET),$(TEST_DATA),TEST_SYNTH_FLAGS,--split test))
+
+# What augment reads: the ROIs, and the external test set's with TEST_DATASET.
+AUGMENT_INPUTS := $(strip $(OUT)/rois $(if $(TEST_DATASET),$(OUT)/test_rois))
 
 # The nsfwjs model as tools/setup.sh left it (standard TF.js), converted once.
 $(OUT)/weights/$(MODEL).safetensors: $(call tool,weights)
@@ -138,10 +169,11 @@ WEIGHTS_DEP := $(filter-out none,$(WEIGHTS_FILE))
 # Training features and evaluation features (valid + test) apart, so that both methods are
 # scored on the same records. tl_train's --resume continues an interrupted training.
 define transfer_learning
-$(1)/augment.stamp: $(OUT)/rois.manifest.json $(call tool,augment) $(OUT)/params/$(3).txt
+$(1)/augment.stamp: $(AUGMENT_INPUTS:%=%.manifest.json) $(call tool,augment) $(OUT)/params/$(3).txt
 	@echo "== augment: Table 5 pipeline, $$(word 2,$$($(4))) protocol"
 	@mkdir -p $(1)
-	$$(tasks) $(1)/aug@$(SHARDS) train valid test -- $(call tool,augment) --input $(OUT)/rois \
+	$$(tasks) $(1)/aug@$(SHARDS) train valid test -- $(call tool,augment) \
+	  --input $(subst $(eval) ,$(comma),$(AUGMENT_INPUTS)) \
 	  $$($(4)) --progress=always
 	$$(stage_done)
 
@@ -204,10 +236,13 @@ $$(eval $$(call fine_tuning,$(OUT)/cv/fold$(1),$(OUT)/cv/fold$(1)/runs/$(notdir 
 endef
 $(foreach i,$(FOLD_INDICES),$(eval $(call cv_fold,$(i))))
 
+# With TEST_DATASET, score's reports name both datasets.
+EXTERNAL_FLAGS := $(if $(TEST_DATASET),--train_dataset $(DATASET) --test_dataset $(TEST_DATASET))
+
 $(OUT)/report/report.md: $(RUN)/predictions.csv $(FT_RUN)/predictions.csv $(call tool,score)
 	@echo "== score"
 	mkdir -p $(OUT)/report
-	$(call tool,score) --runs $(RUN) $(FT_RUN) --figures $(OUT)/report --report $@.tmp
+	$(call tool,score) --runs $(RUN) $(FT_RUN) $(EXTERNAL_FLAGS) --figures $(OUT)/report --report $@.tmp
 	$(call tool,score) --compare $(RUN)/predictions.csv $(FT_RUN)/predictions.csv > $(OUT)/report/compare.txt
 	mv $@.tmp $@
 
@@ -216,9 +251,10 @@ report: $(OUT)/report/report.md
 	@cat $(OUT)/report/report.md
 	@echo
 	@for run in $(RUN) $(FT_RUN); do \
-	  $(call tool,score) $$run > $$run/scores.txt; \
+	  $(call tool,score) $(EXTERNAL_FLAGS) $$run > $$run/scores.txt; \
 	  awk -v run=$$(basename $$run) '$$1 == "test" { print "Headline, test split (patients never seen in training), " run ": ROC AUC " $$5 " " $$6 " " $$7 " (DeLong 95% CI); the paper'"'"'s single-threshold AUC " $$8 }' $$run/scores.txt; \
 	done
+	@$(if $(TEST_DATASET),echo "External validation: trained on $(DATASET)$(comma) tested on $(TEST_DATASET) (seed $(SEED) + 1).",true)
 	@awk '$$1 == "test" { print "TL - FT on the test split (DeLong, paired): " $$5 " " $$6 " " $$7 " (95% CI), p = " $$9 }' $(OUT)/report/compare.txt
 	@echo "Backbone: $(MODEL)$(if $(LAYER),$(comma) cut at $(LAYER),), weights $(WEIGHTS)$(if $(filter nsfwjs,$(WEIGHTS)), (nsfwjs 4.4.0: Keras ImageNet weights up to mixed5),)"
 	@echo "Report: $(OUT)/report/report.md (figures in $(OUT)/report/)"
@@ -251,7 +287,7 @@ cv: $(OUT)/report/cv.md
 # process; array: TASKS array tasks and a merge; train: ranks under srun) NAME TARGET and the
 # NAMEs it waits for. EXTRAS="protocols cv" adds those targets' stages (each fold its own jobs).
 EXTRAS ?=
-plan_chain = echo "array augment$(1) $(2)/augment.stamp roicrop"; \
+plan_chain = echo "array augment$(1) $(2)/augment.stamp roicrop$(if $(TEST_DATASET),$(comma)test_roicrop)"; \
   echo "array embed$(1) $(2)/feats.stamp augment$(1),weights"; \
   echo "train tl_train$(1) $(3)/run.json embed$(1)"; \
   echo "serial predict$(1) $(3)/predictions.csv tl_train$(1)" \
@@ -261,6 +297,9 @@ plan:
 	@echo "serial synth $(OUT)/synth.stamp"
 	@echo "array dcm2png $(OUT)/full.manifest.json synth"
 	@echo "array roicrop $(OUT)/rois.manifest.json dcm2png"
+	@$(if $(TEST_DATASET),echo "serial test_synth $(OUT)/test_synth.stamp"; \
+	  echo "array test_dcm2png $(OUT)/test_full.manifest.json test_synth"; \
+	  echo "array test_roicrop $(OUT)/test_rois.manifest.json test_dcm2png",true)
 	@$(if $(WEIGHTS_DEP),echo "serial weights $(WEIGHTS_DEP)",true)
 	@$(call plan_chain,,$(OUT),$(RUN),$(FT_RUN))
 	@echo "serial report report predict,ft_predict"

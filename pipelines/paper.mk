@@ -1,6 +1,8 @@
 # The paper's whole experiment on a real CBIS-DDSM download:
 #
 #   make -f pipelines/paper.mk CBIS=/path/to/CBIS-DDSM WEIGHTS=/path/to/safetensors_dir [-j2]
+#   make -f pipelines/paper.mk CBIS=... WEIGHTS=... TEST_DATASET=vindr TEST_ROOT=/path/to/vindr
+#                                   # external validation: train on CBIS-DDSM, test on VinDr
 #   pipelines/slurm/submit.sh paper CBIS=... WEIGHTS=...   # on a Slurm cluster: one job per
 #                                                         # stage, job arrays, srun training
 #
@@ -32,7 +34,12 @@ BIN ?= bazel-bin/tools
 SEED ?= 42
 SAMPLES ?= 60000
 IMAGE_SIZE ?= 320
-PROTOCOLS ?= patient paper
+# External validation: TEST_DATASET (dcm2png's --dataset: kaggle_cbis, mias or vindr) read from
+# TEST_ROOT is the test split, and every CBIS case trains or validates; the reports say "Trained
+# on cbis, tested on TEST_DATASET." The paper protocol pools all images, so it is left out then.
+TEST_DATASET ?=
+TEST_ROOT ?=
+PROTOCOLS ?= patient $(if $(TEST_DATASET),,paper)
 THREADS ?= 0
 # embed's and ft_train's --precision: empty for the device's default (fp32 on the CPU,
 # byte-reproducible), fp32, bf16 (about 2x faster on a CPU with AVX512-BF16 or AMX;
@@ -53,6 +60,14 @@ $(error CBIS is not set: make -f pipelines/paper.mk CBIS=/path/to/CBIS-DDSM WEIG
 endif
 ifeq ($(strip $(WEIGHTS)),)
 $(error WEIGHTS is not set: a folder with MODEL.safetensors files, see pipelines/README.md)
+endif
+ifneq ($(TEST_DATASET),)
+ifeq ($(strip $(TEST_ROOT)),)
+$(error TEST_DATASET=$(TEST_DATASET) needs TEST_ROOT, the folder of that dataset)
+endif
+ifneq ($(filter paper,$(PROTOCOLS)),)
+$(error TEST_DATASET: the paper protocol pools every image into its splits; give PROTOCOLS=patient)
+endif
 endif
 CSVS := $(wildcard $(CBIS)/mass_case_description_train_set.csv $(CBIS)/mass_case_description_test_set.csv)
 ifneq ($(words $(CSVS)),2)
@@ -91,24 +106,43 @@ ROICROP_FLAGS := --threads $(THREADS)
 $(eval $(call params,dcm2png,$(DCM2PNG_FLAGS)))
 $(eval $(call params,roicrop,$(ROICROP_FLAGS)))
 
-$(OUT)/full.manifest.json: $(call tool,dcm2png) $(OUT)/params/dcm2png.txt
+# With TEST_DATASET, all of CBIS-DDSM is training data and all of TEST_DATASET test data.
+TRAIN_SPLIT := $(if $(TEST_DATASET),--split train,)
+$(eval $(call params,dcm2png_cbis,$(DCM2PNG_FLAGS) $(TRAIN_SPLIT)))
+
+$(OUT)/full.manifest.json: $(call tool,dcm2png) $(OUT)/params/dcm2png_cbis.txt
 	@mkdir -p $(OUT)
 	$(tasks) $(OUT)/full@$(SHARDS) -- $(call tool,dcm2png) $(foreach c,$(CSVS),--csv $(c)) \
-	  --root $(CBIS) --rejects $(OUT)/full%PART%.rejects.tsv $(DCM2PNG_FLAGS) --progress=always
+	  --root $(CBIS) --rejects $(OUT)/full%PART%.rejects.tsv $(DCM2PNG_FLAGS) $(TRAIN_SPLIT) \
+	  --progress=always
 
-$(OUT)/rois.manifest.json: $(OUT)/full.manifest.json $(call tool,roicrop) $(OUT)/params/roicrop.txt
-	$(tasks) $(OUT)/rois@$(SHARDS) -- $(call tool,roicrop) --input $(OUT)/full \
-	  --rejects $(OUT)/rois%PART%.rejects.tsv $(ROICROP_FLAGS) --progress=always
+$(OUT)/test_full.manifest.json: $(call tool,dcm2png) $(OUT)/params/dcm2png.txt
+	@mkdir -p $(OUT)
+	$(tasks) $(OUT)/test_full@$(SHARDS) -- $(call tool,dcm2png) --dataset $(TEST_DATASET) \
+	  --root $(TEST_ROOT) --split test --rejects $(OUT)/test_full%PART%.rejects.tsv \
+	  $(DCM2PNG_FLAGS) --progress=always
+
+# The ROIs of $(1)full (CBIS-DDSM, or with prefix test_ TEST_DATASET) into $(1)rois.
+define roicrop_stage
+$(OUT)/$(1)rois.manifest.json: $(OUT)/$(1)full.manifest.json $(call tool,roicrop) $(OUT)/params/roicrop.txt
+	$$(tasks) $(OUT)/$(1)rois@$(SHARDS) -- $(call tool,roicrop) --input $(OUT)/$(1)full \
+	  --rejects $(OUT)/$(1)rois%PART%.rejects.tsv $(ROICROP_FLAGS) --progress=always
+endef
+$(eval $(call roicrop_stage,))
+$(eval $(call roicrop_stage,test_))
+
+AUGMENT_INPUTS := $(strip $(OUT)/rois $(if $(TEST_DATASET),$(OUT)/test_rois))
+EXTERNAL_FLAGS := $(if $(TEST_DATASET),--train_dataset cbis --test_dataset $(TEST_DATASET))
 
 # One protocol: augment once, then every backbone.
 define protocol
 AUGMENT_FLAGS_$(1) := --samples $(SAMPLES) --protocol $(1) --seed $(SEED) --shards $(SHARDS) --threads $(THREADS)
 $$(eval $$(call params,augment_$(1),$$(AUGMENT_FLAGS_$(1))))
 
-$(OUT)/$(1)/augment.stamp: $(OUT)/rois.manifest.json $(call tool,augment) $(OUT)/params/augment_$(1).txt
+$(OUT)/$(1)/augment.stamp: $(AUGMENT_INPUTS:%=%.manifest.json) $(call tool,augment) $(OUT)/params/augment_$(1).txt
 	@mkdir -p $(OUT)/$(1)
 	$$(tasks) $(OUT)/$(1)/aug@$(SHARDS) train valid test -- $(call tool,augment) \
-	  --input $(OUT)/rois $$(AUGMENT_FLAGS_$(1)) --progress=always
+	  --input $(subst $(eval) ,$(comma),$(AUGMENT_INPUTS)) $$(AUGMENT_FLAGS_$(1)) --progress=always
 	$$(stage_done)
 
 # The report: our runs, then every row of the paper's Tables 7-10 beside ours; the rows of a
@@ -116,7 +150,7 @@ $(OUT)/$(1)/augment.stamp: $(OUT)/rois.manifest.json $(call tool,augment) $(OUT)
 $(OUT)/$(1)/report.md: $(foreach r,$(RUN_NAMES),$(OUT)/$(1)/runs/$(r)/predictions.csv) $(call tool,score)
 	printf 'model,reason\n' > $(OUT)/$(1)/not_run.csv
 	$(foreach m,$(MISSING),printf '%s,"no %s"\n' '$(m)' '$(WEIGHTS)/$(m).safetensors' >> $(OUT)/$(1)/not_run.csv;)
-	$(call tool,score) --runs $(foreach r,$(RUN_NAMES),$(OUT)/$(1)/runs/$(r)) \
+	$(call tool,score) --runs $(foreach r,$(RUN_NAMES),$(OUT)/$(1)/runs/$(r)) $(EXTERNAL_FLAGS) \
 	  --paper --not_run $(OUT)/$(1)/not_run.csv --figures $(OUT)/$(1)/figures --report $$@.tmp
 	mv $$@.tmp $$@
 endef
@@ -177,7 +211,9 @@ reports: $(foreach p,$(PROTOCOLS),$(OUT)/$(p)/report.md)
 plan:
 	@echo "array dcm2png $(OUT)/full.manifest.json"
 	@echo "array roicrop $(OUT)/rois.manifest.json dcm2png"
-	@$(foreach p,$(PROTOCOLS),echo "array augment_$(p) $(OUT)/$(p)/augment.stamp roicrop";)
+	@$(if $(TEST_DATASET),echo "array test_dcm2png $(OUT)/test_full.manifest.json"; \
+	  echo "array test_roicrop $(OUT)/test_rois.manifest.json test_dcm2png",true)
+	@$(foreach p,$(PROTOCOLS),echo "array augment_$(p) $(OUT)/$(p)/augment.stamp roicrop$(if $(TEST_DATASET),$(comma)test_roicrop)";)
 	@$(foreach p,$(PROTOCOLS),$(foreach m,$(AVAILABLE),\
 	  echo "array embed_$(p)_$(m) $(OUT)/$(p)/feats_$(m).manifest.json augment_$(p)";\
 	  echo "train tl_$(p)_$(m) $(OUT)/$(p)/runs/$(m)-TL/run.json embed_$(p)_$(m)";\

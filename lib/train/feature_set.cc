@@ -1,6 +1,7 @@
 #include "lib/train/feature_set.h"
 
 #include "absl/strings/str_cat.h"
+#include "lib/records/preprocessing.h"
 #include "lib/records/shard_reader.h"
 #include "lib/status/status_macros.h"
 
@@ -10,6 +11,7 @@ FeatureSet FeatureSet::Select(Split split) const {
   FeatureSet out;
   out.source = source;
   out.embed_parameters = embed_parameters;
+  out.preprocessing = preprocessing;
   std::vector<int64_t> rows;
   for (int64_t i = 0; i < size(); ++i) {
     if (splits[i] != split) continue;
@@ -53,6 +55,7 @@ absl::StatusOr<FeatureSet> LoadFeatureSet(const std::vector<std::string>& inputs
     }
     if (width < 0) {
       width = record.features_size();
+      set.preprocessing = PreprocessingParameters(record);
       for (const Provenance& p : record.provenance()) {
         if (p.stage() != "embed") continue;
         set.source = "embed";

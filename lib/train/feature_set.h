@@ -35,6 +35,8 @@ struct FeatureSet {
   // The embed stage's parameters (model, weights, image_size, mean, std) from the first
   // record's provenance; empty for features from elsewhere.
   std::vector<std::pair<std::string, std::string>> embed_parameters;
+  // The first record's dcm2png and roicrop parameters (lib/records/preprocessing.h).
+  std::vector<std::pair<std::string, std::string>> preprocessing;
 
   int64_t size() const { return static_cast<int64_t>(ids.size()); }
   int64_t width() const { return features.defined() ? features.size(1) : 0; }

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "lib/image/preprocess.h"
 #include "lib/models/parallel_batches.h"
+#include "lib/records/preprocessing.h"
 #include "lib/records/shard_reader.h"
 #include "lib/status/status_macros.h"
 #include "lib/train/autocast.h"
@@ -42,6 +43,9 @@ absl::StatusOr<TrainAndValidImages> LoadTrainAndValidImages(const std::vector<st
     const absl::Status decoded = PreprocessImage(record, p.size, p.mean, p.std, scratch.data());
     if (!decoded.ok()) {
       return absl::Status(decoded.code(), absl::StrCat(where(), ": ", decoded.message()));
+    }
+    if (sets.train.records.empty() && sets.valid.records.empty()) {
+      sets.preprocessing = PreprocessingParameters(record);
     }
     // Only the id, image and label are needed: the rest would waste memory.
     record.clear_masks();

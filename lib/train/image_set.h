@@ -16,6 +16,7 @@
 #include <array>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -37,6 +38,9 @@ struct Preprocessing {
 
 struct TrainAndValidImages {
   ImageSet train, valid;
+  // The first training or validation record's dcm2png and roicrop parameters
+  // (lib/records/preprocessing.h), read before provenance is dropped.
+  std::vector<std::pair<std::string, std::string>> preprocessing;
 };
 
 // The TRAIN and VALID records of `inputs` (other splits skipped). Every record must hold an

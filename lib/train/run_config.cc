@@ -44,6 +44,10 @@ absl::Status WriteRunConfig(const std::string& path, const RunConfig& config) {
       j["std"] = config.std;
     }
   }
+  if (!config.preprocessing.empty()) {
+    nlohmann::ordered_json& preprocessing = j["preprocessing"] = nlohmann::ordered_json::object();
+    for (const auto& [name, value] : config.preprocessing) preprocessing[name] = value;
+  }
   return WriteFileAtomically(path, j.dump(2) + "\n");
 }
 
@@ -54,7 +58,7 @@ absl::StatusOr<RunConfig> ReadRunConfig(const std::string& path) {
   }
   RETURN_IF_ERROR(text.status());
   try {
-    const nlohmann::json j = nlohmann::json::parse(*text);
+    const nlohmann::ordered_json j = nlohmann::ordered_json::parse(*text);
     RunConfig config;
     config.run_name = j.at("run_name").get<std::string>();
     config.stage = j.at("stage").get<std::string>();
@@ -80,6 +84,11 @@ absl::StatusOr<RunConfig> ReadRunConfig(const std::string& path) {
     config.mean = j.value("mean", "");
     config.std = j.value("std", "");
     config.frozen_bn = j.value("frozen_bn", "inference");
+    if (const auto it = j.find("preprocessing"); it != j.end()) {
+      for (const auto& [name, value] : it->items()) {
+        config.preprocessing.emplace_back(name, value.get<std::string>());
+      }
+    }
     if (config.frozen_bn != "inference" && config.frozen_bn != "batch_stats") {
       return absl::DataLossError(absl::StrCat(
           path, ": frozen_bn must be inference or batch_stats, not '", config.frozen_bn, "'"));

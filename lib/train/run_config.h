@@ -8,6 +8,7 @@
 #define MAMMO_LIB_TRAIN_RUN_CONFIG_H_
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -54,6 +55,10 @@ struct RunConfig {
   // them) or, false (--restore_best=false, Keras's default), its last epoch's (last.pt).
   // JSON "restore_best"; a run.json without it (older runs) reads as true.
   bool restore_best = true;
+  // How the training images were made from the source images (lib/records/preprocessing.h:
+  // "dcm2png.clahe_clip", "roicrop.size", ...), from the first training record's provenance;
+  // empty for records without it. JSON "preprocessing", an object in this order.
+  std::vector<std::pair<std::string, std::string>> preprocessing;
 };
 
 // The checkpoint a run ended with, which predict uses by default: best.pt, or last.pt for a

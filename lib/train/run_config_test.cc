@@ -37,6 +37,8 @@ RunConfig FineTuneConfig() {
   config.precision = "bf16";
   config.frozen_bn = "batch_stats";
   config.restore_best = false;
+  // Not in alphabetical order: the order written is the order read.
+  config.preprocessing = {{"roicrop.size", "320"}, {"dcm2png.clahe", "true"}};
   return config;
 }
 
@@ -71,6 +73,7 @@ TEST(RunConfigTest, ReadsBackEveryFieldWritten) {
   EXPECT_EQ(read->precision, "bf16");
   EXPECT_EQ(read->frozen_bn, "batch_stats");
   EXPECT_FALSE(read->restore_best);
+  EXPECT_EQ(read->preprocessing, written.preprocessing);
 }
 
 TEST(RunConfigTest, ARunJsonWithoutRestoreBestReadsAsTrue) {

@@ -10,6 +10,7 @@
 #include <set>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -28,6 +29,7 @@
 #include "lib/records/shard_writer.h"
 #include "lib/status/status_macros.h"
 #include "tools/dcm2png/mias_info.h"
+#include "tools/dcm2png/roi_boxes.h"
 #include "tools/dcm2png/vindr_findings.h"
 
 namespace mammo::dcm2png {
@@ -473,16 +475,10 @@ class MiasConverter {
   const MiasFiles& files_;
 };
 
-// VinDr-Mammo (data_formats/datasets/vindr.md): ROOT/images/<study_id>/<image_id>.dicom.
-class VindrFiles : public ImageReader {
+// DICOM files at known paths, read with the --frame, --colour and --max_pixels settings.
+class DicomFiles : public ImageReader {
  public:
-  explicit VindrFiles(const DatasetOptions& options) : options_(options) {}
-
-  std::string ImagePath(const VindrRow& row) const {
-    return (std::filesystem::path(options_.root) / "images" / row.study_id /
-            (row.image_id + ".dicom"))
-        .string();
-  }
+  explicit DicomFiles(const DatasetOptions& options) : options_(options) {}
 
   absl::StatusOr<DicomPixels> ReadImage(const std::string& path) const override {
     return ReadDicomPixels(path, options_.process.read);
@@ -490,9 +486,35 @@ class VindrFiles : public ImageReader {
 
   std::string CorruptReason() const override { return "corrupt_dicom"; }
 
- private:
+ protected:
   const DatasetOptions& options_;
 };
+
+// VinDr-Mammo (data_formats/datasets/vindr.md): ROOT/images/<study_id>/<image_id>.dicom.
+class VindrFiles : public DicomFiles {
+ public:
+  using DicomFiles::DicomFiles;
+
+  std::string ImagePath(const VindrRow& row) const {
+    return (std::filesystem::path(options_.root) / "images" / row.study_id /
+            (row.image_id + ".dicom"))
+        .string();
+  }
+};
+
+// The processed image and its one mask into `record`; the encode_failed outcome when either
+// does not encode.
+std::optional<Outcome> SetImageAndMask(const std::string& id, SharedImage& image,
+                                       const ProcessOptions& process, const cv::Mat& mask,
+                                       Record& record) {
+  const absl::StatusOr<Image>& png = image.Png(process);
+  if (!png.ok()) return Reject(id, "encode_failed", std::string(png.status().message()));
+  *record.mutable_image() = *png;
+  absl::StatusOr<Image> mask_png = GreyPngImage(mask);
+  if (!mask_png.ok()) return Reject(id, "encode_failed", std::string(mask_png.status().message()));
+  *record.add_masks() = *std::move(mask_png);
+  return std::nullopt;
+}
 
 // One finding box to a record. The box becomes a filled rectangle mask rather than a box
 // field: roicrop, augment and everything after read the lesion from masks[0] for every
@@ -545,13 +567,8 @@ class VindrConverter {
     record.set_label(row.label);
     record.set_pathology(row.birads);
     record.set_split(row.split == "training" ? TRAIN : TEST);
-    const absl::StatusOr<Image>& png = image.Png(options_.process);
-    if (!png.ok()) return Reject(id, "encode_failed", std::string(png.status().message()));
-    *record.mutable_image() = *png;
-    absl::StatusOr<Image> mask_png = GreyPngImage(mask);
-    if (!mask_png.ok())
-      return Reject(id, "encode_failed", std::string(mask_png.status().message()));
-    *record.add_masks() = *std::move(mask_png);
+    if (std::optional<Outcome> failed = SetImageAndMask(id, image, options_.process, mask, record))
+      return *std::move(failed);
     Attributes* a = record.mutable_attributes();
     a->set_view(row.view);
     a->set_laterality(row.laterality);
@@ -570,6 +587,63 @@ class VindrConverter {
  private:
   const DatasetOptions& options_;
   const VindrFiles& files_;
+};
+
+// A box on a new image (tools/dcm2png/roi_boxes.h) to an unlabelled record, for prediction:
+// the box filled as its mask, as for VinDr, so that roicrop crops it as it cropped training's.
+class BoxConverter {
+ public:
+  explicit BoxConverter(const DatasetOptions& options) : options_(options), files_(options) {}
+
+  std::string ImagePath(const BoxRow& row) const {
+    return (std::filesystem::path(options_.root) / row.file).string();
+  }
+
+  std::optional<std::string> ImageFile(const BoxRow& row) const {
+    if (!row.reject_reason.empty()) return std::nullopt;
+    return ImagePath(row);
+  }
+
+  Outcome Convert(const BoxRow& row, SharedImage& image) const {
+    if (!row.reject_reason.empty()) return Reject(row.id, row.reject_reason, row.reject_detail);
+    const absl::StatusOr<DicomPixels>& decoded = image.Decode(ImagePath(row), files_);
+    if (!decoded.ok()) {
+      return Reject(row.id, ReasonFor(decoded.status(), "image_not_found", files_.CorruptReason()),
+                    absl::StrCat(row.where, ": ", decoded.status().message()));
+    }
+    const cv::Size size = image.size();
+    // In 64 bits: x + width of a huge box must not wrap around.
+    if (row.x < 0 || row.y < 0 || int64_t{row.x} + row.width > size.width ||
+        int64_t{row.y} + row.height > size.height) {
+      return Reject(
+          row.id, "box_outside_image",
+          absl::StrCat(row.where, ": box x ", row.x, " y ", row.y, " width ", row.width, " height ",
+                       row.height, " is not inside the ", SizeText(size), " image"));
+    }
+    cv::Mat mask = cv::Mat::zeros(size, CV_8U);
+    mask(cv::Rect(row.x, row.y, row.width, row.height)).setTo(255);
+    Outcome outcome;
+    outcome.id = row.id;
+    // Before the PNG is made: SharedImage drops the decoded image, notes included, then.
+    outcome.warning = absl::StrJoin(decoded->notes, "; ");
+    Record record;
+    record.set_id(row.id);
+    record.set_lesion_id(row.id);
+    record.set_image_id(row.file);
+    record.set_patient_id(row.patient);
+    if (std::optional<Outcome> failed =
+            SetImageAndMask(row.id, image, options_.process, mask, record))
+      return *std::move(failed);
+    AddExtra("box", absl::StrCat(row.x, " ", row.y, " ", row.width, " ", row.height),
+             *record.mutable_attributes());
+    AddProvenance(options_, record);
+    outcome.record = std::move(record);
+    return outcome;
+  }
+
+ private:
+  const DatasetOptions& options_;
+  const DicomFiles files_;
 };
 
 class CaseConverter {
@@ -690,6 +764,10 @@ std::vector<std::pair<std::string, std::string>> StageParameters(const DatasetOp
   if (o.dataset == DatasetKind::kKaggleCbis) parameters.push_back({"dataset", "kaggle_cbis"});
   if (o.dataset == DatasetKind::kMias) parameters.push_back({"dataset", "mias"});
   if (o.dataset == DatasetKind::kVindr) parameters.push_back({"dataset", "vindr"});
+  if (o.dataset == DatasetKind::kBoxes) parameters.push_back({"dataset", "boxes"});
+  if (o.split.has_value()) {
+    parameters.push_back({"split", absl::AsciiStrToLower(Split_Name(*o.split))});
+  }
   std::sort(parameters.begin(), parameters.end());
   return parameters;
 }
@@ -765,14 +843,16 @@ std::vector<size_t> UnitStarts(const std::vector<Row>& rows, const Converter& co
 // and collects the rejects file's lines.
 class OutcomeWriter {
  public:
-  OutcomeWriter(ShardWriter& writer, DatasetSummary& summary, std::ostream& log)
-      : writer_(writer), summary_(summary), log_(log) {}
+  OutcomeWriter(ShardWriter& writer, std::optional<Split> split, DatasetSummary& summary,
+                std::ostream& log)
+      : writer_(writer), split_(split), summary_(summary), log_(log) {}
 
   // `where` names the row ("FILE:ROW") for a repeated id.
   absl::Status Take(Outcome outcome, const std::string& where) {
     if (outcome.record.has_value() && !ids_.insert(outcome.id).second) {
       outcome = Reject(outcome.id, "duplicate_id", absl::StrCat(where, " repeats the id"));
     }
+    if (outcome.record.has_value() && split_.has_value()) outcome.record->set_split(*split_);
     if (!outcome.warning.empty()) log_ << kTool << ": warning: " << outcome.warning << "\n";
     if (outcome.record.has_value()) {
       RETURN_IF_ERROR(writer_.Write(*outcome.record));
@@ -788,6 +868,7 @@ class OutcomeWriter {
 
  private:
   ShardWriter& writer_;
+  const std::optional<Split> split_;  // --split
   DatasetSummary& summary_;
   std::ostream& log_;
   std::set<std::string> ids_;
@@ -798,6 +879,7 @@ class OutcomeWriter {
 std::string Where(const cbis::CaseRow& row) { return absl::StrCat(row.csv_name, ":", row.row); }
 std::string Where(const MiasRow& row) { return row.where; }
 std::string Where(const VindrRow& row) { return row.where; }
+std::string Where(const BoxRow& row) { return row.where; }
 
 // Writes the records of `rows` (CBIS-DDSM CSV rows or Info.txt rows, through `converter`), then
 // the rejects file and the summary line; the summary's counts are filled in. With --strict,
@@ -818,7 +900,7 @@ absl::Status WriteRecords(const DatasetOptions& options, const std::vector<Row>&
   // order: the output does not depend on the thread count, and at most that many decoded
   // images are held at once.
   cli::Progress progress("cases", unit_starts[end_unit] - unit_starts[first_unit]);
-  OutcomeWriter outcomes(*writer, summary, log);
+  OutcomeWriter outcomes(*writer, options.split, summary, log);
   RETURN_IF_ERROR(OrderedMapIndices<std::vector<Outcome>>(
       {threads, 2 * static_cast<size_t>(threads)}, end_unit - first_unit,
       [&](size_t k) -> absl::StatusOr<std::vector<Outcome>> {
@@ -942,6 +1024,11 @@ BENIGN, 4 and 5: MALIGNANT, a suspicion label, not pathology), the mask the fill
 split the official one, the patient the study. No Finding rows and boxes without BI-RADS are
 rejected.
 
+--dataset boxes --csv ROIS.csv reads boxes drawn on new images (pipelines/predict.mk): columns
+file,x,y,width,height[,id][,patient], file a DICOM path under --root, the box in pixels from the
+top-left; one unlabelled record per row (split none), the mask the filled box; a box not wholly
+inside its image is rejected.
+
 Examples:
   dcm2png --clahe 1-1.dcm 1-1.png            min-max and CLAHE, 8 bits
   dcm2png --bits 16 in.dcm out.png            the stored values, 16 bits
@@ -950,7 +1037,8 @@ Examples:
     --csv mass_case_description_test_set.csv --root CBIS-DDSM --output out/full@8
   dcm2png --dataset kaggle_cbis --root cbis-ddsm-kaggle --output out/full@8
   dcm2png --dataset mias --root MIAS-data --output out/mias@1
-  dcm2png --dataset vindr --root vindr-mammo --output out/vindr@8)";
+  dcm2png --dataset vindr --root vindr-mammo --output out/vindr@8
+  dcm2png --clahe --dataset boxes --csv rois.csv --root new_dicoms --output out/new@1)";
 
 absl::StatusOr<ColourMode> ParseColourMode(const std::string& text) {
   if (text == "refuse") return ColourMode::kRefuse;
@@ -964,8 +1052,9 @@ absl::StatusOr<DatasetKind> ParseDatasetKind(const std::string& text) {
   if (text == "kaggle_cbis") return DatasetKind::kKaggleCbis;
   if (text == "mias") return DatasetKind::kMias;
   if (text == "vindr") return DatasetKind::kVindr;
+  if (text == "boxes") return DatasetKind::kBoxes;
   return absl::InvalidArgumentError(
-      absl::StrCat("--dataset must be cbis, kaggle_cbis, mias or vindr, not '", text, "'"));
+      absl::StrCat("--dataset must be cbis, kaggle_cbis, mias, vindr or boxes, not '", text, "'"));
 }
 
 absl::StatusOr<MaskMismatch> ParseMaskMismatch(const std::string& text) {
@@ -973,6 +1062,16 @@ absl::StatusOr<MaskMismatch> ParseMaskMismatch(const std::string& text) {
   if (text == "skip") return MaskMismatch::kSkip;
   return absl::InvalidArgumentError(
       absl::StrCat("--mask_mismatch must be rescale or skip, not '", text, "'"));
+}
+
+absl::StatusOr<std::optional<Split>> ParseSplitOverride(const std::string& text) {
+  if (text == "dataset") return std::nullopt;
+  if (text == "train") return TRAIN;
+  if (text == "valid") return VALID;
+  if (text == "test") return TEST;
+  if (text == "none") return SPLIT_NONE;
+  return absl::InvalidArgumentError(
+      absl::StrCat("--split must be dataset, train, valid, test or none, not '", text, "'"));
 }
 
 std::string SummaryLine(const DatasetSummary& summary, const std::string& output) {
@@ -1002,6 +1101,14 @@ absl::StatusOr<DatasetSummary> ConvertDataset(const DatasetOptions& options, std
   if ((options.dataset == DatasetKind::kMias || options.dataset == DatasetKind::kVindr) &&
       !options.csv_files.empty()) {
     return absl::InvalidArgumentError("--csv belongs to cbis and kaggle_cbis");
+  }
+  if (options.dataset == DatasetKind::kBoxes) {
+    if (options.csv_files.size() != 1) {
+      return absl::InvalidArgumentError("--dataset boxes takes one --csv: the boxes' CSV");
+    }
+    ASSIGN_OR_RETURN(const std::vector<BoxRow> rows, ReadBoxRows(options.csv_files[0]));
+    RETURN_IF_ERROR(WriteRecords(options, rows, BoxConverter(options), summary, log));
+    return summary;
   }
   if (options.dataset == DatasetKind::kVindr) {
     ASSIGN_OR_RETURN(

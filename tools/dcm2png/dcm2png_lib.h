@@ -50,6 +50,11 @@
 //   attributes: view, laterality, density 1-4, assessment, abnormality_type = the categories.
 // No Finding rows (no_finding), boxes without BI-RADS (no_birads), malformed rows
 // (bad_csv_row) and boxes outside the image (box_outside_image) are rejected with the line.
+// With `dataset` kBoxes, boxes drawn on new images for prediction (tools/dcm2png/roi_boxes.h):
+// one record per row of the one CSV file, image ROOT/<file>, id, lesion_id = the id column or
+// "<file>_<n>", image_id = file, patient_id = the patient column, no label, split SPLIT_NONE,
+// masks = [the box filled], attributes.extra box = "x y width height"; boxes not wholly inside
+// the image are rejected (box_outside_image), as are malformed rows (bad_csv_row).
 // Cases that cannot be converted go to the rejects file ("id<TAB>reason: detail") and are
 // counted by reason in the summary line; the run goes on. With `strict`, any reject makes
 // the run fail (exit 2) after everything has been written.
@@ -59,12 +64,14 @@
 #include <cstdint>
 #include <map>
 #include <opencv2/core.hpp>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "data_formats/record.pb.h"
 #include "lib/dicom/dicom.h"
 #include "lib/records/task.h"
 
@@ -101,22 +108,28 @@ absl::Status ConvertFile(const std::string& input, const std::string& output,
                          const FileOptions& options, std::ostream& log);
 
 // --dataset: cbis (the DICOM download, NBIA or CSV layout), kaggle_cbis (the JPEG copy), mias
-// (mini-MIAS) or vindr (VinDr-Mammo).
-enum class DatasetKind { kCbis, kKaggleCbis, kMias, kVindr };
+// (mini-MIAS), vindr (VinDr-Mammo) or boxes (boxes on new images, tools/dcm2png/roi_boxes.h).
+enum class DatasetKind { kCbis, kKaggleCbis, kMias, kVindr, kBoxes };
 absl::StatusOr<DatasetKind> ParseDatasetKind(const std::string& text);
 
 enum class MaskMismatch { kRescale, kSkip };
 absl::StatusOr<MaskMismatch> ParseMaskMismatch(const std::string& text);
 
+// --split: "dataset" (nullopt: each record keeps its dataset's split), or train, valid, test or
+// none for every record, as external validation needs (a whole dataset trained or tested on).
+absl::StatusOr<std::optional<Split>> ParseSplitOverride(const std::string& text);
+
 struct DatasetOptions {
   DatasetKind dataset = DatasetKind::kCbis;
   std::vector<std::string>
-      csv_files;  // kKaggleCbis: empty for those in ROOT/csv; kMias, kVindr: unused
+      csv_files;  // kKaggleCbis: empty for those in ROOT/csv; kBoxes: the one boxes CSV
   std::string root;
   std::string output;   // shard spec, e.g. out/full@8, or "-"
   std::string rejects;  // empty: <output prefix>.rejects.tsv (required when output is "-")
   int threads = 1;
   MaskMismatch mask_mismatch = MaskMismatch::kRescale;
+  // Every record's split, in place of its dataset's (which attributes.dataset_split keeps).
+  std::optional<Split> split;
   bool strict = false;
   ProcessOptions process;
   // One task of an array job (lib/records/task.h): every task indexes all of --root and

@@ -704,6 +704,60 @@ TEST_F(TreeTest, VindrRecordsMatchSynthTruthAndTrapsAreRejected) {
   EXPECT_THAT(rejects, HasSubstr("'12O.5 "));
 }
 
+// Boxes on new images (pipelines/predict.mk): one unlabelled record per good row, the mask the
+// filled box, the given or the default id; bad rows and boxes outside the image are rejects
+// naming the CSV line, and the run goes on.
+TEST_F(TreeTest, BoxesGiveUnlabelledRecordsAndRejectBadRowsWithTheLine) {
+  const std::string root = ::testing::TempDir() + "/boxes_root";
+  fs::remove_all(root);
+  fs::create_directories(root + "/case1");
+  ASSERT_TRUE(WriteTestDicom(root + "/case1/RCC.dcm", Full(1), {}).ok());
+  const std::string csv = ::testing::TempDir() + "/rois.csv";
+  std::ofstream(csv) << "file,x,y,width,height,id,patient,note\n"
+                        "case1/RCC.dcm,5,6,10,8,,p1,ignored\n"
+                        "case1/RCC.dcm,0,0,40,30,whole,p1,\n"
+                        "case1/RCC.dcm,35,6,10,8,,p1,\n"
+                        "case1/RCC.dcm,5,six,10,8,,p1,\n"
+                        "case1/missing.dcm,5,6,10,8,,p1,\n";
+  DatasetOptions options;
+  options.dataset = DatasetKind::kBoxes;
+  options.csv_files = {csv};
+  options.root = root;
+  options.output = ::testing::TempDir() + "/boxes_out/records@1";
+  std::ostringstream log;
+  auto summary = ConvertDataset(options, log);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  const std::vector<Record> records = ReadRecords(options.output);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].id(), "case1/RCC.dcm_1");
+  EXPECT_EQ(records[0].image_id(), "case1/RCC.dcm");
+  EXPECT_EQ(records[0].patient_id(), "p1");
+  EXPECT_EQ(records[0].label(), LABEL_UNSPECIFIED);
+  EXPECT_EQ(records[0].split(), SPLIT_NONE);
+  auto mask = DecodeImage(records[0].masks(0));
+  ASSERT_TRUE(mask.ok());
+  EXPECT_EQ(cv::boundingRect(*mask), cv::Rect(5, 6, 10, 8));
+  EXPECT_EQ(cv::countNonZero(*mask), 10 * 8);
+  EXPECT_EQ(records[1].id(), "whole");
+  const std::string rejects = ReadAll(::testing::TempDir() + "/boxes_out/records.rejects.tsv");
+  EXPECT_THAT(rejects, HasSubstr("case1/RCC.dcm_3\tbox_outside_image\trois.csv:4: box x 35"));
+  EXPECT_THAT(rejects, HasSubstr("case1/RCC.dcm_4\tbad_csv_row\trois.csv:5: box '5 six 10 8'"));
+  EXPECT_THAT(rejects, HasSubstr("case1/missing.dcm_1\timage_not_found\trois.csv:6: "));
+  // --split puts every record in one split, and says so in the provenance.
+  options.split = TEST;
+  options.output = ::testing::TempDir() + "/boxes_test_out/records@1";
+  ASSERT_TRUE(ConvertDataset(options, log).ok());
+  const std::vector<Record> tested = ReadRecords(options.output);
+  ASSERT_EQ(tested.size(), 2u);
+  EXPECT_EQ(tested[1].split(), TEST);
+  EXPECT_THAT(tested[1].provenance(0).DebugString(), HasSubstr("\"split\""));
+  EXPECT_EQ(*ParseSplitOverride("dataset"), std::nullopt);
+  EXPECT_EQ(*ParseSplitOverride("train"), TRAIN);
+  EXPECT_THAT(ParseSplitOverride("tests").status().message(), HasSubstr("--split must be"));
+  options.csv_files = {};
+  EXPECT_THAT(ConvertDataset(options, log).status().message(), HasSubstr("takes one --csv"));
+}
+
 TEST(ConvertFileTest, MinMaxBitsSixteenMonochrome1AndFlagChecks) {
   const std::string dir = ::testing::TempDir();
   const cv::Mat pixels = (cv::Mat_<uint16_t>(2, 3) << 100, 600, 1100, 350, 101, 1099);

@@ -25,11 +25,12 @@ ABSL_FLAG(bool, voi, false,
           "(min-max, with a note, when it has none).");
 ABSL_FLAG(std::string, dataset, "cbis",
           "Dataset mode: cbis (the DICOM download, any layout), kaggle_cbis (the Kaggle JPEG "
-          "copy: ROOT/csv and ROOT/jpeg; --csv optional), mias (ROOT/Info.txt, ROOT/all-mias) or "
-          "vindr (ROOT/finding_annotations.csv, ROOT/images).");
-ABSL_FLAG(
-    std::vector<std::string>, csv, {},
-    "Dataset mode: a CBIS-DDSM case description CSV; repeat the flag or separate with commas.");
+          "copy: ROOT/csv and ROOT/jpeg; --csv optional), mias (ROOT/Info.txt, ROOT/all-mias), "
+          "vindr (ROOT/finding_annotations.csv, ROOT/images) or boxes (--csv: "
+          "file,x,y,width,height[,id][,patient] on DICOM files under ROOT).");
+ABSL_FLAG(std::vector<std::string>, csv, {},
+          "Dataset mode: a CBIS-DDSM case description CSV; repeat the flag or separate with commas "
+          "(--dataset boxes: the one CSV of boxes).");
 ABSL_FLAG(std::string, root, "", "Dataset mode: the dataset's folder (DICOM files: any layout).");
 ABSL_FLAG(std::string, output, "", "Dataset mode: the shard set to write, e.g. out/full@8, or -.");
 ABSL_FLAG(std::string, rejects, "",
@@ -37,6 +38,9 @@ ABSL_FLAG(std::string, rejects, "",
 ABSL_FLAG(std::string, mask_mismatch, "rescale",
           "Dataset mode: a mask whose size differs from its image is rescaled (nearest "
           "neighbour, with a warning) or the case is skipped (a rejects line): rescale|skip.");
+ABSL_FLAG(std::string, split, "dataset",
+          "Dataset mode: every record's split: dataset (the dataset's own), or train, valid, test "
+          "or none for all (external validation: a whole dataset to train or test on).");
 ABSL_FLAG(int, threads, 0, "Dataset mode: worker threads (0: all cores).");
 ABSL_FLAG(bool, strict, false, "Dataset mode: exit 2 when any case was rejected.");
 
@@ -92,6 +96,10 @@ int main(int argc, char** argv) {
   options.rejects = absl::GetFlag(FLAGS_rejects);
   options.threads = mammo::cli::ResolveThreads(absl::GetFlag(FLAGS_threads));
   options.mask_mismatch = *mismatch;
+  absl::StatusOr<std::optional<mammo::Split>> split =
+      d::ParseSplitOverride(absl::GetFlag(FLAGS_split));
+  if (!split.ok()) return mammo::cli::UsageError(split.status().message());
+  options.split = *split;
   options.strict = absl::GetFlag(FLAGS_strict);
   options.process = process;
   options.task = *task;

@@ -170,6 +170,7 @@ absl::Status LoadInitialHead(const std::string& run_dir, const train::RunConfig&
 // run.json: the training run, and the backbone and input side predict rebuilds it from.
 absl::Status WriteFineTuneRunConfig(const Options& options, train::FineTuneModelImpl& model,
                                     const train::Preprocessing& p,
+                                    const train::TrainAndValidImages& sets,
                                     const train::TrainResult& result) {
   const train::FineTuneSpec& spec = options.spec;
   train::RunConfig config = train::TrainedRunConfig(
@@ -186,6 +187,7 @@ absl::Status WriteFineTuneRunConfig(const Options& options, train::FineTuneModel
   config.frozen_bn = train::FrozenBatchNormName(spec.frozen_bn);
   config.mean = absl::StrJoin(p.mean, ",");
   config.std = absl::StrJoin(p.std, ",");
+  config.preprocessing = sets.preprocessing;
   if (options.run.precision != train::Precision::kFloat32) {
     config.precision = std::string(train::PrecisionName(options.run.precision));
   }
@@ -284,7 +286,7 @@ absl::Status Run(Options options) {
   RETURN_IF_ERROR(result.status());
   if (!training.WritesRunFolder()) return absl::OkStatus();
 
-  RETURN_IF_ERROR(WriteFineTuneRunConfig(options, *model, p, *result));
+  RETURN_IF_ERROR(WriteFineTuneRunConfig(options, *model, p, sets, *result));
   train::PrintRunSummary(options.run.run_name, *result, options.run.output);
   return absl::OkStatus();
 }

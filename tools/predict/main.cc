@@ -1,4 +1,5 @@
 // predict: probabilities of a trained run on feature shards, as a CSV for `score`.
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,10 @@ ABSL_FLAG(std::string, calibrate, "",
           "rows (their labels) and applied to all; the CSV then also holds "
           "uncalibrated_probability and calibration. Needs the valid records among the inputs.");
 
+ABSL_FLAG(bool, print_preprocessing, false,
+          "Print how the run's inputs were made from source images (STAGE.NAME=VALUE lines: "
+          "dcm2png, roicrop, embed) and exit; needs only --run. pipelines/predict.mk reads it.");
+
 namespace {
 
 constexpr char kUsage[] = R"(Usage: predict [OPTION]... --run RUN_DIR --input FEATURES
@@ -48,6 +53,7 @@ Example:
   predict --run out/runs/vgg16-10-FT --input out/test_rois --output out/vgg16-10-FT.csv
   score out/vgg16-TL.csv
   predict --run out/runs/vgg16-TL --input out/feats --calibrate platt --output out/cal.csv
+  predict --run out/runs/vgg16-TL --print_preprocessing
   predict --run out/runs/vgg16-TL --input out/feats --task 2/4 --output out/p.part2.csv
   shardcat merge out/vgg16-TL.csv out/p.part0.csv out/p.part1.csv ... (after all 4 tasks))";
 
@@ -73,6 +79,11 @@ int main(int argc, char** argv) {
     options.calibrate = *parsed;
   }
   if (options.run_dir.empty()) return mammo::cli::UsageError("--run is required");
+  if (absl::GetFlag(FLAGS_print_preprocessing)) {
+    absl::StatusOr<std::string> lines = mammo::predict::PreprocessingLines(options.run_dir);
+    if (lines.ok()) std::cout << *lines;
+    return mammo::cli::Finish(lines.status());
+  }
   if (options.inputs.empty()) return mammo::cli::UsageError("--input is required");
   return mammo::cli::Finish(mammo::predict::Run(options));
 }

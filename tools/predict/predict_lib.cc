@@ -300,4 +300,23 @@ absl::Status Run(const Options& requested) {
   return WriteFileAtomically(manifest, description.dump(2) + "\n");
 }
 
+absl::StatusOr<std::string> PreprocessingLines(const std::string& run_dir) {
+  ASSIGN_OR_RETURN(const train::RunConfig config,
+                   train::ReadRunConfig(train::RunFile(run_dir, train::kRunConfigFile)));
+  if (config.preprocessing.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(run_dir, "/", train::kRunConfigFile,
+                     " records no preprocessing: retrain on records from dcm2png and roicrop"));
+  }
+  std::string lines;
+  for (const auto& [name, value] : config.preprocessing)
+    absl::StrAppend(&lines, name, "=", value, "\n");
+  absl::StrAppend(&lines, "embed.model=", config.model, "\n");
+  absl::StrAppend(&lines, "embed.image_size=", config.image_size, "\n");
+  if (!config.layer.empty()) absl::StrAppend(&lines, "embed.layer=", config.layer, "\n");
+  absl::StrAppend(&lines, "embed.precision=", config.precision.empty() ? "fp32" : config.precision,
+                  "\n");
+  return lines;
+}
+
 }  // namespace mammo::predict

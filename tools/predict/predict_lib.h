@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "lib/metrics/recalibration.h"
 #include "lib/records/task.h"
 #include "lib/train/run_folder.h"
@@ -43,6 +44,14 @@ struct Options {
 };
 
 absl::Status Run(const Options& options);
+
+// What turns a source image into this run's input, one "STAGE.NAME=VALUE" line each: run.json's
+// preprocessing (dcm2png's and roicrop's parameters, lib/records/preprocessing.h), then the
+// backbone's input side as embed.model, embed.image_size, embed.layer (when set) and
+// embed.precision (fp32 when unset). pipelines/predict.mk runs new images through exactly these.
+// FailedPrecondition when the run recorded no preprocessing (trained before it was recorded,
+// or on records without dcm2png and roicrop provenance).
+absl::StatusOr<std::string> PreprocessingLines(const std::string& run_dir);
 
 }  // namespace mammo::predict
 

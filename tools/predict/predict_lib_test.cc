@@ -327,5 +327,31 @@ TEST(PredictLibTest, RefusesAFolderWithoutRunJson) {
   EXPECT_NE(stat(options.output.c_str(), &st), 0) << "no CSV may be written";
 }
 
+TEST(PredictLibTest, PrintsTheRunsPreprocessingAndRefusesARunWithout) {
+  const std::string dir = Temp("preprocessed_run");
+  mkdir(dir.c_str(), 0755);
+  train::RunConfig config;
+  config.run_name = "inception_v3-mixed5-TL";
+  config.stage = "tl_train";
+  config.head.in_features = kWidth;
+  config.model = "inception_v3";
+  config.image_size = 160;
+  config.layer = "mixed5";
+  config.weights = "none";
+  config.mean = config.std = "0.5,0.5,0.5";
+  ASSERT_TRUE(train::WriteRunConfig(dir + "/run.json", config).ok());
+  absl::StatusOr<std::string> lines = PreprocessingLines(dir);
+  EXPECT_EQ(lines.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(lines.status().message(), HasSubstr("records no preprocessing"));
+
+  config.preprocessing = {{"dcm2png.clahe", "true"}, {"roicrop.size", "320"}};
+  ASSERT_TRUE(train::WriteRunConfig(dir + "/run.json", config).ok());
+  lines = PreprocessingLines(dir);
+  ASSERT_TRUE(lines.ok()) << lines.status();
+  EXPECT_EQ(*lines,
+            "dcm2png.clahe=true\nroicrop.size=320\nembed.model=inception_v3\n"
+            "embed.image_size=160\nembed.layer=mixed5\nembed.precision=fp32\n");
+}
+
 }  // namespace
 }  // namespace mammo::predict

@@ -247,6 +247,13 @@ absl::StatusOr<Outcome> ProcessRecord(const Record& record, const Options& optio
     p->set_name(name);
     p->set_value(value);
   }
+  // The run-wide settings too, after this ROI's own: the record then carries its whole
+  // preprocessing into training, whose run.json keeps it for prediction on new images.
+  for (const auto& [name, value] : MakeStageInfo(options).parameters) {
+    Parameter* p = step->add_parameters();
+    p->set_name(name);
+    p->set_value(value);
+  }
   return outcome;
 }
 

@@ -369,10 +369,11 @@ TEST(ProcessRecordTest, KeepsIdsAndAppendsProvenance) {
   EXPECT_EQ(step.stage(), "roicrop");
   ASSERT_EQ(step.parent_ids_size(), 1);
   EXPECT_EQ(step.parent_ids(0), "rec1");
-  ASSERT_EQ(step.parameters_size(), 4);
+  ASSERT_EQ(step.parameters_size(), 4 + MakeStageInfo(Options{}).parameters.size());
   EXPECT_EQ(step.parameters(0).value(), "1.2");          // aspect
   EXPECT_EQ(step.parameters(1).value(), "20,30,60,50");  // crop_box
   EXPECT_EQ(step.parameters(2).value(), "cubic");        // interpolation
+  EXPECT_EQ(step.parameters(4).name(), "context");       // then the stage-wide options
 }
 
 TEST(ProcessRecordTest, PartialPngDecodeGivesTheFullDecodesRoi) {

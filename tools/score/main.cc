@@ -48,6 +48,11 @@ ABSL_FLAG(bool, leakage, false,
           "The arguments are shard sets, record files or predictions CSVs: report patients and "
           "lesions found in more than one split.");
 ABSL_FLAG(bool, strict_leakage, false, "With --leakage: exit 2, not 0, when something leaks.");
+ABSL_FLAG(std::string, train_dataset, "",
+          "External validation, with --test_dataset: the dataset the model was trained on, "
+          "named in the report's line 'Trained on A, tested on B.' (Markdown, --json, --html).");
+ABSL_FLAG(std::string, test_dataset, "",
+          "External validation, with --train_dataset: the dataset of the test split.");
 
 int main(int argc, char** argv) {
   mammo::score::CliOptions options;
@@ -67,6 +72,8 @@ int main(int argc, char** argv) {
   options.leakage = absl::GetFlag(FLAGS_leakage);
   options.folds = absl::GetFlag(FLAGS_folds);
   options.strict_leakage = absl::GetFlag(FLAGS_strict_leakage);
+  options.train_dataset = absl::GetFlag(FLAGS_train_dataset);
+  options.test_dataset = absl::GetFlag(FLAGS_test_dataset);
   const absl::Status usage = mammo::score::CheckUsage(options);
   if (!usage.ok()) return mammo::cli::UsageError(usage.message());
   return mammo::cli::Finish(mammo::score::RunCommand(options, std::cout, std::cerr));

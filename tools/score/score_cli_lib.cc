@@ -27,6 +27,7 @@ namespace mammo::score {
 const char kUsage[] = R"(Usage: score [OPTION]... FILE...
        score [OPTION]... RUN_DIR
        score --runs [--report FILE] [--html FILE] [--figures DIR] [--paper [--not_run CSV]] RUN_DIR...
+       score [--runs] --train_dataset A --test_dataset B ...
        score --compare A.csv B.csv
        score --folds RUN_DIR...
        score --leakage [--strict_leakage] INPUT...
@@ -83,6 +84,11 @@ at the threshold with their CIs and the operating points, and every figure above
 embedded as a PNG data: URI. The page has no script and loads nothing from
 elsewhere; it opens in any browser, offline, and can be sent as one file.
 
+--train_dataset A --test_dataset B (external validation: a model trained on one
+dataset, tested on another) put the line "Trained on A, tested on B." before the
+table or the --runs report, into --html's page and its settings, and into --json
+as train_dataset, test_dataset and external_validation.
+
 --paper adds every row of the paper's Tables 7-10 (in the tables' order, from
 data_formats/falconi2020_tables.csv, built into score) beside our run of the
 same name: tl_train and ft_train name runs as the paper does ("resnet-50-TL",
@@ -117,7 +123,8 @@ Examples:
   score --runs --paper --bootstrap 2000 --html report.html out/paper/runs/*
   score --folds out/demo/cv/fold*/runs/inception_v3-mixed5-TL
   score --compare out/runs/vgg16-TL/predictions.csv out/runs/vgg19-TL/predictions.csv
-  score --leakage --strict_leakage out/train@8 out/valid@2 out/test@2)";
+  score --leakage --strict_leakage out/train@8 out/valid@2 out/test@2
+  score --runs --train_dataset cbis --test_dataset vindr out/runs/*)";
 
 namespace {
 
@@ -248,6 +255,7 @@ std::vector<std::pair<std::string, std::string>> Settings(const CliOptions& opti
                         : "none"}};
   if (!options.history.empty()) settings.push_back({"history", options.history});
   if (!options.not_run.empty()) settings.push_back({"not_run", options.not_run});
+  if (!options.train_dataset.empty()) settings.push_back({"datasets", DatasetsLine(options)});
   return settings;
 }
 
@@ -262,6 +270,12 @@ absl::Status WriteHtml(const CliOptions& options, const HtmlDocument& document) 
     return absl::Status(written.code(), absl::StrCat(written.message(), " (--html)"));
   }
   return absl::OkStatus();
+}
+
+// The datasets line as a Markdown paragraph; empty without external validation.
+std::string DatasetsParagraph(const CliOptions& options) {
+  const std::string line = DatasetsLine(options);
+  return line.empty() ? "" : absl::StrCat(line, "\n\n");
 }
 
 absl::Status ScoreRuns(const CliOptions& options, const ScoreOptions& score_options,
@@ -305,7 +319,8 @@ absl::Status ScoreRuns(const CliOptions& options, const ScoreOptions& score_opti
     // The page embeds the figures, so its table links none.
     HtmlDocument document;
     document.settings = Settings(options);
-    document.summary_markdown = absl::StrCat("## Runs\n\n", RunsMarkdown(runs, {}), paper_markdown);
+    document.summary_markdown = absl::StrCat("## Runs\n\n", DatasetsParagraph(options),
+                                             RunsMarkdown(runs, {}), paper_markdown);
     for (size_t i = 0; i < runs.size(); ++i) {
       ASSIGN_OR_RETURN(std::string provenance, RunJson(runs[i].dir));
       document.sections.push_back({absl::StrCat(runs[i].run_name, " (", runs[i].dir, ")"),
@@ -314,7 +329,8 @@ absl::Status ScoreRuns(const CliOptions& options, const ScoreOptions& score_opti
     }
     RETURN_IF_ERROR(WriteHtml(options, document));
   }
-  const std::string markdown = RunsMarkdown(runs, links) + paper_markdown;
+  const std::string markdown =
+      absl::StrCat(DatasetsParagraph(options), RunsMarkdown(runs, links), paper_markdown);
   if (options.report.empty()) {
     out << markdown;
     out.flush();
@@ -365,20 +381,33 @@ absl::Status ScoreFiles(const CliOptions& options, const ScoreOptions& score_opt
       ASSIGN_OR_RETURN(section.figures, ReadFigures(figures_dir, names));
       HtmlDocument document;
       document.settings = Settings(options);
+      document.summary_markdown = DatasetsParagraph(options);
       document.sections.push_back(std::move(section));
       RETURN_IF_ERROR(WriteHtml(options, document));
     }
   }
   if (options.json) {
-    out << ToJson(scored.report).dump(2) << "\n";
+    nlohmann::json json = ToJson(scored.report);
+    if (!options.train_dataset.empty()) {
+      json["train_dataset"] = options.train_dataset;
+      json["test_dataset"] = options.test_dataset;
+      json["external_validation"] = DatasetsLine(options);
+    }
+    out << json.dump(2) << "\n";
   } else {
-    out << FormatTable(scored.report);
+    out << DatasetsParagraph(options) << FormatTable(scored.report);
   }
   out.flush();
   return absl::OkStatus();
 }
 
 }  // namespace
+
+std::string DatasetsLine(const CliOptions& options) {
+  if (options.train_dataset.empty()) return "";
+  return absl::StrCat("Trained on ", options.train_dataset, ", tested on ", options.test_dataset,
+                      ".");
+}
 
 absl::StatusOr<ScoreOptions> MakeScoreOptions(const CliOptions& options) {
   ScoreOptions score_options;
@@ -421,6 +450,14 @@ absl::Status CheckUsage(const CliOptions& options) {
   if (options.html == "-") {
     return absl::InvalidArgumentError(
         "--html needs a file name: standard output carries the table (or --json)");
+  }
+  if (options.train_dataset.empty() != options.test_dataset.empty()) {
+    return absl::InvalidArgumentError("--train_dataset and --test_dataset go together");
+  }
+  if (!options.train_dataset.empty() && (options.compare || options.leakage || options.folds)) {
+    return absl::InvalidArgumentError(
+        "--train_dataset and --test_dataset go with scoring and --runs, not --compare, "
+        "--leakage or --folds");
   }
   if (options.leakage) return absl::OkStatus();
   if (options.compare) {

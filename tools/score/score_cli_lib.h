@@ -36,7 +36,13 @@ struct CliOptions {
   bool folds = false;
   bool leakage = false;
   bool strict_leakage = false;
+  // External validation: the datasets of training and of the test split (both or neither).
+  std::string train_dataset;
+  std::string test_dataset;
 };
+
+// "Trained on A, tested on B." for --train_dataset A --test_dataset B; empty without them.
+std::string DatasetsLine(const CliOptions& options);
 
 // --threshold, --bootstrap and --seed as ScoreOptions; InvalidArgument naming the flag.
 absl::StatusOr<ScoreOptions> MakeScoreOptions(const CliOptions& options);

@@ -139,6 +139,43 @@ TEST(RunCommandTest, HtmlEmbedsFiguresAndLeavesNoScratchFolder) {
   EXPECT_TRUE(std::filesystem::is_empty(scratch));
 }
 
+// External validation: the line that names both datasets in the table, the JSON and the page;
+// one dataset alone, or with another mode, is a usage error.
+TEST(RunCommandTest, ExternalValidationNamesBothDatasetsEverywhere) {
+  CliOptions options = WithInputs({kCsv});
+  options.train_dataset = "nbia";
+  options.test_dataset = "vindr";
+  const std::string line = "Trained on nbia, tested on vindr.";
+  EXPECT_EQ(DatasetsLine(options), line);
+  EXPECT_EQ(DatasetsLine(WithInputs({kCsv})), "");
+  std::ostringstream out, err;
+  ASSERT_TRUE(RunCommand(options, out, err).ok());
+  EXPECT_THAT(out.str(), StartsWith(line + "\n\nthreshold 0.5"));
+
+  options.json = true;
+  std::ostringstream json;
+  ASSERT_TRUE(RunCommand(options, json, err).ok());
+  EXPECT_THAT(json.str(), HasSubstr("\"external_validation\": \"" + line + "\""));
+  EXPECT_THAT(json.str(), HasSubstr("\"train_dataset\": \"nbia\""));
+  EXPECT_THAT(json.str(), HasSubstr("\"test_dataset\": \"vindr\""));
+
+  options.json = false;
+  options.html = std::string(std::getenv("TEST_TMPDIR")) + "/external.html";
+  ASSERT_TRUE(RunCommand(options, out, err).ok());
+  std::ifstream file(options.html);
+  const std::string html((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(html, HasSubstr(line));
+
+  CliOptions alone = WithInputs({kCsv});
+  alone.train_dataset = "nbia";
+  ExpectUsageError(alone, "--train_dataset and --test_dataset go together");
+  options.html.clear();
+  options.folds = true;
+  ExpectUsageError(options,
+                   "--train_dataset and --test_dataset go with scoring and --runs, not --compare, "
+                   "--leakage or --folds");
+}
+
 TEST(RunCommandTest, ComparisonErrorsNameBothFiles) {
   const std::string other = std::string(std::getenv("TEST_TMPDIR")) + "/other.csv";
   {

@@ -72,14 +72,17 @@ void SetBackbone(const std::vector<std::pair<std::string, std::string>>& paramet
   }
 }
 
+// `preprocessing`: the training records' dcm2png and roicrop parameters, for predict.mk.
 absl::Status Finish(const Options& options, const std::string& source,
                     const std::vector<std::pair<std::string, std::string>>& backbone,
+                    const std::vector<std::pair<std::string, std::string>>& preprocessing,
                     const train::TrainResult& result) {
   if (!options.run.training.WritesRunFolder()) return absl::OkStatus();
   train::RunConfig config = train::TrainedRunConfig(options.run.run_name, "tl_train", options.head,
                                                     options.run.training, result);
   config.features_source = source;
   SetBackbone(backbone, &config);
+  config.preprocessing = preprocessing;
   RETURN_IF_ERROR(
       train::WriteRunConfig(train::RunFile(options.run.output, train::kRunConfigFile), config));
   train::PrintRunSummary(options.run.run_name, result, options.run.output);
@@ -114,7 +117,7 @@ absl::Status RunOnFeatures(Options options) {
   train::Head head(options.head);
   ASSIGN_OR_RETURN(train::TrainResult result,
                    train::TrainHead(head, train_set, valid_set, options.run.training));
-  return Finish(options, all.source, all.embed_parameters, result);
+  return Finish(options, all.source, all.embed_parameters, all.preprocessing, result);
 }
 
 absl::Status RunOnImages(Options options) {
@@ -182,7 +185,7 @@ absl::Status RunOnImages(Options options) {
     };
     ASSIGN_OR_RETURN(train::TrainResult result, train::TrainLoop(task, t));
     return Finish(options, absl::StrCat("tl_train images: ", net->info().name), net->Parameters(),
-                  result);
+                  splits.preprocessing, result);
   } catch (const c10::Error& e) {
     return absl::InternalError(std::string(e.what_without_backtrace()).substr(0, 300));
   }
