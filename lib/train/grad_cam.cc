@@ -29,13 +29,12 @@ absl::StatusOr<GradCamNetwork> MakeGradCamNetwork(
   ASSIGN_OR_RETURN(const std::vector<std::string> cut_layers,
                    models::CutLayers(model, *layers, network.units));
   if (std::find(cut_layers.begin(), cut_layers.end(), layer) == cut_layers.end()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--heatmap_layer ", layer, ": not a layer of ", model,
-        " that the backbone can be cut after (tf.keras 2.x names); these are: ",
-        absl::StrJoin(cut_layers, ", ")));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--heatmap_layer ", layer, ": not a layer of ", model,
+                     " that the backbone can be cut after (tf.keras 2.x names); these are: ",
+                     absl::StrJoin(cut_layers, ", ")));
   }
-  ASSIGN_OR_RETURN(network.cut,
-                   models::UnitsThroughLayer(model, *layers, network.units, layer));
+  ASSIGN_OR_RETURN(network.cut, models::UnitsThroughLayer(model, *layers, network.units, layer));
   if (network.cut > head_units) {
     return absl::InvalidArgumentError(
         absl::StrCat("--heatmap_layer ", layer, ": lies after the layer the run's head sits on"));
