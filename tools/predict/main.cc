@@ -28,6 +28,17 @@ ABSL_FLAG(std::string, calibrate, "",
           "rows (their labels) and applied to all; the CSV then also holds "
           "uncalibrated_probability and calibration. Needs the valid records among the inputs.");
 
+ABSL_FLAG(std::string, heatmaps, "",
+          "A folder for Grad-CAM heatmaps: each ROI with the class activation map of the "
+          "malignant logit overlaid (JET), as FOLDER/<record id>.png (characters other than "
+          "letters, digits, '.', '-' and '_' become '_'). Needs ROI image inputs.");
+ABSL_FLAG(int, heatmaps_top, 0,
+          "With --heatmaps: only the K false positives of highest probability and the K false "
+          "negatives of lowest (at 0.5, score's default threshold); 0: every record.");
+ABSL_FLAG(std::string, heatmap_layer, "",
+          "With --heatmaps: the Keras layer whose feature map Grad-CAM reads (e.g. block4_pool); "
+          "default: the one the head sits on, the backbone's last feature map.");
+
 namespace {
 
 constexpr char kUsage[] = R"(Usage: predict [OPTION]... --run RUN_DIR --input FEATURES
@@ -48,6 +59,8 @@ Example:
   predict --run out/runs/vgg16-10-FT --input out/test_rois --output out/vgg16-10-FT.csv
   score out/vgg16-TL.csv
   predict --run out/runs/vgg16-TL --input out/feats --calibrate platt --output out/cal.csv
+  predict --run out/runs/vgg16-10-FT --input out/test_rois --output out/ft.csv \
+    --heatmaps out/heatmaps --heatmaps_top 10
   predict --run out/runs/vgg16-TL --input out/feats --task 2/4 --output out/p.part2.csv
   shardcat merge out/vgg16-TL.csv out/p.part0.csv out/p.part1.csv ... (after all 4 tasks))";
 
@@ -63,6 +76,9 @@ int main(int argc, char** argv) {
   options.inputs = absl::GetFlag(FLAGS_input);
   options.output = absl::GetFlag(FLAGS_output);
   options.allow_precision_mismatch = absl::GetFlag(FLAGS_allow_precision_mismatch);
+  options.heatmaps_dir = absl::GetFlag(FLAGS_heatmaps);
+  options.heatmaps_top = absl::GetFlag(FLAGS_heatmaps_top);
+  options.heatmap_layer = absl::GetFlag(FLAGS_heatmap_layer);
   absl::StatusOr<mammo::Task> task = mammo::TaskFlag();
   if (!task.ok()) return mammo::cli::UsageError(std::string(task.status().message()));
   options.task = *task;
