@@ -55,6 +55,11 @@ sys.exit(0 if want <= attributes and sum(g["cases"] for g in test["subgroups"]
     || fail "$run: no subgroups by every attribute in score --json"
 done
 
+# Grad-CAM: the FT predict drew heatmaps of its worst errors, and the HTML report shows them.
+ls "$ft/heatmaps"/*.png >/dev/null 2>&1 || fail "no heatmaps in $ft/heatmaps"
+grep -q "Worst errors: Grad-CAM heatmaps" "$out/report/report.html" \
+  || fail "the HTML report has no heatmap gallery"
+
 # The test split's ROC AUC (74 ROIs of patients never seen in training). The runs are
 # deterministic for the seed, so the bound is no flaky statistical test: with the trained
 # features this miniature reaches about 0.8 (and a score that knows each synthetic mass's drawn
