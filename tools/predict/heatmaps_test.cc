@@ -73,18 +73,29 @@ std::string WriteTlRun(const std::string& name) {
   return dir;
 }
 
-// ft_train's folder: the whole model in its checkpoint.
-std::string WriteFtRun(const std::string& name) {
+// ft_train's folder: the whole model in its checkpoint. By default mobilenet_v2; the demo's
+// shape with `layer`: inception_v3 in Keras's variant, the head on mixed5, mixed4 on trained.
+std::string WriteFtRun(const std::string& name, const std::string& layer = "") {
   const std::string dir = testing::TempPath(name);
   mkdir(dir.c_str(), 0755);
   train::RunConfig config = ImageRunConfig("ft_train");
-  config.variant = "timm";
+  config.variant = layer.empty() ? "timm" : "keras";
   train::FineTuneSpec spec;
+  if (!layer.empty()) {
+    config.model = "inception_v3";
+    config.image_size = 96;
+    config.layer = layer;
+    config.gamma = train::GammaOfLayer(config.model, "mixed4").value();
+    spec.layer = layer;
+    spec.gamma = config.gamma;
+    spec.variant = models::Variant::kKeras;
+  }
   spec.model = config.model;
   spec.weights = "none";
   spec.head = config.head;
   torch::manual_seed(4);
   train::FineTuneModel model = train::FineTuneModel::Create(spec).value();
+  config.head = model->spec().head;  // in_features from the model
   EXPECT_TRUE(train::SaveCheckpoint(dir + "/best.pt", *model, nullptr, nullptr).ok());
   EXPECT_TRUE(train::WriteRunConfig(dir + "/run.json", config).ok());
   return dir;
@@ -130,7 +141,8 @@ Options HeatmapOptions(const std::string& run, const std::string& inputs, const 
 
 TEST(HeatmapsTest, EveryRecordOfTlAndFtRunsAtTheRoisSizeSameBytesTwice) {
   const std::string rois = WriteRois("rois");
-  for (const std::string& run : {WriteTlRun("tl_run"), WriteFtRun("ft_run")}) {
+  for (const std::string& run :
+       {WriteTlRun("tl_run"), WriteFtRun("ft_run"), WriteFtRun("ft_inception_run", "mixed5")}) {
     SCOPED_TRACE(run);
     const Options options = HeatmapOptions(run, rois, "all" + run.substr(run.size() - 6));
     ASSERT_TRUE(predict::Run(options).ok()) << predict::Run(options);
