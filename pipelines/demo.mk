@@ -214,9 +214,13 @@ $(3)/run.json: $(2)/run.json $(WEIGHTS_DEP) $(call tool,ft_train) $(OUT)/params/
 	  --dist_backend $$(DIST_BACKEND) --run_name $(notdir $(3)) --init_head $(2) $$(FT_FLAGS) \
 	  --resume
 
+# With the Grad-CAM heatmaps of its 8 worst false positives and negatives (the HTML report's
+# gallery; a few seconds), the previous ones removed first so that none is left stale.
 $(3)/predictions.csv: $(3)/run.json $(call tool,predict)
-	@echo "== ft_predict: $(notdir $(3)) on valid and test"
-	$(call tool,predict) --run $(3) --input $(1)/aug_valid,$(1)/aug_test --output $$@
+	@echo "== ft_predict: $(notdir $(3)) on valid and test, heatmaps of the worst errors"
+	rm -rf $(3)/heatmaps
+	$(call tool,predict) --run $(3) --input $(1)/aug_valid,$(1)/aug_test --output $$@ \
+	  --heatmaps $(3)/heatmaps --heatmaps_top 8
 endef
 $(eval $(call fine_tuning,$(OUT),$(RUN),$(FT_RUN)))
 
@@ -242,7 +246,8 @@ EXTERNAL_FLAGS := $(if $(TEST_DATASET),--train_dataset $(DATASET) --test_dataset
 $(OUT)/report/report.md: $(RUN)/predictions.csv $(FT_RUN)/predictions.csv $(call tool,score)
 	@echo "== score"
 	mkdir -p $(OUT)/report
-	$(call tool,score) --runs $(RUN) $(FT_RUN) $(EXTERNAL_FLAGS) --figures $(OUT)/report --report $@.tmp
+	$(call tool,score) --runs $(RUN) $(FT_RUN) $(EXTERNAL_FLAGS) --figures $(OUT)/report --report $@.tmp \
+	  --html $(OUT)/report/report.html
 	$(call tool,score) --compare $(RUN)/predictions.csv $(FT_RUN)/predictions.csv > $(OUT)/report/compare.txt
 	mv $@.tmp $@
 
@@ -258,6 +263,7 @@ report: $(OUT)/report/report.md
 	@awk '$$1 == "test" { print "TL - FT on the test split (DeLong, paired): " $$5 " " $$6 " " $$7 " (95% CI), p = " $$9 }' $(OUT)/report/compare.txt
 	@echo "Backbone: $(MODEL)$(if $(LAYER),$(comma) cut at $(LAYER),), weights $(WEIGHTS)$(if $(filter nsfwjs,$(WEIGHTS)), (nsfwjs 4.4.0: Keras ImageNet weights up to mixed5),)"
 	@echo "Report: $(OUT)/report/report.md (figures in $(OUT)/report/)"
+	@echo "HTML report (figures and the FT run's heatmaps of its worst errors embedded): $(OUT)/report/report.html"
 
 # The leak, measured. The paper augmented all ROIs and then split the images 80/10/10, so
 # copies of one lesion sit in train and test; the patient protocol tests on patients never seen

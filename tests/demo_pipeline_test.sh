@@ -57,6 +57,11 @@ done
 grep -q '^| model | split | attribute | value |' "$out/report/report.md" \
   || fail "the runs report has no subgroup table"
 
+# Grad-CAM: the FT predict drew heatmaps of its worst errors, and the HTML report shows them.
+ls "$ft/heatmaps"/*.png >/dev/null 2>&1 || fail "no heatmaps in $ft/heatmaps"
+grep -q "Worst errors: Grad-CAM heatmaps" "$out/report/report.html" \
+  || fail "the HTML report has no heatmap gallery"
+
 # The test split's ROC AUC (74 ROIs of patients never seen in training). The runs are
 # deterministic for the seed, so the bound is no flaky statistical test: with the trained
 # features this miniature reaches about 0.8 (and a score that knows each synthetic mass's drawn

@@ -235,10 +235,8 @@ std::vector<std::string> FineTuneModelImpl::FixedBatchNormNames() const {
   return names;
 }
 
-absl::StatusOr<ImagePredictions> PredictImages(const std::string& run_dir,
-                                               const std::string& checkpoint,
-                                               const std::vector<std::string>& inputs,
-                                               const Task& task) {
+absl::StatusOr<FineTunedRun> LoadFineTunedRun(const std::string& run_dir,
+                                              const std::string& checkpoint) {
   ASSIGN_OR_RETURN(RunConfig config, ReadRunConfig(RunFile(run_dir, kRunConfigFile)));
   const models::ModelInfo* info = models::FindModel(config.model);
   if (config.stage != "ft_train" || info == nullptr || config.image_size <= 0) {
@@ -258,13 +256,9 @@ absl::StatusOr<ImagePredictions> PredictImages(const std::string& run_dir,
   ASSIGN_OR_RETURN(FineTuneModel model, FineTuneModel::Create(spec));
   RETURN_IF_ERROR(LoadModelWeights(absl::StrCat(run_dir, "/", checkpoint), *model));
   model->eval();
-  torch::NoGradGuard no_grad;
   ASSIGN_OR_RETURN(const Precision recorded, PrecisionFromName(config.precision));
-  const Precision precision = CpuPrecisionFor(recorded);
-  // As the run was validated: its checkpoint was chosen on bfloat16 forward passes.
-  Autocast autocast(c10::DeviceType::CPU, precision == Precision::kBFloat16);
-  if (precision == Precision::kBFloat16) model->UseChannelsLast();
-  Preprocessing p;
+  FineTunedRun run{model, Preprocessing(), CpuPrecisionFor(recorded)};
+  Preprocessing& p = run.preprocessing;
   p.size = config.image_size;
   p.mean = info->mean;
   p.std = info->std;
@@ -275,6 +269,21 @@ absl::StatusOr<ImagePredictions> PredictImages(const std::string& run_dir,
   if (!config.std.empty()) {
     ASSIGN_OR_RETURN(p.std, cli::ParseTriple(config.std));
   }
+  return run;
+}
+
+absl::StatusOr<ImagePredictions> PredictImages(const std::string& run_dir,
+                                               const std::string& checkpoint,
+                                               const std::vector<std::string>& inputs,
+                                               const Task& task) {
+  ASSIGN_OR_RETURN(FineTunedRun run, LoadFineTunedRun(run_dir, checkpoint));
+  FineTuneModel& model = run.model;
+  const Preprocessing& p = run.preprocessing;
+  torch::NoGradGuard no_grad;
+  // As the run was validated: its checkpoint was chosen on bfloat16 forward passes.
+  const bool bfloat16 = run.precision == Precision::kBFloat16;
+  Autocast autocast(c10::DeviceType::CPU, bfloat16);
+  if (bfloat16) model->UseChannelsLast();
 
   ASSIGN_OR_RETURN(std::unique_ptr<ShardReader> reader, ShardReader::Open(inputs));
   if (task.count > 1) RETURN_IF_ERROR(reader->SelectTask(task));

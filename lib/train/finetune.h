@@ -40,6 +40,7 @@
 #include "lib/models/registry.h"
 #include "lib/records/task.h"
 #include "lib/train/head.h"
+#include "lib/train/image_set.h"
 #include "lib/train/precision.h"
 #include "lib/train/trainer.h"
 
@@ -120,6 +121,10 @@ class FineTuneModelImpl : public torch::nn::Module {
   const std::vector<std::string>& FrozenParameterNames() const { return frozen_parameters_; }
   std::vector<std::string> FixedBatchNormNames() const;
   std::shared_ptr<HeadImpl> head() const { return head_; }
+  // The backbone and how many of its Units() run before the pooling: what Grad-CAM
+  // differentiates (lib/train/grad_cam.h).
+  models::BackboneImpl& net() const { return *net_; }
+  size_t feature_units() const { return units_.size(); }
 
  private:
   friend class FineTuneModel;
@@ -148,6 +153,17 @@ class FineTuneModel : public torch::nn::ModuleHolder<FineTuneModelImpl> {
   using torch::nn::ModuleHolder<FineTuneModelImpl>::ModuleHolder;
   static absl::StatusOr<FineTuneModel> Create(const FineTuneSpec& spec);
 };
+
+// An ft_train run's model with the weights of `checkpoint` (best.pt or last.pt inside
+// `run_dir`), in inference mode, with the preprocessing and the CPU precision it was validated
+// with. FailedPrecondition for a folder that holds no ft_train run.
+struct FineTunedRun {
+  FineTuneModel model;
+  Preprocessing preprocessing;
+  Precision precision = Precision::kFloat32;
+};
+absl::StatusOr<FineTunedRun> LoadFineTunedRun(const std::string& run_dir,
+                                              const std::string& checkpoint);
 
 // An ft_train run's probabilities of malignancy for every record of `inputs` (images, any
 // split; of `task`'s slice of them), in input order, with the records they belong to (images

@@ -77,6 +77,10 @@ class FrozenBackbone {
   const std::array<float, 3>& std() const { return std_; }
   const std::string& weights() const { return weights_; }
   Precision precision() const { return precision_; }
+  // The backbone (in inference mode, its parameters frozen) and how many of its Units() give
+  // the feature map that is pooled: what Grad-CAM differentiates (lib/train/grad_cam.h).
+  models::BackboneImpl& net() const { return *net_; }
+  size_t feature_units() const { return layer_.empty() ? net_->Units().size() : units_.size(); }
   // What `embed` writes into each record's provenance: model, weights, image_size, mean, std,
   // and layer, variant and precision where they are not the defaults.
   std::vector<std::pair<std::string, std::string>> Parameters() const;

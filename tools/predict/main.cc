@@ -32,6 +32,16 @@ ABSL_FLAG(std::string, calibrate, "",
 ABSL_FLAG(bool, print_preprocessing, false,
           "Print how the run's inputs were made from source images (STAGE.NAME=VALUE lines: "
           "dcm2png, roicrop, embed) and exit; needs only --run. pipelines/predict.mk reads it.");
+ABSL_FLAG(std::string, heatmaps, "",
+          "A folder for Grad-CAM heatmaps: each ROI with the class activation map of the "
+          "malignant logit overlaid (JET), as FOLDER/<record id>.png (characters other than "
+          "letters, digits, '.', '-' and '_' become '_'). Needs ROI image inputs.");
+ABSL_FLAG(int, heatmaps_top, 0,
+          "With --heatmaps: only the K false positives of highest probability and the K false "
+          "negatives of lowest (at 0.5, score's default threshold); 0: every record.");
+ABSL_FLAG(std::string, heatmap_layer, "",
+          "With --heatmaps: the Keras layer whose feature map Grad-CAM reads (e.g. block4_pool); "
+          "default: the one the head sits on, the backbone's last feature map.");
 
 namespace {
 
@@ -54,6 +64,8 @@ Example:
   score out/vgg16-TL.csv
   predict --run out/runs/vgg16-TL --input out/feats --calibrate platt --output out/cal.csv
   predict --run out/runs/vgg16-TL --print_preprocessing
+  predict --run out/runs/vgg16-10-FT --input out/test_rois --output out/ft.csv \
+    --heatmaps out/heatmaps --heatmaps_top 10
   predict --run out/runs/vgg16-TL --input out/feats --task 2/4 --output out/p.part2.csv
   shardcat merge out/vgg16-TL.csv out/p.part0.csv out/p.part1.csv ... (after all 4 tasks))";
 
@@ -69,6 +81,9 @@ int main(int argc, char** argv) {
   options.inputs = absl::GetFlag(FLAGS_input);
   options.output = absl::GetFlag(FLAGS_output);
   options.allow_precision_mismatch = absl::GetFlag(FLAGS_allow_precision_mismatch);
+  options.heatmaps_dir = absl::GetFlag(FLAGS_heatmaps);
+  options.heatmaps_top = absl::GetFlag(FLAGS_heatmaps_top);
+  options.heatmap_layer = absl::GetFlag(FLAGS_heatmap_layer);
   absl::StatusOr<mammo::Task> task = mammo::TaskFlag();
   if (!task.ok()) return mammo::cli::UsageError(std::string(task.status().message()));
   options.task = *task;

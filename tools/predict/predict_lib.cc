@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <memory>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -13,16 +15,19 @@
 #include "lib/image/preprocess.h"
 #include "lib/io/byte_io.h"
 #include "lib/metrics/recalibration.h"
+#include "lib/metrics/worst_errors.h"
 #include "lib/records/shard_reader.h"
 #include "lib/status/status_macros.h"
 #include "lib/train/feature_set.h"
 #include "lib/train/finetune.h"
 #include "lib/train/frozen_backbone.h"
+#include "lib/train/grad_cam.h"
 #include "lib/train/precision.h"
 #include "lib/train/run_config.h"
 #include "lib/train/run_folder.h"
 #include "lib/train/trainer.h"
 #include "nlohmann/json.hpp"
+#include "tools/predict/heatmaps.h"
 
 namespace mammo::predict {
 namespace {
@@ -224,6 +229,75 @@ absl::Status CheckPrecision(const Options& options, const train::RunConfig& conf
                    ", or pass --allow_precision_mismatch"));
 }
 
+// What the heatmaps need from the run, loaded before predicting so that a bad --heatmap_layer
+// or feature inputs fail at once. The network's units run the modules of `backbone` (a
+// tl_train run's) or of the fine-tuned model its head holds (an ft_train run's).
+struct RunHeatmaps {
+  std::unique_ptr<train::FrozenBackbone> backbone;
+  HeatmapImages images;
+};
+
+absl::StatusOr<std::unique_ptr<RunHeatmaps>> LoadRunHeatmaps(const Options& options,
+                                                             const train::RunConfig& config) {
+  auto heatmaps = std::make_unique<RunHeatmaps>();
+  if (config.stage == "ft_train") {
+    ASSIGN_OR_RETURN(train::FineTunedRun run,
+                     train::LoadFineTunedRun(options.run_dir, options.checkpoint));
+    train::FineTuneModel model = run.model;
+    ASSIGN_OR_RETURN(
+        heatmaps->images.network,
+        train::MakeGradCamNetwork(
+            config.model, model->net(), model->feature_units(),
+            [net = model.ptr()](const torch::Tensor& x) { return net->head()->forward(x); },
+            options.heatmap_layer));
+    heatmaps->images.network.bfloat16 = run.precision == train::Precision::kBFloat16;
+    heatmaps->images.preprocessing = run.preprocessing;
+    return heatmaps;
+  }
+  ASSIGN_OR_RETURN(train::InputKind kind, train::DetectInputKind(options.inputs));
+  if (kind != train::InputKind::kImages) {
+    return absl::FailedPreconditionError(
+        "--heatmaps needs ROI image records, and the inputs hold features: give predict the "
+        "image shards the features were embedded from");
+  }
+  ASSIGN_OR_RETURN(heatmaps->backbone, RunBackbone(options, config));
+  const train::FrozenBackbone& backbone = *heatmaps->backbone;
+  train::Head head(config.head);
+  RETURN_IF_ERROR(
+      train::LoadHeadWeights(absl::StrCat(options.run_dir, "/", options.checkpoint), head));
+  head->eval();
+  ASSIGN_OR_RETURN(heatmaps->images.network,
+                   train::MakeGradCamNetwork(
+                       config.model, backbone.net(), backbone.feature_units(),
+                       [net = head.ptr()](const torch::Tensor& x) { return net->forward(x); },
+                       options.heatmap_layer));
+  heatmaps->images.network.bfloat16 = backbone.precision() == train::Precision::kBFloat16;
+  heatmaps->images.preprocessing = {backbone.image_size(), backbone.mean(), backbone.std()};
+  return heatmaps;
+}
+
+// Every record's id, or those of the worst errors of the probabilities the CSV gives.
+std::set<std::string> HeatmapIds(const Options& options, const Rows& rows,
+                                 const metrics::Recalibration* recalibration) {
+  std::set<std::string> ids;
+  if (options.heatmaps_top == 0) {
+    for (const Row& row : rows) ids.insert(row.id);
+    return ids;
+  }
+  std::vector<int> labels;
+  std::vector<double> probabilities;
+  for (const Row& row : rows) {
+    labels.push_back(row.malignant ? 1 : 0);
+    probabilities.push_back(recalibration != nullptr ? recalibration->Apply(row.probability)
+                                                     : row.probability);
+  }
+  const metrics::WorstErrors worst = metrics::FindWorstErrors(
+      labels, probabilities, kHeatmapThreshold, static_cast<size_t>(options.heatmaps_top));
+  for (size_t i : worst.false_positives) ids.insert(rows[i].id);
+  for (size_t i : worst.false_negatives) ids.insert(rows[i].id);
+  return ids;
+}
+
 }  // namespace
 
 namespace {
@@ -278,13 +352,34 @@ absl::Status Run(const Options& requested) {
         "--calibrate fits on the valid rows of all the inputs, which a --task slice lacks: "
         "merge the parts first, or predict in one process");
   }
+  if (options.heatmaps_dir.empty() &&
+      (options.heatmaps_top != 0 || !options.heatmap_layer.empty())) {
+    return absl::InvalidArgumentError("--heatmaps_top and --heatmap_layer need --heatmaps DIR");
+  }
+  if (options.heatmaps_top < 0)
+    return absl::InvalidArgumentError("--heatmaps_top must be at least 0");
+  if (part && options.heatmaps_top > 0) {
+    return absl::InvalidArgumentError(
+        "--heatmaps_top ranks the errors of all the inputs, which a --task slice lacks: "
+        "predict in one process, or draw every record's heatmap (--heatmaps alone)");
+  }
+  std::unique_ptr<RunHeatmaps> heatmaps;
+  if (!options.heatmaps_dir.empty()) {
+    RETURN_IF_ERROR(CreateHeatmapFolder(options.heatmaps_dir));
+    ASSIGN_OR_RETURN(heatmaps, LoadRunHeatmaps(options, config));
+  }
   Rows rows;
   RETURN_IF_ERROR(Predict(options, config, &rows));
   std::optional<metrics::Recalibration> recalibration;
   if (options.calibrate.has_value()) {
     ASSIGN_OR_RETURN(recalibration, FitOnValid(rows, *options.calibrate));
   }
-  const std::string csv = Csv(rows, recalibration ? &*recalibration : nullptr);
+  const metrics::Recalibration* recalibrated = recalibration ? &*recalibration : nullptr;
+  if (heatmaps != nullptr) {
+    RETURN_IF_ERROR(WriteHeatmaps(heatmaps->images, options.inputs, options.task,
+                                  HeatmapIds(options, rows, recalibrated), options.heatmaps_dir));
+  }
+  const std::string csv = Csv(rows, recalibrated);
   if (!part) return WriteFileAtomically(options.output, csv);
   // The part, then the file that says it is complete (a kill between leaves no marker).
   const std::string manifest = TaskFileManifestPath(options.output);

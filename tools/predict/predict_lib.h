@@ -9,6 +9,9 @@
 // uncalibrated_probability (the head's) and calibration (the method's name), before the
 // attributes.
 //
+// With `heatmaps_dir` it also writes Grad-CAM heatmaps of the records, or of the worst errors
+// (tools/predict/heatmaps.h).
+//
 // As one task of an array job (`--task I/N`, lib/records/task.h) it predicts only its slice
 // of the input records into its part of the CSV (e.g. --output preds.part2.csv), then writes
 // PART.task.json, which marks the part complete; `shardcat merge preds.csv preds.part*.csv`
@@ -41,6 +44,15 @@ struct Options {
   bool allow_precision_mismatch = false;
   Task task;  // a slice of the inputs and a part of the CSV; whole by default
   std::optional<metrics::Recalibration::Method> calibrate;  // refused with a task slice
+  // Grad-CAM heatmaps of the records (tools/predict/heatmaps.h), PNGs into this folder; empty:
+  // none. The inputs must be ROI images (an ft_train run's always are).
+  std::string heatmaps_dir;
+  // 0: a heatmap for every record; K: for the K worst false positives and the K worst false
+  // negatives (at 0.5, of the CSV's probabilities, recalibrated ones where asked); refused
+  // with a task slice, which does not see the other slices' errors.
+  int heatmaps_top = 0;
+  // The Keras layer Grad-CAM reads (lib/train/grad_cam.h); empty: the one the head sits on.
+  std::string heatmap_layer;
 };
 
 absl::Status Run(const Options& options);

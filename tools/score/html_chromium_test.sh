@@ -73,6 +73,33 @@ render "$tmp/files.html" "$tmp/files_dom.html"
 "${html_check[@]}" "$tmp/files_dom.html" "$tmp/files_images" 6 "ROC AUC and calibration"
 "${png_check[@]}" "$tmp"/files_images/*.png
 
+# With the heatmaps predict --heatmaps draws, one PNG per record (id through SafeFileName):
+# the gallery shows the worst errors at 0.5, false positives v4, t4 and false negatives v3,
+# t2, t3, so 6 figures + 5 heatmaps.
+heatmaps="$tmp/heatmaps"
+mkdir -p "$heatmaps"
+"$python" - "$heatmaps" <<'PY'
+import sys
+
+import cv2
+import numpy as np
+
+for n, name in enumerate(["v1", "v2", "v3", "v4", "v5", "v6", "t1", "t2", "t3", "t4", "t5", "t_6"]):
+    grey = np.full((64, 64), 40 + 10 * n, np.uint8)
+    cv2.circle(grey, (20 + n, 40), 12, 255, -1)
+    cv2.imwrite(f"{sys.argv[1]}/{name}.png", cv2.applyColorMap(grey, cv2.COLORMAP_JET))
+PY
+"$score" --html "$tmp/gallery.html" --heatmaps "$heatmaps" "$csv" >/dev/null
+render "$tmp/gallery.html" "$tmp/gallery_dom.html"
+"${html_check[@]}" "$tmp/gallery_dom.html" "$tmp/gallery_images" 11 \
+  "Worst errors: Grad-CAM heatmaps"
+for caption in "false positive: v4, p = 0.700 (valid)" "false negative: t3, p = 0.200 (test)"; do
+  grep -qF "$caption" "$tmp/gallery_dom.html" || fail "the gallery lacks '$caption'"
+done
+browser --window-size=1280,2400 --screenshot="$outputs/gallery_report.png" \
+  "file://$tmp/gallery.html" >/dev/null 2>"$tmp/gallery_screenshot.log" \
+  || fail "no screenshot of the gallery: $(tail -5 "$tmp/gallery_screenshot.log")"
+
 # The rendered page: a screenshot that decodes and is not blank.
 browser --window-size=1280,2400 --screenshot="$outputs/runs_report.png" "file://$tmp/runs.html" \
   >/dev/null 2>"$tmp/screenshot.log" || fail "no screenshot: $(tail -5 "$tmp/screenshot.log")"

@@ -41,6 +41,8 @@ pre { background: #f6f6f6; padding: 0.5em; overflow-x: auto; }
 .figures { display: flex; flex-wrap: wrap; gap: 1em; }
 figure { margin: 0; }
 img { width: 480px; max-width: 100%; height: auto; border: 1px solid #ddd; }
+img.heatmap { width: 240px; }
+figcaption { font-size: 0.85em; max-width: 240px; }
 </style>
 </head>
 <body>
@@ -292,7 +294,21 @@ std::string HtmlReport(const HtmlDocument& document) {
                       "\" width=\"", kFigureWidth, "\" height=\"", kFigureHeight, "\"><figcaption>",
                       HtmlEscape(figure.name), "</figcaption></figure>\n");
     }
-    absl::StrAppend(&out, "</div>\n</section>\n");
+    absl::StrAppend(&out, "</div>\n");
+    if (!section.heatmaps.empty()) {
+      absl::StrAppend(&out,
+                      "<h3>Worst errors: Grad-CAM heatmaps</h3>\n<p>Where the model found "
+                      "evidence of malignancy (red), for the false positives it was surest of and "
+                      "the false negatives it was surest of, at the threshold.</p>\n"
+                      "<div class=\"figures\">\n");
+      for (const HtmlHeatmap& heatmap : section.heatmaps) {
+        absl::StrAppend(&out, "<figure><img class=\"heatmap\" src=\"data:image/png;base64,",
+                        absl::Base64Escape(heatmap.png), "\" alt=\"", HtmlEscape(heatmap.caption),
+                        "\"><figcaption>", HtmlEscape(heatmap.caption), "</figcaption></figure>\n");
+      }
+      absl::StrAppend(&out, "</div>\n");
+    }
+    absl::StrAppend(&out, "</section>\n");
   }
   absl::StrAppend(&out, "</body>\n</html>\n");
   return out;

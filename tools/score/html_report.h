@@ -24,12 +24,19 @@ struct HtmlFigure {
   std::string png;   // its bytes
 };
 
+// A Grad-CAM heatmap of one of the worst errors (heatmap_gallery.h).
+struct HtmlHeatmap {
+  std::string caption;  // "false positive: ID, p = 0.930 (test)"
+  std::string png;      // its bytes
+};
+
 // One scored model: a run folder, or the predictions files given.
 struct HtmlSection {
   std::string title;
   std::string provenance;  // run.json's text; empty for predictions files
   const ScoreReport* report = nullptr;
   std::vector<HtmlFigure> figures;
+  std::vector<HtmlHeatmap> heatmaps;  // none: no gallery
 };
 
 struct HtmlDocument {

@@ -74,8 +74,11 @@ TEST(HtmlReportTest, SelfContainedAndEscaped) {
   document.settings = {{"inputs", "a<b>.csv"}};
   document.summary_markdown = "## Summary\n\n| x |\n|---|\n| 1 |\n";
   const std::string png = "\x89PNG\r\n\x1a\n fake bytes";
-  document.sections.push_back(
-      {"run <1>", "{\"run_name\": \"<script>\"}", &report, {{"roc_test.png", png}}});
+  document.sections.push_back({"run <1>",
+                               "{\"run_name\": \"<script>\"}",
+                               &report,
+                               {{"roc_test.png", png}},
+                               {{"false positive: <b>, p = 0.900 (test)", png}}});
   const std::string html = HtmlReport(document);
   EXPECT_THAT(html, HasSubstr("<!DOCTYPE html>"));
   EXPECT_THAT(html, HasSubstr("<td>a&lt;b&gt;.csv</td>"));
@@ -83,6 +86,10 @@ TEST(HtmlReportTest, SelfContainedAndEscaped) {
   EXPECT_THAT(html, HasSubstr("{&quot;run_name&quot;: &quot;&lt;script&gt;&quot;}"));
   EXPECT_THAT(html, HasSubstr("<img src=\"data:image/png;base64," + absl::Base64Escape(png) +
                               "\" alt=\"roc_test.png\""));
+  EXPECT_THAT(html, HasSubstr("<h3>Worst errors: Grad-CAM heatmaps</h3>"));
+  EXPECT_THAT(html, HasSubstr("<img class=\"heatmap\" src=\"data:image/png;base64," +
+                              absl::Base64Escape(png) +
+                              "\" alt=\"false positive: &lt;b&gt;, p = 0.900 (test)\">"));
   EXPECT_THAT(html, HasSubstr("<h2>Summary</h2>"));
   EXPECT_THAT(html, Not(HasSubstr("<script")));
   EXPECT_THAT(html, Not(HasSubstr("http:")));

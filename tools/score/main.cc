@@ -34,6 +34,10 @@ ABSL_FLAG(std::string, html, "",
           "Write one self-contained HTML report here (tables, CIs, provenance and every figure "
           "embedded; no script, nothing loaded from elsewhere), scoring files, a run folder or "
           "--runs.");
+ABSL_FLAG(std::string, heatmaps, "",
+          "With --html: a folder of Grad-CAM heatmaps from predict --heatmaps (<id>.png); the "
+          "page shows those of the worst false positives and negatives at the threshold (up to 8 "
+          "of each). Default for a run folder, and for each run of --runs: RUN_DIR/heatmaps.");
 ABSL_FLAG(bool, paper, false,
           "With --runs: add the paper's Tables 7-10 beside our runs of the same names.");
 ABSL_FLAG(std::string, not_run, "",
@@ -66,6 +70,7 @@ int main(int argc, char** argv) {
   options.runs = absl::GetFlag(FLAGS_runs);
   options.report = absl::GetFlag(FLAGS_report);
   options.html = absl::GetFlag(FLAGS_html);
+  options.heatmaps = absl::GetFlag(FLAGS_heatmaps);
   options.paper = absl::GetFlag(FLAGS_paper);
   options.not_run = absl::GetFlag(FLAGS_not_run);
   options.compare = absl::GetFlag(FLAGS_compare);

@@ -15,6 +15,7 @@
 #include "lib/train/run_folder.h"
 #include "tools/score/cross_validation.h"
 #include "tools/score/figures.h"
+#include "tools/score/heatmap_gallery.h"
 #include "tools/score/history.h"
 #include "tools/score/html_report.h"
 #include "tools/score/leakage.h"
@@ -83,6 +84,11 @@ under --bootstrap), per split the AUC with its intervals, calibration, the rates
 at the threshold with their CIs and the operating points, and every figure above
 embedded as a PNG data: URI. The page has no script and loads nothing from
 elsewhere; it opens in any browser, offline, and can be sent as one file.
+With --heatmaps DIR (the folder of predict --heatmaps; for a run folder, and
+each run of --runs, RUN_DIR/heatmaps when it exists) the page also shows the
+Grad-CAM heatmaps of the worst errors at the threshold: up to 8 false positives
+(highest probability first) and 8 false negatives (lowest first), those whose
+DIR/<id>.png exists (id characters other than letters, digits, . _ - as _).
 
 --train_dataset A --test_dataset B (external validation: a model trained on one
 dataset, tested on another) put the line "Trained on A, tested on B." before the
@@ -278,6 +284,15 @@ std::string DatasetsParagraph(const CliOptions& options) {
   return line.empty() ? "" : absl::StrCat(line, "\n\n");
 }
 
+// A run folder's gallery: the heatmaps predict drew into RUN_DIR/heatmaps, if it did.
+absl::StatusOr<std::vector<HtmlHeatmap>> RunHeatmaps(const std::string& run_dir,
+                                                     const std::vector<Prediction>& predictions,
+                                                     const ScoreReport& report) {
+  const std::string dir = absl::StrCat(run_dir, "/heatmaps");
+  if (!IsDirectory(dir)) return std::vector<HtmlHeatmap>();
+  return ReadHeatmapGallery(dir, predictions, report.threshold);
+}
+
 absl::Status ScoreRuns(const CliOptions& options, const ScoreOptions& score_options,
                        std::ostream& out) {
   std::vector<Run> runs;
@@ -323,9 +338,11 @@ absl::Status ScoreRuns(const CliOptions& options, const ScoreOptions& score_opti
                                              RunsMarkdown(runs, {}), paper_markdown);
     for (size_t i = 0; i < runs.size(); ++i) {
       ASSIGN_OR_RETURN(std::string provenance, RunJson(runs[i].dir));
+      ASSIGN_OR_RETURN(std::vector<HtmlHeatmap> heatmaps,
+                       RunHeatmaps(runs[i].dir, runs[i].predictions, runs[i].report));
       document.sections.push_back({absl::StrCat(runs[i].run_name, " (", runs[i].dir, ")"),
                                    std::move(provenance), &runs[i].report,
-                                   std::move(html_figures[i])});
+                                   std::move(html_figures[i]), std::move(heatmaps)});
     }
     RETURN_IF_ERROR(WriteHtml(options, document));
   }
@@ -379,6 +396,13 @@ absl::Status ScoreFiles(const CliOptions& options, const ScoreOptions& score_opt
       }
       section.report = &scored.report;
       ASSIGN_OR_RETURN(section.figures, ReadFigures(figures_dir, names));
+      if (!options.heatmaps.empty()) {
+        ASSIGN_OR_RETURN(section.heatmaps, ReadHeatmapGallery(options.heatmaps, scored.predictions,
+                                                              scored.report.threshold));
+      } else if (run_folder) {
+        ASSIGN_OR_RETURN(section.heatmaps,
+                         RunHeatmaps(options.inputs[0], scored.predictions, scored.report));
+      }
       HtmlDocument document;
       document.settings = Settings(options);
       document.summary_markdown = DatasetsParagraph(options);
@@ -442,6 +466,11 @@ absl::Status CheckUsage(const CliOptions& options) {
   if (!options.figures.empty() && (options.compare || options.leakage || options.folds)) {
     return absl::InvalidArgumentError(
         "--figures goes with scoring, not --compare, --leakage or --folds");
+  }
+  if (!options.heatmaps.empty() && (options.html.empty() || modes > 0)) {
+    return absl::InvalidArgumentError(
+        "--heatmaps goes with --html when scoring files or one run folder (with --runs, each "
+        "run's RUN_DIR/heatmaps is shown)");
   }
   if (!options.html.empty() && (options.compare || options.leakage || options.folds)) {
     return absl::InvalidArgumentError(

@@ -30,6 +30,7 @@ struct CliOptions {
   bool runs = false;
   std::string report;
   std::string html;
+  std::string heatmaps;
   bool paper = false;
   std::string not_run;
   bool compare = false;

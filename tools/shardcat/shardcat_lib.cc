@@ -16,6 +16,7 @@
 #include "lib/cli/progress.h"
 #include "lib/image/codec.h"
 #include "lib/io/byte_io.h"
+#include "lib/io/safe_file_name.h"
 #include "lib/records/shard_reader.h"
 #include "lib/records/shard_spec.h"
 #include "lib/records/shard_writer.h"
@@ -60,17 +61,6 @@ absl::Status ForEachRecord(const std::vector<std::string>& inputs, Visit visit) 
   }
   progress.Finish();
   return absl::OkStatus();
-}
-
-std::string SafeFileName(const std::string& id) {
-  std::string name = id;
-  for (char& c : name) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_') {
-      c = '_';
-    }
-  }
-  if (name.empty() || name[0] == '.') name.insert(0, "_");
-  return name;
 }
 
 std::string Stem(const std::string& path) {
