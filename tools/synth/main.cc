@@ -19,7 +19,8 @@ ABSL_FLAG(std::string, layout, "csv",
           "four CSVs and dicom_info.csv) and jpeg/<SeriesInstanceUID>/1-<n>.jpg; mias: mini-MIAS, "
           "Info.txt and all-mias/mdbNNN.pgm (1024x1024; --cases counts images); vindr: "
           "VinDr-Mammo, the two annotation CSVs and images/<study>/<image>.dicom (--cases counts "
-          "four-view studies).");
+          "four-view studies); inbreast: INbreast, INbreast.csv, AllXML/ and AllDICOMs/ (--cases "
+          "counts patients).");
 ABSL_FLAG(uint64_t, seed, 42, "Same seed, same bytes (pixels and UIDs alike in both layouts).");
 ABSL_FLAG(double, trap_rate, 0.05,
           "Share of rows given each trap (swapped crop/mask columns, mask of another size, "
@@ -41,7 +42,9 @@ per abnormality the true label, the traps applied and the mask's bounding box.
 Benign masses are round and sharp, malignant ones irregular, spiculated, blurred.
 --layout mias writes mini-MIAS instead (data_formats/datasets/mias.md): Info.txt, y
 counted from the bottom, and all-mias/mdbNNN.pgm, with the spec's traps; --layout vindr
-VinDr-Mammo (data_formats/datasets/vindr.md): breast-level and finding CSVs, DICOM images.
+VinDr-Mammo (data_formats/datasets/vindr.md): breast-level and finding CSVs, DICOM images;
+--layout inbreast INbreast (data_formats/datasets/inbreast.md): INbreast.csv, plist outlines
+in AllXML/, DICOM images in AllDICOMs/.
 
 Examples:
   synth --output /tmp/cbis --cases 20                small set for a quick test
@@ -49,6 +52,7 @@ Examples:
   synth --output /tmp/kaggle --layout kaggle_cbis    as the Kaggle JPEG copy
   synth --output /tmp/mias --layout mias --cases 20  as mini-MIAS (PGM and Info.txt)
   synth --output /tmp/vindr --layout vindr --cases 5 as VinDr-Mammo (5 studies)
+  synth --output /tmp/inb --layout inbreast --cases 5 as INbreast (5 patients)
   synth --output /tmp/big --cases 1696 --full_size   real-sized images)";
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "lib/io/byte_io.h"
 #include "lib/parallel/ordered_map.h"
 #include "lib/status/status_macros.h"
+#include "tools/synth/synth_inbreast.h"
 #include "tools/synth/synth_mias.h"
 #include "tools/synth/synth_render.h"
 #include "tools/synth/synth_vindr.h"
@@ -126,8 +127,9 @@ absl::StatusOr<Layout> ParseLayout(const std::string& text) {
   if (text == "kaggle_cbis") return Layout::kKaggleCbis;
   if (text == "mias") return Layout::kMias;
   if (text == "vindr") return Layout::kVindr;
-  return absl::InvalidArgumentError(
-      absl::StrCat("--layout must be csv, nbia, kaggle_cbis, mias or vindr, not '", text, "'"));
+  if (text == "inbreast") return Layout::kInbreast;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--layout must be csv, nbia, kaggle_cbis, mias, vindr or inbreast, not '", text, "'"));
 }
 
 absl::Status ValidateOptions(const SynthOptions& options) {
@@ -262,6 +264,9 @@ absl::Status Synthesize(const SynthOptions& options) {
   }
   if (options.layout == Layout::kVindr) {
     return SynthesizeVindr(options.output, options.plan, options.threads);
+  }
+  if (options.layout == Layout::kInbreast) {
+    return SynthesizeInbreast(options.output, options.plan, options.threads);
   }
 
   const Plan plan = BuildPlan(options.plan);
