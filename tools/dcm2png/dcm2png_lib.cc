@@ -27,6 +27,7 @@
 #include "lib/records/shard_spec.h"
 #include "lib/records/shard_writer.h"
 #include "lib/status/status_macros.h"
+#include "tools/dcm2png/inbreast_table.h"
 #include "tools/dcm2png/mias_info.h"
 #include "tools/dcm2png/vindr_findings.h"
 
@@ -407,6 +408,39 @@ void AddExtra(const std::string& name, const std::string& value, Attributes& att
   extra->set_value(value);
 }
 
+// The ids, label and pathology of a record, which is one lesion: its id is its lesion_id.
+Record LesionRecord(const std::string& id, const std::string& image_id,
+                    const std::string& patient_id, Label label, const std::string& pathology) {
+  Record record;
+  record.set_id(id);
+  record.set_lesion_id(id);
+  record.set_image_id(image_id);
+  record.set_patient_id(patient_id);
+  record.set_label(label);
+  record.set_pathology(pathology);
+  return record;
+}
+
+// A lesion record of a dataset whose annotation gives the mask (MIAS's disc, VinDr's box,
+// INbreast's outline): `record` with the image's processed PNG, `mask` as its one mask and the
+// provenance; the decoder's `notes` become the warning. Encoding failures are rejects.
+Outcome LesionOutcome(Record record, SharedImage& image, const cv::Mat& mask,
+                      const DatasetOptions& options, const std::vector<std::string>& notes) {
+  const std::string id = record.id();
+  const absl::StatusOr<Image>& png = image.Png(options.process);
+  if (!png.ok()) return Reject(id, "encode_failed", std::string(png.status().message()));
+  *record.mutable_image() = *png;
+  absl::StatusOr<Image> mask_png = GreyPngImage(mask);
+  if (!mask_png.ok()) return Reject(id, "encode_failed", std::string(mask_png.status().message()));
+  *record.add_masks() = *std::move(mask_png);
+  AddProvenance(options, record);
+  Outcome outcome;
+  outcome.id = id;
+  outcome.warning = absl::StrJoin(notes, "; ");
+  outcome.record = std::move(record);
+  return outcome;
+}
+
 // One Info.txt row to a record: the lesion is the row's disc, so the mask is what roicrop
 // reads for every dataset.
 class MiasConverter {
@@ -439,20 +473,8 @@ class MiasConverter {
                     absl::StrCat(row.where, ": centre (", row.x, ", ", row.y, ") is outside the ",
                                  SizeText(size), " image"));
     }
-    Record record;
-    record.set_id(id);
-    record.set_lesion_id(id);
-    record.set_image_id(row.ref);
-    record.set_patient_id(row.PatientId());
-    record.set_label(row.severity == "M" ? MALIGNANT : BENIGN);
-    record.set_pathology(row.severity);
-    const absl::StatusOr<Image>& png = image.Png(options_.process);
-    if (!png.ok()) return Reject(id, "encode_failed", std::string(png.status().message()));
-    *record.mutable_image() = *png;
-    absl::StatusOr<Image> mask_png = GreyPngImage(MiasDiscMask(size, row));
-    if (!mask_png.ok())
-      return Reject(id, "encode_failed", std::string(mask_png.status().message()));
-    *record.add_masks() = *std::move(mask_png);
+    Record record = LesionRecord(id, row.ref, row.PatientId(),
+                                 row.severity == "M" ? MALIGNANT : BENIGN, row.severity);
     Attributes* a = record.mutable_attributes();
     a->set_laterality(row.Laterality());
     a->set_abnormality_type(row.abnormality_class);
@@ -461,11 +483,7 @@ class MiasConverter {
     AddExtra("mias_x", absl::StrCat(row.x), *a);
     AddExtra("mias_y", absl::StrCat(row.y), *a);
     AddExtra("mias_radius", absl::StrCat(row.radius), *a);
-    AddProvenance(options_, record);
-    Outcome outcome;
-    outcome.id = id;
-    outcome.record = std::move(record);
-    return outcome;
+    return LesionOutcome(std::move(record), image, MiasDiscMask(size, row), options_, {});
   }
 
  private:
@@ -473,16 +491,11 @@ class MiasConverter {
   const MiasFiles& files_;
 };
 
-// VinDr-Mammo (data_formats/datasets/vindr.md): ROOT/images/<study_id>/<image_id>.dicom.
-class VindrFiles : public ImageReader {
+// Datasets of DICOM images found by their annotation's names, read with --frame, --colour
+// and --max_pixels.
+class DicomFiles : public ImageReader {
  public:
-  explicit VindrFiles(const DatasetOptions& options) : options_(options) {}
-
-  std::string ImagePath(const VindrRow& row) const {
-    return (std::filesystem::path(options_.root) / "images" / row.study_id /
-            (row.image_id + ".dicom"))
-        .string();
-  }
+  explicit DicomFiles(const DatasetOptions& options) : options_(options) {}
 
   absl::StatusOr<DicomPixels> ReadImage(const std::string& path) const override {
     return ReadDicomPixels(path, options_.process.read);
@@ -490,8 +503,20 @@ class VindrFiles : public ImageReader {
 
   std::string CorruptReason() const override { return "corrupt_dicom"; }
 
- private:
+ protected:
   const DatasetOptions& options_;
+};
+
+// VinDr-Mammo (data_formats/datasets/vindr.md): ROOT/images/<study_id>/<image_id>.dicom.
+class VindrFiles : public DicomFiles {
+ public:
+  using DicomFiles::DicomFiles;
+
+  std::string ImagePath(const VindrRow& row) const {
+    return (std::filesystem::path(options_.root) / "images" / row.study_id /
+            (row.image_id + ".dicom"))
+        .string();
+  }
 };
 
 // One finding box to a record. The box becomes a filled rectangle mask rather than a box
@@ -532,26 +557,10 @@ class VindrConverter {
     cv::Mat mask = cv::Mat::zeros(size, CV_8U);
     mask(clipped.PixelBox()).setTo(255);
 
-    Outcome outcome;
-    outcome.id = id;
-    outcome.warning = absl::StrJoin(decoded->notes, "; ");
-    Record record;
-    record.set_id(id);
-    record.set_lesion_id(id);
-    record.set_image_id(row.image_id);
     // VinDr gives no patient id; the study is the unit of its split (one exam per woman is
     // implied, not confirmed).
-    record.set_patient_id(row.study_id);
-    record.set_label(row.label);
-    record.set_pathology(row.birads);
+    Record record = LesionRecord(id, row.image_id, row.study_id, row.label, row.birads);
     record.set_split(row.split == "training" ? TRAIN : TEST);
-    const absl::StatusOr<Image>& png = image.Png(options_.process);
-    if (!png.ok()) return Reject(id, "encode_failed", std::string(png.status().message()));
-    *record.mutable_image() = *png;
-    absl::StatusOr<Image> mask_png = GreyPngImage(mask);
-    if (!mask_png.ok())
-      return Reject(id, "encode_failed", std::string(mask_png.status().message()));
-    *record.add_masks() = *std::move(mask_png);
     Attributes* a = record.mutable_attributes();
     a->set_view(row.view);
     a->set_laterality(row.laterality);
@@ -562,14 +571,60 @@ class VindrConverter {
     AddExtra("box", absl::StrCat(row.xmin, " ", row.ymin, " ", row.xmax, " ", row.ymax), *a);
     AddExtra("series_id", row.series_id, *a);
     AddExtra("study_id", row.study_id, *a);
-    AddProvenance(options_, record);
-    outcome.record = std::move(record);
-    return outcome;
+    return LesionOutcome(std::move(record), image, mask, options_, decoded->notes);
   }
 
  private:
   const DatasetOptions& options_;
   const VindrFiles& files_;
+};
+
+// One outline ROI of INbreast (data_formats/datasets/inbreast.md) to a record: the mask is the
+// filled polygon, the label the image's BI-RADS mapped as the spec says, the string kept.
+class InbreastConverter {
+ public:
+  InbreastConverter(const DatasetOptions& options, const DicomFiles& files)
+      : options_(options), files_(files) {}
+
+  std::optional<std::string> ImageFile(const InbreastRow& row) const {
+    if (!row.reject_reason.empty() || row.dicom_path.empty()) return std::nullopt;
+    return row.dicom_path;
+  }
+
+  Outcome Convert(const InbreastRow& row, SharedImage& image) const {
+    const std::string id = row.Id();
+    if (!row.reject_reason.empty()) return Reject(id, row.reject_reason, row.reject_detail);
+    if (row.dicom_path.empty()) {
+      return Reject(id, "image_not_found",
+                    absl::StrCat("AllDICOMs/ has no ", row.file_name, "_*_MG_*.dcm"));
+    }
+    const absl::StatusOr<DicomPixels>& decoded = image.Decode(row.dicom_path, files_);
+    if (!decoded.ok()) {
+      return Reject(id, ReasonFor(decoded.status(), "image_not_found", files_.CorruptReason()),
+                    std::string(decoded.status().message()));
+    }
+    // The mask takes the DICOM's size, not the 4084 x 3328 that loaders assume.
+    const cv::Size size = image.size();
+    if (const std::string outside = PointOutside(size, row); !outside.empty()) {
+      return Reject(id, "outline_outside_image",
+                    absl::StrCat(row.where, ": ROI ", row.roi_index, ": point ", outside,
+                                 " is outside the ", SizeText(size), " image"));
+    }
+    Record record = LesionRecord(id, row.file_name, row.patient_id, row.label, row.birads);
+    Attributes* a = record.mutable_attributes();
+    a->set_view(row.view);
+    a->set_laterality(row.laterality);
+    a->set_breast_density(row.density);
+    a->set_assessment(row.assessment);
+    a->set_abnormality_type(row.roi_name);
+    AddExtra("outline_points", absl::StrCat(row.outline.size()), *a);
+    return LesionOutcome(std::move(record), image, InbreastOutlineMask(size, row), options_,
+                         decoded->notes);
+  }
+
+ private:
+  const DatasetOptions& options_;
+  const DicomFiles& files_;
 };
 
 class CaseConverter {
@@ -690,6 +745,7 @@ std::vector<std::pair<std::string, std::string>> StageParameters(const DatasetOp
   if (o.dataset == DatasetKind::kKaggleCbis) parameters.push_back({"dataset", "kaggle_cbis"});
   if (o.dataset == DatasetKind::kMias) parameters.push_back({"dataset", "mias"});
   if (o.dataset == DatasetKind::kVindr) parameters.push_back({"dataset", "vindr"});
+  if (o.dataset == DatasetKind::kInbreast) parameters.push_back({"dataset", "inbreast"});
   std::sort(parameters.begin(), parameters.end());
   return parameters;
 }
@@ -798,6 +854,7 @@ class OutcomeWriter {
 std::string Where(const cbis::CaseRow& row) { return absl::StrCat(row.csv_name, ":", row.row); }
 std::string Where(const MiasRow& row) { return row.where; }
 std::string Where(const VindrRow& row) { return row.where; }
+std::string Where(const InbreastRow& row) { return row.where; }
 
 // Writes the records of `rows` (CBIS-DDSM CSV rows or Info.txt rows, through `converter`), then
 // the rejects file and the summary line; the summary's counts are filled in. With --strict,
@@ -936,6 +993,13 @@ ROOT/all-mias/mdbNNN.pgm; one record per lesion row (id mdbNNN_<row of the ref>)
 severity B/M, patient (N + 1) / 2, the mask the disc of the row's centre and radius with y
 counted from the bottom. NORM rows, rows without a centre and malformed rows are rejected.
 
+--dataset inbreast reads INbreast (data_formats/datasets/inbreast.md): ROOT/INbreast.csv
+(';'-separated, BI-RADS per image), ROOT/AllXML/<File Name>.xml (OsiriX plist outlines) and
+ROOT/AllDICOMs/<File Name>_<patient>_MG_*.dcm; one record per outline ROI (id
+<File Name>_<ROI from 1>), label from BI-RADS (1-3: BENIGN, 4a-6: MALIGNANT, the string kept),
+the mask the filled outline, the patient the DICOM name's hash, no split. Images without an XML,
+point ROIs, outlines outside the image and malformed XML or CSV rows are rejected.
+
 --dataset vindr reads VinDr-Mammo (data_formats/datasets/vindr.md): ROOT/finding_annotations.csv
 and ROOT/images/<study_id>/<image_id>.dicom; one record per box with a finding BI-RADS (3:
 BENIGN, 4 and 5: MALIGNANT, a suspicion label, not pathology), the mask the filled box, the
@@ -950,7 +1014,8 @@ Examples:
     --csv mass_case_description_test_set.csv --root CBIS-DDSM --output out/full@8
   dcm2png --dataset kaggle_cbis --root cbis-ddsm-kaggle --output out/full@8
   dcm2png --dataset mias --root MIAS-data --output out/mias@1
-  dcm2png --dataset vindr --root vindr-mammo --output out/vindr@8)";
+  dcm2png --dataset vindr --root vindr-mammo --output out/vindr@8
+  dcm2png --dataset inbreast --root INbreast --output out/inbreast@4)";
 
 absl::StatusOr<ColourMode> ParseColourMode(const std::string& text) {
   if (text == "refuse") return ColourMode::kRefuse;
@@ -964,8 +1029,9 @@ absl::StatusOr<DatasetKind> ParseDatasetKind(const std::string& text) {
   if (text == "kaggle_cbis") return DatasetKind::kKaggleCbis;
   if (text == "mias") return DatasetKind::kMias;
   if (text == "vindr") return DatasetKind::kVindr;
-  return absl::InvalidArgumentError(
-      absl::StrCat("--dataset must be cbis, kaggle_cbis, mias or vindr, not '", text, "'"));
+  if (text == "inbreast") return DatasetKind::kInbreast;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--dataset must be cbis, kaggle_cbis, mias, vindr or inbreast, not '", text, "'"));
 }
 
 absl::StatusOr<MaskMismatch> ParseMaskMismatch(const std::string& text) {
@@ -999,9 +1065,15 @@ absl::StatusOr<DatasetSummary> ConvertDataset(const DatasetOptions& options, std
     return absl::InvalidArgumentError("--output is required in dataset mode");
   DatasetSummary summary;
   ASSIGN_OR_RETURN(summary.rejects_path, RejectsPath(options));
-  if ((options.dataset == DatasetKind::kMias || options.dataset == DatasetKind::kVindr) &&
+  if (options.dataset != DatasetKind::kCbis && options.dataset != DatasetKind::kKaggleCbis &&
       !options.csv_files.empty()) {
     return absl::InvalidArgumentError("--csv belongs to cbis and kaggle_cbis");
+  }
+  if (options.dataset == DatasetKind::kInbreast) {
+    ASSIGN_OR_RETURN(const std::vector<InbreastRow> rows, ReadInbreast(options.root));
+    const DicomFiles files(options);
+    RETURN_IF_ERROR(WriteRecords(options, rows, InbreastConverter(options, files), summary, log));
+    return summary;
   }
   if (options.dataset == DatasetKind::kVindr) {
     ASSIGN_OR_RETURN(

@@ -50,6 +50,19 @@
 //   attributes: view, laterality, density 1-4, assessment, abnormality_type = the categories.
 // No Finding rows (no_finding), boxes without BI-RADS (no_birads), malformed rows
 // (bad_csv_row) and boxes outside the image (box_outside_image) are rejected with the line.
+// With `dataset` kInbreast, INbreast (data_formats/datasets/inbreast.md): one record per outline
+// ROI of ROOT/AllXML/<File Name>.xml, for each row of ROOT/INbreast.csv (';'-separated), image
+// ROOT/AllDICOMs/<File Name>_<patient hash>_MG_<side>_<view>_ANON.dcm:
+//   id = lesion_id = "<File Name>_<n>", n the ROI's place in its XML from 1
+//   image_id = File Name, patient_id = the DICOM name's hash
+//   label BENIGN for BI-RADS 1-3, MALIGNANT for 4a-4c, 5, 6 (a suspicion label: INbreast's
+//   files carry no pathology); pathology the Bi-Rads string; split SPLIT_NONE (none official)
+//   masks = [the outline (Point_px) filled, vertices rounded, on the DICOM's size]
+//   attributes: view, laterality, density (ACR), assessment, abnormality_type = the ROI's Name.
+// Images without an XML (no_outline), malformed CSV rows (bad_csv_row), XML that does not parse
+// (bad_xml, the file and line), ROIs of fewer than 3 points (no_polygon), outlines reaching
+// outside the image (outline_outside_image, the file, line and ROI) and images missing from
+// AllDICOMs (image_not_found) are rejected.
 // Cases that cannot be converted go to the rejects file ("id<TAB>reason: detail") and are
 // counted by reason in the summary line; the run goes on. With `strict`, any reject makes
 // the run fail (exit 2) after everything has been written.
@@ -101,8 +114,8 @@ absl::Status ConvertFile(const std::string& input, const std::string& output,
                          const FileOptions& options, std::ostream& log);
 
 // --dataset: cbis (the DICOM download, NBIA or CSV layout), kaggle_cbis (the JPEG copy), mias
-// (mini-MIAS) or vindr (VinDr-Mammo).
-enum class DatasetKind { kCbis, kKaggleCbis, kMias, kVindr };
+// (mini-MIAS), vindr (VinDr-Mammo) or inbreast (INbreast).
+enum class DatasetKind { kCbis, kKaggleCbis, kMias, kVindr, kInbreast };
 absl::StatusOr<DatasetKind> ParseDatasetKind(const std::string& text);
 
 enum class MaskMismatch { kRescale, kSkip };
@@ -111,7 +124,7 @@ absl::StatusOr<MaskMismatch> ParseMaskMismatch(const std::string& text);
 struct DatasetOptions {
   DatasetKind dataset = DatasetKind::kCbis;
   std::vector<std::string>
-      csv_files;  // kKaggleCbis: empty for those in ROOT/csv; kMias, kVindr: unused
+      csv_files;  // kKaggleCbis: empty for those in ROOT/csv; the others: unused
   std::string root;
   std::string output;   // shard spec, e.g. out/full@8, or "-"
   std::string rejects;  // empty: <output prefix>.rejects.tsv (required when output is "-")
