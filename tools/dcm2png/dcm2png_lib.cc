@@ -595,8 +595,9 @@ class InbreastConverter {
     const std::string id = row.Id();
     if (!row.reject_reason.empty()) return Reject(id, row.reject_reason, row.reject_detail);
     if (row.dicom_path.empty()) {
-      return Reject(id, "image_not_found",
-                    absl::StrCat("AllDICOMs/ has no ", row.file_name, "_*_MG_*.dcm"));
+      return Reject(
+          id, "image_not_found",
+          absl::StrCat(row.image_where, ": AllDICOMs/ has no ", row.file_name, "_*_MG_*.dcm"));
     }
     const absl::StatusOr<DicomPixels>& decoded = image.Decode(row.dicom_path, files_);
     if (!decoded.ok()) {

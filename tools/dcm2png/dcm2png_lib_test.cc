@@ -746,7 +746,7 @@ TEST_F(TreeTest, InbreastRecordsMatchSynthTruthAndTrapsAreRejected) {
       detail = absl::StrCat("AllXML/", file, ".xml:[0-9]+: ROI 1 \\(Calcification\\): 1 points");
     } else if (absl::StrContains(traps, "missing_image")) {
       reason = "image_not_found";
-      detail = absl::StrCat("AllDICOMs/ has no ", file, "_");
+      detail = absl::StrCat(csv_where, ": AllDICOMs/ has no ", file, "_");
     } else if (absl::StrContains(traps, "outline_outside")) {
       reason = "outline_outside_image";
       detail = absl::StrCat("AllXML/", file, ".xml:[0-9]+: ROI 1: point \\([0-9.]+, [0-9.]+\\) ",

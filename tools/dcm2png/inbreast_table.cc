@@ -69,6 +69,7 @@ InbreastRow ReadImageRow(const csv::CsvRow& csv_row, const std::map<std::string,
   };
   InbreastRow row;
   row.where = absl::StrCat(kCsvName, ":", csv_row.line);
+  row.image_where = row.where;
   auto reject = [&](const std::string& detail) {
     row.reject_reason = "bad_csv_row";
     row.reject_detail = absl::StrCat(row.where, ": ", detail);

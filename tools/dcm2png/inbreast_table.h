@@ -24,6 +24,7 @@ struct InbreastRow {
   // Where the row comes from, for messages: "AllXML/<File Name>.xml:LINE" for an ROI,
   // "INbreast.csv:LINE" for an image-level row.
   std::string where;
+  std::string image_where;           // "INbreast.csv:LINE", the image's row
   std::string file_name;             // the key shared by the CSV, the DICOM and the XML names
   int roi_index = 0;                 // the ROI's place in its XML from 1; 0 for an image-level row
   std::string dicom_path;            // empty when AllDICOMs/ has no file of that File Name
