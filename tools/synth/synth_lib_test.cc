@@ -16,6 +16,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/dicom/dicom.h"
+#include "tools/synth/synth_cmmd.h"
 #include "tools/synth/synth_inbreast.h"
 #include "tools/synth/synth_mias.h"
 #include "tools/synth/synth_plan.h"
@@ -560,6 +561,45 @@ TEST(SynthesizeTest, InbreastLayoutWritesCsvXmlAndDicomByFileName) {
   EXPECT_THAT(files.at("INbreast.csv"), testing::ContainsRegex(";4[abc]\n"));
 }
 
+// CMMD: NBIA folders with files numbered regardless of side, the side and view only in the
+// headers, the clinical CSV ';'-separated with one row per labelled breast, every trap planted.
+TEST(SynthesizeTest, CmmdLayoutWritesNbiaTreeAndClinicalCsv) {
+  const SynthOptions options = LayoutOptions("cmmd", Layout::kCmmd, 8);
+  ASSERT_TRUE(Synthesize(options).ok());
+  const auto files = Tree(options.output);
+  const std::string& clinical = files.at(kCmmdClinicalCsv);
+  EXPECT_THAT(clinical,
+              StartsWith("ID1;LeftRight;Age;number;abnormality;classification;subtype\nD1-0001;"));
+  EXPECT_THAT(clinical,
+              testing::ContainsRegex("\nD2-0001;[LR];[0-9]+;1;[a-z]+;Malignant;[A-Za-z]"));
+  int dicoms = 0;
+  for (const auto& [path, bytes] : files) {
+    if (!absl::EndsWith(path, ".dcm")) continue;
+    ++dicoms;
+    EXPECT_THAT(path, testing::MatchesRegex("manifest-[0-9]+/CMMD/D[12]-[0-9]{4}/[^/]+/[^/]+/"
+                                            "1-[1-4]\\.dcm"));
+  }
+  const std::vector<CmmdPatient> plan = BuildCmmdPlan(options.plan);
+  int expected_dicoms = 0;
+  std::map<std::string, int> traps;
+  for (const CmmdPatient& patient : plan) {
+    for (const CmmdBreast& breast : patient.breasts) {
+      if (!breast.missing) expected_dicoms += 2;
+      if (!breast.has_row) ++traps[kCmmdTrapUnlabelled];
+      if (breast.missing) ++traps[kCmmdTrapMissingImage];
+      if (breast.classification == "Unknown") ++traps[kCmmdTrapBadClassification];
+      if (breast.images.front().no_laterality) ++traps[kCmmdTrapNoLaterality];
+    }
+  }
+  EXPECT_EQ(dicoms, expected_dicoms);
+  for (const char* trap : {kCmmdTrapUnlabelled, kCmmdTrapMissingImage, kCmmdTrapBadClassification,
+                           kCmmdTrapNoLaterality}) {
+    EXPECT_GT(traps[trap], 0) << trap;
+  }
+  EXPECT_EQ(plan.front().breasts.size(), 2u);
+  EXPECT_NE(plan.front().breasts[0].classification, plan.front().breasts[1].classification);
+}
+
 TEST(OptionsTest, ErrorsNameTheFlag) {
   SynthOptions options;
   EXPECT_THAT(std::string(ValidateOptions(options).message()), HasSubstr("--output"));
@@ -579,6 +619,7 @@ TEST(OptionsTest, ErrorsNameTheFlag) {
   EXPECT_EQ(ParseLayout("kaggle_cbis").value(), Layout::kKaggleCbis);
   EXPECT_EQ(ParseLayout("mias").value(), Layout::kMias);
   EXPECT_EQ(ParseLayout("inbreast").value(), Layout::kInbreast);
+  EXPECT_EQ(ParseLayout("cmmd").value(), Layout::kCmmd);
   EXPECT_EQ(ParseLayout("vindr").value(), Layout::kVindr);
   options.output = "/proc/synth_cannot_write_here";
   EXPECT_FALSE(Synthesize(options).ok());

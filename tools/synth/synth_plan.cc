@@ -375,9 +375,10 @@ FilePaths PathsFor(Layout layout, const Image& image, const Abnormality& abnorma
       return NbiaPaths(image, abnormality);
     case Layout::kKaggleCbis:
       return KaggleCbisPaths(image, abnormality);
-    case Layout::kMias:   // not CBIS-DDSM layouts: synth_mias.h, synth_vindr.h and
-    case Layout::kVindr:  // synth_inbreast.h plan their own
+    case Layout::kMias:   // not CBIS-DDSM layouts: synth_mias.h, synth_vindr.h,
+    case Layout::kVindr:  // synth_inbreast.h and synth_cmmd.h plan their own
     case Layout::kInbreast:
+    case Layout::kCmmd:
       return {};
   }
   return {};

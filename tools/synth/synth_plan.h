@@ -38,9 +38,9 @@ enum class Kind { kMass, kCalc };
 // kCsv: the files at the CSVs' paths; kNbia: the NBIA Data Retriever's folders; kKaggleCbis:
 // the Kaggle JPEG copy (data_formats/datasets/kaggle_cbis.md): csv/ with the four CSVs and
 // dicom_info.csv, jpeg/<SeriesInstanceUID>/1-<n>.jpg; kMias: mini-MIAS (synth_mias.h), kVindr:
-// VinDr-Mammo (synth_vindr.h) and kInbreast: INbreast (synth_inbreast.h), which have plans of
-// their own.
-enum class Layout { kCsv, kNbia, kKaggleCbis, kMias, kVindr, kInbreast };
+// VinDr-Mammo (synth_vindr.h), kInbreast: INbreast (synth_inbreast.h) and kCmmd: CMMD
+// (synth_cmmd.h), which have plans of their own.
+enum class Layout { kCsv, kNbia, kKaggleCbis, kMias, kVindr, kInbreast, kCmmd };
 
 inline constexpr char kBenign[] = "BENIGN";
 inline constexpr char kBenignWithoutCallback[] = "BENIGN_WITHOUT_CALLBACK";
