@@ -27,6 +27,7 @@
 #include "lib/records/shard_spec.h"
 #include "lib/records/shard_writer.h"
 #include "lib/status/status_macros.h"
+#include "tools/dcm2png/cmmd_table.h"
 #include "tools/dcm2png/inbreast_table.h"
 #include "tools/dcm2png/mias_info.h"
 #include "tools/dcm2png/vindr_findings.h"
@@ -421,18 +422,23 @@ Record LesionRecord(const std::string& id, const std::string& image_id,
   return record;
 }
 
-// A lesion record of a dataset whose annotation gives the mask (MIAS's disc, VinDr's box,
-// INbreast's outline): `record` with the image's processed PNG, `mask` as its one mask and the
-// provenance; the decoder's `notes` become the warning. Encoding failures are rejects.
+// A record of a dataset whose annotation gives the mask (MIAS's disc, VinDr's box, INbreast's
+// outline) or none (CMMD): `record` with the image's processed PNG, `mask` as its one mask
+// unless empty, and the provenance; the decoder's `notes` become the warning. Encoding
+// failures are rejects.
 Outcome LesionOutcome(Record record, SharedImage& image, const cv::Mat& mask,
                       const DatasetOptions& options, const std::vector<std::string>& notes) {
   const std::string id = record.id();
   const absl::StatusOr<Image>& png = image.Png(options.process);
   if (!png.ok()) return Reject(id, "encode_failed", std::string(png.status().message()));
   *record.mutable_image() = *png;
-  absl::StatusOr<Image> mask_png = GreyPngImage(mask);
-  if (!mask_png.ok()) return Reject(id, "encode_failed", std::string(mask_png.status().message()));
-  *record.add_masks() = *std::move(mask_png);
+  if (!mask.empty()) {
+    absl::StatusOr<Image> mask_png = GreyPngImage(mask);
+    if (!mask_png.ok()) {
+      return Reject(id, "encode_failed", std::string(mask_png.status().message()));
+    }
+    *record.add_masks() = *std::move(mask_png);
+  }
   AddProvenance(options, record);
   Outcome outcome;
   outcome.id = id;
@@ -628,6 +634,43 @@ class InbreastConverter {
   const DicomFiles& files_;
 };
 
+// One CMMD image to a record with the breast's label and no mask: CMMD gives no lesion
+// location, and a made-up one (the whole breast) would pass for a lesion crop in roicrop and
+// in every ROI-level result; roicrop rejects these records as no_mask, and a whole-image
+// consumer takes them as they are (data_formats/datasets/cmmd.md).
+class CmmdConverter {
+ public:
+  CmmdConverter(const DatasetOptions& options, const DicomFiles& files)
+      : options_(options), files_(files) {}
+
+  std::optional<std::string> ImageFile(const CmmdRow& row) const {
+    if (!row.reject_reason.empty()) return std::nullopt;
+    return row.path;
+  }
+
+  Outcome Convert(const CmmdRow& row, SharedImage& image) const {
+    if (!row.reject_reason.empty()) return Reject(row.id, row.reject_reason, row.reject_detail);
+    const absl::StatusOr<DicomPixels>& decoded = image.Decode(row.path, files_);
+    if (!decoded.ok()) {
+      return Reject(row.id, ReasonFor(decoded.status(), "image_not_found", files_.CorruptReason()),
+                    std::string(decoded.status().message()));
+    }
+    // One image per breast and view: the image is the unit, so the id names both.
+    Record record = LesionRecord(row.id, row.id, row.patient_id, row.label, row.classification);
+    Attributes* a = record.mutable_attributes();
+    a->set_view(row.view);
+    a->set_laterality(row.laterality);
+    a->set_abnormality_type(row.abnormality);
+    AddExtra("age", row.age, *a);
+    if (!row.subtype.empty()) AddExtra("subtype", row.subtype, *a);
+    return LesionOutcome(std::move(record), image, cv::Mat(), options_, decoded->notes);
+  }
+
+ private:
+  const DatasetOptions& options_;
+  const DicomFiles& files_;
+};
+
 class CaseConverter {
  public:
   CaseConverter(const DatasetOptions& options, const CaseFiles& files)
@@ -747,6 +790,7 @@ std::vector<std::pair<std::string, std::string>> StageParameters(const DatasetOp
   if (o.dataset == DatasetKind::kMias) parameters.push_back({"dataset", "mias"});
   if (o.dataset == DatasetKind::kVindr) parameters.push_back({"dataset", "vindr"});
   if (o.dataset == DatasetKind::kInbreast) parameters.push_back({"dataset", "inbreast"});
+  if (o.dataset == DatasetKind::kCmmd) parameters.push_back({"dataset", "cmmd"});
   std::sort(parameters.begin(), parameters.end());
   return parameters;
 }
@@ -856,6 +900,7 @@ std::string Where(const cbis::CaseRow& row) { return absl::StrCat(row.csv_name, 
 std::string Where(const MiasRow& row) { return row.where; }
 std::string Where(const VindrRow& row) { return row.where; }
 std::string Where(const InbreastRow& row) { return row.where; }
+std::string Where(const CmmdRow& row) { return row.where; }
 
 // Writes the records of `rows` (CBIS-DDSM CSV rows or Info.txt rows, through `converter`), then
 // the rejects file and the summary line; the summary's counts are filled in. With --strict,
@@ -1001,6 +1046,13 @@ ROOT/AllDICOMs/<File Name>_<patient>_MG_*.dcm; one record per outline ROI (id
 the mask the filled outline, the patient the DICOM name's hash, no split. Images without an XML,
 point ROIs, outlines outside the image and malformed XML or CSV rows are rejected.
 
+--dataset cmmd reads CMMD (data_formats/datasets/cmmd.md): ROOT/CMMD_clinicaldata_revision.csv
+(the spreadsheet saved as CSV, ',' or ';') and every *.dcm under ROOT; one record per image
+(id <ID1>_<L|R>_<CC|MLO>), the side and view from the header (ImageLaterality,
+ViewCodeSequence), label from the breast's classification, NO mask (CMMD has no lesion
+location: roicrop rejects these records as no_mask). Images of a breast without a row are
+rejected as unlabelled, rows without images as image_not_found.
+
 --dataset vindr reads VinDr-Mammo (data_formats/datasets/vindr.md): ROOT/finding_annotations.csv
 and ROOT/images/<study_id>/<image_id>.dicom; one record per box with a finding BI-RADS (3:
 BENIGN, 4 and 5: MALIGNANT, a suspicion label, not pathology), the mask the filled box, the
@@ -1016,7 +1068,8 @@ Examples:
   dcm2png --dataset kaggle_cbis --root cbis-ddsm-kaggle --output out/full@8
   dcm2png --dataset mias --root MIAS-data --output out/mias@1
   dcm2png --dataset vindr --root vindr-mammo --output out/vindr@8
-  dcm2png --dataset inbreast --root INbreast --output out/inbreast@4)";
+  dcm2png --dataset inbreast --root INbreast --output out/inbreast@4
+  dcm2png --dataset cmmd --root CMMD --output out/cmmd@8)";
 
 absl::StatusOr<ColourMode> ParseColourMode(const std::string& text) {
   if (text == "refuse") return ColourMode::kRefuse;
@@ -1031,8 +1084,9 @@ absl::StatusOr<DatasetKind> ParseDatasetKind(const std::string& text) {
   if (text == "mias") return DatasetKind::kMias;
   if (text == "vindr") return DatasetKind::kVindr;
   if (text == "inbreast") return DatasetKind::kInbreast;
+  if (text == "cmmd") return DatasetKind::kCmmd;
   return absl::InvalidArgumentError(absl::StrCat(
-      "--dataset must be cbis, kaggle_cbis, mias, vindr or inbreast, not '", text, "'"));
+      "--dataset must be cbis, kaggle_cbis, mias, vindr, inbreast or cmmd, not '", text, "'"));
 }
 
 absl::StatusOr<MaskMismatch> ParseMaskMismatch(const std::string& text) {
@@ -1069,6 +1123,12 @@ absl::StatusOr<DatasetSummary> ConvertDataset(const DatasetOptions& options, std
   if (options.dataset != DatasetKind::kCbis && options.dataset != DatasetKind::kKaggleCbis &&
       !options.csv_files.empty()) {
     return absl::InvalidArgumentError("--csv belongs to cbis and kaggle_cbis");
+  }
+  if (options.dataset == DatasetKind::kCmmd) {
+    ASSIGN_OR_RETURN(const std::vector<CmmdRow> rows, ReadCmmd(options.root));
+    const DicomFiles files(options);
+    RETURN_IF_ERROR(WriteRecords(options, rows, CmmdConverter(options, files), summary, log));
+    return summary;
   }
   if (options.dataset == DatasetKind::kInbreast) {
     ASSIGN_OR_RETURN(const std::vector<InbreastRow> rows, ReadInbreast(options.root));

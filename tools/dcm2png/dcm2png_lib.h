@@ -63,6 +63,16 @@
 // (bad_xml, the file and line), ROIs of fewer than 3 points (no_polygon), outlines reaching
 // outside the image (outline_outside_image, the file, line and ROI) and images missing from
 // AllDICOMs (image_not_found) are rejected.
+// With `dataset` kCmmd, CMMD (data_formats/datasets/cmmd.md): one record per DICOM under ROOT
+// whose patient and breast have a row in ROOT/CMMD_clinicaldata_revision.csv (',' or ';'):
+//   id = image_id = "<ID1>_<L|R>_<CC|MLO>" (one image per breast and view), lesion_id the same
+//   patient_id = ID1; the side from ImageLaterality, the view from ViewCodeSequence (never the
+//   file order); label from classification (Benign, Malignant), pathology the string
+//   split SPLIT_NONE; masks = [] (no lesion location: roicrop rejects the records as no_mask)
+//   attributes: view, laterality, abnormality_type = abnormality, extra age and subtype.
+// Malformed or repeated rows (bad_csv_row), rows without images (image_not_found), images of a
+// breast without a row (unlabelled_breast) and images without side or view (no_laterality) are
+// rejected.
 // Cases that cannot be converted go to the rejects file ("id<TAB>reason: detail") and are
 // counted by reason in the summary line; the run goes on. With `strict`, any reject makes
 // the run fail (exit 2) after everything has been written.
@@ -114,8 +124,8 @@ absl::Status ConvertFile(const std::string& input, const std::string& output,
                          const FileOptions& options, std::ostream& log);
 
 // --dataset: cbis (the DICOM download, NBIA or CSV layout), kaggle_cbis (the JPEG copy), mias
-// (mini-MIAS), vindr (VinDr-Mammo) or inbreast (INbreast).
-enum class DatasetKind { kCbis, kKaggleCbis, kMias, kVindr, kInbreast };
+// (mini-MIAS), vindr (VinDr-Mammo), inbreast (INbreast) or cmmd (CMMD).
+enum class DatasetKind { kCbis, kKaggleCbis, kMias, kVindr, kInbreast, kCmmd };
 absl::StatusOr<DatasetKind> ParseDatasetKind(const std::string& text);
 
 enum class MaskMismatch { kRescale, kSkip };

@@ -35,6 +35,16 @@ std::string ReadAll(const std::string& path) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
+// The reject reason a synth truth row's `traps` should give: that of the first (trap, reason)
+// pair whose trap is among them, pairs in the order the adapter meets the traps; empty if none.
+std::string ExpectedReason(const std::string& traps,
+                           const std::vector<std::pair<std::string, std::string>>& reasons) {
+  for (const auto& [trap, reason] : reasons) {
+    if (absl::StrContains(traps, trap)) return reason;
+  }
+  return "";
+}
+
 bool Same(const cv::Mat& a, const cv::Mat& b) {
   return a.size() == b.size() && a.type() == b.type() && cv::countNonZero(a != b) == 0;
 }
@@ -657,12 +667,11 @@ TEST_F(TreeTest, VindrRecordsMatchSynthTruthAndTrapsAreRejected) {
     const std::string id = c[column("lesion_id")];
     const std::string traps = c[column("traps")];
     // The row's own trouble is found before its image is opened, the box checked after.
-    std::string reason;
-    if (absl::StrContains(traps, "box_outside")) reason = "box_outside_image";
-    if (absl::StrContains(traps, "missing_image")) reason = "image_not_found";
-    if (absl::StrContains(traps, "bad_coordinate")) reason = "bad_csv_row";
-    if (absl::StrContains(traps, "no_birads")) reason = "no_birads";
-    if (absl::StrContains(traps, "no_finding")) reason = "no_finding";
+    const std::string reason = ExpectedReason(traps, {{"no_finding", "no_finding"},
+                                                      {"no_birads", "no_birads"},
+                                                      {"bad_coordinate", "bad_csv_row"},
+                                                      {"missing_image", "image_not_found"},
+                                                      {"box_outside", "box_outside_image"}});
     if (!reason.empty()) {
       ++expected_rejects[reason];
       EXPECT_EQ(run.records.count(id), 0u) << id;
@@ -855,6 +864,98 @@ TEST_F(TreeTest, InbreastBadRowsAreRejectedWithFileAndLine) {
   auto no_column = ConvertDataset(options, log);
   EXPECT_THAT(std::string(no_column.status().message()),
               HasSubstr("INbreast.csv:1: the header lacks column 'bi-rads'"));
+}
+
+// CMMD as synth writes it, against synth's truth: every image of a breast with a clinical row
+// is a record with the id <ID1>_<side>_<view> (the side from the header, whatever the file
+// order), the breast's label, and no mask; every other image or row is a reject.
+TEST_F(TreeTest, CmmdRecordsMatchSynthTruthAndTrapsAreRejected) {
+  const SynthRun run = SynthAndConvert("cmmd", synth::Layout::kCmmd, DatasetKind::kCmmd, 12, 0.1);
+  ASSERT_TRUE(run.status.ok()) << run.status;
+  auto column = [&](const char* name) { return run.Column(name); };
+  std::map<std::string, uint64_t> expected_rejects;
+  int expected_records = 0, mixed = 0, sixteen_bit = 0;
+  for (const csv::CsvRow& row : run.truth.rows) {
+    const auto& c = row.cells;
+    const std::string id = c[column("id")];
+    const std::string traps = c[column("traps")];
+    const std::string reason = ExpectedReason(traps, {{"no_laterality", "no_laterality"},
+                                                      {"bad_classification", "bad_csv_row"},
+                                                      {"missing_image", "image_not_found"},
+                                                      {"unlabelled_breast", "unlabelled_breast"}});
+    if (!reason.empty()) {
+      ++expected_rejects[reason];
+      EXPECT_EQ(run.records.count(id), 0u) << id;
+      // An image without a side is named by its path: its id is unknown.
+      if (reason != "no_laterality") {
+        EXPECT_THAT(run.rejects, HasSubstr(absl::StrCat(id, "\t", reason, "\t"))) << id;
+      }
+      continue;
+    }
+    ++expected_records;
+    ASSERT_EQ(run.records.count(id), 1u) << id << " (" << traps << ")";
+    const Record& r = run.records.at(id);
+    EXPECT_EQ(r.image_id(), id);
+    EXPECT_EQ(r.patient_id(), c[column("patient_id")]);
+    EXPECT_EQ(r.pathology(), c[column("classification")]);
+    EXPECT_EQ(r.label(), c[column("label")] == "malignant" ? MALIGNANT : BENIGN) << id;
+    EXPECT_EQ(r.split(), SPLIT_NONE);
+    EXPECT_EQ(r.attributes().laterality(), c[column("side")] == "L" ? "LEFT" : "RIGHT");
+    EXPECT_EQ(r.attributes().view(), c[column("view")]);
+    EXPECT_EQ(r.masks_size(), 0) << id;
+    mixed += absl::StrContains(traps, "mixed_patient");
+    sixteen_bit += absl::StrContains(traps, "sixteen_bit");
+  }
+  EXPECT_EQ(run.summary.written, static_cast<uint64_t>(expected_records));
+  EXPECT_EQ(run.records.size(), static_cast<size_t>(expected_records));
+  EXPECT_EQ(run.summary.rejected, expected_rejects);
+  for (const char* reason :
+       {"unlabelled_breast", "image_not_found", "bad_csv_row", "no_laterality"}) {
+    EXPECT_GT(expected_rejects[reason], 0u) << reason << ": the trap was not planted";
+  }
+  EXPECT_GE(mixed, 4);  // the first patient's four images, two benign and two malignant
+  EXPECT_EQ(sixteen_bit, 2);
+  EXPECT_THAT(run.rejects, ::testing::ContainsRegex(
+                               "\tno_laterality\t[^\t]*/1-[0-9]\\.dcm: ImageLaterality '' is "));
+}
+
+// The clinical table written by hand, ','-separated: a short row and a repeated breast are
+// rejected with their lines, the rest converted; a table without a column fails the run.
+TEST_F(TreeTest, CmmdBadClinicalRowsAreRejectedWithFileAndLine) {
+  const std::string root = ::testing::TempDir() + "/cmmd_bad_root";
+  fs::remove_all(root);
+  synth::SynthOptions synth;
+  synth.output = root;
+  synth.layout = synth::Layout::kCmmd;
+  synth.plan.cases = 1;
+  synth.plan.width = 240;
+  synth.plan.height = 400;
+  synth.plan.trap_rate = 0;
+  ASSERT_TRUE(synth::Synthesize(synth).ok());
+  auto write = [&](const std::string& bytes) {
+    std::ofstream(root + "/CMMD_clinicaldata_revision.csv", std::ios::binary) << bytes;
+  };
+  write(
+      "ID1,LeftRight,Age,number,abnormality,classification,subtype\n"
+      "D1-0001,L,44,1,mass,Malignant,\nD1-0001,R,44,1,mass\nD1-0001,L,44,1,mass,Benign,\n");
+  const DatasetOptions options = OneShardOptions(DatasetKind::kCmmd, root, "cmmd_bad");
+  std::ostringstream log;
+  auto summary = ConvertDataset(options, log);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  const std::vector<Record> records = ReadRecords(options.output);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].label(), MALIGNANT);
+  EXPECT_EQ(records[0].attributes().laterality(), "LEFT");
+  const std::string rejects = ReadAll(::testing::TempDir() + "/cmmd_bad_out/records.rejects.tsv");
+  EXPECT_THAT(rejects,
+              HasSubstr("CMMD_clinicaldata_revision.csv:3\tbad_csv_row\t"
+                        "CMMD_clinicaldata_revision.csv:3: 5 fields, but the header has 7"));
+  EXPECT_THAT(rejects, HasSubstr("D1-0001_L\tbad_csv_row\tCMMD_clinicaldata_revision.csv:4: "
+                                 "repeats the breast of line 2"));
+  EXPECT_THAT(rejects, HasSubstr("D1-0001_R_CC\tunlabelled_breast\t"));
+  write("ID1;LeftRight;Age\nD1-0001;L;44\n");
+  EXPECT_THAT(std::string(ConvertDataset(options, log).status().message()),
+              HasSubstr("CMMD_clinicaldata_revision.csv:1: the header lacks column 'abnormality'"));
 }
 
 TEST(ConvertFileTest, MinMaxBitsSixteenMonochrome1AndFlagChecks) {
