@@ -2,6 +2,7 @@
 
 #include <csv.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
@@ -77,6 +78,15 @@ absl::StatusOr<size_t> CsvTable::RequireColumn(absl::string_view name) const {
     return absl::DataLossError(absl::StrCat(source, ":1: the header lacks column '", name, "'"));
   }
   return *column;
+}
+
+std::vector<const CsvRow*> CsvTable::RowsInFileOrder() const {
+  std::vector<const CsvRow*> all;
+  for (const CsvRow& row : rows) all.push_back(&row);
+  for (const CsvRow& row : ragged_rows) all.push_back(&row);
+  std::stable_sort(all.begin(), all.end(),
+                   [](const CsvRow* a, const CsvRow* b) { return a->line < b->line; });
+  return all;
 }
 
 std::string CsvTable::Where(const CsvRow& row) const { return absl::StrCat(source, ":", row.line); }

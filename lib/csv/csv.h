@@ -44,6 +44,9 @@ struct CsvTable {
   // With CsvOptions::keep_ragged_rows, the rows of another cell count, in file order.
   std::vector<CsvRow> ragged_rows;
 
+  // rows and ragged_rows together, in file order.
+  std::vector<const CsvRow*> RowsInFileOrder() const;
+
   // The index of the column whose name, lower-cased, is `name` (which is lower case).
   std::optional<size_t> FindColumn(absl::string_view name) const;
   // FindColumn, or DataLoss "SOURCE:1: the header lacks column 'NAME'".

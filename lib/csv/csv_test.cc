@@ -78,6 +78,10 @@ TEST(CsvTest, OtherDelimiterAndRaggedRowsKeptApart) {
   ASSERT_EQ(table->ragged_rows.size(), 2u);
   EXPECT_EQ(table->Where(table->ragged_rows[0]), "t.csv:3");
   EXPECT_THAT(table->ragged_rows[1].cells, ElementsAre("1;2", "5", "x"));
+  const std::vector<const CsvRow*> all = table->RowsInFileOrder();
+  ASSERT_EQ(all.size(), 4u);
+  EXPECT_EQ(all[1]->line, 3);
+  EXPECT_EQ(all[3]->line, 5);
   EXPECT_FALSE(ParseCsv("a;b\n1\n", "t.csv", {.delimiter = ';'}).ok());
 }
 

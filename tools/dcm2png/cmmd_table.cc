@@ -104,11 +104,7 @@ absl::StatusOr<std::vector<CmmdRow>> ReadCmmd(const std::string& root) {
     if (image.problem.empty()) by_breast[{image.patient_id, image.side}].push_back(&image);
   }
 
-  std::vector<const csv::CsvRow*> csv_rows;
-  for (const csv::CsvRow& row : table.rows) csv_rows.push_back(&row);
-  for (const csv::CsvRow& row : table.ragged_rows) csv_rows.push_back(&row);
-  std::stable_sort(csv_rows.begin(), csv_rows.end(),
-                   [](const csv::CsvRow* a, const csv::CsvRow* b) { return a->line < b->line; });
+  const std::vector<const csv::CsvRow*> csv_rows = table.RowsInFileOrder();
   const std::string name = kCmmdClinicalCsv;
   std::vector<CmmdRow> rows;
   std::map<std::pair<std::string, std::string>, int> row_of_breast;

@@ -690,6 +690,9 @@ class CaseConverter {
   // the same file.
   Outcome Convert(const cbis::CaseRow& row, SharedImage& image) const {
     const std::string where = absl::StrCat(row.csv_name, ":", row.row);
+    if (!row.malformed.empty()) {
+      return Reject(where, "bad_csv_row", absl::StrCat(where, ": ", row.malformed));
+    }
     absl::StatusOr<cbis::CsvPath> image_path = cbis::ParseCsvPath(row.image_path);
     if (!image_path.ok())
       return Reject(where, "bad_csv_row", std::string(image_path.status().message()));

@@ -496,6 +496,9 @@ TEST_F(TreeTest, KaggleCbisMissingJpegAndBadDicomInfoRow) {
   const std::string info_text = ReadAll(info);
   const int bad_line = static_cast<int>(std::count(info_text.begin(), info_text.end(), '\n')) + 1;
   std::ofstream(info, std::ios::app) << "bad.jpg,P,1.2.3,full mammogram images\n";
+  // A case row short of cells is rejected alone, with its file and line.
+  std::ofstream(root + "/csv/mass_case_description_train_set.csv", std::ios::app)
+      << "P_09999,2,LEFT\r\n";
 
   DatasetOptions options;
   options.dataset = DatasetKind::kKaggleCbis;
@@ -509,11 +512,16 @@ TEST_F(TreeTest, KaggleCbisMissingJpegAndBadDicomInfoRow) {
   size_t rows = 0;
   for (const synth::Image& image : plan.images) rows += image.abnormalities.size();
   EXPECT_EQ(summary->rejected,
-            (std::map<std::string, uint64_t>{{"image_not_found", first.abnormalities.size()}}));
+            (std::map<std::string, uint64_t>{{"bad_csv_row", 1},
+                                             {"image_not_found", first.abnormalities.size()}}));
   EXPECT_EQ(summary->written, rows - first.abnormalities.size());
   const std::string rejects =
       ReadAll(::testing::TempDir() + "/kaggle_missing_out/records.rejects.tsv");
   EXPECT_THAT(rejects, HasSubstr(absl::StrCat(first.Subject(), "_1\timage_not_found\t", gone)));
+  EXPECT_THAT(rejects, ::testing::ContainsRegex(
+                           "\nmass_case_description_train_set.csv:[0-9]+\tbad_csv_row\t"
+                           "mass_case_description_train_set.csv:[0-9]+: 3 fields, but the header "
+                           "has 14 \\(.*/csv/mass_case_description_train_set.csv:[0-9]+\\)\n"));
 }
 
 // mini-MIAS as synth writes it, traps included, against synth's truth: every lesion row is a
@@ -718,6 +726,34 @@ TEST_F(TreeTest, VindrRecordsMatchSynthTruthAndTrapsAreRejected) {
   }
   EXPECT_GT(several_categories, 0);
   EXPECT_THAT(run.rejects, HasSubstr("'12O.5 "));
+}
+
+// A finding row short of cells is rejected alone, named by its line; the rest is converted.
+TEST_F(TreeTest, VindrShortRowIsRejectedWithItsLine) {
+  const std::string root = ::testing::TempDir() + "/vindr_short_root";
+  fs::remove_all(root);
+  synth::SynthOptions synth;
+  synth.output = root;
+  synth.layout = synth::Layout::kVindr;
+  synth.plan.cases = 1;
+  synth.plan.width = 120;
+  synth.plan.height = 200;
+  synth.plan.trap_rate = 0;
+  ASSERT_TRUE(synth::Synthesize(synth).ok());
+  const std::string findings = root + "/finding_annotations.csv";
+  const std::string text = ReadAll(findings);
+  const int line = static_cast<int>(std::count(text.begin(), text.end(), '\n')) + 1;
+  std::ofstream(findings, std::ios::app) << "a,b,c\n";
+  const DatasetOptions options = OneShardOptions(DatasetKind::kVindr, root, "vindr_short");
+  std::ostringstream log;
+  auto summary = ConvertDataset(options, log);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  EXPECT_GT(summary->written, 0u);
+  EXPECT_EQ(summary->rejected["bad_csv_row"], 1u);
+  EXPECT_THAT(ReadAll(::testing::TempDir() + "/vindr_short_out/records.rejects.tsv"),
+              HasSubstr(absl::StrCat("finding_annotations.csv:", line,
+                                     "_1\tbad_csv_row\tfinding_annotations.csv:", line,
+                                     ": 3 fields, but the header has 16")));
 }
 
 // INbreast as synth writes it, traps included, against synth's truth: every outline ROI is a

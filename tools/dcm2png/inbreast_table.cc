@@ -164,12 +164,7 @@ absl::StatusOr<std::vector<InbreastRow>> ReadInbreast(const std::string& root) {
     ASSIGN_OR_RETURN(column[name], table.RequireColumn(name));
   }
   const std::map<std::string, DicomFile> dicoms = IndexDicoms(fs::path(root) / "AllDICOMs");
-  // Rows in file order, the ragged ones among the others.
-  std::vector<const csv::CsvRow*> csv_rows;
-  for (const csv::CsvRow& row : table.rows) csv_rows.push_back(&row);
-  for (const csv::CsvRow& row : table.ragged_rows) csv_rows.push_back(&row);
-  std::stable_sort(csv_rows.begin(), csv_rows.end(),
-                   [](const csv::CsvRow* a, const csv::CsvRow* b) { return a->line < b->line; });
+  const std::vector<const csv::CsvRow*> csv_rows = table.RowsInFileOrder();
 
   std::vector<InbreastRow> rows;
   for (const csv::CsvRow* csv_row : csv_rows) {
