@@ -13,7 +13,7 @@ packages=(
   # Libraries linked by the tools.
   libtorch-dev libopencv-dev libdcmtk-dev libabsl-dev
   libprotobuf-dev protobuf-compiler libgtest-dev libgmock-dev
-  nlohmann-json3-dev libcsv-dev libplplot-dev plplot-driver-cairo libdeflate-dev
+  nlohmann-json3-dev libcsv-dev libexpat1-dev libplplot-dev plplot-driver-cairo libdeflate-dev
   # JPEG 2000 DICOM (lib/dicom/j2k.h): DCMTK in Debian has no JPEG 2000 codec.
   libopenjp2-7-dev
   # Debian's LibTorch calls the system BLAS: OpenBLAS instead of the reference BLAS

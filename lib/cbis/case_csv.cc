@@ -1,5 +1,6 @@
 #include "lib/cbis/case_csv.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <vector>
 
@@ -59,7 +60,7 @@ std::string CleanPath(const std::string& cell) {
 }  // namespace
 
 absl::StatusOr<std::vector<CaseRow>> ReadCaseCsv(const std::string& path) {
-  ASSIGN_OR_RETURN(const csv::CsvTable table, csv::ReadCsv(path));
+  ASSIGN_OR_RETURN(const csv::CsvTable table, csv::ReadCsv(path, {.keep_ragged_rows = true}));
   const std::string name = std::filesystem::path(path).filename().string();
   const std::string lower = absl::AsciiStrToLower(name);
   std::string split;
@@ -80,14 +81,22 @@ absl::StatusOr<std::vector<CaseRow>> ReadCaseCsv(const std::string& path) {
         absl::StrCat(path, ": header is neither the CBIS-DDSM mass nor the calc header: '",
                      absl::StrJoin(table.header, ","), "'"));
   }
+  // Data rows in file order, the ragged ones among the others, numbered from 1.
+  const std::vector<const csv::CsvRow*> csv_rows = table.RowsInFileOrder();
   std::vector<CaseRow> rows;
-  rows.reserve(table.rows.size());
-  for (size_t i = 0; i < table.rows.size(); ++i) {
-    const std::vector<std::string>& cells = table.rows[i].cells;
+  rows.reserve(csv_rows.size());
+  for (size_t i = 0; i < csv_rows.size(); ++i) {
+    const std::vector<std::string>& cells = csv_rows[i]->cells;
     CaseRow row;
     row.csv_name = name;
     row.row = static_cast<int>(i + 1);
     row.split = split;
+    if (cells.size() != table.header.size()) {
+      row.malformed = absl::StrCat(cells.size(), " fields, but the header has ",
+                                   table.header.size(), " (", table.Where(*csv_rows[i]), ")");
+      rows.push_back(std::move(row));
+      continue;
+    }
     row.patient_id = cells[0];
     row.breast_density = cells[1];
     row.laterality = cells[2];

@@ -3,7 +3,8 @@
 //   ASSIGN_OR_RETURN(std::vector<CaseRow> rows,
 //   ReadCaseCsv("mass_case_description_train_set.csv"));
 //
-// The header must be exactly the mass or the calc header of the dataset. RFC 4180 quoting
+// The header must be exactly the mass or the calc header of the dataset. A row with another
+// number of cells is returned with `malformed` set rather than failing the file. RFC 4180 quoting
 // (with newlines inside quoted cells) and CRLF line endings are accepted; every cell is
 // stripped of surrounding whitespace, and line breaks inside path cells are removed.
 #ifndef MAMMO_LIB_CBIS_CASE_CSV_H_
@@ -36,6 +37,9 @@ struct CaseRow {
   std::string image_path;
   std::string crop_path;
   std::string mask_path;
+  // Set when the row has another number of cells than the header: why, with its line; the
+  // fields above are then empty, and the reader rejects this one row.
+  std::string malformed;
 };
 
 absl::StatusOr<std::vector<CaseRow>> ReadCaseCsv(const std::string& path);

@@ -2,6 +2,7 @@
 
 #include <csv.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
@@ -35,11 +36,13 @@ void OnRowEnd(int, void* data) {
 }
 
 // Feeds libcsv one line at a time, so that each row knows the line it starts on.
-absl::StatusOr<std::vector<CsvRow>> ParseRows(absl::string_view text, const std::string& source) {
+absl::StatusOr<std::vector<CsvRow>> ParseRows(absl::string_view text, const std::string& source,
+                                              char delimiter) {
   csv_parser parser;
   if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI) != 0) {
     return absl::InternalError("libcsv: csv_init failed");
   }
+  csv_set_delim(&parser, static_cast<unsigned char>(delimiter));
   ParseState state;
   bool failed = false;
   size_t start = 0;
@@ -77,10 +80,20 @@ absl::StatusOr<size_t> CsvTable::RequireColumn(absl::string_view name) const {
   return *column;
 }
 
+std::vector<const CsvRow*> CsvTable::RowsInFileOrder() const {
+  std::vector<const CsvRow*> all;
+  for (const CsvRow& row : rows) all.push_back(&row);
+  for (const CsvRow& row : ragged_rows) all.push_back(&row);
+  std::stable_sort(all.begin(), all.end(),
+                   [](const CsvRow* a, const CsvRow* b) { return a->line < b->line; });
+  return all;
+}
+
 std::string CsvTable::Where(const CsvRow& row) const { return absl::StrCat(source, ":", row.line); }
 
-absl::StatusOr<CsvTable> ParseCsv(absl::string_view text, const std::string& source) {
-  ASSIGN_OR_RETURN(std::vector<CsvRow> rows, ParseRows(text, source));
+absl::StatusOr<CsvTable> ParseCsv(absl::string_view text, const std::string& source,
+                                  const CsvOptions& options) {
+  ASSIGN_OR_RETURN(std::vector<CsvRow> rows, ParseRows(text, source, options.delimiter));
   if (rows.empty()) return absl::DataLossError(absl::StrCat(source, ": empty file"));
   CsvTable table;
   table.source = source;
@@ -95,6 +108,10 @@ absl::StatusOr<CsvTable> ParseCsv(absl::string_view text, const std::string& sou
   table.rows.reserve(rows.size() - 1);
   for (size_t i = 1; i < rows.size(); ++i) {
     if (rows[i].cells.size() != table.header.size()) {
+      if (options.keep_ragged_rows) {
+        table.ragged_rows.push_back(std::move(rows[i]));
+        continue;
+      }
       return absl::DataLossError(absl::StrCat(table.Where(rows[i]), ": ", rows[i].cells.size(),
                                               " fields, but the header has ", table.header.size()));
     }
@@ -103,9 +120,9 @@ absl::StatusOr<CsvTable> ParseCsv(absl::string_view text, const std::string& sou
   return table;
 }
 
-absl::StatusOr<CsvTable> ReadCsv(const std::string& path) {
+absl::StatusOr<CsvTable> ReadCsv(const std::string& path, const CsvOptions& options) {
   ASSIGN_OR_RETURN(const std::string text, ReadFile(path));
-  return ParseCsv(text, path == "-" ? "stdin" : path);
+  return ParseCsv(text, path == "-" ? "stdin" : path, options);
 }
 
 }  // namespace mammo::csv

@@ -27,11 +27,25 @@ struct CsvRow {
   std::vector<std::string> cells;
 };
 
+// How a file is split into cells. The defaults are RFC 4180's, and every other field count is
+// an error of the whole file.
+struct CsvOptions {
+  char delimiter = ',';  // INbreast.csv uses ';'
+  // Rows with another number of cells than the header go to CsvTable::ragged_rows instead of
+  // failing the file, for readers that reject one row and convert the rest.
+  bool keep_ragged_rows = false;
+};
+
 struct CsvTable {
   std::string source;               // the file's path, or "stdin"
   std::vector<std::string> header;  // the first row
   // The rows after the header, each with exactly header.size() cells. Blank lines are skipped.
   std::vector<CsvRow> rows;
+  // With CsvOptions::keep_ragged_rows, the rows of another cell count, in file order.
+  std::vector<CsvRow> ragged_rows;
+
+  // rows and ragged_rows together, in file order.
+  std::vector<const CsvRow*> RowsInFileOrder() const;
 
   // The index of the column whose name, lower-cased, is `name` (which is lower case).
   std::optional<size_t> FindColumn(absl::string_view name) const;
@@ -45,10 +59,11 @@ struct CsvTable {
 // line break inside their quotes). DataLoss "SOURCE:LINE: ..." for a syntax error, a row with
 // another number of cells than the header, or a column name that appears twice; DataLoss
 // "SOURCE: empty file" when there is no header.
-absl::StatusOr<CsvTable> ParseCsv(absl::string_view text, const std::string& source);
+absl::StatusOr<CsvTable> ParseCsv(absl::string_view text, const std::string& source,
+                                  const CsvOptions& options = {});
 
 // ParseCsv of a file's contents; "-" reads stdin (named "stdin" in errors).
-absl::StatusOr<CsvTable> ReadCsv(const std::string& path);
+absl::StatusOr<CsvTable> ReadCsv(const std::string& path, const CsvOptions& options = {});
 
 }  // namespace mammo::csv
 

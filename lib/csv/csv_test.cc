@@ -66,6 +66,25 @@ TEST(CsvTest, ErrorsNameTheFileAndLine) {
   }
 }
 
+// INbreast.csv: ';'-separated, and a short row rejected by the reader, not the whole file.
+TEST(CsvTest, OtherDelimiterAndRaggedRowsKeptApart) {
+  const absl::StatusOr<CsvTable> table =
+      ParseCsv("File Name;Bi-Rads\n22678622;4a\n22678646\n\"1;2\";5;x\n24055274;2\n", "t.csv",
+               {.delimiter = ';', .keep_ragged_rows = true});
+  ASSERT_TRUE(table.ok()) << table.status();
+  ASSERT_EQ(table->rows.size(), 2u);
+  EXPECT_THAT(table->rows[0].cells, ElementsAre("22678622", "4a"));
+  EXPECT_THAT(table->rows[1].cells, ElementsAre("24055274", "2"));
+  ASSERT_EQ(table->ragged_rows.size(), 2u);
+  EXPECT_EQ(table->Where(table->ragged_rows[0]), "t.csv:3");
+  EXPECT_THAT(table->ragged_rows[1].cells, ElementsAre("1;2", "5", "x"));
+  const std::vector<const CsvRow*> all = table->RowsInFileOrder();
+  ASSERT_EQ(all.size(), 4u);
+  EXPECT_EQ(all[1]->line, 3);
+  EXPECT_EQ(all[3]->line, 5);
+  EXPECT_FALSE(ParseCsv("a;b\n1\n", "t.csv", {.delimiter = ';'}).ok());
+}
+
 TEST(CsvTest, ReadsAFileAndNamesAMissingOne) {
   const std::string path = testing::TempPath("read.csv");
   testing::WriteWholeFile(path, "x\n1\n");

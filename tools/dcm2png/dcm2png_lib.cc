@@ -28,6 +28,8 @@
 #include "lib/records/shard_spec.h"
 #include "lib/records/shard_writer.h"
 #include "lib/status/status_macros.h"
+#include "tools/dcm2png/cmmd_table.h"
+#include "tools/dcm2png/inbreast_table.h"
 #include "tools/dcm2png/mias_info.h"
 #include "tools/dcm2png/roi_boxes.h"
 #include "tools/dcm2png/vindr_findings.h"
@@ -409,6 +411,46 @@ void AddExtra(const std::string& name, const std::string& value, Attributes& att
   extra->set_value(value);
 }
 
+// The ids, label and pathology of a record, which is one lesion: its id is its lesion_id.
+Record LesionRecord(const std::string& id, const std::string& image_id,
+                    const std::string& patient_id, Label label, const std::string& pathology) {
+  Record record;
+  record.set_id(id);
+  record.set_lesion_id(id);
+  record.set_image_id(image_id);
+  record.set_patient_id(patient_id);
+  record.set_label(label);
+  record.set_pathology(pathology);
+  return record;
+}
+
+// A record of a dataset whose annotation gives the mask (MIAS's disc, VinDr's box, INbreast's
+// outline) or none (CMMD): `record` with the image's processed PNG, `mask` as its one mask
+// unless empty, and the provenance; the decoder's `notes` become the warning. Encoding
+// failures are rejects.
+Outcome LesionOutcome(Record record, SharedImage& image, const cv::Mat& mask,
+                      const DatasetOptions& options, const std::vector<std::string>& notes) {
+  const std::string id = record.id();
+  // Before the PNG is made: Png releases the decoded image, `notes` included.
+  const std::string warning = absl::StrJoin(notes, "; ");
+  const absl::StatusOr<Image>& png = image.Png(options.process);
+  if (!png.ok()) return Reject(id, "encode_failed", std::string(png.status().message()));
+  *record.mutable_image() = *png;
+  if (!mask.empty()) {
+    absl::StatusOr<Image> mask_png = GreyPngImage(mask);
+    if (!mask_png.ok()) {
+      return Reject(id, "encode_failed", std::string(mask_png.status().message()));
+    }
+    *record.add_masks() = *std::move(mask_png);
+  }
+  AddProvenance(options, record);
+  Outcome outcome;
+  outcome.id = id;
+  outcome.warning = warning;
+  outcome.record = std::move(record);
+  return outcome;
+}
+
 // One Info.txt row to a record: the lesion is the row's disc, so the mask is what roicrop
 // reads for every dataset.
 class MiasConverter {
@@ -441,20 +483,8 @@ class MiasConverter {
                     absl::StrCat(row.where, ": centre (", row.x, ", ", row.y, ") is outside the ",
                                  SizeText(size), " image"));
     }
-    Record record;
-    record.set_id(id);
-    record.set_lesion_id(id);
-    record.set_image_id(row.ref);
-    record.set_patient_id(row.PatientId());
-    record.set_label(row.severity == "M" ? MALIGNANT : BENIGN);
-    record.set_pathology(row.severity);
-    const absl::StatusOr<Image>& png = image.Png(options_.process);
-    if (!png.ok()) return Reject(id, "encode_failed", std::string(png.status().message()));
-    *record.mutable_image() = *png;
-    absl::StatusOr<Image> mask_png = GreyPngImage(MiasDiscMask(size, row));
-    if (!mask_png.ok())
-      return Reject(id, "encode_failed", std::string(mask_png.status().message()));
-    *record.add_masks() = *std::move(mask_png);
+    Record record = LesionRecord(id, row.ref, row.PatientId(),
+                                 row.severity == "M" ? MALIGNANT : BENIGN, row.severity);
     Attributes* a = record.mutable_attributes();
     a->set_laterality(row.Laterality());
     a->set_abnormality_type(row.abnormality_class);
@@ -463,11 +493,7 @@ class MiasConverter {
     AddExtra("mias_x", absl::StrCat(row.x), *a);
     AddExtra("mias_y", absl::StrCat(row.y), *a);
     AddExtra("mias_radius", absl::StrCat(row.radius), *a);
-    AddProvenance(options_, record);
-    Outcome outcome;
-    outcome.id = id;
-    outcome.record = std::move(record);
-    return outcome;
+    return LesionOutcome(std::move(record), image, MiasDiscMask(size, row), options_, {});
   }
 
  private:
@@ -475,7 +501,7 @@ class MiasConverter {
   const MiasFiles& files_;
 };
 
-// DICOM files at known paths, read with the --frame, --colour and --max_pixels settings.
+// DICOM files, read with the --frame, --colour and --max_pixels settings.
 class DicomFiles : public ImageReader {
  public:
   explicit DicomFiles(const DatasetOptions& options) : options_(options) {}
@@ -501,20 +527,6 @@ class VindrFiles : public DicomFiles {
         .string();
   }
 };
-
-// The processed image and its one mask into `record`; the encode_failed outcome when either
-// does not encode.
-std::optional<Outcome> SetImageAndMask(const std::string& id, SharedImage& image,
-                                       const ProcessOptions& process, const cv::Mat& mask,
-                                       Record& record) {
-  const absl::StatusOr<Image>& png = image.Png(process);
-  if (!png.ok()) return Reject(id, "encode_failed", std::string(png.status().message()));
-  *record.mutable_image() = *png;
-  absl::StatusOr<Image> mask_png = GreyPngImage(mask);
-  if (!mask_png.ok()) return Reject(id, "encode_failed", std::string(mask_png.status().message()));
-  *record.add_masks() = *std::move(mask_png);
-  return std::nullopt;
-}
 
 // One finding box to a record. The box becomes a filled rectangle mask rather than a box
 // field: roicrop, augment and everything after read the lesion from masks[0] for every
@@ -554,21 +566,10 @@ class VindrConverter {
     cv::Mat mask = cv::Mat::zeros(size, CV_8U);
     mask(clipped.PixelBox()).setTo(255);
 
-    Outcome outcome;
-    outcome.id = id;
-    outcome.warning = absl::StrJoin(decoded->notes, "; ");
-    Record record;
-    record.set_id(id);
-    record.set_lesion_id(id);
-    record.set_image_id(row.image_id);
     // VinDr gives no patient id; the study is the unit of its split (one exam per woman is
     // implied, not confirmed).
-    record.set_patient_id(row.study_id);
-    record.set_label(row.label);
-    record.set_pathology(row.birads);
+    Record record = LesionRecord(id, row.image_id, row.study_id, row.label, row.birads);
     record.set_split(row.split == "training" ? TRAIN : TEST);
-    if (std::optional<Outcome> failed = SetImageAndMask(id, image, options_.process, mask, record))
-      return *std::move(failed);
     Attributes* a = record.mutable_attributes();
     a->set_view(row.view);
     a->set_laterality(row.laterality);
@@ -579,9 +580,7 @@ class VindrConverter {
     AddExtra("box", absl::StrCat(row.xmin, " ", row.ymin, " ", row.xmax, " ", row.ymax), *a);
     AddExtra("series_id", row.series_id, *a);
     AddExtra("study_id", row.study_id, *a);
-    AddProvenance(options_, record);
-    outcome.record = std::move(record);
-    return outcome;
+    return LesionOutcome(std::move(record), image, mask, options_, decoded->notes);
   }
 
  private:
@@ -593,7 +592,8 @@ class VindrConverter {
 // the box filled as its mask, as for VinDr, so that roicrop crops it as it cropped training's.
 class BoxConverter {
  public:
-  explicit BoxConverter(const DatasetOptions& options) : options_(options), files_(options) {}
+  BoxConverter(const DatasetOptions& options, const DicomFiles& files)
+      : options_(options), files_(files) {}
 
   std::string ImagePath(const BoxRow& row) const {
     return (std::filesystem::path(options_.root) / row.file).string();
@@ -622,28 +622,105 @@ class BoxConverter {
     }
     cv::Mat mask = cv::Mat::zeros(size, CV_8U);
     mask(cv::Rect(row.x, row.y, row.width, row.height)).setTo(255);
-    Outcome outcome;
-    outcome.id = row.id;
-    // Before the PNG is made: SharedImage drops the decoded image, notes included, then.
-    outcome.warning = absl::StrJoin(decoded->notes, "; ");
     Record record;
     record.set_id(row.id);
     record.set_lesion_id(row.id);
     record.set_image_id(row.file);
     record.set_patient_id(row.patient);
-    if (std::optional<Outcome> failed =
-            SetImageAndMask(row.id, image, options_.process, mask, record))
-      return *std::move(failed);
     AddExtra("box", absl::StrCat(row.x, " ", row.y, " ", row.width, " ", row.height),
              *record.mutable_attributes());
-    AddProvenance(options_, record);
-    outcome.record = std::move(record);
-    return outcome;
+    return LesionOutcome(std::move(record), image, mask, options_, decoded->notes);
   }
 
  private:
   const DatasetOptions& options_;
-  const DicomFiles files_;
+  const DicomFiles& files_;
+};
+
+// One outline ROI of INbreast (data_formats/datasets/inbreast.md) to a record: the mask is the
+// filled polygon, the label the image's BI-RADS mapped as the spec says, the string kept.
+class InbreastConverter {
+ public:
+  InbreastConverter(const DatasetOptions& options, const DicomFiles& files)
+      : options_(options), files_(files) {}
+
+  std::optional<std::string> ImageFile(const InbreastRow& row) const {
+    if (!row.reject_reason.empty() || row.dicom_path.empty()) return std::nullopt;
+    return row.dicom_path;
+  }
+
+  Outcome Convert(const InbreastRow& row, SharedImage& image) const {
+    const std::string id = row.Id();
+    if (!row.reject_reason.empty()) return Reject(id, row.reject_reason, row.reject_detail);
+    if (row.dicom_path.empty()) {
+      return Reject(
+          id, "image_not_found",
+          absl::StrCat(row.image_where, ": AllDICOMs/ has no ", row.file_name, "_*_MG_*.dcm"));
+    }
+    const absl::StatusOr<DicomPixels>& decoded = image.Decode(row.dicom_path, files_);
+    if (!decoded.ok()) {
+      return Reject(id, ReasonFor(decoded.status(), "image_not_found", files_.CorruptReason()),
+                    std::string(decoded.status().message()));
+    }
+    // The mask takes the DICOM's size, not the 4084 x 3328 that loaders assume.
+    const cv::Size size = image.size();
+    if (const std::string outside = PointOutside(size, row); !outside.empty()) {
+      return Reject(id, "outline_outside_image",
+                    absl::StrCat(row.where, ": ROI ", row.roi_index, ": point ", outside,
+                                 " is outside the ", SizeText(size), " image"));
+    }
+    Record record = LesionRecord(id, row.file_name, row.patient_id, row.label, row.birads);
+    Attributes* a = record.mutable_attributes();
+    a->set_view(row.view);
+    a->set_laterality(row.laterality);
+    a->set_breast_density(row.density);
+    a->set_assessment(row.assessment);
+    a->set_abnormality_type(row.roi_name);
+    AddExtra("outline_points", absl::StrCat(row.outline.size()), *a);
+    return LesionOutcome(std::move(record), image, InbreastOutlineMask(size, row), options_,
+                         decoded->notes);
+  }
+
+ private:
+  const DatasetOptions& options_;
+  const DicomFiles& files_;
+};
+
+// One CMMD image to a record with the breast's label and no mask: CMMD gives no lesion
+// location, and a made-up one (the whole breast) would pass for a lesion crop in roicrop and
+// in every ROI-level result; roicrop rejects these records as no_mask, and a whole-image
+// consumer takes them as they are (data_formats/datasets/cmmd.md).
+class CmmdConverter {
+ public:
+  CmmdConverter(const DatasetOptions& options, const DicomFiles& files)
+      : options_(options), files_(files) {}
+
+  std::optional<std::string> ImageFile(const CmmdRow& row) const {
+    if (!row.reject_reason.empty()) return std::nullopt;
+    return row.path;
+  }
+
+  Outcome Convert(const CmmdRow& row, SharedImage& image) const {
+    if (!row.reject_reason.empty()) return Reject(row.id, row.reject_reason, row.reject_detail);
+    const absl::StatusOr<DicomPixels>& decoded = image.Decode(row.path, files_);
+    if (!decoded.ok()) {
+      return Reject(row.id, ReasonFor(decoded.status(), "image_not_found", files_.CorruptReason()),
+                    std::string(decoded.status().message()));
+    }
+    // One image per breast and view: the image is the unit, so the id names both.
+    Record record = LesionRecord(row.id, row.id, row.patient_id, row.label, row.classification);
+    Attributes* a = record.mutable_attributes();
+    a->set_view(row.view);
+    a->set_laterality(row.laterality);
+    a->set_abnormality_type(row.abnormality);
+    AddExtra("age", row.age, *a);
+    if (!row.subtype.empty()) AddExtra("subtype", row.subtype, *a);
+    return LesionOutcome(std::move(record), image, cv::Mat(), options_, decoded->notes);
+  }
+
+ private:
+  const DatasetOptions& options_;
+  const DicomFiles& files_;
 };
 
 class CaseConverter {
@@ -665,6 +742,9 @@ class CaseConverter {
   // the same file.
   Outcome Convert(const cbis::CaseRow& row, SharedImage& image) const {
     const std::string where = absl::StrCat(row.csv_name, ":", row.row);
+    if (!row.malformed.empty()) {
+      return Reject(where, "bad_csv_row", absl::StrCat(where, ": ", row.malformed));
+    }
     absl::StatusOr<cbis::CsvPath> image_path = cbis::ParseCsvPath(row.image_path);
     if (!image_path.ok())
       return Reject(where, "bad_csv_row", std::string(image_path.status().message()));
@@ -764,6 +844,8 @@ std::vector<std::pair<std::string, std::string>> StageParameters(const DatasetOp
   if (o.dataset == DatasetKind::kKaggleCbis) parameters.push_back({"dataset", "kaggle_cbis"});
   if (o.dataset == DatasetKind::kMias) parameters.push_back({"dataset", "mias"});
   if (o.dataset == DatasetKind::kVindr) parameters.push_back({"dataset", "vindr"});
+  if (o.dataset == DatasetKind::kInbreast) parameters.push_back({"dataset", "inbreast"});
+  if (o.dataset == DatasetKind::kCmmd) parameters.push_back({"dataset", "cmmd"});
   if (o.dataset == DatasetKind::kBoxes) parameters.push_back({"dataset", "boxes"});
   if (o.split.has_value()) {
     parameters.push_back({"split", absl::AsciiStrToLower(Split_Name(*o.split))});
@@ -880,6 +962,8 @@ std::string Where(const cbis::CaseRow& row) { return absl::StrCat(row.csv_name, 
 std::string Where(const MiasRow& row) { return row.where; }
 std::string Where(const VindrRow& row) { return row.where; }
 std::string Where(const BoxRow& row) { return row.where; }
+std::string Where(const InbreastRow& row) { return row.where; }
+std::string Where(const CmmdRow& row) { return row.where; }
 
 // Writes the records of `rows` (CBIS-DDSM CSV rows or Info.txt rows, through `converter`), then
 // the rejects file and the summary line; the summary's counts are filled in. With --strict,
@@ -1018,6 +1102,20 @@ ROOT/all-mias/mdbNNN.pgm; one record per lesion row (id mdbNNN_<row of the ref>)
 severity B/M, patient (N + 1) / 2, the mask the disc of the row's centre and radius with y
 counted from the bottom. NORM rows, rows without a centre and malformed rows are rejected.
 
+--dataset inbreast reads INbreast (data_formats/datasets/inbreast.md): ROOT/INbreast.csv
+(';'-separated, BI-RADS per image), ROOT/AllXML/<File Name>.xml (OsiriX plist outlines) and
+ROOT/AllDICOMs/<File Name>_<patient>_MG_*.dcm; one record per outline ROI (id
+<File Name>_<ROI from 1>), label from BI-RADS (1-3: BENIGN, 4a-6: MALIGNANT, the string kept),
+the mask the filled outline, the patient the DICOM name's hash, no split. Images without an XML,
+point ROIs, outlines outside the image and malformed XML or CSV rows are rejected.
+
+--dataset cmmd reads CMMD (data_formats/datasets/cmmd.md): ROOT/CMMD_clinicaldata_revision.csv
+(the spreadsheet saved as CSV, ',' or ';') and every *.dcm under ROOT; one record per image
+(id <ID1>_<L|R>_<CC|MLO>), the side and view from the header (ImageLaterality,
+ViewCodeSequence), label from the breast's classification, NO mask (CMMD has no lesion
+location: roicrop rejects these records as no_mask). Images of a breast without a row are
+rejected as unlabelled, rows without images as image_not_found.
+
 --dataset vindr reads VinDr-Mammo (data_formats/datasets/vindr.md): ROOT/finding_annotations.csv
 and ROOT/images/<study_id>/<image_id>.dicom; one record per box with a finding BI-RADS (3:
 BENIGN, 4 and 5: MALIGNANT, a suspicion label, not pathology), the mask the filled box, the
@@ -1038,7 +1136,9 @@ Examples:
   dcm2png --dataset kaggle_cbis --root cbis-ddsm-kaggle --output out/full@8
   dcm2png --dataset mias --root MIAS-data --output out/mias@1
   dcm2png --dataset vindr --root vindr-mammo --output out/vindr@8
-  dcm2png --clahe --dataset boxes --csv rois.csv --root new_dicoms --output out/new@1)";
+  dcm2png --clahe --dataset boxes --csv rois.csv --root new_dicoms --output out/new@1
+  dcm2png --dataset inbreast --root INbreast --output out/inbreast@4
+  dcm2png --dataset cmmd --root CMMD --output out/cmmd@8)";
 
 absl::StatusOr<ColourMode> ParseColourMode(const std::string& text) {
   if (text == "refuse") return ColourMode::kRefuse;
@@ -1052,9 +1152,12 @@ absl::StatusOr<DatasetKind> ParseDatasetKind(const std::string& text) {
   if (text == "kaggle_cbis") return DatasetKind::kKaggleCbis;
   if (text == "mias") return DatasetKind::kMias;
   if (text == "vindr") return DatasetKind::kVindr;
+  if (text == "inbreast") return DatasetKind::kInbreast;
+  if (text == "cmmd") return DatasetKind::kCmmd;
   if (text == "boxes") return DatasetKind::kBoxes;
-  return absl::InvalidArgumentError(
-      absl::StrCat("--dataset must be cbis, kaggle_cbis, mias, vindr or boxes, not '", text, "'"));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--dataset must be cbis, kaggle_cbis, mias, vindr, inbreast, cmmd or boxes, not '", text,
+      "'"));
 }
 
 absl::StatusOr<MaskMismatch> ParseMaskMismatch(const std::string& text) {
@@ -1098,16 +1201,29 @@ absl::StatusOr<DatasetSummary> ConvertDataset(const DatasetOptions& options, std
     return absl::InvalidArgumentError("--output is required in dataset mode");
   DatasetSummary summary;
   ASSIGN_OR_RETURN(summary.rejects_path, RejectsPath(options));
-  if ((options.dataset == DatasetKind::kMias || options.dataset == DatasetKind::kVindr) &&
-      !options.csv_files.empty()) {
-    return absl::InvalidArgumentError("--csv belongs to cbis and kaggle_cbis");
+  if (options.dataset != DatasetKind::kCbis && options.dataset != DatasetKind::kKaggleCbis &&
+      options.dataset != DatasetKind::kBoxes && !options.csv_files.empty()) {
+    return absl::InvalidArgumentError("--csv belongs to cbis, kaggle_cbis and boxes");
+  }
+  if (options.dataset == DatasetKind::kCmmd) {
+    ASSIGN_OR_RETURN(const std::vector<CmmdRow> rows, ReadCmmd(options.root));
+    const DicomFiles files(options);
+    RETURN_IF_ERROR(WriteRecords(options, rows, CmmdConverter(options, files), summary, log));
+    return summary;
+  }
+  if (options.dataset == DatasetKind::kInbreast) {
+    ASSIGN_OR_RETURN(const std::vector<InbreastRow> rows, ReadInbreast(options.root));
+    const DicomFiles files(options);
+    RETURN_IF_ERROR(WriteRecords(options, rows, InbreastConverter(options, files), summary, log));
+    return summary;
   }
   if (options.dataset == DatasetKind::kBoxes) {
     if (options.csv_files.size() != 1) {
       return absl::InvalidArgumentError("--dataset boxes takes one --csv: the boxes' CSV");
     }
     ASSIGN_OR_RETURN(const std::vector<BoxRow> rows, ReadBoxRows(options.csv_files[0]));
-    RETURN_IF_ERROR(WriteRecords(options, rows, BoxConverter(options), summary, log));
+    const DicomFiles files(options);
+    RETURN_IF_ERROR(WriteRecords(options, rows, BoxConverter(options, files), summary, log));
     return summary;
   }
   if (options.dataset == DatasetKind::kVindr) {

@@ -50,6 +50,29 @@
 //   attributes: view, laterality, density 1-4, assessment, abnormality_type = the categories.
 // No Finding rows (no_finding), boxes without BI-RADS (no_birads), malformed rows
 // (bad_csv_row) and boxes outside the image (box_outside_image) are rejected with the line.
+// With `dataset` kInbreast, INbreast (data_formats/datasets/inbreast.md): one record per outline
+// ROI of ROOT/AllXML/<File Name>.xml, for each row of ROOT/INbreast.csv (';'-separated), image
+// ROOT/AllDICOMs/<File Name>_<patient hash>_MG_<side>_<view>_ANON.dcm:
+//   id = lesion_id = "<File Name>_<n>", n the ROI's place in its XML from 1
+//   image_id = File Name, patient_id = the DICOM name's hash
+//   label BENIGN for BI-RADS 1-3, MALIGNANT for 4a-4c, 5, 6 (a suspicion label: INbreast's
+//   files carry no pathology); pathology the Bi-Rads string; split SPLIT_NONE (none official)
+//   masks = [the outline (Point_px) filled, vertices rounded, on the DICOM's size]
+//   attributes: view, laterality, density (ACR), assessment, abnormality_type = the ROI's Name.
+// Images without an XML (no_outline), malformed CSV rows (bad_csv_row), XML that does not parse
+// (bad_xml, the file and line), ROIs of fewer than 3 points (no_polygon), outlines reaching
+// outside the image (outline_outside_image, the file, line and ROI) and images missing from
+// AllDICOMs (image_not_found) are rejected.
+// With `dataset` kCmmd, CMMD (data_formats/datasets/cmmd.md): one record per DICOM under ROOT
+// whose patient and breast have a row in ROOT/CMMD_clinicaldata_revision.csv (',' or ';'):
+//   id = image_id = "<ID1>_<L|R>_<CC|MLO>" (one image per breast and view), lesion_id the same
+//   patient_id = ID1; the side from ImageLaterality, the view from ViewCodeSequence (never the
+//   file order); label from classification (Benign, Malignant), pathology the string
+//   split SPLIT_NONE; masks = [] (no lesion location: roicrop rejects the records as no_mask)
+//   attributes: view, laterality, abnormality_type = abnormality, extra age and subtype.
+// Malformed or repeated rows (bad_csv_row), rows without images (image_not_found), images of a
+// breast without a row (unlabelled_breast) and images without side or view (no_laterality) are
+// rejected.
 // With `dataset` kBoxes, boxes drawn on new images for prediction (tools/dcm2png/roi_boxes.h):
 // one record per row of the one CSV file, image ROOT/<file>, id, lesion_id = the id column or
 // "<file>_<n>", image_id = file, patient_id = the patient column, no label, split SPLIT_NONE,
@@ -108,8 +131,9 @@ absl::Status ConvertFile(const std::string& input, const std::string& output,
                          const FileOptions& options, std::ostream& log);
 
 // --dataset: cbis (the DICOM download, NBIA or CSV layout), kaggle_cbis (the JPEG copy), mias
-// (mini-MIAS), vindr (VinDr-Mammo) or boxes (boxes on new images, tools/dcm2png/roi_boxes.h).
-enum class DatasetKind { kCbis, kKaggleCbis, kMias, kVindr, kBoxes };
+// (mini-MIAS), vindr (VinDr-Mammo), inbreast (INbreast), cmmd (CMMD) or boxes (boxes on new
+// images, tools/dcm2png/roi_boxes.h).
+enum class DatasetKind { kCbis, kKaggleCbis, kMias, kVindr, kInbreast, kCmmd, kBoxes };
 absl::StatusOr<DatasetKind> ParseDatasetKind(const std::string& text);
 
 enum class MaskMismatch { kRescale, kSkip };

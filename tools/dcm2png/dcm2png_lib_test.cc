@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 #include <set>
@@ -32,6 +33,16 @@ using testing::WriteTestDicom;
 std::string ReadAll(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// The reject reason a synth truth row's `traps` should give: that of the first (trap, reason)
+// pair whose trap is among them, pairs in the order the adapter meets the traps; empty if none.
+std::string ExpectedReason(const std::string& traps,
+                           const std::vector<std::pair<std::string, std::string>>& reasons) {
+  for (const auto& [trap, reason] : reasons) {
+    if (absl::StrContains(traps, trap)) return reason;
+  }
+  return "";
 }
 
 bool Same(const cv::Mat& a, const cv::Mat& b) {
@@ -194,6 +205,60 @@ class TreeTest : public ::testing::Test {
     return options;
   }
 
+  // dcm2png --dataset `dataset` --root `root` --output TEMP/<name>_out/records@1.
+  static DatasetOptions OneShardOptions(DatasetKind dataset, const std::string& root,
+                                        const std::string& name) {
+    DatasetOptions options;
+    options.dataset = dataset;
+    options.root = root;
+    options.output = ::testing::TempDir() + "/" + name + "_out/records@1";
+    return options;
+  }
+
+  // What a synthetic tree of another dataset's layout gives through dcm2png --dataset.
+  struct SynthRun {
+    absl::Status status;  // of synth, dcm2png and reading the truth
+    DatasetSummary summary;
+    std::map<std::string, Record> records;  // by id
+    std::string rejects;                    // the rejects file
+    csv::CsvTable truth;                    // synth_truth.csv
+    size_t Column(const char* name) const { return truth.RequireColumn(name).value(); }
+  };
+
+  // synth --layout `layout` (`cases`, 240 x 400 images) into TEMP/<name>_root, then dcm2png
+  // --dataset `dataset` into TEMP/<name>_out/records@2, both on two threads.
+  static SynthRun SynthAndConvert(const std::string& name, synth::Layout layout,
+                                  DatasetKind dataset, int cases, double trap_rate) {
+    const std::string root = ::testing::TempDir() + "/" + name + "_root";
+    fs::remove_all(root);
+    synth::SynthOptions synth;
+    synth.output = root;
+    synth.layout = layout;
+    synth.plan.cases = cases;
+    synth.plan.width = 240;
+    synth.plan.height = 400;
+    synth.plan.trap_rate = trap_rate;
+    synth.threads = 2;
+    SynthRun run;
+    run.status = synth::Synthesize(synth);
+    if (!run.status.ok()) return run;
+    DatasetOptions options;
+    options.dataset = dataset;
+    options.root = root;
+    options.output = ::testing::TempDir() + "/" + name + "_out/records@2";
+    options.threads = 2;
+    std::ostringstream log;
+    absl::StatusOr<DatasetSummary> summary = ConvertDataset(options, log);
+    absl::StatusOr<csv::CsvTable> truth = csv::ReadCsv(root + "/synth_truth.csv");
+    run.status = summary.ok() ? truth.status() : summary.status();
+    if (!run.status.ok()) return run;
+    run.summary = *std::move(summary);
+    run.truth = *std::move(truth);
+    for (Record& r : ReadRecords(options.output)) run.records[r.id()] = std::move(r);
+    run.rejects = ReadAll(::testing::TempDir() + "/" + name + "_out/records.rejects.tsv");
+    return run;
+  }
+
   static std::vector<Record> ReadRecords(const std::string& spec) {
     std::vector<Record> records;
     auto reader = ShardReader::Open({spec});
@@ -350,36 +415,13 @@ TEST_F(TreeTest, MissingFilesAreRejectedNotFatal) {
 // abnormality is a record with the true ids, patient, label and split and a mask whose box is
 // the true one (JPEG blurs its edge by a pixel or two), or a reject for its trap.
 TEST_F(TreeTest, KaggleCbisRecordsMatchSynthTruthAndTrapsAreRejected) {
-  const std::string root = ::testing::TempDir() + "/kaggle_root";
-  fs::remove_all(root);
-  synth::SynthOptions synth;
-  synth.output = root;
-  synth.layout = synth::Layout::kKaggleCbis;
-  synth.plan.cases = 40;
-  synth.plan.width = 240;
-  synth.plan.height = 400;
-  synth.plan.trap_rate = 0.1;
-  synth.threads = 2;
-  ASSERT_TRUE(synth::Synthesize(synth).ok());
-
-  DatasetOptions options;
-  options.dataset = DatasetKind::kKaggleCbis;
-  options.root = root;
-  options.output = ::testing::TempDir() + "/kaggle_out/records@2";
-  options.threads = 2;
-  std::ostringstream log;
-  auto summary = ConvertDataset(options, log);
-  ASSERT_TRUE(summary.ok()) << summary.status();
-  std::map<std::string, Record> records;
-  for (Record& r : ReadRecords(options.output)) records[r.id()] = std::move(r);
-  const std::string rejects = ReadAll(::testing::TempDir() + "/kaggle_out/records.rejects.tsv");
-
-  auto truth = csv::ReadCsv(root + "/synth_truth.csv");
-  ASSERT_TRUE(truth.ok()) << truth.status();
-  auto column = [&](const char* name) { return truth->RequireColumn(name).value(); };
+  const SynthRun run =
+      SynthAndConvert("kaggle", synth::Layout::kKaggleCbis, DatasetKind::kKaggleCbis, 40, 0.1);
+  ASSERT_TRUE(run.status.ok()) << run.status;
+  auto column = [&](const char* name) { return run.Column(name); };
   std::map<std::string, int> expected_rejects;
   int expected_records = 0;
-  for (const csv::CsvRow& row : truth->rows) {
+  for (const csv::CsvRow& row : run.truth.rows) {
     const auto& c = row.cells;
     const std::string id = c[column("subject")] + "_" + c[column("abnormality id")];
     const std::string traps = c[column("traps")];
@@ -389,13 +431,13 @@ TEST_F(TreeTest, KaggleCbisRecordsMatchSynthTruthAndTrapsAreRejected) {
     if (reason.empty() && absl::StrContains(traps, "missing_mask")) reason = "mask_not_found";
     if (!reason.empty()) {
       ++expected_rejects[reason];
-      EXPECT_EQ(records.count(id), 0u) << id;
-      EXPECT_THAT(rejects, HasSubstr(absl::StrCat(id, "\t", reason, "\t"))) << id;
+      EXPECT_EQ(run.records.count(id), 0u) << id;
+      EXPECT_THAT(run.rejects, HasSubstr(absl::StrCat(id, "\t", reason, "\t"))) << id;
       continue;
     }
     ++expected_records;
-    ASSERT_EQ(records.count(id), 1u) << id << " (" << traps << ")";
-    const Record& r = records.at(id);
+    ASSERT_EQ(run.records.count(id), 1u) << id << " (" << traps << ")";
+    const Record& r = run.records.at(id);
     EXPECT_EQ(r.lesion_id(), id);
     EXPECT_EQ(r.image_id(), c[column("subject")]);
     EXPECT_EQ(r.patient_id(), c[column("patient_id")]);
@@ -423,14 +465,14 @@ TEST_F(TreeTest, KaggleCbisRecordsMatchSynthTruthAndTrapsAreRejected) {
     EXPECT_LE(std::abs(box.br().x - want.br().x), slack) << id;
     EXPECT_LE(std::abs(box.br().y - want.br().y), slack) << id;
   }
-  EXPECT_EQ(summary->written, static_cast<uint64_t>(expected_records));
-  EXPECT_EQ(records.size(), static_cast<size_t>(expected_records));
-  EXPECT_EQ(summary->rejected,
+  EXPECT_EQ(run.summary.written, static_cast<uint64_t>(expected_records));
+  EXPECT_EQ(run.records.size(), static_cast<size_t>(expected_records));
+  EXPECT_EQ(run.summary.rejected,
             (std::map<std::string, uint64_t>(expected_rejects.begin(), expected_rejects.end())));
   for (const char* reason : {"image_not_found", "corrupt_jpeg", "mask_not_found"}) {
     EXPECT_GT(expected_rejects[reason], 0) << reason << ": the trap was not planted";
   }
-  EXPECT_THAT(rejects, HasSubstr("truncated JPEG (no end-of-image marker)"));
+  EXPECT_THAT(run.rejects, HasSubstr("truncated JPEG (no end-of-image marker)"));
 }
 
 // A dicom_info.csv row whose JPEG is gone, and one that names no folder: the first image's
@@ -454,6 +496,9 @@ TEST_F(TreeTest, KaggleCbisMissingJpegAndBadDicomInfoRow) {
   const std::string info_text = ReadAll(info);
   const int bad_line = static_cast<int>(std::count(info_text.begin(), info_text.end(), '\n')) + 1;
   std::ofstream(info, std::ios::app) << "bad.jpg,P,1.2.3,full mammogram images\n";
+  // A case row short of cells is rejected alone, with its file and line.
+  std::ofstream(root + "/csv/mass_case_description_train_set.csv", std::ios::app)
+      << "P_09999,2,LEFT\r\n";
 
   DatasetOptions options;
   options.dataset = DatasetKind::kKaggleCbis;
@@ -467,11 +512,16 @@ TEST_F(TreeTest, KaggleCbisMissingJpegAndBadDicomInfoRow) {
   size_t rows = 0;
   for (const synth::Image& image : plan.images) rows += image.abnormalities.size();
   EXPECT_EQ(summary->rejected,
-            (std::map<std::string, uint64_t>{{"image_not_found", first.abnormalities.size()}}));
+            (std::map<std::string, uint64_t>{{"bad_csv_row", 1},
+                                             {"image_not_found", first.abnormalities.size()}}));
   EXPECT_EQ(summary->written, rows - first.abnormalities.size());
   const std::string rejects =
       ReadAll(::testing::TempDir() + "/kaggle_missing_out/records.rejects.tsv");
   EXPECT_THAT(rejects, HasSubstr(absl::StrCat(first.Subject(), "_1\timage_not_found\t", gone)));
+  EXPECT_THAT(rejects, ::testing::ContainsRegex(
+                           "\nmass_case_description_train_set.csv:[0-9]+\tbad_csv_row\t"
+                           "mass_case_description_train_set.csv:[0-9]+: 3 fields, but the header "
+                           "has 14 \\(.*/csv/mass_case_description_train_set.csv:[0-9]+\\)\n"));
 }
 
 // mini-MIAS as synth writes it, traps included, against synth's truth: every lesion row is a
@@ -587,10 +637,7 @@ TEST_F(TreeTest, MiasBadRowsAndBadPgmsAreRejectedWithFileAndLine) {
   write("Info.txt",
         "mdb001 G CIRC B 10 40 5 \r\n\nmdb002 F SPIC M 5 5 3\nREFNUM BG CLASS\n"
         "mdb003 D MISC B 5 5 3\nmdb001 G CIRC M 10 x 5\n");
-  DatasetOptions options;
-  options.dataset = DatasetKind::kMias;
-  options.root = root;
-  options.output = ::testing::TempDir() + "/mias_bad_out/records@1";
+  DatasetOptions options = OneShardOptions(DatasetKind::kMias, root, "mias_bad");
   std::ostringstream log;
   auto summary = ConvertDataset(options, log);
   ASSERT_TRUE(summary.ok()) << summary.status();
@@ -617,59 +664,36 @@ TEST_F(TreeTest, MiasBadRowsAndBadPgmsAreRejectedWithFileAndLine) {
 // BI-RADS is a record with the true ids, study as patient, BI-RADS label and official split,
 // and a filled mask whose box is the true one; every other row is a reject naming its line.
 TEST_F(TreeTest, VindrRecordsMatchSynthTruthAndTrapsAreRejected) {
-  const std::string root = ::testing::TempDir() + "/vindr_root";
-  fs::remove_all(root);
-  synth::SynthOptions synth;
-  synth.output = root;
-  synth.layout = synth::Layout::kVindr;
-  synth.plan.cases = 8;
-  synth.plan.width = 240;
-  synth.plan.height = 400;
-  synth.plan.trap_rate = 0.05;
-  synth.threads = 2;
-  ASSERT_TRUE(synth::Synthesize(synth).ok());
-
-  DatasetOptions options;
-  options.dataset = DatasetKind::kVindr;
-  options.root = root;
-  options.output = ::testing::TempDir() + "/vindr_out/records@2";
-  options.threads = 2;
-  std::ostringstream log;
-  auto summary = ConvertDataset(options, log);
-  ASSERT_TRUE(summary.ok()) << summary.status();
-  std::map<std::string, Record> records;
-  for (Record& r : ReadRecords(options.output)) records[r.id()] = std::move(r);
-  const std::string rejects = ReadAll(::testing::TempDir() + "/vindr_out/records.rejects.tsv");
-
-  auto truth = csv::ReadCsv(root + "/synth_truth.csv");
-  ASSERT_TRUE(truth.ok()) << truth.status();
-  auto column = [&](const char* name) { return truth->RequireColumn(name).value(); };
+  const SynthRun run =
+      SynthAndConvert("vindr", synth::Layout::kVindr, DatasetKind::kVindr, 8, 0.05);
+  ASSERT_TRUE(run.status.ok()) << run.status;
+  auto column = [&](const char* name) { return run.Column(name); };
   std::map<std::string, uint64_t> expected_rejects;
   int expected_records = 0, several_categories = 0;
-  for (const csv::CsvRow& row : truth->rows) {
+  for (const csv::CsvRow& row : run.truth.rows) {
     const auto& c = row.cells;
     const std::string id = c[column("lesion_id")];
     const std::string traps = c[column("traps")];
     // The row's own trouble is found before its image is opened, the box checked after.
-    std::string reason;
-    if (absl::StrContains(traps, "box_outside")) reason = "box_outside_image";
-    if (absl::StrContains(traps, "missing_image")) reason = "image_not_found";
-    if (absl::StrContains(traps, "bad_coordinate")) reason = "bad_csv_row";
-    if (absl::StrContains(traps, "no_birads")) reason = "no_birads";
-    if (absl::StrContains(traps, "no_finding")) reason = "no_finding";
+    const std::string reason = ExpectedReason(traps, {{"no_finding", "no_finding"},
+                                                      {"no_birads", "no_birads"},
+                                                      {"bad_coordinate", "bad_csv_row"},
+                                                      {"missing_image", "image_not_found"},
+                                                      {"box_outside", "box_outside_image"}});
     if (!reason.empty()) {
       ++expected_rejects[reason];
-      EXPECT_EQ(records.count(id), 0u) << id;
-      EXPECT_THAT(rejects, ::testing::ContainsRegex(absl::StrCat(
-                               id, "\t", reason, "\t",
-                               reason == "image_not_found" ? ".*/images/"
-                                                           : "finding_annotations.csv:[0-9]+: ")))
+      EXPECT_EQ(run.records.count(id), 0u) << id;
+      EXPECT_THAT(
+          run.rejects,
+          ::testing::ContainsRegex(absl::StrCat(
+              id, "\t", reason, "\t",
+              reason == "image_not_found" ? ".*/images/" : "finding_annotations.csv:[0-9]+: ")))
           << id;
       continue;
     }
     ++expected_records;
-    ASSERT_EQ(records.count(id), 1u) << id << " (" << traps << ")";
-    const Record& r = records.at(id);
+    ASSERT_EQ(run.records.count(id), 1u) << id << " (" << traps << ")";
+    const Record& r = run.records.at(id);
     EXPECT_EQ(r.lesion_id(), id);
     EXPECT_EQ(r.image_id(), c[column("image_id")]);
     EXPECT_EQ(r.patient_id(), c[column("study_id")]);
@@ -693,15 +717,281 @@ TEST_F(TreeTest, VindrRecordsMatchSynthTruthAndTrapsAreRejected) {
     EXPECT_EQ(cv::boundingRect(*mask), want) << id;
     EXPECT_EQ(cv::countNonZero(*mask), want.area()) << id << ": the box is filled";
   }
-  EXPECT_EQ(summary->written, static_cast<uint64_t>(expected_records));
-  EXPECT_EQ(records.size(), static_cast<size_t>(expected_records));
-  EXPECT_EQ(summary->rejected, expected_rejects);
+  EXPECT_EQ(run.summary.written, static_cast<uint64_t>(expected_records));
+  EXPECT_EQ(run.records.size(), static_cast<size_t>(expected_records));
+  EXPECT_EQ(run.summary.rejected, expected_rejects);
   for (const char* reason :
        {"no_finding", "no_birads", "bad_csv_row", "box_outside_image", "image_not_found"}) {
     EXPECT_GT(expected_rejects[reason], 0u) << reason << ": the trap was not planted";
   }
   EXPECT_GT(several_categories, 0);
-  EXPECT_THAT(rejects, HasSubstr("'12O.5 "));
+  EXPECT_THAT(run.rejects, HasSubstr("'12O.5 "));
+}
+
+// A finding row short of cells is rejected alone, named by its line; the rest is converted.
+TEST_F(TreeTest, VindrShortRowIsRejectedWithItsLine) {
+  const std::string root = ::testing::TempDir() + "/vindr_short_root";
+  fs::remove_all(root);
+  synth::SynthOptions synth;
+  synth.output = root;
+  synth.layout = synth::Layout::kVindr;
+  synth.plan.cases = 1;
+  synth.plan.width = 120;
+  synth.plan.height = 200;
+  synth.plan.trap_rate = 0;
+  ASSERT_TRUE(synth::Synthesize(synth).ok());
+  const std::string findings = root + "/finding_annotations.csv";
+  const std::string text = ReadAll(findings);
+  const int line = static_cast<int>(std::count(text.begin(), text.end(), '\n')) + 1;
+  std::ofstream(findings, std::ios::app) << "a,b,c\n";
+  const DatasetOptions options = OneShardOptions(DatasetKind::kVindr, root, "vindr_short");
+  std::ostringstream log;
+  auto summary = ConvertDataset(options, log);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  EXPECT_GT(summary->written, 0u);
+  EXPECT_EQ(summary->rejected["bad_csv_row"], 1u);
+  EXPECT_THAT(ReadAll(::testing::TempDir() + "/vindr_short_out/records.rejects.tsv"),
+              HasSubstr(absl::StrCat("finding_annotations.csv:", line,
+                                     "_1\tbad_csv_row\tfinding_annotations.csv:", line,
+                                     ": 3 fields, but the header has 16")));
+}
+
+// INbreast as synth writes it, traps included, against synth's truth: every outline ROI is a
+// record with the true ids, the DICOM name's hash as patient, the BI-RADS label and string, and
+// the filled outline as mask on the DICOM's own size; every other image or ROI is a reject
+// naming its file and line.
+TEST_F(TreeTest, InbreastRecordsMatchSynthTruthAndTrapsAreRejected) {
+  const SynthRun run =
+      SynthAndConvert("inbreast", synth::Layout::kInbreast, DatasetKind::kInbreast, 10, 0.05);
+  ASSERT_TRUE(run.status.ok()) << run.status;
+  auto column = [&](const char* name) { return run.Column(name); };
+  // An image-level trouble rejects the image once, whatever its number of ROIs.
+  std::set<std::pair<std::string, std::string>> expected_rejects;
+  int expected_records = 0, second_size = 0, missing_keys = 0;
+  for (const csv::CsvRow& row : run.truth.rows) {
+    const auto& c = row.cells;
+    const std::string file = c[column("file_name")];
+    const std::string traps = c[column("traps")];
+    const std::string csv_where = absl::StrCat("INbreast.csv:", c[column("csv_line")]);
+    std::string id = c[column("lesion_id")], reason, detail;
+    // In the order the adapter meets them: the CSV row, the XML, the ROI, the DICOM, the points.
+    if (absl::StrContains(traps, "bad_csv_row")) {
+      id = csv_where;
+      reason = "bad_csv_row";
+      detail = csv_where + ": 7 fields, but the header has 8";
+    } else if (absl::StrContains(traps, "bad_xml")) {
+      id = file;
+      reason = "bad_xml";
+      detail = absl::StrCat("AllXML/", file, ".xml:[0-9]+: not well-formed XML");
+    } else if (absl::StrContains(traps, "no_xml")) {
+      reason = "no_outline";
+      detail = absl::StrCat(csv_where, ": no AllXML/", file, ".xml");
+    } else if (absl::StrContains(traps, "point_roi")) {
+      reason = "no_polygon";
+      detail = absl::StrCat("AllXML/", file, ".xml:[0-9]+: ROI 1 \\(Calcification\\): 1 points");
+    } else if (absl::StrContains(traps, "missing_image")) {
+      reason = "image_not_found";
+      detail = absl::StrCat(csv_where, ": AllDICOMs/ has no ", file, "_");
+    } else if (absl::StrContains(traps, "outline_outside")) {
+      reason = "outline_outside_image";
+      detail = absl::StrCat("AllXML/", file, ".xml:[0-9]+: ROI 1: point \\([0-9.]+, [0-9.]+\\) ",
+                            "is outside the [0-9]+x[0-9]+ image");
+    }
+    if (!reason.empty()) {
+      expected_rejects.insert({id, reason});
+      EXPECT_EQ(run.records.count(c[column("lesion_id")]), 0u) << id;
+      EXPECT_THAT(run.rejects,
+                  ::testing::ContainsRegex(absl::StrCat(id, "\t", reason, "\t", detail)))
+          << id;
+      continue;
+    }
+    ++expected_records;
+    ASSERT_EQ(run.records.count(id), 1u) << id << " (" << traps << ")";
+    const Record& r = run.records.at(id);
+    EXPECT_EQ(r.lesion_id(), id);
+    EXPECT_EQ(r.image_id(), file);
+    EXPECT_EQ(r.patient_id(), c[column("patient_id")]);
+    EXPECT_EQ(r.pathology(), c[column("birads")]);
+    EXPECT_EQ(r.label(), c[column("label")] == "malignant" ? MALIGNANT : BENIGN) << id;
+    EXPECT_EQ(r.split(), SPLIT_NONE);
+    EXPECT_EQ(r.attributes().laterality(), c[column("laterality")] == "L" ? "LEFT" : "RIGHT");
+    EXPECT_EQ(r.attributes().view(), c[column("view")]);
+    EXPECT_EQ(r.attributes().abnormality_type(), c[column("roi_name")]);
+    EXPECT_EQ(r.attributes().assessment(), c[column("birads")][0] - '0');
+    second_size += absl::StrContains(traps, "second_size");
+    missing_keys += absl::StrContains(traps, "missing_keys");
+    ASSERT_EQ(r.masks_size(), 1) << id;
+    auto mask = DecodeImage(r.masks(0));
+    ASSERT_TRUE(mask.ok());
+    ASSERT_EQ(mask->size(),
+              cv::Size(std::stoi(c[column("image_width")]), std::stoi(c[column("image_height")])))
+        << id;
+    EXPECT_EQ(cv::boundingRect(*mask),
+              cv::Rect(std::stoi(c[column("bbox_x")]), std::stoi(c[column("bbox_y")]),
+                       std::stoi(c[column("bbox_width")]), std::stoi(c[column("bbox_height")])))
+        << id;
+  }
+  EXPECT_EQ(run.summary.written, static_cast<uint64_t>(expected_records));
+  EXPECT_EQ(run.records.size(), static_cast<size_t>(expected_records));
+  std::map<std::string, uint64_t> by_reason;
+  for (const auto& [id, reason] : expected_rejects) ++by_reason[reason];
+  EXPECT_EQ(run.summary.rejected, by_reason);
+  for (const char* reason : {"bad_csv_row", "bad_xml", "no_outline", "no_polygon",
+                             "image_not_found", "outline_outside_image"}) {
+    EXPECT_GT(by_reason[reason], 0u) << reason << ": the trap was not planted";
+  }
+  EXPECT_GT(second_size, 0);
+  EXPECT_GT(missing_keys, 0);
+}
+
+// INbreast's CSV and XML written by hand: BI-RADS 4a is MALIGNANT with "4a" kept, "ML" is MLO;
+// a bad Bi-Rads, a bad point and a CSV without a column are named with file and line.
+TEST_F(TreeTest, InbreastBadRowsAreRejectedWithFileAndLine) {
+  const std::string root = ::testing::TempDir() + "/inbreast_bad_root";
+  fs::remove_all(root);
+  fs::create_directories(root + "/AllXML");
+  fs::create_directories(root + "/AllDICOMs");
+  const cv::Mat pixels = Full(3);  // 40 x 30
+  ASSERT_TRUE(
+      WriteTestDicom(root + "/AllDICOMs/111_abc_MG_L_ML_ANON.dcm", pixels, DicomSpec{}).ok());
+  ASSERT_TRUE(
+      WriteTestDicom(root + "/AllDICOMs/222_abc_MG_L_CC_ANON.dcm", pixels, DicomSpec{}).ok());
+  ASSERT_TRUE(WriteTestDicom(root + "/AllDICOMs/notes.dcm", pixels, DicomSpec{}).ok());
+  auto write = [&](const std::string& name, const std::string& bytes) {
+    std::ofstream(root + "/" + name, std::ios::binary) << bytes;
+  };
+  auto plist = [](const std::string& points) {
+    return "<plist><dict><key>Images</key><array><dict><key>ROIs</key><array>\n<dict>"
+           "<key>Name</key><string>Mass</string><key>Point_px</key><array>" +
+           points + "</array></dict>\n</array></dict></array></dict></plist>\n";
+  };
+  write("AllXML/111.xml", plist("<string>(5.4, 6)</string><string>(20, 6)</string>"
+                                "<string>(20, 25.6)</string><string>(5, 25)</string>"));
+  write("AllXML/222.xml", plist("<string>(5, 6)</string><string>(x, 6)</string>"));
+  write("AllXML/333.xml", plist(""));
+  write("INbreast.csv",
+        "Patient ID;Patient age;Laterality;View;Acquisition date;File Name;ACR;Bi-Rads\n"
+        ";;L;ML;200901;111;3;4a\n;;L;CC;200901;222;2;3\n;;R;CC;200901;333;2;7\n"
+        ";;R;CC;200901;abc;2;2\n");
+  const DatasetOptions options = OneShardOptions(DatasetKind::kInbreast, root, "inbreast_bad");
+  std::ostringstream log;
+  auto summary = ConvertDataset(options, log);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  const std::vector<Record> records = ReadRecords(options.output);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].id(), "111_1");
+  EXPECT_EQ(records[0].patient_id(), "abc");
+  EXPECT_EQ(records[0].label(), MALIGNANT);
+  EXPECT_EQ(records[0].pathology(), "4a");
+  EXPECT_EQ(records[0].attributes().assessment(), 4);
+  EXPECT_EQ(records[0].attributes().breast_density(), 3);
+  EXPECT_EQ(records[0].attributes().view(), "MLO");
+  auto mask = DecodeImage(records[0].masks(0));
+  ASSERT_TRUE(mask.ok());
+  EXPECT_EQ(cv::boundingRect(*mask), cv::Rect(5, 6, 16, 21));  // (5.4, 6) to (20, 25.6)
+  const std::string rejects =
+      ReadAll(::testing::TempDir() + "/inbreast_bad_out/records.rejects.tsv");
+  EXPECT_THAT(rejects, HasSubstr("222_1\tbad_xml\tAllXML/222.xml:2: ROI 1: line 2: Point_px "
+                                 "value '(x, 6)' is not (x, y)"));
+  EXPECT_THAT(rejects, HasSubstr("333\tbad_csv_row\tINbreast.csv:4: Bi-Rads '7' is "
+                                 "not 1-6 (4a-4c)"));
+  EXPECT_THAT(rejects, HasSubstr("INbreast.csv:5\tbad_csv_row\tINbreast.csv:5: File Name 'abc'"));
+  write("INbreast.csv", "Laterality;View;File Name;ACR\nL;CC;111;2\n");
+  auto no_column = ConvertDataset(options, log);
+  EXPECT_THAT(std::string(no_column.status().message()),
+              HasSubstr("INbreast.csv:1: the header lacks column 'bi-rads'"));
+}
+
+// CMMD as synth writes it, against synth's truth: every image of a breast with a clinical row
+// is a record with the id <ID1>_<side>_<view> (the side from the header, whatever the file
+// order), the breast's label, and no mask; every other image or row is a reject.
+TEST_F(TreeTest, CmmdRecordsMatchSynthTruthAndTrapsAreRejected) {
+  const SynthRun run = SynthAndConvert("cmmd", synth::Layout::kCmmd, DatasetKind::kCmmd, 12, 0.1);
+  ASSERT_TRUE(run.status.ok()) << run.status;
+  auto column = [&](const char* name) { return run.Column(name); };
+  std::map<std::string, uint64_t> expected_rejects;
+  int expected_records = 0, mixed = 0, sixteen_bit = 0;
+  for (const csv::CsvRow& row : run.truth.rows) {
+    const auto& c = row.cells;
+    const std::string id = c[column("id")];
+    const std::string traps = c[column("traps")];
+    const std::string reason = ExpectedReason(traps, {{"no_laterality", "no_laterality"},
+                                                      {"bad_classification", "bad_csv_row"},
+                                                      {"missing_image", "image_not_found"},
+                                                      {"unlabelled_breast", "unlabelled_breast"}});
+    if (!reason.empty()) {
+      ++expected_rejects[reason];
+      EXPECT_EQ(run.records.count(id), 0u) << id;
+      // An image without a side is named by its path: its id is unknown.
+      if (reason != "no_laterality") {
+        EXPECT_THAT(run.rejects, HasSubstr(absl::StrCat(id, "\t", reason, "\t"))) << id;
+      }
+      continue;
+    }
+    ++expected_records;
+    ASSERT_EQ(run.records.count(id), 1u) << id << " (" << traps << ")";
+    const Record& r = run.records.at(id);
+    EXPECT_EQ(r.image_id(), id);
+    EXPECT_EQ(r.patient_id(), c[column("patient_id")]);
+    EXPECT_EQ(r.pathology(), c[column("classification")]);
+    EXPECT_EQ(r.label(), c[column("label")] == "malignant" ? MALIGNANT : BENIGN) << id;
+    EXPECT_EQ(r.split(), SPLIT_NONE);
+    EXPECT_EQ(r.attributes().laterality(), c[column("side")] == "L" ? "LEFT" : "RIGHT");
+    EXPECT_EQ(r.attributes().view(), c[column("view")]);
+    EXPECT_EQ(r.masks_size(), 0) << id;
+    mixed += absl::StrContains(traps, "mixed_patient");
+    sixteen_bit += absl::StrContains(traps, "sixteen_bit");
+  }
+  EXPECT_EQ(run.summary.written, static_cast<uint64_t>(expected_records));
+  EXPECT_EQ(run.records.size(), static_cast<size_t>(expected_records));
+  EXPECT_EQ(run.summary.rejected, expected_rejects);
+  for (const char* reason :
+       {"unlabelled_breast", "image_not_found", "bad_csv_row", "no_laterality"}) {
+    EXPECT_GT(expected_rejects[reason], 0u) << reason << ": the trap was not planted";
+  }
+  EXPECT_GE(mixed, 4);  // the first patient's four images, two benign and two malignant
+  EXPECT_EQ(sixteen_bit, 2);
+  EXPECT_THAT(run.rejects, ::testing::ContainsRegex(
+                               "\tno_laterality\t[^\t]*/1-[0-9]\\.dcm: ImageLaterality '' is "));
+}
+
+// The clinical table written by hand, ','-separated: a short row and a repeated breast are
+// rejected with their lines, the rest converted; a table without a column fails the run.
+TEST_F(TreeTest, CmmdBadClinicalRowsAreRejectedWithFileAndLine) {
+  const std::string root = ::testing::TempDir() + "/cmmd_bad_root";
+  fs::remove_all(root);
+  synth::SynthOptions synth;
+  synth.output = root;
+  synth.layout = synth::Layout::kCmmd;
+  synth.plan.cases = 1;
+  synth.plan.width = 240;
+  synth.plan.height = 400;
+  synth.plan.trap_rate = 0;
+  ASSERT_TRUE(synth::Synthesize(synth).ok());
+  auto write = [&](const std::string& bytes) {
+    std::ofstream(root + "/CMMD_clinicaldata_revision.csv", std::ios::binary) << bytes;
+  };
+  write(
+      "ID1,LeftRight,Age,number,abnormality,classification,subtype\n"
+      "D1-0001,L,44,1,mass,Malignant,\nD1-0001,R,44,1,mass\nD1-0001,L,44,1,mass,Benign,\n");
+  const DatasetOptions options = OneShardOptions(DatasetKind::kCmmd, root, "cmmd_bad");
+  std::ostringstream log;
+  auto summary = ConvertDataset(options, log);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  const std::vector<Record> records = ReadRecords(options.output);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].label(), MALIGNANT);
+  EXPECT_EQ(records[0].attributes().laterality(), "LEFT");
+  const std::string rejects = ReadAll(::testing::TempDir() + "/cmmd_bad_out/records.rejects.tsv");
+  EXPECT_THAT(rejects,
+              HasSubstr("CMMD_clinicaldata_revision.csv:3\tbad_csv_row\t"
+                        "CMMD_clinicaldata_revision.csv:3: 5 fields, but the header has 7"));
+  EXPECT_THAT(rejects, HasSubstr("D1-0001_L\tbad_csv_row\tCMMD_clinicaldata_revision.csv:4: "
+                                 "repeats the breast of line 2"));
+  EXPECT_THAT(rejects, HasSubstr("D1-0001_R_CC\tunlabelled_breast\t"));
+  write("ID1;LeftRight;Age\nD1-0001;L;44\n");
+  EXPECT_THAT(std::string(ConvertDataset(options, log).status().message()),
+              HasSubstr("CMMD_clinicaldata_revision.csv:1: the header lacks column 'abnormality'"));
 }
 
 // Boxes on new images (pipelines/predict.mk): one unlabelled record per good row, the mask the

@@ -26,8 +26,9 @@ ABSL_FLAG(bool, voi, false,
 ABSL_FLAG(std::string, dataset, "cbis",
           "Dataset mode: cbis (the DICOM download, any layout), kaggle_cbis (the Kaggle JPEG "
           "copy: ROOT/csv and ROOT/jpeg; --csv optional), mias (ROOT/Info.txt, ROOT/all-mias), "
-          "vindr (ROOT/finding_annotations.csv, ROOT/images) or boxes (--csv: "
-          "file,x,y,width,height[,id][,patient] on DICOM files under ROOT).");
+          "vindr (ROOT/finding_annotations.csv, ROOT/images), inbreast (ROOT/INbreast.csv, "
+          "ROOT/AllXML, ROOT/AllDICOMs), cmmd (ROOT/CMMD_clinicaldata_revision.csv, *.dcm) or "
+          "boxes (--csv: file,x,y,width,height[,id][,patient] on DICOM files under ROOT).");
 ABSL_FLAG(std::vector<std::string>, csv, {},
           "Dataset mode: a CBIS-DDSM case description CSV; repeat the flag or separate with commas "
           "(--dataset boxes: the one CSV of boxes).");

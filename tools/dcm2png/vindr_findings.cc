@@ -44,7 +44,7 @@ cv::Rect VindrRow::PixelBox() const {
 }
 
 absl::StatusOr<std::vector<VindrRow>> ReadVindrFindings(const std::string& path) {
-  ASSIGN_OR_RETURN(const csv::CsvTable table, csv::ReadCsv(path));
+  ASSIGN_OR_RETURN(const csv::CsvTable table, csv::ReadCsv(path, {.keep_ragged_rows = true}));
   std::map<std::string, size_t> column;
   for (const char* name :
        {"study_id", "series_id", "image_id", "laterality", "view_position", "breast_density",
@@ -54,12 +54,22 @@ absl::StatusOr<std::vector<VindrRow>> ReadVindrFindings(const std::string& path)
   const std::string name = std::filesystem::path(path).filename().string();
   std::vector<VindrRow> rows;
   std::map<std::string, int> per_image;
-  for (const csv::CsvRow& csv_row : table.rows) {
+  for (const csv::CsvRow* row_in_file : table.RowsInFileOrder()) {
+    const csv::CsvRow& csv_row = *row_in_file;
+    VindrRow row;
+    row.where = absl::StrCat(name, ":", csv_row.line);
+    if (csv_row.cells.size() != table.header.size()) {
+      // Its image is unknown: the row is named by its line.
+      row.image_id = row.where;
+      row.reject_reason = "bad_csv_row";
+      row.reject_detail = absl::StrCat(row.where, ": ", csv_row.cells.size(),
+                                       " fields, but the header has ", table.header.size());
+      rows.push_back(std::move(row));
+      continue;
+    }
     auto cell = [&](const char* column_name) -> const std::string& {
       return csv_row.cells[column.at(column_name)];
     };
-    VindrRow row;
-    row.where = absl::StrCat(name, ":", csv_row.line);
     row.study_id = cell("study_id");
     row.series_id = cell("series_id");
     row.image_id = cell("image_id");

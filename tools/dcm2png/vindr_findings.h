@@ -41,7 +41,8 @@ struct VindrRow {
 };
 
 // The rows of `path`, in file order. Fails when the file does not read as CSV or lacks a
-// column; a row whose values do not parse is a row with reject_reason "bad_csv_row".
+// column; a row whose values do not parse, or of another number of cells, is a row with
+// reject_reason "bad_csv_row".
 absl::StatusOr<std::vector<VindrRow>> ReadVindrFindings(const std::string& path);
 
 }  // namespace mammo::dcm2png

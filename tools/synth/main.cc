@@ -13,13 +13,16 @@ ABSL_FLAG(int, width, 600, "Full image width in pixels (ignored with --full_size
 ABSL_FLAG(int, height, 1000, "Full image height in pixels (ignored with --full_size).");
 ABSL_FLAG(bool, full_size, false,
           "Draw each image's size from the real set's range (about 4000-6900 x 1800-4100).");
-ABSL_FLAG(std::string, layout, "csv",
-          "csv: files at the paths the CSVs name; nbia: the NBIA Data Retriever's folders "
-          "under CBIS-DDSM/ plus metadata.csv; kaggle_cbis: the Kaggle JPEG copy, csv/ (the "
-          "four CSVs and dicom_info.csv) and jpeg/<SeriesInstanceUID>/1-<n>.jpg; mias: mini-MIAS, "
-          "Info.txt and all-mias/mdbNNN.pgm (1024x1024; --cases counts images); vindr: "
-          "VinDr-Mammo, the two annotation CSVs and images/<study>/<image>.dicom (--cases counts "
-          "four-view studies).");
+ABSL_FLAG(
+    std::string, layout, "csv",
+    "csv: files at the paths the CSVs name; nbia: the NBIA Data Retriever's folders "
+    "under CBIS-DDSM/ plus metadata.csv; kaggle_cbis: the Kaggle JPEG copy, csv/ (the "
+    "four CSVs and dicom_info.csv) and jpeg/<SeriesInstanceUID>/1-<n>.jpg; mias: mini-MIAS, "
+    "Info.txt and all-mias/mdbNNN.pgm (1024x1024; --cases counts images); vindr: "
+    "VinDr-Mammo, the two annotation CSVs and images/<study>/<image>.dicom (--cases counts "
+    "four-view studies); inbreast: INbreast, INbreast.csv, AllXML/ and AllDICOMs/ (--cases "
+    "counts patients); cmmd: CMMD as the NBIA downloader leaves it plus the clinical table as "
+    "';'-separated CSV (--cases counts patients).");
 ABSL_FLAG(uint64_t, seed, 42, "Same seed, same bytes (pixels and UIDs alike in both layouts).");
 ABSL_FLAG(double, trap_rate, 0.05,
           "Share of rows given each trap (swapped crop/mask columns, mask of another size, "
@@ -41,7 +44,10 @@ per abnormality the true label, the traps applied and the mask's bounding box.
 Benign masses are round and sharp, malignant ones irregular, spiculated, blurred.
 --layout mias writes mini-MIAS instead (data_formats/datasets/mias.md): Info.txt, y
 counted from the bottom, and all-mias/mdbNNN.pgm, with the spec's traps; --layout vindr
-VinDr-Mammo (data_formats/datasets/vindr.md): breast-level and finding CSVs, DICOM images.
+VinDr-Mammo (data_formats/datasets/vindr.md): breast-level and finding CSVs, DICOM images;
+--layout inbreast INbreast (data_formats/datasets/inbreast.md): INbreast.csv, plist outlines
+in AllXML/, DICOM images in AllDICOMs/; --layout cmmd CMMD (data_formats/datasets/cmmd.md):
+NBIA folders, side and view only in the headers, CMMD_clinicaldata_revision.csv.
 
 Examples:
   synth --output /tmp/cbis --cases 20                small set for a quick test
@@ -49,6 +55,8 @@ Examples:
   synth --output /tmp/kaggle --layout kaggle_cbis    as the Kaggle JPEG copy
   synth --output /tmp/mias --layout mias --cases 20  as mini-MIAS (PGM and Info.txt)
   synth --output /tmp/vindr --layout vindr --cases 5 as VinDr-Mammo (5 studies)
+  synth --output /tmp/inb --layout inbreast --cases 5 as INbreast (5 patients)
+  synth --output /tmp/cmmd --layout cmmd --cases 5   as CMMD (5 patients)
   synth --output /tmp/big --cases 1696 --full_size   real-sized images)";
 
 }  // namespace

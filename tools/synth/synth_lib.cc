@@ -15,6 +15,8 @@
 #include "lib/io/byte_io.h"
 #include "lib/parallel/ordered_map.h"
 #include "lib/status/status_macros.h"
+#include "tools/synth/synth_cmmd.h"
+#include "tools/synth/synth_inbreast.h"
 #include "tools/synth/synth_mias.h"
 #include "tools/synth/synth_render.h"
 #include "tools/synth/synth_vindr.h"
@@ -26,7 +28,7 @@ namespace fs = std::filesystem;
 
 constexpr char kSecondaryCaptureSopClass[] = "1.2.840.10008.5.1.4.1.1.7";
 
-absl::Status Put(DcmDataset& dataset, const DcmTagKey& key, const std::string& value,
+absl::Status Put(DcmItem& dataset, const DcmTagKey& key, const std::string& value,
                  const std::string& path) {
   const OFCondition status = dataset.putAndInsertString(key, value.c_str());
   if (status.bad()) return absl::InternalError(absl::StrCat(path, ": DICOM tag: ", status.text()));
@@ -126,8 +128,10 @@ absl::StatusOr<Layout> ParseLayout(const std::string& text) {
   if (text == "kaggle_cbis") return Layout::kKaggleCbis;
   if (text == "mias") return Layout::kMias;
   if (text == "vindr") return Layout::kVindr;
-  return absl::InvalidArgumentError(
-      absl::StrCat("--layout must be csv, nbia, kaggle_cbis, mias or vindr, not '", text, "'"));
+  if (text == "inbreast") return Layout::kInbreast;
+  if (text == "cmmd") return Layout::kCmmd;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--layout must be csv, nbia, kaggle_cbis, mias, vindr, inbreast or cmmd, not '", text, "'"));
 }
 
 absl::Status ValidateOptions(const SynthOptions& options) {
@@ -153,7 +157,7 @@ absl::Status ValidateOptions(const SynthOptions& options) {
 }
 
 absl::Status WriteDicom(const std::string& path, const cv::Mat& pixels, const DicomTags& tags,
-                        const DicomEncoding& encoding) {
+                        const DicomEncoding& encoding, const DicomView& view) {
   if (pixels.type() != CV_16U && pixels.type() != CV_8U) {
     return absl::InternalError(absl::StrCat(path, ": pixels must be 8- or 16-bit grey"));
   }
@@ -170,6 +174,17 @@ absl::Status WriteDicom(const std::string& path, const cv::Mat& pixels, const Di
   RETURN_IF_ERROR(Put(d, DCM_SeriesDescription, tags.series_description, path));
   RETURN_IF_ERROR(Put(d, DCM_InstanceNumber, absl::StrCat(tags.instance_number), path));
   RETURN_IF_ERROR(Put(d, DCM_PhotometricInterpretation, "MONOCHROME2", path));
+  if (!view.image_laterality.empty()) {
+    RETURN_IF_ERROR(Put(d, DCM_ImageLaterality, view.image_laterality, path));
+  }
+  if (!view.view_code.empty()) {
+    DcmItem* code = nullptr;
+    if (d.findOrCreateSequenceItem(DCM_ViewCodeSequence, code, -2).bad() || code == nullptr) {
+      return absl::InternalError(absl::StrCat(path, ": cannot add ViewCodeSequence"));
+    }
+    RETURN_IF_ERROR(Put(*code, DCM_CodeValue, view.view_code, path));
+    RETURN_IF_ERROR(Put(*code, DCM_CodingSchemeDesignator, "SCT", path));
+  }
   const Uint16 bits = sixteen ? 16 : 8;
   bool ok = d.putAndInsertUint16(DCM_SamplesPerPixel, 1).good() &&
             d.putAndInsertUint16(DCM_Rows, static_cast<Uint16>(packed.rows)).good() &&
@@ -262,6 +277,12 @@ absl::Status Synthesize(const SynthOptions& options) {
   }
   if (options.layout == Layout::kVindr) {
     return SynthesizeVindr(options.output, options.plan, options.threads);
+  }
+  if (options.layout == Layout::kCmmd) {
+    return SynthesizeCmmd(options.output, options.plan, options.threads);
+  }
+  if (options.layout == Layout::kInbreast) {
+    return SynthesizeInbreast(options.output, options.plan, options.threads);
   }
 
   const Plan plan = BuildPlan(options.plan);

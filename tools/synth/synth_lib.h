@@ -39,6 +39,13 @@ struct DicomTags {
   int instance_number = 1;
 };
 
+// The image's side and view as a modern header gives them, each written when set: CMMD tells
+// them only there (data_formats/datasets/cmmd.md).
+struct DicomView {
+  std::string image_laterality;  // (0020,0062): L or R
+  std::string view_code;         // ViewCodeSequence's SNOMED CT code: 399162004 CC, 399368009 MLO
+};
+
 struct DicomEncoding {
   bool truncate = false;  // keep only 60% of the file: the corrupt_image trap
   // JPEG 2000 lossless (1.2.840.10008.1.2.4.90) in 64 KiB fragments with an empty Basic
@@ -50,7 +57,7 @@ struct DicomEncoding {
 // Writes a Secondary Capture MG image (MONOCHROME2) from a CV_16U or CV_8U matrix, as
 // PATH.tmp renamed to PATH.
 absl::Status WriteDicom(const std::string& path, const cv::Mat& pixels, const DicomTags& tags,
-                        const DicomEncoding& encoding);
+                        const DicomEncoding& encoding, const DicomView& view = {});
 
 // Each abnormality's mask bounding box in full-image pixels, per image, in plan order.
 using Boxes = std::vector<std::vector<cv::Rect>>;

@@ -16,6 +16,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/dicom/dicom.h"
+#include "tools/synth/synth_cmmd.h"
+#include "tools/synth/synth_inbreast.h"
 #include "tools/synth/synth_mias.h"
 #include "tools/synth/synth_plan.h"
 #include "tools/synth/synth_render.h"
@@ -48,6 +50,16 @@ PlanOptions SmallPlan(int cases) {
   options.cases = cases;
   options.width = 240;
   options.height = 400;
+  return options;
+}
+
+// A small set in `layout` with every trap, in a fresh folder named after the test and `name`.
+SynthOptions LayoutOptions(const std::string& name, Layout layout, int cases) {
+  SynthOptions options;
+  options.output = TestDir(name);
+  options.plan = SmallPlan(cases);
+  options.plan.trap_rate = 0.05;
+  options.layout = layout;
   return options;
 }
 
@@ -395,11 +407,7 @@ TEST(SynthesizeTest, NbiaLayoutWritesMetadataAndDownloaderFolders) {
 }
 
 TEST(SynthesizeTest, KaggleLayoutWritesJpegsByUidAndDicomInfo) {
-  SynthOptions options;
-  options.output = TestDir("kaggle");
-  options.plan = SmallPlan(24);
-  options.plan.trap_rate = 0.05;
-  options.layout = Layout::kKaggleCbis;
+  const SynthOptions options = LayoutOptions("kaggle", Layout::kKaggleCbis, 24);
   ASSERT_TRUE(Synthesize(options).ok());
   const auto files = Tree(options.output);
   for (const char* name :
@@ -490,11 +498,7 @@ TEST(SynthesizeTest, MiasLayoutWritesInfoTxtAndPgms) {
 // VinDr-Mammo: four images per study under images/<study_id>/<image_id>.dicom, a `No Finding`
 // row for an image without a box, categories as Python list text, every trap planted.
 TEST(SynthesizeTest, VindrLayoutWritesCsvsAndDicomByHash) {
-  SynthOptions options;
-  options.output = TestDir("vindr");
-  options.plan = SmallPlan(6);
-  options.plan.trap_rate = 0.05;
-  options.layout = Layout::kVindr;
+  const SynthOptions options = LayoutOptions("vindr", Layout::kVindr, 6);
   ASSERT_TRUE(Synthesize(options).ok());
   const auto files = Tree(options.output);
   const std::string& findings = files.at("finding_annotations.csv");
@@ -519,6 +523,83 @@ TEST(SynthesizeTest, VindrLayoutWritesCsvsAndDicomByHash) {
   }
 }
 
+// INbreast: DICOM names with the File Name and patient hash, ';'-separated CSV with 4a/4b/4c,
+// plist XML only for images with ROIs, every trap planted; the plist of the first image lacks
+// the statistics keys but still has Name and Point_px.
+TEST(SynthesizeTest, InbreastLayoutWritesCsvXmlAndDicomByFileName) {
+  const SynthOptions options = LayoutOptions("inbreast", Layout::kInbreast, 8);
+  ASSERT_TRUE(Synthesize(options).ok());
+  const auto files = Tree(options.output);
+  EXPECT_THAT(files.at("INbreast.csv"),
+              StartsWith("Patient ID;Patient age;Laterality;View;Acquisition date;File Name;ACR;"
+                         "Bi-Rads\n;;L;CC;200901;"));
+  const std::vector<InbreastImage> plan = BuildInbreastPlan(options.plan);
+  std::map<std::string, int> traps;
+  for (const InbreastImage& image : plan) {
+    EXPECT_THAT(image.DicomName(),
+                testing::MatchesRegex("[0-9]{8}_[0-9a-f]{16}_MG_[LR]_(CC|ML)_ANON\\.dcm"));
+    const std::string dicom = "AllDICOMs/" + image.DicomName();
+    EXPECT_EQ(files.count(dicom), image.HasTrap(kInbreastTrapMissingImage) ? 0u : 1u) << dicom;
+    const std::string xml = absl::StrCat("AllXML/", image.file_name, ".xml");
+    EXPECT_EQ(files.count(xml), image.rois.empty() ? 0u : 1u) << xml;
+    for (const std::string& trap : image.traps) ++traps[trap];
+    for (const InbreastRoi& roi : image.rois) {
+      for (const std::string& trap : roi.traps) ++traps[trap];
+    }
+    if (image.rois.empty()) ++traps[kInbreastTrapNoXml];
+  }
+  for (const char* trap : {kInbreastTrapNoXml, kInbreastTrapPointRoi, kInbreastTrapMissingKeys,
+                           kInbreastTrapSecondSize, kInbreastTrapBadXml, kInbreastTrapBadCsvRow,
+                           kInbreastTrapOutlineOutside, kInbreastTrapMissingImage}) {
+    EXPECT_GT(traps[trap], 0) << trap;
+  }
+  const std::string& first = files.at(absl::StrCat("AllXML/", plan.front().file_name, ".xml"));
+  EXPECT_THAT(first, HasSubstr("<key>Name</key>\n\t\t\t\t\t<string>Mass</string>"));
+  EXPECT_THAT(first, testing::ContainsRegex("<key>Point_px</key>\n\t+<array>\n\t+<string>\\("
+                                            "[0-9]+\\.[0-9]+, [0-9]+\\.[0-9]+\\)</string>"));
+  EXPECT_THAT(first, testing::Not(HasSubstr("<key>Area</key>")));
+  EXPECT_THAT(files.at("INbreast.csv"), testing::ContainsRegex(";4[abc]\n"));
+}
+
+// CMMD: NBIA folders with files numbered regardless of side, the side and view only in the
+// headers, the clinical CSV ';'-separated with one row per labelled breast, every trap planted.
+TEST(SynthesizeTest, CmmdLayoutWritesNbiaTreeAndClinicalCsv) {
+  const SynthOptions options = LayoutOptions("cmmd", Layout::kCmmd, 8);
+  ASSERT_TRUE(Synthesize(options).ok());
+  const auto files = Tree(options.output);
+  const std::string& clinical = files.at(kCmmdClinicalCsv);
+  EXPECT_THAT(clinical,
+              StartsWith("ID1;LeftRight;Age;number;abnormality;classification;subtype\nD1-0001;"));
+  EXPECT_THAT(clinical,
+              testing::ContainsRegex("\nD2-0001;[LR];[0-9]+;1;[a-z]+;Malignant;[A-Za-z]"));
+  int dicoms = 0;
+  for (const auto& [path, bytes] : files) {
+    if (!absl::EndsWith(path, ".dcm")) continue;
+    ++dicoms;
+    EXPECT_THAT(path, testing::MatchesRegex("manifest-[0-9]+/CMMD/D[12]-[0-9]{4}/[^/]+/[^/]+/"
+                                            "1-[1-4]\\.dcm"));
+  }
+  const std::vector<CmmdPatient> plan = BuildCmmdPlan(options.plan);
+  int expected_dicoms = 0;
+  std::map<std::string, int> traps;
+  for (const CmmdPatient& patient : plan) {
+    for (const CmmdBreast& breast : patient.breasts) {
+      if (!breast.missing) expected_dicoms += 2;
+      if (!breast.has_row) ++traps[kCmmdTrapUnlabelled];
+      if (breast.missing) ++traps[kCmmdTrapMissingImage];
+      if (breast.classification == "Unknown") ++traps[kCmmdTrapBadClassification];
+      if (breast.images.front().no_laterality) ++traps[kCmmdTrapNoLaterality];
+    }
+  }
+  EXPECT_EQ(dicoms, expected_dicoms);
+  for (const char* trap : {kCmmdTrapUnlabelled, kCmmdTrapMissingImage, kCmmdTrapBadClassification,
+                           kCmmdTrapNoLaterality}) {
+    EXPECT_GT(traps[trap], 0) << trap;
+  }
+  EXPECT_EQ(plan.front().breasts.size(), 2u);
+  EXPECT_NE(plan.front().breasts[0].classification, plan.front().breasts[1].classification);
+}
+
 TEST(OptionsTest, ErrorsNameTheFlag) {
   SynthOptions options;
   EXPECT_THAT(std::string(ValidateOptions(options).message()), HasSubstr("--output"));
@@ -537,6 +618,8 @@ TEST(OptionsTest, ErrorsNameTheFlag) {
   EXPECT_EQ(ParseLayout("nbia").value(), Layout::kNbia);
   EXPECT_EQ(ParseLayout("kaggle_cbis").value(), Layout::kKaggleCbis);
   EXPECT_EQ(ParseLayout("mias").value(), Layout::kMias);
+  EXPECT_EQ(ParseLayout("inbreast").value(), Layout::kInbreast);
+  EXPECT_EQ(ParseLayout("cmmd").value(), Layout::kCmmd);
   EXPECT_EQ(ParseLayout("vindr").value(), Layout::kVindr);
   options.output = "/proc/synth_cannot_write_here";
   EXPECT_FALSE(Synthesize(options).ok());

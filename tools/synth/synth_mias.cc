@@ -11,19 +11,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "lib/cli/cli.h"
-#include "lib/cli/progress.h"
 #include "lib/io/byte_io.h"
-#include "lib/parallel/ordered_map.h"
 #include "lib/status/status_macros.h"
+#include "tools/synth/layout_images.h"
 #include "tools/synth/synth_render.h"
 
 namespace mammo::synth {
 namespace {
 
 namespace fs = std::filesystem;
-
-constexpr double kPi = 3.14159265358979323846;
 
 // The look Render gives each MIAS class, through the CBIS-DDSM descriptors it reads.
 struct ClassLook {
@@ -51,13 +47,7 @@ MiasRow DrawLesion(Rng& rng, int j, int lesions) {
   a.pathology = row.severity == "M" ? kMalignant : kBenign;
   a.shape_or_type = look.shape;
   a.margins_or_distribution = look.margins;
-  a.subtlety = rng.Int(2, 5);
-  a.shape_seed = rng.Next();
-  // Several lesions of one breast sit in different parts of it.
-  a.geometry.depth = 0.2 + 0.45 * (j + rng.Uniform()) / lesions;
-  a.geometry.lateral = rng.Uniform(-0.45, 0.45);
-  a.geometry.radius = rng.Uniform(0.03, 0.06);
-  a.geometry.rotation = rng.Uniform(0, 2 * kPi);
+  DrawPlacement(rng, j, lesions, 0.03, 0.06, a);
   return row;
 }
 
@@ -222,37 +212,22 @@ absl::Status SynthesizeMias(const std::string& output, const PlanOptions& option
     return absl::PermissionDeniedError(
         absl::StrCat("cannot create ", folder.string(), ": ", error.message()));
   }
-  cli::Progress progress("images", images.size());
-  RETURN_IF_ERROR(OrderedMapIndices<std::vector<cv::Rect>>(
-      {cli::ResolveThreads(threads)}, images.size(),
-      [&](size_t i) -> absl::StatusOr<std::vector<cv::Rect>> {
+  RETURN_IF_ERROR(RenderLayoutImages(
+      images.size(), threads,
+      [&](size_t i) {
         const MiasImage& image = images[i];
-        const RenderedImage rendered = Render(RenderSpec(image));
-        const std::string path = (folder / absl::StrCat(image.Ref(), ".pgm")).string();
-        if (image.missing) {
-          // A stale copy in a reused folder would hide the trap.
-          std::error_code removed;
-          fs::remove(path, removed);
-          if (removed) {
-            return absl::PermissionDeniedError(
-                absl::StrCat("cannot remove ", path, ": ", removed.message()));
-          }
-        } else {
-          RETURN_IF_ERROR(WritePgm(path, rendered.pixels));
-        }
-        std::vector<cv::Rect> boxes;
-        for (const RenderedRoi& roi : rendered.rois) boxes.push_back(roi.bbox);
-        return boxes;
+        return LayoutImage{RenderSpec(image), (folder / absl::StrCat(image.Ref(), ".pgm")).string(),
+                           image.missing};
       },
-      [&](size_t i, std::vector<cv::Rect> boxes) {
+      [&](const std::string& path, size_t /*i*/, const cv::Mat& pixels) {
+        return WritePgm(path, pixels);
+      },
+      [&](size_t i, std::vector<RenderedRoi> rois) {
         size_t k = 0;
         for (MiasRow& row : images[i].rows) {
-          if (row.abnormality_class != "NORM") SetCircle(boxes[k++], row);
+          if (row.abnormality_class != "NORM") SetCircle(rois[k++].bbox, row);
         }
-        progress.Add(1);
-        return absl::OkStatus();
       }));
-  progress.Finish();
   RETURN_IF_ERROR(
       WriteFileAtomically((fs::path(output) / "Info.txt").string(), MiasInfoTxt(images)));
   return WriteFileAtomically((fs::path(output) / "synth_truth.csv").string(), MiasTruthCsv(images));

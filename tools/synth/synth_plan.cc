@@ -176,6 +176,16 @@ void AddPatients(Kind kind, int target_rows, std::optional<bool> fixed_split,
 
 }  // namespace
 
+void DrawPlacement(Rng& rng, int j, int lesions, double min_radius, double max_radius,
+                   Abnormality& a) {
+  a.subtlety = rng.Int(2, 5);
+  a.shape_seed = rng.Next();
+  a.geometry.depth = 0.2 + 0.45 * (j + rng.Uniform()) / lesions;
+  a.geometry.lateral = rng.Uniform(-0.45, 0.45);
+  a.geometry.radius = rng.Uniform(min_radius, max_radius);
+  a.geometry.rotation = rng.Uniform(0, 2 * kPi);
+}
+
 std::vector<std::vector<size_t>> PickTrapped(size_t n, size_t kinds, double rate, Rng& rng) {
   std::vector<size_t> order(n);
   for (size_t i = 0; i < n; ++i) order[i] = i;
@@ -365,8 +375,10 @@ FilePaths PathsFor(Layout layout, const Image& image, const Abnormality& abnorma
       return NbiaPaths(image, abnormality);
     case Layout::kKaggleCbis:
       return KaggleCbisPaths(image, abnormality);
-    case Layout::kMias:  // not CBIS-DDSM layouts: synth_mias.h and synth_vindr.h plan their own
-    case Layout::kVindr:
+    case Layout::kMias:   // not CBIS-DDSM layouts: synth_mias.h, synth_vindr.h,
+    case Layout::kVindr:  // synth_inbreast.h and synth_cmmd.h plan their own
+    case Layout::kInbreast:
+    case Layout::kCmmd:
       return {};
   }
   return {};

@@ -37,9 +37,10 @@ std::string MakeUid(uint64_t seed, const std::string& role, uint64_t index);
 enum class Kind { kMass, kCalc };
 // kCsv: the files at the CSVs' paths; kNbia: the NBIA Data Retriever's folders; kKaggleCbis:
 // the Kaggle JPEG copy (data_formats/datasets/kaggle_cbis.md): csv/ with the four CSVs and
-// dicom_info.csv, jpeg/<SeriesInstanceUID>/1-<n>.jpg; kMias: mini-MIAS (synth_mias.h) and
-// kVindr: VinDr-Mammo (synth_vindr.h), which have plans of their own.
-enum class Layout { kCsv, kNbia, kKaggleCbis, kMias, kVindr };
+// dicom_info.csv, jpeg/<SeriesInstanceUID>/1-<n>.jpg; kMias: mini-MIAS (synth_mias.h), kVindr:
+// VinDr-Mammo (synth_vindr.h), kInbreast: INbreast (synth_inbreast.h) and kCmmd: CMMD
+// (synth_cmmd.h), which have plans of their own.
+enum class Layout { kCsv, kNbia, kKaggleCbis, kMias, kVindr, kInbreast, kCmmd };
 
 inline constexpr char kBenign[] = "BENIGN";
 inline constexpr char kBenignWithoutCallback[] = "BENIGN_WITHOUT_CALLBACK";
@@ -115,6 +116,12 @@ struct Plan {
 };
 
 Plan BuildPlan(const PlanOptions& options);
+
+// Draws, for the other datasets' layouts, lesion j of `lesions` in one breast: its subtlety,
+// shape seed and place (several lesions of a breast at different depths), its radius in
+// [min_radius, max_radius) of the breast.
+void DrawPlacement(Rng& rng, int j, int lesions, double min_radius, double max_radius,
+                   Abnormality& a);
 
 // Picks round(rate * n) of n items (at least one when rate > 0) for each of `kinds` traps in
 // turn, each item trapped at most once, so that every kind of trap shows up even in a small

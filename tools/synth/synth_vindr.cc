@@ -2,17 +2,14 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <system_error>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "lib/cli/cli.h"
-#include "lib/cli/progress.h"
 #include "lib/io/byte_io.h"
-#include "lib/parallel/ordered_map.h"
 #include "lib/status/status_macros.h"
+#include "tools/synth/layout_images.h"
 #include "tools/synth/synth_lib.h"
 #include "tools/synth/synth_render.h"
 
@@ -20,8 +17,6 @@ namespace mammo::synth {
 namespace {
 
 namespace fs = std::filesystem;
-
-constexpr double kPi = 3.14159265358979323846;
 
 // A 32-hex-digit name, as VinDr's hashed study, series and image ids.
 std::string HexId(uint64_t seed, const std::string& role, uint64_t index) {
@@ -65,22 +60,13 @@ VindrFinding DrawFinding(Rng& rng, int j, int lesions) {
     a.shape_or_type = "PLEOMORPHIC";
     a.margins_or_distribution = "CLUSTERED";
   }
-  a.subtlety = rng.Int(2, 5);
-  a.shape_seed = rng.Next();
-  a.geometry.depth = 0.2 + 0.45 * (j + rng.Uniform()) / lesions;
-  a.geometry.lateral = rng.Uniform(-0.45, 0.45);
-  a.geometry.radius = rng.Uniform(0.035, 0.075);
-  a.geometry.rotation = rng.Uniform(0, 2 * kPi);
+  DrawPlacement(rng, j, lesions, 0.035, 0.075, a);
   return f;
 }
 
 Image RenderSpec(const VindrImage& vindr) {
-  Image image;
-  image.width = vindr.width;
-  image.height = vindr.height;
-  image.side = vindr.laterality == "L" ? "LEFT" : "RIGHT";
-  image.view = vindr.view;
-  image.render_seed = vindr.render_seed;
+  Image image =
+      ImageSpec(vindr.width, vindr.height, vindr.laterality, vindr.view, vindr.render_seed);
   for (const VindrFinding& f : vindr.findings) image.abnormalities.push_back(f.lesion);
   if (!vindr.findings.empty() &&
       vindr.findings.front().categories.front() == "Suspicious Calcification") {
@@ -262,38 +248,25 @@ std::string VindrTruthCsv(const std::vector<VindrImage>& images) {
 absl::Status SynthesizeVindr(const std::string& output, const PlanOptions& options, int threads) {
   std::vector<VindrImage> images = BuildVindrPlan(options);
   const fs::path root(output);
-  cli::Progress progress("images", images.size());
-  RETURN_IF_ERROR(OrderedMapIndices<std::vector<cv::Rect>>(
-      {cli::ResolveThreads(threads)}, images.size(),
-      [&](size_t i) -> absl::StatusOr<std::vector<cv::Rect>> {
+  RETURN_IF_ERROR(RenderLayoutImages(
+      images.size(), threads,
+      [&](size_t i) {
         const VindrImage& image = images[i];
-        const RenderedImage rendered = Render(RenderSpec(image));
-        const fs::path folder = root / "images" / image.study_id;
-        const std::string path = (folder / (image.image_id + ".dicom")).string();
-        std::error_code error;
-        if (image.missing) {
-          // A stale copy in a reused folder would hide the trap.
-          fs::remove(path, error);
-        } else {
-          fs::create_directories(folder, error);
-        }
-        if (error) return absl::PermissionDeniedError(absl::StrCat(path, ": ", error.message()));
-        if (!image.missing) {
-          RETURN_IF_ERROR(WriteDicom(path, rendered.pixels,
-                                     {image.study_id, image.dicom_study_uid, image.dicom_series_uid,
-                                      image.dicom_sop_uid, "", 1},
-                                     {}));
-        }
-        std::vector<cv::Rect> boxes;
-        for (const RenderedRoi& roi : rendered.rois) boxes.push_back(roi.bbox);
-        return boxes;
+        return LayoutImage{
+            RenderSpec(image),
+            (root / "images" / image.study_id / (image.image_id + ".dicom")).string(),
+            image.missing};
       },
-      [&](size_t i, std::vector<cv::Rect> boxes) {
-        images[i].boxes = std::move(boxes);
-        progress.Add(1);
-        return absl::OkStatus();
+      [&](const std::string& path, size_t i, const cv::Mat& pixels) {
+        const VindrImage& image = images[i];
+        return WriteDicom(path, pixels,
+                          {image.study_id, image.dicom_study_uid, image.dicom_series_uid,
+                           image.dicom_sop_uid, "", 1},
+                          {});
+      },
+      [&](size_t i, std::vector<RenderedRoi> rois) {
+        for (const RenderedRoi& roi : rois) images[i].boxes.push_back(roi.bbox);
       }));
-  progress.Finish();
   RETURN_IF_ERROR(WriteFileAtomically((root / "breast-level_annotations.csv").string(),
                                       VindrBreastLevelCsv(images)));
   RETURN_IF_ERROR(
