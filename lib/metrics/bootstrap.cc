@@ -183,8 +183,9 @@ absl::StatusOr<std::vector<BootstrapCi>> Resample(const ScoreHistogram& original
 // sequentially and never branch on a group's size.
 std::vector<uint32_t> GroupOfRank(const std::vector<uint32_t>& counts) {
   std::vector<uint32_t> group_of_rank;
-  for (size_t g = 0; g < counts.size(); ++g)
-    group_of_rank.insert(group_of_rank.end(), counts[g], g);
+  for (size_t g = 0; g < counts.size(); ++g) {
+    group_of_rank.insert(group_of_rank.end(), counts[g], static_cast<uint32_t>(g));
+  }
   return group_of_rank;
 }
 
@@ -206,8 +207,9 @@ MakeDraw StratifiedDraw(const ScoreHistogram& original) {
         drawn.assign(size, 0);
         for (uint32_t k = 0; k < size; ++k) ++drawn[indices.Next(size)];
         std::fill(resampled->begin(), resampled->end(), 0);
-        for (uint32_t rank = 0; rank < size; ++rank)
+        for (uint32_t rank = 0; rank < size; ++rank) {
           (*resampled)[group_of_rank[rank]] += drawn[rank];
+        }
       };
       draw_class(*group_of_positive, &sample->positives);
       draw_class(*group_of_negative, &sample->negatives);
