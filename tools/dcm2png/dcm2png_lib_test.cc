@@ -225,20 +225,28 @@ class TreeTest : public ::testing::Test {
     size_t Column(const char* name) const { return truth.RequireColumn(name).value(); }
   };
 
-  // synth --layout `layout` (`cases`, 240 x 400 images) into TEMP/<name>_root, then dcm2png
-  // --dataset `dataset` into TEMP/<name>_out/records@2, both on two threads.
-  static SynthRun SynthAndConvert(const std::string& name, synth::Layout layout,
-                                  DatasetKind dataset, int cases, double trap_rate) {
-    const std::string root = ::testing::TempDir() + "/" + name + "_root";
-    fs::remove_all(root);
+  // synth --layout `layout` with `cases`, width x height images and `trap_rate`, into an
+  // emptied TEMP/<name>_root (the options' output), on two threads.
+  static synth::SynthOptions TreeOptions(const std::string& name, synth::Layout layout, int cases,
+                                         double trap_rate, int width = 240, int height = 400) {
     synth::SynthOptions synth;
-    synth.output = root;
+    synth.output = ::testing::TempDir() + "/" + name + "_root";
+    fs::remove_all(synth.output);
     synth.layout = layout;
     synth.plan.cases = cases;
-    synth.plan.width = 240;
-    synth.plan.height = 400;
+    synth.plan.width = width;
+    synth.plan.height = height;
     synth.plan.trap_rate = trap_rate;
     synth.threads = 2;
+    return synth;
+  }
+
+  // TreeOptions' tree (240 x 400 images), then dcm2png --dataset `dataset` into
+  // TEMP/<name>_out/records@2 on two threads.
+  static SynthRun SynthAndConvert(const std::string& name, synth::Layout layout,
+                                  DatasetKind dataset, int cases, double trap_rate) {
+    const synth::SynthOptions synth = TreeOptions(name, layout, cases, trap_rate);
+    const std::string& root = synth.output;
     SynthRun run;
     run.status = synth::Synthesize(synth);
     if (!run.status.ok()) return run;
@@ -478,15 +486,9 @@ TEST_F(TreeTest, KaggleCbisRecordsMatchSynthTruthAndTrapsAreRejected) {
 // A dicom_info.csv row whose JPEG is gone, and one that names no folder: the first image's
 // rows are rejected with the path, the bad row is a warning with its line, the rest converts.
 TEST_F(TreeTest, KaggleCbisMissingJpegAndBadDicomInfoRow) {
-  const std::string root = ::testing::TempDir() + "/kaggle_missing_root";
-  fs::remove_all(root);
-  synth::SynthOptions synth;
-  synth.output = root;
-  synth.layout = synth::Layout::kKaggleCbis;
-  synth.plan.cases = 8;
-  synth.plan.width = 120;
-  synth.plan.height = 200;
-  synth.plan.trap_rate = 0;
+  const synth::SynthOptions synth =
+      TreeOptions("kaggle_missing", synth::Layout::kKaggleCbis, 8, 0, 120, 200);
+  const std::string& root = synth.output;
   ASSERT_TRUE(synth::Synthesize(synth).ok());
   const synth::Plan plan = synth::BuildPlan(synth.plan);
   const synth::Image& first = plan.images.front();
@@ -730,15 +732,9 @@ TEST_F(TreeTest, VindrRecordsMatchSynthTruthAndTrapsAreRejected) {
 
 // A finding row short of cells is rejected alone, named by its line; the rest is converted.
 TEST_F(TreeTest, VindrShortRowIsRejectedWithItsLine) {
-  const std::string root = ::testing::TempDir() + "/vindr_short_root";
-  fs::remove_all(root);
-  synth::SynthOptions synth;
-  synth.output = root;
-  synth.layout = synth::Layout::kVindr;
-  synth.plan.cases = 1;
-  synth.plan.width = 120;
-  synth.plan.height = 200;
-  synth.plan.trap_rate = 0;
+  const synth::SynthOptions synth =
+      TreeOptions("vindr_short", synth::Layout::kVindr, 1, 0, 120, 200);
+  const std::string& root = synth.output;
   ASSERT_TRUE(synth::Synthesize(synth).ok());
   const std::string findings = root + "/finding_annotations.csv";
   const std::string text = ReadAll(findings);
@@ -958,15 +954,8 @@ TEST_F(TreeTest, CmmdRecordsMatchSynthTruthAndTrapsAreRejected) {
 // The clinical table written by hand, ','-separated: a short row and a repeated breast are
 // rejected with their lines, the rest converted; a table without a column fails the run.
 TEST_F(TreeTest, CmmdBadClinicalRowsAreRejectedWithFileAndLine) {
-  const std::string root = ::testing::TempDir() + "/cmmd_bad_root";
-  fs::remove_all(root);
-  synth::SynthOptions synth;
-  synth.output = root;
-  synth.layout = synth::Layout::kCmmd;
-  synth.plan.cases = 1;
-  synth.plan.width = 240;
-  synth.plan.height = 400;
-  synth.plan.trap_rate = 0;
+  const synth::SynthOptions synth = TreeOptions("cmmd_bad", synth::Layout::kCmmd, 1, 0);
+  const std::string& root = synth.output;
   ASSERT_TRUE(synth::Synthesize(synth).ok());
   auto write = [&](const std::string& bytes) {
     std::ofstream(root + "/CMMD_clinicaldata_revision.csv", std::ios::binary) << bytes;
