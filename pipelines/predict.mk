@@ -13,7 +13,8 @@
 #
 # Stages: dcm2png (--dataset boxes: each box filled as its lesion's mask) -> roicrop -> predict,
 # into OUT/predictions.csv: one row per box, predict's columns (label 0 and split none: new
-# images have neither). A tl_train run's predict runs its frozen backbone on the ROIs as embed
+# images have neither), and HEATMAPS (default OUT/heatmaps; empty: none): each ROI with its
+# Grad-CAM heatmap, as HEATMAPS/<id>.png (predict --heatmaps). A tl_train run's predict runs its frozen backbone on the ROIs as embed
 # did (run.json names it; its weights file must still be where training read it).
 #
 # The preprocessing is the run's own: tl_train and ft_train copy their training records' dcm2png
@@ -37,6 +38,7 @@ ROIS ?=
 OUT ?= out/predict
 BIN ?= bazel-bin/tools
 THREADS ?= 0
+HEATMAPS ?= $(OUT)/heatmaps
 
 TOOLS := dcm2png roicrop predict
 
@@ -107,10 +109,11 @@ $(OUT)/rois.manifest.json: $(OUT)/full.manifest.json $(call tool,roicrop) $(OUT)
 
 $(OUT)/predictions.csv: $(OUT)/rois.manifest.json $(RUN)/run.json $(call tool,predict)
 	@echo "== predict: $(notdir $(RUN))"
-	$(call tool,predict) --run $(RUN) --input $(OUT)/rois --output $@
+	$(call tool,predict) --run $(RUN) --input $(OUT)/rois --output $@ \
+	  $(if $(HEATMAPS),--heatmaps $(HEATMAPS))
 
 predictions: $(OUT)/predictions.csv
-	@echo "Predictions: $<"
+	@echo "Predictions: $<$(if $(HEATMAPS), (Grad-CAM heatmaps in $(HEATMAPS)/))"
 
 # Phony aliases: rerun exactly one stage.
 dcm2png: ; rm -f $(OUT)/full.manifest.json && $(MAKE) --no-print-directory -f $(THIS) $(OUT)/full.manifest.json

@@ -64,6 +64,9 @@ for path in references:
             f"{id}: {got[id]} from predict.mk, {reference[id]} in {path}"
 print(f"{len(wanted)} probabilities equal the training pipeline's")
 EOF
+# And a Grad-CAM heatmap of every box's ROI.
+[[ $(ls "$new/heatmaps" | grep -c '\.png$') == "$boxes" ]] \
+  || fail "predict.mk drew $(ls "$new/heatmaps" | wc -l) heatmaps for $boxes boxes"
 
 # A parameter that differs from the run's is refused before any stage, naming it; the same
 # value is accepted.
