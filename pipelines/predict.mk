@@ -3,15 +3,18 @@
 #   make -f pipelines/predict.mk RUN=out/demo/runs/inception_v3-mixed5-TL DICOM=new_dicoms \
 #     ROIS=rois.csv OUT=out/new
 #
-# ROIS is a CSV of boxes on the DICOM files under DICOM (tools/dcm2png/roi_boxes.h):
+# ROIS is a CSV of boxes, or of mask DICOMs, on the DICOM files under DICOM
+# (tools/dcm2png/roi_boxes.h):
 #
-#   file,x,y,width,height[,id][,patient]
-#   case7/RCC.dcm,1210,840,320,288,case7_R1,case7
+#   file,x,y,width,height[,id][,patient]          file,mask[,id][,patient]
+#   case7/RCC.dcm,1210,840,320,288,case7_R1,case7   case7/RCC.dcm,case7/RCC_mask.dcm,case7_R1
 #
-# file relative to DICOM; x, y the box's top-left pixel (column and row from 0); width and
-# height in pixels; id names the prediction (default FILE_N); other columns are ignored.
+# file and mask relative to DICOM; x, y the box's top-left pixel (column and row from 0); width
+# and height in pixels; mask a DICOM of the image's size whose nonzero pixels are the lesion; id
+# names the prediction (default FILE_N); other columns are ignored.
 #
-# Stages: dcm2png (--dataset boxes: each box filled as its lesion's mask) -> roicrop -> predict,
+# Stages: dcm2png (--dataset boxes: each box filled as its lesion's mask, or the mask DICOM's
+# lesion) -> roicrop -> predict,
 # into OUT/predictions.csv: one row per box, predict's columns (label 0 and split none: new
 # images have neither), and HEATMAPS (default OUT/heatmaps; empty: none): each ROI with its
 # Grad-CAM heatmap, as HEATMAPS/<id>.png (predict --heatmaps). A tl_train run's predict runs its frozen backbone on the ROIs as embed

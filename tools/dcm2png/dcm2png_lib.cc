@@ -588,16 +588,15 @@ class VindrConverter {
   const VindrFiles& files_;
 };
 
-// A box on a new image (tools/dcm2png/roi_boxes.h) to an unlabelled record, for prediction:
-// the box filled as its mask, as for VinDr, so that roicrop crops it as it cropped training's.
+// A box or a mask on a new image (tools/dcm2png/roi_boxes.h) to an unlabelled record, for
+// prediction: the box filled as its mask, as for VinDr, or the mask DICOM's nonzero pixels, so
+// that roicrop crops it as it cropped training's.
 class BoxConverter {
  public:
   BoxConverter(const DatasetOptions& options, const DicomFiles& files)
       : options_(options), files_(files) {}
 
-  std::string ImagePath(const BoxRow& row) const {
-    return (std::filesystem::path(options_.root) / row.file).string();
-  }
+  std::string ImagePath(const BoxRow& row) const { return UnderRoot(row.file); }
 
   std::optional<std::string> ImageFile(const BoxRow& row) const {
     if (!row.reject_reason.empty()) return std::nullopt;
@@ -612,27 +611,57 @@ class BoxConverter {
                     absl::StrCat(row.where, ": ", decoded.status().message()));
     }
     const cv::Size size = image.size();
-    // In 64 bits: x + width of a huge box must not wrap around.
-    if (row.x < 0 || row.y < 0 || int64_t{row.x} + row.width > size.width ||
-        int64_t{row.y} + row.height > size.height) {
-      return Reject(
-          row.id, "box_outside_image",
-          absl::StrCat(row.where, ": box x ", row.x, " y ", row.y, " width ", row.width, " height ",
-                       row.height, " is not inside the ", SizeText(size), " image"));
+    cv::Mat mask;
+    if (!row.mask.empty()) {
+      // Single-frame and grey whatever the image's --frame and --colour, as CBIS's masks.
+      absl::StatusOr<DicomPixels> lesion =
+          ReadDicomPixels(UnderRoot(row.mask), {.max_pixels = options_.process.read.max_pixels});
+      if (!lesion.ok()) {
+        return Reject(row.id, ReasonFor(lesion.status(), "mask_not_found", "corrupt_mask"),
+                      absl::StrCat(row.where, ": ", lesion.status().message()));
+      }
+      if (lesion->pixels.size() != size) {
+        return Reject(
+            row.id, "mask_size_mismatch",
+            absl::StrCat(row.where, ": mask ", row.mask, " is ", SizeText(lesion->pixels.size()),
+                         ", the image ", SizeText(size)));
+      }
+      mask = lesion->pixels != 0;  // 0 or 255, of any depth
+      if (cv::countNonZero(mask) == 0) {
+        return Reject(row.id, "empty_mask",
+                      absl::StrCat(row.where, ": mask ", row.mask, " has no nonzero pixel"));
+      }
+    } else {
+      // In 64 bits: x + width of a huge box must not wrap around.
+      if (row.x < 0 || row.y < 0 || int64_t{row.x} + row.width > size.width ||
+          int64_t{row.y} + row.height > size.height) {
+        return Reject(
+            row.id, "box_outside_image",
+            absl::StrCat(row.where, ": box x ", row.x, " y ", row.y, " width ", row.width,
+                         " height ", row.height, " is not inside the ", SizeText(size), " image"));
+      }
+      mask = cv::Mat::zeros(size, CV_8U);
+      mask(cv::Rect(row.x, row.y, row.width, row.height)).setTo(255);
     }
-    cv::Mat mask = cv::Mat::zeros(size, CV_8U);
-    mask(cv::Rect(row.x, row.y, row.width, row.height)).setTo(255);
     Record record;
     record.set_id(row.id);
     record.set_lesion_id(row.id);
     record.set_image_id(row.file);
     record.set_patient_id(row.patient);
-    AddExtra("box", absl::StrCat(row.x, " ", row.y, " ", row.width, " ", row.height),
-             *record.mutable_attributes());
+    if (row.mask.empty()) {
+      AddExtra("box", absl::StrCat(row.x, " ", row.y, " ", row.width, " ", row.height),
+               *record.mutable_attributes());
+    } else {
+      AddExtra("mask", row.mask, *record.mutable_attributes());
+    }
     return LesionOutcome(std::move(record), image, mask, options_, decoded->notes);
   }
 
  private:
+  std::string UnderRoot(const std::string& path) const {
+    return (std::filesystem::path(options_.root) / path).string();
+  }
+
   const DatasetOptions& options_;
   const DicomFiles& files_;
 };
@@ -1122,10 +1151,12 @@ BENIGN, 4 and 5: MALIGNANT, a suspicion label, not pathology), the mask the fill
 split the official one, the patient the study. No Finding rows and boxes without BI-RADS are
 rejected.
 
---dataset boxes --csv ROIS.csv reads boxes drawn on new images (pipelines/predict.mk): columns
+--dataset boxes --csv ROIS.csv reads lesions marked on new images (pipelines/predict.mk): columns
 file,x,y,width,height[,id][,patient], file a DICOM path under --root, the box in pixels from the
-top-left; one unlabelled record per row (split none), the mask the filled box; a box not wholly
-inside its image is rejected.
+top-left, or file,mask[,id][,patient], mask a DICOM of the image's size whose nonzero pixels are
+the lesion; one unlabelled record per row (split none), the mask the filled box or the mask
+DICOM's; a box not wholly inside its image, a mask of another size or without a lesion pixel
+are rejected.
 
 Examples:
   dcm2png --clahe 1-1.dcm 1-1.png            min-max and CLAHE, 8 bits

@@ -1037,6 +1037,54 @@ TEST_F(TreeTest, BoxesGiveUnlabelledRecordsAndRejectBadRowsWithTheLine) {
   EXPECT_THAT(ConvertDataset(options, log).status().message(), HasSubstr("takes one --csv"));
 }
 
+// Masks instead of boxes: a mask DICOM's nonzero pixels (here 0/1, 16-bit) are the lesion, as
+// 0/255; a mask of another size, an empty one and a missing one are rejects with the line; a
+// row without a mask in a table without box columns is a bad row.
+TEST_F(TreeTest, BoxesTableTakesMaskDicomsInstead) {
+  const std::string root = ::testing::TempDir() + "/masks_root";
+  fs::remove_all(root);
+  fs::create_directories(root + "/case1");
+  ASSERT_TRUE(WriteTestDicom(root + "/case1/RCC.dcm", Full(1), {}).ok());
+  cv::Mat lesion = cv::Mat::zeros(30, 40, CV_16U);
+  lesion(cv::Rect(7, 9, 12, 5)).setTo(1);
+  lesion.at<uint16_t>(20, 30) = 1;  // any shape, not only a rectangle
+  ASSERT_TRUE(WriteTestDicom(root + "/case1/RCC_mask.dcm", lesion, {}).ok());
+  ASSERT_TRUE(
+      WriteTestDicom(root + "/case1/small_mask.dcm", cv::Mat(10, 10, CV_8U, cv::Scalar(255)), {})
+          .ok());
+  ASSERT_TRUE(
+      WriteTestDicom(root + "/case1/empty_mask.dcm", cv::Mat(30, 40, CV_8U, cv::Scalar(0)), {})
+          .ok());
+  const std::string csv = ::testing::TempDir() + "/masks.csv";
+  std::ofstream(csv) << "file,mask,id\n"
+                        "case1/RCC.dcm,case1/RCC_mask.dcm,m1\n"
+                        "case1/RCC.dcm,case1/small_mask.dcm,m2\n"
+                        "case1/RCC.dcm,case1/empty_mask.dcm,m3\n"
+                        "case1/RCC.dcm,case1/gone.dcm,m4\n"
+                        "case1/RCC.dcm,,m5\n";
+  DatasetOptions options = OneShardOptions(DatasetKind::kBoxes, root, "masks");
+  options.csv_files = {csv};
+  std::ostringstream log;
+  auto summary = ConvertDataset(options, log);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  const std::vector<Record> records = ReadRecords(options.output);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].id(), "m1");
+  auto mask = DecodeImage(records[0].masks(0));
+  ASSERT_TRUE(mask.ok());
+  cv::Mat expected = cv::Mat::zeros(30, 40, CV_8U);
+  expected(cv::Rect(7, 9, 12, 5)).setTo(255);
+  expected.at<uint8_t>(20, 30) = 255;
+  EXPECT_EQ(cv::countNonZero(*mask != expected), 0);
+  const std::string rejects = ReadAll(::testing::TempDir() + "/masks_out/records.rejects.tsv");
+  EXPECT_THAT(rejects, HasSubstr("m2\tmask_size_mismatch\tmasks.csv:3: mask case1/small_mask.dcm "
+                                 "is 10x10, the image 40x30"));
+  EXPECT_THAT(rejects, HasSubstr("m3\tempty_mask\tmasks.csv:4: "));
+  EXPECT_THAT(rejects, HasSubstr("m4\tmask_not_found\tmasks.csv:5: "));
+  EXPECT_THAT(rejects, HasSubstr("m5\tbad_csv_row\tmasks.csv:6: no mask, and the table has no "
+                                 "box columns"));
+}
+
 TEST(ConvertFileTest, MinMaxBitsSixteenMonochrome1AndFlagChecks) {
   const std::string dir = ::testing::TempDir();
   const cv::Mat pixels = (cv::Mat_<uint16_t>(2, 3) << 100, 600, 1100, 350, 101, 1099);

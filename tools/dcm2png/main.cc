@@ -28,10 +28,11 @@ ABSL_FLAG(std::string, dataset, "cbis",
           "copy: ROOT/csv and ROOT/jpeg; --csv optional), mias (ROOT/Info.txt, ROOT/all-mias), "
           "vindr (ROOT/finding_annotations.csv, ROOT/images), inbreast (ROOT/INbreast.csv, "
           "ROOT/AllXML, ROOT/AllDICOMs), cmmd (ROOT/CMMD_clinicaldata_revision.csv, *.dcm) or "
-          "boxes (--csv: file,x,y,width,height[,id][,patient] on DICOM files under ROOT).");
+          "boxes (--csv: file,x,y,width,height or file,mask, [,id][,patient], on DICOM files "
+          "under ROOT).");
 ABSL_FLAG(std::vector<std::string>, csv, {},
           "Dataset mode: a CBIS-DDSM case description CSV; repeat the flag or separate with commas "
-          "(--dataset boxes: the one CSV of boxes).");
+          "(--dataset boxes: the one CSV of boxes or masks).");
 ABSL_FLAG(std::string, root, "", "Dataset mode: the dataset's folder (DICOM files: any layout).");
 ABSL_FLAG(std::string, output, "", "Dataset mode: the shard set to write, e.g. out/full@8, or -.");
 ABSL_FLAG(std::string, rejects, "",

@@ -14,8 +14,18 @@ namespace mammo::dcm2png {
 absl::StatusOr<std::vector<BoxRow>> ReadBoxRows(const std::string& path) {
   ASSIGN_OR_RETURN(const csv::CsvTable table, csv::ReadCsv(path));
   std::map<std::string, size_t> column;
-  for (const char* name : {"file", "x", "y", "width", "height"}) {
-    ASSIGN_OR_RETURN(column[name], table.RequireColumn(name));
+  ASSIGN_OR_RETURN(column["file"], table.RequireColumn("file"));
+  const std::optional<size_t> mask_column = table.FindColumn("mask");
+  // Without a mask column every row needs its box; with one, a row without a mask does.
+  bool boxes = true;
+  for (const char* name : {"x", "y", "width", "height"}) {
+    if (const std::optional<size_t> found = table.FindColumn(name)) {
+      column[name] = *found;
+    } else if (mask_column.has_value()) {
+      boxes = false;
+    } else {
+      RETURN_IF_ERROR(table.RequireColumn(name).status());
+    }
   }
   const std::optional<size_t> id_column = table.FindColumn("id");
   const std::optional<size_t> patient_column = table.FindColumn("patient");
@@ -37,8 +47,13 @@ absl::StatusOr<std::vector<BoxRow>> ReadBoxRows(const std::string& path) {
       row.reject_reason = "bad_csv_row";
       row.reject_detail = absl::StrCat(row.where, ": ", detail);
     };
+    if (mask_column.has_value()) row.mask = csv_row.cells[*mask_column];
     if (row.file.empty()) {
       reject("empty file");
+    } else if (!row.mask.empty()) {
+      // The mask gives the lesion; a box beside it is ignored.
+    } else if (!boxes) {
+      reject("no mask, and the table has no box columns");
     } else if (!absl::SimpleAtoi(cell("x"), &row.x) || !absl::SimpleAtoi(cell("y"), &row.y) ||
                !absl::SimpleAtoi(cell("width"), &row.width) ||
                !absl::SimpleAtoi(cell("height"), &row.height)) {
