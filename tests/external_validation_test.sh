@@ -38,8 +38,11 @@ grep -qxF "$line" "$out/report/report.md" || fail "report.md lacks '$line'"
 grep -qxF "$line" "$tl/scores.txt" || fail "scores.txt lacks '$line'"
 grep -q "External validation: trained on nbia, tested on vindr" "$work/make.log" \
   || fail "the demo's summary does not name both datasets"
-"$work/bin/score/score" --json --train_dataset nbia --test_dataset vindr "$tl" \
-  | grep -qF "\"external_validation\": \"$line\"" || fail "score --json lacks the line"
+# Into a file first: grep -q stops reading at the match, and score, still writing, would then
+# die of SIGPIPE and fail the pipeline.
+"$work/bin/score/score" --json --train_dataset nbia --test_dataset vindr "$tl" > "$work/score.json" \
+  || fail "score --json failed"
+grep -qF "\"external_validation\": \"$line\"" "$work/score.json" || fail "score --json lacks the line"
 "$work/bin/score/score" --runs --html "$work/report.html" --train_dataset nbia \
   --test_dataset vindr "$tl" "$ft" > /dev/null
 grep -qF "$line" "$work/report.html" || fail "the HTML report lacks the line"
