@@ -30,7 +30,8 @@ masses=$(grep -c '^mass,' "$out/cbis/synth_truth.csv")
 [[ "$(count aug_train)" == 1000 ]] || fail "augment made $(count aug_train) training images, not 1000"
 [[ $(( $(count aug_valid) + $(count aug_test) )) -lt "$(count rois)" ]] || fail "valid+test not a part of the ROIs"
 # weights: the converted nsfwjs model says what it is.
-"$work/bin/weights/weights" inspect "$out/weights/inception_v3.safetensors" | grep -q "mammo.variant	keras" \
+"$work/bin/weights/weights" inspect "$out/weights/inception_v3.safetensors" > "$work/inspect.txt"
+grep -q "mammo.variant	keras" "$work/inspect.txt" \
   || fail "the converted weights do not name the Keras variant"
 # embed, predict: one feature vector per record, one prediction per valid and test record, the
 # same records for both methods.
