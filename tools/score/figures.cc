@@ -12,6 +12,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "lib/io/safe_file_name.h"
 #include "lib/metrics/roc_curve.h"
 #include "lib/status/status_macros.h"
 
@@ -288,16 +289,6 @@ absl::Status DrawHistory(const std::string& path, const std::vector<train::Epoch
 
 }  // namespace
 
-std::string SafeName(const std::string& name) {
-  std::string safe = name;
-  for (char& c : safe) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') {
-      c = '_';
-    }
-  }
-  return safe;
-}
-
 absl::StatusOr<std::vector<std::string>> WriteFigures(
     const std::string& dir, const std::vector<Prediction>& predictions, const ScoreReport& report,
     const std::vector<train::EpochRecord>& history) {
@@ -314,14 +305,14 @@ absl::StatusOr<std::vector<std::string>> WriteFigures(
   }
   std::vector<std::string> written;
   for (const SplitScore& s : report.splits) {
-    const std::string roc = absl::StrCat("roc_", SafeName(s.split), ".png");
+    const std::string roc = absl::StrCat("roc_", SafeFileName(s.split), ".png");
     RETURN_IF_ERROR(
         DrawRoc(absl::StrCat(dir, "/", roc), s, by_split[s.split].first, by_split[s.split].second));
     written.push_back(roc);
-    const std::string confusion = absl::StrCat("confusion_", SafeName(s.split), ".png");
+    const std::string confusion = absl::StrCat("confusion_", SafeFileName(s.split), ".png");
     RETURN_IF_ERROR(DrawConfusion(absl::StrCat(dir, "/", confusion), s));
     written.push_back(confusion);
-    const std::string reliability = absl::StrCat("reliability_", SafeName(s.split), ".png");
+    const std::string reliability = absl::StrCat("reliability_", SafeFileName(s.split), ".png");
     RETURN_IF_ERROR(DrawReliability(absl::StrCat(dir, "/", reliability), s));
     written.push_back(reliability);
   }

@@ -17,14 +17,10 @@ namespace mammo::score {
 inline constexpr int kFigureWidth = 800;
 inline constexpr int kFigureHeight = 600;
 
-// `name` with every character but letters, digits, '.', '_' and '-' replaced by '_': run and
-// split names are free text, yet become file names and Markdown links.
-std::string SafeName(const std::string& name);
-
 // Writes into `dir` (created if missing), for each split of `report`: roc_SPLIT.png,
 // confusion_SPLIT.png and reliability_SPLIT.png; and, with a non-empty `history`, accuracy.png and
-// loss.png. Returns the names written (SPLIT through SafeName), relative to `dir`. `predictions`
-// are those `report` was scored from. Errors name the file that could not be written.
+// loss.png. Returns the names written (SPLIT through SafeFileName), relative to `dir`.
+// `predictions` are those `report` was scored from. Errors name the file that could not be written.
 absl::StatusOr<std::vector<std::string>> WriteFigures(
     const std::string& dir, const std::vector<Prediction>& predictions, const ScoreReport& report,
     const std::vector<train::EpochRecord>& history);

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "lib/io/byte_io.h"
+#include "lib/io/safe_file_name.h"
 #include "lib/status/status_macros.h"
 #include "lib/train/run_folder.h"
 #include "tools/score/cross_validation.h"
@@ -185,9 +186,9 @@ absl::Status CompareFiles(const CliOptions& options, std::ostream& out) {
 // from the folders of the runs before it.
 absl::StatusOr<std::string> FiguresFolder(const std::string& dir, const Run& run,
                                           const std::vector<Run>& earlier) {
-  const std::string folder = SafeName(run.run_name);
+  const std::string folder = SafeFileName(run.run_name);
   for (const Run& other : earlier) {
-    if (SafeName(other.run_name) == folder) {
+    if (SafeFileName(other.run_name) == folder) {
       return absl::FailedPreconditionError(absl::StrCat(
           dir, ": run name '", run.run_name, "' gives the figures folder of ", other.dir,
           " (--figures puts each run's figures in a folder named after it)"));
