@@ -44,7 +44,8 @@ BIN ?= bazel-bin/tools
 SEED ?= 42
 CASES ?= 1000
 # The synthetic data's layout (synth --layout), read by dcm2png's adapter of that dataset: nbia
-# (CBIS-DDSM as the NBIA downloader leaves it), csv, kaggle_cbis, mias or vindr.
+# (CBIS-DDSM as the NBIA downloader leaves it), csv, kaggle_cbis, mias, inbreast or vindr (cmmd
+# has no lesion location, so roicrop has no ROI to crop: tests/dataset_reports_test).
 DATASET ?= nbia
 # External validation: another layout, synthesised with seed SEED + 1, is the test split, and
 # all of DATASET's cases (both official splits) train and validate; the report says "Trained on
@@ -53,6 +54,9 @@ DATASET ?= nbia
 TEST_DATASET ?=
 SAMPLES ?= 3000
 VALID_FRACTION ?= 0.25
+# A DATASET without an official split (mias, inbreast, cmmd): the share of its patients, per
+# label, drawn into test (augment --test_fraction). A dataset with one keeps it.
+TEST_FRACTION ?= 0.2
 MODEL ?= inception_v3
 LAYER ?= mixed5
 # nsfwjs: the converted nsfwjs model of MODEL; none: random weights; else a safetensors file.
@@ -103,7 +107,8 @@ dataset_input = $(if $(filter nbia csv,$(1)),,--dataset $(1)) --root $(2) \
 TRAIN_SPLIT := $(if $(TEST_DATASET),--split train,)
 ROICROP_FLAGS := --threads $(THREADS) $(if $(filter no,$(DENOISE)),--no_denoise,)
 AUGMENT_COMMON := --samples $(SAMPLES) --seed $(SEED) --shards $(SHARDS) --threads $(THREADS)
-AUGMENT_FLAGS := --protocol patient --valid_fraction $(VALID_FRACTION) $(AUGMENT_COMMON)
+PATIENT_AUGMENT_FLAGS := --protocol patient --valid_fraction $(VALID_FRACTION) $(AUGMENT_COMMON)
+AUGMENT_FLAGS := $(PATIENT_AUGMENT_FLAGS) --test_fraction $(TEST_FRACTION)
 # The paper's protocol (section 4.3.2): augment the pooled ROIs, then split 80/10/10.
 PAPER_AUGMENT_FLAGS := --protocol paper $(AUGMENT_COMMON)
 BACKBONE_FLAGS := --model $(MODEL) --weights $(WEIGHTS_FILE) --image_size $(IMAGE_SIZE) \
@@ -233,7 +238,7 @@ FOLD_INDICES := $(shell seq 0 $$(( $(FOLDS) - 1 )))
 CV_RUNS := $(foreach i,$(FOLD_INDICES),$(OUT)/cv/fold$(i)/runs/$(notdir $(RUN)))
 CV_FT_RUNS := $(foreach i,$(FOLD_INDICES),$(OUT)/cv/fold$(i)/runs/$(notdir $(FT_RUN)))
 define cv_fold
-CV_AUGMENT_FLAGS_$(1) := $(AUGMENT_FLAGS) --fold $(1)/$(FOLDS)
+CV_AUGMENT_FLAGS_$(1) := $(PATIENT_AUGMENT_FLAGS) --fold $(1)/$(FOLDS)
 $$(eval $$(call params,augment_fold$(1),$$(CV_AUGMENT_FLAGS_$(1))))
 $$(eval $$(call transfer_learning,$(OUT)/cv/fold$(1),$(OUT)/cv/fold$(1)/runs/$(notdir $(RUN)),augment_fold$(1),CV_AUGMENT_FLAGS_$(1)))
 $$(eval $$(call fine_tuning,$(OUT)/cv/fold$(1),$(OUT)/cv/fold$(1)/runs/$(notdir $(RUN)),$(OUT)/cv/fold$(1)/runs/$(notdir $(FT_RUN))))

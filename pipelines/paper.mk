@@ -34,7 +34,7 @@ BIN ?= bazel-bin/tools
 SEED ?= 42
 SAMPLES ?= 60000
 IMAGE_SIZE ?= 320
-# External validation: TEST_DATASET (dcm2png's --dataset: kaggle_cbis, mias or vindr) read from
+# External validation: TEST_DATASET (dcm2png's --dataset: kaggle_cbis, mias, inbreast or vindr) read from
 # TEST_ROOT is the test split, and every CBIS case trains or validates; the reports say "Trained
 # on cbis, tested on TEST_DATASET." The paper protocol pools all images, so it is left out then.
 TEST_DATASET ?=

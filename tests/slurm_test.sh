@@ -134,10 +134,14 @@ BUILD=no TASKS=2 RANKS=2 CPUS=1 MEM=400M LOGS=demo_logs "$root/pipelines/slurm/s
   OUT=slurm_demo "${demo[@]}" > submit.log || fail "submit.sh: $(cat submit.log)"
 for _ in $(seq 1 600); do  # until no job of ours is left (at most 10 minutes)
   [[ -z $(squeue -h -o %i) ]] && break
+  [[ $(squeue -h -o %r) == *DependencyNeverSatisfied* ]] && break  # a job failed: no waiting
   sleep 1
 done
-[[ -z $(squeue -h -o %i) ]] || fail "the demo's jobs did not end in 10 minutes: $(squeue)"
-[[ -f slurm_demo/report/report.md ]] || fail "the demo's jobs left no report: $(tail -n 3 demo_logs/*)"
+# The logs of the jobs whose make failed, for a failure's message.
+failed_logs() { grep -l "make: \*\*\*" demo_logs/*.log | xargs -r tail -n 15; }
+[[ -z $(squeue -h -o %i) ]] || fail "the demo's jobs did not all end (10 minutes at most): $(squeue)
+$(failed_logs)"
+[[ -f slurm_demo/report/report.md ]] || fail "the demo's jobs left no report: $(failed_logs)"
 grep -q "rank 1 of 2 (srun" demo_logs/mammo-tl_train-*.log || fail "tl_train ran on one rank"
 make --no-print-directory -f "$root/pipelines/demo.mk" OUT=local_demo "${demo[@]}" \
   local_demo/feats.stamp > local_demo.log 2>&1 || fail "local demo: $(tail -n 5 local_demo.log)"

@@ -31,6 +31,7 @@ namespace {
 // Rng streams apart from the samples' (indices 0..N-1) for the split decisions.
 constexpr uint64_t kSplitStream = ~0ULL;
 constexpr uint64_t kFoldStream = ~0ULL - 1;
+constexpr uint64_t kTestStream = ~0ULL - 2;
 
 struct Source {
   Record record;   // complete for pass-through sources; without image and masks otherwise
@@ -40,16 +41,18 @@ struct Source {
 enum SetIndex { kTrain = 0, kValid = 1, kTest = 2 };
 constexpr Split kSplitOf[] = {TRAIN, VALID, TEST};
 
-// The dataset's own split: the record's split field, else attributes.dataset_split.
+// The dataset's own split: the record's split field, else attributes.dataset_split; SPLIT_NONE
+// where the dataset has none.
 absl::StatusOr<Split> OfficialSplit(const Record& record, const std::string& where) {
   if (record.split() == TRAIN || record.split() == TEST) return record.split();
-  const std::string& s = record.attributes().dataset_split();
-  if (record.split() == SPLIT_NONE && (s == "train" || s == "test")) {
-    return s == "train" ? TRAIN : TEST;
+  if (record.split() == SPLIT_NONE) {
+    const std::string& s = record.attributes().dataset_split();
+    if (s == "train" || s == "test") return s == "train" ? TRAIN : TEST;
+    return SPLIT_NONE;
   }
   return absl::FailedPreconditionError(
       absl::StrCat(where, ": record '", record.id(),
-                   "': split must be TRAIN or TEST (the dataset's official split), got ",
+                   "': split must be TRAIN, TEST (the dataset's official split) or none, got ",
                    Split_Name(record.split())));
 }
 
@@ -109,19 +112,21 @@ std::array<std::vector<std::string>, 2> ShuffledStrata(const std::vector<Source>
   return strata;
 }
 
-// The patient protocol's valid side: per label stratum (a patient is MALIGNANT if any of its
-// lesions is), round(fraction * patients) patients drawn without replacement.
-std::set<std::string> ValidPatients(const std::vector<Source>& sources,
-                                    const std::vector<Split>& official, double fraction,
-                                    uint64_t seed) {
-  Rng rng(seed, kSplitStream);
-  std::set<std::string> valid;
+// The patient protocol's draws of a side (valid from train, test from the records without an
+// official split): among the patients of the sources whose split is `from`, per label stratum
+// (a patient is MALIGNANT if any of its lesions is), round(fraction * patients) patients drawn
+// without replacement.
+std::set<std::string> DrawPatients(const std::vector<Source>& sources,
+                                   const std::vector<Split>& split, Split from, double fraction,
+                                   uint64_t seed, uint64_t stream) {
+  Rng rng(seed, stream);
+  std::set<std::string> drawn;
   for (const auto& stratum : ShuffledStrata(
-           sources, [&](size_t i) { return official[i] == TRAIN; }, rng)) {
+           sources, [&](size_t i) { return split[i] == from; }, rng)) {
     const size_t n = static_cast<size_t>(std::llround(fraction * stratum.size()));
-    valid.insert(stratum.begin(), stratum.begin() + std::min(n, stratum.size()));
+    drawn.insert(stratum.begin(), stratum.begin() + std::min(n, stratum.size()));
   }
-  return valid;
+  return drawn;
 }
 
 // Every patient's cross-validation fold: each label stratum shuffled, then dealt round-robin,
@@ -243,11 +248,26 @@ absl::Status AssignSources(const std::vector<Source>& sources, const std::vector
     without_folds.folds = 0;
     return AssignSources(sources, by_fold, without_folds, pool, passthrough);
   }
+  std::vector<Split> split = official;
+  if (options.test_fraction > 0) {
+    const std::set<std::string> test = DrawPatients(
+        sources, official, SPLIT_NONE, options.test_fraction, options.seed, kTestStream);
+    for (size_t i = 0; i < sources.size(); ++i) {
+      if (split[i] == SPLIT_NONE)
+        split[i] = test.count(sources[i].record.patient_id()) ? TEST : TRAIN;
+    }
+  }
   std::map<std::string, Split> first_split;
   for (size_t i = 0; i < sources.size(); ++i) {
     const std::string& patient = sources[i].record.patient_id();
-    auto [it, inserted] = first_split.emplace(patient, official[i]);
-    if (!inserted && it->second != official[i]) {
+    if (split[i] == SPLIT_NONE) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "record '", sources[i].record.id(),
+          "' has no official split (its dataset has none): pass --test_fraction F to draw that "
+          "share of such patients into test, or --fold I/K for cross-validation"));
+    }
+    auto [it, inserted] = first_split.emplace(patient, split[i]);
+    if (!inserted && it->second != split[i]) {
       return absl::FailedPreconditionError(
           absl::StrCat("patient '", patient,
                        "' has records in both the official TRAIN and TEST splits (record '",
@@ -255,9 +275,9 @@ absl::Status AssignSources(const std::vector<Source>& sources, const std::vector
     }
   }
   const std::set<std::string> valid =
-      ValidPatients(sources, official, options.valid_fraction, options.seed);
+      DrawPatients(sources, split, TRAIN, options.valid_fraction, options.seed, kSplitStream);
   for (size_t i = 0; i < sources.size(); ++i) {
-    if (official[i] == TEST) {
+    if (split[i] == TEST) {
       passthrough->push_back({i, kTest});
     } else if (valid.count(sources[i].record.patient_id())) {
       passthrough->push_back({i, kValid});
@@ -336,6 +356,9 @@ StageInfo AugmentStage(const Options& options) {
         {"split", absl::StrCat(options.paper_train, ",", options.paper_valid)});
   } else {
     stage.parameters.push_back({"valid_fraction", absl::StrCat(options.valid_fraction)});
+    if (options.test_fraction > 0) {
+      stage.parameters.push_back({"test_fraction", absl::StrCat(options.test_fraction)});
+    }
     if (options.folds > 0) {
       stage.parameters.push_back({"fold", absl::StrCat(options.fold, "/", options.folds)});
     }
@@ -470,8 +493,8 @@ absl::Status ParseSamplingFlags(uint64_t samples, uint64_t per_image, const std:
 }
 
 absl::Status ParseSplitFlags(const std::string& protocol, double valid_fraction,
-                             const std::string& paper_split, const std::string& fold,
-                             Options* options) {
+                             double test_fraction, const std::string& paper_split,
+                             const std::string& fold, Options* options) {
   if (protocol == "paper") {
     options->protocol = Protocol::kPaper;
   } else if (protocol == "patient") {
@@ -483,6 +506,18 @@ absl::Status ParseSplitFlags(const std::string& protocol, double valid_fraction,
     return absl::InvalidArgumentError("--valid_fraction must be in [0, 1)");
   }
   options->valid_fraction = valid_fraction;
+  if (!(test_fraction >= 0 && test_fraction < 1)) {
+    return absl::InvalidArgumentError("--test_fraction must be in [0, 1)");
+  }
+  if (test_fraction > 0 && options->protocol != Protocol::kPatient) {
+    return absl::InvalidArgumentError(
+        "--test_fraction draws test patients: it goes with --protocol patient, not paper");
+  }
+  if (test_fraction > 0 && !fold.empty()) {
+    return absl::InvalidArgumentError(
+        "--test_fraction and --fold both choose the test patients: give one");
+  }
+  options->test_fraction = test_fraction;
   if (!fold.empty()) {
     const std::vector<std::string> parts = absl::StrSplit(fold, '/');
     if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &options->fold) ||

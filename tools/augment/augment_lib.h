@@ -37,6 +37,10 @@ struct Options {
   bool balance = true;
   Protocol protocol = Protocol::kPatient;
   double valid_fraction = 0.1;  // patient: share of train patients per label
+  // Patient protocol without folds: the share of the patients whose records have no official
+  // split (MIAS, INbreast, CMMD), per label, drawn into test; the others train. Records with
+  // an official split keep it. 0: records without one are refused.
+  double test_fraction = 0;
   // Patient-grouped, label-stratified cross-validation (patient protocol; folds 0: off): all
   // patients, whatever their official split, dealt into `folds` folds; fold `fold`'s patients
   // are the test split, valid is carved from the others as without folds, the rest augmented.
@@ -86,12 +90,13 @@ absl::Status ParsePaperSplit(const std::string& text, Options* options);
 absl::Status ParseSamplingFlags(uint64_t samples, uint64_t per_image, const std::string& encoding,
                                 Options* options);
 
-// The split flags: --protocol (patient or paper), --valid_fraction (in [0, 1)),
-// --paper_split (ParsePaperSplit) and --fold ("I/K", 0 <= I < K, K >= 2, patient protocol
-// only; empty: no folds) into `options`; InvalidArgument naming the flag otherwise.
+// The split flags: --protocol (patient or paper), --valid_fraction and --test_fraction (in
+// [0, 1); test_fraction patient protocol only), --paper_split (ParsePaperSplit) and --fold
+// ("I/K", 0 <= I < K, K >= 2, patient protocol only, not with --test_fraction; empty: no folds)
+// into `options`; InvalidArgument naming the flag otherwise.
 absl::Status ParseSplitFlags(const std::string& protocol, double valid_fraction,
-                             const std::string& paper_split, const std::string& fold,
-                             Options* options);
+                             double test_fraction, const std::string& paper_split,
+                             const std::string& fold, Options* options);
 
 }  // namespace mammo::augment
 

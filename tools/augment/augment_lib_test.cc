@@ -25,8 +25,10 @@ std::string TempDir() {
 }
 
 // 24 training patients (half with a malignant lesion; one in `malignant_one_in` when given),
-// 8 test patients; two lesions each, 48x40 8-bit ROIs.
-std::string WriteSources(const std::string& name, int malignant_one_in = 2) {
+// 8 test patients; two lesions each, 48x40 8-bit ROIs. `official_split` false: all 32
+// patients' records have none (SPLIT_NONE), as MIAS's and INbreast's.
+std::string WriteSources(const std::string& name, int malignant_one_in = 2,
+                         bool official_split = true) {
   const std::string spec = absl::StrCat(TempDir(), "/", name, "@2");
   auto writer = ShardWriter::Open(spec, {"roicrop", "roicrop", "test", {}});
   EXPECT_TRUE(writer.ok()) << writer.status();
@@ -40,7 +42,7 @@ std::string WriteSources(const std::string& name, int malignant_one_in = 2) {
       r.set_lesion_id(absl::StrCat(patient, "_lesion", l));
       r.set_image_id(absl::StrCat(patient, "_CC"));
       r.set_label(p % malignant_one_in == malignant_one_in - 1 ? MALIGNANT : BENIGN);
-      r.set_split(p < 24 ? TRAIN : TEST);
+      r.set_split(!official_split ? SPLIT_NONE : p < 24 ? TRAIN : TEST);
       cv::Mat pixels(40, 48, CV_8U);
       rng.fill(pixels, cv::RNG::UNIFORM, 0, 256);
       *r.mutable_image() = *EncodeImage(pixels, Image::PNG);
@@ -130,6 +132,55 @@ TEST(Patient, NoPatientOnTwoSidesTestUntouchedOnlyTrainAugmented) {
   EXPECT_EQ(report->valid_test.lesions, 0u);
 }
 
+// Records without an official split: refused, naming the record and the flags, unless
+// --test_fraction draws that share of their patients, per label, into test (unaugmented, no
+// patient on two sides, the same draw for any thread count).
+TEST(Patient, TestFractionSplitsRecordsWithoutAnOfficialSplit) {
+  const std::string sources = WriteSources("unsplit_src", 2, /*official_split=*/false);
+  Options o = BaseOptions(sources, "unsplit_refused");
+  auto refused = augment::Run(o);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("record 'P_0_L0' has no official split"),
+            std::string::npos)
+      << refused.status();
+  EXPECT_NE(refused.status().message().find("--test_fraction"), std::string::npos);
+
+  o = BaseOptions(sources, "unsplit");
+  o.test_fraction = 0.25;
+  auto report = augment::Run(o);
+  ASSERT_TRUE(report.ok()) << report.status();
+  std::set<std::string> patients[3];
+  std::set<std::string> malignant_test;
+  const char* names[] = {"_train", "_valid", "_test"};
+  for (int s = 0; s < 3; ++s) {
+    for (const Record& r : ReadAll(o.output + names[s])) {
+      patients[s].insert(r.patient_id());
+      if (s == 2 && r.label() == MALIGNANT) malignant_test.insert(r.patient_id());
+    }
+  }
+  // 25% of 16 patients per label: 4 benign and 4 malignant patients, 2 lesions each.
+  EXPECT_EQ(patients[2].size(), 8u);
+  EXPECT_EQ(malignant_test.size(), 4u);
+  EXPECT_EQ(report->test, 16u);
+  // Valid: 10% of the 12 remaining patients per label rounds to 1 per label.
+  EXPECT_EQ(patients[1].size(), 2u);
+  for (int a = 0; a < 3; ++a) {
+    for (int b = a + 1; b < 3; ++b) {
+      for (const std::string& p : patients[a]) EXPECT_EQ(patients[b].count(p), 0u) << p;
+    }
+  }
+  Options one_thread = BaseOptions(sources, "unsplit_one_thread");
+  one_thread.test_fraction = 0.25;
+  one_thread.threads = 1;
+  ASSERT_TRUE(augment::Run(one_thread).ok());
+  for (const char* name : names) {
+    std::set<std::string> a, b;
+    for (const Record& r : ReadAll(o.output + name)) a.insert(r.id());
+    for (const Record& r : ReadAll(one_thread.output + name)) b.insert(r.id());
+    EXPECT_EQ(a, b) << name;
+  }
+}
+
 // --fold I/K: the K folds' test splits partition all 32 patients (official train and test
 // alike), each fold holds 6 or 7 of them with both labels, and no patient of a fold's test is
 // in its train or valid; the same seed deals the same folds whatever the fold asked for.
@@ -182,17 +233,17 @@ TEST(CrossValidation, FoldsPartitionThePatientsByLabel) {
 
 TEST(ParseSplitFlags, FoldIsIOfK) {
   Options options;
-  ASSERT_TRUE(ParseSplitFlags("patient", 0.1, "0.8,0.1", "2/5", &options).ok());
+  ASSERT_TRUE(ParseSplitFlags("patient", 0.1, 0, "0.8,0.1", "2/5", &options).ok());
   EXPECT_EQ(options.fold, 2);
   EXPECT_EQ(options.folds, 5);
   for (const char* bad : {"5/5", "0/1", "-1/3", "2", "a/b", "1/2/3"}) {
     Options o;
-    EXPECT_EQ(ParseSplitFlags("patient", 0.1, "0.8,0.1", bad, &o).message(),
+    EXPECT_EQ(ParseSplitFlags("patient", 0.1, 0, "0.8,0.1", bad, &o).message(),
               absl::StrCat("--fold must be I/K, fold I of K >= 2 folds with 0 <= I < K, not '", bad,
                            "'"));
   }
   Options paper;
-  EXPECT_EQ(ParseSplitFlags("paper", 0.1, "0.8,0.1", "0/5", &paper).message(),
+  EXPECT_EQ(ParseSplitFlags("paper", 0.1, 0, "0.8,0.1", "0/5", &paper).message(),
             "--fold splits by patient: it goes with --protocol patient, not paper");
 }
 
@@ -339,7 +390,7 @@ TEST(Errors, NamesTheRecord) {
   Options o = BaseOptions(spec, "bad_out");
   auto report = augment::Run(o);
   ASSERT_FALSE(report.ok());
-  EXPECT_NE(report.status().message().find("record 'roi_7': split must be TRAIN or TEST"),
+  EXPECT_NE(report.status().message().find("record 'roi_7': split must be TRAIN, TEST"),
             std::string::npos)
       << report.status();
   EXPECT_NE(report.status().message().find("bad-00000-of-00001.rec"), std::string::npos)
@@ -375,13 +426,21 @@ TEST(ParseSamplingFlags, ExactlyOneCountAndAKnownEncoding) {
 
 TEST(ParseSplitFlags, ProtocolAndFractions) {
   Options options;
-  ASSERT_TRUE(ParseSplitFlags("paper", 0.2, "0.8,0.1", "", &options).ok());
+  ASSERT_TRUE(ParseSplitFlags("paper", 0.2, 0, "0.8,0.1", "", &options).ok());
   EXPECT_EQ(options.protocol, Protocol::kPaper);
   EXPECT_EQ(options.valid_fraction, 0.2);
-  EXPECT_EQ(ParseSplitFlags("lesion", 0.1, "0.8,0.1", "", &options).message(),
+  EXPECT_EQ(ParseSplitFlags("lesion", 0.1, 0, "0.8,0.1", "", &options).message(),
             "--protocol must be patient or paper");
-  EXPECT_EQ(ParseSplitFlags("patient", 1.0, "0.8,0.1", "", &options).message(),
+  EXPECT_EQ(ParseSplitFlags("patient", 1.0, 0, "0.8,0.1", "", &options).message(),
             "--valid_fraction must be in [0, 1)");
+  EXPECT_EQ(ParseSplitFlags("patient", 0.1, 1.0, "0.8,0.1", "", &options).message(),
+            "--test_fraction must be in [0, 1)");
+  EXPECT_EQ(ParseSplitFlags("paper", 0.1, 0.2, "0.8,0.1", "", &options).message(),
+            "--test_fraction draws test patients: it goes with --protocol patient, not paper");
+  EXPECT_EQ(ParseSplitFlags("patient", 0.1, 0.2, "0.8,0.1", "1/5", &options).message(),
+            "--test_fraction and --fold both choose the test patients: give one");
+  ASSERT_TRUE(ParseSplitFlags("patient", 0.1, 0.25, "0.8,0.1", "", &options).ok());
+  EXPECT_EQ(options.test_fraction, 0.25);
 }
 
 TEST(FormatReport, WarnsOfLeakageUnderThePapersProtocolOnly) {

@@ -36,6 +36,9 @@ ABSL_FLAG(std::string, fold, "",
           "label, by --seed); fold I's are test. Folds 0..K-1 together test every patient once.");
 ABSL_FLAG(double, valid_fraction, 0.1,
           "patient protocol: share of the training patients, per label, moved to valid.");
+ABSL_FLAG(double, test_fraction, 0,
+          "patient protocol: share of the patients whose records have no official split (MIAS, "
+          "INbreast, CMMD), per label, drawn into test; 0: such records are refused.");
 ABSL_FLAG(std::string, paper_split, "0.8,0.1",
           "paper protocol: TRAIN,VALID shares of the augmented images; test gets the rest.");
 ABSL_FLAG(uint64_t, seed, 1, "Random seed: the same seed gives the same bytes for any --threads.");
@@ -67,6 +70,7 @@ Examples:
   augment --samples 60000 --input out/rois@8 --output out/aug      Table 5, patient protocol
   augment --protocol paper --samples 60000 --input out/rois@8 --output out/paper
   augment --fold 2/5 --samples 60000 --input out/rois@8 --output out/cv/fold2/aug
+  augment --test_fraction 0.2 --samples 6000 --input out/inbreast_rois --output out/inbreast
   augment --per_image 10 --op rotate:p=1,max=10 --op flip:p=0.5 --input out/rois --output aug)";
 
 }  // namespace
@@ -99,9 +103,10 @@ int main(int argc, char** argv) {
       !sampling.ok()) {
     return mammo::cli::UsageError(sampling.message());
   }
-  if (absl::Status split = ag::ParseSplitFlags(
-          absl::GetFlag(FLAGS_protocol), absl::GetFlag(FLAGS_valid_fraction),
-          absl::GetFlag(FLAGS_paper_split), absl::GetFlag(FLAGS_fold), &options);
+  if (absl::Status split =
+          ag::ParseSplitFlags(absl::GetFlag(FLAGS_protocol), absl::GetFlag(FLAGS_valid_fraction),
+                              absl::GetFlag(FLAGS_test_fraction), absl::GetFlag(FLAGS_paper_split),
+                              absl::GetFlag(FLAGS_fold), &options);
       !split.ok()) {
     return mammo::cli::UsageError(split.message());
   }
