@@ -44,8 +44,8 @@ BIN ?= bazel-bin/tools
 SEED ?= 42
 CASES ?= 1000
 # The synthetic data's layout (synth --layout), read by dcm2png's adapter of that dataset: nbia
-# (CBIS-DDSM as the NBIA downloader leaves it), csv, kaggle_cbis, mias, inbreast or vindr (cmmd
-# has no lesion location, so roicrop has no ROI to crop: tests/dataset_reports_test).
+# (CBIS-DDSM as the NBIA downloader leaves it), csv, kaggle_cbis, mias, inbreast, vindr or cmmd
+# (no lesion location: the breast is the ROI, roicrop --breast_without_mask).
 DATASET ?= nbia
 # External validation: another layout, synthesised with seed SEED + 1, is the test split, and
 # all of DATASET's cases (both official splits) train and validate; the report says "Trained on
@@ -105,7 +105,9 @@ dataset_input = $(if $(filter nbia csv,$(1)),,--dataset $(1)) --root $(2) \
     --csv $(2)/$(if $(filter kaggle_cbis,$(1)),csv/)mass_case_description_$(s)_set.csv))
 # With TEST_DATASET, all of DATASET is training data and all of TEST_DATASET test data.
 TRAIN_SPLIT := $(if $(TEST_DATASET),--split train,)
-ROICROP_FLAGS := --threads $(THREADS) $(if $(filter no,$(DENOISE)),--no_denoise,)
+# CMMD has no lesion location: its ROI is the breast, for its image-level labels.
+ROICROP_FLAGS := --threads $(THREADS) $(if $(filter no,$(DENOISE)),--no_denoise,) \
+  $(if $(filter cmmd,$(DATASET)),--breast_without_mask,)
 AUGMENT_COMMON := --samples $(SAMPLES) --seed $(SEED) --shards $(SHARDS) --threads $(THREADS)
 PATIENT_AUGMENT_FLAGS := --protocol patient --valid_fraction $(VALID_FRACTION) $(AUGMENT_COMMON)
 AUGMENT_FLAGS := $(PATIENT_AUGMENT_FLAGS) --test_fraction $(TEST_FRACTION)

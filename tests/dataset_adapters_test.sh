@@ -3,8 +3,9 @@
 # VinDr-Mammo, INbreast, CMMD): each synthetic tree, traps included, converts with every trap
 # either a record or a rejects line that names the file (and line where the trap is in a text
 # file), and roicrop takes every record dcm2png wrote, unchanged: it crops them all, but CMMD's,
-# which have no mask (no lesion location) and are rejected as no_mask, as documented. tools/dcm2png's tests check the records
-# against synth's truth; this checks that the tools, as built, chain.
+# which have no mask (no lesion location) and are rejected as no_mask unless asked for the
+# breast (tests/dataset_reports_test). tools/dcm2png's tests check the records against
+# synth's truth; this checks that the tools, as built, chain.
 set -euo pipefail
 synth="$PWD/tools/synth/synth"
 dcm2png="$PWD/tools/dcm2png/dcm2png"

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Issue 23's acceptance: each dataset's synthetic tree goes through its dcm2png adapter and on
 # to a report. A miniature demo (pipelines/demo.mk DATASET=..., TL and FT, random backbone)
-# runs on synth's kaggle_cbis, mias, inbreast and vindr layouts, their planted traps included,
-# and for each: every trap dcm2png met is a line of the rejects file with a reason and the
-# file; the test split holds patients that neither train nor valid hold (MIAS and INbreast
-# have no official split: augment --test_fraction draws it); both runs reach the Markdown and
-# the HTML report. CMMD has no lesion location, so roicrop crops nothing from it
-# (tests/dataset_adapters_test checks that it says so).
+# runs on synth's kaggle_cbis, mias, inbreast, vindr and cmmd layouts, their planted traps
+# included, and for each: every trap dcm2png met is a line of the rejects file with a reason
+# and the file; the test split holds patients that neither train nor valid hold (MIAS, INbreast
+# and CMMD have no official split: augment --test_fraction draws it); both runs reach the
+# Markdown and the HTML report. CMMD has no lesion location: its ROIs are whole breasts
+# (roicrop --breast_without_mask), and the report says so.
 set -euo pipefail
 root="$PWD"
 work="${TEST_TMPDIR:-$(mktemp -d)}/dataset_reports"
@@ -46,11 +46,18 @@ while read -r dataset where; do
       || fail "$dataset: report.md has no test row of $(basename "$run")"
   done
   grep -qF "$(basename "$ft")" "$out/report/report.html" || fail "$dataset: report.html lacks the FT run"
+  if [[ $dataset == cmmd ]]; then
+    grep -qF "are whole breasts (roicrop --breast_without_mask)" "$out/report/report.md" \
+      || fail "cmmd: the report does not say its ROIs are whole breasts"
+  elif grep -qF "whole breasts" "$out/report/report.md"; then
+    fail "$dataset: the report calls lesion crops whole breasts"
+  fi
   echo "$dataset: $rejected traps rejected with their files; $test_rows test ROIs; reports written"
 done <<'DATASETS'
 kaggle_cbis csv/dicom_info\.csv|csv/mass_case_description_[a-z]+_set\.csv:[0-9]+|/jpeg/[0-9.]+/[^/ ]+\.jpg
 mias Info\.txt:[0-9]+|all-mias/mdb[0-9]+\.pgm
 inbreast INbreast\.csv:[0-9]+|AllXML/[0-9]+\.xml:[0-9]+
+cmmd CMMD_clinicaldata_revision\.csv:[0-9]+|/CMMD/D[12]-[0-9]+/[^/]+/[^/]+/1-[0-9]+\.dcm
 vindr finding_annotations\.csv:[0-9]+|breast-level_annotations\.csv:[0-9]+|/images/[0-9a-f]+/[0-9a-f]+\.dicom
 DATASETS
 echo "PASS"

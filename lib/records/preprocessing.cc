@@ -8,7 +8,7 @@ namespace mammo {
 std::vector<std::pair<std::string, std::string>> PreprocessingParameters(const Record& record) {
   static const absl::flat_hash_set<std::string> kStages = {"dcm2png", "roicrop"};
   static const absl::flat_hash_set<std::string> kPerRecordOrDataset = {
-      "aspect",  "crop_box",      "interpolation", "mask_box",
+      "aspect",  "crop_box",      "interpolation", "mask_box", "region",
       "dataset", "mask_mismatch", "mask_rescaled", "split"};
   std::vector<std::pair<std::string, std::string>> parameters;
   for (const Provenance& step : record.provenance()) {

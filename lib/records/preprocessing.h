@@ -16,7 +16,7 @@ namespace mammo {
 
 // "STAGE.NAME" and value for every parameter of the record's dcm2png and roicrop provenance
 // entries, in provenance order, except those that describe one record or one dataset rather
-// than the processing (roicrop's crop and mask boxes, aspect and interpolation; dcm2png's
+// than the processing (roicrop's crop and mask boxes, aspect, interpolation and region; dcm2png's
 // dataset, split, mask handling and mask_rescaled note): new images must match the rest.
 std::vector<std::pair<std::string, std::string>> PreprocessingParameters(const Record& record);
 

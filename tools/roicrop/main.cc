@@ -27,6 +27,9 @@ ABSL_FLAG(bool, no_denoise, false, "Skip the fast non-local means denoising.");
 ABSL_FLAG(double, h, 3, "Denoising filter strength (OpenCV's default).");
 ABSL_FLAG(int, template_window, 7, "Denoising template window side, odd (OpenCV's default).");
 ABSL_FLAG(int, search_window, 21, "Denoising search window side, odd (OpenCV's default).");
+ABSL_FLAG(bool, breast_without_mask, false,
+          "A record without a lesion mask (CMMD has no lesion location): crop the breast (the "
+          "largest region above Otsu's threshold, no aspect check) instead of rejecting it.");
 ABSL_FLAG(int, threads, 0, "Worker threads, one ROI each at a time; 0 = all cores.");
 ABSL_FLAG(std::string, rejects, "", "Also write the rejected records as id<TAB>reason<TAB>detail.");
 
@@ -44,7 +47,8 @@ Rejections are counted by reason and summarised on stderr at the end.
 Examples:
   roicrop --input full@8 --output rois@8
   roicrop --input full@8 --output rois@8 --context 0.1 --keep_aspect --rejects rejects.tsv
-  roicrop --input full@8 --output=- --no_denoise | shardcat --count -)";
+  roicrop --input full@8 --output=- --no_denoise | shardcat --count -
+  roicrop --input cmmd_full@8 --output cmmd_rois@8 --breast_without_mask   image-level labels)";
 
 }  // namespace
 
@@ -70,6 +74,7 @@ int main(int argc, char** argv) {
   options.context = *context;
   options.keep_aspect = absl::GetFlag(FLAGS_keep_aspect);
   options.denoise = !absl::GetFlag(FLAGS_no_denoise);
+  options.breast_without_mask = absl::GetFlag(FLAGS_breast_without_mask);
   options.h = static_cast<float>(absl::GetFlag(FLAGS_h));
   options.template_window = absl::GetFlag(FLAGS_template_window);
   options.search_window = absl::GetFlag(FLAGS_search_window);

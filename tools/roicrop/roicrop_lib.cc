@@ -117,6 +117,26 @@ absl::Status ValidateOptions(const Options& o) {
 
 cv::Rect MaskBox(const cv::Mat& mask) { return cv::boundingRect(mask); }
 
+cv::Mat BreastMask(const cv::Mat& image) {
+  cv::Mat mask = cv::Mat::zeros(image.size(), CV_8U);
+  double lo = 0, hi = 0;
+  cv::minMaxLoc(image, &lo, &hi);
+  if (lo == hi) return mask;  // Otsu's threshold of a flat image keeps all of it
+  cv::Mat above;
+  cv::threshold(image, above, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
+  cv::Mat labels, stats, centroids;
+  const int n = cv::connectedComponentsWithStats(above, labels, stats, centroids, 8, CV_32S);
+  int largest = 0;  // label 0 is what lies at or below the threshold
+  for (int i = 1; i < n; ++i) {
+    if (largest == 0 ||
+        stats.at<int>(i, cv::CC_STAT_AREA) > stats.at<int>(largest, cv::CC_STAT_AREA)) {
+      largest = i;
+    }
+  }
+  if (largest > 0) mask.setTo(255, labels == largest);
+  return mask;
+}
+
 cv::Rect AddContext(const cv::Rect& box, const Context& context, cv::Size image) {
   const double mx = context.fraction ? context.value * box.width : context.value;
   const double my = context.fraction ? context.value * box.height : context.value;
@@ -156,7 +176,8 @@ cv::Mat CentreCrop(const cv::Mat& image, int size) {
   return image(cv::Rect((image.cols - size) / 2, (image.rows - size) / 2, size, size));
 }
 
-Roi ExtractRoi(const cv::Mat& image, const cv::Mat& mask, const Options& options) {
+Roi ExtractRoi(const cv::Mat& image, const cv::Mat& mask, const Options& options,
+               bool check_aspect) {
   Roi roi;
   if (mask.size() != image.size()) {
     return Rejected(
@@ -168,7 +189,8 @@ Roi ExtractRoi(const cv::Mat& image, const cv::Mat& mask, const Options& options
   roi.crop_box = AddContext(roi.mask_box, options.context, image.size());
   roi.aspect = static_cast<double>(roi.crop_box.width) / roi.crop_box.height;
   if (std::optional<std::string> reason =
-          CheckAspect(roi.crop_box.size(), options.min_aspect, options.max_aspect)) {
+          check_aspect ? CheckAspect(roi.crop_box.size(), options.min_aspect, options.max_aspect)
+                       : std::nullopt) {
     const std::string detail = absl::StrCat("r=", roi.aspect, " box=", BoxText(roi.crop_box));
     return Rejected(std::move(roi), *reason, detail);
   }
@@ -199,15 +221,22 @@ Roi ExtractRoi(const cv::Mat& image, const cv::Mat& mask, const Options& options
 
 absl::StatusOr<Outcome> ProcessRecord(const Record& record, const Options& options) {
   Outcome outcome;
-  if (record.masks_size() == 0) {
+  const bool breast = record.masks_size() == 0;
+  if (breast && !options.breast_without_mask) {
     outcome.reject = "no_mask";
     return outcome;
   }
   const std::string what = absl::StrCat("record ", record.id());
-  ASSIGN_OR_RETURN(cv::Mat mask, DecodeGrey8(record.masks(0), absl::StrCat(what, ": mask 0")));
-  ASSIGN_OR_RETURN(cv::Mat image,
-                   DecodeImageForRoi(record.image(), mask, options, absl::StrCat(what, ": image")));
-  Roi roi = ExtractRoi(image, mask, options);
+  cv::Mat mask, image;
+  if (breast) {
+    ASSIGN_OR_RETURN(image, DecodeGrey8(record.image(), absl::StrCat(what, ": image")));
+    mask = BreastMask(image);
+  } else {
+    ASSIGN_OR_RETURN(mask, DecodeGrey8(record.masks(0), absl::StrCat(what, ": mask 0")));
+    ASSIGN_OR_RETURN(
+        image, DecodeImageForRoi(record.image(), mask, options, absl::StrCat(what, ": image")));
+  }
+  Roi roi = ExtractRoi(image, mask, options, /*check_aspect=*/!breast);
   if (!roi.reject.empty()) {
     outcome.reject = std::move(roi.reject);
     outcome.detail = std::move(roi.detail);
@@ -241,6 +270,7 @@ absl::StatusOr<Outcome> ProcessRecord(const Record& record, const Options& optio
       {"crop_box", BoxText(roi.crop_box)},
       {"interpolation", InterpolationName(roi.interpolation)},
       {"mask_box", BoxText(roi.mask_box)},
+      {"region", breast ? "breast" : "lesion"},
   };
   for (const auto& [name, value] : parameters) {
     Parameter* p = step->add_parameters();
@@ -261,7 +291,8 @@ StageInfo MakeStageInfo(const Options& o) {
   return StageInfo{"roicrop",
                    "roicrop",
                    std::string(cli::kVersion),
-                   {{"context", FormatContext(o.context)},
+                   {{"breast_without_mask", o.breast_without_mask ? "true" : "false"},
+                    {"context", FormatContext(o.context)},
                     {"denoise", o.denoise ? "true" : "false"},
                     {"h", absl::StrCat(o.h)},
                     {"keep_aspect", o.keep_aspect ? "true" : "false"},

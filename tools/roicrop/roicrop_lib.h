@@ -56,6 +56,9 @@ struct Options {
   float h = 3;              // filter strength
   int template_window = 7;  // odd
   int search_window = 21;   // odd
+  // A record without a mask (CMMD's: no lesion location): false, rejected as no_mask; true,
+  // its ROI is the breast (BreastMask), without the aspect check, for image-level labels.
+  bool breast_without_mask = false;
 };
 
 // InvalidArgument naming the flag when an option is out of range.
@@ -65,6 +68,10 @@ absl::Status ValidateOptions(const Options& options);
 
 // Bounding box of the non-zero pixels of an 8-bit mask; empty (0x0) when there are none.
 cv::Rect MaskBox(const cv::Mat& mask);
+// The breast of an 8-bit mammogram as a mask (255 inside): the largest 8-connected region
+// above Otsu's threshold, which leaves out the dark background and small bright labels and
+// markers apart from it. All 0 when the image is flat.
+cv::Mat BreastMask(const cv::Mat& image);
 // The box widened by the context margin (rounded to the nearest pixel) and clipped to the image.
 cv::Rect AddContext(const cv::Rect& box, const Context& context, cv::Size image);
 // "aspect_below_min", "aspect_above_max" or nullopt for r = width / height.
@@ -89,8 +96,9 @@ struct Roi {
 };
 
 // Reasons for rejection: "mask_size_mismatch", "empty_mask", "aspect_below_min",
-// "aspect_above_max", "flat_roi". `image` and `mask` are CV_8UC1.
-Roi ExtractRoi(const cv::Mat& image, const cv::Mat& mask, const Options& options);
+// "aspect_above_max" (unless not `check_aspect`), "flat_roi". `image` and `mask` are CV_8UC1.
+Roi ExtractRoi(const cv::Mat& image, const cv::Mat& mask, const Options& options,
+               bool check_aspect = true);
 
 // One input record to its ROI record or a rejection ("no_mask" added to ExtractRoi's reasons).
 // Errors (undecodable PNG, an image that is not 8-bit grey) are DataLoss naming the record.

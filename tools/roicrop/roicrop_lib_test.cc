@@ -369,11 +369,14 @@ TEST(ProcessRecordTest, KeepsIdsAndAppendsProvenance) {
   EXPECT_EQ(step.stage(), "roicrop");
   ASSERT_EQ(step.parent_ids_size(), 1);
   EXPECT_EQ(step.parent_ids(0), "rec1");
-  ASSERT_EQ(step.parameters_size(), 4 + MakeStageInfo(Options{}).parameters.size());
+  ASSERT_EQ(step.parameters_size(), 5 + MakeStageInfo(Options{}).parameters.size());
   EXPECT_EQ(step.parameters(0).value(), "1.2");          // aspect
   EXPECT_EQ(step.parameters(1).value(), "20,30,60,50");  // crop_box
   EXPECT_EQ(step.parameters(2).value(), "cubic");        // interpolation
-  EXPECT_EQ(step.parameters(4).name(), "context");       // then the stage-wide options
+  EXPECT_EQ(step.parameters(4).value(), "lesion");       // region
+  // Then the stage-wide options.
+  EXPECT_EQ(step.parameters(5).name(), "breast_without_mask");
+  EXPECT_EQ(step.parameters(5).value(), "false");
 }
 
 TEST(ProcessRecordTest, PartialPngDecodeGivesTheFullDecodesRoi) {
@@ -411,6 +414,44 @@ TEST(ProcessRecordTest, WrongInputsAreNamed) {
       ProcessRecord(MakeRecord("deep", deep, Ramp(cv::Size(20, 20))), Options{});
   EXPECT_EQ(outcome.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(outcome.status().message(), HasSubstr("record deep: image is 1-channel 16-bit"));
+}
+
+// A hand-made mammogram: a dark background, a "breast" 12 wide and 40 tall at (5, 10) whose
+// grey rises row by row from 100, and a small bright marker (a film label) apart from it.
+cv::Mat BreastWithMarker() {
+  cv::Mat image(60, 40, CV_8U, cv::Scalar(3));
+  for (int y = 10; y < 50; ++y) image(cv::Rect(5, y, 12, 1)).setTo(cv::Scalar(100 + y));
+  image(cv::Rect(34, 2, 3, 3)).setTo(cv::Scalar(250));
+  return image;
+}
+
+TEST(BreastMaskTest, TheLargestBrightRegionWithoutTheMarker) {
+  const cv::Mat mask = BreastMask(BreastWithMarker());
+  EXPECT_EQ(MaskBox(mask), cv::Rect(5, 10, 12, 40));
+  EXPECT_EQ(cv::countNonZero(mask), 12 * 40);
+  EXPECT_EQ(cv::countNonZero(BreastMask(cv::Mat(8, 8, CV_8U, cv::Scalar(7)))), 0);
+}
+
+// Without a mask: rejected by default; with breast_without_mask the breast's box is the ROI,
+// though its aspect (12 / 40 = 0.3) is below --min_aspect, and the provenance says so.
+TEST(ProcessRecordTest, BreastWithoutMaskCropsTheBreast) {
+  Record record = MakeRecord("cmmd", BreastWithMarker(), Ramp(cv::Size(40, 60)));
+  record.clear_masks();
+  Options options = NoDenoise();
+  EXPECT_EQ(ProcessRecord(record, options)->reject, "no_mask");
+  options.breast_without_mask = true;
+  const absl::StatusOr<Outcome> outcome = ProcessRecord(record, options);
+  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  ASSERT_TRUE(outcome->roi.has_value()) << outcome->reject << " " << outcome->detail;
+  const Box& box = outcome->roi->roi_box();
+  EXPECT_EQ(cv::Rect(box.x(), box.y(), box.width(), box.height()), cv::Rect(5, 10, 12, 40));
+  EXPECT_EQ(outcome->roi->image().width(), static_cast<uint32_t>(options.size));
+  const Provenance& step = outcome->roi->provenance(outcome->roi->provenance_size() - 1);
+  bool region_breast = false;
+  for (const Parameter& p : step.parameters()) {
+    region_breast |= p.name() == "region" && p.value() == "breast";
+  }
+  EXPECT_TRUE(region_breast);
 }
 
 TEST(RunTest, ErrorsNameTheFileOffsetAndRecord) {

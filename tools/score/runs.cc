@@ -33,6 +33,10 @@ absl::StatusOr<Run> LoadRun(const std::string& dir, const ScoreOptions& options)
   run.stage = config.stage;
   run.frozen_bn = config.frozen_bn;
   run.restore_best = config.restore_best;
+  run.breast_rois =
+      std::find(config.preprocessing.begin(), config.preprocessing.end(),
+                std::pair<std::string, std::string>("roicrop.breast_without_mask", "true")) !=
+      config.preprocessing.end();
   const std::string history_path = train::RunFile(dir, train::kHistoryFile);
   ASSIGN_OR_RETURN(run.history, train::ReadHistory(history_path));
   ASSIGN_OR_RETURN(run.predictions,
@@ -125,6 +129,16 @@ std::string RunsMarkdown(const std::vector<Run>& runs,
                     runs.front().report.seed, ".");
   }
   absl::StrAppend(&out, "\n");
+  std::vector<std::string> breast_runs;
+  for (size_t i : order) {
+    if (runs[i].breast_rois) breast_runs.push_back(MarkdownCell(runs[i].run_name));
+  }
+  if (!breast_runs.empty()) {
+    absl::StrAppend(&out, "\nNote: ", absl::StrJoin(breast_runs, ", "),
+                    ": the ROIs of records without a lesion location (CMMD's) are whole breasts "
+                    "(roicrop --breast_without_mask), labelled by breast: an image-level task, "
+                    "not mass crops.\n");
+  }
   // Each run's subgroups on the split its row reports, in the table's order.
   std::vector<SubgroupRows> subgroups;
   for (size_t i : order) {

@@ -23,6 +23,9 @@ struct Run {
   std::string stage;      // run.json's: "tl_train" or "ft_train"
   std::string frozen_bn;  // ft_train's BatchNorm mode before gamma: "inference", "batch_stats"
   bool restore_best = true;
+  // run.json's preprocessing had roicrop --breast_without_mask: the ROIs of records without a
+  // lesion location (CMMD's) were whole breasts, which the report says.
+  bool breast_rois = false;
   std::vector<Prediction> predictions;
   std::vector<train::EpochRecord> history;
   ScoreReport report;  // with report.training from the history at run.json's best epoch
