@@ -11,8 +11,10 @@
 #   bench/ft_train_bench.sh [--quick] [ROUNDS [TRAIN [VALID [BATCH [SIZE [THREADS [PRECISION [EPOCHS]]]]]]]]
 #   bench/ft_train_bench.sh 3 32 16 16 64 1 fp32 1    (the defaults)
 # EPOCHS > 1 shows the frozen-prefix cache (ft_train --cache_budget, on by default; set
-# FT_CACHE_BUDGET=0 to turn it off): ours = EPOCHS x images over the epochs' seconds plus the
-# cache's build time, against the peer's EPOCHS epochs.
+# FT_CACHE_BUDGET=0 to turn it off, and FT_CACHE_DIR=DIR with it to keep it on disk instead,
+# rebuilt every round): ours = EPOCHS x images over the epochs' seconds plus the cache's build
+# time, against the peer's EPOCHS epochs. Each round also prints ft_train's peak RSS (GNU
+# time), to compare the cache's memory in memory, on disk and off.
 # PRECISION bf16: ft_train --precision bf16 against the peer under bfloat16 autocast in
 # channels-last (issue 20's per-step goal on an AVX512-BF16 CPU: >= 1.0).
 #   bench/ft_train_bench.sh --quick            (smoke test: 1 round, 8 + 4 images at 32 px)
@@ -42,20 +44,25 @@ inputs=$(write_training_rois "$work" "$n_train" "$n_valid")
 echo "threads: $threads on both sides; machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg)"
 ours=() peer=() ratios=()
 for ((r = 0; r < rounds; r++)); do
-  rm -rf "$work/run"
-  bazel-bin/tools/ft_train/ft_train --model vgg16 --weights none --gamma 10 --input "$inputs" \
+  rm -rf "$work/run" ${FT_CACHE_DIR:+"$FT_CACHE_DIR"}
+  /usr/bin/time -f 'peak_rss_kib %M' -o "$work/rss" \
+    bazel-bin/tools/ft_train/ft_train --model vgg16 --weights none --gamma 10 --input "$inputs" \
     --output "$work/run" --image_size "$size" --batch_size "$batch" --max_epochs "$epochs" --threads "$threads" --precision "$precision" \
-    --cache_budget "${FT_CACHE_BUDGET:-4096}" 2> "$work/ft.log" \
+    --cache_budget "${FT_CACHE_BUDGET:-4096}" ${FT_CACHE_DIR:+--cache_dir "$FT_CACHE_DIR"} 2> "$work/ft.log" \
     || { cat "$work/ft.log" >&2; exit 1; }
   cache=$(sed -n 's/.*frozen prefix cached: .*, \([0-9.]*\) s$/\1/p' "$work/ft.log")
+  if [[ -n ${FT_CACHE_DIR:-} ]]; then  # the disk cache's build: its two files' writing
+    cache=$(sed -n 's/.*frozen prefix cache .* written in \([0-9.]*\) s$/\1/p' "$work/ft.log" | paste -sd+ | bc)
+  fi
   seconds=$(tail -n +2 "$work/run/history.csv" | cut -d, -f8 | awk -v c="${cache:-0}" '{s += $1} END {print s + c}')
   o=$(echo "$epochs * ($n_train + $n_valid) / $seconds" | bc -l)
   p=$(/usr/bin/python3 bench/ft_train_peer.py "$size" "$n_train" "$n_valid" "$batch" "$threads" "$precision" "$epochs" \
       | sed -n 's/^images_per_second: //p')
-  printf 'round %d: ours %.2f images/s, peer %.2f images/s, ratio %.2f\n' "$((r + 1))" "$o" "$p" \
+  printf 'round %d: ours %.2f images/s (peak RSS %d MiB), peer %.2f images/s, ratio %.2f\n' \
+    "$((r + 1))" "$o" "$(($(sed -n 's/^peak_rss_kib //p' "$work/rss") / 1024))" "$p" \
     "$(echo "$o / $p" | bc -l)"
   ours+=("$o") peer+=("$p") ratios+=("$(echo "$o / $p" | bc -l)")
 done
 printf '%-58s | ours %s images/s | peer %s images/s | ratio %s | goal >= 1.0\n' \
-  "ft_train vgg16 gamma 10, ${precision}, ${epochs} epoch(s), cache budget ${FT_CACHE_BUDGET:-4096} MiB, ${size}px, batch ${batch}, ${n_train}+${n_valid} images, ${threads} thread(s)" \
+  "ft_train vgg16 gamma 10, ${precision}, ${epochs} epoch(s), cache budget ${FT_CACHE_BUDGET:-4096} MiB${FT_CACHE_DIR:+ then disk}, ${size}px, batch ${batch}, ${n_train}+${n_valid} images, ${threads} thread(s)" \
   "$(value_range 2 "${ours[@]}")" "$(value_range 2 "${peer[@]}")" "$(value_range 2 "${ratios[@]}")"

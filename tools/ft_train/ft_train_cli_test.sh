@@ -49,5 +49,7 @@ err=$("$ft_train" --model vgg16 --gamma 10 --input "$inputs" --output "$work/x" 
 [[ $? == 1 && "$err" == *"--weights is required"* ]] || fail "no --weights must exit 1: $err"
 err=$("$ft_train" "${run[@]}" --output "$work/x" --cache_budget -1 2>&1)
 [[ $? == 1 && "$err" == *"--cache_budget must be at least 0"* ]] || fail "--cache_budget -1: $err"
+err=$("$ft_train" "${run[@]}" --output "$work/x" --cache_dir "$work/c" --cache_dtype fp8 2>&1)
+[[ $? == 1 && "$err" == *"--cache_dtype must be same, bf16 or fp16"* ]] || fail "--cache_dtype fp8: $err"
 "$ft_train" --help > /dev/null || fail "--help must exit 0"
 echo PASS

@@ -1,41 +1,60 @@
 #include "tools/ft_train/ft_train_lib.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "lib/cli/cli.h"
 #include "lib/models/compute_threads.h"
 #include "lib/models/model_info.h"
+#include "lib/models/registry.h"
+#include "lib/records/crc32c.h"
 #include "lib/records/task.h"
 #include "lib/status/status_macros.h"
 #include "lib/train/autocast.h"
 #include "lib/train/image_set.h"
 #include "lib/train/run_config.h"
 #include "lib/train/run_folder.h"
+#include "tools/ft_train/prefix_cache_file.h"
 
 namespace mammo::ft_train {
 namespace {
 
+struct PrefixCache {
+  torch::Tensor train, valid;                       // undefined: not cached; on disk: memory-mapped
+  torch::ScalarType computed_as = torch::kFloat32;  // the prefix's output dtype, Suffix's input
+
+  // Rows `rows` of `set` (train or valid) as Suffix takes them, on `device`.
+  torch::Tensor Rows(const torch::Tensor& set, const torch::Tensor& rows,
+                     torch::Device device) const {
+    return set.index_select(0, rows).to(device, computed_as);
+  }
+};
+
 // Float32 logits on the CPU of the images [first, last) of `set`, the model in inference mode,
 // in MapRowBatches' batches, so that they (and the checkpoint chosen by them) do not depend
-// on the thread count. With `cached` (the set's prefix outputs, PrefixOutputs) only the suffix
+// on the thread count. With `cached` (the set's prefix outputs in `cache`) only the suffix
 // runs.
 torch::Tensor ImageLogits(train::FineTuneModelImpl& model, const train::ImageSet& set,
                           const train::Preprocessing& p, int batch_size, torch::Device device,
-                          bool autocast, const torch::Tensor& cached, int64_t first, int64_t last) {
+                          bool autocast, const PrefixCache& cache, const torch::Tensor& cached,
+                          int64_t first, int64_t last) {
   model.eval();
   return train::MapRowBatches(
              last - first, batch_size, device, autocast,
              [&](const torch::Tensor& batch) {
                const torch::Tensor rows = batch + first;
-               return cached.defined() ? model.Suffix(cached.index_select(0, rows).to(device))
+               return cached.defined() ? model.Suffix(cache.Rows(cached, rows, device))
                                        : model.forward(train::DecodeBatch(set, rows, p).to(device));
              })
       .to(torch::kCPU, torch::kFloat32);
@@ -72,19 +91,104 @@ absl::StatusOr<torch::Tensor> PrefixOutputs(train::FineTuneModelImpl& model,
   return whole.to(one.scalar_type());
 }
 
-struct PrefixCache {
-  torch::Tensor train, valid;  // undefined: not cached
-};
+// What the frozen prefix's outputs of `set` depend on, one NAME=VALUE per line: the model and
+// its cut, the input side and normalisation, the precision, every backbone weight as loaded,
+// the records (ids and encoded images, in order) and the dtype they are stored in.
+std::string PrefixCacheKey(train::FineTuneModelImpl& model, const train::Preprocessing& p,
+                           bool autocast, const train::ImageSet& set, const char* set_name,
+                           torch::ScalarType stored) {
+  uint32_t weights = 0;
+  const auto add = [&weights](const torch::Tensor& t) {
+    const torch::Tensor c = t.to(torch::kCPU).contiguous();
+    weights = crc32c::Extend(weights, c.data_ptr(), c.numel() * c.element_size());
+  };
+  for (const auto& item : model.named_parameters()) {
+    if (item.key().rfind("head.", 0) != 0) add(item.value());
+  }
+  for (const auto& item : model.named_buffers()) {
+    if (item.key().rfind("head.", 0) != 0) add(item.value());
+  }
+  uint32_t records = 0;
+  for (const Record& r : set.records) {
+    records = crc32c::Extend(records, r.id().data(), r.id().size() + 1);  // with its '\0'
+    records = crc32c::Extend(records, r.image().data().data(), r.image().data().size());
+  }
+  return absl::StrFormat(
+      "set=%s\nmodel=%s\nvariant=%s\ngamma=%d\nimage_size=%d\nmean=%s\nstd=%s\n"
+      "precision=%s\nbackbone_crc32c=%08x\nrecords=%zu\nrecords_crc32c=%08x\nstored=%s\n",
+      set_name, model.spec().model, models::VariantName(*model.spec().variant), model.spec().gamma,
+      p.size, absl::StrJoin(p.mean, ","), absl::StrJoin(p.std, ","), autocast ? "16-bit" : "fp32",
+      weights, set.records.size(), records, c10::toString(stored));
+}
 
-// PrefixOutputs of both sets when they fit in `budget_mib` (sized from one image first), and
-// says on stderr what it did; an empty cache otherwise. With ranks, they share the work.
-absl::StatusOr<PrefixCache> BuildPrefixCache(train::FineTuneModelImpl& model,
-                                             const train::ImageSet& train_set,
-                                             const train::ImageSet& valid_set,
-                                             const train::Preprocessing& p, int batch_size,
-                                             torch::Device device, bool autocast,
-                                             int64_t budget_mib, distributed::Communicator* ranks) {
-  if (budget_mib <= 0 || !model.HasFrozenPrefix()) return PrefixCache{};
+// The prefix outputs of `set` from DIR/NAME.prefix when its key is this run's, else computed
+// in chunks of whole MapRowBatches batches (so each row is what PrefixOutputs gives) and
+// written there first. Undefined, with the reason on stderr, when the disk lacks the space.
+absl::StatusOr<torch::Tensor> DiskPrefixOutputs(train::FineTuneModelImpl& model,
+                                                const train::ImageSet& set, const char* name,
+                                                const train::Preprocessing& p, int batch_size,
+                                                torch::Device device, bool autocast,
+                                                const torch::Tensor& one, const std::string& dir,
+                                                torch::ScalarType stored) {
+  const std::string path = absl::StrCat(dir, "/", name, ".prefix");
+  const std::string key = PrefixCacheKey(model, p, autocast, set, name, stored);
+  ASSIGN_OR_RETURN(PrefixCacheLookup found, OpenPrefixCacheFile(path, key));
+  const std::string tool = cli::ToolName();
+  if (found.rows.defined()) {
+    std::fprintf(stderr, "%s: frozen prefix cache %s reused\n", tool.c_str(), path.c_str());
+    return found.rows;
+  }
+  const int64_t n = set.labels.numel();
+  std::vector<int64_t> shape = one.sizes().vec();
+  shape[0] = n;
+  const uint64_t bytes =
+      static_cast<uint64_t>(one.numel() / one.size(0)) * n * torch::elementSize(stored);
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  const std::filesystem::space_info space = std::filesystem::space(dir, error);
+  if (error || space.available < bytes + (1ULL << 30)) {  // and 1 GiB to spare
+    std::fprintf(stderr, "%s: frozen prefix not cached: %s needs %.0f MiB, %s\n", tool.c_str(),
+                 path.c_str(), static_cast<double>(bytes) / (1 << 20),
+                 error
+                     ? error.message().c_str()
+                     : absl::StrFormat("%.0f MiB free", space.available / double{1 << 20}).c_str());
+    return torch::Tensor();
+  }
+  std::fprintf(stderr, "%s: frozen prefix cache %s (%s): writing %lld images, %.0f MiB\n",
+               tool.c_str(), path.c_str(), found.why_not.c_str(), static_cast<long long>(n),
+               static_cast<double>(bytes) / (1 << 20));
+  const auto start = std::chrono::steady_clock::now();
+  ASSIGN_OR_RETURN(std::unique_ptr<PrefixCacheWriter> writer,
+                   PrefixCacheWriter::Create(path, key, shape, stored));
+  const int64_t chunk = int64_t{batch_size} * 16;
+  for (int64_t first = 0; first < n; first += chunk) {
+    const int64_t count = std::min(chunk, n - first);
+    RETURN_IF_ERROR(writer->Append(
+        train::MapRowBatches(count, batch_size, device, autocast, [&](const torch::Tensor& rows) {
+          return model.Prefix(train::DecodeBatch(set, rows + first, p).to(device));
+        })));
+  }
+  RETURN_IF_ERROR(writer->Close());
+  std::fprintf(stderr, "%s: frozen prefix cache %s written in %.1f s\n", tool.c_str(), path.c_str(),
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  ASSIGN_OR_RETURN(found, OpenPrefixCacheFile(path, key));
+  if (!found.rows.defined()) {
+    return absl::DataLossError(absl::StrCat(path, ": just written, yet ", found.why_not));
+  }
+  return found.rows;
+}
+
+// PrefixOutputs of both sets: in memory when they fit in `options.cache_budget_mib` (sized
+// from one image first), else on disk in `options.cache_dir` when given (one process only);
+// says on stderr what it did. An empty cache otherwise. With ranks, they share the work.
+absl::StatusOr<PrefixCache> BuildPrefixCache(
+    train::FineTuneModelImpl& model, const train::ImageSet& train_set,
+    const train::ImageSet& valid_set, const train::Preprocessing& p, int batch_size,
+    torch::Device device, bool autocast, const Options& options, distributed::Communicator* ranks) {
+  const int64_t budget_mib = options.cache_budget_mib;
+  if ((budget_mib <= 0 && options.cache_dir.empty()) || !model.HasFrozenPrefix()) {
+    return PrefixCache{};
+  }
   if (model.PrefixDependsOnBatch()) {
     std::fprintf(stderr,
                  "%s: frozen prefix not cached: with --frozen_bn=batch_stats its BatchNorm layers "
@@ -102,14 +206,31 @@ absl::StatusOr<PrefixCache> BuildPrefixCache(train::FineTuneModelImpl& model,
   const double image_mib = static_cast<double>(one.numel() * one.element_size()) / (1 << 20);
   const double needed_mib =
       image_mib * static_cast<double>(train_set.records.size() + valid_set.records.size());
+  PrefixCache cache;
+  cache.computed_as = one.scalar_type();
   if (needed_mib > static_cast<double>(budget_mib)) {
-    std::fprintf(stderr,
-                 "%s: frozen prefix not cached: it needs %.0f MiB, --cache_budget is %lld MiB\n",
-                 cli::ToolName().c_str(), needed_mib, static_cast<long long>(budget_mib));
-    return PrefixCache{};
+    const std::string tool = cli::ToolName();
+    if (options.cache_dir.empty() || ranks != nullptr) {
+      std::fprintf(
+          stderr, "%s: frozen prefix not cached: it needs %.0f MiB, --cache_budget is %lld MiB%s\n",
+          tool.c_str(), needed_mib, static_cast<long long>(budget_mib),
+          options.cache_dir.empty() ? " (--cache_dir DIR keeps it on disk)"
+                                    : "; --cache_dir serves one process, not data-parallel ranks");
+      return PrefixCache{};
+    }
+    const torch::ScalarType stored = options.cache_dtype.value_or(cache.computed_as);
+    ASSIGN_OR_RETURN(cache.train,
+                     DiskPrefixOutputs(model, train_set, "train", p, batch_size, device, autocast,
+                                       one, options.cache_dir, stored));
+    if (cache.train.defined()) {
+      ASSIGN_OR_RETURN(cache.valid,
+                       DiskPrefixOutputs(model, valid_set, "valid", p, batch_size, device, autocast,
+                                         one, options.cache_dir, stored));
+    }
+    if (!cache.valid.defined()) return PrefixCache{};
+    return cache;
   }
   const auto start = std::chrono::steady_clock::now();
-  PrefixCache cache;
   ASSIGN_OR_RETURN(cache.train,
                    PrefixOutputs(model, train_set, p, batch_size, device, autocast, one, ranks));
   ASSIGN_OR_RETURN(cache.valid,
@@ -260,18 +381,18 @@ absl::Status Run(Options options) {
   task.train_labels = train_set.labels;
   ASSIGN_OR_RETURN(const PrefixCache cache,
                    BuildPrefixCache(*model, train_set, valid_set, p, t.batch_size, t.device,
-                                    autocast, options.cache_budget_mib, t.communicator));
+                                    autocast, options, t.communicator));
   task.train_logits = [&](const torch::Tensor& rows) {
     // Mixed precision: 16-bit activations under autocast; TrainLoop takes the loss in
     // float32 (and scales it for CUDA's float16).
     train::Autocast scope(t.device.type(), autocast);
-    if (cache.train.defined()) return model->Suffix(cache.train.index_select(0, rows).to(t.device));
+    if (cache.train.defined()) return model->Suffix(cache.Rows(cache.train, rows, t.device));
     return model->forward(train::DecodeBatch(train_set, rows, p).to(t.device));
   };
   task.valid_labels = valid_set.labels;
   task.valid_logits = [&](int64_t first, int64_t last) {
-    return ImageLogits(*model, valid_set, p, t.batch_size, t.device, autocast, cache.valid, first,
-                       last);
+    return ImageLogits(*model, valid_set, p, t.batch_size, t.device, autocast, cache, cache.valid,
+                       first, last);
   };
   train::TrainOptions training = t;
   training.run_dir = options.run.output;

@@ -12,7 +12,10 @@
 #ifndef MAMMO_TOOLS_FT_TRAIN_FT_TRAIN_LIB_H_
 #define MAMMO_TOOLS_FT_TRAIN_FT_TRAIN_LIB_H_
 
+#include <torch/torch.h>
+
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -37,6 +40,15 @@ struct Options {
   // suffix only, on no decoded images. Otherwise images are decoded and the prefix run for
   // every batch of every epoch.
   int64_t cache_budget_mib = 4096;
+  // Where they go when they exceed cache_budget_mib (one process, not data-parallel ranks):
+  // DIR/train.prefix and DIR/valid.prefix (prefix_cache_file.h), each reused by a later run
+  // whose key (model, cut, input side, precision, backbone weights, records, stored dtype) is
+  // the same and rewritten otherwise. Empty: not cached then.
+  std::string cache_dir;
+  // The files' dtype; unset: the prefix's own (float32, or bfloat16 under autocast), and then
+  // training is bit for bit that of the uncached run. bfloat16 or float16 halve a float32
+  // run's files at the cost of rounding the suffix's inputs.
+  std::optional<torch::ScalarType> cache_dtype;
 };
 
 // Reads the records (images kept encoded, decoded a batch at a time: lib/train/image_set.h),

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <opencv2/core.hpp>
@@ -249,6 +250,45 @@ TEST(FineTuneTest, PrefixCacheGivesTheSameWeightsAsNoCache) {
     // Everything but the seconds (the last column) is the same.
     EXPECT_EQ(line_a.substr(0, line_a.rfind(',')), line_b.substr(0, line_b.rfind(',')));
   }
+}
+
+// Over --cache_budget with --cache_dir the prefix outputs go to disk: the weights are still
+// those of the run without a cache, bit for bit; a second run with the same key reuses the
+// files, and a run at another input side rewrites them.
+TEST(FineTuneTest, DiskPrefixCacheGivesTheSameWeightsAndIsReused) {
+  Options disk = SmallRun("vgg16", 10, "cache-disk");
+  disk.run.training.max_epochs = 2;
+  disk.image_size = 96;
+  disk.cache_budget_mib = 0;
+  disk.cache_dir = ::testing::TempDir() + "/prefix-cache";
+  Options uncached = disk;
+  uncached.run.output += "-off";
+  uncached.cache_dir.clear();
+  FineTuneModel start{nullptr};
+  const auto on_disk = RunAndLoad(disk, &start).second;
+  const auto without_cache = RunAndLoad(uncached, &start).second;
+  for (const auto& [name, value] : on_disk) {
+    EXPECT_TRUE(torch::equal(value, without_cache.at(name))) << name;
+  }
+  const std::string train_file = disk.cache_dir + "/train.prefix";
+  ASSERT_TRUE(std::filesystem::exists(train_file));
+  ASSERT_TRUE(std::filesystem::exists(disk.cache_dir + "/valid.prefix"));
+  const auto written = std::filesystem::last_write_time(train_file);
+  const auto size_96 = std::filesystem::file_size(train_file);
+
+  Options again = disk;
+  again.run.output += "-again";
+  const auto reused = RunAndLoad(again, &start).second;
+  EXPECT_EQ(std::filesystem::last_write_time(train_file), written);
+  for (const auto& [name, value] : reused) {
+    EXPECT_TRUE(torch::equal(value, on_disk.at(name))) << name;
+  }
+
+  Options smaller = disk;
+  smaller.run.output += "-64";
+  smaller.image_size = 64;
+  RunAndLoad(smaller, &start);
+  EXPECT_LT(std::filesystem::file_size(train_file), size_96);  // rewritten for 64 px
 }
 
 TEST(FineTuneTest, ResumedRunEndsWithTheSameWeights) {
