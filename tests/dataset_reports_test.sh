@@ -13,9 +13,9 @@ work="${TEST_TMPDIR:-$(mktemp -d)}/dataset_reports"
 rm -rf "$work"
 mkdir -p "$work/bin"
 fail() { echo "FAIL: $*" >&2; exit 1; }
-for t in synth dcm2png roicrop augment weights embed tl_train ft_train predict score shardcat; do
-  mkdir -p "$work/bin/$t" && ln -sf "$root/tools/$t/$t" "$work/bin/$t/$t"
-done
+source "$root/tests/pipeline_tools.sh"
+link_pipeline_tools "$root" "$work/bin" synth dcm2png roicrop augment weights embed tl_train \
+  ft_train predict score shardcat
 # dataset, what every rejects detail names (a file, and its line where the trap is in a text file).
 while read -r dataset where; do
   out="$work/$dataset" log="$work/$dataset.log"

@@ -8,9 +8,9 @@ root="$PWD"
 work="${TEST_TMPDIR:-$(mktemp -d)}/demo"
 mkdir -p "$work/bin"
 fail() { echo "FAIL: $*" >&2; exit 1; }
-for t in synth dcm2png roicrop augment weights embed tl_train ft_train predict score shardcat; do
-  mkdir -p "$work/bin/$t" && ln -sf "$root/tools/$t/$t" "$work/bin/$t/$t"
-done
+source "$root/tests/pipeline_tools.sh"
+link_pipeline_tools "$root" "$work/bin" synth dcm2png roicrop augment weights embed tl_train \
+  ft_train predict score shardcat
 out="$work/out"
 run_make() {
   make --no-print-directory -f "$root/pipelines/demo.mk" OUT="$out" BIN="$work/bin" \

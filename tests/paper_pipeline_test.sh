@@ -8,9 +8,9 @@ work="${TEST_TMPDIR:-$(mktemp -d)}/paper"
 mkdir -p "$work/weights" "$work/bin"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 # The Makefile finds tools as BIN/NAME/NAME.
-for t in synth dcm2png roicrop augment embed tl_train ft_train predict score; do
-  mkdir -p "$work/bin/$t" && ln -sf "$root/tools/$t/$t" "$work/bin/$t/$t"
-done
+source "$root/tests/pipeline_tools.sh"
+link_pipeline_tools "$root" "$work/bin" synth dcm2png roicrop augment embed tl_train ft_train \
+  predict score
 
 "$work/bin/synth/synth" --output "$work/cbis" --cases 40 --layout nbia --seed 3 --trap_rate 0 2>/dev/null
 # Random ImageNet-shaped weights for two backbones, written by an independent writer

@@ -11,9 +11,9 @@ work="${TEST_TMPDIR:-$(mktemp -d)}/predict_pipeline"
 rm -rf "$work"
 mkdir -p "$work/bin"
 fail() { echo "FAIL: $*" >&2; exit 1; }
-for t in synth dcm2png roicrop augment embed tl_train predict shardcat; do
-  mkdir -p "$work/bin/$t" && ln -sf "$root/tools/$t/$t" "$work/bin/$t/$t"
-done
+source "$root/tests/pipeline_tools.sh"
+link_pipeline_tools "$root" "$work/bin" synth dcm2png roicrop augment embed tl_train predict \
+  shardcat
 demo="$work/demo"
 make --no-print-directory -f "$root/pipelines/demo.mk" OUT="$demo" BIN="$work/bin" \
   CASES=120 SAMPLES=200 IMAGE_SIZE=96 EPOCHS=20 WEIGHTS=none DENOISE=no SHARDS=1 THREADS=2 \

@@ -125,9 +125,9 @@ echo "ft_train, one process against srun -n 2:"
 
 # The demo as Slurm jobs, miniature, with the built tools (BIN) instead of a build.
 mkdir -p bin
-for t in synth dcm2png roicrop augment weights embed tl_train ft_train predict score shardcat; do
-  mkdir -p "bin/$t" && ln -sf "$root/tools/$t/$t" "bin/$t/$t"
-done
+source "$root/tests/pipeline_tools.sh"
+link_pipeline_tools "$root" bin synth dcm2png roicrop augment weights embed tl_train ft_train \
+  predict score shardcat
 demo=(BIN="$work/bin" CASES=100 SAMPLES=200 IMAGE_SIZE=96 WEIGHTS=none EPOCHS=2 PATIENCE=2
   FT_EPOCHS=1 DENOISE=no SHARDS=2)
 BUILD=no TASKS=2 RANKS=2 CPUS=1 MEM=400M LOGS=demo_logs "$root/pipelines/slurm/submit.sh" demo \
