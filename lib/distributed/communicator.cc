@@ -7,6 +7,7 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
+#include <csignal>
 #include <cstdlib>
 #include <utility>
 
@@ -58,6 +59,12 @@ Communicator::~Communicator() = default;
 
 absl::StatusOr<std::unique_ptr<Communicator>> Communicator::Connect(const World& world,
                                                                     const ConnectOptions& options) {
+  // A rank that dies closes its sockets, and Gloo's next write to one raises SIGPIPE, whose
+  // default action kills this rank without a word (exit 141) instead of failing the call with
+  // an error that names the collective. Python, which PyTorch's ranks run in, ignores SIGPIPE
+  // from the start; so do ours from here on. The trainers write files, not pipes, so a closed
+  // pipe would still fail their write with EPIPE, named.
+  std::signal(SIGPIPE, SIG_IGN);
   const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(options.timeout);
   auto group = std::make_unique<Group>();
   try {

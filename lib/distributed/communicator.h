@@ -42,6 +42,8 @@ class Communicator {
  public:
   // Meets the other ranks of `world` (size > 1) at its master: rank 0 serves the rendezvous
   // store unless torchrun's agent does. Unavailable when they do not all arrive in time.
+  // From then on the process ignores SIGPIPE, as Python does, so that a dead peer fails a call
+  // instead of killing this rank.
   static absl::StatusOr<std::unique_ptr<Communicator>> Connect(const World& world,
                                                                const ConnectOptions& options);
   ~Communicator();

@@ -69,7 +69,13 @@ int RunRole(const std::string& role) {
   absl::StatusOr<std::unique_ptr<Communicator>> c =
       Communicator::Connect(*world, {.timeout = std::chrono::seconds(20)});
   if (!c.ok()) return 11;
-  if (role == "die") std::_Exit(0);  // joined, then gone without a word
+  if (role == "die") {
+    // One collective first: Connect returning here does not mean rank 0's Connect is done, and
+    // dying before it is would fail rank 0's Connect rather than the call the test is about.
+    torch::Tensor meeting = torch::ones({1});
+    if (!(*c)->AllReduceSum(meeting, "the meeting").ok()) return 13;
+    std::_Exit(0);  // then gone without a word
+  }
   const std::string error = RunCollectives(**c);
   if (!error.empty()) std::fprintf(stderr, "rank %d: %s\n", world->rank, error.c_str());
   return error.empty() ? 0 : 12;
@@ -93,6 +99,8 @@ TEST(CommunicatorTest, ARankThatDiesFailsTheOthersCallInBoundedTime) {
   absl::StatusOr<std::unique_ptr<Communicator>> c =
       Communicator::Connect(LocalWorld(0, 2, port), {.timeout = std::chrono::seconds(10)});
   ASSERT_TRUE(c.ok()) << c.status();
+  torch::Tensor meeting = torch::ones({1});
+  ASSERT_TRUE((*c)->AllReduceSum(meeting, "the meeting").ok());
   EXPECT_EQ(ExitCode(peer), 0);
   const auto start = std::chrono::steady_clock::now();
   torch::Tensor gradients = torch::ones({1000});
