@@ -91,16 +91,13 @@ absl::StatusOr<torch::Tensor> PrefixOutputs(train::FineTuneModelImpl& model,
   return whole.to(one.scalar_type());
 }
 
-// What the frozen prefix's outputs of `set` depend on, one NAME=VALUE per line: the model and
-// its cut, the input side and normalisation, the precision, every backbone weight as loaded,
-// the records (ids and encoded images, in order) and the dtype they are stored in.
-std::string PrefixCacheKey(train::FineTuneModelImpl& model, const train::Preprocessing& p,
-                           bool autocast, const train::ImageSet& set, const char* set_name,
-                           torch::ScalarType stored) {
-  uint32_t weights = 0;
-  const auto add = [&weights](const torch::Tensor& t) {
+// CRC32C of every backbone parameter and buffer as loaded (the head's left out): the weights
+// part of the prefix cache's key, computed once for both sets.
+uint32_t BackboneCrc32c(train::FineTuneModelImpl& model) {
+  uint32_t crc = 0;
+  const auto add = [&crc](const torch::Tensor& t) {
     const torch::Tensor c = t.to(torch::kCPU).contiguous();
-    weights = crc32c::Extend(weights, c.data_ptr(), c.numel() * c.element_size());
+    crc = crc32c::Extend(crc, c.data_ptr(), c.numel() * c.element_size());
   };
   for (const auto& item : model.named_parameters()) {
     if (item.key().rfind("head.", 0) != 0) add(item.value());
@@ -108,6 +105,16 @@ std::string PrefixCacheKey(train::FineTuneModelImpl& model, const train::Preproc
   for (const auto& item : model.named_buffers()) {
     if (item.key().rfind("head.", 0) != 0) add(item.value());
   }
+  return crc;
+}
+
+// What the frozen prefix's outputs of `set` depend on, one NAME=VALUE per line: the model and
+// its cut, the input side and normalisation, the precision, the backbone's weights
+// (BackboneCrc32c), the records (ids and encoded images, in order) and the dtype they are
+// stored in.
+std::string PrefixCacheKey(train::FineTuneModelImpl& model, const train::Preprocessing& p,
+                           bool autocast, uint32_t backbone_crc32c, const train::ImageSet& set,
+                           const char* set_name, torch::ScalarType stored) {
   uint32_t records = 0;
   for (const Record& r : set.records) {
     records = crc32c::Extend(records, r.id().data(), r.id().size() + 1);  // with its '\0'
@@ -118,7 +125,7 @@ std::string PrefixCacheKey(train::FineTuneModelImpl& model, const train::Preproc
       "precision=%s\nbackbone_crc32c=%08x\nrecords=%zu\nrecords_crc32c=%08x\nstored=%s\n",
       set_name, model.spec().model, models::VariantName(*model.spec().variant), model.spec().gamma,
       p.size, absl::StrJoin(p.mean, ","), absl::StrJoin(p.std, ","), autocast ? "16-bit" : "fp32",
-      weights, set.records.size(), records, c10::toString(stored));
+      backbone_crc32c, set.records.size(), records, c10::toString(stored));
 }
 
 // The prefix outputs of `set` from DIR/NAME.prefix when its key is this run's, else computed
@@ -129,9 +136,10 @@ absl::StatusOr<torch::Tensor> DiskPrefixOutputs(train::FineTuneModelImpl& model,
                                                 const train::Preprocessing& p, int batch_size,
                                                 torch::Device device, bool autocast,
                                                 const torch::Tensor& one, const std::string& dir,
+                                                uint32_t backbone_crc32c,
                                                 torch::ScalarType stored) {
   const std::string path = absl::StrCat(dir, "/", name, ".prefix");
-  const std::string key = PrefixCacheKey(model, p, autocast, set, name, stored);
+  const std::string key = PrefixCacheKey(model, p, autocast, backbone_crc32c, set, name, stored);
   ASSIGN_OR_RETURN(PrefixCacheLookup found, OpenPrefixCacheFile(path, key));
   const std::string tool = cli::ToolName();
   if (found.rows.defined()) {
@@ -219,13 +227,14 @@ absl::StatusOr<PrefixCache> BuildPrefixCache(
       return PrefixCache{};
     }
     const torch::ScalarType stored = options.cache_dtype.value_or(cache.computed_as);
+    const uint32_t backbone_crc32c = BackboneCrc32c(model);
     ASSIGN_OR_RETURN(cache.train,
                      DiskPrefixOutputs(model, train_set, "train", p, batch_size, device, autocast,
-                                       one, options.cache_dir, stored));
+                                       one, options.cache_dir, backbone_crc32c, stored));
     if (cache.train.defined()) {
       ASSIGN_OR_RETURN(cache.valid,
                        DiskPrefixOutputs(model, valid_set, "valid", p, batch_size, device, autocast,
-                                         one, options.cache_dir, stored));
+                                         one, options.cache_dir, backbone_crc32c, stored));
     }
     if (!cache.valid.defined()) return PrefixCache{};
     return cache;
