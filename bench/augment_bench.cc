@@ -2,11 +2,15 @@
 // peer doing the same operations with PIL the way Augmentor does (tools/augment/
 // augmentor_peer.py, one process, writing PNG bytes at PIL's default level to one file, as
 // Augmentor saves PNG files), interleaved in the same run: ours with PNG on one and two
-// threads, and with RAW images (no encoding) on one thread. Then the
-// peak resident memory of augment runs of two sizes, each in a child process: equal peaks
-// show that the outputs are streamed.
+// threads, and with RAW images (no encoding) on one thread. Then, where AUGMENTOR_SRC names a
+// copy of Augmentor's source, against Augmentor itself (bench/augmentor_real_peer.py:
+// Pipeline.sample with its own thread pool, PNG files to disk), the same number of images on
+// both sides; without it that line says it was skipped. Then the peak resident memory of
+// augment runs of two sizes, each in a child process: equal peaks show that the outputs are
+// streamed.
 //
-//   augment_bench [OURS_SAMPLES PEER_SAMPLES ROUNDS RSS_SAMPLES]   (default 2000 200 3 60000)
+//   [AUGMENTOR_SRC=DIR] augment_bench [OURS_SAMPLES PEER_SAMPLES ROUNDS RSS_SAMPLES]
+//                                      (default 2000 200 3 60000)
 // Run from the repository root (bench/run_all.sh does).
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -103,6 +107,23 @@ double Peer(const std::string& dir, uint64_t samples) {
   return seconds / samples;
 }
 
+// Seconds per image of Augmentor itself, imported from `augmentor_src`, writing `samples` PNG
+// files to a fresh folder (emptied before the clock starts).
+double Augmentor(const std::string& dir, const std::string& augmentor_src, uint64_t samples) {
+  const std::string output = dir + "/augmentor_out";
+  std::filesystem::remove_all(output);
+  const std::string command = absl::StrCat(
+      "AUGMENTOR_SRC='", augmentor_src, "' /usr/bin/python3 bench/augmentor_real_peer.py --input ",
+      dir, "/png --samples ", samples, " --output ", output, " 2>", dir, "/augmentor.log");
+  FILE* pipe = ::popen(command.c_str(), "r");
+  Check(pipe != nullptr, "start Augmentor");
+  double seconds = 0;
+  const int got = std::fscanf(pipe, "%lf", &seconds);
+  Check(::pclose(pipe) == 0 && got == 1,
+        absl::StrCat("Augmentor (its stderr: ", dir, "/augmentor.log)"));
+  return seconds / samples;
+}
+
 // Peak resident memory (MiB) of a child process running augment with `samples` outputs.
 double ChildPeakRss(const std::string& dir, uint64_t samples) {
   const pid_t pid = ::fork();
@@ -145,6 +166,19 @@ int main(int argc, char** argv) {
         absl::StrCat("augment Table 5 320x320 ", v.encoding == mammo::Image::PNG ? "png" : "raw",
                      " shards, ", v.threads, " thr vs PIL 1 thr"),
         1 / c.ours_seconds, 1 / c.peer_seconds, "images/s", c.speedup, ">= 20x");
+  }
+  const char* augmentor_src = std::getenv("AUGMENTOR_SRC");
+  if (augmentor_src != nullptr && *augmentor_src != '\0') {
+    const b::Comparison c = b::Interleave(
+        rounds, [&] { return b::Ours(dir, ours_samples, 2, mammo::Image::PNG); },
+        [&] { return b::Augmentor(dir, augmentor_src, ours_samples); });
+    b::PrintComparison("augment Table 5 320x320 png shards, 2 thr vs Augmentor itself (its pool)",
+                       1 / c.ours_seconds, 1 / c.peer_seconds, "images/s", c.speedup,
+                       "none (issue 20: measured)");
+  } else {
+    std::printf(
+        "augment vs Augmentor itself: skipped (set AUGMENTOR_SRC to a copy of Augmentor's source, "
+        "the folder holding Augmentor/Pipeline.py)\n");
   }
   const uint64_t small = std::max<uint64_t>(1, rss_samples / 10);
   const double rss_small = b::ChildPeakRss(dir, small);

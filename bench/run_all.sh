@@ -3,7 +3,9 @@
 #   what | ours | peer | ratio | goal
 # Each benchmark measures its peer in the same run, interleaved and repeated (these machines
 # drift 2x within seconds: compare ratios, never absolute numbers across runs).
-# Usage: bench/run_all.sh            (from the repository root)
+# Usage: [AUGMENTOR_SRC=DIR] bench/run_all.sh      (from the repository root)
+# AUGMENTOR_SRC: a copy of Augmentor's source (the folder holding Augmentor/Pipeline.py), for
+# augment against Augmentor itself; without it that comparison is skipped, saying so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

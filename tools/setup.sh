@@ -33,6 +33,9 @@ packages=(
   python3-h5py
   # Pipelines and benchmarks.
   make time bc
+  # bench/augment_bench against Augmentor itself (its source given by AUGMENTOR_SRC) needs
+  # Augmentor's one dependency that the tests' references do not bring.
+  python3-tqdm
   # The remote-cache check (tools/remote_cache_check.sh) serves a Bazel cache with nginx.
   nginx-light curl
   # Scale-out tests start a Slurm cluster on localhost (tests/slurm/).
