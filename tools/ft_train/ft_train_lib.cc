@@ -60,37 +60,6 @@ torch::Tensor ImageLogits(train::FineTuneModelImpl& model, const train::ImageSet
       .to(torch::kCPU, torch::kFloat32);
 }
 
-// The frozen prefix's output for every image of `set`, [N, C, H, W] on the CPU (bfloat16 under
-// bfloat16 autocast), in MapRowBatches' batches as ImageLogits runs them. With ranks each
-// computes its contiguous share of the images, and the shares, zero elsewhere, are summed
-// into the whole (adding zeros is exact). `one` is one image's output, for the shape.
-absl::StatusOr<torch::Tensor> PrefixOutputs(train::FineTuneModelImpl& model,
-                                            const train::ImageSet& set,
-                                            const train::Preprocessing& p, int batch_size,
-                                            torch::Device device, bool autocast,
-                                            const torch::Tensor& one,
-                                            distributed::Communicator* ranks) {
-  const int64_t n = set.labels.numel();
-  const Task share = ranks == nullptr ? Task{} : Task{ranks->rank(), ranks->size()};
-  const auto [begin, end] = share.Slice(static_cast<uint64_t>(n));
-  const auto first = static_cast<int64_t>(begin);
-  const auto last = static_cast<int64_t>(end);
-  const auto run = [&](const torch::Tensor& rows) {
-    return model.Prefix(train::DecodeBatch(set, rows + first, p).to(device));
-  };
-  if (ranks == nullptr) return train::MapRowBatches(n, batch_size, device, autocast, run);
-  std::vector<int64_t> shape = one.sizes().vec();
-  shape[0] = n;
-  // Float32 for the sum: Gloo has no bfloat16; bfloat16 values are float32 values exactly.
-  torch::Tensor whole = torch::zeros(shape, torch::kFloat32);
-  if (last > first) {
-    whole.narrow(0, first, last - first)
-        .copy_(train::MapRowBatches(last - first, batch_size, device, autocast, run));
-  }
-  RETURN_IF_ERROR(ranks->AllReduceSum(whole, "the frozen prefix's outputs"));
-  return whole.to(one.scalar_type());
-}
-
 // CRC32C of every backbone parameter and buffer as loaded (the head's left out): the weights
 // part of the prefix cache's key, computed once for both sets.
 uint32_t BackboneCrc32c(train::FineTuneModelImpl& model) {
@@ -128,54 +97,118 @@ std::string PrefixCacheKey(train::FineTuneModelImpl& model, const train::Preproc
       backbone_crc32c, set.records.size(), records, c10::toString(stored));
 }
 
+// The frozen prefix's outputs for rows [first, first + count) of `set`, [count, C, H, W] on the
+// CPU (bfloat16 under bfloat16 autocast), in MapRowBatches' batches from row `first` (so
+// callers keep `first` on the batch grid, and a row's output does not depend on how the rows
+// are cut into calls). With ranks, each computes a contiguous share of the batches and the
+// shares, zero elsewhere, are summed into the whole in float32 (adding zeros is exact; Gloo has
+// no bfloat16, whose values are float32 values exactly): every rank gets the rows one process
+// computes, bit for bit. `one` is one image's output, for the shape.
+absl::StatusOr<torch::Tensor> PrefixOutputs(train::FineTuneModelImpl& model,
+                                            const train::ImageSet& set, int64_t first,
+                                            int64_t count, const train::Preprocessing& p,
+                                            int batch_size, torch::Device device, bool autocast,
+                                            const torch::Tensor& one,
+                                            distributed::Communicator* ranks) {
+  const auto rows_from = [&](int64_t start, int64_t n) {
+    return train::MapRowBatches(n, batch_size, device, autocast, [&](const torch::Tensor& rows) {
+      return model.Prefix(train::DecodeBatch(set, rows + start, p).to(device));
+    });
+  };
+  if (ranks == nullptr) return rows_from(first, count);
+  const uint64_t batches = static_cast<uint64_t>((count + batch_size - 1) / batch_size);
+  const auto [begin, end] = Task{ranks->rank(), ranks->size()}.Slice(batches);
+  const int64_t share_first = static_cast<int64_t>(begin) * batch_size;
+  const int64_t share_last = std::min<int64_t>(static_cast<int64_t>(end) * batch_size, count);
+  std::vector<int64_t> shape = one.sizes().vec();
+  shape[0] = count;
+  torch::Tensor whole = torch::zeros(shape, torch::kFloat32);
+  if (share_last > share_first) {
+    whole.narrow(0, share_first, share_last - share_first)
+        .copy_(rows_from(first + share_first, share_last - share_first));
+  }
+  RETURN_IF_ERROR(ranks->AllReduceSum(whole, "the frozen prefix's outputs"));
+  return whole.to(one.scalar_type());
+}
+
 // The prefix outputs of `set` from DIR/NAME.prefix when its key is this run's, else computed
 // in chunks of whole MapRowBatches batches (so each row is what PrefixOutputs gives) and
 // written there first. Undefined, with the reason on stderr, when the disk lacks the space.
+// With ranks, each keeps its own whole copy, DIR/NAME.rankRofN.prefix (the same bytes as one
+// process's file, so that ranks on machines of their own each read a local disk): they agree
+// first, so that all reuse their files, all go uncached when one lacks the space, or all
+// share computing the rows, which those without a usable file write.
 absl::StatusOr<torch::Tensor> DiskPrefixOutputs(train::FineTuneModelImpl& model,
                                                 const train::ImageSet& set, const char* name,
                                                 const train::Preprocessing& p, int batch_size,
                                                 torch::Device device, bool autocast,
                                                 const torch::Tensor& one, const std::string& dir,
-                                                uint32_t backbone_crc32c,
-                                                torch::ScalarType stored) {
-  const std::string path = absl::StrCat(dir, "/", name, ".prefix");
+                                                uint32_t backbone_crc32c, torch::ScalarType stored,
+                                                distributed::Communicator* ranks) {
+  const std::string path = ranks == nullptr ? absl::StrCat(dir, "/", name, ".prefix")
+                                            : absl::StrCat(dir, "/", name, ".rank", ranks->rank(),
+                                                           "of", ranks->size(), ".prefix");
   const std::string key = PrefixCacheKey(model, p, autocast, backbone_crc32c, set, name, stored);
   ASSIGN_OR_RETURN(PrefixCacheLookup found, OpenPrefixCacheFile(path, key));
   const std::string tool = cli::ToolName();
-  if (found.rows.defined()) {
-    std::fprintf(stderr, "%s: frozen prefix cache %s reused\n", tool.c_str(), path.c_str());
-    return found.rows;
-  }
   const int64_t n = set.labels.numel();
   std::vector<int64_t> shape = one.sizes().vec();
   shape[0] = n;
   const uint64_t bytes =
       static_cast<uint64_t>(one.numel() / one.size(0)) * n * torch::elementSize(stored);
-  std::error_code error;
-  std::filesystem::create_directories(dir, error);
-  const std::filesystem::space_info space = std::filesystem::space(dir, error);
-  if (error || space.available < bytes + (1ULL << 30)) {  // and 1 GiB to spare
-    std::fprintf(stderr, "%s: frozen prefix not cached: %s needs %.0f MiB, %s\n", tool.c_str(),
-                 path.c_str(), static_cast<double>(bytes) / (1 << 20),
-                 error
-                     ? error.message().c_str()
-                     : absl::StrFormat("%.0f MiB free", space.available / double{1 << 20}).c_str());
+  const bool reuse = found.rows.defined();
+  std::string no_space;  // why this process cannot write the file, when it cannot
+  if (!reuse) {
+    std::error_code error;
+    std::filesystem::create_directories(dir, error);
+    const std::filesystem::space_info space = std::filesystem::space(dir, error);
+    if (error || space.available < bytes + (1ULL << 30)) {  // and 1 GiB to spare
+      no_space = absl::StrFormat(
+          "%s needs %.0f MiB, %s", path, static_cast<double>(bytes) / (1 << 20),
+          error ? error.message()
+                : absl::StrFormat("%.0f MiB free", space.available / double{1 << 20}));
+    }
+  }
+  int64_t writers = reuse ? 0 : 1;
+  int64_t short_of_space = no_space.empty() ? 0 : 1;
+  if (ranks != nullptr) {
+    torch::Tensor counts =
+        torch::tensor({static_cast<float>(writers), static_cast<float>(short_of_space)});
+    RETURN_IF_ERROR(ranks->AllReduceSum(counts, "the prefix cache files' state"));
+    writers = static_cast<int64_t>(counts[0].item<float>());
+    short_of_space = static_cast<int64_t>(counts[1].item<float>());
+  }
+  if (short_of_space > 0) {
+    if (no_space.empty()) {
+      no_space = absl::StrFormat("%lld of %d ranks lack the disk space for their copy",
+                                 static_cast<long long>(short_of_space), ranks->size());
+    }
+    std::fprintf(stderr, "%s: frozen prefix not cached: %s\n", tool.c_str(), no_space.c_str());
     return torch::Tensor();
   }
-  std::fprintf(stderr, "%s: frozen prefix cache %s (%s): writing %lld images, %.0f MiB\n",
-               tool.c_str(), path.c_str(), found.why_not.c_str(), static_cast<long long>(n),
-               static_cast<double>(bytes) / (1 << 20));
+  if (writers == 0) {
+    std::fprintf(stderr, "%s: frozen prefix cache %s reused\n", tool.c_str(), path.c_str());
+    return found.rows;
+  }
+  std::unique_ptr<PrefixCacheWriter> writer;
+  if (reuse) {
+    std::fprintf(stderr, "%s: frozen prefix cache %s reused; computing rows for other ranks\n",
+                 tool.c_str(), path.c_str());
+  } else {
+    std::fprintf(stderr, "%s: frozen prefix cache %s (%s): writing %lld images, %.0f MiB\n",
+                 tool.c_str(), path.c_str(), found.why_not.c_str(), static_cast<long long>(n),
+                 static_cast<double>(bytes) / (1 << 20));
+    ASSIGN_OR_RETURN(writer, PrefixCacheWriter::Create(path, key, shape, stored));
+  }
   const auto start = std::chrono::steady_clock::now();
-  ASSIGN_OR_RETURN(std::unique_ptr<PrefixCacheWriter> writer,
-                   PrefixCacheWriter::Create(path, key, shape, stored));
   const int64_t chunk = int64_t{batch_size} * 16;
   for (int64_t first = 0; first < n; first += chunk) {
     const int64_t count = std::min(chunk, n - first);
-    RETURN_IF_ERROR(writer->Append(
-        train::MapRowBatches(count, batch_size, device, autocast, [&](const torch::Tensor& rows) {
-          return model.Prefix(train::DecodeBatch(set, rows + first, p).to(device));
-        })));
+    ASSIGN_OR_RETURN(torch::Tensor rows, PrefixOutputs(model, set, first, count, p, batch_size,
+                                                       device, autocast, one, ranks));
+    if (writer != nullptr) RETURN_IF_ERROR(writer->Append(rows));
   }
+  if (reuse) return found.rows;
   RETURN_IF_ERROR(writer->Close());
   std::fprintf(stderr, "%s: frozen prefix cache %s written in %.1f s\n", tool.c_str(), path.c_str(),
                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
@@ -187,8 +220,8 @@ absl::StatusOr<torch::Tensor> DiskPrefixOutputs(train::FineTuneModelImpl& model,
 }
 
 // PrefixOutputs of both sets: in memory when they fit in `options.cache_budget_mib` (sized
-// from one image first), else on disk in `options.cache_dir` when given (one process only);
-// says on stderr what it did. An empty cache otherwise. With ranks, they share the work.
+// from one image first), else on disk in `options.cache_dir` when given; says on stderr what it
+// did. An empty cache otherwise. With ranks, they share the work.
 absl::StatusOr<PrefixCache> BuildPrefixCache(
     train::FineTuneModelImpl& model, const train::ImageSet& train_set,
     const train::ImageSet& valid_set, const train::Preprocessing& p, int batch_size,
@@ -218,32 +251,31 @@ absl::StatusOr<PrefixCache> BuildPrefixCache(
   cache.computed_as = one.scalar_type();
   if (needed_mib > static_cast<double>(budget_mib)) {
     const std::string tool = cli::ToolName();
-    if (options.cache_dir.empty() || ranks != nullptr) {
-      std::fprintf(
-          stderr, "%s: frozen prefix not cached: it needs %.0f MiB, --cache_budget is %lld MiB%s\n",
-          tool.c_str(), needed_mib, static_cast<long long>(budget_mib),
-          options.cache_dir.empty() ? " (--cache_dir DIR keeps it on disk)"
-                                    : "; --cache_dir serves one process, not data-parallel ranks");
+    if (options.cache_dir.empty()) {
+      std::fprintf(stderr,
+                   "%s: frozen prefix not cached: it needs %.0f MiB, --cache_budget is %lld MiB "
+                   "(--cache_dir DIR keeps it on disk)\n",
+                   tool.c_str(), needed_mib, static_cast<long long>(budget_mib));
       return PrefixCache{};
     }
     const torch::ScalarType stored = options.cache_dtype.value_or(cache.computed_as);
     const uint32_t backbone_crc32c = BackboneCrc32c(model);
     ASSIGN_OR_RETURN(cache.train,
                      DiskPrefixOutputs(model, train_set, "train", p, batch_size, device, autocast,
-                                       one, options.cache_dir, backbone_crc32c, stored));
+                                       one, options.cache_dir, backbone_crc32c, stored, ranks));
     if (cache.train.defined()) {
       ASSIGN_OR_RETURN(cache.valid,
                        DiskPrefixOutputs(model, valid_set, "valid", p, batch_size, device, autocast,
-                                         one, options.cache_dir, backbone_crc32c, stored));
+                                         one, options.cache_dir, backbone_crc32c, stored, ranks));
     }
     if (!cache.valid.defined()) return PrefixCache{};
     return cache;
   }
   const auto start = std::chrono::steady_clock::now();
-  ASSIGN_OR_RETURN(cache.train,
-                   PrefixOutputs(model, train_set, p, batch_size, device, autocast, one, ranks));
-  ASSIGN_OR_RETURN(cache.valid,
-                   PrefixOutputs(model, valid_set, p, batch_size, device, autocast, one, ranks));
+  ASSIGN_OR_RETURN(cache.train, PrefixOutputs(model, train_set, 0, train_set.labels.numel(), p,
+                                              batch_size, device, autocast, one, ranks));
+  ASSIGN_OR_RETURN(cache.valid, PrefixOutputs(model, valid_set, 0, valid_set.labels.numel(), p,
+                                              batch_size, device, autocast, one, ranks));
   std::fprintf(stderr, "%s: frozen prefix cached: %zu images, %.0f MiB, %.1f s\n",
                cli::ToolName().c_str(), train_set.records.size() + valid_set.records.size(),
                needed_mib,

@@ -40,10 +40,11 @@ struct Options {
   // suffix only, on no decoded images. Otherwise images are decoded and the prefix run for
   // every batch of every epoch.
   int64_t cache_budget_mib = 4096;
-  // Where they go when they exceed cache_budget_mib (one process, not data-parallel ranks):
-  // DIR/train.prefix and DIR/valid.prefix (prefix_cache_file.h), each reused by a later run
-  // whose key (model, cut, input side, precision, backbone weights, records, stored dtype) is
-  // the same and rewritten otherwise. Empty: not cached then.
+  // Where they go when they exceed cache_budget_mib: DIR/train.prefix and DIR/valid.prefix
+  // (prefix_cache_file.h), each reused by a later run whose key (model, cut, input side,
+  // precision, backbone weights, records, stored dtype) is the same and rewritten otherwise.
+  // Data-parallel ranks share computing the rows and each keeps its own copy,
+  // DIR/train.rankRofN.prefix (a folder on each machine's local disk). Empty: not cached then.
   std::string cache_dir;
   // The files' dtype; unset: the prefix's own (float32, or bfloat16 under autocast), and then
   // training is bit for bit that of the uncached run. bfloat16 or float16 halve a float32

@@ -52,9 +52,11 @@ ABSL_FLAG(int64_t, cache_budget, 4096,
           "the prefix runs on decoded images every batch, unless --cache_dir.");
 ABSL_FLAG(std::string, cache_dir, "",
           "DIR for the frozen prefix's outputs when they exceed --cache_budget (train.prefix, "
-          "valid.prefix; one process only): reused by a later run with the same model, cut, "
-          "size, precision, weights and records, rewritten otherwise. Mind the size: "
-          "N x the prefix's output (vgg16 gamma 10 at 320 px: 1.6 MB per image in fp32).");
+          "valid.prefix): reused by a later run with the same model, cut, size, precision, "
+          "weights and records, rewritten otherwise. Data-parallel ranks share the computing "
+          "and each keeps its own copy (train.rankRofN.prefix; give each machine a local "
+          "folder). Mind the size: N x the prefix's output (vgg16 gamma 10 at 320 px: 1.6 MB "
+          "per image in fp32).");
 ABSL_FLAG(std::string, cache_dtype, "same",
           "--cache_dir's dtype: same (the prefix's own: results bit for bit those uncached), "
           "bf16 or fp16 (half a fp32 run's disk; the suffix's inputs rounded).");
