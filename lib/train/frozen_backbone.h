@@ -45,8 +45,9 @@ struct FrozenBackboneSpec {
   std::optional<std::array<float, 3>> std;
   torch::Device device = torch::kCPU;
   // kBFloat16 (CPU only) runs the backbone under bfloat16 autocast with channels-last
-  // activations and weights (oneDNN's fast layout for it), kFloat16 (CUDA only) under float16
-  // autocast; features come back as float32. Create refuses either on the other device.
+  // activations and weights (oneDNN's fast layout for it; float32 too on a CPU with AVX-512),
+  // kFloat16 (CUDA only) under float16 autocast; features come back as float32. Create refuses
+  // either on the other device.
   Precision precision = Precision::kFloat32;
 };
 
@@ -101,6 +102,7 @@ class FrozenBackbone {
   std::array<float, 3> mean_{}, std_{};
   torch::Device device_ = torch::kCPU;
   Precision precision_ = Precision::kFloat32;
+  bool channels_last_ = false;  // weights and inputs in NHWC (see Load)
 };
 
 }  // namespace mammo::train
