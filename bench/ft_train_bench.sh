@@ -16,9 +16,9 @@
 # time, against the peer's EPOCHS epochs. Each round also prints ft_train's peak RSS (GNU
 # time), to compare the cache's memory in memory, on disk and off.
 # PRECISION bf16: ft_train --precision bf16 against the peer under bfloat16 autocast in
-# channels-last (issue 20's per-step goal on an AVX512-BF16 CPU: >= 1.0).
+# channels-last and, in the same rounds, the fp32 peer (issue 20's goals, below).
 #   bench/ft_train_bench.sh --quick            (smoke test: 1 round, 8 + 4 images at 32 px)
-# Ratio = ours / peer images/s, goal >= 1.0.
+# Ratio = ours / peer images/s; each line names its goal and whether the median ratio meets it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ "${1:-}" == --quick ]]; then
@@ -42,7 +42,23 @@ tune_runtime "$threads"
 inputs=$(write_training_rois "$work" "$n_train" "$n_valid")
 
 echo "threads: $threads on both sides; machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg)"
-ours=() peer=() ratios=()
+# Issue 20's goals on an AVX512-BF16 CPU: over EPOCHS > 1 (the cache's build included) ours at
+# least 2.5x the fp32 peer and, in bf16, at least 1.5x the bf16 peer; per step (EPOCHS 1) at
+# least 1.0x the peer of the same precision. PRECISION bf16 measures both peers in each round.
+# The ceiling: what skipping the frozen prefix can give at equal kernel speed, from vgg16's
+# multiply-adds at 224 px in millions (the same ratio at every size): blocks 1-3 forward
+# (prefix) 9,335; blocks 4-5 forward 6,012, and their backward twice that less conv4_1's
+# input gradient (924.8), which nothing needs. A goal above it asks for faster kernels, not
+# for less work.
+prefix_macs=9335.1 suffix_forward=6011.5 suffix_train=17109.7
+ceiling=$(echo "e = $epochs; t = $n_train; v = $n_valid;
+  peer = e * (t * ($prefix_macs + $suffix_train) + v * ($prefix_macs + $suffix_forward));
+  ours = (t + v) * $prefix_macs + e * (t * $suffix_train + v * $suffix_forward);
+  if (e > 1) peer / ours else 1" | bc -l)
+peers=("$precision")
+[[ $precision == bf16 ]] && peers=(bf16 fp32)
+ours=()
+declare -A peer_rates ratios
 for ((r = 0; r < rounds; r++)); do
   rm -rf "$work/run" ${FT_CACHE_DIR:+"$FT_CACHE_DIR"}
   /usr/bin/time -f 'peak_rss_kib %M' -o "$work/rss" \
@@ -56,13 +72,33 @@ for ((r = 0; r < rounds; r++)); do
   fi
   seconds=$(tail -n +2 "$work/run/history.csv" | cut -d, -f8 | awk -v c="${cache:-0}" '{s += $1} END {print s + c}')
   o=$(echo "$epochs * ($n_train + $n_valid) / $seconds" | bc -l)
-  p=$(/usr/bin/python3 bench/ft_train_peer.py "$size" "$n_train" "$n_valid" "$batch" "$threads" "$precision" "$epochs" \
-      | sed -n 's/^images_per_second: //p')
-  printf 'round %d: ours %.2f images/s (peak RSS %d MiB), peer %.2f images/s, ratio %.2f\n' \
-    "$((r + 1))" "$o" "$(($(sed -n 's/^peak_rss_kib //p' "$work/rss") / 1024))" "$p" \
-    "$(echo "$o / $p" | bc -l)"
-  ours+=("$o") peer+=("$p") ratios+=("$(echo "$o / $p" | bc -l)")
+  ours+=("$o")
+  line=$(printf 'round %d: ours %.2f images/s (peak RSS %d MiB)' "$((r + 1))" "$o" \
+    "$(($(sed -n 's/^peak_rss_kib //p' "$work/rss") / 1024))")
+  for peer_precision in "${peers[@]}"; do
+    p=$(/usr/bin/python3 bench/ft_train_peer.py "$size" "$n_train" "$n_valid" "$batch" "$threads" "$peer_precision" "$epochs" \
+        | sed -n 's/^images_per_second: //p')
+    peer_rates[$peer_precision]+="$p " ratios[$peer_precision]+="$(echo "$o / $p" | bc -l) "
+    line+=$(printf ', %s peer %.2f images/s, ratio %.2f' "$peer_precision" "$p" "$(echo "$o / $p" | bc -l)")
+  done
+  echo "$line"
 done
-printf '%-58s | ours %s images/s | peer %s images/s | ratio %s | goal >= 1.0\n' \
-  "ft_train vgg16 gamma 10, ${precision}, ${epochs} epoch(s), cache budget ${FT_CACHE_BUDGET:-4096} MiB${FT_CACHE_DIR:+ then disk}, ${size}px, batch ${batch}, ${n_train}+${n_valid} images, ${threads} thread(s)" \
-  "$(value_range 2 "${ours[@]}")" "$(value_range 2 "${peer[@]}")" "$(value_range 2 "${ratios[@]}")"
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+for peer_precision in "${peers[@]}"; do
+  if ((epochs > 1)); then
+    goal=$([[ $peer_precision == fp32 ]] && echo 2.5 || echo 1.5)
+  else
+    goal=1.0
+  fi
+  read -ra peer_list <<< "${peer_rates[$peer_precision]}"
+  read -ra ratio_list <<< "${ratios[$peer_precision]}"
+  verdict=$(echo "$(median "${ratio_list[@]}") >= $goal" | bc -l)
+  # The ceiling holds against a peer of the same precision; bf16 against fp32 also gains bf16's
+  # faster kernels.
+  bound=""
+  [[ $peer_precision == "$precision" ]] && bound=$(printf ' (ceiling at equal kernel speed %.2f)' "$ceiling")
+  printf '%-58s | ours %s images/s | peer %s images/s | ratio %s | goal >= %s: %s%s\n' \
+    "ft_train vgg16 gamma 10, ours ${precision} vs ${peer_precision} peer, ${epochs} epoch(s), cache budget ${FT_CACHE_BUDGET:-4096} MiB${FT_CACHE_DIR:+ then disk}, ${size}px, batch ${batch}, ${n_train}+${n_valid} images, ${threads} thread(s)" \
+    "$(value_range 2 "${ours[@]}")" "$(value_range 2 "${peer_list[@]}")" "$(value_range 2 "${ratio_list[@]}")" \
+    "$goal" "$([[ $verdict == 1 ]] && echo met || echo 'NOT met')" "$bound"
+done
