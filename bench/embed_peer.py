@@ -2,12 +2,15 @@
 model, random weights, inference mode, global average pooling) on random images.
 
 Usage: embed_peer.py MODEL SIZE IMAGES BATCH [DEVICE]
-DEVICE: cpu (the default); cpu_bf16_channels_last (torch.autocast("cpu", torch.bfloat16) in
-channels-last memory format: the fastest a PyTorch user gets on a CPU with AVX512-BF16); cuda (torch.autocast float16, as embed --device cuda runs); or
+DEVICE: cpu (the default); cpu_channels_last (float32 in channels-last memory format, model
+and inputs); cpu_bf16_channels_last (torch.autocast("cpu", torch.bfloat16) in channels-last:
+the fastest a PyTorch user gets on a CPU with AVX512-BF16); cuda (torch.autocast float16, as
+embed --device cuda runs); or
 cuda_channels_last (the same in channels-last memory format with cudnn.benchmark, what a
 demanding PyTorch user runs on a GPU). On the GPU the images are made there, so the peer skips
 the decoding and copying that embed's figure includes.
-MODEL inception_v3:Mixed_6c (bench/embed_cut_bench.sh) runs torchvision's inception_v3 up to
+MODEL inception_v3 is the whole network (up to Mixed_7c, as embed runs it); inception_v3:Mixed_6c
+(bench/embed_cut_bench.sh) runs torchvision's inception_v3 up to
 Mixed_6c (Keras's mixed5: the stem with its two max pools, Mixed_5b..Mixed_6c) with the block
 average pools excluding padding (count_include_pad=False), as Keras's and embed's do.
 Prints "images/s: X". Like embed's own figure, the timing covers every batch, the first
@@ -46,6 +49,8 @@ def main(model_name, size, images, batch, device="cpu"):
     torch.manual_seed(0)
     if model_name.startswith("inception_v3:"):
         body = inception_v3_cut(model_name.split(":", 1)[1])
+    elif model_name == "inception_v3":  # the whole network, as embed --model inception_v3
+        body = inception_v3_cut("Mixed_7c")
     elif model_name.startswith(("vgg", "mobilenet")):
         body = getattr(tvm, model_name)(weights=None).eval().features
     else:  # resnet: everything before avgpool and fc
@@ -53,7 +58,7 @@ def main(model_name, size, images, batch, device="cpu"):
     inputs = torch.randn(batch, 3, size, size)
     cuda = device.startswith("cuda")
     cpu_bf16 = device == "cpu_bf16_channels_last"
-    if cpu_bf16:
+    if cpu_bf16 or device == "cpu_channels_last":
         body, inputs = body.to(memory_format=torch.channels_last), inputs.contiguous(
             memory_format=torch.channels_last)
     if cuda:

@@ -41,7 +41,9 @@ source bench/training_bench_setup.sh
 tune_runtime "$threads"
 inputs=$(write_training_rois "$work" "$n_train" "$n_valid")
 
-echo "threads: $threads on both sides; machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg)"
+source bench/cpu_peak.sh
+print_cpu_peak
+echo "threads: $threads on both sides; load $(cut -d' ' -f1-3 /proc/loadavg)"
 # Issue 20's goals on an AVX512-BF16 CPU: over EPOCHS > 1 (the cache's build included) ours at
 # least 2.5x the fp32 peer and, in bf16, at least 1.5x the bf16 peer; per step (EPOCHS 1) at
 # least 1.0x the peer of the same precision. PRECISION bf16 measures both peers in each round.
