@@ -85,7 +85,6 @@ for ((r = 0; r < rounds; r++)); do
   done
   echo "$line"
 done
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 for peer_precision in "${peers[@]}"; do
   if ((epochs > 1)); then
     goal=$([[ $peer_precision == fp32 ]] && echo 2.5 || echo 1.5)
