@@ -102,11 +102,9 @@ std::string Describe(int bits, bool is_signed) {
   return absl::StrCat(bits, "-bit ", is_signed ? "signed" : "unsigned");
 }
 
-// Checks the decoded image's geometry against the header; collects precision notes.
-absl::Status CheckGeometry(const opj_image_t& image, const J2kExpectation& expect,
-                           uint64_t max_pixels, const std::string& path) {
-  const uint64_t width = image.x1 - image.x0;
-  const uint64_t height = image.y1 - image.y0;
+// Checks a codestream's size against `max_pixels` and the header's geometry.
+absl::Status CheckSize(uint64_t width, uint64_t height, uint64_t components,
+                       const J2kExpectation& expect, uint64_t max_pixels, const std::string& path) {
   if (width * height > max_pixels) {
     return absl::ResourceExhaustedError(
         absl::StrCat(path, ": JPEG 2000 codestream is ", width, "x", height,
@@ -118,10 +116,79 @@ absl::Status CheckGeometry(const opj_image_t& image, const J2kExpectation& expec
                                             ", the header says ", expect.columns, "x",
                                             expect.rows));
   }
-  if (static_cast<int>(image.numcomps) != expect.samples) {
-    return absl::DataLossError(absl::StrCat(path, ": JPEG 2000 codestream has ", image.numcomps,
+  if (components != static_cast<uint64_t>(expect.samples)) {
+    return absl::DataLossError(absl::StrCat(path, ": JPEG 2000 codestream has ", components,
                                             " components, the header says ", expect.samples,
                                             " samples per pixel"));
+  }
+  return absl::OkStatus();
+}
+
+uint64_t BigEndian(absl::string_view bytes) {
+  uint64_t value = 0;
+  for (const char byte : bytes) value = value << 8 | static_cast<uint8_t>(byte);
+  return value;
+}
+
+// The codestream of a JP2 file: the contents of its first 'jp2c' box (ISO 15444-1 I.5.4);
+// a raw codestream as it is. Empty when a JP2 file has no complete-looking 'jp2c' box.
+absl::string_view CodestreamOf(absl::string_view data) {
+  if (!IsJp2File(data)) return data;
+  while (data.size() >= 8) {
+    uint64_t length = BigEndian(data.substr(0, 4));
+    const absl::string_view type = data.substr(4, 4);
+    size_t header = 8;
+    if (length == 1) {  // the length follows as 8 bytes
+      if (data.size() < 16) return {};
+      length = BigEndian(data.substr(8, 8));
+      header = 16;
+    } else if (length == 0) {  // the box runs to the end of the file
+      length = data.size();
+    }
+    if (length < header) return {};
+    if (type == "jp2c") return data.substr(header, length - header);
+    if (length >= data.size()) return {};
+    data.remove_prefix(length);
+  }
+  return {};
+}
+
+// Checks the size that the codestream's SIZ marker segment claims, before OpenJPEG reads the
+// header: reading it already allocates a table per tile (about 7 KB each, up to 65,535
+// tiles), so a damaged or hostile codestream claiming a huge tiled image would cost hundreds
+// of megabytes before the size check after the header. SIZ must follow SOC immediately (ISO
+// 15444-1 A.5.1); OpenJPEG would skip unknown markers on the way to it, so a codestream that
+// does not start so is refused here as damaged.
+absl::Status CheckSizMarker(absl::string_view data, const J2kExpectation& expect,
+                            uint64_t max_pixels, const std::string& path) {
+  // SOC, SIZ, Lsiz, Rsiz, then Xsiz, Ysiz, XOsiz, YOsiz (4 bytes each), the tiling, Csiz.
+  const absl::string_view codestream = CodestreamOf(data);
+  if (codestream.size() < 42 || BigEndian(codestream.substr(0, 4)) != 0xff4fff51) {
+    return absl::DataLossError(
+        absl::StrCat(path, ": JPEG 2000 data does not decode (header: ",
+                     IsJp2File(data) ? "the JP2 file's codestream" : "the codestream",
+                     " does not start with the SOC and SIZ markers)"));
+  }
+  const uint64_t width = BigEndian(codestream.substr(8, 4));
+  const uint64_t height = BigEndian(codestream.substr(12, 4));
+  const uint64_t x_offset = BigEndian(codestream.substr(16, 4));
+  const uint64_t y_offset = BigEndian(codestream.substr(20, 4));
+  if (x_offset >= width || y_offset >= height) {
+    return absl::DataLossError(absl::StrCat(
+        path, ": JPEG 2000 data does not decode (header: ", "the SIZ marker's image offset ",
+        x_offset, ",", y_offset, " is outside its size ", width, "x", height, ")"));
+  }
+  return CheckSize(width - x_offset, height - y_offset, BigEndian(codestream.substr(40, 2)), expect,
+                   max_pixels, path);
+}
+
+// Checks the decoded image's geometry against the header.
+absl::Status CheckGeometry(const opj_image_t& image, const J2kExpectation& expect,
+                           uint64_t max_pixels, const std::string& path) {
+  if (absl::Status s = CheckSize(image.x1 - image.x0, image.y1 - image.y0, image.numcomps, expect,
+                                 max_pixels, path);
+      !s.ok()) {
+    return s;
   }
   for (OPJ_UINT32 c = 0; c < image.numcomps; ++c) {
     const opj_image_comp_t& comp = image.comps[c];
@@ -150,6 +217,7 @@ void CopySamples(const opj_image_t& image, uint32_t mask, cv::Mat& out) {
 
 absl::StatusOr<J2kImage> DecodeJ2k(absl::string_view codestream, const J2kExpectation& expect,
                                    uint64_t max_pixels, const std::string& path) {
+  if (absl::Status s = CheckSizMarker(codestream, expect, max_pixels, path); !s.ok()) return s;
   MemoryStream memory;
   memory.input = reinterpret_cast<const uint8_t*>(codestream.data());
   memory.input_size = codestream.size();

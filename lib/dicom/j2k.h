@@ -12,9 +12,10 @@
 // The DICOM header's BitsStored and PixelRepresentation rule: when the codestream's precision
 // or signedness differs (some encoders write signed data as unsigned), the decoded bits are
 // read as the header says, and a note says so. Dimensions or component counts that differ
-// are refused: the header could not describe the image. The codestream's own size is checked
-// against `max_pixels` before anything is decoded, so a header that lies about Rows and
-// Columns cannot make the decoder allocate more.
+// are refused: the header could not describe the image. The codestream's own size (its SIZ
+// marker) is checked against `max_pixels` and the header before OpenJPEG reads even the main
+// header, which allocates a table per tile: a header that lies about Rows and Columns, or a
+// codestream claiming a huge tiled image, cannot make the decoder allocate more.
 // Decoding runs on the calling thread only (OpenJPEG's own thread pool is not used): callers
 // already decode several images in parallel, as with DCMTK's codecs. Strict mode is on, so a
 // codestream cut short is an error rather than an image with missing tiles.

@@ -71,6 +71,47 @@ TEST(J2kTest, CodestreamSizeIsCheckedBeforeDecoding) {
   EXPECT_THAT(got.status().message(), HasSubstr("has 1 components, the header says 3"));
 }
 
+// The main header of a codestream claiming a 60000x60000 grey image in 256x256 tiles, and
+// nothing after it. OpenJPEG's header reading would allocate its table of 55,225 tiles
+// (about 375 MB) before failing on the missing rest; the SIZ marker's size is refused first.
+std::string HugeTiledMainHeader() {
+  auto u16 = [](uint32_t v) { return std::string{char(v >> 8), char(v & 0xff)}; };
+  auto u32 = [&](uint32_t v) { return u16(v >> 16) + u16(v & 0xffff); };
+  return u16(0xff4f) + u16(0xff51) + u16(41) + u16(0) + u32(60000) + u32(60000) + u32(0) + u32(0) +
+         u32(256) + u32(256) + u32(0) + u32(0) + u16(1) + "\x0f\x01\x01";
+}
+
+TEST(J2kTest, ClaimedSizeIsRefusedBeforeOpenJpegReadsTheHeader) {
+  const std::string codestream = HugeTiledMainHeader();
+  const J2kExpectation expect{.rows = 16, .columns = 16, .bits_stored = 16};
+  absl::StatusOr<J2kImage> got = DecodeJ2k(codestream, expect, 1 << 20, "tiled.dcm");
+  EXPECT_EQ(got.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(got.status().message(),
+              HasSubstr("tiled.dcm: JPEG 2000 codestream is 60000x60000 pixels"));
+  // The same codestream in a JP2 file, after its signature and file type boxes, in a 'jp2c'
+  // box that runs to the end of the file (length 0).
+  const std::string jp2 = std::string("\0\0\0\x0cjP  \r\n\x87\n", 12) +
+                          std::string(
+                              "\0\0\0\x14"
+                              "ftypjp2 \0\0\0\0jp2 ",
+                              20) +
+                          std::string("\0\0\0\0jp2c", 8) + codestream;
+  got = DecodeJ2k(jp2, expect, 1 << 20, "tiled.jp2");
+  EXPECT_EQ(got.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(got.status().message(), HasSubstr("is 60000x60000 pixels"));
+  // Within --max_pixels, a size other than the header's is refused as before.
+  got = DecodeJ2k(codestream, expect, uint64_t{1} << 32, "tiled.dcm");
+  EXPECT_EQ(got.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(got.status().message(), HasSubstr("is 60000x60000, the header says 16x16"));
+  // OpenJPEG would skip an unknown marker before SIZ and allocate the tile table after all.
+  got = DecodeJ2k(codestream.substr(0, 2) + "\xff\x89" + codestream.substr(2), expect, 1 << 20,
+                  "unknown.dcm");
+  EXPECT_EQ(got.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(got.status().message(),
+              HasSubstr("unknown.dcm: JPEG 2000 data does not decode (header: the codestream "
+                        "does not start with the SOC and SIZ markers)"));
+}
+
 TEST(J2kTest, DamageIsDataLossNamingThePath) {
   const cv::Mat grey = Noise16(40, 40, 16);
   const std::string codestream = *EncodeJ2kLossless(grey, 16);
