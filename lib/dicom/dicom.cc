@@ -17,7 +17,10 @@
 #include <mutex>
 
 #include "absl/status/status.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
 #include "lib/dicom/encapsulated.h"
 #include "lib/dicom/j2k.h"
 #include "lib/status/status_macros.h"
@@ -78,6 +81,35 @@ absl::Status UnsupportedSyntax(const std::string& path, E_TransferSyntax xfer) {
 int GetUint16(DcmItem* item, const DcmTagKey& tag, int fallback) {
   Uint16 value = 0;
   return item->findAndGetUint16(tag, value).good() ? value : fallback;
+}
+
+DcmPixelData* PixelDataOf(DcmDataset* dataset) {
+  DcmElement* element = nullptr;
+  if (dataset->findAndGetElement(DCM_PixelData, element).bad() || element == nullptr ||
+      element->ident() != EVR_PixelData) {
+    return nullptr;
+  }
+  return static_cast<DcmPixelData*>(element);
+}
+
+// The encapsulated pixel data's fragments, or null when it has none.
+DcmPixelSequence* EncapsulatedSequence(DcmDataset* dataset) {
+  DcmPixelData* pixel_data = PixelDataOf(dataset);
+  DcmPixelSequence* sequence = nullptr;
+  if (pixel_data == nullptr ||
+      pixel_data->getEncapsulatedRepresentation(dataset->getOriginalXfer(), nullptr, sequence)
+          .bad()) {
+    return nullptr;
+  }
+  return sequence;
+}
+
+// The JPEG syntaxes that DCMTK's dcmjpeg decodes: 1.2.840.10008.1.2.4.50 to .70.
+bool IsDcmtkJpeg(E_TransferSyntax xfer) {
+  absl::string_view uid = DcmXfer(xfer).getXferID();
+  int process = 0;
+  return absl::ConsumePrefix(&uid, "1.2.840.10008.1.2.4.") && absl::SimpleAtoi(uid, &process) &&
+         process >= 50 && process <= 70;
 }
 
 struct Loaded {
@@ -148,6 +180,13 @@ absl::StatusOr<Loaded> LoadImageFile(const std::string& path, const DicomReadOpt
           absl::StrCat(path, ": float pixel data not supported; only integer pixels are"));
     }
     return absl::DataLossError(absl::StrCat(path, ": no pixel data"));
+  }
+  if (IsDcmtkJpeg(xfer)) {
+    DcmPixelSequence* sequence = EncapsulatedSequence(dataset);
+    if (sequence == nullptr) {
+      return absl::DataLossError(absl::StrCat(path, ": JPEG pixel data is not encapsulated"));
+    }
+    RETURN_IF_ERROR(CheckJpegPrecisionScan(sequence, path));
   }
   return loaded;
 }
@@ -265,15 +304,6 @@ absl::StatusOr<cv::Mat> FrameMatrix(const SampleLayout& layout, int rows, int co
   return cv::Mat(rows, columns, CV_MAKETYPE(depth, 3));
 }
 
-DcmPixelData* PixelDataOf(DcmDataset* dataset) {
-  DcmElement* element = nullptr;
-  if (dataset->findAndGetElement(DCM_PixelData, element).bad() || element == nullptr ||
-      element->ident() != EVR_PixelData) {
-    return nullptr;
-  }
-  return static_cast<DcmPixelData*>(element);
-}
-
 // The frame's little-endian sample stream into `out` (FrameMatrix's shape), decoding
 // compressed data with DCMTK's codecs first. Those decode every frame, and rewrite the
 // photometric interpretation and planar configuration of colour data they convert (JPEG's
@@ -340,12 +370,8 @@ absl::Status CopyFrame(DcmDataset* dataset, const std::string& path, int frame, 
 absl::Status DecodeJpeg2000Frame(DcmDataset* dataset, const std::string& path, const Loaded& loaded,
                                  int frame, uint64_t max_pixels, SampleLayout& layout, cv::Mat& out,
                                  std::vector<std::string>& notes) {
-  DcmPixelData* pixel_data = PixelDataOf(dataset);
-  DcmPixelSequence* sequence = nullptr;
-  if (pixel_data == nullptr ||
-      pixel_data->getEncapsulatedRepresentation(dataset->getOriginalXfer(), nullptr, sequence)
-          .bad() ||
-      sequence == nullptr) {
+  DcmPixelSequence* sequence = EncapsulatedSequence(dataset);
+  if (sequence == nullptr) {
     return absl::DataLossError(absl::StrCat(path, ": JPEG 2000 pixel data is not encapsulated"));
   }
   ASSIGN_OR_RETURN(const std::string codestream, FrameBytes(sequence, frame, loaded.frames, path));

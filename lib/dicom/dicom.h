@@ -11,7 +11,8 @@
 // encapsulated.h). Anything else (MPEG, JPEG XL, ...) fails with Unimplemented naming the
 // transfer syntax, and so do float pixels (Float Pixel Data) and BitsAllocated
 // other than 8 or 16. Damaged files, files without pixel data and pixel data shorter than
-// the header promises fail with DataLoss naming the file.
+// the header promises fail with DataLoss naming the file, as does JPEG data on which DCMTK's
+// decoder would hang (CheckJpegPrecisionScan in encapsulated.h).
 //
 // Pixel values are returned as stored, with two documented changes so that "brighter is
 // denser" and the values are unsigned:

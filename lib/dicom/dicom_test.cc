@@ -169,6 +169,32 @@ INSTANTIATE_TEST_SUITE_P(
                       CodecCase{"jpeg_baseline", "1.2.840.10008.1.2.4.50", true, 8}),
     [](const ::testing::TestParamInfo<CodecCase>& info) { return std::string(info.param.name); });
 
+// DCMTK's JPEG decoder scans the first fragment's markers for the precision and hangs on a
+// TEM marker (FF 01) found on the way (a libFuzzer find, tests/fuzz/corpus/dicom/tem_marker.dcm).
+// Such data is refused, naming the marker's offset, before DCMTK decodes it.
+TEST(ReadDicomPixelsTest, JpegTemMarkerThatHangsDcmtkIsDataLoss) {
+  DicomSpec spec;
+  spec.transfer_syntax = "1.2.840.10008.1.2.4.70";
+  const std::string path = TempPath("tem.dcm");
+  ASSERT_TRUE(WriteTestDicom(path, Ramp16(8, 8), spec).ok());
+  std::string bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  ASSERT_TRUE(ReadDicomPixels(path, kRead).ok());
+  // The marker after SOI (FF D8) becomes FF 01.
+  const size_t soi = bytes.find("\xff\xd8\xff");
+  ASSERT_NE(soi, std::string::npos);
+  bytes[soi + 3] = '\x01';
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+  auto got = ReadDicomPixels(path, kRead);
+  EXPECT_EQ(got.status().code(), absl::StatusCode::kDataLoss) << got.status();
+  EXPECT_THAT(got.status().message(),
+              HasSubstr("tem.dcm: JPEG data has a TEM marker (FF 01) at byte 2 of its first "
+                        "fragment"));
+}
+
 // JPEG 2000 frames are gathered from their fragments (lib/dicom/encapsulated.h): every way a
 // writer may fragment them gives the same pixels, for frame 1 and frame 3 of 3.
 TEST(ReadDicomPixelsTest, Jpeg2000FragmentsAndFramesInEveryLayout) {

@@ -134,6 +134,38 @@ absl::StatusOr<std::string> FrameBytes(DcmPixelSequence* sequence, int frame, in
   return bytes;
 }
 
+absl::Status CheckJpegPrecisionScan(DcmPixelSequence* sequence, const std::string& path) {
+  absl::StatusOr<std::vector<Fragment>> fragments = ReadFragments(sequence, path);
+  if (!fragments.ok()) return fragments.status();
+  const Fragment& first = fragments->front();
+  std::string bytes;
+  if (absl::Status s = AppendValue(first, 0, first.length, bytes, path); !s.ok()) return s;
+  auto byte = [&](size_t at) { return static_cast<uint8_t>(bytes[at]); };
+  size_t at = 0;
+  while (at + 4 < bytes.size()) {
+    if (byte(at) != 0xff) return absl::OkStatus();  // DCMTK gives up: not a marker
+    const uint8_t code = byte(at + 1);
+    if (code == 0x01) {
+      return absl::DataLossError(absl::StrCat(
+          path, ": JPEG data has a TEM marker (FF 01) at byte ", at,
+          " of its first fragment, where DCMTK's decoder would loop forever; not decoded"));
+    }
+    const bool start_of_frame =
+        code >= 0xc0 && code <= 0xcf && code != 0xc4 && code != 0xc8 && code != 0xcc;
+    if (start_of_frame) return absl::OkStatus();
+    if (code == 0xff) {  // a fill byte
+      at += 1;
+    } else if ((code >= 0x03 && code <= 0xbf) || (code >= 0xd0 && code <= 0xd9)) {
+      at += 2;  // reserved markers, RSTn, SOI, EOI: no length
+    } else if (code >= 0xc4) {
+      at += 2 + (size_t{byte(at + 2)} << 8 | byte(at + 3));  // a marker segment
+    } else {
+      return absl::OkStatus();  // FF 00, FF 02: DCMTK gives up
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status PutEncapsulatedPixelData(DcmDataset* dataset, E_TransferSyntax xfer,
                                       const std::vector<std::string>& frames,
                                       const EncapsulationOptions& options) {

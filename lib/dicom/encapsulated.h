@@ -35,6 +35,13 @@ namespace mammo {
 absl::StatusOr<std::string> FrameBytes(DcmPixelSequence* sequence, int frame, int frames,
                                        const std::string& path);
 
+// DCMTK 3.6.7's JPEG decoder (dcmjpeg) first walks the markers of the first fragment to learn
+// the precision, and never steps past a TEM marker (FF 01) met on that walk: the decode
+// hangs. This walks the same way and returns DataLoss naming `path` and the marker's byte
+// offset where DCMTK would hang; OK where its walk ends (at a frame header, the end, or a
+// byte it calls invalid). Call it before DCMTK decodes the JPEG syntaxes (PS3.5 .50-.70).
+absl::Status CheckJpegPrecisionScan(DcmPixelSequence* sequence, const std::string& path);
+
 struct EncapsulationOptions {
   size_t fragment_bytes = 0;  // 0: one fragment per frame; else at most this many (rounded to even)
   bool offset_table = true;   // write the Basic Offset Table, or leave it empty
