@@ -1,20 +1,51 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets of tests/fuzz with clang (bazel --config=fuzz, see .bazelrc) and
-# runs each for a set time on a copy of its seed corpus; prints executions and findings per
-# target and exits 1 if any target found a crash, a leak or a timeout.
+# runs each on its corpus until a time or an execution count is reached, several targets at
+# once; prints executions, seconds, executions per second and findings per target and exits 1
+# if any target found a crash, a leak or a timeout.
 #
-#   tests/fuzz/run_fuzzers.sh [SECONDS_PER_TARGET] [TARGET...]   (default 60, all six)
+#   tests/fuzz/run_fuzzers.sh [--seconds=N] [--runs=N] [--jobs=N] [TARGET...]
+#       --seconds  stop each target after N seconds (default 60; 0: no time limit)
+#       --runs     stop each target after N executions (default: no limit); with both, the
+#                  first reached stops it. --seconds=0 --runs=10000000 runs each to 10^7.
+#       --jobs     targets run at once (default: the number of cores); each takes one core
+#       TARGET     record manifest safetensors csv dicom j2k (default all six)
 #
-# Findings (crash-*, leak-*, timeout-*, oom-*) are kept in $FUZZ_OUT (default
-# /tmp/mammo-fuzz/findings); a finding becomes a regression test by copying it into
-# tests/fuzz/corpus/TARGET/ (NAME_corpus_test then replays it on every bazel test) once fixed.
-# New inputs the fuzzer finds go to $FUZZ_OUT/corpus/TARGET, not into the repository.
+# The corpus a target grows is kept in $FUZZ_OUT/corpus/TARGET (default FUZZ_OUT is
+# /tmp/mammo-fuzz), so each run goes on from where the last stopped; it starts from a copy of
+# tests/fuzz/corpus/TARGET. New inputs stay there, not in the repository. Findings (crash-*,
+# leak-*, timeout-*, oom-*) go to $FUZZ_OUT/findings; a finding becomes a regression test by
+# copying it into tests/fuzz/corpus/TARGET/ (NAME_corpus_test then replays it on every bazel
+# test) once fixed. The targets write each input to a file (the readers take paths); TMPDIR
+# is pointed at a folder on /dev/shm for the run, which makes the file-reading targets 3-4
+# times faster than a disk (record: 15,300 against 4,100 executions per second).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-seconds=${1:-60}
-shift || true
-targets=("$@")
-((${#targets[@]})) || targets=(record manifest safetensors csv dicom j2k)
+all_targets=(record manifest safetensors csv dicom j2k)
+seconds=60
+runs=
+jobs=$(nproc)
+targets=()
+for arg in "$@"; do
+  case $arg in
+    --seconds=*) seconds=${arg#*=} ;;
+    --runs=*) runs=${arg#*=} ;;
+    --jobs=*) jobs=${arg#*=} ;;
+    --help) sed -n '2,21p' "$0" | cut -c3-; exit 0 ;;
+    -*) echo "run_fuzzers: unknown flag '$arg' (--help lists them)" >&2; exit 2 ;;
+    *)
+      [[ " ${all_targets[*]} " == *" $arg "* ]] ||
+        { echo "run_fuzzers: no fuzz target '$arg' (targets: ${all_targets[*]})" >&2; exit 2; }
+      targets+=("$arg")
+      ;;
+  esac
+done
+for flag in "seconds=$seconds" "runs=${runs:-1}" "jobs=$jobs"; do
+  [[ ${flag#*=} =~ ^[0-9]+$ ]] || { echo "run_fuzzers: --${flag%%=*} must be a whole number, not '${flag#*=}'" >&2; exit 2; }
+done
+((seconds > 0 || ${runs:-0} > 0)) || { echo "run_fuzzers: --seconds=0 needs --runs=N (else it never stops)" >&2; exit 2; }
+((jobs > 0)) || { echo "run_fuzzers: --jobs must be at least 1" >&2; exit 2; }
+((${#targets[@]})) || targets=("${all_targets[@]}")
 out=${FUZZ_OUT:-/tmp/mammo-fuzz}
 mkdir -p "$out/findings"
 
@@ -22,28 +53,60 @@ labels=()
 for target in "${targets[@]}"; do labels+=("//tests/fuzz:${target}_fuzzer"); done
 bazel build --config=fuzz "${labels[@]}" >&2 || { echo "run_fuzzers: the build failed" >&2; exit 2; }
 bin=$(bazel info --config=fuzz bazel-bin 2> /dev/null)
-status=0
-printf '%-12s %12s %10s  %s\n' target executions seconds findings
-for target in "${targets[@]}"; do
-  fuzzer="$bin/tests/fuzz/${target}_fuzzer"
-  [[ -x "$fuzzer" ]] || { echo "run_fuzzers: $fuzzer was not built" >&2; exit 2; }
-  corpus="$out/corpus/$target"
-  mkdir -p "$corpus"
+
+scratch=$(mktemp -d "$( [[ -d /dev/shm && -w /dev/shm ]] && echo /dev/shm || echo "${TMPDIR:-/tmp}")/mammo-fuzz.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
+
+# Runs one target; leaves its table row in $scratch/TARGET.row.
+fuzz_one() {
+  local target=$1
+  local fuzzer="$bin/tests/fuzz/${target}_fuzzer" corpus="$out/corpus/$target" log="$out/$target.log"
+  [[ -x "$fuzzer" ]] || { echo "run_fuzzers: $fuzzer was not built" >&2; return 2; }
+  mkdir -p "$corpus" "$scratch/$target"
   cp -n tests/fuzz/corpus/"$target"/* "$corpus"/
-  log="$out/$target.log"
+  local before after
   before=$(ls "$out/findings" | grep -c "^$target-" || true)
   # -timeout: one input may take at most 10 s; -rss_limit_mb keeps a bad input from
   # exhausting the machine. Exit status is not fatal here: findings are counted below.
-  "$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+  TMPDIR="$scratch/$target" "$fuzzer" -max_total_time="$seconds" ${runs:+-runs="$runs"} \
+    -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$out/findings/$target-" "$corpus" > "$log" 2>&1 || true
   after=$(ls "$out/findings" | grep -c "^$target-" || true)
-  runs=$(grep -oP 'stat::number_of_executed_units: \K[0-9]+' "$log" || echo "?")
+  local executions took
+  executions=$(grep -oP 'stat::number_of_executed_units: \K[0-9]+' "$log" || echo "?")
   took=$(grep -oP '^Done [0-9]+ runs in \K[0-9]+' "$log" || echo "?")
-  printf '%-12s %12s %10s  %s\n' "$target" "$runs" "$took" "$((after - before))"
-  if ((after > before)); then
-    status=1
-    ls "$out/findings" | grep "^$target-" | sed "s|^|    $out/findings/|"
-    grep -m1 -E "ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)" "$log" | sed 's/^/    /' || true
+  {
+    printf '%-12s %12s %10s %10s  %s\n' "$target" "$executions" "$took" \
+      "$( [[ $executions$took =~ ^[0-9]+$ ]] && ((took > 0)) && echo $((executions / took)) || echo "?")" \
+      "$((after - before))"
+    if ((after > before)); then
+      ls "$out/findings" | grep "^$target-" | sed "s|^|    $out/findings/|"
+      grep -m1 -E "ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)" "$log" | sed 's/^/    /' || true
+    fi
+  } > "$scratch/$target.row"
+  ((after == before))
+}
+
+limits=()
+[[ -z $runs ]] || limits+=("$runs executions")
+((seconds == 0)) || limits+=("$seconds s")
+echo "run_fuzzers: ${#targets[@]} targets, $jobs at a time, each until ${limits[0]}${limits[1]:+ or ${limits[1]}}" >&2
+status=0
+running=0
+for target in "${targets[@]}"; do
+  if ((running >= jobs)); then
+    wait -n || status=1
+    running=$((running - 1))
   fi
+  echo "run_fuzzers: $target started (log: $out/$target.log)" >&2
+  fuzz_one "$target" &
+  running=$((running + 1))
 done
+while ((running > 0)); do
+  wait -n || status=1
+  running=$((running - 1))
+done
+
+printf '%-12s %12s %10s %10s  %s\n' target executions seconds "per second" findings
+for target in "${targets[@]}"; do cat "$scratch/$target.row" 2> /dev/null || echo "$target: no result (see $out/$target.log)"; done
 exit $status
