@@ -2,7 +2,8 @@
 # The long checks, too slow for every CI run, in one command (run it before a release, from a
 # fresh clone; about three hours on 2 cores with the defaults):
 #   asan          the whole test suite under AddressSanitizer + UBSan (bazel test --config=asan //...)
-#   fuzz          every fuzz target for FUZZ_SECONDS each (tests/fuzz/run_fuzzers.sh)
+#   fuzz          every fuzz target, one per core at a time, for --fuzz_seconds each or to
+#                 --fuzz_runs executions, whichever comes first (tests/fuzz/run_fuzzers.sh)
 #   reproducible  two clean builds of every tool and benchmark in two clones in different
 #                 folders give identical ELF files (tools/check_reproducible.sh)
 #   remote_cache  a cold and a warm build of every tool through a real nginx cache, in two
@@ -12,24 +13,31 @@
 # minutes) is printed and written to OUT_DIR/release_checks.md, headed by the date, the commit
 # and the CPU, ready for the README. Exit 1 if any check failed.
 #
-#   tools/release_checks.sh [--fuzz_seconds=N] [--out=DIR] [CHECK...]
-#       (defaults: 600, release-checks/, every check in the order above)
+#   tools/release_checks.sh [--fuzz_seconds=N] [--fuzz_runs=N] [--out=DIR] [CHECK...]
+#       (defaults: 600, no limit, release-checks/, every check in the order above)
+# A release's fuzzing runs every target to 10^7 executions, however long that takes (about
+# 90 minutes on 2 cores): --fuzz_seconds=0 --fuzz_runs=10000000.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fuzz_seconds=600
+fuzz_runs=
 out=release-checks
 checks=()
 for arg in "$@"; do
   case $arg in
     --fuzz_seconds=*) fuzz_seconds=${arg#*=} ;;
+    --fuzz_runs=*) fuzz_runs=${arg#*=} ;;
     --out=*) out=${arg#*=} ;;
-    --help) sed -n '2,18p' "$0" | cut -c3-; exit 0 ;;
+    --help) sed -n '2,21p' "$0" | cut -c3-; exit 0 ;;
     asan | fuzz | reproducible | remote_cache | bench) checks+=("$arg") ;;
     *) echo "release_checks: unknown argument '$arg' (--help lists them)" >&2; exit 1 ;;
   esac
 done
 ((${#checks[@]})) || checks=(asan fuzz reproducible remote_cache bench)
 [[ $fuzz_seconds =~ ^[0-9]+$ ]] || { echo "release_checks: --fuzz_seconds must be a number" >&2; exit 1; }
+[[ $fuzz_runs =~ ^[0-9]*$ ]] || { echo "release_checks: --fuzz_runs must be a number" >&2; exit 1; }
+((fuzz_seconds > 0 || ${fuzz_runs:-0} > 0)) ||
+  { echo "release_checks: --fuzz_seconds=0 needs --fuzz_runs=N" >&2; exit 1; }
 mkdir -p "$out"
 
 # Each check runs its command into its log and leaves the figures worth a table cell.
@@ -38,10 +46,14 @@ run_asan() {
   grep -cE '^//[^ ]+ +(\(cached\) )?PASSED' "$log" | sed 's/$/ tests passed/' > "$figures"
 }
 run_fuzz() {
-  tests/fuzz/run_fuzzers.sh "$fuzz_seconds"
-  awk 'NR > 1 && $2 ~ /^[0-9]+$/ {runs += $2; found += $4} END {
-         printf "%d targets x %s s, %d executions, %d findings\n", NR - 1, "'"$fuzz_seconds"'", runs, found}' \
-    < <(grep -A99 '^target ' "$log") > "$figures"
+  tests/fuzz/run_fuzzers.sh --seconds="$fuzz_seconds" ${fuzz_runs:+--runs="$fuzz_runs"}
+  # The table's rows: target, executions, seconds, per second, findings.
+  awk '$1 ~ /^[a-z]+$/ && $2 ~ /^[0-9]+$/ {
+         targets++; runs += $2; found += $5
+         if (fewest == "" || $2 < fewest) { fewest = $2; slowest = $1 }
+       } END {
+         printf "%d targets, %d executions, fewest %d (%s), %d findings\n",
+                targets, runs, fewest, slowest, found }' < <(grep -A99 '^target ' "$log") > "$figures"
 }
 run_reproducible() {
   tools/check_reproducible.sh
