@@ -175,8 +175,8 @@ absl::Status CheckSizMarker(absl::string_view data, const J2kExpectation& expect
   const uint64_t y_offset = BigEndian(codestream.substr(20, 4));
   if (x_offset >= width || y_offset >= height) {
     return absl::DataLossError(absl::StrCat(
-        path, ": JPEG 2000 data does not decode (header: ", "the SIZ marker's image offset ",
-        x_offset, ",", y_offset, " is outside its size ", width, "x", height, ")"));
+        path, ": JPEG 2000 data does not decode (header: the SIZ marker's image offset ", x_offset,
+        ",", y_offset, " is outside its size ", width, "x", height, ")"));
   }
   return CheckSize(width - x_offset, height - y_offset, BigEndian(codestream.substr(40, 2)), expect,
                    max_pixels, path);
