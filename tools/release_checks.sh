@@ -10,8 +10,9 @@
 #                 clones: hits and times (tools/remote_cache_check.sh //tools/...)
 #   bench         every benchmark against its peer (bench/run_all.sh)
 # Each check's output goes to OUT_DIR/CHECK.log; at the end one table (check, result, figures,
-# minutes) is printed and written to OUT_DIR/release_checks.md, headed by the date, the commit
-# and the CPU, ready for the README. Exit 1 if any check failed.
+# minutes, date, commit) of every check run so far into OUT_DIR is printed and written to
+# OUT_DIR/release_checks.md, headed by the CPU, ready for the README. Exit 1 if any check
+# run now failed.
 #
 #   tools/release_checks.sh [--fuzz_seconds=N] [--fuzz_runs=N] [--out=DIR] [CHECK...]
 #       (defaults: 600, no limit, release-checks/, every check in the order above)
@@ -28,7 +29,7 @@ for arg in "$@"; do
     --fuzz_seconds=*) fuzz_seconds=${arg#*=} ;;
     --fuzz_runs=*) fuzz_runs=${arg#*=} ;;
     --out=*) out=${arg#*=} ;;
-    --help) sed -n '2,21p' "$0" | cut -c3-; exit 0 ;;
+    --help) sed -n '2,20p' "$0" | cut -c3-; exit 0 ;;
     asan | fuzz | reproducible | remote_cache | bench) checks+=("$arg") ;;
     *) echo "release_checks: unknown argument '$arg' (--help lists them)" >&2; exit 1 ;;
   esac
@@ -77,7 +78,9 @@ for line in open(sys.argv[1]):
 print(f"{met} of {total}")' "$log")" > "$figures"
 }
 
-rows=()
+# Each check leaves its row in OUT_DIR/CHECK.row, with its date and commit: the table is made
+# of every check's latest row in OUT_DIR, so checks run apart (a session too short for all of
+# them) still make one table, each row saying when and on what it ran.
 status=0
 for check in "${checks[@]}"; do
   log="$out/$check.log"
@@ -86,16 +89,19 @@ for check in "${checks[@]}"; do
   echo "release_checks: $check (log: $log)" >&2
   start=$SECONDS
   if ("run_$check") > "$log" 2>&1; then result=passed; else result=FAILED; status=1; fi
-  rows+=("| $check | $result | $(head -1 "$figures") | $(((SECONDS - start + 30) / 60)) |")
+  echo "| $check | $result | $(head -1 "$figures") | $(((SECONDS - start + 30) / 60)) |" \
+    "$(date -u +%Y-%m-%d) | $(git rev-parse --short HEAD) |" > "$out/$check.row"
 done
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)
 flags=$(grep -m1 '^flags' /proc/cpuinfo | grep -oE 'avx512_bf16|avx512f|avx2|amx_bf16' | sort -u | xargs)
 {
-  echo "Release checks of $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD), on $(nproc) cores of $cpu ($flags):"
+  echo "Release checks on $(nproc) cores of $cpu ($flags), as of $(date -u +%Y-%m-%d):"
   echo
-  echo "| check | result | figures | minutes |"
-  echo "|---|---|---|---|"
-  printf '%s\n' "${rows[@]}"
+  echo "| check | result | figures | minutes | date | commit |"
+  echo "|---|---|---|---|---|---|"
+  for check in asan fuzz reproducible remote_cache bench; do
+    cat "$out/$check.row" 2> /dev/null || echo "| $check | not run | | | | |"
+  done
 } | tee "$out/release_checks.md"
 exit "$status"
