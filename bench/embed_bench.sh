@@ -48,8 +48,8 @@ gmacs() {  # multiply-adds per image at 224x224, in G
   case $1 in vgg16) echo 15.47 ;; resnet50) echo 4.09 ;; mobilenet_v2) echo 0.30 ;; inception_v3) echo 3.20 ;; esac
 }
 source bench/cpu_peak.sh
+source bench/bench_stats.sh
 print_cpu_peak
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 ours_rate() {  # PRECISION MODEL SIZE
   bazel-bin/tools/embed/embed --model "$2" --weights none --image_size "$3" --precision "$1" \
       --batch "$batch" --input "$work/rois@1" --output "$work/feats@1" 2>&1 \

@@ -21,6 +21,7 @@
 # 0.873 G at 160; other sizes scaled by area from 299).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/bench_stats.sh
 rounds=${1:-5}
 images=${2:-64}
 batch=${3:-32}
@@ -64,7 +65,6 @@ for size in $sizes; do
     printf 'round %d at %d: ours %.2f images/s, peer %.2f images/s, ratio %.2f\n' "$((r + 1))" \
       "$size" "$o" "$p" "${ratios[-1]}"
   done
-  median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
   mo=$(median "${ours[@]}") mp=$(median "${peer[@]}") mr=$(median "${ratios[@]}")
   gflop=$(echo "2 * $(gmacs "$size") * $mo" | bc -l)
   printf '%-40s | ours %8.2f images/s | peer %8.2f images/s | ratio %5.2f | ours %6.1f GFLOP/s | goal >= 1.0\n' \

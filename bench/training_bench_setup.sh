@@ -3,8 +3,9 @@
 #   source bench/training_bench_setup.sh
 #   tune_runtime "$threads"
 #   inputs=$(write_training_rois "$work" "$n_train" "$n_valid")
-#   value_range 2 "${ratios[@]}"    # "0.96-1.01" (or "1.00" when all are equal)
-#   median "${ratios[@]}"           # the middle value (the mean of the two middle ones)
+# It sources bench/bench_stats.sh, so that the scripts have its value_range and median too.
+
+source bench/bench_stats.sh
 
 # The same malloc and BLAS settings for ours and the peer: ours sets them itself
 # (lib/cli/malloc_tuning.h; OpenBLAS from --threads by lib/models/compute_threads.h, since its
@@ -40,19 +41,4 @@ PY
     done
   done
   echo "$inputs"
-}
-
-# The range "LO-HI" of the values (or the one value when all are equal), with DECIMALS decimals:
-# how every benchmark line reports its repeated rounds.
-value_range() {
-  local decimals=$1
-  shift
-  printf '%s\n' "$@" | sort -g | awk -v d="$decimals" '
-    NR == 1 { lo = $1 } { hi = $1 }
-    END { f = "%." d "f"; if (lo == hi) printf f, lo; else printf f "-" f, lo, hi }'
-}
-
-# The median of the values: what a goal's verdict is taken on.
-median() {
-  printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'
 }
