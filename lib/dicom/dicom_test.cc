@@ -463,5 +463,26 @@ TEST(ReadDicomVoiTest, AppliesTheWindowOrSaysThereIsNone) {
   EXPECT_FALSE(got->has_value());
 }
 
+// DCMTK sizes its buffers from SamplesPerPixel and BitsAllocated: a header with absurd ones
+// (dicom_fuzzer: 8755 samples of 4096 bits made DCMTK allocate 2.8 GB) is refused before
+// DCMTK renders anything, as ReadDicomPixels refuses it.
+TEST(ReadDicomVoiTest, RefusesAbsurdSampleLayoutsBeforeDcmtkAllocates) {
+  DicomSpec spec;
+  spec.transfer_syntax = "1.2.840.10008.1.2.4.70";
+  spec.window = std::make_pair(1000.0, 1000.0);
+  const std::string path = TempPath("bits4096.dcm");
+  ASSERT_TRUE(WriteTestDicom(path, Ramp16(20, 22), spec).ok());
+  {
+    DcmFileFormat file;
+    ASSERT_TRUE(file.loadFile(path.c_str()).good());
+    DcmDataset* dataset = file.getDataset();
+    dataset->putAndInsertUint16(DCM_BitsAllocated, 4096);
+    ASSERT_TRUE(file.saveFile(path.c_str(), dataset->getOriginalXfer()).good());
+  }
+  auto got = ReadDicomVoi(path, kRead);
+  EXPECT_EQ(got.status().code(), absl::StatusCode::kUnimplemented) << got.status();
+  EXPECT_THAT(got.status().message(), HasSubstr("bits4096.dcm: BitsAllocated 4096"));
+}
+
 }  // namespace
 }  // namespace mammo
