@@ -41,31 +41,27 @@ done
   { echo "release_checks: --fuzz_seconds=0 needs --fuzz_runs=N" >&2; exit 1; }
 mkdir -p "$out"
 
-# Each check runs its command into its log and leaves the figures worth a table cell.
-run_asan() {
-  bazel test --config=asan //... --test_summary=short
-  grep -cE '^//[^ ]+ +(\(cached\) )?PASSED' "$log" | sed 's/$/ tests passed/' > "$figures"
-}
-run_fuzz() {
-  tests/fuzz/run_fuzzers.sh --seconds="$fuzz_seconds" ${fuzz_runs:+--runs="$fuzz_runs"}
+# run_CHECK runs the check (its exit status is the check's result); figures_CHECK reads the
+# figures worth a table cell from its log ($log). Kept apart so that a figure that can still be
+# read never hides a failed check.
+run_asan() { bazel test --config=asan //... --test_summary=short; }
+figures_asan() { grep -cE '^//[^ ]+ +(\(cached\) )?PASSED' "$log" | sed 's/$/ tests passed/'; }
+run_fuzz() { tests/fuzz/run_fuzzers.sh --seconds="$fuzz_seconds" ${fuzz_runs:+--runs="$fuzz_runs"}; }
+figures_fuzz() {
   # The table's rows: target, executions, seconds, per second, findings.
-  awk '$1 ~ /^[a-z]+$/ && $2 ~ /^[0-9]+$/ {
+  awk '$1 ~ /^[a-z0-9]+$/ && $2 ~ /^[0-9]+$/ {
          targets++; runs += $2; found += $5
          if (fewest == "" || $2 < fewest) { fewest = $2; slowest = $1 }
        } END {
          printf "%d targets, %d executions, fewest %d (%s), %d findings\n",
-                targets, runs, fewest, slowest, found }' < <(grep -A99 '^target ' "$log") > "$figures"
+                targets, runs, fewest, slowest, found }' < <(grep -A99 '^target ' "$log")
 }
-run_reproducible() {
-  tools/check_reproducible.sh
-  grep -o '[0-9]* ELF files identical' "$log" > "$figures"
-}
-run_remote_cache() {
-  tools/remote_cache_check.sh //tools/...
-  grep -o 'cold build.*cache)' "$log" > "$figures"
-}
-run_bench() {
-  bench/run_all.sh
+run_reproducible() { tools/check_reproducible.sh; }
+figures_reproducible() { grep -o '[0-9]* ELF files identical' "$log"; }
+run_remote_cache() { tools/remote_cache_check.sh //tools/...; }
+figures_remote_cache() { grep -o 'cold build.*cache)' "$log"; }
+run_bench() { bench/run_all.sh; }
+figures_bench() {
   echo "$(grep -c '| goal' "$log") comparisons; goals met: $(
     /usr/bin/python3 -c '
 import re, sys
@@ -75,7 +71,7 @@ for line in open(sys.argv[1]):
     if m:
         total += 1
         met += float(m.group(1)) >= float(m.group(2))
-print(f"{met} of {total}")' "$log")" > "$figures"
+print(f"{met} of {total}")' "$log")"
 }
 
 # Each check leaves its row in OUT_DIR/CHECK.row, with its date and commit: the table is made
@@ -85,10 +81,10 @@ status=0
 for check in "${checks[@]}"; do
   log="$out/$check.log"
   figures="$out/$check.figures"
-  : > "$figures"
   echo "release_checks: $check (log: $log)" >&2
   start=$SECONDS
   if ("run_$check") > "$log" 2>&1; then result=passed; else result=FAILED; status=1; fi
+  "figures_$check" > "$figures" 2> /dev/null || true
   echo "| $check | $result | $(head -1 "$figures") | $(((SECONDS - start + 30) / 60)) |" \
     "$(date -u +%Y-%m-%d) | $(git rev-parse --short HEAD) |" > "$out/$check.row"
 done

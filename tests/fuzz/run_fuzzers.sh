@@ -81,7 +81,7 @@ fuzz_one() {
       "$( [[ $executions$took =~ ^[0-9]+$ ]] && ((took > 0)) && echo $((executions / took)) || echo "?")" \
       "$((after - before))"
     if ((after > before)); then
-      ls "$out/findings" | grep "^$target-" | sed "s|^|    $out/findings/|"
+      ls -t "$out/findings" | grep "^$target-" | head -n $((after - before)) | sed "s|^|    $out/findings/|"
       grep -m1 -E "ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)" "$log" | sed 's/^/    /' || true
     fi
   } > "$scratch/$target.row"
@@ -91,7 +91,8 @@ fuzz_one() {
 limits=()
 [[ -z $runs ]] || limits+=("$runs executions")
 ((seconds == 0)) || limits+=("$seconds s")
-echo "run_fuzzers: ${#targets[@]} targets, $jobs at a time, each until ${limits[0]}${limits[1]:+ or ${limits[1]}}" >&2
+((jobs <= ${#targets[@]})) || jobs=${#targets[@]}
+echo "run_fuzzers: ${#targets[@]} target(s), $jobs at a time, each until ${limits[0]}${limits[1]:+ or ${limits[1]}}" >&2
 status=0
 running=0
 for target in "${targets[@]}"; do
