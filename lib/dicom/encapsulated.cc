@@ -138,11 +138,24 @@ absl::Status CheckJpegPrecisionScan(DcmPixelSequence* sequence, const std::strin
   absl::StatusOr<std::vector<Fragment>> fragments = ReadFragments(sequence, path);
   if (!fragments.ok()) return fragments.status();
   const Fragment& first = fragments->front();
+  // The walk usually ends at the frame header within the first few kilobytes: the fragment
+  // (a whole frame, when it has one fragment) is read in blocks only as far as the walk goes.
   std::string bytes;
-  if (absl::Status s = AppendValue(first, 0, first.length, bytes, path); !s.ok()) return s;
+  auto have = [&](size_t end) -> absl::StatusOr<bool> {
+    while (bytes.size() < end && bytes.size() < first.length) {
+      const Uint32 block = std::min<Uint32>(first.length - bytes.size(), 1 << 16);
+      const Uint32 start = static_cast<Uint32>(bytes.size());
+      if (absl::Status s = AppendValue(first, start, block, bytes, path); !s.ok()) return s;
+    }
+    return bytes.size() >= end;
+  };
   auto byte = [&](size_t at) { return static_cast<uint8_t>(bytes[at]); };
   size_t at = 0;
-  while (at + 4 < bytes.size()) {
+  while (true) {
+    // DCMTK walks while at + 4 < the fragment's length.
+    absl::StatusOr<bool> more = have(at + 5);
+    if (!more.ok()) return more.status();
+    if (!*more) break;
     if (byte(at) != 0xff) return absl::OkStatus();  // DCMTK gives up: not a marker
     const uint8_t code = byte(at + 1);
     if (code == 0x01) {
