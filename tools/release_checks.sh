@@ -53,7 +53,8 @@ mkdir -p "$out"
 # run_CHECK runs the check (its exit status is the check's result); figures_CHECK reads the
 # figures worth a table cell from its log ($log). Kept apart so that a figure that can still be
 # read never hides a failed check.
-run_asan() { bazel test --config=asan //... --test_summary=short; }
+# --keep_going: a target that fails to build must not hide how the others fare.
+run_asan() { bazel test --config=asan //... --keep_going --test_summary=short; }
 figures_asan() { grep -cE '^//[^ ]+ +(\(cached\) )?PASSED' "$log" | sed 's/$/ tests passed/'; }
 run_fuzz() {
   tests/fuzz/run_fuzzers.sh --seconds="$fuzz_seconds" ${fuzz_runs:+--runs="$fuzz_runs"} ${fuzz_targets//,/ }
