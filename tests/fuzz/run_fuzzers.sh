@@ -5,6 +5,7 @@
 # if any target found a crash, a leak or a timeout.
 #
 #   tests/fuzz/run_fuzzers.sh [--seconds=N] [--runs=N] [--jobs=N] [TARGET...]
+#   tests/fuzz/run_fuzzers.sh --list      (the targets, one per line, and nothing else)
 #       --seconds  stop each target after N seconds (default 60; 0: no time limit)
 #       --runs     stop each target after N executions (default: no limit); with both, the
 #                  first reached stops it. --seconds=0 --runs=10000000 runs each to 10^7.
@@ -17,9 +18,10 @@
 # leak-*, timeout-*, oom-*) go to $FUZZ_OUT/findings; a finding becomes a regression test by
 # copying it into tests/fuzz/corpus/TARGET/ (NAME_corpus_test then replays it on every bazel
 # test) once fixed. Each target runs as a series of processes of at most $FUZZ_CHUNK_RUNS
-# executions (default 1,000,000; see fuzz_one). The targets write each input to a file (the readers take paths); TMPDIR
-# is pointed at a folder on /dev/shm for the run, which makes the file-reading targets 3-4
-# times faster than a disk (record: 15,300 against 4,100 executions per second).
+# executions (default 1,000,000; see fuzz_one). The targets write each input to a file (the
+# readers take paths); TMPDIR is pointed at a folder on /dev/shm for the run, which makes the
+# file-reading targets 3-4 times faster than a disk (record: 15,300 against 4,100 executions
+# per second).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # Slowest first (executions per second), so that a run of several at once ends soonest.
@@ -33,7 +35,8 @@ for arg in "$@"; do
     --seconds=*) seconds=${arg#*=} ;;
     --runs=*) runs=${arg#*=} ;;
     --jobs=*) jobs=${arg#*=} ;;
-    --help) sed -n '2,21p' "$0" | cut -c3-; exit 0 ;;
+    --list) printf '%s\n' "${all_targets[@]}"; exit 0 ;;
+    --help) sed -n '2,24p' "$0" | cut -c3-; exit 0 ;;
     -*) echo "run_fuzzers: unknown flag '$arg' (--help lists them)" >&2; exit 2 ;;
     *)
       [[ " ${all_targets[*]} " == *" $arg "* ]] ||
