@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The long checks, too slow for every CI run, in one command (run it before a release, from a
-# fresh clone; about three hours on 2 cores with the defaults):
+# fresh clone; on 2 cores, hours: the README's table gives each check's minutes):
 #   asan          the whole test suite under AddressSanitizer + UBSan (bazel test --config=asan //...)
 #   fuzz          every fuzz target (or those of --fuzz_targets), one per core at a time, for
 #                 --fuzz_seconds each or to --fuzz_runs executions, whichever comes first
