@@ -74,16 +74,23 @@ run_remote_cache() { tools/remote_cache_check.sh //tools/...; }
 figures_remote_cache() { grep -o 'cold build.*cache)' "$log"; }
 run_bench() { bench/run_all.sh; }
 figures_bench() {
-  echo "$(grep -c '| goal' "$log") comparisons; goals met: $(
-    /usr/bin/python3 -c '
+  # Every line with a goal is one comparison. A goal ">= N" with no unit after it is on the
+  # ratio before it: embed's lines carry two (ratio, goal) pairs, and an informative ratio after
+  # the goal; a ratio given as a range of rounds (lo-hi) is judged by its lowest. Goals on our
+  # own figure ("< 10 s", ">= 5 GB/s", "ours < 30 s") are left to the log.
+  /usr/bin/python3 -c '
 import re, sys
-met = total = 0
+comparisons = judged = met = 0
 for line in open(sys.argv[1]):
-    m = re.search(r"ratio +([0-9.]+) \| goal >= ([0-9.]+)", line)
-    if m:
-        total += 1
-        met += float(m.group(1)) >= float(m.group(2))
-print(f"{met} of {total}")' "$log")"
+    if "goal" not in line:
+        continue
+    comparisons += 1
+    ratios = re.findall(r"ratio +([0-9.]+)", line)
+    goals = re.findall(r"goal >= ([0-9.]+)(?![0-9.]| *[A-Za-z])", line)
+    for ratio, goal in zip(ratios, goals):
+        judged += 1
+        met += float(ratio) >= float(goal)
+print(f"{comparisons} comparisons; ratio goals met: {met} of {judged}")' "$log"
 }
 
 # Each check leaves its row in OUT_DIR/CHECK.row, with its date and commit: the table is made
