@@ -34,7 +34,7 @@ for arg in "$@"; do
     --fuzz_runs=*) fuzz_runs=${arg#*=} ;;
     --fuzz_targets=*) fuzz_targets=${arg#*=} ;;
     --out=*) out=${arg#*=} ;;
-    --help) sed -n '2,23p' "$0" | cut -c3-; exit 0 ;;
+    --help) sed -n '2,/^[^#]/{/^#/p}' "$0" | cut -c3-; exit 0 ;;
     asan | fuzz | reproducible | remote_cache | bench) checks+=("$arg") ;;
     *) echo "release_checks: unknown argument '$arg' (--help lists them)" >&2; exit 1 ;;
   esac

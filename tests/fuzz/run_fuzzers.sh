@@ -36,7 +36,7 @@ for arg in "$@"; do
     --runs=*) runs=${arg#*=} ;;
     --jobs=*) jobs=${arg#*=} ;;
     --list) printf '%s\n' "${all_targets[@]}"; exit 0 ;;
-    --help) sed -n '2,24p' "$0" | cut -c3-; exit 0 ;;
+    --help) sed -n '2,/^[^#]/{/^#/p}' "$0" | cut -c3-; exit 0 ;;
     -*) echo "run_fuzzers: unknown flag '$arg' (--help lists them)" >&2; exit 2 ;;
     *)
       [[ " ${all_targets[*]} " == *" $arg "* ]] ||

@@ -13,7 +13,7 @@
 # Everything it prints is also in OUTDIR/cuda_check.log.
 set -euo pipefail
 if [[ $# -ne 3 ]]; then
-  sed -n '2,13p' "$0" >&2
+  sed -n '2,/^[^#]/{/^#/p}' "$0" >&2
   exit 1
 fi
 bundle=$(realpath "$1") npm=$(realpath "$2") out=$3

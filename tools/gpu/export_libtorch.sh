@@ -6,7 +6,7 @@
 #   tools/gpu/export_libtorch.sh OUTDIR
 set -euo pipefail
 if [[ $# -ne 1 ]]; then
-  sed -n '2,6p' "$0" >&2
+  sed -n '2,/^[^#]/{/^#/p}' "$0" >&2
   exit 1
 fi
 out=$1

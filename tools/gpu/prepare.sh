@@ -15,7 +15,7 @@
 #      the device tool carries at most 64 MiB).
 set -euo pipefail
 if [[ $# -ne 1 ]]; then
-  sed -n '2,14p' "$0" >&2
+  sed -n '2,/^[^#]/{/^#/p}' "$0" >&2
   exit 1
 fi
 export_dir=$1
