@@ -157,15 +157,19 @@ int main(int argc, char** argv) {
     int threads;
     mammo::Image::Encoding encoding;
   };
+  // The goal (issue 5) is for the whole machine, 2 threads, writing PNG as the pipeline does;
+  // one thread and RAW are printed to show where the time goes.
   for (const Variant& v : {Variant{1, mammo::Image::PNG}, Variant{2, mammo::Image::PNG},
                            Variant{1, mammo::Image::RAW}}) {
+    const bool has_goal = v.threads == 2 && v.encoding == mammo::Image::PNG;
     const b::Comparison c = b::Interleave(
         rounds, [&] { return b::Ours(dir, ours_samples, v.threads, v.encoding); },
         [&] { return b::Peer(dir, peer_samples); });
     b::PrintComparison(
         absl::StrCat("augment Table 5 320x320 ", v.encoding == mammo::Image::PNG ? "png" : "raw",
                      " shards, ", v.threads, " thr vs PIL 1 thr"),
-        1 / c.ours_seconds, 1 / c.peer_seconds, "images/s", c.speedup, ">= 20x");
+        1 / c.ours_seconds, 1 / c.peer_seconds, "images/s", c.speedup,
+        has_goal ? ">= 20x" : "(info)");
   }
   const char* augmentor_src = std::getenv("AUGMENTOR_SRC");
   if (augmentor_src != nullptr && *augmentor_src != '\0') {
