@@ -18,6 +18,9 @@
 #   tools/release_checks.sh [--fuzz_seconds=N] [--fuzz_runs=N] [--fuzz_targets=T,T...]
 #                           [--out=DIR] [CHECK...]
 #       (defaults: 600, no limit, all six targets, release-checks/, every check in the order above)
+#   tools/release_checks.sh --figures_from=LOG CHECK
+#       prints the figures cell that CHECK's log LOG gives and runs nothing: to read a kept
+#       log again once the reading has changed (tests/release_checks_figures_test.sh uses it)
 # A release's fuzzing runs every target to 10^7 executions, however long that takes (about
 # 2 hours on 2 cores, most of it the dicom target): --fuzz_seconds=0 --fuzz_runs=10000000.
 # --fuzz_targets=dicom,csv runs only those (to finish a run a session was too short for).
@@ -27,6 +30,7 @@ fuzz_seconds=600
 fuzz_runs=
 fuzz_targets=
 out=release-checks
+figures_from=
 checks=()
 for arg in "$@"; do
   case $arg in
@@ -34,6 +38,7 @@ for arg in "$@"; do
     --fuzz_runs=*) fuzz_runs=${arg#*=} ;;
     --fuzz_targets=*) fuzz_targets=${arg#*=} ;;
     --out=*) out=${arg#*=} ;;
+    --figures_from=*) figures_from=${arg#*=} ;;
     --help) sed -n '2,/^[^#]/{/^#/p}' "$0" | cut -c3-; exit 0 ;;
     asan | fuzz | reproducible | remote_cache | bench) checks+=("$arg") ;;
     *) echo "release_checks: unknown argument '$arg' (--help lists them)" >&2; exit 1 ;;
@@ -48,7 +53,6 @@ for target in ${fuzz_targets//,/ }; do
 done
 ((fuzz_seconds > 0 || ${fuzz_runs:-0} > 0)) ||
   { echo "release_checks: --fuzz_seconds=0 needs --fuzz_runs=N" >&2; exit 1; }
-mkdir -p "$out"
 
 # run_CHECK runs the check (its exit status is the check's result); figures_CHECK reads the
 # figures worth a table cell from its log ($log). Kept apart so that a figure that can still be
@@ -94,9 +98,19 @@ for line in open(sys.argv[1]):
 print(f"{comparisons} comparisons; ratio goals met: {met} of {judged}")' "$log"
 }
 
+if [[ -n $figures_from ]]; then
+  ((${#checks[@]} == 1)) || { echo "release_checks: --figures_from=LOG takes one CHECK" >&2; exit 1; }
+  [[ -f $figures_from && -r $figures_from ]] ||
+    { echo "release_checks: --figures_from: cannot read '$figures_from'" >&2; exit 1; }
+  log=$figures_from
+  "figures_${checks[0]}"
+  exit
+fi
+
 # Each check leaves its row in OUT_DIR/CHECK.row, with its date and commit: the table is made
 # of every check's latest row in OUT_DIR, so checks run apart (a session too short for all of
 # them) still make one table, each row saying when and on what it ran.
+mkdir -p "$out"
 status=0
 for check in "${checks[@]}"; do
   log="$out/$check.log"
